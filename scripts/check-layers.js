@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Enforces the import direction between top-level modules of src/ (see README "Layout").
+// A module may import only itself and the modules listed for it; cli and server wire everything.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname, sep } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..', 'src');
+const allowed = {
+  common: [],
+  'search-space': ['common'],
+  controller: ['common', 'search-space'],
+  engines: ['common', 'search-space'],
+  datasets: ['common'],
+  queue: ['common', 'search-space'],
+  store: ['common', 'search-space'],
+  worker: ['common', 'search-space', 'engines', 'datasets', 'queue'],
+  export: ['common', 'search-space', 'engines'],
+  orchestrator: ['common', 'search-space', 'controller', 'queue', 'store', 'engines', 'datasets'],
+  server: '*',
+  cli: '*',
+};
+
+function* files(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* files(path);
+    else if (/\.(ts|tsx)$/.test(name)) yield path;
+  }
+}
+
+const problems = [];
+for (const file of files(root)) {
+  const from = relative(root, file).split(sep)[0];
+  if (!(from in allowed)) {
+    problems.push(`${relative(root, file)}: top-level module "${from}" is not listed in scripts/check-layers.js`);
+    continue;
+  }
+  const source = readFileSync(file, 'utf8');
+  for (const m of source.matchAll(/(?:from|import)\s*\(?\s*['"](\.[^'"]+)['"]/g)) {
+    const target = relative(root, resolve(dirname(file), m[1])).split(sep)[0];
+    if (target === from || target.startsWith('..')) continue;
+    if (allowed[from] !== '*' && !allowed[from].includes(target)) {
+      problems.push(`${relative(root, file)} imports ${m[1]}: "${from}" may not depend on "${target}"`);
+    }
+  }
+}
+if (problems.length) {
+  console.error(`layer check failed:\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log('layer check: ok');

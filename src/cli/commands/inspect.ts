@@ -1,0 +1,120 @@
+/** `blockqnn inspect`: validate an architecture and print its canonical form, hash, density and cost. */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import {
+  type CheckedIr, assembleNetwork, blockHash, buildNb201Network, canonicalText, density, networkCost,
+  parseIr, parseNb201, parseNsc, printNb201,
+} from '../../search-space/index.js';
+import { imageShape, positiveInt } from './options.js';
+
+interface InspectOptions {
+  ir?: string;
+  space: string;
+  input?: [number, number, number];
+  classes?: number;
+  blocks?: number;
+  baseFilters?: number;
+  stages?: number;
+  maxIndex?: number;
+  json?: boolean;
+}
+
+export interface InspectReport {
+  space: 'nsc' | 'nasbench201' | 'ir';
+  canonical?: string;
+  hash?: string;
+  density?: number;
+  inputShape: number[];
+  outputShape: number[];
+  nodes: number;
+  params: number;
+  flops: number;
+}
+
+/** Reads an argument that is either inline text or the path of a file holding it. */
+function textOrFile(value: string): string {
+  return existsSync(value) ? readFileSync(value, 'utf8') : value;
+}
+
+function costFields(checked: CheckedIr): Pick<InspectReport, 'inputShape' | 'outputShape' | 'nodes' | 'params' | 'flops'> {
+  const cost = networkCost(checked);
+  return {
+    inputShape: [...checked.ir.input.shape],
+    outputShape: [...checked.shapes.get(checked.ir.output)!],
+    nodes: checked.ir.nodes.length,
+    params: cost.params,
+    flops: cost.macs,
+  };
+}
+
+export function inspect(code: string | undefined, o: InspectOptions): InspectReport {
+  if (o.ir) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(o.ir, 'utf8'));
+    } catch (error) {
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `cannot read IR file ${o.ir}: ${(error as Error).message}`);
+    }
+    return { space: 'ir', ...costFields(parseIr(json)) };
+  }
+  if (code === undefined) {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'nothing to inspect', {
+      hint: 'pass an NSC code or file (e.g. "(1,1,3,0,0)(2,7,0,0,0)"), --ir FILE, or --space nasbench201 ARCH',
+    });
+  }
+  const text = textOrFile(code).trim();
+  const shape = o.input;
+  if (o.space === 'nasbench201') {
+    const cell = parseNb201(text);
+    const checked = buildNb201Network(cell, { ...(shape ? { inputShape: shape } : {}), ...(o.classes ? { classes: o.classes } : {}) });
+    return { space: 'nasbench201', canonical: printNb201(cell), ...costFields(checked) };
+  }
+  if (o.space !== 'nsc') {
+    throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown search space "${o.space}"`, { hint: 'valid spaces: nsc, nasbench201' });
+  }
+  const block = parseNsc(text, o.maxIndex ? { maxIndex: o.maxIndex } : {});
+  const checked = assembleNetwork(block, {
+    ...(shape ? { inputShape: shape } : {}),
+    ...(o.classes ? { classes: o.classes } : {}),
+    ...(o.blocks ? { blocksPerStage: o.blocks } : {}),
+    ...(o.baseFilters ? { baseFilters: o.baseFilters } : {}),
+    ...(o.stages ? { stages: o.stages } : {}),
+  });
+  return { space: 'nsc', canonical: canonicalText(block), hash: blockHash(block), density: density(block), ...costFields(checked) };
+}
+
+function printReport(r: InspectReport): string {
+  const lines = [
+    ['space', r.space],
+    ...(r.canonical ? [['canonical', r.canonical]] : []),
+    ...(r.hash ? [['hash', r.hash]] : []),
+    ...(r.density !== undefined ? [['density', r.density.toFixed(4)]] : []),
+    ['input', `[${r.inputShape.join(', ')}]`],
+    ['output', `[${r.outputShape.join(', ')}]`],
+    ['nodes', String(r.nodes)],
+    ['params', r.params.toLocaleString('en-US')],
+    ['flops', `${r.flops.toLocaleString('en-US')} multiply-adds (${(r.flops / 1e6).toFixed(2)} M)`],
+  ];
+  return lines.map(([k, v]) => `${k!.padEnd(10)} ${v}`).join('\n');
+}
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('validate an architecture and print its canonical form, hash, density, parameters and FLOPs')
+    .argument('[code]', 'NSC code (text or file), or a NAS-Bench-201 arch string with --space nasbench201')
+    .option('--space <space>', 'search space of [code]: nsc | nasbench201', 'nsc')
+    .option('--ir <file>', 'inspect an IR JSON file instead')
+    .option('--input <HxWxC>', 'input shape (default 32x32x3)', imageShape)
+    .option('--classes <K>', 'number of classes (default 10)', positiveInt('--classes'))
+    .option('--blocks <N>', 'NSC: blocks per stage (default 4)', positiveInt('--blocks'))
+    .option('--base-filters <F>', 'NSC: width of the first stage (default 32)', positiveInt('--base-filters'))
+    .option('--stages <S>', 'NSC: number of stages (default 3)', positiveInt('--stages'))
+    .option('--max-index <M>', 'NSC: maximum layer index (default 23)', positiveInt('--max-index'))
+    .option('--json', 'print machine-readable JSON')
+    .action((code: string | undefined, o: InspectOptions) => {
+      const report = inspect(code, o);
+      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${printReport(report)}\n`);
+    });
+}

@@ -1,0 +1,19 @@
+/** Parsers for option values shared by several commands; each names the flag and the fix on bad input. */
+import { InvalidArgumentError } from 'commander';
+
+export function positiveInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+/** Parses HxWxC, e.g. 32x32x3. */
+export function imageShape(value: string): [number, number, number] {
+  const parts = value.toLowerCase().split('x').map(Number);
+  if (parts.length !== 3 || !parts.every((n) => Number.isInteger(n) && n > 0)) {
+    throw new InvalidArgumentError(`--input must be HxWxC with positive integers, e.g. 32x32x3; got "${value}"`);
+  }
+  return parts as [number, number, number];
+}

@@ -1,0 +1,39 @@
+/**
+ * The `blockqnn` command line. Each command lives in commands/<name>.ts and
+ * exports a `register(program)` function; this file wires them and turns every
+ * error into one message a user can act on.
+ */
+import { Command, CommanderError } from 'commander';
+import { toBlockqnnError } from '../common/errors.js';
+import { registerBench } from './commands/bench.js';
+import { registerInspect } from './commands/inspect.js';
+
+export function buildProgram(): Command {
+  const program = new Command('blockqnn')
+    .description('BlockQNN neural architecture search: Q-learning over Network Structure Codes')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerInspect(program);
+  registerBench(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 usage error, 2 a reported error. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed the usage problem (or the help text).
+      return error.exitCode === 0 ? 0 : 1;
+    }
+    const e = toBlockqnnError(error);
+    process.stderr.write(`blockqnn: error [${e.code}]: ${e.describe()}\n`);
+    if (e.code === 'INTERNAL' && e.cause instanceof Error && e.cause.stack) {
+      process.stderr.write(`${e.cause.stack}\n`);
+    }
+    return 2;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Block → full network, as in BlockQNN (Zhong et al., CVPR 2018, Fig. 3): a stem
+ * convolution, then `stages` stages of `blocksPerStage` copies of the block with a
+ * 2×2 max pool (stride 2) between stages and the width doubling after each pool,
+ * then BN → ReLU → global average pooling → a dense classifier.
+ *
+ * Inside a block at width w:
+ * - conv k (type 1) is the pre-activation unit ReLU → Conv k×k (w filters, "same"
+ *   padding, no bias) → BN;
+ * - max/avg pool k (types 2, 3) use stride 1 and "same" padding (average pooling
+ *   excludes the padding), so they keep their input's shape and width;
+ * - identity (type 4) is the predecessor itself and adds no node;
+ * - concat (type 6) stacks channels, so widths add up.
+ *
+ * Reconciling widths:
+ * - add (type 5) of unequal widths projects the narrower operand with a
+ *   pre-activation 1×1 unit (ReLU → Conv 1×1 → BN) to the wider width;
+ * - the block output concatenates all layers without successors (in index
+ *   order); if the result is not w channels wide (several outputs, concats, or
+ *   a pool/identity of a block input of another width) a 1×1 pre-activation unit
+ *   projects it to w, so every block hands w channels to the next.
+ */
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { IrBuilder } from './builder.js';
+import type { CheckedIr } from './graph.js';
+import { INPUT_ID } from './ir.js';
+import { type NscBlock, LayerType, inputsOf, outputLayers } from './nsc.js';
+
+export interface NetworkOptions {
+  /** Input image shape [H, W, C]. */
+  inputShape: [number, number, number];
+  classes: number;
+  /** Blocks per stage (the paper's N; 4 on CIFAR). */
+  blocksPerStage: number;
+  /** Width of the stem and the first stage; doubles per stage. */
+  baseFilters: number;
+  stages: number;
+  name?: string;
+}
+
+export const DEFAULT_NETWORK_OPTIONS: NetworkOptions = {
+  inputShape: [32, 32, 3],
+  classes: 10,
+  blocksPerStage: 4,
+  baseFilters: 32,
+  stages: 3,
+};
+
+function preActivation(b: IrBuilder, input: string, filters: number, kernel: number): string {
+  const r = b.relu(input);
+  const c = b.conv(r, { filters, kernel, padding: Math.floor(kernel / 2) });
+  return b.batchNorm(c);
+}
+
+/** Appends one instance of the block to the builder; returns the id of its w-channel output. */
+export function appendBlock(b: IrBuilder, block: NscBlock, input: string, width: number): string {
+  const values = new Map<number, string>([[0, input]]);
+  for (const layer of block) {
+    if (layer.type === LayerType.terminal) continue;
+    const [p1, p2] = inputsOf(layer).map((p) => values.get(p)!);
+    const value = b.scoped(`l${layer.index}`, (): string => {
+      switch (layer.type) {
+        case LayerType.conv:
+          return preActivation(b, p1!, width, layer.kernel);
+        case LayerType.maxPool:
+          return b.maxPool(p1!, { kernel: layer.kernel, stride: 1, padding: Math.floor(layer.kernel / 2) });
+        case LayerType.avgPool:
+          return b.avgPool(p1!, { kernel: layer.kernel, stride: 1, padding: Math.floor(layer.kernel / 2), countIncludePad: false });
+        case LayerType.identity:
+          return p1!;
+        case LayerType.add: {
+          const [c1, c2] = [b.channelsOf(p1!), b.channelsOf(p2!)];
+          const a = c1 < c2 ? b.scoped('proj', () => preActivation(b, p1!, c2, 1)) : p1!;
+          const c = c2 < c1 ? b.scoped('proj', () => preActivation(b, p2!, c1, 1)) : p2!;
+          return b.add([a, c]);
+        }
+        case LayerType.concat:
+          return b.concat([p1!, p2!]);
+        default:
+          throw new Error(`unreachable layer type ${layer.type}`);
+      }
+    });
+    values.set(layer.index, value);
+  }
+  const leaves = outputLayers(block).map((l) => values.get(l.index)!);
+  let out = leaves.length === 1 ? leaves[0]! : b.concat(leaves, 'out');
+  if (b.channelsOf(out) !== width) out = b.scoped('out', () => preActivation(b, out, width, 1));
+  return out;
+}
+
+function checkOptions(o: NetworkOptions): void {
+  const bad = (field: string, value: unknown, rule: string): never => {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `network option ${field} = ${JSON.stringify(value)}: ${rule}`, { details: { field, value } });
+  };
+  for (const field of ['classes', 'blocksPerStage', 'baseFilters', 'stages'] as const) {
+    if (!Number.isInteger(o[field]) || o[field] < 1) bad(field, o[field], 'must be a positive integer');
+  }
+  if (o.inputShape.length !== 3 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) bad('inputShape', o.inputShape, 'must be [H, W, C] of positive integers');
+  const reduction = 2 ** (o.stages - 1);
+  if (o.inputShape[0] < reduction || o.inputShape[1] < reduction) {
+    bad('stages', o.stages, `${o.stages} stages halve the image ${o.stages - 1} times, too often for ${o.inputShape[0]}x${o.inputShape[1]}`);
+  }
+}
+
+/** Builds the full BlockQNN network around a validated block. */
+export function assembleNetwork(block: NscBlock, options: Partial<NetworkOptions> = {}): CheckedIr {
+  const o = { ...DEFAULT_NETWORK_OPTIONS, ...options };
+  checkOptions(o);
+  const b = new IrBuilder(o.name ?? 'blockqnn', o.inputShape);
+  let x = b.scoped('stem', () => b.batchNorm(b.conv(INPUT_ID, { filters: o.baseFilters, kernel: 3, padding: 1 })));
+  for (let stage = 0; stage < o.stages; stage++) {
+    const width = o.baseFilters * 2 ** stage;
+    if (stage > 0) x = b.maxPool(x, { kernel: 2, stride: 2 }, `pool${stage}`);
+    for (let i = 0; i < o.blocksPerStage; i++) {
+      x = b.scoped(`s${stage + 1}b${i + 1}`, () => appendBlock(b, block, x, width));
+    }
+  }
+  x = b.scoped('head', () => b.dense(b.globalAvgPool(b.relu(b.batchNorm(x))), { units: o.classes }));
+  return b.build(x);
+}

@@ -1,0 +1,15 @@
+/** Public surface of the search space: the NSC grammar, the IR, its analysis and the NAS-Bench-201 cell space. */
+export { LayerType, LAYER_TYPE_NAMES, ALLOWED_KERNELS, DEFAULT_MAX_INDEX, arity, validateBlock, parseNsc, printNsc, nscFromJson, nscToJson, inputsOf, outputLayers, density } from './nsc.js';
+export type { NscLayer, NscBlock, NscOptions } from './nsc.js';
+export { canonicalBlock, canonicalText, blockHash } from './canonical.js';
+export { networkIrSchema, irNodeSchema, INPUT_ID, IR_OPS, IR_MAX_NODES, inputArity } from './ir.js';
+export type { NetworkIr, IrNode, IrOp, IrNodeOf } from './ir.js';
+export { parseIr, checkIr, inferShape, formatZodIssues } from './graph.js';
+export type { CheckedIr, Shape } from './graph.js';
+export { networkCost, activationBytes } from './cost.js';
+export type { NetworkCost, NodeCost } from './cost.js';
+export { IrBuilder } from './builder.js';
+export { assembleNetwork, appendBlock, DEFAULT_NETWORK_OPTIONS } from './assemble.js';
+export type { NetworkOptions } from './assemble.js';
+export { NB201_OPS, NB201_EDGES, NB201_CELL_COUNT, parseNb201, printNb201, buildNb201Network } from './nasbench201.js';
+export type { Nb201Op, Nb201Cell, Nb201NetworkOptions } from './nasbench201.js';
