@@ -13,3 +13,4 @@ export { assembleNetwork, appendBlock, DEFAULT_NETWORK_OPTIONS } from './assembl
 export type { NetworkOptions } from './assemble.js';
 export { NB201_OPS, NB201_EDGES, NB201_CELL_COUNT, parseNb201, printNb201, buildNb201Network } from './nasbench201.js';
 export type { Nb201Op, Nb201Cell, Nb201NetworkOptions } from './nasbench201.js';
+export { PAPER_BLOCKS, RESNET_BLOCK_NSC, INCEPTION_BLOCK_NSC } from './paper-blocks.js';
