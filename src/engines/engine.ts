@@ -1,0 +1,60 @@
+/**
+ * The engine port: what a worker needs from a training backend. An engine turns
+ * an IR and a training task into an evaluation outcome; it never touches the
+ * queue or the database.
+ *
+ * @example
+ * const engine = engines.get('tfjs');
+ * const outcome = await engine.train({ ir, task, seed: 1 }, signal, (p) => console.log(p.epoch, p.loss));
+ * if (outcome.status === 'ok') console.log(outcome.accuracy);
+ */
+import type { NetworkIr } from '../search-space/index.js';
+import type { TrainingTask } from '../task/task.js';
+
+/** `too_large` (out of memory, or over a size limit) and `diverged` (non-finite loss) are outcomes the controller learns from; `failed` is an error. */
+export type EvaluationStatus = 'ok' | 'diverged' | 'too_large' | 'failed';
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  trainAccuracy: number;
+  valAccuracy: number;
+  learningRate: number;
+  seconds: number;
+}
+
+export interface EpochProgress extends EpochRecord {
+  epochs: number;
+  imagesPerSecond: number;
+}
+
+export interface TrainRequest {
+  ir: NetworkIr;
+  task: TrainingTask;
+  seed: number;
+  /** For lookup engines: the candidate's key in the table (e.g. a NAS-Bench-201 arch string). */
+  candidateKey?: string | undefined;
+}
+
+export interface TrainOutcome {
+  status: EvaluationStatus;
+  /** Validation accuracy in [0, 1] after the last epoch (the early-stop accuracy). */
+  accuracy: number | null;
+  curve: EpochRecord[];
+  trainSeconds: number;
+  evalSeconds: number;
+  imagesPerSecond: number | null;
+  /** Extra per-candidate numbers an engine knows (a table's report column, say). */
+  extra?: Record<string, number> | undefined;
+  error?: string | undefined;
+}
+
+export interface Engine {
+  /** Registered name, recorded with every result: rewards from different engines are not comparable. */
+  readonly name: string;
+  /** Backend and version, e.g. "tfjs 4.22.0 (cpu, pure JS)". */
+  describe(): string;
+  train(request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void): Promise<TrainOutcome>;
+  /** Releases child processes or native memory. */
+  close?(): Promise<void>;
+}

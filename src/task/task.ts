@@ -1,0 +1,83 @@
+/**
+ * A training task: what data a candidate is trained on and with which recipe.
+ * It travels inside queue jobs, so it is a zod schema; engines must implement
+ * the recipe identically so rewards are comparable across workers.
+ *
+ * The default recipe is BlockQNN's early-stop proxy (Zhong et al., CVPR 2018,
+ * Sec. 4.2): 12 epochs, Adam with learning rate 1e-3 multiplied by 0.2 every 5
+ * epochs, accuracy on a fixed validation split.
+ */
+import { z } from 'zod';
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+
+export const datasetRefSchema = z.strictObject({
+  /** Registered dataset name: mnist, fashion-mnist, cifar10. */
+  name: z.string().min(1).max(64),
+  /** Directory of the dataset files where the dataset needs one (CIFAR-10, a non-default Fashion-MNIST). */
+  path: z.string().max(4096).optional(),
+  /** Fraction of the training images held out for validation. */
+  validationFraction: z.number().gt(0).lt(1).default(0.1),
+  /** Seed of the train/validation split; fixed per task so every candidate sees the same split. */
+  splitSeed: z.number().int().nonnegative().default(0),
+  /** Train on this many images of the training split (cheap proxies). */
+  trainSubset: z.number().int().positive().optional(),
+  /** Evaluate on this many images of the validation split. */
+  validationSubset: z.number().int().positive().optional(),
+  /** Resize images to this square size (cheap proxies). */
+  imageSize: z.number().int().min(4).max(1024).optional(),
+});
+
+export const recipeSchema = z.strictObject({
+  epochs: z.number().int().positive().max(1000).default(12),
+  batchSize: z.number().int().positive().max(65536).default(128),
+  optimizer: z.enum(['adam', 'sgd']).default('adam'),
+  learningRate: z.number().positive().max(10).default(1e-3),
+  /** Multiply the learning rate by `factor` every `every` epochs. */
+  lrDecay: z.strictObject({ factor: z.number().gt(0).max(1), every: z.number().int().positive() }).default({ factor: 0.2, every: 5 }),
+  momentum: z.number().min(0).lt(1).default(0.9),
+  weightDecay: z.number().min(0).max(1).default(0),
+  /** Random crop with 4-pixel padding plus horizontal flip (flip off for digit datasets). */
+  augmentation: z.enum(['none', 'crop', 'crop-flip']).default('none'),
+});
+
+export const classificationTaskSchema = z.strictObject({
+  kind: z.literal('classification'),
+  dataset: datasetRefSchema,
+  recipe: recipeSchema,
+});
+
+export const trainingTaskSchema = classificationTaskSchema;
+
+export type DatasetRef = z.infer<typeof datasetRefSchema>;
+export type Recipe = z.infer<typeof recipeSchema>;
+export type TrainingTask = z.infer<typeof trainingTaskSchema>;
+export type TrainingTaskInput = z.input<typeof trainingTaskSchema>;
+
+/** Learning rate of an epoch (0-based) under the recipe's step decay. */
+export function learningRateAt(recipe: Recipe, epoch: number): number {
+  return recipe.learningRate * recipe.lrDecay.factor ** Math.floor(epoch / recipe.lrDecay.every);
+}
+
+/** Parses a task, defaults filled in; errors name the field. */
+export function parseTask(value: unknown): TrainingTask {
+  const parsed = trainingTaskSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `invalid training task: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
+      details: { issues: parsed.error.issues.slice(0, 10) },
+    });
+  }
+  return parsed.data;
+}
+
+/**
+ * A stable key of everything that determines a result besides the architecture:
+ * results are reusable across runs exactly when their task keys are equal.
+ */
+export function taskKey(task: TrainingTask, engine: string): string {
+  const canonical = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]))
+      : value;
+  return `${engine}:${JSON.stringify(canonical(task))}`;
+}
