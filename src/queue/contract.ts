@@ -1,0 +1,94 @@
+/**
+ * The queue contract: what an `evaluate` job carries and what its result holds.
+ * Both ends validate with these schemas — the controller before it enqueues, the
+ * worker before it trains and the controller again when the result comes back —
+ * so a malformed or foreign job is rejected with a named field instead of
+ * crashing a process. Workers are stateless: the job carries everything they
+ * need (IR, task, seed, engine), never a database handle or code.
+ */
+import { z } from 'zod';
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { formatZodIssues, networkIrSchema } from '../search-space/index.js';
+import { trainingTaskSchema } from '../task/task.js';
+
+export const JOB_CONTRACT = 'blockqnn/evaluate@1';
+export const RESULT_CONTRACT = 'blockqnn/result@1';
+
+const runId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'run ids use letters, digits, _ and -');
+const candidateHash = z.string().regex(/^[0-9a-f]{16,64}$/, 'candidate hashes are 16-64 lowercase hex digits');
+
+export const evaluateJobSchema = z.strictObject({
+  contract: z.literal(JOB_CONTRACT),
+  runId,
+  candidateHash,
+  /** Key for lookup engines (a NAS-Bench-201 arch string, say). */
+  candidateKey: z.string().max(2000).optional(),
+  ir: networkIrSchema,
+  task: trainingTaskSchema,
+  /** Engine the run was started with: results from other engines are not comparable. */
+  engine: z.string().min(1).max(64),
+  seed: z.number().int().nonnegative(),
+  /** A worker aborts the evaluation after this many seconds and reports `failed`. */
+  timeLimitSeconds: z.number().positive().max(7 * 24 * 3600),
+});
+
+const epochRecordSchema = z.strictObject({
+  epoch: z.number().int().nonnegative(),
+  loss: z.number().nullable(),
+  trainAccuracy: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
+  learningRate: z.number(),
+  seconds: z.number().nonnegative(),
+});
+
+export const evaluationStatusSchema = z.enum(['ok', 'diverged', 'too_large', 'failed']);
+
+export const evaluateResultSchema = z.strictObject({
+  contract: z.literal(RESULT_CONTRACT),
+  runId,
+  candidateHash,
+  status: evaluationStatusSchema,
+  accuracy: z.number().min(0).max(1).nullable(),
+  curve: z.array(epochRecordSchema).max(10_000),
+  trainSeconds: z.number().nonnegative(),
+  evalSeconds: z.number().nonnegative(),
+  imagesPerSecond: z.number().nonnegative().nullable(),
+  extra: z.record(z.string(), z.number()).optional(),
+  error: z.string().max(4000).optional(),
+  worker: z.strictObject({ id: z.string().max(200), host: z.string().max(255), pid: z.number().int() }),
+  engine: z.strictObject({ name: z.string().max(64), description: z.string().max(500) }),
+  attempt: z.number().int().positive(),
+  finishedAt: z.number().int().nonnegative(),
+});
+
+export type EvaluateJob = z.infer<typeof evaluateJobSchema>;
+export type EvaluateJobInput = z.input<typeof evaluateJobSchema>;
+export type EvaluateResult = z.infer<typeof evaluateResultSchema>;
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `malformed ${what}: ${formatZodIssues(parsed.error)}`, {
+      details: { issues: parsed.error.issues.slice(0, 10) },
+    });
+  }
+  return parsed.data;
+}
+
+export const parseEvaluateJob = (value: unknown): EvaluateJob => parseWith(evaluateJobSchema, value, 'evaluate job');
+export const parseEvaluateResult = (value: unknown): EvaluateResult => parseWith(evaluateResultSchema, value, 'evaluation result');
+
+/** Queue of an engine's jobs: a run's jobs only reach workers of the run's engine. */
+export function evaluateQueueName(engine: string): string {
+  return `evaluate-${engine}`;
+}
+
+/** One job per (run, candidate): BullMQ ignores a second add with the same id, so a candidate never trains twice. */
+export function evaluateJobId(runId: string, candidateHash: string): string {
+  return `${runId}.${candidateHash}`;
+}
+
+export function parseJobId(jobId: string): { runId: string; candidateHash: string } | null {
+  const m = /^([A-Za-z0-9_-]{1,64})\.([0-9a-f]{16,64})$/.exec(jobId);
+  return m ? { runId: m[1]!, candidateHash: m[2]! } : null;
+}

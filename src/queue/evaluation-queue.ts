@@ -1,0 +1,166 @@
+/**
+ * Producer side of the evaluate queue: the controller enqueues candidates,
+ * hears their results, and cancels a run's jobs when it stops. Results arrive
+ * by BullMQ events for low latency; `reconcile` reads job states directly so a
+ * result that completed while the controller was away is never lost.
+ */
+import { type Job, Queue, QueueEvents } from 'bullmq';
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { type EvaluateJob, type EvaluateJobInput, type EvaluateResult, evaluateJobId, evaluateQueueName, parseEvaluateJob, parseEvaluateResult, parseJobId } from './contract.js';
+import type { Redis } from 'ioredis';
+import { type RedisSettings, createRedis, redisOptions } from './redis.js';
+
+/** What the controller hears about a job. `lost` means the job is no longer in Redis (e.g. Redis restarted empty). */
+export type JobReport =
+  | { kind: 'result'; result: EvaluateResult }
+  | { kind: 'failed'; runId: string; candidateHash: string; reason: string; attempts: number }
+  | { kind: 'lost'; runId: string; candidateHash: string }
+  | { kind: 'pending'; runId: string; candidateHash: string; state: string };
+
+export interface EvaluationQueueOptions {
+  /** Attempts before a job that throws is reported failed (exponential backoff between them). */
+  attempts?: number;
+  backoffMs?: number;
+}
+
+export const CANCEL_KEY = (prefix: string, runId: string): string => `${prefix}:cancel:${runId}`;
+
+export class EvaluationQueue {
+  private readonly queue: Queue;
+  private events: QueueEvents | undefined;
+  private readonly client: Redis;
+
+  constructor(
+    private readonly settings: RedisSettings,
+    readonly engine: string,
+    private readonly options: EvaluationQueueOptions = {},
+  ) {
+    this.queue = new Queue(evaluateQueueName(engine), { connection: redisOptions(settings), prefix: settings.prefix });
+    this.queue.on('error', () => {});
+    this.client = createRedis(settings);
+  }
+
+  /** Enqueues a candidate; a second call for the same (run, candidate) is a no-op. */
+  async enqueue(input: EvaluateJobInput): Promise<string> {
+    return (await this.enqueueMany([input]))[0]!;
+  }
+
+  async enqueueMany(inputs: EvaluateJobInput[]): Promise<string[]> {
+    const jobs = inputs.map((input) => {
+      const data = parseEvaluateJob(input);
+      if (data.engine !== this.engine) {
+        throw new BlockqnnError(ErrorCode.INVALID_INPUT, `job for engine "${data.engine}" sent to the "${this.engine}" queue`);
+      }
+      const jobId = evaluateJobId(data.runId, data.candidateHash);
+      return {
+        name: 'evaluate',
+        data,
+        opts: {
+          jobId,
+          attempts: this.options.attempts ?? 3,
+          backoff: { type: 'exponential' as const, delay: this.options.backoffMs ?? 2000 },
+          // Results stay in Redis until the controller has committed them, then it removes them.
+          removeOnComplete: false,
+          removeOnFail: false,
+        },
+      };
+    });
+    await this.queue.addBulk(jobs);
+    return jobs.map((j) => j.opts.jobId);
+  }
+
+  /** Subscribes to results of all runs on this engine's queue; returns an unsubscribe function. */
+  async listen(onReport: (report: JobReport) => void): Promise<() => Promise<void>> {
+    const events = new QueueEvents(evaluateQueueName(this.engine), { connection: redisOptions(this.settings), prefix: this.settings.prefix });
+    events.on('error', () => {});
+    events.on('completed', ({ jobId, returnvalue }) => {
+      const report = this.toResultReport(jobId, returnvalue);
+      if (report) onReport(report);
+    });
+    events.on('failed', ({ jobId, failedReason }) => {
+      const ids = parseJobId(jobId);
+      // 'failed' fires for every attempt; only the last one is final, so read the job to decide.
+      if (ids) void this.finalFailure(jobId, failedReason).then((r) => r && onReport(r));
+    });
+    await events.waitUntilReady();
+    this.events = events;
+    return async () => {
+      await events.close();
+      if (this.events === events) this.events = undefined;
+    };
+  }
+
+  private toResultReport(jobId: string, returnvalue: unknown): JobReport | null {
+    const ids = parseJobId(jobId);
+    if (!ids) return null;
+    const value = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
+    return { kind: 'result', result: parseEvaluateResult(value) };
+  }
+
+  private async finalFailure(jobId: string, reason: string): Promise<JobReport | null> {
+    const job = await this.queue.getJob(jobId);
+    const ids = parseJobId(jobId)!;
+    if (!job) return { kind: 'failed', ...ids, reason, attempts: 0 };
+    const state = await job.getState();
+    if (state !== 'failed') return null; // it will be retried
+    return { kind: 'failed', ...ids, reason: job.failedReason ?? reason, attempts: job.attemptsMade };
+  }
+
+  /** Current state of each (run, candidate): a finished result, a final failure, still pending, or lost. */
+  async reconcile(runId: string, candidateHashes: string[]): Promise<JobReport[]> {
+    return Promise.all(
+      candidateHashes.map(async (candidateHash): Promise<JobReport> => {
+        const job: Job | undefined = await this.queue.getJob(evaluateJobId(runId, candidateHash));
+        if (!job) return { kind: 'lost', runId, candidateHash };
+        const state = await job.getState();
+        if (state === 'completed') return { kind: 'result', result: parseEvaluateResult(job.returnvalue) };
+        if (state === 'failed') return { kind: 'failed', runId, candidateHash, reason: job.failedReason ?? 'failed', attempts: job.attemptsMade };
+        return { kind: 'pending', runId, candidateHash, state };
+      }),
+    );
+  }
+
+  /** Drops a finished job once its result is committed to the store. */
+  async forget(runId: string, candidateHash: string): Promise<void> {
+    await this.queue.remove(evaluateJobId(runId, candidateHash)).catch(() => 0);
+  }
+
+  /**
+   * Cancels a run: removes its waiting jobs and raises the run's cancel flag,
+   * which workers poll to abort the jobs they are training.
+   */
+  async cancelRun(runId: string, ttlSeconds = 24 * 3600): Promise<number> {
+    await this.client.set(CANCEL_KEY(this.settings.prefix, runId), '1', 'EX', ttlSeconds);
+    let removed = 0;
+    const jobs = await this.queue.getJobs(['waiting', 'delayed', 'prioritized', 'wait']);
+    for (const job of jobs) {
+      if (job?.id && parseJobId(job.id)?.runId === runId) {
+        await job.remove().catch(() => undefined);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Clears a run's cancel flag (on resume). */
+  async clearCancel(runId: string): Promise<void> {
+    await this.client.del(CANCEL_KEY(this.settings.prefix, runId));
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+  }
+
+  /** Removes every key of this queue (tests and `blockqnn` maintenance only). */
+  async obliterate(): Promise<void> {
+    await this.queue.obliterate({ force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.events?.close();
+    await this.queue.close();
+    this.client.disconnect();
+  }
+}
+
+export type { EvaluateJob };

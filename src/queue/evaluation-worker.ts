@@ -1,0 +1,201 @@
+/**
+ * Consumer side of the evaluate queue: one BullMQ worker per slot. It validates
+ * every job against the contract (a malformed or foreign job fails at once,
+ * never retried), enforces the job's time limit, aborts when the run is
+ * cancelled, streams progress, keeps the slot's registry entry fresh, and on
+ * shutdown either finishes its job or hands it back to the queue.
+ */
+import { hostname } from 'node:os';
+import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { toBlockqnnError } from '../common/errors.js';
+import { type EvaluateJob, type EvaluateResult, RESULT_CONTRACT, evaluateQueueName, parseEvaluateJob, parseEvaluateResult } from './contract.js';
+import { CANCEL_KEY } from './evaluation-queue.js';
+import { type RedisSettings, createRedis, redisOptions } from './redis.js';
+import { HEARTBEAT_MS, type WorkerState, removeWorker, writeWorkerState } from './worker-registry.js';
+
+export type EvaluationOutcome = Omit<EvaluateResult, 'contract' | 'runId' | 'candidateHash' | 'worker' | 'attempt' | 'finishedAt' | 'engine'>;
+
+export interface JobProgress {
+  epoch: number;
+  epochs: number;
+  loss: number | null;
+  valAccuracy: number | null;
+  imagesPerSecond: number | null;
+}
+
+export interface HandlerContext {
+  signal: AbortSignal;
+  attempt: number;
+  reportProgress(progress: JobProgress): void;
+}
+
+export type EvaluationHandler = (job: EvaluateJob, context: HandlerContext) => Promise<EvaluationOutcome>;
+
+export interface EvaluationWorkerOptions {
+  engine: string;
+  engineDescription: string;
+  slot: string;
+  gpu?: number | null;
+  /** Lock held while training; renewed automatically. A worker that dies loses its lock and the job is retried. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  cancelPollMs?: number;
+  concurrency?: number;
+}
+
+export class EvaluationWorker {
+  private readonly worker: Worker;
+  private readonly client: Redis;
+  private readonly state: WorkerState;
+  private readonly active = new Map<string, AbortController>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private handingBack = false;
+
+  constructor(
+    private readonly settings: RedisSettings,
+    private readonly handler: EvaluationHandler,
+    private readonly options: EvaluationWorkerOptions,
+  ) {
+    const now = Date.now();
+    this.state = {
+      id: `${hostname()}:${process.pid}:${options.slot}`,
+      host: hostname(),
+      pid: process.pid,
+      slot: options.slot,
+      gpu: options.gpu ?? null,
+      engine: options.engine,
+      engineDescription: options.engineDescription,
+      startedAt: now,
+      heartbeatAt: now,
+      currentJob: null,
+      jobsDone: 0,
+    };
+    this.client = createRedis(settings);
+    this.worker = new Worker(evaluateQueueName(options.engine), (job, token) => this.process(job, token), {
+      connection: redisOptions(settings),
+      prefix: settings.prefix,
+      concurrency: options.concurrency ?? 1,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: 2,
+      autorun: false,
+    });
+    this.worker.on('error', () => {});
+  }
+
+  get id(): string {
+    return this.state.id;
+  }
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), HEARTBEAT_MS);
+    void this.worker.run();
+    await this.worker.waitUntilReady();
+  }
+
+  private async beat(): Promise<void> {
+    this.state.heartbeatAt = Date.now();
+    await writeWorkerState(this.client, this.settings.prefix, this.state);
+  }
+
+  private async process(job: Job, token: string | undefined): Promise<EvaluateResult> {
+    let data: EvaluateJob;
+    try {
+      data = parseEvaluateJob(job.data);
+    } catch (error) {
+      throw new UnrecoverableError(`rejected job ${job.id}: ${toBlockqnnError(error).message}`);
+    }
+    if (data.engine !== this.options.engine) {
+      throw new UnrecoverableError(`rejected job ${job.id}: it needs engine "${data.engine}", this worker runs "${this.options.engine}"`);
+    }
+    const cancelKey = CANCEL_KEY(this.settings.prefix, data.runId);
+    if (await this.client.exists(cancelKey)) throw new UnrecoverableError('cancelled: the run was stopped');
+
+    const controller = new AbortController();
+    this.active.set(job.id!, controller);
+    const limit = setTimeout(() => controller.abort('time-limit'), data.timeLimitSeconds * 1000);
+    const poll = setInterval(() => {
+      void this.client.exists(cancelKey).then((n) => n && controller.abort('cancelled'), () => undefined);
+    }, this.options.cancelPollMs ?? 1000);
+    this.state.currentJob = { jobId: job.id!, runId: data.runId, candidateHash: data.candidateHash, epoch: 0, epochs: data.task.recipe.epochs, loss: null, valAccuracy: null, imagesPerSecond: null };
+    void this.beat().catch(() => undefined);
+    try {
+      const outcome = await this.handler(data, {
+        signal: controller.signal,
+        attempt: job.attemptsMade + 1,
+        reportProgress: (p) => {
+          this.state.currentJob = { ...this.state.currentJob!, ...p };
+          void job.updateProgress({ ...p }).catch(() => undefined);
+        },
+      });
+      if (controller.signal.aborted) return await this.aborted(job, token, controller.signal.reason, data);
+      this.state.jobsDone++;
+      return parseEvaluateResult({
+        ...outcome,
+        contract: RESULT_CONTRACT,
+        runId: data.runId,
+        candidateHash: data.candidateHash,
+        worker: { id: this.state.id, host: this.state.host, pid: this.state.pid },
+        engine: { name: this.options.engine, description: this.options.engineDescription },
+        attempt: job.attemptsMade + 1,
+        finishedAt: Date.now(),
+      });
+    } catch (error) {
+      if (controller.signal.aborted) return await this.aborted(job, token, controller.signal.reason, data);
+      throw error;
+    } finally {
+      clearTimeout(limit);
+      clearInterval(poll);
+      this.active.delete(job.id!);
+      this.state.currentJob = null;
+      void this.beat().catch(() => undefined);
+    }
+  }
+
+  private async aborted(job: Job, token: string | undefined, reason: unknown, data: EvaluateJob): Promise<EvaluateResult> {
+    if (reason === 'cancelled') throw new UnrecoverableError('cancelled: the run was stopped');
+    if (reason === 'hand-back') {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    return parseEvaluateResult({
+      contract: RESULT_CONTRACT,
+      runId: data.runId,
+      candidateHash: data.candidateHash,
+      status: 'failed',
+      accuracy: null,
+      curve: [],
+      trainSeconds: data.timeLimitSeconds,
+      evalSeconds: 0,
+      imagesPerSecond: null,
+      error: `time limit of ${data.timeLimitSeconds} s exceeded`,
+      worker: { id: this.state.id, host: this.state.host, pid: this.state.pid },
+      engine: { name: this.options.engine, description: this.options.engineDescription },
+      attempt: job.attemptsMade + 1,
+      finishedAt: Date.now(),
+    });
+  }
+
+  /**
+   * Stops the worker. Graceful: wait up to `graceMs` for the current job to
+   * finish, then hand it back to the queue so another worker takes it at once.
+   */
+  async close(graceMs = 30_000): Promise<void> {
+    clearInterval(this.heartbeat);
+    const closing = this.worker.close();
+    const timer = setTimeout(() => {
+      this.handingBack = true;
+      for (const controller of this.active.values()) controller.abort('hand-back');
+    }, graceMs);
+    await closing;
+    clearTimeout(timer);
+    await removeWorker(this.client, this.settings.prefix, this.state.id).catch(() => undefined);
+    this.client.disconnect();
+  }
+
+  get handedBack(): boolean {
+    return this.handingBack;
+  }
+}

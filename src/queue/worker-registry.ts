@@ -1,0 +1,70 @@
+/**
+ * Live registry of workers in Redis (never the database: workers on other hosts
+ * need only Redis). Each slot writes its state with a heartbeat; readers judge
+ * liveness from the heartbeat's age, so a worker killed with -9 shows up as dead
+ * instead of lingering as busy.
+ */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+
+export const workerStateSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  slot: z.string(),
+  /** GPU index the slot is pinned to, or null for a CPU slot. */
+  gpu: z.number().int().nullable(),
+  engine: z.string(),
+  engineDescription: z.string(),
+  startedAt: z.number(),
+  heartbeatAt: z.number(),
+  currentJob: z
+    .object({ jobId: z.string(), runId: z.string(), candidateHash: z.string(), epoch: z.number(), epochs: z.number(), loss: z.number().nullable(), valAccuracy: z.number().nullable(), imagesPerSecond: z.number().nullable() })
+    .nullable(),
+  jobsDone: z.number().int(),
+});
+
+export type WorkerState = z.infer<typeof workerStateSchema>;
+export type WorkerHealth = 'alive' | 'stale' | 'dead';
+
+export const HEARTBEAT_MS = 5_000;
+
+export function registryKey(prefix: string): string {
+  return `${prefix}:workers`;
+}
+
+/** alive: heartbeat within 3 periods; stale: within 12; dead beyond (entries are pruned after an hour). */
+export function workerHealth(state: WorkerState, now = Date.now()): WorkerHealth {
+  const age = now - state.heartbeatAt;
+  return age <= 3 * HEARTBEAT_MS ? 'alive' : age <= 12 * HEARTBEAT_MS ? 'stale' : 'dead';
+}
+
+export async function writeWorkerState(client: Redis, prefix: string, state: WorkerState): Promise<void> {
+  await client.hset(registryKey(prefix), state.id, JSON.stringify(state));
+}
+
+export async function removeWorker(client: Redis, prefix: string, id: string): Promise<void> {
+  await client.hdel(registryKey(prefix), id);
+}
+
+export async function listWorkers(client: Redis, prefix: string, now = Date.now()): Promise<(WorkerState & { health: WorkerHealth })[]> {
+  const entries = await client.hgetall(registryKey(prefix));
+  const workers: (WorkerState & { health: WorkerHealth })[] = [];
+  for (const [id, json] of Object.entries(entries)) {
+    const parsed = workerStateSchema.safeParse(safeJson(json));
+    if (!parsed.success || now - parsed.data.heartbeatAt > 3_600_000) {
+      await client.hdel(registryKey(prefix), id);
+      continue;
+    }
+    workers.push({ ...parsed.data, health: workerHealth(parsed.data, now) });
+  }
+  return workers.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
