@@ -119,7 +119,7 @@ export class EvaluationWorker {
     const poll = setInterval(() => {
       void this.client.exists(cancelKey).then((n) => n && controller.abort('cancelled'), () => undefined);
     }, this.options.cancelPollMs ?? 1000);
-    this.state.currentJob = { jobId: job.id!, runId: data.runId, candidateHash: data.candidateHash, epoch: 0, epochs: data.task.recipe.epochs, loss: null, valAccuracy: null, imagesPerSecond: null };
+    this.state.currentJob = { jobId: job.id!, runId: data.runId, candidateHash: data.candidateHash, epoch: 0, epochs: data.task.kind === 'classification' ? data.task.recipe.epochs : 1, loss: null, valAccuracy: null, imagesPerSecond: null };
     void this.beat().catch(() => undefined);
     try {
       const outcome = await this.handler(data, {

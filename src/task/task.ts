@@ -46,11 +46,30 @@ export const classificationTaskSchema = z.strictObject({
   recipe: recipeSchema,
 });
 
-export const trainingTaskSchema = classificationTaskSchema;
+/**
+ * Evaluation by lookup in a benchmark table (NAS-Bench-201 style): no training,
+ * the candidate's key is looked up and the fitness column is its accuracy.
+ */
+export const lookupTaskSchema = z.strictObject({
+  kind: z.literal('lookup'),
+  /** Path of the CSV table on the worker's host. */
+  table: z.string().min(1).max(4096),
+  keyColumn: z.string().max(200).optional(),
+  /** Column the search sees, in percent or [0, 1]; it is reported as accuracy in [0, 1]. */
+  fitness: z.string().min(1).max(200),
+  /** Column recorded beside it (what the found candidate is finally worth). */
+  report: z.string().max(200).optional(),
+  /** Simulated training time per candidate in milliseconds (for scaling benchmarks). */
+  delayMs: z.number().int().nonnegative().max(3_600_000).default(0),
+});
+
+export const trainingTaskSchema = z.discriminatedUnion('kind', [classificationTaskSchema, lookupTaskSchema]);
 
 export type DatasetRef = z.infer<typeof datasetRefSchema>;
 export type Recipe = z.infer<typeof recipeSchema>;
 export type TrainingTask = z.infer<typeof trainingTaskSchema>;
+export type ClassificationTask = z.infer<typeof classificationTaskSchema>;
+export type LookupTask = z.infer<typeof lookupTaskSchema>;
 export type TrainingTaskInput = z.input<typeof trainingTaskSchema>;
 
 /** Learning rate of an epoch (0-based) under the recipe's step decay. */
