@@ -1,0 +1,10 @@
+/** Registers the engines that ship with blockqnn; called once by each entry point (no import side effects). */
+import { engineFactories } from './registry.js';
+
+let registered = false;
+
+export function registerBuiltinEngines(): void {
+  if (registered) return;
+  registered = true;
+  void engineFactories;
+}

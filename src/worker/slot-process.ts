@@ -1,0 +1,70 @@
+/**
+ * One worker slot in its own process: an engine behind an EvaluationWorker.
+ * The supervisor starts it with CUDA_VISIBLE_DEVICES pinned; SIGTERM/SIGINT
+ * finish the current job (or hand it back after the grace period) and exit.
+ */
+import { z } from 'zod';
+import { toBlockqnnError } from '../common/errors.js';
+import { createEngine } from '../engines/registry.js';
+import { EvaluationWorker } from '../queue/evaluation-worker.js';
+import { engineHandler } from './handler.js';
+
+export const slotConfigSchema = z.strictObject({
+  redisUrl: z.string(),
+  prefix: z.string(),
+  engine: z.string(),
+  slot: z.string(),
+  gpu: z.number().int().nullable(),
+  graceMs: z.number().int().nonnegative(),
+  lockDurationMs: z.number().int().positive().optional(),
+  stalledIntervalMs: z.number().int().positive().optional(),
+});
+
+export type SlotConfig = z.infer<typeof slotConfigSchema>;
+
+export type SlotLog = (line: string) => void;
+
+export async function runSlot(config: SlotConfig, log: SlotLog): Promise<() => Promise<void>> {
+  const engine = await createEngine(config.engine);
+  const worker = new EvaluationWorker({ url: config.redisUrl, prefix: config.prefix }, engineHandler(engine), {
+    engine: config.engine,
+    engineDescription: engine.describe(),
+    slot: config.slot,
+    gpu: config.gpu,
+    ...(config.lockDurationMs ? { lockDurationMs: config.lockDurationMs } : {}),
+    ...(config.stalledIntervalMs ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
+  });
+  await worker.start();
+  log(`slot ${config.slot} ready: ${engine.describe()} (worker ${worker.id})`);
+  return async () => {
+    await worker.close(config.graceMs);
+    await engine.close?.();
+    log(`slot ${config.slot} stopped${worker.handedBack ? ' (handed its job back)' : ''}`);
+  };
+}
+
+/** Entry point of the child process: `node slot-main.js '<config JSON>'`. */
+export async function slotMain(argv: string[]): Promise<void> {
+  const log: SlotLog = (line) => process.stderr.write(`${line}\n`);
+  let stop: (() => Promise<void>) | undefined;
+  try {
+    const config = slotConfigSchema.parse(JSON.parse(argv[2] ?? '{}'));
+    stop = await runSlot(config, log);
+  } catch (error) {
+    log(`slot failed to start: ${toBlockqnnError(error).describe()}`);
+    process.exit(3);
+  }
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    void stop!().then(() => process.exit(0), (error: unknown) => {
+      log(`slot shutdown error: ${toBlockqnnError(error).message}`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  // The supervisor's death closes our stdin/IPC: exit rather than linger as an orphan.
+  process.on('disconnect', shutdown);
+}
