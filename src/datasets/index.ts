@@ -1,0 +1,21 @@
+/** Public surface of the datasets module: sources, loading, the cache format and batch helpers. */
+export { PIXEL_SCALE } from './types.js';
+export type {
+  Dataset,
+  DatasetOrigin,
+  DatasetSource,
+  DecodedSource,
+  FileFingerprint,
+  ImageSet,
+  ImageShape,
+  SourceFingerprint,
+} from './types.js';
+export { datasetSpecSchema, resolveSpec, dirEnvVar, resolveCacheDir, RESIZE_METHODS } from './spec.js';
+export type { DatasetSpec, ResolvedDatasetSpec, LoadOptions, ResizeMethod } from './spec.js';
+export { datasetSources } from './sources.js';
+export { loadDataset, clearDatasetMemo, datasetKey } from './load.js';
+export { imagesAsFloat32 } from './transform.js';
+export { CACHE_MAGIC, CACHE_FORMAT, CACHE_VERSION, readCacheFile } from './cache-file.js';
+export type { CacheHeader, CacheArrayInfo, CacheRead } from './cache-file.js';
+export { FASHION_MNIST_DEBIAN_DIR } from './fashion-mnist.js';
+export { CIFAR10_FOLDER } from './cifar10.js';
