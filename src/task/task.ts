@@ -9,23 +9,7 @@
  */
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-
-export const datasetRefSchema = z.strictObject({
-  /** Registered dataset name: mnist, fashion-mnist, cifar10. */
-  name: z.string().min(1).max(64),
-  /** Directory of the dataset files where the dataset needs one (CIFAR-10, a non-default Fashion-MNIST). */
-  path: z.string().max(4096).optional(),
-  /** Fraction of the training images held out for validation. */
-  validationFraction: z.number().gt(0).lt(1).default(0.1),
-  /** Seed of the train/validation split; fixed per task so every candidate sees the same split. */
-  splitSeed: z.number().int().nonnegative().default(0),
-  /** Train on this many images of the training split (cheap proxies). */
-  trainSubset: z.number().int().positive().optional(),
-  /** Evaluate on this many images of the validation split. */
-  validationSubset: z.number().int().positive().optional(),
-  /** Resize images to this square size (cheap proxies). */
-  imageSize: z.number().int().min(4).max(1024).optional(),
-});
+import { datasetSpecSchema } from '../datasets/spec.js';
 
 export const recipeSchema = z.strictObject({
   epochs: z.number().int().positive().max(1000).default(12),
@@ -42,7 +26,8 @@ export const recipeSchema = z.strictObject({
 
 export const classificationTaskSchema = z.strictObject({
   kind: z.literal('classification'),
-  dataset: datasetRefSchema,
+  /** Portable dataset description (no paths: each worker host finds its own files). */
+  dataset: datasetSpecSchema,
   recipe: recipeSchema,
 });
 
@@ -65,7 +50,6 @@ export const lookupTaskSchema = z.strictObject({
 
 export const trainingTaskSchema = z.discriminatedUnion('kind', [classificationTaskSchema, lookupTaskSchema]);
 
-export type DatasetRef = z.infer<typeof datasetRefSchema>;
 export type Recipe = z.infer<typeof recipeSchema>;
 export type TrainingTask = z.infer<typeof trainingTaskSchema>;
 export type ClassificationTask = z.infer<typeof classificationTaskSchema>;
