@@ -3,18 +3,13 @@
  * must extend that namespace's Layer) and registered with tf.serialization so a
  * saved model loads back with `tf.loadLayersModel` once `customLayers(tf)` has run.
  */
+import type { serialization } from '@tensorflow/tfjs';
 import type { Tfjs } from './backend.js';
-import { defineConvLayers } from './layers-conv.js';
-import { defineMiscLayers } from './layers-misc.js';
-import { defineSpatialLayers } from './layers-spatial.js';
+import { type ConvLayers, defineConvLayers } from './layers-conv.js';
+import { type MiscLayers, defineMiscLayers } from './layers-misc.js';
+import { type SpatialLayers, defineSpatialLayers } from './layers-spatial.js';
 
-function define(tf: Tfjs) {
-  const classes = { ...defineConvLayers(tf), ...defineSpatialLayers(tf), ...defineMiscLayers(tf) };
-  for (const cls of Object.values(classes)) tf.serialization.registerClass(cls);
-  return classes;
-}
-
-export type CustomLayers = ReturnType<typeof define>;
+export type CustomLayers = ConvLayers & SpatialLayers & MiscLayers;
 
 const byNamespace = new WeakMap<Tfjs, CustomLayers>();
 
@@ -22,7 +17,9 @@ const byNamespace = new WeakMap<Tfjs, CustomLayers>();
 export function customLayers(tf: Tfjs): CustomLayers {
   let classes = byNamespace.get(tf);
   if (!classes) {
-    classes = define(tf);
+    classes = { ...defineConvLayers(tf), ...defineSpatialLayers(tf), ...defineMiscLayers(tf) };
+    // Every class extends tf.layers.Layer, so it has the static fromConfig registerClass needs.
+    for (const cls of Object.values(classes)) tf.serialization.registerClass(cls as unknown as serialization.SerializableConstructor<serialization.Serializable>);
     byNamespace.set(tf, classes);
   }
   return classes;

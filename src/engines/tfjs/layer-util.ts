@@ -1,10 +1,20 @@
-/** Helpers shared by the custom layers. */
-import type { Shape, serialization } from '@tensorflow/tfjs';
+/** Helpers and types shared by the custom layers. */
+import type { Shape, layers, serialization } from '@tensorflow/tfjs';
 
 /** Constructor arguments every layer takes. */
 export interface LayerBase {
   name?: string;
   trainable?: boolean;
+}
+
+/**
+ * A custom layer class as seen from outside its factory. The classes themselves
+ * are local to functions (they must extend the loaded namespace's Layer), and a
+ * declaration file cannot name an anonymous class type, so factories return this.
+ */
+export interface LayerClass<Args extends LayerBase> {
+  new (args: Args): layers.Layer;
+  readonly className: string;
 }
 
 /** The single tensor a one-input layer receives (tfjs may pass it wrapped in an array). */

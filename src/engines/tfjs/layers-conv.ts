@@ -7,7 +7,7 @@
 import type { LayerVariable, Shape, Tensor, Tensor4D, serialization } from '@tensorflow/tfjs';
 import type { Tfjs } from './backend.js';
 import type { Pair } from './geometry.js';
-import { type LayerBase, configOf, firstShape, single } from './layer-util.js';
+import { type LayerBase, type LayerClass, configOf, firstShape, single } from './layer-util.js';
 
 export interface TorchConv2DArgs extends LayerBase {
   filters: number;
@@ -29,7 +29,12 @@ export interface TorchConv2DTransposeArgs extends LayerBase {
   useBias: boolean;
 }
 
-export function defineConvLayers(tf: Tfjs) {
+export interface ConvLayers {
+  TorchConv2D: LayerClass<TorchConv2DArgs>;
+  TorchConv2DTranspose: LayerClass<TorchConv2DTransposeArgs>;
+}
+
+export function defineConvLayers(tf: Tfjs): ConvLayers {
   /**
    * torch.nn.Conv2d on an already padded input ("valid"), for what tfjs's Conv2D and
    * DepthwiseConv2D layers cannot do:

@@ -4,14 +4,20 @@
  */
 import type { LayerVariable, Shape, Tensor, serialization } from '@tensorflow/tfjs';
 import type { Tfjs } from './backend.js';
-import { type LayerBase, firstShape, single } from './layer-util.js';
+import { type LayerBase, type LayerClass, firstShape, single } from './layer-util.js';
 
 export interface InstanceNormArgs extends LayerBase {
   epsilon: number;
   affine: boolean;
 }
 
-export function defineMiscLayers(tf: Tfjs) {
+export interface MiscLayers {
+  InstanceNorm: LayerClass<InstanceNormArgs>;
+  ZerosLike: LayerClass<LayerBase>;
+  KeepAlive: LayerClass<LayerBase>;
+}
+
+export function defineMiscLayers(tf: Tfjs): MiscLayers {
   /**
    * torch.nn.InstanceNorm2d (without running statistics): each example's channel is
    * normalised over H×W with the biased variance, then scaled and shifted by a

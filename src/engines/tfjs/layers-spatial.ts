@@ -11,7 +11,7 @@
 import type { Shape, Tensor, Tensor4D, serialization } from '@tensorflow/tfjs';
 import type { Tfjs } from './backend.js';
 import { type Pair, bilinearMatrix, excludePadScale, windowOutput } from './geometry.js';
-import { type LayerBase, configOf, firstShape, single } from './layer-util.js';
+import { type LayerBase, type LayerClass, configOf, firstShape, single } from './layer-util.js';
 
 export interface TorchPool2DArgs extends LayerBase {
   mode: 'max' | 'avg';
@@ -26,7 +26,12 @@ export interface BilinearUpsample2DArgs extends LayerBase {
   scale: number;
 }
 
-export function defineSpatialLayers(tf: Tfjs) {
+export interface SpatialLayers {
+  TorchPool2D: LayerClass<TorchPool2DArgs>;
+  BilinearUpsample2D: LayerClass<BilinearUpsample2DArgs>;
+}
+
+export function defineSpatialLayers(tf: Tfjs): SpatialLayers {
   /** Max or average pooling with explicit symmetric padding, as torch.nn.MaxPool2d / AvgPool2d. */
   class TorchPool2D extends tf.layers.Layer {
     static className = 'BlockqnnPool2D';
