@@ -1,10 +1,11 @@
 /** Registers the engines that ship with blockqnn; called once by each entry point (no import side effects). */
 import { engineFactories } from './registry.js';
+import { tfjsEngineFactory } from './tfjs/engine.js';
 
 let registered = false;
 
 export function registerBuiltinEngines(): void {
   if (registered) return;
   registered = true;
-  void engineFactories;
+  engineFactories.register(tfjsEngineFactory.name, tfjsEngineFactory);
 }

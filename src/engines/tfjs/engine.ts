@@ -1,0 +1,46 @@
+/** The tfjs engine: the fastest tfjs build available, the IR compiled to a LayersModel, the early-stop recipe. */
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { loadDataset } from '../../datasets/index.js';
+import { parseIr } from '../../search-space/index.js';
+import type { Engine, TrainRequest } from '../engine.js';
+import type { EngineFactory } from '../registry.js';
+import { type LoadedTfjs, loadTfjs } from './backend.js';
+import { trainTfjs } from './train.js';
+
+export class TfjsEngine implements Engine {
+  readonly name = 'tfjs';
+
+  constructor(private readonly loaded: LoadedTfjs) {}
+
+  describe(): string {
+    return `tfjs ${this.loaded.tf.version.tfjs} via ${this.loaded.package} (backend ${this.loaded.backend})`;
+  }
+
+  async train(request: TrainRequest, signal: AbortSignal, onProgress: Parameters<Engine['train']>[2]) {
+    if (request.task.kind !== 'classification') {
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the tfjs engine trains classification tasks, not "${request.task.kind}"`, { hint: 'use --engine table for lookup tasks' });
+    }
+    const checked = parseIr(request.ir);
+    const data = await loadDataset(request.task.dataset);
+    const [h, w, c] = checked.ir.input.shape;
+    if (h !== data.shape[0] || w !== data.shape[1] || c !== data.shape[2]) {
+      throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `the network expects [${h}, ${w}, ${c}] images but dataset ${data.name} has [${data.shape.join(', ')}]`);
+    }
+    return trainTfjs({ tf: this.loaded.tf, checked, task: request.task, data, seed: request.seed, signal, onProgress });
+  }
+}
+
+export const tfjsEngineFactory: EngineFactory = {
+  name: 'tfjs',
+  async probe() {
+    try {
+      const loaded = await loadTfjs({ logger: () => {} });
+      return { available: true, reason: loaded.summary };
+    } catch (error) {
+      return { available: false, reason: (error as Error).message, install: 'npm install @tensorflow/tfjs' };
+    }
+  },
+  async create() {
+    return new TfjsEngine(await loadTfjs());
+  },
+};

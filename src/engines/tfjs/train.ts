@@ -1,0 +1,130 @@
+/**
+ * The BlockQNN early-stop recipe on tfjs: Adam (or SGD with momentum), the
+ * learning rate stepped down by `lrDecay` every few epochs, seeded shuffles and
+ * augmentation, accuracy on the fixed validation split after every epoch.
+ * A non-finite loss stops training as `diverged`; the abort signal is checked
+ * every batch so cancellation and time limits take effect within one step.
+ */
+import type { LayersModel, Tensor } from '@tensorflow/tfjs';
+import type { Dataset } from '../../datasets/index.js';
+import { mulberry32 } from '../../datasets/prng.js';
+import type { CheckedIr } from '../../search-space/index.js';
+import { type ClassificationTask, learningRateAt } from '../../task/task.js';
+import { epochOrder, fillBatch } from '../batches.js';
+import type { EpochProgress, EpochRecord, TrainOutcome } from '../engine.js';
+import type { Tfjs } from './backend.js';
+import { compileIr } from './compile.js';
+
+export class TrainingAborted extends Error {
+  constructor(readonly reason: unknown) {
+    super(`training aborted: ${String(reason)}`);
+  }
+}
+
+interface Optimizer {
+  minimize(f: () => Tensor, returnCost: true): Tensor | null;
+  dispose(): void;
+}
+
+function makeOptimizer(tf: Tfjs, task: ClassificationTask): { optimizer: Optimizer; setLearningRate(lr: number): void } {
+  const r = task.recipe;
+  const optimizer = r.optimizer === 'adam' ? tf.train.adam(r.learningRate) : tf.train.momentum(r.learningRate, r.momentum, true);
+  // tfjs reads `learningRate` on every step but exposes no setter; stepping it keeps Adam's moments, as PyTorch's schedulers do.
+  const mutable = optimizer as unknown as { learningRate: number };
+  return { optimizer: optimizer as unknown as Optimizer, setLearningRate: (lr) => (mutable.learningRate = lr) };
+}
+
+function evaluate(tf: Tfjs, model: LayersModel, data: Dataset, batchSize: number): number {
+  const set = data.validation;
+  const [h, w, c] = data.shape;
+  let correct = 0;
+  const noAugment = () => 0;
+  for (let start = 0; start < set.count; start += batchSize) {
+    const n = Math.min(batchSize, set.count - start);
+    const buffer = new Float32Array(n * h * w * c);
+    fillBatch(set, data.shape, Array.from({ length: n }, (_, i) => start + i), 'none', noAugment, buffer);
+    const predicted = tf.tidy(() => (model.predict(tf.tensor4d(buffer, [n, h, w, c])) as Tensor).argMax(-1).dataSync());
+    for (let i = 0; i < n; i++) if (predicted[i] === set.labels[start + i]) correct++;
+  }
+  return set.count === 0 ? 0 : correct / set.count;
+}
+
+export interface TfjsTrainOptions {
+  tf: Tfjs;
+  checked: CheckedIr;
+  task: ClassificationTask;
+  data: Dataset;
+  seed: number;
+  signal: AbortSignal;
+  onProgress: (progress: EpochProgress) => void;
+}
+
+export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
+  const { tf, task, data, signal } = o;
+  const recipe = task.recipe;
+  const [h, w, c] = data.shape;
+  const classes = data.classes.length;
+  const { model } = compileIr(tf, o.checked);
+  const { optimizer, setLearningRate } = makeOptimizer(tf, task);
+  const next = mulberry32(o.seed >>> 0);
+  const curve: EpochRecord[] = [];
+  let trainSeconds = 0;
+  let evalSeconds = 0;
+  let images = 0;
+  try {
+    for (let epoch = 0; epoch < recipe.epochs; epoch++) {
+      const learningRate = learningRateAt(recipe, epoch);
+      setLearningRate(learningRate);
+      const order = epochOrder(data.train.count, o.seed, epoch);
+      const started = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let start = 0; start < order.length; start += recipe.batchSize) {
+        if (signal.aborted) throw new TrainingAborted(signal.reason);
+        const indices = order.subarray(start, Math.min(start + recipe.batchSize, order.length));
+        const n = indices.length;
+        const buffer = new Float32Array(n * h * w * c);
+        fillBatch(data.train, data.shape, indices, recipe.augmentation, next, buffer);
+        const labels = Int32Array.from(indices, (i) => data.train.labels[i]!);
+        const [loss, hits] = tf.tidy(() => {
+          const x = tf.tensor4d(buffer, [n, h, w, c]);
+          const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
+          let hit: Tensor | undefined;
+          const cost = optimizer.minimize(() => {
+            const logits = model.apply(x, { training: true }) as Tensor;
+            // minimize() disposes what its closure made; keep the hit count for the epoch's train accuracy.
+            hit = tf.keep(logits.argMax(-1).equal(tf.tensor1d(labels, 'int32')).sum());
+            return tf.losses.softmaxCrossEntropy(y, logits);
+          }, true)!;
+          const values = [cost.dataSync()[0]!, hit!.dataSync()[0]!];
+          hit!.dispose();
+          return values;
+        });
+        if (!Number.isFinite(loss)) {
+          curve.push({ epoch: epoch + 1, loss, trainAccuracy: seen ? correct / seen : 0, valAccuracy: Number.NaN, learningRate, seconds: (performance.now() - started) / 1000 });
+          return { status: 'diverged', accuracy: null, curve, trainSeconds, evalSeconds, imagesPerSecond: null, error: `loss became ${loss} in epoch ${epoch + 1}` };
+        }
+        lossSum += loss * n;
+        correct += hits;
+        seen += n;
+        images += n;
+        // Yield to the event loop so lock renewal, heartbeats and cancellation polls keep running.
+        await new Promise((r) => setImmediate(r));
+      }
+      const epochSeconds = (performance.now() - started) / 1000;
+      trainSeconds += epochSeconds;
+      const evalStarted = performance.now();
+      const valAccuracy = evaluate(tf, model, data, Math.max(recipe.batchSize, 256));
+      evalSeconds += (performance.now() - evalStarted) / 1000;
+      const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), valAccuracy, learningRate, seconds: epochSeconds };
+      curve.push(record);
+      o.onProgress({ ...record, epochs: recipe.epochs, imagesPerSecond: seen / Math.max(epochSeconds, 1e-9) });
+    }
+    const last = curve.at(-1);
+    return { status: 'ok', accuracy: last ? last.valAccuracy : null, curve, trainSeconds, evalSeconds, imagesPerSecond: images / Math.max(trainSeconds, 1e-9) };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
