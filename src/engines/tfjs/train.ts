@@ -87,7 +87,7 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
         const buffer = new Float32Array(n * h * w * c);
         fillBatch(data.train, data.shape, indices, recipe.augmentation, next, buffer);
         const labels = Int32Array.from(indices, (i) => data.train.labels[i]!);
-        const [loss, hits] = tf.tidy(() => {
+        const [loss, hits] = tf.tidy((): [number, number] => {
           const x = tf.tensor4d(buffer, [n, h, w, c]);
           const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
           let hit: Tensor | undefined;
@@ -97,7 +97,7 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
             hit = tf.keep(logits.argMax(-1).equal(tf.tensor1d(labels, 'int32')).sum());
             return tf.losses.softmaxCrossEntropy(y, logits);
           }, true)!;
-          const values = [cost.dataSync()[0]!, hit!.dataSync()[0]!];
+          const values: [number, number] = [cost.dataSync()[0]!, hit!.dataSync()[0]!];
           hit!.dispose();
           return values;
         });
