@@ -1,0 +1,37 @@
+/** Public surface of the store: open one, and the records it speaks in. Prisma stays inside this folder. */
+export { openStore } from './open-store.js';
+export type { OpenStoreOptions } from './open-store.js';
+export type { Store } from './store.js';
+export { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl } from './url.js';
+export {
+  RUN_STATUSES,
+  CANDIDATE_STATUSES,
+  RESULT_STATUSES,
+  OPEN_STATUSES,
+  CACHEABLE_STATUSES,
+  CANDIDATE_SORT_KEYS,
+} from './types.js';
+export type {
+  RunStatus,
+  CandidateStatus,
+  ResultStatus,
+  OpenStatus,
+  CacheableStatus,
+  JsonObject,
+  CurvePoint,
+  Run,
+  NewRun,
+  RunPatch,
+  Candidate,
+  CandidateDetail,
+  NewCandidate,
+  CandidatePatch,
+  CandidateResult,
+  CommitOutcome,
+  CandidateSortKey,
+  CandidateQuery,
+  CandidatePage,
+  Snapshot,
+  CachedResult,
+  RunEvent,
+} from './types.js';
