@@ -3,7 +3,7 @@
  * framework, no I/O. Every error names the node, the field, the value and the rule.
  */
 import { z } from 'zod';
-import { BlockqnnError, ErrorCode, InvalidArchitectureError } from '../common/errors.js';
+import { InvalidArchitectureError } from '../common/errors.js';
 import { INPUT_ID, type IrNode, type NetworkIr, inputArity, networkIrSchema } from './ir.js';
 
 /** Tensor shape without the batch axis: [H, W, C] for images, [C] for vectors. */
@@ -22,11 +22,27 @@ function invalid(node: IrNode | undefined, message: string, rule: string, detail
   });
 }
 
-/** Formats zod issues as "path: message" lines that name the field and the rule. */
-export function formatZodIssues(error: z.ZodError, limit = 5): string {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Formats zod issues as "path: message" lines that name the field and the rule;
+ * given the parsed `input`, each line also names the value found there.
+ */
+export function formatZodIssues(error: z.ZodError, limit = 5, input?: unknown): string {
   const lines = error.issues.slice(0, limit).map((issue) => {
     const path = issue.path.length ? issue.path.join('.') : '(root)';
-    return `${path}: ${issue.message}`;
+    const got = input === undefined ? '' : ` (got ${describeValue(valueAt(input, issue.path))})`;
+    return `${path}: ${issue.message}${got}`;
   });
   if (error.issues.length > limit) lines.push(`… and ${error.issues.length - limit} more`);
   return lines.join('; ');
@@ -36,7 +52,7 @@ export function formatZodIssues(error: z.ZodError, limit = 5): string {
 export function parseIr(value: unknown): CheckedIr {
   const parsed = networkIrSchema.safeParse(value);
   if (!parsed.success) {
-    throw new InvalidArchitectureError(`invalid IR: ${formatZodIssues(parsed.error)}`, {
+    throw new InvalidArchitectureError(`invalid IR: ${formatZodIssues(parsed.error, 5, value)}`, {
       details: { rule: 'schema', issues: parsed.error.issues.slice(0, 20) },
     });
   }
@@ -189,7 +205,7 @@ export function checkIr(ir: NetworkIr): CheckedIr {
     byId.set(node.id, node);
   }
   if (!byId.has(ir.output)) {
-    throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `invalid IR: output "${ir.output}" is not a node of the graph`, { details: { rule: 'unknown-output' } });
+    throw new InvalidArchitectureError(`invalid IR: output "${ir.output}" is not a node of the graph`, { details: { rule: 'unknown-output', output: ir.output } });
   }
   return { ir, shapes };
 }
