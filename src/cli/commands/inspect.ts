@@ -4,12 +4,13 @@ import type { Command } from 'commander';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import {
   type CheckedIr, assembleNetwork, blockHash, buildNb201Network, canonicalText, density, networkCost,
-  parseIr, parseNb201, parseNsc, printNb201,
+  baselines, parseIr, parseNb201, parseNsc, printNb201,
 } from '../../search-space/index.js';
 import { imageShape, positiveInt } from './options.js';
 
-interface InspectOptions {
+export interface InspectOptions {
   ir?: string;
+  baseline?: string;
   space: string;
   input?: [number, number, number];
   classes?: number;
@@ -21,7 +22,9 @@ interface InspectOptions {
 }
 
 export interface InspectReport {
-  space: 'nsc' | 'nasbench201' | 'ir';
+  space: 'nsc' | 'nasbench201' | 'ir' | 'baseline';
+  /** The baseline's registry name (space 'baseline'). */
+  baseline?: string;
   canonical?: string;
   hash?: string;
   density?: number;
@@ -49,6 +52,17 @@ function costFields(checked: CheckedIr): Pick<InspectReport, 'inputShape' | 'out
 }
 
 export function inspect(code: string | undefined, o: InspectOptions): InspectReport {
+  if (o.baseline !== undefined) {
+    if (code !== undefined || o.ir) {
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `--baseline ${o.baseline} inspects a named network; do not also pass ${code !== undefined ? `the code "${code}"` : '--ir'}`, {
+        hint: 'run `blockqnn inspect --baseline NAME [--input HxWxC] [--classes K]` on its own',
+      });
+    }
+    // An unknown name throws UNKNOWN_NAME with the valid names in the hint.
+    const entry = baselines.get(o.baseline);
+    const checked = entry.build({ ...(o.input ? { inputShape: o.input } : {}), ...(o.classes ? { classes: o.classes } : {}) });
+    return { space: 'baseline', baseline: entry.name, ...costFields(checked) };
+  }
   if (o.ir) {
     let json: unknown;
     try {
@@ -60,7 +74,7 @@ export function inspect(code: string | undefined, o: InspectOptions): InspectRep
   }
   if (code === undefined) {
     throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'nothing to inspect', {
-      hint: 'pass an NSC code or file (e.g. "(1,1,3,0,0)(2,7,0,0,0)"), --ir FILE, or --space nasbench201 ARCH',
+      hint: 'pass an NSC code or file (e.g. "(1,1,3,0,0)(2,7,0,0,0)"), --ir FILE, --space nasbench201 ARCH, or --baseline NAME',
     });
   }
   const text = textOrFile(code).trim();
@@ -87,6 +101,7 @@ export function inspect(code: string | undefined, o: InspectOptions): InspectRep
 function printReport(r: InspectReport): string {
   const lines = [
     ['space', r.space],
+    ...(r.baseline ? [['baseline', r.baseline]] : []),
     ...(r.canonical ? [['canonical', r.canonical]] : []),
     ...(r.hash ? [['hash', r.hash]] : []),
     ...(r.density !== undefined ? [['density', r.density.toFixed(4)]] : []),
@@ -106,8 +121,9 @@ export function registerInspect(program: Command): void {
     .argument('[code]', 'NSC code (text or file), or a NAS-Bench-201 arch string with --space nasbench201')
     .option('--space <space>', 'search space of [code]: nsc | nasbench201', 'nsc')
     .option('--ir <file>', 'inspect an IR JSON file instead')
-    .option('--input <HxWxC>', 'input shape (default 32x32x3)', imageShape)
-    .option('--classes <K>', 'number of classes (default 10)', positiveInt('--classes'))
+    .option('--baseline <name>', 'inspect a hand-designed baseline by name (e.g. resnet-50, se-resnet-20-cifar)')
+    .option('--input <HxWxC>', 'input shape (default 32x32x3; a baseline\'s own default for --baseline)', imageShape)
+    .option('--classes <K>', 'number of classes (default 10; a baseline\'s own default for --baseline)', positiveInt('--classes'))
     .option('--blocks <N>', 'NSC: blocks per stage (default 4)', positiveInt('--blocks'))
     .option('--base-filters <F>', 'NSC: width of the first stage (default 32)', positiveInt('--base-filters'))
     .option('--stages <S>', 'NSC: number of stages (default 3)', positiveInt('--stages'))

@@ -1,0 +1,7 @@
+/** Hand-designed baselines as IR builders, by name. */
+export { baselines, createBaselineRegistry } from './registry.js';
+export type { Baseline, BaselineOptions } from './baseline.js';
+export { buildResNet, checkResNetConfig, resNetTotalStride } from './resnet.js';
+export type { ResNetConfig } from './resnet.js';
+export { RESNET_VARIANTS, registerResNets } from './resnet-variants.js';
+export { appendSqueezeExcite } from './squeeze-excite.js';

@@ -1,0 +1,17 @@
+/**
+ * The baseline registry: every hand-designed architecture by the name a user
+ * types. Families register themselves here explicitly (no import side effects);
+ * a new family adds one `registerX(registry)` line.
+ */
+import { Registry } from '../../common/registry.js';
+import type { Baseline } from './baseline.js';
+import { registerResNets } from './resnet-variants.js';
+
+export function createBaselineRegistry(): Registry<Baseline> {
+  const registry = new Registry<Baseline>('baseline');
+  registerResNets(registry);
+  return registry;
+}
+
+/** The shared, fully populated registry. */
+export const baselines: Registry<Baseline> = createBaselineRegistry();
