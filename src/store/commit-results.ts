@@ -100,9 +100,11 @@ export async function commitResults(
   const state = toJsonText(snapshot, 'the controller snapshot');
   try {
     return await db.$transaction(async (tx: Tx): Promise<CommitOutcome[]> => {
-      const claimed: (Claimed | undefined)[] = [];
-      // Sequentially: a transaction is one connection, and the first write takes SQLite's lock.
-      for (const item of items) claimed.push(await claim(tx, runId, item));
+      const claimed: (Claimed | undefined)[] = new Array(items.length);
+      // One at a time (a transaction is one connection) and in hash order, so two batches
+      // sharing candidates lock their rows in the same order and cannot deadlock on PostgreSQL.
+      const order = items.map((_, i) => i).sort((a, b) => (items[a]!.hash < items[b]!.hash ? -1 : items[a]!.hash > items[b]!.hash ? 1 : a - b));
+      for (const i of order) claimed[i] = await claim(tx, runId, items[i]!);
       const unclaimed = items.filter((_, i) => claimed[i] === undefined).map((item) => item.hash);
       if (unclaimed.length > 0) {
         const found = await tx.$queryRaw<{ hash: string }[]>`SELECT "hash" FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(unclaimed)}`;

@@ -80,6 +80,16 @@ export function commitSuite(backend: Backend): void {
     expect((await store.latestSnapshot(run.id))?.sequence).toBe(2);
   });
 
+  it('commits overlapping batches in opposite orders at once, each result exactly once', async () => {
+    const run = await store.createRun(newRun());
+    const hashes = await queue(store, run.id, 12);
+    const forward = hashes.map((hash) => ({ hash, result: okResult(0.5) }));
+    const batches = await Promise.all([forward, [...forward].reverse(), forward.slice(3, 9)].map((items, i) => store.commitResults(run.id, items, { batch: i })));
+    const committed = batches.flatMap((outcomes, b) => outcomes.map((o, i) => [o, b, i] as const)).filter(([o]) => o === 'committed');
+    expect(committed).toHaveLength(12);
+    expect((await store.getRun(run.id)).resultCount).toBe(12);
+  });
+
   it('fails a whole batch that names a candidate never queued', async () => {
     const run = await store.createRun(newRun());
     const [a] = await queue(store, run.id, 1);
