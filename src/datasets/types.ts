@@ -62,6 +62,8 @@ export interface DatasetSource {
   /** One line for `--help` and the dashboard. */
   readonly description: string;
   readonly classes: readonly string[];
+  /** Image shape as decoded, before any resize or channel conversion. */
+  readonly shape: ImageShape;
   /** Directory used when the user gives none; undefined when the source is not file-based. */
   readonly defaultDir: string | undefined;
   /** Stats the source files; throws NOT_FOUND naming the missing file and how to get it. */
