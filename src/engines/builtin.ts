@@ -1,5 +1,6 @@
 /** Registers the engines that ship with blockqnn; called once by each entry point (no import side effects). */
 import { engineFactories } from './registry.js';
+import { tableEngineFactory } from './table/table-engine.js';
 import { tfjsEngineFactory } from './tfjs/engine.js';
 
 let registered = false;
@@ -8,4 +9,5 @@ export function registerBuiltinEngines(): void {
   if (registered) return;
   registered = true;
   engineFactories.register(tfjsEngineFactory.name, tfjsEngineFactory);
+  engineFactories.register(tableEngineFactory.name, tableEngineFactory);
 }

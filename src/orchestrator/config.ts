@@ -1,0 +1,56 @@
+/**
+ * A search run's configuration: validated once when the run is created (from a
+ * config file and flags), stored with the run, and read back on resume, so a
+ * resumed run continues with exactly the settings it started with.
+ */
+import { z } from 'zod';
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { formatZodIssues } from '../search-space/index.js';
+import { trainingTaskSchema } from '../task/task.js';
+
+const positiveInt = z.number().int().positive();
+
+export const searchConfigSchema = z.strictObject({
+  name: z.string().min(1).max(200).default('search'),
+  /** Search space: BlockQNN blocks (nsc) or NAS-Bench-201 cells (nasbench201). */
+  space: z.enum(['nsc', 'nasbench201']).default('nsc'),
+  strategy: z.string().min(1).max(64),
+  /** Strategy-specific settings (epsilon schedule, replay size, predictor, ...). */
+  strategyOptions: z.record(z.string(), z.unknown()).default({}),
+  engine: z.string().min(1).max(64),
+  task: trainingTaskSchema,
+  /** Key of everything but the architecture that determines a result (see task.ts `taskKey`). */
+  taskKey: z.string().min(1),
+  /** NSC: the network the block is assembled into. */
+  network: z
+    .strictObject({
+      inputShape: z.tuple([positiveInt, positiveInt, positiveInt]),
+      classes: positiveInt,
+      blocksPerStage: positiveInt.default(1),
+      baseFilters: positiveInt.default(16),
+      stages: positiveInt.default(2),
+    }),
+  maxIndex: z.number().int().min(2).max(64).default(23),
+  budget: z.strictObject({ candidates: positiveInt.optional(), seconds: positiveInt.optional() }).refine((b) => b.candidates !== undefined || b.seconds !== undefined, 'give a candidate budget, a time budget, or both'),
+  /** Candidates queued at once; keep it above the number of worker slots so none idles. */
+  maxInFlight: positiveInt.max(100_000).default(8),
+  seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(0),
+  reward: z.strictObject({ mu: z.number().min(0).optional(), rho: z.number().min(0).optional(), flopsUnit: z.number().positive().optional() }).default({}),
+  /** Per-job time limit in seconds. */
+  timeLimitSeconds: z.number().positive().default(3600),
+  /** Reuse results of earlier runs with the same task key and engine. */
+  reuseResults: z.boolean().default(true),
+});
+
+export type SearchConfig = z.infer<typeof searchConfigSchema>;
+export type SearchConfigInput = z.input<typeof searchConfigSchema>;
+
+export function parseSearchConfig(value: unknown, source = 'search config'): SearchConfig {
+  const parsed = searchConfigSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `invalid ${source}: ${formatZodIssues(parsed.error, 5, value)}`, {
+      details: { issues: parsed.error.issues.slice(0, 10) },
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,441 @@
+/**
+ * The asynchronous search loop of BlockQNN (Zhong et al., CVPR 2018, Sec. 4:
+ * sample a batch of blocks, train them in parallel, update the agent as results
+ * arrive), over the queue and the store, built so that nothing is lost or done
+ * twice whatever crashes:
+ *
+ * - Results are told to the strategy only at commit points: every result that
+ *   arrived is told, then committed together with the strategy snapshot in one
+ *   transaction, then removed from Redis. A crash before the commit leaves the
+ *   result in Redis, where `resume` finds it.
+ * - New proposals are asked only from a committed state, and asking is
+ *   deterministic given that state. The snapshot records how many candidates
+ *   the run had then, so `resume` restores it and asks again: it gets exactly
+ *   the candidates recorded after it (checked), and continues identically.
+ * - A candidate is queued with a job id derived from its hash, so re-enqueueing
+ *   after a crash never trains it twice; the store is idempotent on (run, hash).
+ */
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, rewardOptions, shapedReward } from '../controller/index.js';
+import { JOB_CONTRACT, type EvaluateResult } from '../queue/contract.js';
+import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
+import type { CandidateResult, Store } from '../store/index.js';
+import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
+import type { SearchConfig } from './config.js';
+
+export const SEARCH_SNAPSHOT_FORMAT = 'blockqnn-search/1';
+
+interface SearchSnapshot {
+  format: typeof SEARCH_SNAPSHOT_FORMAT;
+  strategy: StrategySnapshot;
+  /** Candidates the run had recorded when this snapshot was committed. */
+  candidates: number;
+}
+
+interface InFlight {
+  proposalIds: string[];
+  candidate: Pick<MaterializedCandidate, 'key' | 'hash' | 'flops' | 'density'>;
+}
+
+interface KnownResult {
+  status: 'ok' | 'diverged' | 'too_large' | 'failed';
+  accuracy: number | null;
+}
+
+export interface SearchProgress {
+  runId: string;
+  done: number;
+  inFlight: number;
+  failed: number;
+  budget: number | null;
+  bestReward: number | null;
+  bestAccuracy: number | null;
+  candidatesPerSecond: number;
+}
+
+export interface SearchDeps {
+  store: Store;
+  queue: EvaluationQueue;
+  space: AnySpace;
+  candidates: CandidateFactory;
+  createStrategy(): Strategy;
+  restoreStrategy(snapshot: StrategySnapshot): Strategy;
+  log(line: string): void;
+  onProgress?(progress: SearchProgress): void;
+}
+
+export type SearchOutcome = 'finished' | 'stopped';
+
+/** Consecutive proposals of already-known candidates after which the space counts as exhausted. */
+const EXHAUSTED_AFTER = 2000;
+
+export class SearchLoop {
+  private strategy!: Strategy;
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly known = new Map<string, KnownResult>();
+  private readonly proposalHash = new Map<string, string>();
+  private reports: JobReport[] = [];
+  private wake: (() => void) | undefined;
+  private recorded = 0;
+  private done = 0;
+  private failed = 0;
+  private bestReward: number | null = null;
+  private bestAccuracy: number | null = null;
+  private exhausted = false;
+  private stopRequested = false;
+  private readonly reward;
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly runId: string,
+    private readonly config: SearchConfig,
+    private readonly deps: SearchDeps,
+  ) {
+    this.reward = rewardOptions(config.reward);
+  }
+
+  /** Asks the loop to stop at its next turn (the CLI's SIGINT, the dashboard's stop button via the store). */
+  requestStop(): void {
+    this.stopRequested = true;
+    this.wake?.();
+  }
+
+  async run(): Promise<SearchOutcome> {
+    const { store, queue } = this.deps;
+    const unlisten = await queue.listen((report) => {
+      const id = report.kind === 'result' ? report.result.runId : report.runId;
+      if (id !== this.runId) return;
+      this.reports.push(report);
+      this.wake?.();
+    });
+    try {
+      await this.restore();
+      await queue.clearCancel(this.runId);
+      await this.reconcile();
+      let lastPoll = 0;
+      for (;;) {
+        if (Date.now() - lastPoll > 1000) {
+          lastPoll = Date.now();
+          const run = await store.updateRun(this.runId, { heartbeatAt: new Date() });
+          if (run.status === 'stopping') this.stopRequested = true;
+        }
+        if (this.stopRequested) return await this.stop();
+        await this.commitArrived();
+        await this.refill();
+        this.reportProgress();
+        if (this.inFlight.size === 0 && !this.canAsk()) return await this.finish();
+        if (this.reports.length === 0) await this.sleep(1000);
+      }
+    } finally {
+      await unlisten();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  private budgetLeft(): boolean {
+    const { candidates, seconds } = this.config.budget;
+    if (candidates !== undefined && this.recorded >= candidates) return false;
+    if (seconds !== undefined && Date.now() - this.started >= seconds * 1000) return false;
+    return true;
+  }
+
+  private canAsk(): boolean {
+    return !this.exhausted && this.budgetLeft();
+  }
+
+  // ---- restore and replay -------------------------------------------------
+
+  private async restore(): Promise<void> {
+    const { store, log } = this.deps;
+    const snapshot = await store.latestSnapshot(this.runId);
+    let since = 0;
+    if (snapshot) {
+      const state = snapshot.state as SearchSnapshot;
+      if (state?.format !== SEARCH_SNAPSHOT_FORMAT) {
+        throw new BlockqnnError(ErrorCode.IO_ERROR, `run ${this.runId}: the stored controller snapshot is not a ${SEARCH_SNAPSHOT_FORMAT} snapshot`);
+      }
+      this.strategy = this.deps.restoreStrategy(state.strategy);
+      since = state.candidates;
+    } else {
+      this.strategy = this.deps.createStrategy();
+    }
+    await this.loadKnown();
+    this.recorded = since;
+    for (const p of this.strategy.pending()) this.track(p, this.deps.candidates.materialize(p.key));
+    // Replay: asks after the snapshot are a pure function of it; ask again and match the record.
+    const later = await this.candidatesAfter(since);
+    for (const expected of later) {
+      for (;;) {
+        const proposal = this.strategy.ask();
+        const m = this.deps.candidates.materialize(proposal.key);
+        if (this.handleDuplicate(proposal, m)) continue;
+        if (m.hash !== expected.hash) {
+          throw new BlockqnnError(ErrorCode.INTERNAL, `run ${this.runId}: resume diverged at candidate ${expected.sequence}: the strategy proposed ${proposal.key}, the record says ${expected.nsc}`, {
+            hint: 'the strategy is not deterministic for its snapshot; report this with the run database',
+          });
+        }
+        this.track(proposal, m);
+        this.recorded++;
+        break;
+      }
+    }
+    if (snapshot || later.length) log(`run ${this.runId}: restored ${snapshot ? `snapshot at ${since} candidates` : 'a fresh strategy'}, replayed ${later.length} proposal(s), ${this.inFlight.size} in flight`);
+  }
+
+  private async loadKnown(): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.store.listCandidates(this.runId, { status: ['ok', 'diverged', 'too_large', 'failed'], limit: 1000, ...(cursor ? { cursor } : {}) });
+      for (const c of page.items) {
+        this.known.set(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy });
+        this.done++;
+        if (c.status !== 'ok') this.failed++;
+        if (c.reward !== null && (this.bestReward === null || c.reward > this.bestReward)) this.bestReward = c.reward;
+        if (c.accuracy !== null && (this.bestAccuracy === null || c.accuracy > this.bestAccuracy)) this.bestAccuracy = c.accuracy;
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  private async candidatesAfter(sequence: number): Promise<{ hash: string; nsc: string; sequence: number }[]> {
+    const out: { hash: string; nsc: string; sequence: number }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.store.listCandidates(this.runId, { sort: 'sequence', order: 'asc', limit: 1000, ...(cursor ? { cursor } : {}) });
+      for (const c of page.items) if (c.sequence > sequence) out.push({ hash: c.hash, nsc: c.nsc, sequence: c.sequence });
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return out;
+  }
+
+  private track(proposal: Proposal, m: Pick<MaterializedCandidate, 'key' | 'hash' | 'flops' | 'density'>): void {
+    this.proposalHash.set(proposal.id, m.hash);
+    const entry = this.inFlight.get(m.hash);
+    if (entry) entry.proposalIds.push(proposal.id);
+    else this.inFlight.set(m.hash, { proposalIds: [proposal.id], candidate: { key: m.key, hash: m.hash, flops: m.flops, density: m.density } });
+  }
+
+  /** A proposal of a candidate this run already has: tell its known result, or wait for the one in flight. */
+  private handleDuplicate(proposal: Proposal, m: MaterializedCandidate): boolean {
+    const known = this.known.get(m.hash);
+    if (known) {
+      this.strategy.tell(proposal.id, this.toEvaluation(known, m));
+      return true;
+    }
+    if (this.inFlight.has(m.hash)) {
+      this.track(proposal, m);
+      return true;
+    }
+    return false;
+  }
+
+  private toEvaluation(result: KnownResult, cost: { flops: number; density: number }) {
+    return result.status === 'ok' && result.accuracy !== null
+      ? { fitness: result.accuracy, flops: cost.flops, density: cost.density }
+      : { status: result.status === 'ok' ? ('failed' as const) : result.status };
+  }
+
+  // ---- reconcile with the queue ---------------------------------------------
+
+  /** After a (re)start: collect results that finished meanwhile, re-enqueue jobs Redis lost or a stop cancelled. */
+  private async reconcile(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    const reports = await this.deps.queue.reconcile(this.runId, [...this.inFlight.keys()]);
+    const again: string[] = [];
+    for (const report of reports) {
+      if (report.kind === 'result') this.reports.push(report);
+      else if (report.kind === 'lost') again.push(report.candidateHash);
+      else if (report.kind === 'failed' && /^cancelled/.test(report.reason)) {
+        await this.deps.queue.forget(this.runId, report.candidateHash);
+        again.push(report.candidateHash);
+      } else if (report.kind === 'failed') this.reports.push(report);
+    }
+    if (again.length) {
+      await this.enqueue(again.map((hash) => this.deps.candidates.materialize(this.inFlight.get(hash)!.candidate.key)));
+      await this.deps.store.appendEvent(this.runId, 'requeued', { count: again.length });
+      this.deps.log(`run ${this.runId}: re-enqueued ${again.length} job(s) missing from Redis or cancelled by a stop`);
+    }
+  }
+
+  // ---- results ---------------------------------------------------------------
+
+  private async commitArrived(): Promise<void> {
+    if (this.reports.length === 0) return;
+    const reports = this.reports;
+    this.reports = [];
+    const items: { hash: string; result: CandidateResult }[] = [];
+    for (const report of reports) {
+      if (report.kind === 'pending' || report.kind === 'lost') continue;
+      const hash = report.kind === 'result' ? report.result.candidateHash : report.candidateHash;
+      const entry = this.inFlight.get(hash);
+      if (!entry) continue; // a late duplicate of a result already committed
+      if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue; // a stop's cancellation; resume re-enqueues it
+      const result = report.kind === 'result' ? report.result : null;
+      const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
+      for (const id of entry.proposalIds) {
+        this.strategy.tell(id, this.toEvaluation(known, entry.candidate));
+        this.proposalHash.delete(id);
+      }
+      this.inFlight.delete(hash);
+      items.push({ hash, result: this.toCandidateResult(known, entry.candidate, result, report.kind === 'failed' ? report : null) });
+    }
+    if (items.length === 0) return;
+    await this.deps.store.commitResults(this.runId, items, this.snapshot());
+    for (const { hash, result } of items) this.noteResult(hash, result);
+    await Promise.all(items.map(({ hash }) => this.deps.queue.forget(this.runId, hash)));
+  }
+
+  private toCandidateResult(known: KnownResult, cost: { flops: number; density: number }, result: EvaluateResult | null, failure: { reason: string; attempts: number } | null): CandidateResult {
+    const reward = known.status === 'ok' && known.accuracy !== null ? shapedReward({ accuracy: known.accuracy, flops: cost.flops, density: cost.density }, this.reward) : null;
+    return {
+      status: known.status,
+      accuracy: known.accuracy,
+      reward,
+      curve: result?.curve.map((r) => ({ ...r })) ?? null,
+      trainSeconds: result?.trainSeconds ?? null,
+      evalSeconds: result?.evalSeconds ?? null,
+      workerId: result?.worker.id ?? null,
+      engine: result?.engine.name ?? this.config.engine,
+      attempts: result?.attempt ?? failure?.attempts ?? 0,
+      error: result?.error ?? failure?.reason ?? null,
+      finishedAt: new Date(result?.finishedAt ?? Date.now()),
+    };
+  }
+
+  private noteResult(hash: string, result: CandidateResult): void {
+    this.known.set(hash, { status: result.status, accuracy: result.accuracy ?? null });
+    this.done++;
+    if (result.status !== 'ok') this.failed++;
+    if (result.reward != null && (this.bestReward === null || result.reward > this.bestReward)) this.bestReward = result.reward;
+    if (result.accuracy != null && (this.bestAccuracy === null || result.accuracy > this.bestAccuracy)) this.bestAccuracy = result.accuracy;
+  }
+
+  private snapshot(): SearchSnapshot {
+    return { format: SEARCH_SNAPSHOT_FORMAT, strategy: this.strategy.snapshot(), candidates: this.recorded };
+  }
+
+  // ---- proposals ---------------------------------------------------------------
+
+  private async refill(): Promise<void> {
+    const fresh: MaterializedCandidate[] = [];
+    let duplicates = 0;
+    while (this.inFlight.size < this.config.maxInFlight && this.canAsk()) {
+      const proposal = this.strategy.ask();
+      let m: MaterializedCandidate;
+      try {
+        m = this.deps.candidates.materialize(proposal.key);
+      } catch (error) {
+        // A code the strategy may legally write but no network can be built from (e.g. too deep for the image).
+        await this.commitUnbuildable(proposal, error, fresh);
+        continue;
+      }
+      if (this.handleDuplicate(proposal, m)) {
+        if (++duplicates >= EXHAUSTED_AFTER) {
+          this.exhausted = true;
+          this.deps.log(`run ${this.runId}: ${EXHAUSTED_AFTER} proposals in a row were known candidates; the space looks exhausted`);
+        }
+        continue;
+      }
+      duplicates = 0;
+      const cached = this.config.reuseResults ? await this.deps.store.cachedResult(this.config.taskKey, m.hash) : null;
+      this.track(proposal, m);
+      this.recorded++;
+      if (cached) {
+        await this.flushFresh(fresh);
+        await this.deps.store.upsertQueuedCandidates(this.runId, [this.newCandidate(m)]);
+        this.reports.push({
+          kind: 'result',
+          result: {
+            contract: 'blockqnn/result@1', runId: this.runId, candidateHash: m.hash, status: cached.status, accuracy: cached.accuracy,
+            curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, worker: { id: 'cache', host: 'cache', pid: 0 },
+            engine: { name: this.config.engine, description: 'result cache' }, attempt: 1, finishedAt: Date.now(),
+          },
+        });
+        await this.commitArrived();
+        continue;
+      }
+      fresh.push(m);
+    }
+    await this.flushFresh(fresh);
+  }
+
+  private async commitUnbuildable(proposal: Proposal, error: unknown, fresh: MaterializedCandidate[]): Promise<void> {
+    await this.flushFresh(fresh);
+    const message = error instanceof Error ? error.message : String(error);
+    this.strategy.tell(proposal.id, { status: 'failed', reason: message });
+    this.deps.log(`run ${this.runId}: proposal ${proposal.key} cannot be built: ${message}`);
+    await this.deps.store.appendEvent(this.runId, 'unbuildable', { key: proposal.key, error: message.slice(0, 2000) });
+  }
+
+  private newCandidate(m: MaterializedCandidate) {
+    return { hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density };
+  }
+
+  private async flushFresh(fresh: MaterializedCandidate[]): Promise<void> {
+    if (fresh.length === 0) return;
+    const batch = fresh.splice(0);
+    await this.deps.store.upsertQueuedCandidates(this.runId, batch.map((m) => this.newCandidate(m)));
+    await this.enqueue(batch);
+  }
+
+  private async enqueue(batch: MaterializedCandidate[]): Promise<void> {
+    const seedBase = this.config.seed;
+    await this.deps.queue.enqueueMany(
+      batch.map((m) => ({
+        contract: JOB_CONTRACT,
+        runId: this.runId,
+        candidateHash: m.hash,
+        candidateKey: m.key,
+        ir: m.ir,
+        task: this.config.task,
+        engine: this.config.engine,
+        seed: (seedBase * 1_000_003 + parseInt(m.hash.slice(0, 8), 16)) >>> 0,
+        timeLimitSeconds: this.config.timeLimitSeconds,
+      })),
+    );
+  }
+
+  // ---- end of a run ---------------------------------------------------------------
+
+  private async stop(): Promise<SearchOutcome> {
+    const removed = await this.deps.queue.cancelRun(this.runId);
+    await this.deps.store.updateRun(this.runId, { status: 'stopped', controllerId: null });
+    await this.deps.store.appendEvent(this.runId, 'stopped', { inFlight: this.inFlight.size, removedJobs: removed });
+    this.deps.log(`run ${this.runId}: stopped with ${this.inFlight.size} candidate(s) in flight; \`blockqnn resume ${this.runId}\` continues exactly here`);
+    return 'stopped';
+  }
+
+  private async finish(): Promise<SearchOutcome> {
+    await this.deps.store.updateRun(this.runId, { status: 'finished', finishedAt: new Date(), controllerId: null });
+    await this.deps.store.appendEvent(this.runId, 'finished', { results: this.done, failed: this.failed });
+    this.reportProgress();
+    return 'finished';
+  }
+
+  private reportProgress(): void {
+    const seconds = (Date.now() - this.started) / 1000;
+    this.deps.onProgress?.({
+      runId: this.runId,
+      done: this.done,
+      inFlight: this.inFlight.size,
+      failed: this.failed,
+      budget: this.config.budget.candidates ?? null,
+      bestReward: this.bestReward,
+      bestAccuracy: this.bestAccuracy,
+      candidatesPerSecond: seconds > 0 ? this.done / seconds : 0,
+    });
+  }
+}

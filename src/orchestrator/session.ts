@@ -1,0 +1,99 @@
+/**
+ * Wiring of one controller: a run's stored configuration becomes a space, a
+ * strategy, a candidate factory and a queue, driven by the SearchLoop. Used by
+ * `blockqnn search` and `blockqnn resume`, and by the tests.
+ */
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { type AnySpace, restoreStrategy, spaces, strategies } from '../controller/index.js';
+import { EvaluationQueue } from '../queue/evaluation-queue.js';
+import type { RedisSettings } from '../queue/redis.js';
+import type { Run, Store } from '../store/index.js';
+import { type CandidateFactory, nb201Candidates, nscCandidates } from './candidates.js';
+import { type SearchConfig, type SearchConfigInput, parseSearchConfig } from './config.js';
+import { type SearchOutcome, type SearchProgress, SearchLoop } from './search-loop.js';
+
+export interface ControllerOptions {
+  store: Store;
+  redis: RedisSettings;
+  log: (line: string) => void;
+  onProgress?: (progress: SearchProgress) => void;
+  /** Resolves when the caller wants the run stopped (SIGINT). */
+  stopSignal?: AbortSignal;
+  /** Identifies this controller in the run row (host:pid). */
+  controllerId: string;
+}
+
+export function spaceFor(config: SearchConfig): AnySpace {
+  return spaces.get(config.space)(config.space === 'nsc' ? { maxIndex: config.maxIndex } : {});
+}
+
+export function candidatesFor(config: SearchConfig): CandidateFactory {
+  if (config.space === 'nasbench201') return nb201Candidates({ inputShape: config.network.inputShape, classes: config.network.classes });
+  return nscCandidates({ ...config.network }, config.maxIndex);
+}
+
+/** Validates a configuration completely (names, schedule, network) before a run row exists. */
+export function prepareConfig(input: SearchConfigInput): SearchConfig {
+  const config = parseSearchConfig(input);
+  const space = spaceFor(config);
+  // Creating the strategy checks its name and options now, not after the run is stored.
+  strategies.get(config.strategy).create(space, { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates });
+  return config;
+}
+
+export async function createRun(store: Store, config: SearchConfig): Promise<Run> {
+  return store.createRun({
+    name: config.name,
+    strategy: config.strategy,
+    engine: config.engine,
+    taskKey: config.taskKey,
+    seed: config.seed,
+    config: config as unknown as Record<string, unknown>,
+    budget: { ...(config.budget.candidates ? { candidates: config.budget.candidates } : {}), ...(config.budget.seconds ? { seconds: config.budget.seconds } : {}) },
+    status: 'pending',
+  });
+}
+
+/** Statuses a controller may take a run over from; `running` only when its controller stopped beating. */
+const RESUMABLE = ['pending', 'stopped', 'paused', 'failed', 'stopping'] as const;
+export const STALE_CONTROLLER_MS = 15_000;
+
+/** Runs (or resumes) the controller of a run until it finishes or is stopped. */
+export async function runController(runId: string, o: ControllerOptions): Promise<SearchOutcome> {
+  const run = await o.store.getRun(runId);
+  const config = parseSearchConfig(run.config, `stored configuration of run ${runId}`);
+  const stale = run.status === 'running' && (!run.heartbeatAt || Date.now() - run.heartbeatAt.getTime() > STALE_CONTROLLER_MS);
+  if (run.status === 'finished') {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${runId} has finished; nothing to resume`, { hint: 'start a new run with blockqnn search' });
+  }
+  if (run.status === 'running' && !stale) {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${runId} is running under controller ${run.controllerId ?? '?'} (heartbeat ${run.heartbeatAt?.toISOString()})`, {
+      hint: `stop it first (blockqnn stop ${runId}), or wait ${STALE_CONTROLLER_MS / 1000} s after its controller died`,
+    });
+  }
+  await o.store.updateRun(runId, { status: 'running', controllerId: o.controllerId, heartbeatAt: new Date(), ...(run.startedAt ? {} : { startedAt: new Date() }), error: null }, { ifStatus: stale ? ['running'] : [...RESUMABLE] });
+  await o.store.appendEvent(runId, run.startedAt ? 'resumed' : 'started', { controller: o.controllerId });
+  const space = spaceFor(config);
+  const queue = new EvaluationQueue(o.redis, config.engine);
+  const loop = new SearchLoop(runId, config, {
+    store: o.store,
+    queue,
+    space,
+    candidates: candidatesFor(config),
+    createStrategy: () => strategies.get(config.strategy).create(space, { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates }),
+    restoreStrategy: (snapshot) => restoreStrategy(space, snapshot),
+    log: o.log,
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+  });
+  const onStop = () => loop.requestStop();
+  o.stopSignal?.addEventListener('abort', onStop);
+  try {
+    return await loop.run();
+  } catch (error) {
+    await o.store.updateRun(runId, { status: 'failed', error: error instanceof Error ? error.message : String(error), controllerId: null }).catch(() => undefined);
+    throw error;
+  } finally {
+    o.stopSignal?.removeEventListener('abort', onStop);
+    await queue.close();
+  }
+}
