@@ -7,6 +7,9 @@ import { Command, CommanderError } from 'commander';
 import { toBlockqnnError } from '../common/errors.js';
 import { registerBench } from './commands/bench.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerRuns } from './commands/runs.js';
+import { registerSearch } from './commands/search.js';
+import { registerWorker } from './commands/worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('blockqnn')
@@ -14,6 +17,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerInspect(program);
+  registerSearch(program);
+  registerWorker(program);
+  registerRuns(program);
   registerBench(program);
   return program;
 }

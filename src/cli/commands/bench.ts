@@ -1,6 +1,8 @@
-/** `blockqnn bench <suite>`: benchmarks that print ratios measured side by side in one run. */
+/** `blockqnn bench <suite>`: benchmarks that print ratios measured side by side in one run. One line per suite below. */
 import type { Command } from 'commander';
+import { registerBenchSearch } from './bench-search.js';
 
 export function registerBench(program: Command): void {
-  program.command('bench').description('run a benchmark suite (see subcommands)');
+  const bench = program.command('bench').description('run a benchmark suite (see subcommands)');
+  registerBenchSearch(bench);
 }

@@ -1,0 +1,102 @@
+/** `blockqnn runs`, `status <run>` and `stop <run>`: read and steer runs through the database. */
+import type { Command } from 'commander';
+import { STALE_CONTROLLER_MS } from '../../orchestrator/session.js';
+import { EvaluationQueue } from '../../queue/evaluation-queue.js';
+import type { Run, Store } from '../../store/index.js';
+import { type ConnectionFlags, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
+
+export interface RunStatusReport {
+  run: Pick<Run, 'id' | 'name' | 'status' | 'strategy' | 'engine' | 'seed' | 'candidateCount' | 'resultCount' | 'budget'> & { createdAt: string; finishedAt: string | null };
+  counts: Record<string, number>;
+  best: { hash: string; nsc: string; accuracy: number | null; reward: number | null; flops: number; params: number; density: number } | null;
+}
+
+export async function runStatus(store: Store, runId: string): Promise<RunStatusReport> {
+  const run = await store.getRun(runId);
+  const counts = await store.countByStatus(runId);
+  const [best] = await store.bestCandidates(runId, { limit: 1 });
+  return {
+    run: {
+      id: run.id, name: run.name, status: run.status, strategy: run.strategy, engine: run.engine, seed: run.seed,
+      candidateCount: run.candidateCount, resultCount: run.resultCount, budget: run.budget,
+      createdAt: run.createdAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null,
+    },
+    counts,
+    best: best ? { hash: best.hash, nsc: best.nsc, accuracy: best.accuracy, reward: best.reward, flops: best.flops, params: best.params, density: best.density } : null,
+  };
+}
+
+export async function printRunSummary(store: Store, runId: string, json: boolean): Promise<void> {
+  const report = await runStatus(store, runId);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const { run, counts, best } = report;
+  const nonzero = Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'none yet';
+  const lines = [
+    `run ${run.id} "${run.name}": ${run.status} · ${run.strategy} on ${run.engine} · ${run.resultCount} result(s) of ${run.candidateCount} candidate(s) (${nonzero})`,
+  ];
+  if (best) {
+    lines.push(`best: ${best.nsc}`);
+    lines.push(`      accuracy ${best.accuracy === null ? '–' : (best.accuracy * 100).toFixed(2) + '%'} · reward ${best.reward?.toFixed(4) ?? '–'} · ${(best.flops / 1e6).toFixed(2)} M multiply-adds · ${best.params.toLocaleString('en-US')} params · density ${best.density.toFixed(3)}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function registerRuns(program: Command): void {
+  withDatabase(program.command('runs').description('list runs, newest first').option('--json', 'print JSON')).action(async (flags: ConnectionFlags & { json?: boolean }) => {
+    const store = await openStoreFrom(flags);
+    try {
+      const runs = await store.listRuns({ limit: 100 });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(runs.map((r) => ({ id: r.id, name: r.name, status: r.status, strategy: r.strategy, engine: r.engine, candidates: r.candidateCount, results: r.resultCount, best: r.best, createdAt: r.createdAt })), null, 2)}\n`);
+        return;
+      }
+      if (runs.length === 0) process.stdout.write('no runs yet: start one with `blockqnn search`\n');
+      for (const r of runs) {
+        process.stdout.write(`${r.id}  ${r.status.padEnd(9)} ${r.name.padEnd(16)} ${r.strategy.padEnd(20)} ${r.engine.padEnd(6)} ${String(r.resultCount).padStart(6)}/${r.candidateCount}  best reward ${r.best?.reward.toFixed(4) ?? '–'}\n`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  withDatabase(program.command('status').description('counts by status and the best candidate of a run').argument('<run>', 'run id').option('--json', 'print JSON')).action(async (runId: string, flags: ConnectionFlags & { json?: boolean }) => {
+    const store = await openStoreFrom(flags);
+    try {
+      await printRunSummary(store, runId, Boolean(flags.json));
+    } finally {
+      await store.close();
+    }
+  });
+
+  withRedis(withDatabase(program.command('stop').description('stop a run: its controller cancels queued jobs; resume continues exactly').argument('<run>', 'run id'))).action(async (runId: string, flags: ConnectionFlags) => {
+    const store = await openStoreFrom(flags);
+    try {
+      const run = await store.getRun(runId);
+      const alive = run.status === 'running' && run.heartbeatAt !== null && Date.now() - run.heartbeatAt.getTime() <= STALE_CONTROLLER_MS;
+      if (alive) {
+        await store.updateRun(runId, { status: 'stopping' }, { ifStatus: ['running'] });
+        log(`asked the controller of run ${runId} to stop`);
+        return;
+      }
+      if (run.status === 'finished' || run.status === 'stopped') {
+        log(`run ${runId} is already ${run.status}`);
+        return;
+      }
+      // No live controller: cancel its jobs here so workers do not train for nobody.
+      const queue = new EvaluationQueue(redisFrom(flags), run.engine);
+      try {
+        const removed = await queue.cancelRun(runId);
+        await store.updateRun(runId, { status: 'stopped', controllerId: null });
+        await store.appendEvent(runId, 'stopped', { removedJobs: removed, by: 'blockqnn stop' });
+        log(`run ${runId} had no live controller; cancelled ${removed} queued job(s) and marked it stopped`);
+      } finally {
+        await queue.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+}

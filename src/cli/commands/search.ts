@@ -1,0 +1,131 @@
+/** `blockqnn search` and `blockqnn resume`: run a controller, with local worker slots unless told otherwise. */
+import type { Command } from 'commander';
+import { chooseEngine } from '../../engines/auto.js';
+import { registerBuiltinEngines } from '../../engines/builtin.js';
+import { engineFactories } from '../../engines/registry.js';
+import { createRun, prepareConfig, runController } from '../../orchestrator/session.js';
+import { type LocalRedis, ensureRedis } from '../../queue/local-redis.js';
+import { assertRedisReachable } from '../../queue/redis.js';
+import type { Store } from '../../store/index.js';
+import { Supervisor } from '../../worker/supervisor.js';
+import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
+import { progressPrinter } from '../progress-line.js';
+import { buildSearchConfig, type SearchFlags } from '../search-config.js';
+import { positiveInt } from './options.js';
+import { printRunSummary } from './runs.js';
+
+interface RunFlags extends ConnectionFlags {
+  workers: number;
+  json?: boolean;
+}
+
+const nonNegativeInt = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got "${value}"`);
+  return n;
+};
+
+/** Starts Redis if needed, local worker slots if asked, runs the controller, and cleans up on every path. */
+async function drive(runIdOrCreate: (store: Store) => Promise<string>, engineOf: (store: Store, runId: string) => Promise<string>, flags: RunFlags): Promise<void> {
+  const store = await openStoreFrom(flags);
+  let redis: LocalRedis | undefined;
+  let supervisor: Supervisor | undefined;
+  const stop = new AbortController();
+  const onSignal = () => {
+    log('stopping: finishing the commit in progress and cancelling queued jobs (Ctrl-C again to force)');
+    stop.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const settings = redisFrom(flags);
+    if (flags.redis) await assertRedisReachable(settings);
+    else redis = await ensureRedis(settings, log);
+    const redisSettings = { ...settings, url: redis?.url ?? settings.url };
+    const runId = await runIdOrCreate(store);
+    const engine = await engineOf(store, runId);
+    if (flags.workers > 0) {
+      supervisor = new Supervisor({ redisUrl: redisSettings.url, prefix: redisSettings.prefix, engine, slots: Array.from({ length: flags.workers }, (_, i) => ({ name: `cpu${i}`, gpu: null })), graceMs: 2000, log });
+      supervisor.start();
+      log(`started ${flags.workers} local worker slot(s) with engine ${engine}`);
+    } else {
+      log('no local workers (--workers 0): start them with `blockqnn worker` on any host that reaches this Redis');
+    }
+    const outcome = await runController(runId, { store, redis: redisSettings, log, onProgress: progressPrinter(), stopSignal: stop.signal, controllerId: controllerId() });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    await printRunSummary(store, runId, Boolean(flags.json));
+    if (outcome === 'stopped') log(`resume with: blockqnn resume ${runId}`);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await supervisor?.stop();
+    await redis?.close();
+    await store.close();
+  }
+}
+
+export function registerSearch(program: Command): void {
+  const search = program
+    .command('search')
+    .description('start a search run; with no flags, a short real search on the bundled MNIST with local workers')
+    .option('--config <file>', 'JSON configuration (flags override it)')
+    .option('--name <name>', 'run name')
+    .option('--space <space>', 'nsc (BlockQNN blocks) | nasbench201')
+    .option('--strategy <name>', 'qlearning-predictor (default) | qlearning | evolution | random')
+    .option('--engine <name>', 'auto | tfjs | torch | table', 'auto')
+    .option('--dataset <name>', 'mnist | fashion-mnist | cifar10')
+    .option('--table <file>', 'lookup table (CSV) for --engine table')
+    .option('--fitness <column>', 'table column the search optimises')
+    .option('--report <column>', 'table column recorded beside it')
+    .option('--key-column <column>', 'table column of candidate keys (default: arch_str)')
+    .option('--delay-ms <ms>', 'table engine: simulated training time per candidate', nonNegativeInt('--delay-ms'))
+    .option('--budget <N>', 'candidates to evaluate', positiveInt('--budget'))
+    .option('--time-budget <seconds>', 'stop proposing after this many seconds', positiveInt('--time-budget'))
+    .option('--max-in-flight <N>', 'candidates queued at once', positiveInt('--max-in-flight'))
+    .option('--seed <S>', 'seed of the strategy', nonNegativeInt('--seed'))
+    .option('--epochs <E>', 'early-stop epochs', positiveInt('--epochs'))
+    .option('--batch-size <B>', 'training batch size', positiveInt('--batch-size'))
+    .option('--subset <N>', 'train on N images (cheap proxy)', positiveInt('--subset'))
+    .option('--validation-size <N>', 'validation images held out', positiveInt('--validation-size'))
+    .option('--image-size <S>', 'resize images to SxS (cheap proxy)', positiveInt('--image-size'))
+    .option('--blocks <N>', 'NSC: blocks per stage', positiveInt('--blocks'))
+    .option('--base-filters <F>', 'NSC: width of the first stage', positiveInt('--base-filters'))
+    .option('--stages <S>', 'NSC: number of stages', positiveInt('--stages'))
+    .option('--max-index <M>', 'NSC: maximum layer index', positiveInt('--max-index'))
+    .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
+    .option('--json', 'print the final summary as JSON');
+  withRedis(withDatabase(search)).action(async (flags: SearchFlags & RunFlags) => {
+    registerBuiltinEngines();
+    let engine = flags.engine ?? 'auto';
+    if (flags.table !== undefined && engine === 'auto') engine = 'table';
+    if (engine === 'auto') {
+      const choice = await chooseEngine();
+      engine = choice.engine;
+      log(`engine: ${engine} — ${choice.reason}`);
+    } else {
+      engineFactories.get(engine);
+    }
+    const config = prepareConfig(buildSearchConfig(flags, engine));
+    await drive(
+      async (store) => {
+        const run = await createRun(store, config);
+        log(`run ${run.id} (${config.name}): ${config.space} space, strategy ${config.strategy}, engine ${engine}, budget ${JSON.stringify(config.budget)}; database ${store.url}`);
+        return run.id;
+      },
+      async () => engine,
+      flags,
+    );
+  });
+
+  const resume = program
+    .command('resume')
+    .description('continue a stopped or crashed run exactly where it left off')
+    .argument('<run>', 'run id')
+    .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
+    .option('--json', 'print the final summary as JSON');
+  withRedis(withDatabase(resume)).action(async (runId: string, flags: RunFlags) => {
+    registerBuiltinEngines();
+    await drive(async () => runId, async (store, id) => (await store.getRun(id)).engine, flags);
+  });
+}

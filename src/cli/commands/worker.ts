@@ -1,0 +1,55 @@
+/** `blockqnn worker`: worker slots on this host, one process per GPU or CPU slot, fed by Redis. */
+import type { Command } from 'commander';
+import { chooseEngine } from '../../engines/auto.js';
+import { registerBuiltinEngines } from '../../engines/builtin.js';
+import { createEngine } from '../../engines/registry.js';
+import { assertRedisReachable, redactUrl } from '../../queue/redis.js';
+import { Supervisor } from '../../worker/supervisor.js';
+import { planSlots } from '../../worker/slots.js';
+import { type ConnectionFlags, log, redisFrom, withRedis } from '../context.js';
+
+interface WorkerFlags extends ConnectionFlags {
+  gpus?: string;
+  cpuSlots?: number;
+  engine: string;
+  graceSeconds: number;
+}
+
+export function registerWorker(program: Command): void {
+  const command = program
+    .command('worker')
+    .description('run worker slots on this host: one process per GPU (CUDA_VISIBLE_DEVICES pinned) or CPU slot')
+    .option('--gpus <list>', '"all" or GPU indices, e.g. 0,1')
+    .option('--cpu-slots <N>', 'CPU slots (default 1 when no GPU is given)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--cpu-slots must be a non-negative integer, got "${v}"`);
+      return n;
+    })
+    .option('--engine <name>', 'auto | tfjs | torch | table', 'auto')
+    .option('--grace-seconds <S>', 'on SIGTERM, wait this long for running jobs before handing them back', (v) => Number(v), 30);
+  withRedis(command).action(async (flags: WorkerFlags) => {
+    registerBuiltinEngines();
+    const slots = planSlots({ gpus: flags.gpus, cpuSlots: flags.cpuSlots });
+    let engine = flags.engine;
+    if (engine === 'auto') {
+      const choice = await chooseEngine();
+      engine = choice.engine;
+      log(`engine: ${engine} — ${choice.reason}`);
+    }
+    // Fail here, once, with the install command, rather than in every slot.
+    const probe = await createEngine(engine);
+    await probe.close?.();
+    const settings = redisFrom(flags);
+    await assertRedisReachable(settings);
+    const supervisor = new Supervisor({ redisUrl: settings.url, prefix: settings.prefix, engine, slots, graceMs: flags.graceSeconds * 1000, log });
+    supervisor.start();
+    log(`worker: ${slots.length} slot(s) [${slots.map((s) => s.name).join(', ')}] on ${redactUrl(settings.url)} (prefix ${settings.prefix}), engine ${engine}`);
+    const shutdown = () => {
+      log('worker: stopping (running jobs finish or are handed back)');
+      void supervisor.stop();
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+    await supervisor.done;
+  });
+}

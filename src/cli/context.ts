@@ -1,0 +1,35 @@
+/** Connection flags shared by the commands that reach the database or Redis. */
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { DEFAULT_PREFIX, type RedisSettings, redisSettings } from '../queue/redis.js';
+import { type Store, openStore } from '../store/index.js';
+
+export interface ConnectionFlags {
+  db?: string;
+  redis?: string;
+  prefix?: string;
+}
+
+export function withDatabase(command: Command): Command {
+  return command.option('--db <url>', 'database: file:PATH (SQLite) or postgresql://... (default: DATABASE_URL, else file:./blockqnn.db)');
+}
+
+export function withRedis(command: Command): Command {
+  return command
+    .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--prefix <prefix>', 'key prefix of the queues in Redis', DEFAULT_PREFIX);
+}
+
+export function openStoreFrom(flags: ConnectionFlags): Promise<Store> {
+  return openStore(flags.db ?? process.env.DATABASE_URL);
+}
+
+export function redisFrom(flags: ConnectionFlags): RedisSettings {
+  return redisSettings({ ...(flags.redis ? { url: flags.redis } : {}), ...(flags.prefix ? { prefix: flags.prefix } : {}) });
+}
+
+export const controllerId = (): string => `${hostname()}:${process.pid}`;
+
+export const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};

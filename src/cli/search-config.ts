@@ -1,0 +1,139 @@
+/**
+ * From `blockqnn search` flags and an optional JSON config file to a validated
+ * search configuration. Flags override the file; the file overrides the
+ * embedded defaults, which make a short real search on the bundled MNIST that
+ * the pure-JS tfjs backend trains in seconds per candidate.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { DEFAULT_STRATEGY } from '../controller/index.js';
+import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
+import type { SearchConfigInput } from '../orchestrator/config.js';
+import { parseTask, taskKey } from '../task/task.js';
+
+export interface SearchFlags {
+  config?: string;
+  name?: string;
+  space?: string;
+  strategy?: string;
+  engine?: string;
+  dataset?: string;
+  table?: string;
+  fitness?: string;
+  report?: string;
+  keyColumn?: string;
+  delayMs?: number;
+  budget?: number;
+  timeBudget?: number;
+  maxInFlight?: number;
+  seed?: number;
+  epochs?: number;
+  batchSize?: number;
+  subset?: number;
+  validationSize?: number;
+  imageSize?: number;
+  blocks?: number;
+  baseFilters?: number;
+  stages?: number;
+  maxIndex?: number;
+}
+
+/** The embedded defaults: a cheap proxy of BlockQNN's early-stop training. */
+export const EMBEDDED_DEFAULTS = {
+  budget: 10,
+  dataset: { name: 'mnist', subset: 400, validationSize: 200, imageSize: 8 },
+  // A higher rate than the paper's 1e-3 so ~75 small steps already separate good blocks from bad ones.
+  recipe: { epochs: 3, batchSize: 16, learningRate: 0.01 },
+  network: { blocksPerStage: 1, baseFilters: 4, stages: 2 },
+  maxIndex: 6,
+} as const;
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('the top level must be an object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `config file ${path} is not valid JSON: ${(error as Error).message}`, {
+      hint: 'write a JSON object with keys such as space, strategy, engine, task, network, budget (see README "Configuration")',
+    });
+  }
+}
+
+const pick = <T>(...values: (T | undefined)[]): T | undefined => values.find((v) => v !== undefined);
+
+/** Builds the search configuration; `engine` must already be resolved (no "auto"). */
+export function buildSearchConfig(flags: SearchFlags, engine: string): SearchConfigInput {
+  const file = flags.config ? readConfigFile(flags.config) : {};
+  const fileTask = file.task as Record<string, unknown> | undefined;
+  const lookup = flags.table !== undefined || fileTask?.kind === 'lookup';
+  const space = pick(flags.space, file.space as string | undefined, lookup ? 'nasbench201' : 'nsc');
+  let task;
+  if (lookup) {
+    if (flags.table === undefined && fileTask === undefined) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--table is required for a lookup search');
+    task = parseTask({
+      ...(fileTask ?? { kind: 'lookup' }),
+      kind: 'lookup',
+      ...(flags.table ? { table: resolve(flags.table) } : {}),
+      ...(flags.fitness ? { fitness: flags.fitness } : fileTask?.fitness ? {} : { fitness: 'c10valid_val_12ep' }),
+      ...(flags.report ? { report: flags.report } : {}),
+      ...(flags.keyColumn ? { keyColumn: flags.keyColumn } : {}),
+      ...(flags.delayMs !== undefined ? { delayMs: flags.delayMs } : {}),
+    });
+  } else {
+    const fileDataset = (fileTask?.dataset as Record<string, unknown> | undefined) ?? {};
+    const fileRecipe = (fileTask?.recipe as Record<string, unknown> | undefined) ?? {};
+    const embedded = fileTask === undefined && flags.dataset === undefined;
+    task = parseTask({
+      kind: 'classification',
+      dataset: {
+        ...(embedded ? EMBEDDED_DEFAULTS.dataset : { name: 'mnist' }),
+        ...fileDataset,
+        ...(flags.dataset ? { name: flags.dataset } : {}),
+        ...(flags.subset !== undefined ? { subset: flags.subset } : {}),
+        ...(flags.validationSize !== undefined ? { validationSize: flags.validationSize } : {}),
+        ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
+      },
+      recipe: {
+        ...(embedded ? EMBEDDED_DEFAULTS.recipe : {}),
+        ...fileRecipe,
+        ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+        ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
+      },
+    });
+  }
+  let inputShape: [number, number, number] = [32, 32, 3];
+  let classes = 10;
+  if (task.kind === 'classification') {
+    const source = datasetSources.get(task.dataset.name);
+    inputShape = specShape(resolveSpec(task.dataset), source.shape);
+    classes = source.classes.length;
+  }
+  const fileNetwork = (file.network as Record<string, unknown> | undefined) ?? {};
+  const embeddedNetwork = file.network === undefined && space === 'nsc' ? EMBEDDED_DEFAULTS.network : {};
+  const fileBudget = (file.budget as Record<string, unknown> | undefined) ?? {};
+  const budgetCandidates = pick(flags.budget, fileBudget.candidates as number | undefined, flags.timeBudget === undefined && fileBudget.seconds === undefined ? EMBEDDED_DEFAULTS.budget : undefined);
+  const budgetSeconds = pick(flags.timeBudget, fileBudget.seconds as number | undefined);
+  return {
+    ...file,
+    name: pick(flags.name, file.name as string | undefined, 'search')!,
+    space: space as 'nsc' | 'nasbench201',
+    strategy: pick(flags.strategy, file.strategy as string | undefined, DEFAULT_STRATEGY)!,
+    engine,
+    task,
+    taskKey: taskKey(task, engine),
+    network: { inputShape, classes, ...embeddedNetwork, ...fileNetwork, ...(flags.blocks ? { blocksPerStage: flags.blocks } : {}), ...(flags.baseFilters ? { baseFilters: flags.baseFilters } : {}), ...(flags.stages ? { stages: flags.stages } : {}) } as SearchConfigInput['network'],
+    maxIndex: pick(flags.maxIndex, file.maxIndex as number | undefined, file.maxIndex === undefined && space === 'nsc' && !flags.config ? EMBEDDED_DEFAULTS.maxIndex : undefined),
+    budget: { ...(budgetCandidates !== undefined ? { candidates: budgetCandidates } : {}), ...(budgetSeconds !== undefined ? { seconds: budgetSeconds } : {}) },
+    ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(lookup && file.reward === undefined ? { reward: { mu: 0, rho: 0 } } : {}),
+  };
+}
