@@ -62,6 +62,8 @@ export interface SearchDeps {
   restoreStrategy(snapshot: StrategySnapshot): Strategy;
   log(line: string): void;
   onProgress?(progress: SearchProgress): void;
+  /** How often in-flight jobs are checked against Redis while running (default 10 s). */
+  reconcileEveryMs?: number;
 }
 
 export type SearchOutcome = 'finished' | 'stopped';
@@ -113,7 +115,13 @@ export class SearchLoop {
       await queue.clearCancel(this.runId);
       await this.reconcile();
       let lastPoll = 0;
+      let lastReconcile = Date.now();
       for (;;) {
+        // Events can be missed (Redis restarted empty, a dropped connection): look at the jobs themselves now and then.
+        if (Date.now() - lastReconcile > (this.deps.reconcileEveryMs ?? 10_000)) {
+          lastReconcile = Date.now();
+          await this.reconcile();
+        }
         if (Date.now() - lastPoll > 1000) {
           lastPoll = Date.now();
           const run = await store.updateRun(this.runId, { heartbeatAt: new Date() });
@@ -250,7 +258,7 @@ export class SearchLoop {
 
   // ---- reconcile with the queue ---------------------------------------------
 
-  /** After a (re)start: collect results that finished meanwhile, re-enqueue jobs Redis lost or a stop cancelled. */
+  /** Collect results whose events were missed, re-enqueue jobs Redis lost or a stop cancelled (at start and periodically). */
   private async reconcile(): Promise<void> {
     if (this.inFlight.size === 0) return;
     const reports = await this.deps.queue.reconcile(this.runId, [...this.inFlight.keys()]);

@@ -21,6 +21,8 @@ export interface ControllerOptions {
   stopSignal?: AbortSignal;
   /** Identifies this controller in the run row (host:pid). */
   controllerId: string;
+  /** How often in-flight jobs are checked against Redis (default 10 s). */
+  reconcileEveryMs?: number;
 }
 
 export function spaceFor(config: SearchConfig): AnySpace {
@@ -84,6 +86,7 @@ export async function runController(runId: string, o: ControllerOptions): Promis
     restoreStrategy: (snapshot) => restoreStrategy(space, snapshot),
     log: o.log,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.reconcileEveryMs ? { reconcileEveryMs: o.reconcileEveryMs } : {}),
   });
   const onStop = () => loop.requestStop();
   o.stopSignal?.addEventListener('abort', onStop);

@@ -108,6 +108,28 @@ describe('stop, resume and lost jobs (SQLite)', () => {
     expect(resumed).toEqual(reference);
   });
 
+  it('notices while running that Redis lost its jobs and re-enqueues them', async () => {
+    const { store, options, redis } = await system(sqliteBackend);
+    const run = await createRun(store, prepareConfig(config(16, 'evolution', { task: parseTask({ kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep', delayMs: 150 }) })));
+    const queue = new EvaluationQueue(redis, 'table');
+    let wiped = false;
+    const outcome = await runController(run.id, {
+      ...options,
+      reconcileEveryMs: 300,
+      onProgress: (p) => {
+        if (!wiped && p.done >= 3) {
+          wiped = true;
+          void queue.obliterate(); // Redis restarted empty, under a live controller
+        }
+      },
+    });
+    await queue.close();
+    expect(wiped).toBe(true);
+    expect(outcome).toBe('finished');
+    await accountedOnce(store, run.id, 16);
+    expect((await store.listEvents(run.id)).map((e) => e.kind)).toContain('requeued');
+  });
+
   it('re-enqueues in-flight jobs that Redis lost', async () => {
     const { store, options, redis, pool } = await system(sqliteBackend);
     for (const w of pool) await w.close(100); // no workers: jobs stay queued
