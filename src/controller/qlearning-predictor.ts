@@ -23,6 +23,12 @@
  * proposed again; they do not enter the predictor. In flight proposals are
  * excluded from the pool, so many asks before any tell give distinct
  * candidates.
+ *
+ * The predictor's cost grows as n² per result and its memory as n², so for
+ * long searches it keeps at most `predictorPoints` results (default 1,000):
+ * when full, it is rebuilt from the best quarter and the most recent quarter,
+ * then grows again. The rebuilds happen at fixed positions of the result
+ * history, so a restored strategy rebuilds identically.
  */
 import { GaussianProcessPredictor, type GpQuery } from './gp-predictor.js';
 import { OptionReader } from './options.js';
@@ -55,11 +61,13 @@ export interface QLearningPredictorOptions extends QLearningOptions {
   degree?: number;
   /** Predictor noise variance in standardised units (default 0.05). */
   noise?: number;
+  /** Most results the predictor is fitted on (default 1,000; see above). */
+  predictorPoints?: number;
 }
 
 const QUERY_CACHE_LIMIT = 20_000;
 
-const OWN_OPTIONS = ['warmup', 'policySamples', 'elite', 'mutationsPerElite', 'doubleMutations', 'shortlist', 'beta', 'degree', 'noise'] as const;
+const OWN_OPTIONS = ['warmup', 'policySamples', 'elite', 'mutationsPerElite', 'doubleMutations', 'shortlist', 'beta', 'degree', 'noise', 'predictorPoints'] as const;
 
 type Resolved = { seed: number } & ResolvedQLearnerOptions & ResolvedRewardSettings & Record<(typeof OWN_OPTIONS)[number], number>;
 
@@ -68,11 +76,13 @@ type HistoryEntry = [key: string, reward: number | null];
 
 export class QLearningPredictorStrategy implements Strategy {
   readonly name = 'qlearning-predictor';
-  private readonly predictor: GaussianProcessPredictor;
+  private predictor: GaussianProcessPredictor;
   /** Measured (or failed) keys: never proposed again. */
   private readonly seen = new Set<string>();
-  /** Successful results, best first, for the elite. */
-  private ranked: { key: string; reward: number }[] = [];
+  /** Successful results, best first, for the elite (with the parsed candidate, to mutate). */
+  private readonly ranked: { key: string; reward: number; candidate: unknown }[] = [];
+  /** Successful results in tell order, for predictor rebuilds. */
+  private readonly measured: { key: string; reward: number; candidate: unknown }[] = [];
   /**
    * Predictions of candidates seen in earlier pools, updated incrementally as
    * results arrive (the same numbers as fresh ones, so not part of a snapshot).
@@ -88,7 +98,7 @@ export class QLearningPredictorStrategy implements Strategy {
     readonly learner: QLearner,
     private readonly history: HistoryEntry[],
   ) {
-    this.predictor = new GaussianProcessPredictor(space.featureCount, { degree: options.degree, noise: options.noise });
+    this.predictor = this.newPredictor();
     for (const [key, reward] of history) this.record(key, reward);
   }
 
@@ -109,6 +119,7 @@ export class QLearningPredictorStrategy implements Strategy {
       beta: read.number('beta', 1, { min: 0 }),
       degree: count('degree', 2, 1),
       noise: read.number('noise', 0.05, { min: 0, above: true }),
+      predictorPoints: count('predictorPoints', 1000, 4),
     };
   }
 
@@ -125,12 +136,32 @@ export class QLearningPredictorStrategy implements Strategy {
     return new QLearningPredictorStrategy(space, resolved, Sfc32.fromState(state.rng), ProposalBook.restore(state.book), QLearner.restore(space, resolved, state.learner), history);
   }
 
+  /** Results the predictor is fitted on now. */
+  get predictorSize(): number {
+    return this.predictor.size;
+  }
+
+  private newPredictor(): GaussianProcessPredictor {
+    return new GaussianProcessPredictor(this.space.featureCount, { degree: this.options.degree, noise: this.options.noise });
+  }
+
   private record(key: string, reward: number | null): void {
     this.seen.add(key);
     if (reward === null) return;
-    this.predictor.add(this.space.features(this.space.parse(key)), reward);
+    const entry = { key, reward, candidate: this.space.parse(key) };
+    this.measured.push(entry);
     const at = this.ranked.findIndex((r) => r.reward < reward);
-    this.ranked.splice(at === -1 ? this.ranked.length : at, 0, { key, reward });
+    this.ranked.splice(at === -1 ? this.ranked.length : at, 0, entry);
+    if (this.predictor.size < this.options.predictorPoints) {
+      this.predictor.add(this.space.features(entry.candidate), reward);
+      return;
+    }
+    // Full: refit on the best quarter and the most recent quarter (this result included), in tell order.
+    const quarter = Math.floor(this.options.predictorPoints / 4);
+    const keep = new Set([...this.ranked.slice(0, quarter), ...this.measured.slice(-quarter)]);
+    this.predictor = this.newPredictor();
+    this.queries.clear();
+    for (const m of this.measured) if (keep.has(m)) this.predictor.add(this.space.features(m.candidate), m.reward);
   }
 
   ask(): Proposal {
@@ -155,7 +186,7 @@ export class QLearningPredictorStrategy implements Strategy {
       if (!taken.has(key) && !pool.has(key)) pool.set(key, candidate);
     };
     for (let i = 0; i < o.policySamples; i++) offer(this.learner.episode(epsilon, rng).candidate);
-    const elite = this.ranked.slice(0, o.elite).map((r) => space.parse(r.key));
+    const elite = this.ranked.slice(0, o.elite).map((r) => r.candidate);
     for (const parent of elite) for (let i = 0; i < o.mutationsPerElite; i++) offer(space.mutate(parent, rng));
     const best = elite[0];
     if (best !== undefined) for (let i = 0; i < o.doubleMutations; i++) offer(space.mutate(space.mutate(best, rng), rng));

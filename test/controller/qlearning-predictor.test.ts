@@ -50,6 +50,25 @@ describe('Q-learning with a predictor (the default strategy)', () => {
     expect(s.learner.replay.size).toBe(40);
   });
 
+  it('caps the predictor for long searches, rebuilding from the best and latest results identically after a restore', () => {
+    const s = QLearningPredictorStrategy.create(space, { seed: 6, budget: 100, predictorPoints: 12, warmup: 5 });
+    const sizes: number[] = [];
+    const step = (t: Strategy) => {
+      const p = t.ask();
+      t.tell(p.id, { fitness: nb201Fitness(p.key) });
+      return p.key;
+    };
+    for (let i = 0; i < 30; i++) {
+      step(s);
+      sizes.push(s.predictorSize);
+    }
+    expect(Math.max(...sizes)).toBe(12);
+    expect(sizes).toContain(6); // rebuilt from 3 best + 3 latest
+    const restored = QLearningPredictorStrategy.restore(space, JSON.parse(JSON.stringify(s.snapshot())));
+    expect(restored.predictorSize).toBe(s.predictorSize);
+    expect(Array.from({ length: 20 }, () => step(restored))).toEqual(Array.from({ length: 20 }, () => step(s)));
+  });
+
   it('finds the optimum of a smooth landscape far more often than random search', () => {
     const optimum = Math.max(...Array.from({ length: 15_625 }, (_, code) => nb201Fitness(space.keyOf([5 ** 5, 5 ** 4, 125, 25, 5, 1].map((p) => Math.floor(code / p) % 5)))));
     const found = (make: (seed: number) => Strategy) =>
