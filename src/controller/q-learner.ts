@@ -32,7 +32,7 @@ export interface QLearnerOptions {
   updateEvery?: number;
   /** Episodes replayed per update (default 128). */
   replaySamples?: number;
-  /** Episodes kept for replay (default 100,000; the paper keeps all of its ~11k). */
+  /** Episodes kept for replay (default 20,000: all of the paper's ~11k). */
   replayCapacity?: number;
 }
 
@@ -64,7 +64,7 @@ export function resolveQLearnerOptions(read: OptionReader, budget: number | unde
     schedule: schedule.map(([e, n]) => [e, n]),
     updateEvery: read.number('updateEvery', scaledUpdate, { min: 1, integer: true }),
     replaySamples: read.number('replaySamples', 128, { min: 1, integer: true }),
-    replayCapacity: read.number('replayCapacity', 100_000, { min: 1, integer: true }),
+    replayCapacity: read.number('replayCapacity', 20_000, { min: 1, integer: true }),
   };
 }
 

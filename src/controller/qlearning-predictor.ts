@@ -25,10 +25,11 @@
  * candidates.
  *
  * The predictor's cost grows as n² per result and its memory as n², so for
- * long searches it keeps at most `predictorPoints` results (default 1,000):
+ * long searches it keeps at most `predictorPoints` results (default 500):
  * when full, it is rebuilt from the best quarter and the most recent quarter,
  * then grows again. The rebuilds happen at fixed positions of the result
- * history, so a restored strategy rebuilds identically.
+ * history, so a restore works out which results the predictor holds and fits
+ * it once, to the same numbers.
  */
 import { GaussianProcessPredictor, type GpQuery } from './gp-predictor.js';
 import { OptionReader } from './options.js';
@@ -61,7 +62,7 @@ export interface QLearningPredictorOptions extends QLearningOptions {
   degree?: number;
   /** Predictor noise variance in standardised units (default 0.05). */
   noise?: number;
-  /** Most results the predictor is fitted on (default 1,000; see above). */
+  /** Most results the predictor is fitted on (default 500; see above). */
   predictorPoints?: number;
 }
 
@@ -74,15 +75,22 @@ type Resolved = { seed: number } & ResolvedQLearnerOptions & ResolvedRewardSetti
 /** [key, reward] of a measured candidate, or [key, null] for a failed one; in tell order. */
 type HistoryEntry = [key: string, reward: number | null];
 
+/** A successful result; `order` is its position among them. */
+type Measured = { key: string; reward: number; candidate: unknown; order: number };
+
 export class QLearningPredictorStrategy implements Strategy {
   readonly name = 'qlearning-predictor';
   private predictor: GaussianProcessPredictor;
   /** Measured (or failed) keys: never proposed again. */
   private readonly seen = new Set<string>();
-  /** Successful results, best first, for the elite (with the parsed candidate, to mutate). */
-  private readonly ranked: { key: string; reward: number; candidate: unknown }[] = [];
-  /** Successful results in tell order, for predictor rebuilds. */
-  private readonly measured: { key: string; reward: number; candidate: unknown }[] = [];
+  /** Successful results, best first (ties in tell order), for the elite. */
+  private readonly ranked: Measured[] = [];
+  /** Successful results in tell order. */
+  private readonly measured: Measured[] = [];
+  /** The results the predictor is fitted on, in tell order. */
+  private members: Measured[] = [];
+  /** False while a restore replays the history: the predictor is fitted once at the end. */
+  private predictorLive = false;
   /**
    * Predictions of candidates seen in earlier pools, updated incrementally as
    * results arrive (the same numbers as fresh ones, so not part of a snapshot).
@@ -100,6 +108,8 @@ export class QLearningPredictorStrategy implements Strategy {
   ) {
     this.predictor = this.newPredictor();
     for (const [key, reward] of history) this.record(key, reward);
+    this.refit();
+    this.predictorLive = true;
   }
 
   private static resolve(space: AnySpace, options: QLearningPredictorOptions): Resolved {
@@ -119,7 +129,7 @@ export class QLearningPredictorStrategy implements Strategy {
       beta: read.number('beta', 1, { min: 0 }),
       degree: count('degree', 2, 1),
       noise: read.number('noise', 0.05, { min: 0, above: true }),
-      predictorPoints: count('predictorPoints', 1000, 4),
+      predictorPoints: count('predictorPoints', 500, 4),
     };
   }
 
@@ -148,42 +158,55 @@ export class QLearningPredictorStrategy implements Strategy {
   private record(key: string, reward: number | null): void {
     this.seen.add(key);
     if (reward === null) return;
-    const entry = { key, reward, candidate: this.space.parse(key) };
+    const entry: Measured = { key, reward, candidate: this.space.parse(key), order: this.measured.length };
     this.measured.push(entry);
-    const at = this.ranked.findIndex((r) => r.reward < reward);
-    this.ranked.splice(at === -1 ? this.ranked.length : at, 0, entry);
-    if (this.predictor.size < this.options.predictorPoints) {
-      this.predictor.add(this.space.features(entry.candidate), reward);
+    let lo = 0;
+    let hi = this.ranked.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ranked[mid]!.reward >= reward) lo = mid + 1;
+      else hi = mid;
+    }
+    this.ranked.splice(lo, 0, entry);
+    if (this.members.length < this.options.predictorPoints) {
+      this.members.push(entry);
+      if (this.predictorLive) this.predictor.add(this.space.features(entry.candidate), reward);
       return;
     }
-    // Full: refit on the best quarter and the most recent quarter (this result included), in tell order.
+    // Full: keep the best quarter and the most recent quarter (this result included), in tell order.
     const quarter = Math.floor(this.options.predictorPoints / 4);
-    const keep = new Set([...this.ranked.slice(0, quarter), ...this.measured.slice(-quarter)]);
+    this.members = [...new Set([...this.ranked.slice(0, quarter), ...this.measured.slice(-quarter)])].sort((a, b) => a.order - b.order);
+    if (this.predictorLive) this.refit();
+  }
+
+  /** Fits a new predictor on the members, in tell order: the same numbers as adding them one by one as they came. */
+  private refit(): void {
     this.predictor = this.newPredictor();
     this.queries.clear();
-    for (const m of this.measured) if (keep.has(m)) this.predictor.add(this.space.features(m.candidate), m.reward);
+    for (const m of this.members) this.predictor.add(this.space.features(m.candidate), m.reward);
   }
 
   ask(): Proposal {
     const epsilon = this.learner.schedule.epsilonAt(this.book.asked);
-    const taken = new Set([...this.seen, ...this.book.pendingKeys()]);
+    const pending = new Set(this.book.pendingKeys());
+    const taken = (key: string) => this.seen.has(key) || pending.has(key);
     if (this.book.asked >= this.options.warmup && this.predictor.size >= 2) {
       const screened = this.screen(epsilon, taken);
       if (screened) return this.book.issue(screened.key, screened.actions);
     }
     // The agent's own episode; a few redraws avoid re-measuring what is known.
     let episode = this.learner.episode(epsilon, this.rng);
-    for (let retry = 0; retry < 20 && taken.has(episode.key); retry++) episode = this.learner.episode(Math.max(epsilon, 0.5), this.rng);
+    for (let retry = 0; retry < 20 && taken(episode.key); retry++) episode = this.learner.episode(Math.max(epsilon, 0.5), this.rng);
     return this.book.issue(episode.key, episode.actions);
   }
 
   /** Builds the pool and returns the candidate with the best confidence bound among the best predicted. */
-  private screen(epsilon: number, taken: Set<string>): { key: string; actions: number[] } | undefined {
+  private screen(epsilon: number, taken: (key: string) => boolean): { key: string; actions: number[] } | undefined {
     const { space, rng, options: o } = this;
     const pool = new Map<string, unknown>();
     const offer = (candidate: unknown) => {
       const key = space.keyOf(candidate);
-      if (!taken.has(key) && !pool.has(key)) pool.set(key, candidate);
+      if (!pool.has(key) && !taken(key)) pool.set(key, candidate);
     };
     for (let i = 0; i < o.policySamples; i++) offer(this.learner.episode(epsilon, rng).candidate);
     const elite = this.ranked.slice(0, o.elite).map((r) => r.candidate);
