@@ -19,6 +19,14 @@
  *   (Q-learning is off-policy, so episodes the agent did not sample teach it as
  *   well), and every successful one enters the predictor.
  *
+ * Measured on NAS-Bench-201 (CIFAR-10, 100 evaluations, `blockqnn bench
+ * search`): 94.25 ± 0.21 against 93.76 for the paper mode and 93.74 for random
+ * search. The gain comes from the predictor and the elite mutations: with no
+ * agent episodes in the pool (`policySamples: 0`) the mean is the same within
+ * noise (94.26 vs 94.25 over 300 runs). Its episodes stay in the pool for
+ * spaces where the mutation neighbourhood is a poorer guide; that benefit is
+ * not measured here.
+ *
  * Failed evaluations are learned by the agent as `failureReward` and never
  * proposed again; they do not enter the predictor. In flight proposals are
  * excluded from the pool, so many asks before any tell give distinct
