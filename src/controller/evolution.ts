@@ -17,7 +17,7 @@ import { ProposalBook, type BookSnapshot } from './proposal-book.js';
 import { Sfc32 } from './rng.js';
 import { type AnySpace, randomEpisode } from './space.js';
 import {
-  type EvaluationResult, type Proposal, SNAPSHOT_FORMAT, type Strategy, type StrategyEntry, type StrategyOptions, type StrategySnapshot, checkResult, checkSnapshot,
+  type EvaluationResult, type Proposal, type Strategy, type StrategyEntry, type StrategyOptions, type StrategySnapshot, checkResult, checkSnapshot, makeSnapshot,
 } from './strategy.js';
 
 export interface EvolutionOptions extends StrategyOptions {
@@ -88,13 +88,7 @@ export class RegularizedEvolutionStrategy implements Strategy {
   }
 
   snapshot(): StrategySnapshot {
-    return {
-      format: SNAPSHOT_FORMAT,
-      strategy: this.name,
-      space: { name: this.space.name, settings: this.space.settings },
-      options: { ...this.options },
-      state: { rng: this.rng.state(), book: this.book.snapshot(), members: this.members.map(([k, f]) => [k, f]) },
-    };
+    return makeSnapshot(this, { ...this.options }, { rng: this.rng.state(), book: this.book.snapshot(), members: this.members.map(([k, f]) => [k, f]) });
   }
 }
 

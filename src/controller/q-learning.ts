@@ -20,8 +20,8 @@ import { REWARD_OPTION_NAMES, type ResolvedRewardSettings, resolveRewardSettings
 import { Sfc32 } from './rng.js';
 import type { AnySpace } from './space.js';
 import {
-  type EvaluationResult, type Proposal, SNAPSHOT_FORMAT, type Strategy, type StrategyEntry, type StrategyOptions, type StrategySnapshot,
-  checkResult, checkSnapshot,
+  type EvaluationResult, type Proposal, type Strategy, type StrategyEntry, type StrategyOptions, type StrategySnapshot,
+  checkResult, checkSnapshot, makeSnapshot,
 } from './strategy.js';
 
 export interface QLearningOptions extends StrategyOptions, QLearnerOptions, RewardOptions {
@@ -81,13 +81,7 @@ export class QLearningStrategy implements Strategy {
   }
 
   snapshot(): StrategySnapshot {
-    return {
-      format: SNAPSHOT_FORMAT,
-      strategy: this.name,
-      space: { name: this.space.name, settings: this.space.settings },
-      options: { ...this.options, schedule: this.options.schedule.map(([e, n]) => [e, n]) },
-      state: { rng: this.rng.state(), book: this.book.snapshot(), learner: this.learner.snapshot() },
-    };
+    return makeSnapshot(this, { ...this.options, schedule: this.options.schedule.map(([e, n]) => [e, n]) }, { rng: this.rng.state(), book: this.book.snapshot(), learner: this.learner.snapshot() });
   }
 }
 

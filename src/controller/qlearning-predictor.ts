@@ -48,7 +48,7 @@ import { REWARD_OPTION_NAMES, type ResolvedRewardSettings, resolveRewardSettings
 import { Sfc32 } from './rng.js';
 import type { AnySpace } from './space.js';
 import {
-  type EvaluationResult, type Proposal, SNAPSHOT_FORMAT, type Strategy, type StrategyEntry, type StrategySnapshot, checkResult, checkSnapshot,
+  type EvaluationResult, type Proposal, type Strategy, type StrategyEntry, type StrategySnapshot, checkResult, checkSnapshot, makeSnapshot,
 } from './strategy.js';
 
 export interface QLearningPredictorOptions extends QLearningOptions {
@@ -259,13 +259,7 @@ export class QLearningPredictorStrategy implements Strategy {
   }
 
   snapshot(): StrategySnapshot {
-    return {
-      format: SNAPSHOT_FORMAT,
-      strategy: this.name,
-      space: { name: this.space.name, settings: this.space.settings },
-      options: { ...this.options, schedule: this.options.schedule.map(([e, n]) => [e, n]) },
-      state: { rng: this.rng.state(), book: this.book.snapshot(), learner: this.learner.snapshot(), history: this.history.map(([k, r]) => [k, r]) },
-    };
+    return makeSnapshot(this, { ...this.options, schedule: this.options.schedule.map(([e, n]) => [e, n]) }, { rng: this.rng.state(), book: this.book.snapshot(), learner: this.learner.snapshot(), history: this.history.map(([k, r]) => [k, r]) });
   }
 }
 

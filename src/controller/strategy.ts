@@ -117,6 +117,11 @@ export function checkResult(proposalId: string, result: EvaluationResult): Check
   return { ok: true, fitness, flops: flops as number | undefined, density: density as number | undefined };
 }
 
+/** The snapshot envelope every strategy writes: format, name, space and options around its own state. */
+export function makeSnapshot(strategy: Pick<Strategy, 'name' | 'space'>, options: StrategySnapshot['options'], state: StrategySnapshot['state']): StrategySnapshot {
+  return { format: SNAPSHOT_FORMAT, strategy: strategy.name, space: { name: strategy.space.name, settings: strategy.space.settings }, options, state };
+}
+
 /** Checks that a snapshot belongs to this strategy and space before any state is read from it. */
 export function checkSnapshot(snapshot: StrategySnapshot, strategy: string, space: AnySpace): void {
   if (!snapshot || typeof snapshot !== 'object' || snapshot.format !== SNAPSHOT_FORMAT) {
