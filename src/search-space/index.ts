@@ -14,5 +14,8 @@ export type { NetworkOptions } from './assemble.js';
 export { NB201_OPS, NB201_EDGES, NB201_CELL_COUNT, parseNb201, printNb201, buildNb201Network } from './nasbench201.js';
 export type { Nb201Op, Nb201Cell, Nb201NetworkOptions } from './nasbench201.js';
 export { PAPER_BLOCKS, RESNET_BLOCK_NSC, INCEPTION_BLOCK_NSC } from './paper-blocks.js';
-export { baselines, createBaselineRegistry, buildResNet, checkResNetConfig, resNetTotalStride, RESNET_VARIANTS, registerResNets, appendSqueezeExcite } from './baselines/index.js';
-export type { Baseline, BaselineOptions, ResNetConfig } from './baselines/index.js';
+export {
+  baselines, createBaselineRegistry, buildResNet, checkResNetConfig, resNetTotalStride, RESNET_VARIANTS, registerResNets, appendSqueezeExcite,
+  buildDla, checkDlaConfig, dlaTotalStride, DLA_VARIANTS, registerDlas,
+} from './baselines/index.js';
+export type { Baseline, BaselineOptions, ResNetConfig, DlaConfig, DlaBlock } from './baselines/index.js';

@@ -5,3 +5,6 @@ export { buildResNet, checkResNetConfig, resNetTotalStride } from './resnet.js';
 export type { ResNetConfig } from './resnet.js';
 export { RESNET_VARIANTS, registerResNets } from './resnet-variants.js';
 export { appendSqueezeExcite } from './squeeze-excite.js';
+export { buildDla, checkDlaConfig, dlaTotalStride } from './dla.js';
+export type { DlaConfig, DlaBlock } from './dla.js';
+export { DLA_VARIANTS, registerDlas } from './dla-variants.js';

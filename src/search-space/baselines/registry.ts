@@ -5,11 +5,13 @@
  */
 import { Registry } from '../../common/registry.js';
 import type { Baseline } from './baseline.js';
+import { registerDlas } from './dla-variants.js';
 import { registerResNets } from './resnet-variants.js';
 
 export function createBaselineRegistry(): Registry<Baseline> {
   const registry = new Registry<Baseline>('baseline');
   registerResNets(registry);
+  registerDlas(registry);
   return registry;
 }
 
