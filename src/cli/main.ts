@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { toBlockqnnError } from '../common/errors.js';
 import { registerBench } from './commands/bench.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSearch } from './commands/search.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerRuns(program);
   registerBench(program);
+  registerDashboard(program);
   return program;
 }
 

@@ -10,6 +10,7 @@ import type { Store } from '../../store/index.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 import { progressPrinter } from '../progress-line.js';
+import { startDashboard } from './dashboard.js';
 import { buildSearchConfig, type SearchFlags } from '../search-config.js';
 import { positiveInt } from './options.js';
 import { printRunSummary } from './runs.js';
@@ -17,6 +18,8 @@ import { printRunSummary } from './runs.js';
 interface RunFlags extends ConnectionFlags {
   workers: number;
   json?: boolean;
+  dashboard?: boolean;
+  port?: number;
 }
 
 const nonNegativeInt = (flag: string) => (value: string) => {
@@ -30,6 +33,7 @@ async function drive(runIdOrCreate: (store: Store) => Promise<string>, engineOf:
   const store = await openStoreFrom(flags);
   let redis: LocalRedis | undefined;
   let supervisor: Supervisor | undefined;
+  let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined;
   const stop = new AbortController();
   const onSignal = () => {
     log('stopping: finishing the commit in progress and cancelling queued jobs (Ctrl-C again to force)');
@@ -43,6 +47,7 @@ async function drive(runIdOrCreate: (store: Store) => Promise<string>, engineOf:
     if (flags.redis) await assertRedisReachable(settings);
     else redis = await ensureRedis(settings, log);
     const redisSettings = { ...settings, url: redis?.url ?? settings.url };
+    if (flags.dashboard) dashboard = await startDashboard({ store, redis: redisSettings, port: flags.port ?? 8080 });
     const runId = await runIdOrCreate(store);
     const engine = await engineOf(store, runId);
     if (flags.workers > 0) {
@@ -60,6 +65,7 @@ async function drive(runIdOrCreate: (store: Store) => Promise<string>, engineOf:
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await supervisor?.stop();
+    await dashboard?.close();
     await redis?.close();
     await store.close();
   }
@@ -94,6 +100,8 @@ export function registerSearch(program: Command): void {
     .option('--stages <S>', 'NSC: number of stages', positiveInt('--stages'))
     .option('--max-index <M>', 'NSC: maximum layer index', positiveInt('--max-index'))
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
+    .option('--dashboard', 'serve the web dashboard on 127.0.0.1 while the search runs (token: BLOCKQNN_TOKEN)')
+    .option('--port <port>', 'port of --dashboard', nonNegativeInt('--port'), 8080)
     .option('--json', 'print the final summary as JSON');
   withRedis(withDatabase(search)).action(async (flags: SearchFlags & RunFlags) => {
     registerBuiltinEngines();

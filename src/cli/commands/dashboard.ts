@@ -1,0 +1,60 @@
+/**
+ * `blockqnn dashboard`: the web dashboard on 127.0.0.1 (by default) over a
+ * run database and the queue's Redis. Runs started or resumed from the page
+ * get their controller in this process; their workers are external
+ * (`blockqnn worker`) unless --local-workers N starts slots beside each.
+ */
+import type { Command } from 'commander';
+import { assertRedisReachable } from '../../queue/redis.js';
+import type { RedisSettings } from '../../queue/redis.js';
+import { createServer } from '../../server/index.js';
+import type { Store } from '../../store/index.js';
+import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
+
+interface DashboardFlags extends ConnectionFlags {
+  port: number;
+  host: string;
+  token?: string;
+  localWorkers?: number;
+}
+
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be 0-65535, got "${value}"`);
+  return n;
+};
+
+/** Starts the dashboard server; used by `blockqnn dashboard` and `blockqnn search --dashboard`. */
+export async function startDashboard(o: { store: Store; redis: RedisSettings; port: number; host?: string; token?: string | undefined; localWorkers?: number }) {
+  const token = o.token ?? process.env.BLOCKQNN_TOKEN;
+  const server = createServer({ store: o.store, redis: o.redis, token, controllerId: controllerId(), localWorkers: o.localWorkers ?? 0, log });
+  const { url } = await server.start({ port: o.port, host: o.host ?? '127.0.0.1' });
+  log(`dashboard: ${url}${token ? '' : ' (read-only: no --token / BLOCKQNN_TOKEN, so start, stop and resume are off)'}`);
+  return server;
+}
+
+export function registerDashboard(program: Command): void {
+  const command = program
+    .command('dashboard')
+    .description('serve the web dashboard: runs, live charts, best blocks, candidates, workers')
+    .option('--port <port>', 'TCP port (0: any free port)', port, 8080)
+    .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
+    .option('--token <token>', 'bearer token that start/stop/resume require (default: BLOCKQNN_TOKEN)')
+    .option('--local-workers <N>', 'worker slots started beside each controller the dashboard runs (default 0: external workers)', (v) => Number(v), 0);
+  withRedis(withDatabase(command)).action(async (flags: DashboardFlags) => {
+    const store = await openStoreFrom(flags);
+    const redis = redisFrom(flags);
+    try {
+      await assertRedisReachable(redis);
+      const server = await startDashboard({ store, redis, port: flags.port, host: flags.host, token: flags.token, localWorkers: flags.localWorkers ?? 0 });
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      log('dashboard: stopping (controllers started here stop at their next commit)');
+      await server.close();
+    } finally {
+      await store.close();
+    }
+  });
+}

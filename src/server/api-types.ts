@@ -1,0 +1,164 @@
+/**
+ * The JSON shapes of the dashboard API. The front-end (dashboard/) imports
+ * these as types only, so the server and the page cannot drift apart silently.
+ * Dates travel as ISO strings; numbers that may be missing are null.
+ */
+import type { CandidateStatus, CurvePoint, RunStatus } from '../store/types.js';
+
+export interface ApiError {
+  error: { code: string; message: string; hint?: string; details?: Record<string, unknown> };
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  status: RunStatus;
+  strategy: string;
+  engine: string;
+  space: string;
+  dataset: string;
+  candidateCount: number;
+  resultCount: number;
+  budget: { candidates: number | null; seconds: number | null };
+  /** resultCount / budget.candidates when a candidate budget exists. */
+  progress: number | null;
+  bestReward: number | null;
+  bestAccuracy: number | null;
+  /** Sum of train seconds of this run's results, in hours (GPU or CPU slot hours). */
+  slotHours: number | null;
+  controllerId: string | null;
+  /** The controller's heartbeat is recent. */
+  controllerAlive: boolean;
+  /** This server process drives the run's controller. */
+  drivenHere: boolean;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface CandidateRow {
+  hash: string;
+  sequence: number;
+  nsc: string;
+  status: CandidateStatus;
+  accuracy: number | null;
+  reward: number | null;
+  flops: number;
+  params: number;
+  density: number;
+  trainSeconds: number | null;
+  workerId: string | null;
+  engine: string | null;
+  attempts: number;
+  fromCache: boolean;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface CandidatePageResponse {
+  items: CandidateRow[];
+  nextCursor: string | null;
+  total: number;
+}
+
+export interface GraphNode {
+  id: string;
+  label: string;
+  /** Colour class: conv, pool, identity, merge, io, other. */
+  kind: string;
+  detail?: string;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  label?: string;
+}
+
+export interface BlockGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export interface NodeCostRow {
+  id: string;
+  op: string;
+  /** First segment of the node id: stem, s1b1, pool1, head, ... */
+  scope: string;
+  outputShape: number[];
+  params: number;
+  macs: number;
+}
+
+export interface CandidateDetailResponse {
+  candidate: CandidateRow & { error: string | null; evalSeconds: number | null; startedAt: string | null; curve: CurvePoint[] | null };
+  space: string;
+  block: BlockGraph | null;
+  /** The full network by scope (stem, blocks, pools, head), with MACs per scope. */
+  network: BlockGraph | null;
+  costs: NodeCostRow[];
+  totals: { params: number; macs: number } | null;
+}
+
+export interface BestBlock {
+  candidate: CandidateRow;
+  block: BlockGraph | null;
+}
+
+export interface SeriesResponse {
+  /** Results in the series; `points` may be fewer when downsampled. */
+  results: number;
+  downsampled: boolean;
+  /** Per result (or per bucket: its best point) in finish order: [index, accuracy, reward, bestAccuracy, bestReward]. */
+  points: [number, number | null, number | null, number | null, number | null][];
+  /** Accuracy against FLOPs: a grid sample of ok results, plus the Pareto front (all of it). */
+  scatter: [number, number][];
+  pareto: [number, number, string][];
+  /** Share of each layer type among the sampled blocks, per window of candidates in sequence order. */
+  layers: { types: string[]; windows: { from: number; to: number; shares: number[] }[] };
+  /** Results per minute over the last 5 minutes. */
+  throughputPerMinute: number;
+}
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+  prioritized: number;
+}
+
+export interface RunOverview {
+  run: RunSummary;
+  counts: Record<CandidateStatus, number>;
+  queue: QueueCounts | null;
+}
+
+export interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  slot: string;
+  gpu: number | null;
+  engine: string;
+  engineDescription: string;
+  health: 'alive' | 'stale' | 'dead';
+  heartbeatAgeSeconds: number;
+  jobsDone: number;
+  currentJob: { runId: string; candidateHash: string; epoch: number; epochs: number; loss: number | null; valAccuracy: number | null; imagesPerSecond: number | null } | null;
+}
+
+export interface RunEventRow {
+  id: number;
+  time: string;
+  kind: string;
+  payload: Record<string, unknown>;
+}
+
+/** Pushed on /api/runs/:id/stream as `overview`; `events` carries new run events as `event`. */
+export interface StreamOverview extends RunOverview {
+  /** Changes whenever a result, a candidate or the status changed: refetch charts then. */
+  version: string;
+}

@@ -1,0 +1,109 @@
+/**
+ * Start, stop and resume from the dashboard. A run started or resumed here has
+ * its controller (runController) in this server process; its candidates are
+ * trained by external workers (`blockqnn worker` on any host reaching the same
+ * Redis), or by local worker slots when the server was given `localWorkers`.
+ * Stopping follows `blockqnn stop`: a live controller anywhere is asked through
+ * the store (status 'stopping'); a run with none has its jobs cancelled here.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSearchConfig } from '../cli/search-config.js';
+import { chooseEngine } from '../engines/auto.js';
+import { registerBuiltinEngines } from '../engines/builtin.js';
+import { engineFactories } from '../engines/registry.js';
+import { createRun, prepareConfig, runController } from '../orchestrator/session.js';
+import { Supervisor } from '../worker/supervisor.js';
+import { HttpCode, HttpError } from './http-errors.js';
+import { type Services, controllerAlive } from './services.js';
+
+export interface RunControlOptions {
+  controllerId: string;
+  log: (line: string) => void;
+  /** Local worker slots started beside each controller this server runs (default 0: external workers). */
+  localWorkers?: number;
+}
+
+export class RunControl {
+  constructor(
+    private readonly services: Services,
+    private readonly options: RunControlOptions,
+  ) {}
+
+  /** Creates a run from a JSON configuration (the keys of `blockqnn search --config`) and starts its controller here. */
+  async start(input: Record<string, unknown>): Promise<string> {
+    registerBuiltinEngines();
+    let engine = typeof input.engine === 'string' ? input.engine : 'auto';
+    if (engine === 'auto') engine = (await chooseEngine()).engine;
+    engineFactories.get(engine);
+    // Exactly the semantics of `blockqnn search --config FILE`, defaults included.
+    const dir = mkdtempSync(join(tmpdir(), 'blockqnn-dashboard-'));
+    let config;
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(input));
+      config = prepareConfig(buildSearchConfig({ config: join(dir, 'config.json') }, engine));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const run = await createRun(this.services.store, config);
+    this.launch(run.id, engine);
+    return run.id;
+  }
+
+  async stop(runId: string): Promise<'stopping' | 'stopped' | 'already'> {
+    const { store } = this.services;
+    const run = await store.getRun(runId);
+    const here = this.services.controllers.get(runId);
+    if (here) {
+      here.stop.abort();
+      return 'stopping';
+    }
+    if (controllerAlive(run) && run.status === 'running') {
+      await store.updateRun(runId, { status: 'stopping' }, { ifStatus: ['running'] });
+      return 'stopping';
+    }
+    if (run.status === 'finished' || run.status === 'stopped' || run.status === 'stopping') return 'already';
+    const removed = await this.services.queue(run.engine).cancelRun(runId);
+    await store.updateRun(runId, { status: 'stopped', controllerId: null });
+    await store.appendEvent(runId, 'stopped', { removedJobs: removed, by: 'dashboard' });
+    return 'stopped';
+  }
+
+  async resume(runId: string): Promise<void> {
+    const run = await this.services.store.getRun(runId);
+    if (this.services.controllers.has(runId)) throw new HttpError(HttpCode.CONFLICT, `run ${runId} is already running in this dashboard`);
+    if (run.status === 'finished') throw new HttpError(HttpCode.CONFLICT, `run ${runId} has finished; nothing to resume`, 'start a new run');
+    if (controllerAlive(run)) throw new HttpError(HttpCode.CONFLICT, `run ${runId} is ${run.status} under controller ${run.controllerId ?? '?'}`, 'stop it first, or wait until it has stopped');
+    this.launch(runId, run.engine);
+  }
+
+  private launch(runId: string, engine: string): void {
+    const { log } = this.options;
+    const stop = new AbortController();
+    let supervisor: Supervisor | undefined;
+    const slots = this.options.localWorkers ?? 0;
+    if (slots > 0) {
+      supervisor = new Supervisor({
+        redisUrl: this.services.redisSettings.url, prefix: this.services.redisSettings.prefix, engine, graceMs: 2000, log,
+        slots: Array.from({ length: slots }, (_, i) => ({ name: `cpu${i}`, gpu: null })),
+      });
+      supervisor.start();
+    }
+    const done = runController(runId, { store: this.services.store, redis: this.services.redisSettings, log, stopSignal: stop.signal, controllerId: this.options.controllerId })
+      .then((outcome) => log(`run ${runId}: ${outcome}`))
+      .catch((error: unknown) => log(`run ${runId}: controller failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(async () => {
+        this.services.controllers.delete(runId);
+        await supervisor?.stop();
+      });
+    this.services.controllers.set(runId, { stop, done });
+  }
+
+  /** Stops every controller this process runs and waits for them (server shutdown). */
+  async stopAll(): Promise<void> {
+    const running = [...this.services.controllers.values()];
+    for (const c of running) c.stop.abort();
+    await Promise.all(running.map((c) => c.done));
+  }
+}

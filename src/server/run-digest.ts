@@ -1,0 +1,83 @@
+/**
+ * A per-run, in-memory digest of candidates for the charts, so a chart request
+ * never reads 100,000 rows. It is built once by walking keyset pages and then
+ * kept current incrementally: a refresh reads only the candidates from the
+ * oldest one still open (queued, running, cancelled) onward, which is about
+ * `maxInFlight` rows plus the new ones. Computed series are cached per version
+ * (result and candidate counts), so clients that ask at once share one computation.
+ */
+import type { Candidate, Run, Store } from '../store/index.js';
+import { RESULT_STATUSES } from '../store/types.js';
+import { type ResultPoint, accuracyVsFlops, history, layerShares, throughput } from './analytics.js';
+import type { SeriesResponse } from './api-types.js';
+import { type SpaceName, layerTypes } from './block-graph.js';
+
+const RESULT = new Set<string>(RESULT_STATUSES);
+const PAGE = 1000;
+
+interface Entry {
+  sequence: number;
+  types: string[];
+  result: ResultPoint | null;
+}
+
+export class RunDigest {
+  private readonly entries = new Map<number, Entry>();
+  private seen = 0;
+  private version = '';
+  private series: SeriesResponse | null = null;
+  private pending: Promise<SeriesResponse> | null = null;
+  /** Train seconds summed over results. */
+  trainSeconds = 0;
+
+  constructor(
+    private readonly store: Store,
+    readonly runId: string,
+    private readonly space: SpaceName,
+  ) {}
+
+  /** The chart data for the run as it is now; cheap when nothing changed. */
+  async get(run: Run): Promise<SeriesResponse> {
+    const version = `${run.resultCount}:${run.candidateCount}`;
+    if (this.series && version === this.version) return this.series;
+    this.pending ??= this.refresh(version).finally(() => (this.pending = null));
+    return this.pending;
+  }
+
+  private async refresh(version: string): Promise<SeriesResponse> {
+    let offset = this.seen;
+    for (const e of this.entries.values()) if (!e.result) offset = Math.min(offset, e.sequence - 1);
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.store.listCandidates(this.runId, { sort: 'sequence', order: 'asc', limit: PAGE, ...(cursor ? { cursor } : { offset }) });
+      for (const c of page.items) this.note(c);
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    const results: ResultPoint[] = [];
+    const blocks: { sequence: number; types: string[] }[] = [];
+    for (const e of this.entries.values()) {
+      blocks.push(e);
+      if (e.result) results.push(e.result);
+    }
+    const { points, downsampled } = history(results);
+    this.series = { results: results.length, downsampled, points, ...accuracyVsFlops(results), layers: layerShares(blocks), throughputPerMinute: throughput(results) };
+    this.version = version;
+    return this.series;
+  }
+
+  private note(c: Candidate): void {
+    this.seen = Math.max(this.seen, c.sequence);
+    const known = this.entries.get(c.sequence);
+    if (known?.result) return;
+    const entry: Entry = known ?? { sequence: c.sequence, types: layerTypes(this.space, c.nsc), result: null };
+    if (RESULT.has(c.status)) {
+      entry.result = {
+        hash: c.hash, sequence: c.sequence, finishedAt: (c.finishedAt ?? c.createdAt).getTime(), accuracy: c.accuracy, reward: c.reward,
+        flops: c.flops, ok: c.status === 'ok',
+      };
+      this.trainSeconds += c.trainSeconds ?? 0;
+    }
+    this.entries.set(c.sequence, entry);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The dashboard server: security headers, the JSON API, server-sent events
+ * and the built front-end (dashboard/dist) on one express app. Binds to
+ * 127.0.0.1 unless told otherwise.
+ *
+ * @example
+ * const server = createServer({ store, redis: redisSettings(), token: process.env.BLOCKQNN_TOKEN });
+ * const { url } = await server.start({ port: 8080 });
+ * // ... later
+ * await server.close();
+ */
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { RedisSettings } from '../queue/redis.js';
+import type { Store } from '../store/index.js';
+import { errorMiddleware } from './http-errors.js';
+import { RunControl } from './run-control.js';
+import { apiRouter } from './routes.js';
+import { Services } from './services.js';
+import { StreamHub } from './stream-hub.js';
+import { streamRouter } from './streams.js';
+
+export interface ServerOptions {
+  store: Store;
+  redis: RedisSettings;
+  /** Bearer token for start/stop/resume; without one those endpoints answer 401. */
+  token?: string | undefined;
+  /** Identifies controllers this server runs (host:pid). */
+  controllerId?: string;
+  /** Local worker slots started beside each controller the dashboard runs (default 0: external workers). */
+  localWorkers?: number;
+  /** Server-side poll interval of the event streams (default 1000 ms). */
+  streamIntervalMs?: number;
+  /** Folder of the built front-end (default: dashboard/dist of this checkout). */
+  staticDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface DashboardServer {
+  app: Express;
+  services: Services;
+  hub: StreamHub;
+  control: RunControl;
+  start(options?: { port?: number; host?: string }): Promise<{ url: string; port: number; host: string }>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_STATIC_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
+
+export function createServer(options: ServerOptions): DashboardServer {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const services = new Services(options.store, options.redis);
+  const hub = new StreamHub(options.streamIntervalMs ?? 1000, log);
+  const control = new RunControl(services, { controllerId: options.controllerId ?? `dashboard:${process.pid}`, log, localWorkers: options.localWorkers ?? 0 });
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    helmet({
+      // Plain HTTP on loopback: no HSTS, and no upgrade of same-origin requests to https.
+      strictTransportSecurity: false,
+      contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null, 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"] } },
+    }),
+  );
+  app.use('/api', streamRouter(services, hub), apiRouter(services, control, options.token));
+  const staticDir = options.staticDir ?? DEFAULT_STATIC_DIR;
+  if (existsSync(join(staticDir, 'index.html'))) {
+    app.use(express.static(staticDir, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => path.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache') }));
+  } else {
+    app.get('/', (_req, res) => void res.type('text/plain').send('The dashboard front-end is not built: run `npm run build` in the checkout.\nThe API is at /api.\n'));
+  }
+  app.use(errorMiddleware(log));
+
+  let server: Server | undefined;
+  return {
+    app, services, hub, control,
+    async start({ port = 8080, host = '127.0.0.1' } = {}) {
+      server = await new Promise<Server>((ok, fail) => {
+        const s = app.listen(port, host, () => ok(s));
+        s.once('error', fail);
+      });
+      const address = server.address() as AddressInfo;
+      const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
+      return { url: `http://${shownHost}:${address.port}`, port: address.port, host: address.address };
+    },
+    async close() {
+      hub.close();
+      await control.stopAll();
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((ok) => server!.close(() => ok()));
+      }
+      await services.close();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * What the routes share: the store, one Redis connection for the worker
+ * registry, one queue handle per engine (for counts and cancelling), the run
+ * digests, and the controllers this process drives. Also the conversions from
+ * store records to API rows.
+ */
+import type { Redis } from 'ioredis';
+import { STALE_CONTROLLER_MS } from '../orchestrator/session.js';
+import { EvaluationQueue } from '../queue/evaluation-queue.js';
+import { type RedisSettings, createRedis } from '../queue/redis.js';
+import type { Candidate, Run, Store } from '../store/index.js';
+import type { CandidateRow, QueueCounts, RunOverview, RunSummary } from './api-types.js';
+import type { SpaceName } from './block-graph.js';
+import { RunDigest } from './run-digest.js';
+
+export class Services {
+  readonly redis: Redis;
+  private readonly queues = new Map<string, EvaluationQueue>();
+  private readonly digests = new Map<string, RunDigest>();
+  /** Runs whose controller runs in this process, with the means to stop it. */
+  readonly controllers = new Map<string, { stop: AbortController; done: Promise<unknown> }>();
+
+  constructor(
+    readonly store: Store,
+    readonly redisSettings: RedisSettings,
+  ) {
+    this.redis = createRedis(redisSettings);
+  }
+
+  queue(engine: string): EvaluationQueue {
+    let q = this.queues.get(engine);
+    if (!q) this.queues.set(engine, (q = new EvaluationQueue(this.redisSettings, engine)));
+    return q;
+  }
+
+  async queueCounts(engine: string): Promise<QueueCounts | null> {
+    try {
+      const c = await this.queue(engine).counts();
+      return { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, completed: c.completed ?? 0, failed: c.failed ?? 0, prioritized: c.prioritized ?? 0 };
+    } catch {
+      return null;
+    }
+  }
+
+  digest(run: Run): RunDigest {
+    let d = this.digests.get(run.id);
+    if (!d) this.digests.set(run.id, (d = new RunDigest(this.store, run.id, spaceOf(run))));
+    return d;
+  }
+
+  async summary(run: Run): Promise<RunSummary> {
+    const [bestAcc] = run.resultCount > 0 ? await this.store.bestCandidates(run.id, { by: 'accuracy', limit: 1 }) : [];
+    const config = run.config as { space?: string; task?: { kind?: string; dataset?: { name?: string }; table?: string } };
+    const task = config.task;
+    const dataset = task?.kind === 'lookup' ? `table ${String(task.table ?? '').split('/').pop()}` : (task?.dataset?.name ?? '?');
+    const digest = this.digests.get(run.id);
+    return {
+      id: run.id, name: run.name, status: run.status, strategy: run.strategy, engine: run.engine, space: config.space ?? 'nsc', dataset,
+      candidateCount: run.candidateCount, resultCount: run.resultCount, budget: run.budget,
+      progress: run.budget.candidates ? Math.min(1, run.resultCount / run.budget.candidates) : null,
+      bestReward: run.best?.reward ?? null, bestAccuracy: bestAcc?.accuracy ?? null,
+      slotHours: digest ? digest.trainSeconds / 3600 : null,
+      controllerId: run.controllerId,
+      controllerAlive: controllerAlive(run),
+      drivenHere: this.controllers.has(run.id),
+      error: run.error,
+      createdAt: run.createdAt.toISOString(), startedAt: run.startedAt?.toISOString() ?? null, finishedAt: run.finishedAt?.toISOString() ?? null,
+    };
+  }
+
+  async overview(runId: string): Promise<RunOverview> {
+    const run = await this.store.getRun(runId);
+    const [summary, counts, queue] = await Promise.all([this.summary(run), this.store.countByStatus(runId), this.queueCounts(run.engine)]);
+    return { run: summary, counts, queue };
+  }
+
+  async close(): Promise<void> {
+    for (const q of this.queues.values()) await q.close().catch(() => undefined);
+    this.redis.disconnect();
+  }
+}
+
+export function controllerAlive(run: Run): boolean {
+  return (run.status === 'running' || run.status === 'stopping') && run.heartbeatAt !== null && Date.now() - run.heartbeatAt.getTime() <= STALE_CONTROLLER_MS;
+}
+
+export function spaceOf(run: Run): SpaceName {
+  return (run.config as { space?: string }).space === 'nasbench201' ? 'nasbench201' : 'nsc';
+}
+
+export function candidateRow(c: Candidate): CandidateRow {
+  return {
+    hash: c.hash, sequence: c.sequence, nsc: c.nsc, status: c.status, accuracy: c.accuracy, reward: c.reward, flops: c.flops, params: c.params,
+    density: c.density, trainSeconds: c.trainSeconds, workerId: c.workerId, engine: c.engine, attempts: c.attempts, fromCache: c.fromCache,
+    createdAt: c.createdAt.toISOString(), finishedAt: c.finishedAt?.toISOString() ?? null,
+  };
+}
