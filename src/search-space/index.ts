@@ -17,5 +17,6 @@ export { PAPER_BLOCKS, RESNET_BLOCK_NSC, INCEPTION_BLOCK_NSC } from './paper-blo
 export {
   baselines, createBaselineRegistry, buildResNet, checkResNetConfig, resNetTotalStride, RESNET_VARIANTS, registerResNets, appendSqueezeExcite,
   buildDla, checkDlaConfig, dlaTotalStride, DLA_VARIANTS, registerDlas,
+  buildCliqueNet, checkCliqueNetConfig, CLIQUENET_VARIANTS, registerCliqueNets,
 } from './baselines/index.js';
-export type { Baseline, BaselineOptions, ResNetConfig, DlaConfig, DlaBlock } from './baselines/index.js';
+export type { Baseline, BaselineOptions, ResNetConfig, DlaConfig, DlaBlock, CliqueNetConfig } from './baselines/index.js';

@@ -8,3 +8,6 @@ export { appendSqueezeExcite } from './squeeze-excite.js';
 export { buildDla, checkDlaConfig, dlaTotalStride } from './dla.js';
 export type { DlaConfig, DlaBlock } from './dla.js';
 export { DLA_VARIANTS, registerDlas } from './dla-variants.js';
+export { buildCliqueNet, checkCliqueNetConfig } from './cliquenet.js';
+export type { CliqueNetConfig } from './cliquenet.js';
+export { CLIQUENET_VARIANTS, registerCliqueNets } from './cliquenet-variants.js';

@@ -5,6 +5,7 @@
  */
 import { Registry } from '../../common/registry.js';
 import type { Baseline } from './baseline.js';
+import { registerCliqueNets } from './cliquenet-variants.js';
 import { registerDlas } from './dla-variants.js';
 import { registerResNets } from './resnet-variants.js';
 
@@ -12,6 +13,7 @@ export function createBaselineRegistry(): Registry<Baseline> {
   const registry = new Registry<Baseline>('baseline');
   registerResNets(registry);
   registerDlas(registry);
+  registerCliqueNets(registry);
   return registry;
 }
 
