@@ -1,0 +1,129 @@
+/** One candidate: block and network graphs, training curve, cost per node, where and how it ran, JSON export. */
+import type uPlot from 'uplot';
+import { useMemo, useState } from 'preact/hooks';
+import type { CandidateDetailResponse } from '../../../src/server/api-types.js';
+import { useFetch } from '../api.js';
+import { Card, ErrorNote, Stat, Status } from '../components/bits.js';
+import { Chart, line } from '../components/chart.js';
+import { Dag } from '../components/dag.js';
+import { count, num, pct, seconds } from '../format.js';
+
+const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#9333ea', '#0891b2'];
+
+function Curve({ curve }: { curve: NonNullable<CandidateDetailResponse['candidate']['curve']> }) {
+  const keys = useMemo(() => [...new Set(curve.flatMap((p) => Object.keys(p)))].filter((k) => k !== 'epoch'), [curve]);
+  const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(
+    () => ({ scales: { x: { time: false } }, axes: [{ label: 'epoch' }, { size: 60 }], series: [{ label: 'epoch' }, ...keys.map((k, i) => line(k, COLORS[i % COLORS.length]!, { points: { show: true, size: 5 } }))] }),
+    [keys],
+  );
+  const data = useMemo<uPlot.AlignedData>(() => [curve.map((p, i) => p.epoch ?? i + 1), ...keys.map((k) => curve.map((p) => p[k] ?? null))], [curve, keys]);
+  return <Chart options={options} data={data} height={220} label="training curve" />;
+}
+
+function exportJson(detail: CandidateDetailResponse, runId: string) {
+  const blob = new Blob([JSON.stringify({ runId, space: detail.space, ...detail.candidate, costs: detail.costs, totals: detail.totals }, null, 2)], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `candidate-${detail.candidate.hash.slice(0, 12)}.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+export function CandidateView({ runId, hash }: { runId: string; hash: string }) {
+  const { data, error } = useFetch<CandidateDetailResponse>(`/runs/${runId}/candidates/${hash}`);
+  const [allNodes, setAllNodes] = useState(false);
+  if (error) return <div class="page"><ErrorNote error={error} /></div>;
+  if (!data) return <div class="page"><p class="empty">Loading the candidate…</p></div>;
+  const c = data.candidate;
+  const costs = [...data.costs].sort((a, b) => b.macs - a.macs);
+  const shown = allNodes ? costs : costs.slice(0, 15);
+  return (
+    <div class="page">
+      <div class="page-head">
+        <div>
+          <div class="crumbs">
+            <a href="#/">Runs</a> / <a href={`#/runs/${runId}`}>{runId}</a> / <a href={`#/runs/${runId}/candidates`}>candidates</a> / <span class="mono">{c.hash.slice(0, 12)}</span>
+          </div>
+          <h1>
+            Candidate #{c.sequence} <Status status={c.status} />
+          </h1>
+          <code class="nsc big">{c.nsc}</code>
+        </div>
+        <div class="actions">
+          <button class="btn" onClick={() => exportJson(data, runId)}>
+            Export JSON
+          </button>
+        </div>
+      </div>
+      <div class="stats">
+        <Stat label="accuracy" value={pct(c.accuracy)} />
+        <Stat label="reward" value={num(c.reward)} />
+        <Stat label="multiply-adds" value={count(c.flops)} />
+        <Stat label="params" value={count(c.params)} />
+        <Stat label="density" value={c.density.toFixed(3)} />
+        <Stat label="training" value={c.fromCache ? 'cached' : seconds(c.trainSeconds)} sub={`eval ${seconds(c.evalSeconds)} · ${c.attempts} attempt(s)`} />
+      </div>
+      {c.error && <div class="error">Error: {c.error}</div>}
+      <div class="grid-2">
+        <Card title="Block">{data.block ? <Dag graph={data.block} /> : <p class="empty">This code cannot be drawn.</p>}</Card>
+        <Card title="Full network (by scope)">{data.network ? <Dag graph={data.network} compact /> : <p class="empty">No network IR stored for this candidate.</p>}</Card>
+        <Card title="Training curve">{c.curve && c.curve.length > 0 ? <Curve curve={c.curve} /> : <p class="empty">No training curve (not trained yet, a table lookup, or a cached result).</p>}</Card>
+        <Card title="Where and when">
+          <dl class="facts wide">
+            <dt>worker</dt>
+            <dd class="mono">{c.workerId ?? '–'}</dd>
+            <dt>engine</dt>
+            <dd>{c.engine ?? '–'}</dd>
+            <dt>attempts</dt>
+            <dd>{c.attempts}</dd>
+            <dt>queued</dt>
+            <dd>{new Date(c.createdAt).toLocaleString()}</dd>
+            <dt>started</dt>
+            <dd>{c.startedAt ? new Date(c.startedAt).toLocaleString() : '–'}</dd>
+            <dt>finished</dt>
+            <dd>{c.finishedAt ? new Date(c.finishedAt).toLocaleString() : '–'}</dd>
+            <dt>hash</dt>
+            <dd class="mono">{c.hash}</dd>
+          </dl>
+        </Card>
+      </div>
+      <Card
+        title={`Cost per node${data.totals ? ` · ${count(data.totals.macs)} MACs · ${count(data.totals.params)} params` : ''}`}
+        actions={costs.length > 15 && <button class="btn small" onClick={() => setAllNodes(!allNodes)}>{allNodes ? 'Top 15' : `All ${costs.length} nodes`}</button>}
+      >
+        {costs.length === 0 ? (
+          <p class="empty">No IR stored, so no per-node cost.</p>
+        ) : (
+          <table class="table costs">
+            <thead>
+              <tr>
+                <th>Node</th>
+                <th>Op</th>
+                <th>Output</th>
+                <th class="num">MACs</th>
+                <th class="num">Share</th>
+                <th class="num">Params</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((n) => (
+                <tr key={n.id}>
+                  <td class="mono">{n.id}</td>
+                  <td>{n.op}</td>
+                  <td class="mono">{n.outputShape.join('×')}</td>
+                  <td class="num">{count(n.macs)}</td>
+                  <td class="num">
+                    <div class="share">
+                      <div style={{ width: `${data.totals && data.totals.macs > 0 ? (n.macs / data.totals.macs) * 100 : 0}%` }} />
+                    </div>
+                  </td>
+                  <td class="num">{count(n.params)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+    </div>
+  );
+}

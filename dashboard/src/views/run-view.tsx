@@ -1,0 +1,109 @@
+/** One run, live over its event stream: summary, charts, best blocks, candidates, events. */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { RunEventRow, SeriesResponse, StreamOverview } from '../../../src/server/api-types.js';
+import { useFetch, useStream } from '../api.js';
+import { Card, ErrorNote, Stat, Status } from '../components/bits.js';
+import { RunActions } from '../components/run-actions.js';
+import { ago, num, pct } from '../format.js';
+import { BestBlocks } from './best-blocks.js';
+import { CandidateTable } from './candidate-table.js';
+import { type QueueSample, RunCharts } from './run-charts.js';
+
+const TABS = [
+  ['', 'Overview'],
+  ['best', 'Best blocks'],
+  ['candidates', 'Candidates'],
+  ['events', 'Events'],
+] as const;
+
+/** `value`, but changing at most once per `ms`: the last change always lands. */
+function useThrottled<T>(value: T, ms: number): T {
+  const [out, setOut] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    const wait = Math.max(0, last.current + ms - Date.now());
+    const t = setTimeout(() => {
+      last.current = Date.now();
+      setOut(value);
+    }, wait);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return out;
+}
+
+export function RunView({ runId, tab }: { runId: string; tab: string }) {
+  const [overview, setOverview] = useState<StreamOverview | null>(null);
+  const [events, setEvents] = useState<RunEventRow[]>([]);
+  const [queue, setQueue] = useState<QueueSample[]>([]);
+  const [failure, setFailure] = useState<string | null>(null);
+  const state = useStream(`/runs/${runId}/stream`, {
+    overview: (o: StreamOverview) => {
+      setOverview(o);
+      setQueue((q) => [...q, { t: Date.now(), waiting: o.queue?.waiting ?? 0, active: o.queue?.active ?? 0, inFlight: o.counts.queued + o.counts.running }].slice(-300));
+    },
+    events: (e: RunEventRow[]) => setEvents((old) => [...old, ...e].slice(-200)),
+    failure: (f: { message: string }) => setFailure(f.message),
+  });
+  const version = useThrottled(overview?.version ?? '', 1500);
+  const { data: series, error } = useFetch<SeriesResponse>(overview ? `/runs/${runId}/series` : null, version);
+  if (failure) return <div class="page"><ErrorNote error={{ status: 404, message: failure, name: 'Error' } as never} /></div>;
+  if (!overview) return <div class="page"><p class="empty">{state === 'reconnecting' ? 'Cannot reach this run’s stream; retrying…' : 'Loading the run…'}</p></div>;
+  const { run, counts } = overview;
+  return (
+    <div class="page">
+      <div class="page-head">
+        <div>
+          <div class="crumbs">
+            <a href="#/">Runs</a> / <span class="mono">{run.id}</span>
+          </div>
+          <h1>
+            {run.name} <Status status={run.status} />
+          </h1>
+          <div class="muted">
+            {run.strategy} · {run.engine} · {run.space} · {run.dataset} · started {ago(run.startedAt ?? run.createdAt)}
+            {run.controllerId && ` · controller ${run.controllerId}${run.controllerAlive ? '' : ' (silent)'}`}
+          </div>
+        </div>
+        <div class="actions">
+          <span class={`live ${state}`}>{state}</span>
+          <RunActions run={run} />
+        </div>
+      </div>
+      {run.error && <div class="error">Run error: {run.error}</div>}
+      <div class="stats">
+        <Stat label="results" value={run.resultCount.toLocaleString()} sub={`${run.candidateCount.toLocaleString()} sampled${run.budget.candidates ? ` · budget ${run.budget.candidates}` : ''}`} />
+        <Stat label="best accuracy" value={pct(run.bestAccuracy)} />
+        <Stat label="best reward" value={num(run.bestReward)} />
+        <Stat label="in flight" value={counts.queued + counts.running} sub={overview.queue ? `${overview.queue.waiting} waiting · ${overview.queue.active} active` : 'queue unreachable'} />
+        <Stat label="throughput" value={series ? `${series.throughputPerMinute.toFixed(1)}/min` : '–'} sub="last 5 min" />
+        <Stat label="failed" value={counts.failed + counts.diverged + counts.too_large} sub={`${counts.diverged} diverged · ${counts.too_large} too large`} />
+      </div>
+      <nav class="tabs">
+        {TABS.map(([key, label]) => (
+          <a key={key} href={`#/runs/${runId}${key ? `/${key}` : ''}`} class={tab === key ? 'active' : ''}>
+            {label}
+          </a>
+        ))}
+      </nav>
+      <ErrorNote error={error} />
+      {tab === '' && <RunCharts series={series} queue={queue} throughput={series?.throughputPerMinute ?? null} />}
+      {tab === 'best' && <BestBlocks runId={runId} version={version} />}
+      {tab === 'candidates' && <CandidateTable runId={runId} version={version} />}
+      {tab === 'events' && (
+        <Card title="Events">
+          {events.length === 0 ? (
+            <p class="empty">No events yet.</p>
+          ) : (
+            <ul class="events">
+              {[...events].reverse().map((e) => (
+                <li key={e.id}>
+                  <span class="muted">{new Date(e.time).toLocaleTimeString()}</span> <strong>{e.kind}</strong> <code>{JSON.stringify(e.payload)}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+      )}
+    </div>
+  );
+}
