@@ -42,6 +42,8 @@ export interface EvaluationWorkerOptions {
   stalledIntervalMs?: number;
   cancelPollMs?: number;
   concurrency?: number;
+  /** Where a rejected job (malformed, foreign, for another engine) is reported, besides its failed reason in Redis. */
+  log?: (line: string) => void;
 }
 
 export class EvaluationWorker {
@@ -105,10 +107,10 @@ export class EvaluationWorker {
     try {
       data = parseEvaluateJob(job.data);
     } catch (error) {
-      throw new UnrecoverableError(`rejected job ${job.id}: ${toBlockqnnError(error).message}`);
+      throw this.reject(`rejected job ${job.id}: ${toBlockqnnError(error).message}`);
     }
     if (data.engine !== this.options.engine) {
-      throw new UnrecoverableError(`rejected job ${job.id}: it needs engine "${data.engine}", this worker runs "${this.options.engine}"`);
+      throw this.reject(`rejected job ${job.id}: it needs engine "${data.engine}", this worker runs "${this.options.engine}"`);
     }
     const cancelKey = CANCEL_KEY(this.settings.prefix, data.runId);
     if (await this.client.exists(cancelKey)) throw new UnrecoverableError('cancelled: the run was stopped');
@@ -152,6 +154,12 @@ export class EvaluationWorker {
       this.state.currentJob = null;
       void this.beat().catch(() => undefined);
     }
+  }
+
+  /** A job this worker must never run: logged here, failed in Redis without retries. */
+  private reject(reason: string): UnrecoverableError {
+    this.options.log?.(`slot ${this.options.slot}: ${reason}`);
+    return new UnrecoverableError(reason);
   }
 
   private async aborted(job: Job, token: string | undefined, reason: unknown, data: EvaluateJob): Promise<EvaluateResult> {

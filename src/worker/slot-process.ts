@@ -31,6 +31,7 @@ export async function runSlot(config: SlotConfig, log: SlotLog): Promise<() => P
     engineDescription: engine.describe(),
     slot: config.slot,
     gpu: config.gpu,
+    log,
     ...(config.lockDurationMs ? { lockDurationMs: config.lockDurationMs } : {}),
     ...(config.stalledIntervalMs ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
   });

@@ -18,6 +18,8 @@ export interface SupervisorOptions {
   log: (line: string) => void;
   /** Restarts allowed per slot within a minute before the slot is given up. */
   maxRestartsPerMinute?: number;
+  /** Job lock and stalled-check period: a slot that dies loses its job to another worker within about twice this. */
+  lockDurationMs?: number;
 }
 
 const SLOT_ENTRY = fileURLToPath(new URL('./slot-main.js', import.meta.url));
@@ -43,6 +45,7 @@ export class Supervisor {
       slot: slot.name,
       gpu: slot.gpu,
       graceMs: this.options.graceMs,
+      ...(this.options.lockDurationMs ? { lockDurationMs: this.options.lockDurationMs, stalledIntervalMs: this.options.lockDurationMs } : {}),
     };
     const child = fork(SLOT_ENTRY, [JSON.stringify(config)], {
       env: { ...process.env, CUDA_VISIBLE_DEVICES: slot.gpu === null ? '' : String(slot.gpu) },

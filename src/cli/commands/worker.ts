@@ -1,5 +1,5 @@
 /** `blockqnn worker`: worker slots on this host, one process per GPU or CPU slot, fed by Redis. */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { chooseEngine } from '../../engines/auto.js';
 import { registerBuiltinEngines } from '../../engines/builtin.js';
 import { createEngine } from '../../engines/registry.js';
@@ -13,6 +13,7 @@ interface WorkerFlags extends ConnectionFlags {
   cpuSlots?: number;
   engine: string;
   graceSeconds: number;
+  lockSeconds?: number;
 }
 
 export function registerWorker(program: Command): void {
@@ -26,7 +27,12 @@ export function registerWorker(program: Command): void {
       return n;
     })
     .option('--engine <name>', 'auto | tfjs | torch | table', 'auto')
-    .option('--grace-seconds <S>', 'on SIGTERM, wait this long for running jobs before handing them back', (v) => Number(v), 30);
+    .option('--grace-seconds <S>', 'on SIGTERM, wait this long for running jobs before handing them back', (v) => Number(v), 30)
+    .option('--lock-seconds <S>', 'job lock and stalled-job check period: a job whose slot died is retried elsewhere after about 2×S (default 30)', (v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0.1) throw new InvalidArgumentError(`--lock-seconds must be a number of seconds >= 0.1, got "${v}"`);
+      return n;
+    });
   withRedis(command).action(async (flags: WorkerFlags) => {
     registerBuiltinEngines();
     const slots = planSlots({ gpus: flags.gpus, cpuSlots: flags.cpuSlots });
@@ -41,7 +47,7 @@ export function registerWorker(program: Command): void {
     await probe.close?.();
     const settings = redisFrom(flags);
     await assertRedisReachable(settings);
-    const supervisor = new Supervisor({ redisUrl: settings.url, prefix: settings.prefix, engine, slots, graceMs: flags.graceSeconds * 1000, log });
+    const supervisor = new Supervisor({ redisUrl: settings.url, prefix: settings.prefix, engine, slots, graceMs: flags.graceSeconds * 1000, log, ...(flags.lockSeconds ? { lockDurationMs: Math.round(flags.lockSeconds * 1000) } : {}) });
     supervisor.start();
     log(`worker: ${slots.length} slot(s) [${slots.map((s) => s.name).join(', ')}] on ${redactUrl(settings.url)} (prefix ${settings.prefix}), engine ${engine}`);
     const shutdown = () => {
