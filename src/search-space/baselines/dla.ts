@@ -11,7 +11,7 @@
  *   (tree1) and one (tree2) that receives the earlier outputs as extra children,
  *   so the root of the last leaf aggregates every intermediate output of the stage
  *   (and, with `level_root`, the downsampled stage input: iterative aggregation
- *   across stages). Trees of levels 3–5 are level roots, as in the official code.
+ *   across stages). The trees of level3..level5 are level roots, as in the official code.
  * - Root (the aggregation node): concat → 1×1 conv → BN (→ + first child when
  *   `residualRoot`) → ReLU.
  * - Blocks: BasicBlock (two 3×3), Bottleneck (1×1 → 3×3 → 1×1, inner width
@@ -27,8 +27,10 @@
  * (tree1 computes its own residual). For DLA-34 those are 41,728 registered but
  * dead parameters (15,783,832 in the official module). The IR keeps every node
  * it is given and counts it, so this builder does not create them: DLA-34 has the
- * published 15,742,104 parameters, the count of the released weights as
- * re-implemented by timm and pytorchcv.
+ * published 15,742,104 parameters, the count timm and pytorchcv report for their
+ * ports of the official weights, which drop the same dead projections. (Checked
+ * in PyTorch: a transcription of the official Tree has 15,783,832 with them and
+ * 15,742,104 without, and the same 3,060.04M conv and fc MACs as this IR.)
  *
  * Odd sizes: the official code only works when every downsampling sees an even
  * size (224 → 7): a strided 3×3 conv gives ceil(H/2), a 2×2 max pool floor(H/2),
