@@ -98,7 +98,8 @@ export function throughput(results: readonly ResultPoint[], now = Date.now(), wi
     }
   }
   if (n === 0) return 0;
-  const span = Math.max(now - first, 60_000);
+  // At least 10 s, so the first results of a young run do not read as a huge rate.
+  const span = Math.max(now - first, 10_000);
   return (n / span) * 60_000;
 }
 

@@ -94,7 +94,7 @@ export function networkView(ir: NetworkIr): { network: BlockGraph; costs: NodeCo
   const kindOf = (scope: string) => (/^s\d+[bc]\d+$/.test(scope) ? 'conv' : /pool|reduce/.test(scope) ? 'pool' : 'other');
   const nodes: GraphNode[] = [{ id: 'input', label: `input ${ir.input.shape.join('×')}`, kind: 'io' }];
   for (const [scope, s] of scopes) {
-    nodes.push({ id: scope, label: scope, kind: kindOf(scope), detail: `${s.nodes} nodes · ${formatCount(s.macs)} MACs · ${formatCount(s.params)} params · out ${s.shape.join('×')}` });
+    nodes.push({ id: scope, label: s.macs > 0 ? `${scope} · ${formatCount(s.macs)} MACs` : scope, kind: kindOf(scope), detail: `${s.nodes} nodes · ${formatCount(s.macs)} MACs · ${formatCount(s.params)} params · out ${s.shape.join('×')}` });
   }
   return { network: { nodes, edges }, costs, totals: { params: cost.params, macs: cost.macs } };
 }

@@ -13,7 +13,7 @@ const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#9333ea', '#0891b2'
 function Curve({ curve }: { curve: NonNullable<CandidateDetailResponse['candidate']['curve']> }) {
   const keys = useMemo(() => [...new Set(curve.flatMap((p) => Object.keys(p)))].filter((k) => k !== 'epoch'), [curve]);
   const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(
-    () => ({ scales: { x: { time: false } }, axes: [{ label: 'epoch' }, { size: 60 }], series: [{ label: 'epoch' }, ...keys.map((k, i) => line(k, COLORS[i % COLORS.length]!, { points: { show: true, size: 5 } }))] }),
+    () => ({ scales: { x: { time: false } }, axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100] }, { size: 60 }], series: [{ label: 'epoch' }, ...keys.map((k, i) => line(k, COLORS[i % COLORS.length]!, { points: { show: true, size: 5 } }))] }),
     [keys],
   );
   const data = useMemo<uPlot.AlignedData>(() => [curve.map((p, i) => p.epoch ?? i + 1), ...keys.map((k) => curve.map((p) => p[k] ?? null))], [curve, keys]);

@@ -14,22 +14,24 @@ export interface QueueSample {
   inFlight: number;
 }
 
+const INT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
+
 const HISTORY_OPTS: Omit<uPlot.Options, 'width' | 'height'> = {
   scales: { x: { time: false } },
-  axes: [{ label: 'result #' }, { label: 'accuracy / reward', size: 60 }],
-  series: [{ label: 'result' }, dots('accuracy', '#93c5fd', 4), dots('reward', '#fcd34d', 4), line('best accuracy', '#1d4ed8'), line('best reward', '#b45309')],
+  axes: [{ label: 'result # (finish order)', incrs: INT_INCRS }, { label: 'accuracy / reward', size: 60 }],
+  series: [{ label: 'result' }, dots('accuracy', '#60a5fa', 5), dots('reward', '#f59e0b', 4), line('best accuracy', '#1d4ed8'), line('best reward', '#b45309', { dash: [6, 4] })],
   legend: { live: true },
 };
 
 const PARETO_OPTS: Omit<uPlot.Options, 'width' | 'height'> = {
   scales: { x: { time: false, distr: 3 } },
-  axes: [{ label: 'multiply-adds (log)', values: (_u, vals) => vals.map((v) => count(v)) }, { label: 'accuracy', size: 60 }],
-  series: [{ label: 'MACs', value: (_u, v) => (v === null ? '–' : count(v)) }, dots('candidates', '#94a3b8', 4), line('Pareto front', '#dc2626', { points: { show: true, size: 6 } })],
+  axes: [{ label: 'multiply-adds (log)', values: (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : count(v))) }, { label: 'accuracy', size: 60 }],
+  series: [{ label: 'MACs', value: (_u, v) => (v === null ? '–' : count(v)) }, dots('candidates', '#64748b', 4), line('Pareto front', '#dc2626', { points: { show: true, size: 6 } })],
 };
 
 const QUEUE_OPTS: Omit<uPlot.Options, 'width' | 'height'> = {
   scales: { x: { time: true } },
-  axes: [{}, { label: 'jobs', size: 50 }],
+  axes: [{ space: 90, values: (_u, vals) => vals.map((v) => new Date(v * 1000).toLocaleTimeString()) }, { label: 'jobs', size: 50, incrs: INT_INCRS }],
   series: [{}, line('waiting', '#6366f1'), line('active', '#16a34a'), line('in flight', '#f59e0b')],
 };
 

@@ -1,7 +1,7 @@
 /** One run, live over its event stream: summary, charts, best blocks, candidates, events. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { RunEventRow, SeriesResponse, StreamOverview } from '../../../src/server/api-types.js';
-import { useFetch, useStream } from '../api.js';
+import { RequestError, api, useFetch, useStream } from '../api.js';
 import { Card, ErrorNote, Stat, Status } from '../components/bits.js';
 import { RunActions } from '../components/run-actions.js';
 import { ago, num, pct } from '../format.js';
@@ -35,18 +35,23 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
   const [overview, setOverview] = useState<StreamOverview | null>(null);
   const [events, setEvents] = useState<RunEventRow[]>([]);
   const [queue, setQueue] = useState<QueueSample[]>([]);
-  const [failure, setFailure] = useState<string | null>(null);
+  const [failure, setFailure] = useState<RequestError | null>(null);
   const state = useStream(`/runs/${runId}/stream`, {
     overview: (o: StreamOverview) => {
       setOverview(o);
       setQueue((q) => [...q, { t: Date.now(), waiting: o.queue?.waiting ?? 0, active: o.queue?.active ?? 0, inFlight: o.counts.queued + o.counts.running }].slice(-300));
     },
     events: (e: RunEventRow[]) => setEvents((old) => [...old, ...e].slice(-200)),
-    failure: (f: { message: string }) => setFailure(f.message),
+    failure: (f: { message: string }) => setFailure(new RequestError(500, f.message)),
   });
+  // A stream that cannot open (unknown run, server gone): ask once in plain HTTP for the reason.
+  useEffect(() => {
+    if (state !== 'reconnecting' || overview) return;
+    api.get(`/runs/${runId}`).catch((e: RequestError) => setFailure(e));
+  }, [state, overview, runId]);
   const version = useThrottled(overview?.version ?? '', 1500);
   const { data: series, error } = useFetch<SeriesResponse>(overview ? `/runs/${runId}/series` : null, version);
-  if (failure) return <div class="page"><ErrorNote error={{ status: 404, message: failure, name: 'Error' } as never} /></div>;
+  if (failure) return <div class="page"><ErrorNote error={failure} /><a href="#/">← all runs</a></div>;
   if (!overview) return <div class="page"><p class="empty">{state === 'reconnecting' ? 'Cannot reach this run’s stream; retrying…' : 'Loading the run…'}</p></div>;
   const { run, counts } = overview;
   return (

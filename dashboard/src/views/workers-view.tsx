@@ -45,7 +45,7 @@ export function WorkersView() {
             </thead>
             <tbody>
               {workers.map((w) => (
-                <tr key={w.id} class={`health-${w.health}`}>
+                <tr key={w.id} class={`row-${w.health}`}>
                   <td>
                     <span class={`badge health-${w.health}`}>{w.health}</span>
                   </td>
