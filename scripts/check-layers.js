@@ -45,6 +45,16 @@ for (const file of files(root)) {
     }
   }
 }
+// dashboard/ is a browser bundle: it may take types from src/ (erased at build), never code.
+const dashboard = resolve(root, '..', 'dashboard', 'src');
+for (const file of files(dashboard)) {
+  const source = readFileSync(file, 'utf8');
+  for (const m of source.matchAll(/^\s*(import|export)\s+(type\s+)?[^;]*?from\s*['"](\.[^'"]+)['"]/gm)) {
+    const target = resolve(dirname(file), m[3]);
+    if (!target.startsWith(root + sep)) continue;
+    if (!m[2]) problems.push(`${relative(resolve(root, '..'), file)} imports ${m[3]}: dashboard/ may import only types from src/ (use "import type")`);
+  }
+}
 if (problems.length) {
   console.error(`layer check failed:\n  ${problems.join('\n  ')}`);
   process.exit(1);

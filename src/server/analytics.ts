@@ -18,6 +18,8 @@ export interface ResultPoint {
 }
 
 const MAX_POINTS = 2000;
+/** Five decimals are more than a chart or a reader needs, and halve the payload. */
+const r5 = (v: number | null): number | null => (v === null ? null : Math.round(v * 1e5) / 1e5);
 const GRID = 80;
 
 /**
@@ -47,7 +49,7 @@ export function history(results: readonly ResultPoint[]): { points: SeriesRespon
   ordered.forEach((r, i) => {
     if (r.accuracy !== null && (bestAcc === null || r.accuracy > bestAcc)) bestAcc = r.accuracy;
     if (r.reward !== null && (bestReward === null || r.reward > bestReward)) bestReward = r.reward;
-    full.push([i + 1, r.accuracy, r.reward, bestAcc, bestReward]);
+    full.push([i + 1, r5(r.accuracy), r5(r.reward), r5(bestAcc), r5(bestReward)]);
   });
   if (full.length <= MAX_POINTS) return { points: full, downsampled: false };
   const size = Math.ceil(full.length / MAX_POINTS);
@@ -82,9 +84,9 @@ export function accuracyVsFlops(results: readonly ResultPoint[]): Pick<SeriesRes
   for (const r of ok) {
     const x = fMax > fMin ? Math.min(GRID - 1, Math.floor(((Math.log(r.flops) - fMin) / (fMax - fMin)) * GRID)) : 0;
     const y = aMax > aMin ? Math.min(GRID - 1, Math.floor(((r.accuracy - aMin) / (aMax - aMin)) * GRID)) : 0;
-    if (!cell.has(x * GRID + y)) cell.set(x * GRID + y, [r.flops, r.accuracy]);
+    if (!cell.has(x * GRID + y)) cell.set(x * GRID + y, [r.flops, r5(r.accuracy)!]);
   }
-  return { scatter: [...cell.values()], pareto: front.map((r) => [r.flops, r.accuracy, r.hash]) };
+  return { scatter: [...cell.values()], pareto: front.map((r) => [r.flops, r5(r.accuracy)!, r.hash]) };
 }
 
 /** Results per minute over the last `windowMs` (default 5 minutes) before `now`. */

@@ -119,6 +119,8 @@ export interface SeriesResponse {
   layers: { types: string[]; windows: { from: number; to: number; shares: number[] }[] };
   /** Results per minute over the last 5 minutes. */
   throughputPerMinute: number;
+  /** The strategy's ε schedule as [ε, candidates] pairs and the run's position on it (candidates sampled); null without one. */
+  epsilon: { schedule: [number, number][]; position: number; current: number } | null;
 }
 
 export interface QueueCounts {

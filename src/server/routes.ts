@@ -58,7 +58,7 @@ export function apiRouter(services: Services, control: RunControl, token: string
   api.get('/runs/:id/series', route(async (req, res) => {
     const { id } = validate(runParams, req.params, 'run id');
     const run = await store.getRun(id);
-    res.json(await services.digest(run).get(run));
+    res.type('application/json').send(await services.digest(run).json(run));
   }));
 
   api.get('/runs/:id/candidates', route(async (req, res) => {

@@ -11,6 +11,7 @@ import { RESULT_STATUSES } from '../store/types.js';
 import { type ResultPoint, accuracyVsFlops, history, layerShares, throughput } from './analytics.js';
 import type { SeriesResponse } from './api-types.js';
 import { type SpaceName, layerTypes } from './block-graph.js';
+import { epsilonSchedule, epsilonView } from './epsilon.js';
 
 const RESULT = new Set<string>(RESULT_STATUSES);
 const PAGE = 1000;
@@ -27,6 +28,9 @@ export class RunDigest {
   private version = '';
   private series: SeriesResponse | null = null;
   private pending: Promise<SeriesResponse> | null = null;
+  private jsonFor: SeriesResponse | null = null;
+  private jsonText = '';
+  private schedule: [number, number][] | null | undefined;
   /** Train seconds summed over results. */
   trainSeconds = 0;
 
@@ -40,11 +44,22 @@ export class RunDigest {
   async get(run: Run): Promise<SeriesResponse> {
     const version = `${run.resultCount}:${run.candidateCount}`;
     if (this.series && version === this.version) return this.series;
-    this.pending ??= this.refresh(version).finally(() => (this.pending = null));
+    this.pending ??= this.refresh(run, version).finally(() => (this.pending = null));
     return this.pending;
   }
 
-  private async refresh(version: string): Promise<SeriesResponse> {
+  /** {@link get} as JSON text, serialised once per version for every client. */
+  async json(run: Run): Promise<string> {
+    const series = await this.get(run);
+    if (this.jsonFor !== series) {
+      this.jsonText = JSON.stringify(series);
+      this.jsonFor = series;
+    }
+    return this.jsonText;
+  }
+
+  private async refresh(run: Run, version: string): Promise<SeriesResponse> {
+    if (this.schedule === undefined) this.schedule = epsilonSchedule(run);
     let offset = this.seen;
     for (const e of this.entries.values()) if (!e.result) offset = Math.min(offset, e.sequence - 1);
     let cursor: string | undefined;
@@ -61,7 +76,7 @@ export class RunDigest {
       if (e.result) results.push(e.result);
     }
     const { points, downsampled } = history(results);
-    this.series = { results: results.length, downsampled, points, ...accuracyVsFlops(results), layers: layerShares(blocks), throughputPerMinute: throughput(results) };
+    this.series = { results: results.length, downsampled, points, ...accuracyVsFlops(results), layers: layerShares(blocks), throughputPerMinute: throughput(results), epsilon: epsilonView(this.schedule, run) };
     this.version = version;
     return this.series;
   }

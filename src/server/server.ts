@@ -36,6 +36,8 @@ export interface ServerOptions {
   localWorkers?: number;
   /** Server-side poll interval of the event streams (default 1000 ms). */
   streamIntervalMs?: number;
+  /** Newest runs whose chart digests are built in the background at start (default 10; 0: none). */
+  warmRuns?: number;
   /** Folder of the built front-end (default: dashboard/dist of this checkout). */
   staticDir?: string;
   log?: (line: string) => void;
@@ -77,6 +79,7 @@ export function createServer(options: ServerOptions): DashboardServer {
   app.use(errorMiddleware(log));
 
   let server: Server | undefined;
+  let warming: Promise<void> = Promise.resolve();
   return {
     app, services, hub, control,
     async start({ port = 8080, host = '127.0.0.1' } = {}) {
@@ -84,6 +87,7 @@ export function createServer(options: ServerOptions): DashboardServer {
         const s = app.listen(port, host, () => ok(s));
         s.once('error', fail);
       });
+      warming = services.warmDigests(options.warmRuns ?? 10, log);
       const address = server.address() as AddressInfo;
       const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
       return { url: `http://${shownHost}:${address.port}`, port: address.port, host: address.address };
@@ -96,6 +100,7 @@ export function createServer(options: ServerOptions): DashboardServer {
         await new Promise<void>((ok) => server!.close(() => ok()));
       }
       await services.close();
+      await warming;
     },
   };
 }

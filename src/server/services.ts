@@ -18,6 +18,7 @@ export class Services {
   private readonly queues = new Map<string, EvaluationQueue>();
   private readonly digests = new Map<string, RunDigest>();
   /** Runs whose controller runs in this process, with the means to stop it. */
+  private closed = false;
   readonly controllers = new Map<string, { stop: AbortController; done: Promise<unknown> }>();
 
   constructor(
@@ -48,6 +49,22 @@ export class Services {
     return d;
   }
 
+  /**
+   * Builds the chart digests of the newest runs in the background (one at a
+   * time), so the first visitor of a big run does not wait for its digest.
+   */
+  async warmDigests(limit: number, log: (line: string) => void): Promise<void> {
+    if (limit < 1) return;
+    try {
+      for (const run of await this.store.listRuns({ limit })) {
+        if (this.closed) return;
+        await this.digest(run).get(run);
+      }
+    } catch (error) {
+      log(`dashboard: warming chart digests failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   async summary(run: Run): Promise<RunSummary> {
     const [bestAcc] = run.resultCount > 0 ? await this.store.bestCandidates(run.id, { by: 'accuracy', limit: 1 }) : [];
     const config = run.config as { space?: string; task?: { kind?: string; dataset?: { name?: string }; table?: string } };
@@ -75,6 +92,7 @@ export class Services {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const q of this.queues.values()) await q.close().catch(() => undefined);
     this.redis.disconnect();
   }

@@ -64,6 +64,7 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => statValue('results'), { timeout: 15_000, interval: 100 }).toBeGreaterThanOrEqual(first + 5);
     await page.locator('.chart canvas').first().waitFor();
     expect(await page.locator('.bars rect').count()).toBeGreaterThan(0);
+    await page.locator('svg.epsilon .eps-dot').waitFor();
     await shot('run-view-live');
 
     await page.locator('.tabs a', { hasText: 'Best blocks' }).click();

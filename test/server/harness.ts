@@ -51,7 +51,7 @@ export async function startDashboard(o: { workers?: number; staticDir?: string; 
 
 /** The configuration of a short NAS-Bench-201 search on the table engine, as the page would post it. */
 export function tableConfig(budget: number, delayMs: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: 'nb201-live', engine: 'table', strategy: 'evolution', seed: 3, maxInFlight: 4, reuseResults: false, task: { kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep', delayMs }, budget: { candidates: budget }, ...extra };
+  return { name: 'nb201-live', engine: 'table', strategy: 'qlearning', seed: 3, maxInFlight: 4, reuseResults: false, task: { kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep', delayMs }, budget: { candidates: budget }, ...extra };
 }
 
 export const NSC_BLOCKS = [

@@ -4,6 +4,7 @@ import { useMemo } from 'preact/hooks';
 import type { SeriesResponse } from '../../../src/server/api-types.js';
 import { Card } from '../components/bits.js';
 import { Chart, dots, line } from '../components/chart.js';
+import { EpsilonChart } from '../components/epsilon-chart.js';
 import { StackedBars } from '../components/stacked-bars.js';
 import { count } from '../format.js';
 
@@ -31,7 +32,7 @@ const PARETO_OPTS: Omit<uPlot.Options, 'width' | 'height'> = {
 
 const QUEUE_OPTS: Omit<uPlot.Options, 'width' | 'height'> = {
   scales: { x: { time: true } },
-  axes: [{ space: 90, values: (_u, vals) => vals.map((v) => new Date(v * 1000).toLocaleTimeString()) }, { label: 'jobs', size: 50, incrs: INT_INCRS }],
+  axes: [{ space: 90, incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600], values: (_u, vals) => vals.map((v) => new Date(v * 1000).toLocaleTimeString()) }, { label: 'jobs', size: 50, incrs: INT_INCRS }],
   series: [{}, line('waiting', '#6366f1'), line('active', '#16a34a'), line('in flight', '#f59e0b')],
 };
 
@@ -61,7 +62,19 @@ export function RunCharts({ series, queue, throughput }: { series: SeriesRespons
         {series ? <StackedBars layers={series.layers} /> : <p class="empty">Loading…</p>}
         <p class="muted small">Share of each layer type (NSC) or edge op (NAS-Bench-201) per window of candidates, oldest left: how the policy shifts.</p>
       </Card>
-      <Card title="Queue" class="wide">
+      <Card title="Exploration (ε-greedy schedule)">
+        {series?.epsilon ? (
+          <>
+            <EpsilonChart epsilon={series.epsilon} />
+            <p class="muted small">
+              ε = {series.epsilon.current} at {series.epsilon.position.toLocaleString()} candidates sampled: the share of layers chosen at random rather than by the Q-values.
+            </p>
+          </>
+        ) : (
+          <p class="empty">{series ? 'This strategy has no ε schedule (evolution and random search explore otherwise).' : 'Loading…'}</p>
+        )}
+      </Card>
+      <Card title="Queue">
         {queue.length < 2 ? <p class="empty">Collecting queue samples…</p> : <Chart options={QUEUE_OPTS} data={queueData} height={160} label="queue depth over time" />}
         <p class="muted small">Throughput: {throughput === null ? '–' : `${throughput.toFixed(1)} results/min`} over the last 5 minutes.</p>
       </Card>

@@ -1,6 +1,6 @@
 /** One run, live over its event stream: summary, charts, best blocks, candidates, events. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { RunEventRow, SeriesResponse, StreamOverview } from '../../../src/server/api-types.js';
+import type { RunEventRow, RunOverview, SeriesResponse, StreamOverview } from '../../../src/server/api-types.js';
 import { RequestError, api, useFetch, useStream } from '../api.js';
 import { Card, ErrorNote, Stat, Status } from '../components/bits.js';
 import { RunActions } from '../components/run-actions.js';
@@ -32,7 +32,10 @@ function useThrottled<T>(value: T, ms: number): T {
 }
 
 export function RunView({ runId, tab }: { runId: string; tab: string }) {
-  const [overview, setOverview] = useState<StreamOverview | null>(null);
+  const [streamed, setOverview] = useState<StreamOverview | null>(null);
+  // One plain GET beside the stream: whichever answers first paints the page; the stream keeps it live.
+  const { data: fetched } = useFetch<RunOverview>(`/runs/${runId}`);
+  const overview: StreamOverview | null = streamed ?? (fetched ? { ...fetched, version: `${fetched.run.resultCount}:${fetched.run.candidateCount}:${fetched.run.status}` } : null);
   const [events, setEvents] = useState<RunEventRow[]>([]);
   const [queue, setQueue] = useState<QueueSample[]>([]);
   const [failure, setFailure] = useState<RequestError | null>(null);
@@ -50,7 +53,8 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
     api.get(`/runs/${runId}`).catch((e: RequestError) => setFailure(e));
   }, [state, overview, runId]);
   const version = useThrottled(overview?.version ?? '', 1500);
-  const { data: series, error } = useFetch<SeriesResponse>(overview ? `/runs/${runId}/series` : null, version);
+  // Asked at once, beside the stream, so the charts do not wait for the first overview.
+  const { data: series, error } = useFetch<SeriesResponse>(`/runs/${runId}/series`, version);
   if (failure) return <div class="page"><ErrorNote error={failure} /><a href="#/">← all runs</a></div>;
   if (!overview) return <div class="page"><p class="empty">{state === 'reconnecting' ? 'Cannot reach this run’s stream; retrying…' : 'Loading the run…'}</p></div>;
   const { run, counts } = overview;

@@ -4,7 +4,7 @@
  * get their controller in this process; their workers are external
  * (`blockqnn worker`) unless --local-workers N starts slots beside each.
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { assertRedisReachable } from '../../queue/redis.js';
 import type { RedisSettings } from '../../queue/redis.js';
 import { createServer } from '../../server/index.js';
@@ -20,7 +20,13 @@ interface DashboardFlags extends ConnectionFlags {
 
 const port = (value: string): number => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be 0-65535, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be 0-65535, got "${value}"`);
+  return n;
+};
+
+const slots = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError(`--local-workers must be an integer 0-256, got "${value}"`);
   return n;
 };
 
@@ -40,7 +46,7 @@ export function registerDashboard(program: Command): void {
     .option('--port <port>', 'TCP port (0: any free port)', port, 8080)
     .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
     .option('--token <token>', 'bearer token that start/stop/resume require (default: BLOCKQNN_TOKEN)')
-    .option('--local-workers <N>', 'worker slots started beside each controller the dashboard runs (default 0: external workers)', (v) => Number(v), 0);
+    .option('--local-workers <N>', 'worker slots started beside each controller the dashboard runs (default 0: external workers)', slots, 0);
   withRedis(withDatabase(command)).action(async (flags: DashboardFlags) => {
     const store = await openStoreFrom(flags);
     const redis = redisFrom(flags);
