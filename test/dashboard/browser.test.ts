@@ -93,6 +93,7 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('table.candidates tbody tr').count()).toBe(25);
     await page.locator('.pager button', { hasText: 'Next' }).click();
     await page.locator('.pager span', { hasText: 'page 2' }).waitFor();
+    await page.keyboard.press('Home');
     await shot('candidate-table');
   });
 
