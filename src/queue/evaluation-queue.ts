@@ -110,9 +110,16 @@ export class EvaluationQueue {
   async reconcile(runId: string, candidateHashes: string[]): Promise<JobReport[]> {
     return Promise.all(
       candidateHashes.map(async (candidateHash): Promise<JobReport> => {
-        const job: Job | undefined = await this.queue.getJob(evaluateJobId(runId, candidateHash));
+        const id = evaluateJobId(runId, candidateHash);
+        let job: Job | undefined = await this.queue.getJob(id);
         if (!job) return { kind: 'lost', runId, candidateHash };
         const state = await job.getState();
+        // Reading the job and its state are two round trips: a job that finished between them was read
+        // without its return value or failed reason. Read it again; its state no longer changes.
+        if ((state === 'completed' && job.returnvalue == null) || (state === 'failed' && job.failedReason == null)) {
+          job = await this.queue.getJob(id);
+          if (!job) return { kind: 'lost', runId, candidateHash };
+        }
         if (state === 'completed') return { kind: 'result', result: parseEvaluateResult(job.returnvalue) };
         if (state === 'failed') return { kind: 'failed', runId, candidateHash, reason: job.failedReason ?? 'failed', attempts: job.attemptsMade };
         return { kind: 'pending', runId, candidateHash, state };

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { postgresBackend, sqliteBackend } from '../store/backends.js';
 import { deletePrefix } from '../helpers/redis.js';
-import { candidatesOf, cliJson, keysUnder, onCleanup, readStore, runIdOf, startCli, startWorker, tableSearchArgs } from './harness.js';
+import { BIN, candidatesOf, cliJson, eventually, keysUnder, onCleanup, readStore, runIdOf, start, startCli, startWorker, tableSearchArgs } from './harness.js';
 
 const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BUDGET = 36;
@@ -68,4 +68,46 @@ describe.each([sqliteBackend, postgresBackend])('blockqnn search with two worker
     expect(jobKeys).toEqual([]);
     for (const w of workers) expect(w.exit).toBeNull();
   });
+});
+
+describe('blockqnn search on real data (MNIST, pure-JS tfjs) with two worker processes', () => {
+  it('trains each candidate of a tiny proxy search once and records its curve', async () => {
+    const db = await sqliteBackend.create();
+    const prefix = `bqe2e-mnist-${randomBytes(4).toString('hex')}`;
+    onCleanup(() => db.drop());
+    onCleanup(() => deletePrefix({ url: REDIS, prefix }));
+    const budget = 6;
+    const workers = ['A', 'B'].map((n) => start(`tfjs worker ${n}`, process.execPath, [BIN, 'worker', '--engine', 'tfjs', '--cpu-slots', '1', '--redis', REDIS, '--prefix', prefix]));
+    await Promise.all(workers.map((w) => w.waitFor(/slot cpu0 ready/, 60_000)));
+    const search = startCli('search', [
+      'search', '--engine', 'tfjs', '--dataset', 'mnist', '--subset', '200', '--validation-size', '100', '--image-size', '8', '--epochs', '1', '--batch-size', '16',
+      '--blocks', '1', '--base-filters', '4', '--stages', '2', '--max-index', '6', '--budget', String(budget), '--max-in-flight', '2', '--seed', '3',
+      '--workers', '0', '--db', db.url, '--redis', REDIS, '--prefix', prefix, '--json',
+    ]);
+    const runId = await runIdOf(search);
+    expect(await search.done(120_000), search.output).toBe(0);
+    const store = await readStore(db.url);
+    const rows = await candidatesOf(store, runId);
+    expect(rows).toHaveLength(budget);
+    expect(new Set(rows.map((r) => r.hash)).size).toBe(budget);
+    // Every candidate has its one result. A candidate the engine cannot train fails after its 3 attempts and is recorded so.
+    expect(rows.filter((r) => r.status === 'ok').length).toBeGreaterThanOrEqual(budget / 2);
+    for (const r of rows.filter((row) => row.status !== 'ok')) {
+      expect(r.status).toBe('failed');
+      expect(r.attempts).toBe(3);
+      expect((await store.getCandidate(runId, r.hash))!.error).toBeTruthy();
+    }
+    for (const r of rows.filter((row) => row.status === 'ok')) {
+      const detail = await store.getCandidate(runId, r.hash);
+      expect(detail!.accuracy).toBeGreaterThanOrEqual(0);
+      expect(detail!.accuracy).toBeLessThanOrEqual(1);
+      expect(detail!.curve).toHaveLength(1); // one early-stop epoch, with its validation accuracy
+      expect(detail!.curve![0]!.valAccuracy).toBe(detail!.accuracy);
+      expect(detail!.trainSeconds).toBeGreaterThan(0);
+      expect(detail!.engine).toBe('tfjs');
+    }
+    // Both processes trained (a candidate that failed every attempt has no worker on record).
+    expect(new Set(rows.map((r) => r.workerId).filter((id) => id !== null)).size).toBe(2);
+    await eventually(() => (workers.every((w) => w.exit === null) ? true : undefined), 1000, 'workers alive');
+  }, 150_000);
 });
