@@ -12,9 +12,7 @@ import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { deletePrefix } from '../helpers/redis.js';
 import { PG_ADMIN_URL } from '../store/backends.js';
-import { TABLE, candidatesOf, cli, eventually, onCleanup, readStore, runIdOf, startCli, startWorker, tableSearchArgs } from './harness.js';
-
-const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { candidatesOf, cli, eventually, onCleanup, readStore, REDIS, runIdOf, startCli, startWorker, TABLE, tableSearchArgs } from './harness.js';
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'blockqnn-e2e-'));

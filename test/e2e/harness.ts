@@ -6,17 +6,22 @@
  * failing test leaves no worker or server behind; nothing else is touched.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import type { WorkerState } from '../../src/queue/worker-registry.js';
 import { type Store, openStore } from '../../src/store/index.js';
-import { eventually } from '../helpers/redis.js';
+import { deletePrefix, eventually } from '../helpers/redis.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const BIN = resolve(REPO, 'bin/blockqnn.js');
 export const TABLE = resolve(REPO, '../shared/data/nasbench201/cifar10.csv');
+/** The machine's shared Redis: tests use prefixes of their own on it. */
+export const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 if (!existsSync(resolve(REPO, 'dist/cli/main.js'))) {
   throw new Error('test/e2e runs the built CLI: run `npm run build` first (dist/cli/main.js is missing)');
@@ -257,6 +262,54 @@ export async function keysUnder(url: string, prefix: string): Promise<string[]> 
   } finally {
     client.disconnect();
   }
+}
+
+/** SQLite database URLs in a temporary directory of the test's own. */
+export function tempDb(): { url: (name: string) => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'blockqnn-e2e-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return { url: (name) => `file:${join(dir, `${name}.db`)}` };
+}
+
+/** A key prefix of the test's own on the shared Redis, deleted afterwards (a private redis-server dies with the test). */
+export function uniquePrefix(label: string, shared = true): string {
+  const prefix = `bqe2e-${label}-${randomBytes(4).toString('hex')}`;
+  if (shared) onCleanup(() => deletePrefix({ url: REDIS, prefix }));
+  return prefix;
+}
+
+/** The worker registry of `prefix`, as workers wrote it. */
+export async function registry(url: string, prefix: string): Promise<WorkerState[]> {
+  const client = new Redis(url);
+  try {
+    return Object.values(await client.hgetall(`${prefix}:workers`)).map((json) => JSON.parse(json) as WorkerState);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Whether a process runs (a killed one may linger as a zombie until it is reaped). */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Parent pid of a process, from /proc. */
+export function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** Every candidate of the budget recorded once, in sequence, each with an ok result. */
+export function expectEachOnce(rows: { sequence: number; hash: string; status: string }[], budget: number): void {
+  expect(rows).toHaveLength(budget);
+  expect(new Set(rows.map((r) => r.hash)).size).toBe(budget);
+  expect(rows.map((r) => r.sequence)).toEqual(Array.from({ length: budget }, (_, i) => i + 1));
+  expect(rows.filter((r) => r.status !== 'ok')).toEqual([]);
 }
 
 export { eventually };

@@ -1,0 +1,38 @@
+/**
+ * kill -9 of a worker process mid-job, found through the worker registry: the
+ * stalled job is retried by another worker and recorded exactly once.
+ */
+import { describe, expect, it } from 'vitest';
+import { candidatesOf, eventually, expectEachOnce, parentOf, readStore, REDIS, registry, runIdOf, running, startCli, startWorker, tableSearchArgs, tempDb, uniquePrefix } from './harness.js';
+
+describe('a worker killed mid-job (SQLite, table engine)', () => {
+  it('kill -9 of a worker mid-job: another worker retries the job and it is recorded once', async () => {
+    const db = tempDb().url('kill-worker');
+    const prefix = uniquePrefix('killworker');
+    const budget = 6;
+    const [a, b] = await Promise.all([
+      startWorker('worker A', { redis: REDIS, prefix, lockSeconds: 1 }),
+      startWorker('worker B', { redis: REDIS, prefix, lockSeconds: 1 }),
+    ]);
+    const search = startCli('search', tableSearchArgs({ db, redis: REDIS, prefix, budget, delayMs: 1200, maxInFlight: 2 }));
+    const runId = await runIdOf(search);
+
+    // The slot of worker A that is training right now, found through the worker registry's pid.
+    const busy = await eventually(async () => (await registry(REDIS, prefix)).find((w) => w.currentJob?.runId === runId && parentOf(w.pid) === a!.pid), 20_000, 'worker A busy with a job');
+    const victim = busy.currentJob!.candidateHash;
+    a!.killGroup(); // kill -9 of worker A's supervisor and its slot: the host is gone mid-training
+    await a!.exited;
+    expect(running(busy.pid)).toBe(false); // the slot process is dead too
+
+    expect(await search.done(60_000), search.output).toBe(0);
+    const store = await readStore(db);
+    const rows = await candidatesOf(store, runId);
+    expectEachOnce(rows, budget);
+    const retried = rows.find((r) => r.hash === victim)!;
+    expect(retried.status).toBe('ok');
+    // Finished by worker B, not by the slot that died with the job.
+    expect(retried.workerId).not.toBe(busy.id);
+    expect(parentOf(Number(retried.workerId!.split(':')[1]))).toBe(b!.pid);
+    expect((await store.getRun(runId)).resultCount).toBe(budget);
+  });
+});
