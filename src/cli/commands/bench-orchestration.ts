@@ -98,6 +98,8 @@ export interface OrchestrationBenchReport {
 
 const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A deadline that does not keep the process alive by itself (the child it guards does). */
+const deadline = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 function packageVersion(name: string): string {
   try {
@@ -239,7 +241,7 @@ async function startWorkerHost(spec: HostSpec): Promise<WorkerHost> {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.send('stop');
-      await Promise.race([exited, wait(15_000)]);
+      await Promise.race([exited, deadline(15_000)]);
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
@@ -314,9 +316,9 @@ async function spawnWorkerProcess(redis: RedisSettings, slots: number): Promise<
     await stopProcess(child);
   };
   const slotPids = async () => (await listWorkers(client, redis.prefix)).map((w) => w.pid);
-  const deadline = Date.now() + 30_000;
+  const giveUpAt = Date.now() + 30_000;
   while ((await slotPids()).length < slots) {
-    if (child.exitCode !== null || Date.now() > deadline) {
+    if (child.exitCode !== null || Date.now() > giveUpAt) {
       await stop();
       throw new BlockqnnError(ErrorCode.INTERNAL, `bench worker process did not start its ${slots} slot(s): ${stderr.trim()}`);
     }
@@ -329,7 +331,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
-  await Promise.race([exited, wait(10_000)]);
+  await Promise.race([exited, deadline(10_000)]);
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
