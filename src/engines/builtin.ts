@@ -2,6 +2,7 @@
 import { engineFactories } from './registry.js';
 import { tableEngineFactory } from './table/table-engine.js';
 import { tfjsEngineFactory } from './tfjs/engine.js';
+import { torchEngineFactory } from './torch/engine.js';
 
 let registered = false;
 
@@ -10,4 +11,5 @@ export function registerBuiltinEngines(): void {
   registered = true;
   engineFactories.register(tfjsEngineFactory.name, tfjsEngineFactory);
   engineFactories.register(tableEngineFactory.name, tableEngineFactory);
+  engineFactories.register(torchEngineFactory.name, torchEngineFactory);
 }

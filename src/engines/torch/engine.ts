@@ -1,0 +1,163 @@
+/**
+ * The torch engine: the IR becomes a generated PyTorch module (codegen.ts), and
+ * a Python trainer process (trainer.py, one per engine, i.e. per worker slot,
+ * started on the first job and reused) trains it with the tfjs engine's
+ * early-stop recipe on the decoded-dataset cache the TypeScript side wrote.
+ * A trainer that dies or breaks the protocol fails its job with a clear error
+ * and is replaced for the next one.
+ */
+import { BlockqnnError, ErrorCode, InvalidArchitectureError } from '../../common/errors.js';
+import { loadDataset } from '../../datasets/index.js';
+import { parseIr } from '../../search-space/index.js';
+import type { Engine, EpochProgress, TrainOutcome, TrainRequest } from '../engine.js';
+import type { EngineFactory } from '../registry.js';
+import { TrainingAborted } from '../tfjs/train.js';
+import { generateTorchModule } from './codegen.js';
+import { TRAINER_SCRIPT } from './paths.js';
+import type { ReadyMessage, ResultMessage } from './protocol.js';
+import { TORCH_INSTALL_HINT, type TorchPython, describeAttempts, describeTorchPython, findTorchPython } from './python.js';
+import { TrainerProcess } from './trainer-process.js';
+
+export interface TorchEngineOptions {
+  python: TorchPython;
+  /** The trainer script; tests substitute trainers that misbehave. */
+  script?: string;
+  /** Environment of the trainer (BLOCKQNN_TORCH_DEVICE, BLOCKQNN_TORCH_THREADS, CUDA_VISIBLE_DEVICES...). */
+  env?: NodeJS.ProcessEnv;
+  startTimeoutMs?: number;
+  cancelGraceMs?: number;
+}
+
+let jobCounter = 0;
+
+export class TorchEngine implements Engine {
+  readonly name = 'torch';
+  private trainer: TrainerProcess | null = null;
+  /** Jobs run one at a time: a slot trains one network, and the trainer holds one job. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: TorchEngineOptions) {}
+
+  describe(): string {
+    const ready = this.trainer?.ready;
+    const device = ready ? ready.deviceDescription : this.options.python.cuda ? `cuda: ${this.options.python.cudaDevices[0] ?? '?'}` : 'cpu';
+    return `torch ${this.options.python.torchVersion} via ${this.options.python.executable} (Python ${this.options.python.pythonVersion}, ${device})`;
+  }
+
+  /** The running trainer's `ready` message (device, threads, versions), once one has started. */
+  get trainerInfo(): ReadyMessage | null {
+    return this.trainer?.usable ? this.trainer.ready : null;
+  }
+
+  /** The trainer's process id, for diagnostics. */
+  get trainerPid(): number | undefined {
+    return this.trainer?.usable ? this.trainer.pid : undefined;
+  }
+
+  train(request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void): Promise<TrainOutcome> {
+    const run = this.queue.then(() => this.trainNow(request, signal, onProgress));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    const trainer = this.trainer;
+    this.trainer = null;
+    await trainer?.stop();
+  }
+
+  private async trainNow(request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void): Promise<TrainOutcome> {
+    if (request.task.kind !== 'classification') {
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the torch engine trains classification tasks, not "${request.task.kind}"`, { hint: 'use --engine table for lookup tasks' });
+    }
+    const checked = parseIr(request.ir);
+    const data = await loadDataset(request.task.dataset);
+    const [h, w, c] = checked.ir.input.shape;
+    if (h !== data.shape[0] || w !== data.shape[1] || c !== data.shape[2]) {
+      throw new InvalidArchitectureError(`the network expects [${h}, ${w}, ${c}] images but dataset ${data.name} has [${data.shape.join(', ')}]`);
+    }
+    const out = checked.shapes.get(checked.ir.output)!;
+    if (out.length !== 1 || out[0] !== data.classes.length) {
+      throw new InvalidArchitectureError(`the network's output is [${out.join(', ')}] but dataset ${data.name} has ${data.classes.length} classes: a classifier must output [${data.classes.length}] logits`);
+    }
+    if (data.cachePath === undefined) {
+      throw new BlockqnnError(ErrorCode.IO_ERROR, `the torch engine reads datasets from the decoded-dataset cache, but ${data.name} could not be cached`, {
+        hint: 'set BLOCKQNN_CACHE_DIR to a writable directory',
+      });
+    }
+    const generated = generateTorchModule(checked);
+    if (signal.aborted) throw new TrainingAborted(signal.reason);
+    const trainer = await this.ensureTrainer();
+    const id = `${process.pid}-${++jobCounter}`;
+    let result: ResultMessage;
+    try {
+      result = await trainer.run(
+        {
+          type: 'train', id, module: { source: generated.source }, className: generated.className, expectedParams: generated.params,
+          seed: request.seed, recipe: request.task.recipe, dataset: { path: data.cachePath, key: data.key },
+        },
+        signal,
+        (p) => onProgress({ epoch: p.epoch, epochs: p.epochs, loss: p.loss, trainAccuracy: p.trainAccuracy, valAccuracy: p.valAccuracy, learningRate: p.learningRate, seconds: p.seconds, imagesPerSecond: p.imagesPerSecond }),
+      );
+    } catch (error) {
+      // Whatever broke (a crash, garbage, a Python exception that may have left CUDA in a bad state): the next job gets a fresh trainer.
+      this.discardTrainer();
+      if (signal.aborted) throw new TrainingAborted(signal.reason);
+      throw error;
+    }
+    if (result.status === 'cancelled') throw new TrainingAborted(signal.reason);
+    return {
+      status: result.status,
+      accuracy: result.accuracy,
+      curve: result.curve,
+      trainSeconds: result.trainSeconds,
+      evalSeconds: result.evalSeconds,
+      imagesPerSecond: result.imagesPerSecond,
+      extra: {
+        params: result.params ?? generated.params,
+        ...(result.peakMemoryBytes != null ? { peakGpuMemoryBytes: result.peakMemoryBytes } : {}),
+      },
+      ...(result.error !== undefined ? { error: result.error } : {}),
+    };
+  }
+
+  private async ensureTrainer(): Promise<TrainerProcess> {
+    if (this.trainer?.usable) return this.trainer;
+    this.discardTrainer();
+    try {
+      this.trainer = await TrainerProcess.start({
+        python: this.options.python.executable,
+        script: this.options.script ?? TRAINER_SCRIPT,
+        ...(this.options.env ? { env: this.options.env } : {}),
+        ...(this.options.startTimeoutMs ? { startTimeoutMs: this.options.startTimeoutMs } : {}),
+        ...(this.options.cancelGraceMs ? { cancelGraceMs: this.options.cancelGraceMs } : {}),
+      });
+    } catch (error) {
+      const e = error instanceof BlockqnnError ? error : new BlockqnnError(ErrorCode.INTERNAL, String(error));
+      throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `the torch trainer did not start: ${e.message}`, { hint: e.hint ?? TORCH_INSTALL_HINT, details: e.details, cause: error });
+    }
+    return this.trainer;
+  }
+
+  private discardTrainer(): void {
+    this.trainer?.kill();
+    this.trainer = null;
+  }
+}
+
+export const torchEngineFactory: EngineFactory = {
+  name: 'torch',
+  async probe() {
+    const search = await findTorchPython();
+    if (search.found) return { available: true, reason: describeTorchPython(search.found) };
+    return { available: false, reason: `no Python with PyTorch: ${describeAttempts(search.tried)}`, install: TORCH_INSTALL_HINT };
+  },
+  async create() {
+    const search = await findTorchPython();
+    if (!search.found) {
+      throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `engine "torch" is not available: no Python with PyTorch: ${describeAttempts(search.tried)}`, { hint: TORCH_INSTALL_HINT });
+    }
+    return new TorchEngine({ python: search.found });
+  },
+};

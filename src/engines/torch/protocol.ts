@@ -1,0 +1,111 @@
+/**
+ * The JSON-lines protocol between the torch engine and its Python trainer
+ * (trainer.py; README.md beside it describes it for other clients). One JSON
+ * object per line, UTF-8; requests on the trainer's stdin, responses on its
+ * stdout. Every response line is validated here: anything else on stdout is a
+ * broken trainer, and the engine replaces it.
+ */
+import { z } from 'zod';
+import type { Recipe } from '../../task/task.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Request: train one network. `module` is generated source or a path to it. */
+export interface TrainMessage {
+  type: 'train';
+  id: string;
+  module: { source: string } | { path: string };
+  className: string;
+  /** The IR's parameter count: the trainer refuses a module that disagrees. */
+  expectedParams: number;
+  seed: number;
+  recipe: Recipe;
+  /** The decoded-dataset cache file (src/datasets/README.md) and its key. */
+  dataset: { path: string; key: string };
+}
+
+export interface CancelMessage {
+  type: 'cancel';
+  id: string;
+}
+
+export interface ShutdownMessage {
+  type: 'shutdown';
+}
+
+export type Request = TrainMessage | CancelMessage | ShutdownMessage;
+
+/** JSON carries non-finite numbers as null: a diverged loss, the missing validation accuracy. */
+const num = z.number().nullable().transform((x) => x ?? Number.NaN);
+
+const epochRecord = {
+  epoch: z.number().int(),
+  loss: num,
+  trainAccuracy: num,
+  valAccuracy: num,
+  learningRate: z.number(),
+  seconds: z.number(),
+};
+
+const ready = z.object({
+  type: z.literal('ready'),
+  protocol: z.number().int(),
+  pid: z.number().int(),
+  python: z.string(),
+  executable: z.string(),
+  torch: z.string(),
+  numpy: z.string(),
+  device: z.enum(['cpu', 'cuda']),
+  deviceDescription: z.string(),
+  threads: z.number().int(),
+  bf16: z.boolean(),
+});
+
+const progress = z.object({ type: z.literal('progress'), id: z.string(), ...epochRecord, epochs: z.number().int(), imagesPerSecond: z.number() });
+
+const result = z.object({
+  type: z.literal('result'),
+  id: z.string(),
+  status: z.enum(['ok', 'diverged', 'too_large', 'cancelled']),
+  accuracy: z.number().nullable(),
+  curve: z.array(z.object(epochRecord)),
+  trainSeconds: z.number(),
+  evalSeconds: z.number(),
+  imagesPerSecond: z.number().nullable(),
+  params: z.number().int().optional(),
+  peakMemoryBytes: z.number().nullable().optional(),
+  error: z.string().optional(),
+});
+
+/** `job`: the job failed in Python; `protocol`: the trainer did not understand a request; `startup`: it cannot run. */
+const error = z.object({
+  type: z.literal('error'),
+  id: z.string().nullable(),
+  kind: z.enum(['job', 'protocol', 'startup']),
+  message: z.string(),
+  traceback: z.string().optional(),
+});
+
+export const responseSchema = z.discriminatedUnion('type', [ready, progress, result, error]);
+
+export type Response = z.infer<typeof responseSchema>;
+export type ReadyMessage = z.infer<typeof ready>;
+export type ProgressMessage = z.infer<typeof progress>;
+export type ResultMessage = z.infer<typeof result>;
+export type ErrorMessage = z.infer<typeof error>;
+
+/** Parses one stdout line; null when it is not a protocol response. */
+export function parseResponse(line: string): Response | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const parsed = responseSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+export function encodeRequest(request: Request): string {
+  return `${JSON.stringify(request)}\n`;
+}
