@@ -6,9 +6,9 @@
  */
 import { cpus } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
-import { BACKENDS, type TestDatabase } from './backends.js';
-import { candidate, newRun, okResult } from './fixtures.js';
+import { openStore, type Store } from '../src/store/index.js';
+import { BACKENDS, type TestDatabase } from '../test/store/backends.js';
+import { candidate, newRun, okResult } from '../test/store/fixtures.js';
 
 const COMMITS = 500;
 const CANDIDATES = 100_000;
