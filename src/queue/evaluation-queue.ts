@@ -74,13 +74,14 @@ export class EvaluationQueue {
     const events = new QueueEvents(evaluateQueueName(this.engine), { connection: redisOptions(this.settings), prefix: this.settings.prefix });
     events.on('error', () => {});
     events.on('completed', ({ jobId, returnvalue }) => {
-      const report = this.toResultReport(jobId, returnvalue);
-      if (report) onReport(report);
+      const ids = parseJobId(jobId);
+      if (ids) onReport(resultReport(ids, returnvalue));
     });
     events.on('failed', ({ jobId, failedReason }) => {
       const ids = parseJobId(jobId);
       // 'failed' fires for every attempt; only the last one is final, so read the job to decide.
-      if (ids) void this.finalFailure(jobId, failedReason).then((r) => r && onReport(r));
+      // A read that fails (connection closing, Redis gone) is left to the controller's periodic reconcile.
+      if (ids) void this.finalFailure(jobId, failedReason).then((r) => r && onReport(r), () => undefined);
     });
     await events.waitUntilReady();
     this.events = events;
@@ -88,13 +89,6 @@ export class EvaluationQueue {
       await events.close();
       if (this.events === events) this.events = undefined;
     };
-  }
-
-  private toResultReport(jobId: string, returnvalue: unknown): JobReport | null {
-    const ids = parseJobId(jobId);
-    if (!ids) return null;
-    const value = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
-    return { kind: 'result', result: parseEvaluateResult(value) };
   }
 
   private async finalFailure(jobId: string, reason: string): Promise<JobReport | null> {
@@ -120,7 +114,7 @@ export class EvaluationQueue {
           job = await this.queue.getJob(id);
           if (!job) return { kind: 'lost', runId, candidateHash };
         }
-        if (state === 'completed') return { kind: 'result', result: parseEvaluateResult(job.returnvalue) };
+        if (state === 'completed') return resultReport({ runId, candidateHash }, job.returnvalue);
         if (state === 'failed') return { kind: 'failed', runId, candidateHash, reason: job.failedReason ?? 'failed', attempts: job.attemptsMade };
         return { kind: 'pending', runId, candidateHash, state };
       }),
@@ -171,3 +165,17 @@ export class EvaluationQueue {
 }
 
 export type { EvaluateJob };
+
+/**
+ * A completed job's return value as a report. A value that breaks the contract
+ * (a foreign or outdated worker) becomes a failure naming the problem, so one
+ * bad worker can neither crash the controller nor stall the run.
+ */
+function resultReport(ids: { runId: string; candidateHash: string }, returnvalue: unknown): JobReport {
+  try {
+    const value = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
+    return { kind: 'result', result: parseEvaluateResult(value) };
+  } catch (error) {
+    return { kind: 'failed', ...ids, reason: `the worker returned a malformed result: ${(error as Error).message}`, attempts: 1 };
+  }
+}

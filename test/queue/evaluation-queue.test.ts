@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EvaluateJobInput, JOB_CONTRACT, evaluateQueueName } from '../../src/queue/contract.js';
@@ -74,6 +74,25 @@ describe('EvaluationQueue + EvaluationWorker on real Redis', () => {
     expect(report.kind === 'failed' && report.reason).toMatch(/rejected job .*malformed evaluate job/);
     expect(report.kind === 'failed' && report.attempts).toBe(1);
     expect(calls).toBe(0);
+  });
+
+  it('turns a malformed result from a foreign worker into a failure instead of crashing', async () => {
+    const settings = testRedisSettings('foreign');
+    const queue = new EvaluationQueue(settings, 'unit');
+    const reports: JobReport[] = [];
+    const stop = await queue.listen((r) => reports.push(r));
+    const foreign = new Worker(evaluateQueueName('unit'), async () => ({ accuracy: 'high' }), { connection: redisOptions(settings), prefix: settings.prefix });
+    cleanups.push(async () => {
+      await stop();
+      await foreign.close();
+      await queue.close();
+      await deletePrefix(settings);
+    });
+    await queue.enqueue(job('run1', 11));
+    const report = await eventually(() => reports.find((r) => r.kind === 'failed'), 10_000, 'failure report');
+    expect(report.kind === 'failed' && report.reason).toMatch(/malformed result/);
+    const [again] = await queue.reconcile('run1', ['000000000000000b']);
+    expect(again!.kind === 'failed' && again!.reason).toMatch(/malformed result/);
   });
 
   it('retries a job whose handler throws, then records the success', async () => {
