@@ -2,9 +2,11 @@
  * `blockqnn bench engines`: training throughput of the torch engine against a
  * plain hand-written PyTorch loop over the same generated module, data and
  * batch size, in the same run (target: torch / plain ≥ 0.9), with the tfjs
- * engine's images per second beside them. Rounds alternate engine and plain
- * loop and the best of each counts, so a neighbour's load on a shared machine
- * hurts both alike. Rates are over the epochs after the first (the first pays
+ * engine's images per second beside them. Each round runs both back to back
+ * (in alternating order) and gives one ratio; the report takes the median of
+ * the rounds' ratios and rates, because on a shared machine a neighbour's load
+ * swings throughput by 3× between minutes, but hits both halves of a round
+ * alike. Rates are over the epochs after the first (the first pays
  * the trainer's warm-up and cudnn autotuning); tfjs, far slower without its
  * native build, trains one short epoch on fewer images.
  */
@@ -44,7 +46,8 @@ export interface EnginesBenchReport {
   tfjsImagesPerSecond: number | null;
   tfjsBackend: string | null;
   torchVsTfjs: number | null;
-  rounds: { torch: number; plain: number }[];
+  /** Per round: both rates and their ratio; the report's figures are the medians. */
+  rounds: { torch: number; plain: number; ratio: number }[];
   network: { block: string; blocksPerStage: number; baseFilters: number; stages: number; params: number; macs: number; input: number[] };
   settings: { dataset: string; images: number; epochs: number; batchSize: number; tfjsImages: number; seed: number };
   machine: { cpu: string; cores: number; os: string; node: string; python: string; torch: string; numpy: string; torchDevice: string; tfjs: string | null; date: string };
@@ -62,16 +65,29 @@ export async function runEnginesBench(o: EnginesBenchOptions, log: (line: string
   const dir = mkdtempSync(path.join(tmpdir(), 'blockqnn-bench-engines-'));
   const modulePath = path.join(dir, 'network.py');
   writeFileSync(modulePath, generateTorchModule(checked).source);
-  const rounds: { torch: number; plain: number }[] = [];
+  const rounds: { torch: number; plain: number; ratio: number }[] = [];
   let info: ReadyMessage;
   try {
-    for (let round = 1; round <= o.rounds; round++) {
+    const engineRun = async () => {
       const outcome = await torch.train({ ir: checked.ir, task, seed: o.seed }, new AbortController().signal, () => {});
       if (outcome.status !== 'ok') throw new BlockqnnError(ErrorCode.INTERNAL, `the torch engine's benchmark run ended ${outcome.status}: ${outcome.error ?? ''}`);
-      const device = torch.trainerInfo!.device;
-      const plain = await runPlainLoop({ python: torch.trainerInfo!.executable, modulePath, datasetPath: data.cachePath, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, device });
-      rounds.push({ torch: steadyImagesPerSecond(outcome.curve, data.train.count), plain: plain.imagesPerSecond });
-      log(`round ${round}/${o.rounds}: torch engine ${rounds.at(-1)!.torch.toFixed(1)} images/s, plain loop ${plain.imagesPerSecond.toFixed(1)} images/s`);
+      return steadyImagesPerSecond(outcome.curve, data.train.count);
+    };
+    // Round 1 runs the engine first: its trainer's ready message names the Python and device the plain loop uses.
+    const plainRun = async () =>
+      (await runPlainLoop({ python: torch.trainerInfo!.executable, modulePath, datasetPath: data.cachePath!, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, device: torch.trainerInfo!.device })).imagesPerSecond;
+    for (let round = 1; round <= o.rounds; round++) {
+      let engineRate: number;
+      let plainRate: number;
+      if (round % 2 === 1) {
+        engineRate = await engineRun();
+        plainRate = await plainRun();
+      } else {
+        plainRate = await plainRun();
+        engineRate = await engineRun();
+      }
+      rounds.push({ torch: engineRate, plain: plainRate, ratio: engineRate / plainRate });
+      log(`round ${round}/${o.rounds}: torch engine ${engineRate.toFixed(1)} images/s, plain loop ${plainRate.toFixed(1)} images/s, ratio ${(engineRate / plainRate).toFixed(3)}`);
     }
     info = torch.trainerInfo!;
   } finally {
@@ -93,13 +109,11 @@ export async function runEnginesBench(o: EnginesBenchOptions, log: (line: string
     tfjsImagesPerSecond = outcome.imagesPerSecond;
     log(`tfjs (${tfjsBackend}): ${tfjsImagesPerSecond?.toFixed(2)} images/s`);
   }
-  const best = (xs: number[]) => Math.max(...xs);
-  const torchRate = best(rounds.map((r) => r.torch));
-  const plainRate = best(rounds.map((r) => r.plain));
+  const torchRate = median(rounds.map((r) => r.torch));
   return {
     torchImagesPerSecond: torchRate,
-    plainTorchImagesPerSecond: plainRate,
-    torchVsPlain: torchRate / plainRate,
+    plainTorchImagesPerSecond: median(rounds.map((r) => r.plain)),
+    torchVsPlain: median(rounds.map((r) => r.ratio)),
     tfjsImagesPerSecond,
     tfjsBackend,
     torchVsTfjs: tfjsImagesPerSecond ? torchRate / tfjsImagesPerSecond : null,
@@ -113,17 +127,23 @@ export async function runEnginesBench(o: EnginesBenchOptions, log: (line: string
   };
 }
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export function formatEnginesBench(r: EnginesBenchReport): string {
   const n = r.network;
   const rate = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
   const lines = [
     `network: BlockQNN ${n.block}-like block, ${n.blocksPerStage} per stage × ${n.stages} stages, ${n.baseFilters} filters: ${n.params.toLocaleString('en-US')} parameters, ${(n.macs / 1e6).toFixed(1)} M multiply-adds per image, input ${n.input.join('×')}`,
-    `data: ${r.settings.dataset}, ${r.settings.images} training images × ${r.settings.epochs} epochs, batch ${r.settings.batchSize}; rates over epochs 2+ (all when 1), best of ${r.rounds.length} alternating rounds`,
+    `data: ${r.settings.dataset}, ${r.settings.images} training images × ${r.settings.epochs} epochs, batch ${r.settings.batchSize}; rates over epochs 2+ (all when 1), medians of ${r.rounds.length} rounds`,
     `machine: ${r.machine.cpu} × ${r.machine.cores}, ${r.machine.os}, node ${r.machine.node}; Python ${r.machine.python}, torch ${r.machine.torch} (${r.machine.torchDevice}), numpy ${r.machine.numpy}; tfjs ${r.machine.tfjs ?? 'skipped'}`,
     '',
     `torch engine      ${rate(r.torchImagesPerSecond).padStart(9)} images/s   (rounds: ${r.rounds.map((x) => rate(x.torch)).join(', ')})`,
     `plain torch loop  ${rate(r.plainTorchImagesPerSecond).padStart(9)} images/s   (rounds: ${r.rounds.map((x) => rate(x.plain)).join(', ')})`,
-    `torch / plain     ${r.torchVsPlain.toFixed(3).padStart(9)}            (target ≥ 0.9)`,
+    `torch / plain     ${r.torchVsPlain.toFixed(3).padStart(9)}            (target ≥ 0.9; rounds: ${r.rounds.map((x) => x.ratio.toFixed(3)).join(', ')})`,
   ];
   if (r.tfjsImagesPerSecond !== null) {
     lines.push(`tfjs engine       ${rate(r.tfjsImagesPerSecond).padStart(9)} images/s   (backend ${r.tfjsBackend}, ${r.settings.tfjsImages} images, 1 epoch)`);
@@ -156,7 +176,7 @@ export function registerBenchEngines(bench: Command): void {
     .option('--stages <n>', 'stages', positiveInt('--stages'), 2)
     .option('--epochs <n>', 'epochs per run (the first is warm-up when there are several)', positiveInt('--epochs'), 2)
     .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'), 128)
-    .option('--rounds <n>', 'alternating engine / plain-loop rounds; the best of each counts', positiveInt('--rounds'), 2)
+    .option('--rounds <n>', 'rounds of engine and plain loop back to back; medians count', positiveInt('--rounds'), 3)
     .option('--tfjs-images <n>', 'images the tfjs engine trains on, one epoch (0 skips it)', nonNegativeInt('--tfjs-images'), 8)
     .option('--seed <n>', 'seed', nonNegativeInt('--seed'), 1)
     .option('--json', 'print one JSON object')
