@@ -5,6 +5,7 @@
  * exits when every child has finished or handed back its job.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { SlotConfig } from './slot-process.js';
 import type { SlotSpec } from './slots.js';
@@ -48,7 +49,7 @@ export class Supervisor {
       ...(this.options.lockDurationMs ? { lockDurationMs: this.options.lockDurationMs, stalledIntervalMs: this.options.lockDurationMs } : {}),
     };
     const child = fork(SLOT_ENTRY, [JSON.stringify(config)], {
-      env: { ...process.env, CUDA_VISIBLE_DEVICES: slot.gpu === null ? '' : String(slot.gpu) },
+      env: { ...process.env, CUDA_VISIBLE_DEVICES: slot.gpu === null ? '' : String(slot.gpu), ...this.threadsFor(slot) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.children.set(slot.name, child);
@@ -71,6 +72,13 @@ export class Supervisor {
       this.options.log(`slot ${slot.name} exited (${signal ?? code}); restarting in ${delay} ms`);
       setTimeout(() => !this.stopping && this.spawn(slot), delay);
     });
+  }
+
+  /** CPU slots share the host's cores: each trainer gets its share unless the user set BLOCKQNN_TORCH_THREADS. */
+  private threadsFor(slot: SlotSpec): Record<string, string> {
+    if (slot.gpu !== null || process.env.BLOCKQNN_TORCH_THREADS) return {};
+    const cpuSlots = this.options.slots.filter((s) => s.gpu === null).length;
+    return { BLOCKQNN_TORCH_THREADS: String(Math.max(1, Math.floor(availableParallelism() / cpuSlots))) };
   }
 
   /** Asks every slot to finish or hand back its job, then resolves when all have exited. */
