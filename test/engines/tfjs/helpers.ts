@@ -1,5 +1,6 @@
 /** Shared set-up for the tfjs engine tests: the loaded namespace, tiny IRs and a seeded block generator. */
 import { type CheckedIr, IrBuilder, INPUT_ID, type NscBlock, type NscLayer, LayerType, ALLOWED_KERNELS, validateBlock, networkCost } from '../../../src/search-space/index.js';
+import { mulberry32 } from '../../../src/datasets/prng.js';
 import { type Tfjs, compileIr, loadTfjs, trainableParams, type CompiledIr } from '../../../src/engines/tfjs/index.js';
 
 export const logLines: string[] = [];
@@ -9,16 +10,10 @@ export async function tfjs(): Promise<Tfjs> {
   return (await loadTfjs({ logger: (line) => logLines.push(line) })).tf;
 }
 
-/** Mulberry32: small, seeded, good enough to draw architectures and test data. */
+/** Floats in [0, 1) from the datasets module's mulberry32 stream: seeded test data and architectures. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
