@@ -541,24 +541,8 @@ export function formatOrchestrationBench(r: OrchestrationBenchReport): string {
   return lines.join('\n');
 }
 
-interface BenchOrchestrationFlags {
-  redis?: string;
-  prefix?: string;
-  db?: string;
-  table: string;
-  fitness: string;
-  candidates: number;
-  rawJobs: number;
-  workers: number;
-  concurrency: number;
-  maxInFlight: number;
-  strategy: string;
-  scalingSeconds: number;
-  memory?: boolean;
-  memoryCandidates: number;
-  workerJobs: number;
-  json?: boolean;
-}
+/** What commander hands the action: the bench's options as flags, Redis as a URL flag, plus --json. */
+type BenchOrchestrationFlags = Omit<OrchestrationBenchOptions, 'redisUrl' | 'memory' | 'log'> & { redis?: string; memory?: boolean; json?: boolean };
 
 const DEFAULT_TABLE = fileURLToPath(new URL('../../../../shared/data/nasbench201/cifar10.csv', import.meta.url));
 
@@ -584,22 +568,11 @@ export function registerBenchOrchestration(bench: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (flags: BenchOrchestrationFlags) => {
       const log = flags.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
+      const { redis, memory, json: _json, ...options } = flags;
       const report = await runOrchestrationBench({
-        redisUrl: flags.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        prefix: flags.prefix,
-        db: flags.db,
-        table: flags.table,
-        fitness: flags.fitness,
-        candidates: flags.candidates,
-        rawJobs: flags.rawJobs,
-        workers: flags.workers,
-        concurrency: flags.concurrency,
-        maxInFlight: flags.maxInFlight,
-        strategy: flags.strategy,
-        scalingSeconds: flags.scalingSeconds,
-        memory: Boolean(flags.memory),
-        memoryCandidates: flags.memoryCandidates,
-        workerJobs: flags.workerJobs,
+        ...options,
+        redisUrl: redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        memory: Boolean(memory),
         log,
       });
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatOrchestrationBench(report)}\n`);
