@@ -19,7 +19,7 @@ import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, rewardOptions, shapedReward } from '../controller/index.js';
 import { JOB_CONTRACT, type EvaluateResult } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
-import type { CandidateResult, Store } from '../store/index.js';
+import type { Candidate, CandidateQuery, CandidateResult, Store } from '../store/index.js';
 import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
 
@@ -75,7 +75,6 @@ export class SearchLoop {
   private strategy!: Strategy;
   private readonly inFlight = new Map<string, InFlight>();
   private readonly known = new Map<string, KnownResult>();
-  private readonly proposalHash = new Map<string, string>();
   private reports: JobReport[] = [];
   private wake: (() => void) | undefined;
   private recorded = 0;
@@ -203,34 +202,29 @@ export class SearchLoop {
     if (snapshot || later.length) log(`run ${this.runId}: restored ${snapshot ? `snapshot at ${since} candidates` : 'a fresh strategy'}, replayed ${later.length} proposal(s), ${this.inFlight.size} in flight`);
   }
 
-  private async loadKnown(): Promise<void> {
+  /** Every candidate of the run matching `query`, page by page along the store's cursor. */
+  private async *eachCandidate(query: CandidateQuery): AsyncGenerator<Candidate> {
     let cursor: string | undefined;
     do {
-      const page = await this.deps.store.listCandidates(this.runId, { status: ['ok', 'diverged', 'too_large', 'failed'], limit: 1000, ...(cursor ? { cursor } : {}) });
-      for (const c of page.items) {
-        this.known.set(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy });
-        this.done++;
-        if (c.status !== 'ok') this.failed++;
-        if (c.reward !== null && (this.bestReward === null || c.reward > this.bestReward)) this.bestReward = c.reward;
-        if (c.accuracy !== null && (this.bestAccuracy === null || c.accuracy > this.bestAccuracy)) this.bestAccuracy = c.accuracy;
-      }
+      const page = await this.deps.store.listCandidates(this.runId, { ...query, limit: 1000, ...(cursor ? { cursor } : {}) });
+      yield* page.items;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
   }
 
-  private async candidatesAfter(sequence: number): Promise<{ hash: string; nsc: string; sequence: number }[]> {
-    const out: { hash: string; nsc: string; sequence: number }[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.deps.store.listCandidates(this.runId, { sort: 'sequence', order: 'asc', limit: 1000, ...(cursor ? { cursor } : {}) });
-      for (const c of page.items) if (c.sequence > sequence) out.push({ hash: c.hash, nsc: c.nsc, sequence: c.sequence });
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+  private async loadKnown(): Promise<void> {
+    for await (const c of this.eachCandidate({ status: ['ok', 'diverged', 'too_large', 'failed'] })) {
+      this.noteResult(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy, reward: c.reward });
+    }
+  }
+
+  private async candidatesAfter(sequence: number): Promise<Candidate[]> {
+    const out: Candidate[] = [];
+    for await (const c of this.eachCandidate({ sort: 'sequence', order: 'asc' })) if (c.sequence > sequence) out.push(c);
     return out;
   }
 
   private track(proposal: Proposal, m: Pick<MaterializedCandidate, 'key' | 'hash' | 'flops' | 'density'>): void {
-    this.proposalHash.set(proposal.id, m.hash);
     const entry = this.inFlight.get(m.hash);
     if (entry) entry.proposalIds.push(proposal.id);
     else this.inFlight.set(m.hash, { proposalIds: [proposal.id], candidate: { key: m.key, hash: m.hash, flops: m.flops, density: m.density } });
@@ -293,10 +287,7 @@ export class SearchLoop {
       if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue; // a stop's cancellation; resume re-enqueues it
       const result = report.kind === 'result' ? report.result : null;
       const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
-      for (const id of entry.proposalIds) {
-        this.strategy.tell(id, this.toEvaluation(known, entry.candidate));
-        this.proposalHash.delete(id);
-      }
+      for (const id of entry.proposalIds) this.strategy.tell(id, this.toEvaluation(known, entry.candidate));
       this.inFlight.delete(hash);
       items.push({ hash, result: this.toCandidateResult(known, entry.candidate, result, report.kind === 'failed' ? report : null) });
     }
