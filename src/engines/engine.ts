@@ -49,6 +49,13 @@ export interface TrainOutcome {
   error?: string | undefined;
 }
 
+/** Thrown by an engine whose abort signal fired (cancellation, time limit, hand-back): not a result. */
+export class TrainingAborted extends Error {
+  constructor(readonly reason: unknown) {
+    super(`training aborted: ${String(reason)}`);
+  }
+}
+
 export interface Engine {
   /** Registered name, recorded with every result: rewards from different engines are not comparable. */
   readonly name: string;

@@ -11,15 +11,10 @@ import { mulberry32 } from '../../datasets/prng.js';
 import type { CheckedIr } from '../../search-space/index.js';
 import { type ClassificationTask, learningRateAt } from '../../task/task.js';
 import { epochOrder, fillBatch } from '../batches.js';
-import type { EpochProgress, EpochRecord, TrainOutcome } from '../engine.js';
+import { type EpochProgress, type EpochRecord, type TrainOutcome, TrainingAborted } from '../engine.js';
 import type { Tfjs } from './backend.js';
 import { compileIr } from './compile.js';
 
-export class TrainingAborted extends Error {
-  constructor(readonly reason: unknown) {
-    super(`training aborted: ${String(reason)}`);
-  }
-}
 
 interface Optimizer {
   minimize(f: () => Tensor, returnCost: true): Tensor | null;

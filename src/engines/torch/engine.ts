@@ -9,9 +9,8 @@
 import { BlockqnnError, ErrorCode, InvalidArchitectureError } from '../../common/errors.js';
 import { loadDataset } from '../../datasets/index.js';
 import { parseIr } from '../../search-space/index.js';
-import type { Engine, EpochProgress, TrainOutcome, TrainRequest } from '../engine.js';
+import { type Engine, type EpochProgress, type TrainOutcome, type TrainRequest, TrainingAborted } from '../engine.js';
 import type { EngineFactory } from '../registry.js';
-import { TrainingAborted } from '../tfjs/train.js';
 import { generateTorchModule } from './codegen.js';
 import { TRAINER_SCRIPT } from './paths.js';
 import type { ReadyMessage, ResultMessage } from './protocol.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EpochProgress } from '../../../src/engines/engine.js';
 import { tfjsEngineFactory } from '../../../src/engines/tfjs/engine.js';
-import { TrainingAborted } from '../../../src/engines/tfjs/train.js';
+import { TrainingAborted } from '../../../src/engines/engine.js';
 import { PAPER_BLOCKS, assembleNetwork } from '../../../src/search-space/index.js';
 import { parseTask } from '../../../src/task/task.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EpochProgress } from '../../../src/engines/engine.js';
-import { TrainingAborted } from '../../../src/engines/tfjs/train.js';
+import { TrainingAborted } from '../../../src/engines/engine.js';
 import { TorchEngine } from '../../../src/engines/torch/index.js';
 import { INPUT_ID, IrBuilder, PAPER_BLOCKS, assembleNetwork } from '../../../src/search-space/index.js';
 import { parseTask } from '../../../src/task/task.js';
