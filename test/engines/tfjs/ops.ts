@@ -93,7 +93,9 @@ export function kitchenSink(options: { unusedBranch?: boolean } = {}): CheckedIr
     b.avgPool(h, { kernel: 3, stride: 2, padding: 1, countIncludePad: true }),
     b.conv(h, { filters: 8, kernel: 3, stride: 2, padding: 2, dilation: 2 }),
   ]);
-  const gate = b.sigmoid(b.dense(b.relu(b.dense(b.globalAvgPool(sum), { units: 2 })), { units: 8 }));
+  // A leaky unit in the 2-wide squeeze: with a ReLU both units start dead in about one init in four (tfjs's
+  // initialisers are unseeded), and then no gradient reaches the gate's dense layers.
+  const gate = b.sigmoid(b.dense(b.leakyRelu(b.dense(b.globalAvgPool(sum), { units: 2 }), 0.1), { units: 8 }));
   const ae = b.avgPool(b.channelScale(sum, gate), { kernel: 3, stride: 1, padding: 1, countIncludePad: false });
   const up = b.upsample(ae, 2, 'bilinear');
   const cat = b.concat([
