@@ -17,8 +17,11 @@ export const datasetSpecSchema = z
     name: z.string().min(1, 'dataset name is empty'),
     /** Seed of the train/validation shuffle (mulberry32, see split.ts). */
     seed: z.number().int('seed must be an integer').min(0, 'seed must be >= 0').max(0xffffffff, 'seed must fit in 32 bits').default(0),
-    /** Validation images held out of the training pool; default: 10% of the pool, rounded. */
-    validationSize: z.number().int('validationSize must be an integer').positive('validationSize must be > 0').optional(),
+    /**
+     * Validation images held out of the training pool; default: 10% of the pool, rounded.
+     * 0 trains on the whole pool (a final training, which measures the test set instead).
+     */
+    validationSize: z.number().int('validationSize must be an integer').nonnegative('validationSize must be >= 0').optional(),
     /** Keep only this many training images (stratified, see split.ts) for cheap proxies. */
     subset: z.number().int('subset must be an integer').positive('subset must be > 0').optional(),
     /** Resize every image to imageSize × imageSize (all three datasets are square). */

@@ -34,6 +34,10 @@ export interface TrainRequest {
   seed: number;
   /** For lookup engines: the candidate's key in the table (e.g. a NAS-Bench-201 arch string). */
   candidateKey?: string | undefined;
+  /** Split the accuracy is measured on: `validation` (the search's default) or `test` (a final training). */
+  evaluateOn?: 'validation' | 'test' | undefined;
+  /** Return the trained weights (src/engines/checkpoint.ts format) in the outcome when training ends ok. */
+  checkpoint?: boolean | undefined;
 }
 
 export interface TrainOutcome {
@@ -47,6 +51,8 @@ export interface TrainOutcome {
   /** Extra per-candidate numbers an engine knows (a table's report column, say). */
   extra?: Record<string, number> | undefined;
   error?: string | undefined;
+  /** The trained weights as a safetensors file's bytes, when the request asked for them and status is ok. */
+  checkpoint?: Uint8Array | undefined;
 }
 
 /** Thrown by an engine whose abort signal fired (cancellation, time limit, hand-back): not a result. */

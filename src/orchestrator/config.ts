@@ -40,6 +40,12 @@ export const searchConfigSchema = z.strictObject({
   timeLimitSeconds: z.number().positive().default(3600),
   /** Reuse results of earlier runs with the same task key and engine. */
   reuseResults: z.boolean().default(true),
+  /**
+   * Hand-designed baselines evaluated beside the search (never told to the strategy,
+   * outside the budget): registry names, or `all` (expanded by prepareConfig), and the
+   * proxy width of the whole-network ones (see orchestrator/baselines.ts).
+   */
+  baselines: z.strictObject({ names: z.array(z.string().min(1).max(100)).max(500).default([]), width: z.number().positive().max(16).default(1) }).default({ names: [], width: 1 }),
 });
 
 export type SearchConfig = z.infer<typeof searchConfigSchema>;

@@ -14,12 +14,16 @@
  *   the candidates recorded after it (checked), and continues identically.
  * - A candidate is queued with a job id derived from its hash, so re-enqueueing
  *   after a crash never trains it twice; the store is idempotent on (run, hash).
+ * - Hand-designed baselines go through the same queue, engine, recipe and reward
+ *   shaping, but never reach the strategy: they are committed without a snapshot,
+ *   count against no budget, and a resumed run evaluates only those without a result.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, rewardOptions, shapedReward } from '../controller/index.js';
 import { JOB_CONTRACT, type EvaluateResult } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
-import type { Candidate, CandidateQuery, CandidateResult, Store } from '../store/index.js';
+import { type Candidate, type CandidateQuery, type CandidateResult, RESULT_STATUSES, type Store } from '../store/index.js';
+import type { MaterializedBaseline } from './baselines.js';
 import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
 
@@ -51,6 +55,8 @@ export interface SearchProgress {
   bestReward: number | null;
   bestAccuracy: number | null;
   candidatesPerSecond: number;
+  /** Hand-designed baselines of the run still waiting for their result. */
+  baselinesInFlight: number;
 }
 
 export interface SearchDeps {
@@ -58,6 +64,8 @@ export interface SearchDeps {
   queue: EvaluationQueue;
   space: AnySpace;
   candidates: CandidateFactory;
+  /** The run's hand-designed baselines, built for its task (none when absent). */
+  baselines?(): MaterializedBaseline[];
   createStrategy(): Strategy;
   restoreStrategy(snapshot: StrategySnapshot): Strategy;
   log(line: string): void;
@@ -74,6 +82,8 @@ const EXHAUSTED_AFTER = 2000;
 export class SearchLoop {
   private strategy!: Strategy;
   private readonly inFlight = new Map<string, InFlight>();
+  /** Baselines queued and not yet committed: evaluated like candidates, never told to the strategy. */
+  private readonly baselinesInFlight = new Map<string, MaterializedBaseline>();
   private readonly known = new Map<string, KnownResult>();
   private reports: JobReport[] = [];
   private wake: (() => void) | undefined;
@@ -112,6 +122,7 @@ export class SearchLoop {
     try {
       await this.restore();
       await queue.clearCancel(this.runId);
+      await this.startBaselines();
       await this.reconcile();
       let lastPoll = 0;
       let lastReconcile = Date.now();
@@ -130,7 +141,7 @@ export class SearchLoop {
         await this.commitArrived();
         await this.refill();
         this.reportProgress();
-        if (this.inFlight.size === 0 && !this.canAsk()) return await this.finish();
+        if (this.inFlight.size === 0 && this.baselinesInFlight.size === 0 && !this.canAsk()) return await this.finish();
         if (this.reports.length === 0) await this.sleep(1000);
       }
     } finally {
@@ -254,8 +265,8 @@ export class SearchLoop {
 
   /** Collect results whose events were missed, re-enqueue jobs Redis lost or a stop cancelled (at start and periodically). */
   private async reconcile(): Promise<void> {
-    if (this.inFlight.size === 0) return;
-    const reports = await this.deps.queue.reconcile(this.runId, [...this.inFlight.keys()]);
+    if (this.inFlight.size === 0 && this.baselinesInFlight.size === 0) return;
+    const reports = await this.deps.queue.reconcile(this.runId, [...this.inFlight.keys(), ...this.baselinesInFlight.keys()]);
     const again: string[] = [];
     for (const report of reports) {
       if (report.kind === 'result') this.reports.push(report);
@@ -266,7 +277,7 @@ export class SearchLoop {
       } else if (report.kind === 'failed') this.reports.push(report);
     }
     if (again.length) {
-      await this.enqueue(again.map((hash) => this.deps.candidates.materialize(this.inFlight.get(hash)!.candidate.key)));
+      await this.enqueue(again.map((hash) => this.baselinesInFlight.get(hash) ?? this.deps.candidates.materialize(this.inFlight.get(hash)!.candidate.key)));
       await this.deps.store.appendEvent(this.runId, 'requeued', { count: again.length });
       this.deps.log(`run ${this.runId}: re-enqueued ${again.length} job(s) missing from Redis or cancelled by a stop`);
     }
@@ -279,9 +290,19 @@ export class SearchLoop {
     const reports = this.reports;
     this.reports = [];
     const items: { hash: string; result: CandidateResult }[] = [];
+    const baselineItems: { hash: string; result: CandidateResult }[] = [];
     for (const report of reports) {
       if (report.kind === 'pending' || report.kind === 'lost') continue;
       const hash = report.kind === 'result' ? report.result.candidateHash : report.candidateHash;
+      const baseline = this.baselinesInFlight.get(hash);
+      if (baseline) {
+        if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue;
+        const result = report.kind === 'result' ? report.result : null;
+        const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
+        this.baselinesInFlight.delete(hash);
+        baselineItems.push({ hash, result: this.toCandidateResult(known, baseline, result, report.kind === 'failed' ? report : null) });
+        continue;
+      }
       const entry = this.inFlight.get(hash);
       if (!entry) continue; // a late duplicate of a result already committed
       if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue; // a stop's cancellation; resume re-enqueues it
@@ -291,10 +312,57 @@ export class SearchLoop {
       this.inFlight.delete(hash);
       items.push({ hash, result: this.toCandidateResult(known, entry.candidate, result, report.kind === 'failed' ? report : null) });
     }
+    if (baselineItems.length > 0) {
+      await this.deps.store.commitBaselineResults(this.runId, baselineItems);
+      await Promise.all(baselineItems.map(({ hash }) => this.deps.queue.forget(this.runId, hash)));
+    }
     if (items.length === 0) return;
     await this.deps.store.commitResults(this.runId, items, this.snapshot());
     for (const { hash, result } of items) this.noteResult(hash, result);
     await Promise.all(items.map(({ hash }) => this.deps.queue.forget(this.runId, hash)));
+  }
+
+  // ---- baselines -------------------------------------------------------------------
+
+  /**
+   * Queues the run's baselines once: rows already holding a result (a resumed
+   * run) are left alone, rows still open are collected or re-enqueued by
+   * reconcile, new ones are answered from the result cache or enqueued.
+   */
+  private async startBaselines(): Promise<void> {
+    const list = this.deps.baselines?.() ?? [];
+    if (list.length === 0) return;
+    const rows = await this.deps.store.upsertQueuedBaselines(
+      this.runId,
+      list.map((m) => ({ hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density, baseline: m.baseline })),
+    );
+    const fresh: MaterializedBaseline[] = [];
+    let finished = 0;
+    for (const [i, { candidate, created }] of rows.entries()) {
+      if ((RESULT_STATUSES as readonly string[]).includes(candidate.status)) {
+        finished++;
+        continue;
+      }
+      const m = list[i]!;
+      this.baselinesInFlight.set(m.hash, m);
+      if (!created) continue;
+      const cached = this.config.reuseResults ? await this.deps.store.cachedResult(this.config.taskKey, m.hash) : null;
+      if (cached) this.reports.push(this.cachedReport(m.hash, cached));
+      else fresh.push(m);
+    }
+    if (fresh.length > 0) await this.enqueue(fresh);
+    this.deps.log(`run ${this.runId}: ${list.length} baseline(s): ${finished} already evaluated, ${fresh.length} queued, ${this.baselinesInFlight.size - fresh.length} waiting or cached`);
+  }
+
+  private cachedReport(hash: string, cached: { status: 'ok' | 'diverged'; accuracy: number | null }): JobReport {
+    return {
+      kind: 'result',
+      result: {
+        contract: 'blockqnn/result@1', runId: this.runId, candidateHash: hash, status: cached.status, accuracy: cached.accuracy,
+        curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, worker: { id: 'cache', host: 'cache', pid: 0 },
+        engine: { name: this.config.engine, description: 'result cache' }, attempt: 1, finishedAt: Date.now(),
+      },
+    };
   }
 
   private toCandidateResult(known: KnownResult, cost: { flops: number; density: number }, result: EvaluateResult | null, failure: { reason: string; attempts: number } | null): CandidateResult {
@@ -311,6 +379,7 @@ export class SearchLoop {
       attempts: result?.attempt ?? failure?.attempts ?? 0,
       error: result?.error ?? failure?.reason ?? null,
       finishedAt: new Date(result?.finishedAt ?? Date.now()),
+      metrics: result?.extra && Object.keys(result.extra).length > 0 ? { ...result.extra } : null,
     };
   }
 
@@ -355,14 +424,7 @@ export class SearchLoop {
       if (cached) {
         await this.flushFresh(fresh);
         await this.deps.store.upsertQueuedCandidates(this.runId, [this.newCandidate(m)]);
-        this.reports.push({
-          kind: 'result',
-          result: {
-            contract: 'blockqnn/result@1', runId: this.runId, candidateHash: m.hash, status: cached.status, accuracy: cached.accuracy,
-            curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, worker: { id: 'cache', host: 'cache', pid: 0 },
-            engine: { name: this.config.engine, description: 'result cache' }, attempt: 1, finishedAt: Date.now(),
-          },
-        });
+        this.reports.push(this.cachedReport(m.hash, cached));
         await this.commitArrived();
         continue;
       }
@@ -412,7 +474,7 @@ export class SearchLoop {
   private async stop(): Promise<SearchOutcome> {
     const removed = await this.deps.queue.cancelRun(this.runId);
     await this.deps.store.updateRun(this.runId, { status: 'stopped', controllerId: null });
-    await this.deps.store.appendEvent(this.runId, 'stopped', { inFlight: this.inFlight.size, removedJobs: removed });
+    await this.deps.store.appendEvent(this.runId, 'stopped', { inFlight: this.inFlight.size, baselinesInFlight: this.baselinesInFlight.size, removedJobs: removed });
     this.deps.log(`run ${this.runId}: stopped with ${this.inFlight.size} candidate(s) in flight; \`blockqnn resume ${this.runId}\` continues exactly here`);
     return 'stopped';
   }
@@ -435,6 +497,7 @@ export class SearchLoop {
       bestReward: this.bestReward,
       bestAccuracy: this.bestAccuracy,
       candidatesPerSecond: seconds > 0 ? this.done / seconds : 0,
+      baselinesInFlight: this.baselinesInFlight.size,
     });
   }
 }

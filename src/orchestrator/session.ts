@@ -8,6 +8,7 @@ import { type AnySpace, restoreStrategy, spaces, strategies } from '../controlle
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import type { RedisSettings } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
+import { materializeBaselines, resolveBaselineNames } from './baselines.js';
 import { type CandidateFactory, nb201Candidates, nscCandidates } from './candidates.js';
 import { type SearchConfig, type SearchConfigInput, parseSearchConfig } from './config.js';
 import { type SearchOutcome, type SearchProgress, SearchLoop } from './search-loop.js';
@@ -36,10 +37,14 @@ export function candidatesFor(config: SearchConfig): CandidateFactory {
 
 /** Validates a configuration completely (names, schedule, network) before a run row exists. */
 export function prepareConfig(input: SearchConfigInput): SearchConfig {
-  const config = parseSearchConfig(input);
+  const parsed = parseSearchConfig(input);
+  // `all` is expanded once, here, so a resumed run evaluates the baselines it started with.
+  const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names) } };
   const space = spaceFor(config);
   // Creating the strategy checks its name and options now, not after the run is stored.
   strategies.get(config.strategy).create(space, { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates });
+  // So does building every baseline: a name or a configuration that makes no network fails before anything is queued.
+  materializeBaselines(config);
   return config;
 }
 
@@ -82,6 +87,7 @@ export async function runController(runId: string, o: ControllerOptions): Promis
     queue,
     space,
     candidates: candidatesFor(config),
+    baselines: () => materializeBaselines(config),
     createStrategy: () => strategies.get(config.strategy).create(space, { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates }),
     restoreStrategy: (snapshot) => restoreStrategy(space, snapshot),
     log: o.log,

@@ -5,6 +5,13 @@
  * so a malformed or foreign job is rejected with a named field instead of
  * crashing a process. Workers are stateless: the job carries everything they
  * need (IR, task, seed, engine), never a database handle or code.
+ *
+ * The same job trains a final model (`purpose: 'train'`, `blockqnn train`): then
+ * `runId` is the training's scope `training-<id>` (cancel flags and job ids hang
+ * off it as they do off a run), the accuracy is measured on `evaluateOn` (the
+ * test split), and with `checkpoint` the worker hands the trained weights back
+ * through Redis (see checkpoint-handoff.ts); the result names the key. Fields
+ * added for trainings have defaults, so jobs written before them stay valid.
  */
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
@@ -12,6 +19,10 @@ import { formatZodIssues, networkIrSchema } from '../search-space/index.js';
 import { trainingTaskSchema } from '../task/task.js';
 
 export const JOB_CONTRACT = 'blockqnn/evaluate@1';
+/** Redis keeps strings up to 512 MiB; a checkpoint must fit in one. */
+export const MAX_CHECKPOINT_BYTES = 512 * 1024 * 1024;
+/** Far above a BlockQNN network (a 4-blocks-per-stage CIFAR network at 64 filters is ~40 MB) and safe for Redis's memory. */
+export const DEFAULT_CHECKPOINT_BYTES = 256 * 1024 * 1024;
 export const RESULT_CONTRACT = 'blockqnn/result@1';
 
 const runId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'run ids use letters, digits, _ and -');
@@ -30,6 +41,24 @@ export const evaluateJobSchema = z.strictObject({
   seed: z.number().int().nonnegative(),
   /** A worker aborts the evaluation after this many seconds and reports `failed`. */
   timeLimitSeconds: z.number().positive().max(7 * 24 * 3600),
+  /** `evaluate`: a search's early-stop evaluation; `train`: a final training (runId is then `training-<id>`). */
+  purpose: z.enum(['evaluate', 'train']).default('evaluate'),
+  /** Split the accuracy is measured on after every epoch. */
+  evaluateOn: z.enum(['validation', 'test']).default('validation'),
+  /** Hand the trained weights back (only when training ends ok): at most `maxBytes`, kept in Redis for `ttlSeconds`. */
+  checkpoint: z
+    .strictObject({
+      maxBytes: z.number().int().positive().max(MAX_CHECKPOINT_BYTES).default(DEFAULT_CHECKPOINT_BYTES),
+      ttlSeconds: z.number().int().positive().max(30 * 24 * 3600).default(7 * 24 * 3600),
+    })
+    .optional(),
+});
+
+/** Where a returned checkpoint waits for the controller: a Redis key next to the job, its size and digest. */
+export const checkpointRefSchema = z.strictObject({
+  key: z.string().min(1).max(500),
+  bytes: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
 const epochRecordSchema = z.strictObject({
@@ -55,6 +84,8 @@ export const evaluateResultSchema = z.strictObject({
   imagesPerSecond: z.number().nonnegative().nullable(),
   extra: z.record(z.string(), z.number()).optional(),
   error: z.string().max(4000).optional(),
+  /** The trained weights waiting in Redis (a job with `checkpoint` that ended ok). */
+  checkpoint: checkpointRefSchema.optional(),
   worker: z.strictObject({ id: z.string().max(200), host: z.string().max(255), pid: z.number().int() }),
   engine: z.strictObject({ name: z.string().max(64), description: z.string().max(500) }),
   attempt: z.number().int().positive(),
@@ -64,6 +95,7 @@ export const evaluateResultSchema = z.strictObject({
 export type EvaluateJob = z.infer<typeof evaluateJobSchema>;
 export type EvaluateJobInput = z.input<typeof evaluateJobSchema>;
 export type EvaluateResult = z.infer<typeof evaluateResultSchema>;
+export type CheckpointRef = z.infer<typeof checkpointRefSchema>;
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
@@ -86,6 +118,11 @@ export function evaluateQueueName(engine: string): string {
 /** One job per (run, candidate): BullMQ ignores a second add with the same id, so a candidate never trains twice. */
 export function evaluateJobId(runId: string, candidateHash: string): string {
   return `${runId}.${candidateHash}`;
+}
+
+/** The job scope (`runId` field) of a final training. */
+export function trainingScope(trainingId: number): string {
+  return `training-${trainingId}`;
 }
 
 export function parseJobId(jobId: string): { runId: string; candidateHash: string } | null {

@@ -6,7 +6,8 @@
  */
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type EvaluateJob, type EvaluateJobInput, type EvaluateResult, evaluateJobId, evaluateQueueName, parseEvaluateJob, parseEvaluateResult, parseJobId } from './contract.js';
+import { dropCheckpoint, getCheckpoint } from './checkpoint-handoff.js';
+import { type CheckpointRef, type EvaluateJob, type EvaluateJobInput, type EvaluateResult, evaluateJobId, evaluateQueueName, parseEvaluateJob, parseEvaluateResult, parseJobId } from './contract.js';
 import type { Redis } from 'ioredis';
 import { type RedisSettings, createRedis, redisOptions } from './redis.js';
 
@@ -119,6 +120,23 @@ export class EvaluationQueue {
         return { kind: 'pending', runId, candidateHash, state };
       }),
     );
+  }
+
+  /** The progress a running job last reported (epoch, loss, accuracy...), or null. */
+  async progress(runId: string, candidateHash: string): Promise<Record<string, unknown> | null> {
+    const job = await this.queue.getJob(evaluateJobId(runId, candidateHash));
+    const p: unknown = job?.progress;
+    return p && typeof p === 'object' ? (p as Record<string, unknown>) : null;
+  }
+
+  /** The checkpoint a result names, verified (checkpoint-handoff.ts). */
+  fetchCheckpoint(ref: CheckpointRef): Promise<Buffer> {
+    return getCheckpoint(this.client, ref);
+  }
+
+  /** Deletes a checkpoint once it is written and committed. */
+  dropCheckpoint(ref: CheckpointRef): Promise<void> {
+    return dropCheckpoint(this.client, ref);
   }
 
   /** Drops a finished job once its result is committed to the store. */

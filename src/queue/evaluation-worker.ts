@@ -10,11 +10,15 @@ import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { toBlockqnnError } from '../common/errors.js';
 import { type EvaluateJob, type EvaluateResult, RESULT_CONTRACT, evaluateQueueName, parseEvaluateJob, parseEvaluateResult } from './contract.js';
+import { checkpointTooLarge, putCheckpoint } from './checkpoint-handoff.js';
 import { CANCEL_KEY } from './evaluation-queue.js';
 import { type RedisSettings, createRedis, redisOptions } from './redis.js';
 import { HEARTBEAT_MS, type WorkerState, removeWorker, writeWorkerState } from './worker-registry.js';
 
-export type EvaluationOutcome = Omit<EvaluateResult, 'contract' | 'runId' | 'candidateHash' | 'worker' | 'attempt' | 'finishedAt' | 'engine'>;
+/** What a handler returns: the result's own fields, and for a training the checkpoint's bytes (the worker moves them to Redis). */
+export type EvaluationOutcome = Omit<EvaluateResult, 'contract' | 'runId' | 'candidateHash' | 'worker' | 'attempt' | 'finishedAt' | 'engine' | 'checkpoint'> & {
+  checkpoint?: Uint8Array | undefined;
+};
 
 export interface JobProgress {
   epoch: number;
@@ -135,7 +139,7 @@ export class EvaluationWorker {
       if (controller.signal.aborted) return await this.aborted(job, token, controller.signal.reason, data);
       this.state.jobsDone++;
       return parseEvaluateResult({
-        ...outcome,
+        ...(await this.handOver(job.id!, data, outcome)),
         contract: RESULT_CONTRACT,
         runId: data.runId,
         candidateHash: data.candidateHash,
@@ -154,6 +158,22 @@ export class EvaluationWorker {
       this.state.currentJob = null;
       void this.beat().catch(() => undefined);
     }
+  }
+
+  /**
+   * The result fields of an outcome, its checkpoint moved to Redis when the job asked
+   * for one. A missing or oversized checkpoint fails the job (nothing is stored);
+   * the curve and accuracy stay in the result so the training is not a blank.
+   */
+  private async handOver(jobId: string, data: EvaluateJob, outcome: EvaluationOutcome): Promise<Omit<EvaluateResult, 'contract' | 'runId' | 'candidateHash' | 'worker' | 'attempt' | 'finishedAt' | 'engine'>> {
+    const { checkpoint: bytes, ...fields } = outcome;
+    if (!data.checkpoint || fields.status !== 'ok') return fields;
+    if (!bytes) return { ...fields, status: 'failed', error: `engine ${this.options.engine} returned no checkpoint for a job that asked for one` };
+    if (bytes.length > data.checkpoint.maxBytes) {
+      const error = checkpointTooLarge(bytes.length, data.checkpoint.maxBytes);
+      return { ...fields, status: 'failed', error: error.describe().slice(0, 4000) };
+    }
+    return { ...fields, checkpoint: await putCheckpoint(this.client, this.settings.prefix, jobId, bytes, data.checkpoint.ttlSeconds) };
   }
 
   /** A job this worker must never run: logged here, failed in Redis without retries. */

@@ -30,7 +30,7 @@ export async function statusCounts(db: Db, runId: string): Promise<StatusCounts>
   const [[run], open] = await Promise.all([
     db.$queryRaw<CounterRow[]>`SELECT "candidateCount", "okCount", "divergedCount", "tooLargeCount", "failedCount" FROM "Run" WHERE "id" = ${runId}`,
     db.$queryRaw<{ status: string; n: bigint }[]>`
-      SELECT "status", COUNT(*) AS "n" FROM "Candidate" WHERE "runId" = ${runId} AND "status" IN ${inList(OPEN_STATUSES)} GROUP BY "status"`,
+      SELECT "status", COUNT(*) AS "n" FROM "Candidate" WHERE "runId" = ${runId} AND "status" IN ${inList(OPEN_STATUSES)} AND "baseline" IS NULL GROUP BY "status"`,
   ]);
   if (!run) throw runNotFound(runId);
   const byStatus = Object.fromEntries(CANDIDATE_STATUSES.map((s) => [s, 0])) as Record<CandidateStatus, number>;

@@ -33,21 +33,28 @@ export interface CommitOptions {
   keepSnapshots: number;
 }
 
-const itemsSchema = batchOf(z.strictObject({ hash: hashSchema, result: candidateResultSchema })).min(1, 'at least one result');
+export const itemsSchema = batchOf(z.strictObject({ hash: hashSchema, result: candidateResultSchema })).min(1, 'at least one result');
 type Item = z.infer<typeof itemsSchema>[number];
 
 const OPEN = inList(OPEN_STATUSES);
 
-interface Claimed {
+export interface Claimed {
   id: number;
   item: Item;
   curve: string | null;
   finishedAt: Date;
 }
 
-async function claim(tx: Tx, runId: string, item: Item): Promise<Claimed | undefined> {
+/**
+ * Writes one result if the row is still open. `kind` keeps the two commit paths
+ * apart: a search result never lands on a baseline row, nor a baseline's on a
+ * searched candidate (whose result must travel with a controller snapshot).
+ */
+export async function claim(tx: Tx, runId: string, item: Item, kind: 'searched' | 'baseline' = 'searched'): Promise<Claimed | undefined> {
   const r = item.result;
   const curve = r.curve === undefined || r.curve === null ? null : toJsonText(r.curve, 'the training curve');
+  const metrics = r.metrics === undefined || r.metrics === null ? null : toJsonText(r.metrics, 'the result metrics');
+  const isKind = kind === 'baseline' ? Prisma.sql`"baseline" IS NOT NULL` : Prisma.sql`"baseline" IS NULL`;
   const finishedAt = r.finishedAt ?? new Date();
   // Worker, engine and attempts stay as updateCandidate left them when the result does not say.
   const optional = [
@@ -58,8 +65,8 @@ async function claim(tx: Tx, runId: string, item: Item): Promise<Claimed | undef
   const [row] = await tx.$queryRaw<{ id: number }[]>`
     UPDATE "Candidate" SET "status" = ${r.status}, "accuracy" = ${r.accuracy ?? null}, "reward" = ${r.reward ?? null}, "curve" = ${curve},
       "trainSeconds" = ${r.trainSeconds ?? null}, "evalSeconds" = ${r.evalSeconds ?? null}, "error" = ${r.error ?? null},
-      "fromCache" = ${r.fromCache ?? false}, "finishedAt" = ${finishedAt} ${Prisma.join(optional, '')}
-    WHERE "runId" = ${runId} AND "hash" = ${item.hash} AND "status" IN ${OPEN}
+      "fromCache" = ${r.fromCache ?? false}, "finishedAt" = ${finishedAt}, "metrics" = ${metrics} ${Prisma.join(optional, '')}
+    WHERE "runId" = ${runId} AND "hash" = ${item.hash} AND "status" IN ${OPEN} AND ${isKind}
     RETURNING "id"`;
   return row ? { id: row.id, item, curve, finishedAt } : undefined;
 }
@@ -86,6 +93,21 @@ async function updateRun(tx: Tx, runId: string, claimed: readonly Claimed[]) {
     UPDATE "Run" SET "resultCount" = "resultCount" + ${claimed.length}, "snapshotCount" = "snapshotCount" + 1 ${Prisma.join(perStatus, '')} ${setBest}
     WHERE "id" = ${runId} RETURNING "resultCount", "snapshotCount", "taskKey"`;
   return run!;
+}
+
+/** Puts the cacheable results among `committed` into the cross-run cache under the run's task key. */
+export async function cacheResults(tx: Tx, taskKey: string, runId: string, committed: readonly Claimed[]): Promise<void> {
+  const cacheable = committed.filter((c) => (CACHEABLE_STATUSES as readonly string[]).includes(c.item.result.status) && !c.item.result.fromCache);
+  if (cacheable.length === 0) return;
+  const values = cacheable.map(({ item: { hash, result: r }, curve, finishedAt }) =>
+    Prisma.sql`(${taskKey}, ${hash}, ${r.status}, ${r.accuracy ?? null}, ${curve}, ${r.trainSeconds ?? null}, ${r.evalSeconds ?? null},
+      ${r.engine ?? null}, ${r.workerId ?? null}, ${runId}, ${finishedAt})`,
+  );
+  // ON CONFLICT DO NOTHING keeps the first result and cannot fail the transaction
+  // when another run with the same task commits the same architecture at the same moment.
+  await tx.$executeRaw`
+    INSERT INTO "ResultCache" ("taskKey", "hash", "status", "accuracy", "curve", "trainSeconds", "evalSeconds", "engine", "workerId", "sourceRunId", "createdAt")
+    VALUES ${Prisma.join(values)} ON CONFLICT ("taskKey", "hash") DO NOTHING`;
 }
 
 export async function commitResults(
@@ -122,18 +144,7 @@ export async function commitResults(
       if (run.snapshotCount > options.keepSnapshots) {
         await tx.$executeRaw`DELETE FROM "ControllerSnapshot" WHERE "runId" = ${runId} AND "sequence" <= ${run.snapshotCount - options.keepSnapshots}`;
       }
-      const cacheable = committed.filter((c) => (CACHEABLE_STATUSES as readonly string[]).includes(c.item.result.status) && !c.item.result.fromCache);
-      if (cacheable.length > 0) {
-        const values = cacheable.map(({ item: { hash, result: r }, curve, finishedAt }) =>
-          Prisma.sql`(${run.taskKey}, ${hash}, ${r.status}, ${r.accuracy ?? null}, ${curve}, ${r.trainSeconds ?? null}, ${r.evalSeconds ?? null},
-            ${r.engine ?? null}, ${r.workerId ?? null}, ${runId}, ${finishedAt})`,
-        );
-        // ON CONFLICT DO NOTHING keeps the first result and cannot fail the transaction
-        // when another run with the same task commits the same architecture at the same moment.
-        await tx.$executeRaw`
-          INSERT INTO "ResultCache" ("taskKey", "hash", "status", "accuracy", "curve", "trainSeconds", "evalSeconds", "engine", "workerId", "sourceRunId", "createdAt")
-          VALUES ${Prisma.join(values)} ON CONFLICT ("taskKey", "hash") DO NOTHING`;
-      }
+      await cacheResults(tx, run.taskKey, runId, committed);
       return claimed.map((c) => (c === undefined ? 'duplicate' : 'committed'));
     });
   } catch (error) {

@@ -11,6 +11,7 @@ export {
   CACHEABLE_STATUSES,
   CANDIDATE_SORT_KEYS,
 } from './types.js';
+export { baselineNameSchema } from './types.js';
 export type {
   RunStatus,
   CandidateStatus,
@@ -25,6 +26,8 @@ export type {
   Candidate,
   CandidateDetail,
   NewCandidate,
+  NewBaseline,
+  CandidateMetrics,
   CandidatePatch,
   CandidateResult,
   CommitOutcome,
@@ -35,3 +38,5 @@ export type {
   CachedResult,
   RunEvent,
 } from './types.js';
+export { TRAINING_STATUSES, OPEN_TRAINING_STATUSES, TRAINING_RESULT_STATUSES } from './trainings.js';
+export type { Training, TrainingDetail, TrainingStatus, TrainingStore, NewTraining, TrainingResult, TrainingQuery } from './trainings.js';

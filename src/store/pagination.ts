@@ -71,7 +71,8 @@ export const statusesOf = (query: NormalisedQuery): CandidateStatus[] | undefine
 export function pageSql(runId: string, query: NormalisedQuery): PageSql {
   const { sort, order } = query;
   const key = SORT_COLUMNS[sort];
-  const conditions: Prisma.Sql[] = [Prisma.sql`"runId" = ${runId}`];
+  // Baselines live beside the search's candidates but are not among them (see listBaselines).
+  const conditions: Prisma.Sql[] = [Prisma.sql`"runId" = ${runId}`, Prisma.sql`"baseline" IS NULL`];
   const statuses = statusesOf(query);
   if (statuses) conditions.push(Prisma.sql`"status" IN ${inList(statuses)}`);
   if (sort === 'reward' || sort === 'accuracy') conditions.push(Prisma.sql`${key} IS NOT NULL`);

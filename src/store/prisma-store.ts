@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { commitBaselineResults, listBaselines, upsertQueuedBaselines } from './baseline-rows.js';
 import { listCandidatePage, statusCounts } from './candidate-reads.js';
 import { commitResults } from './commit-results.js';
 import { Prisma, type Db } from './db.js';
@@ -18,6 +19,7 @@ import { Serial } from './serial.js';
 import { toCachedResult, toCandidate, toCandidateDetail, toEvent, toRun, toSnapshot, type CandidateSummaryRow } from './rows.js';
 import { CANDIDATE_COLUMNS, column, inList } from './sql.js';
 import type { Store } from './store.js';
+import { PrismaTrainingStore, type TrainingStore } from './trainings.js';
 import {
   OPEN_STATUSES,
   RUN_STATUSES,
@@ -37,6 +39,7 @@ import {
   type CandidateStatus,
   type CommitOutcome,
   type JsonObject,
+  type NewBaseline,
   type NewCandidate,
   type NewRun,
   type Run,
@@ -71,6 +74,7 @@ function newRunId(): string {
 export class PrismaStore implements Store {
   readonly provider: 'sqlite' | 'postgresql';
   readonly url: string;
+  readonly trainings: TrainingStore;
   private closed = false;
   /** SQLite only: keeps every call out of another call's open transaction (see serial.ts). */
   private readonly serial: Serial | undefined;
@@ -83,6 +87,7 @@ export class PrismaStore implements Store {
     this.provider = target.provider;
     this.url = target.display;
     this.serial = target.provider === 'sqlite' ? new Serial() : undefined;
+    this.trainings = new PrismaTrainingStore(db, (action, work) => this.guard(action, work));
   }
 
   /**
@@ -203,6 +208,18 @@ export class PrismaStore implements Store {
 
   async commitResult(runId: string, hash: string, result: CandidateResult, snapshot: unknown): Promise<CommitOutcome> {
     return (await this.commitResults(runId, [{ hash, result }], snapshot))[0]!;
+  }
+
+  upsertQueuedBaselines(runId: string, baselines: readonly NewBaseline[]): Promise<{ candidate: Candidate; created: boolean }[]> {
+    return this.guard('queue baselines', () => upsertQueuedBaselines(this.db, this.target, runId, baselines));
+  }
+
+  commitBaselineResults(runId: string, results: readonly { hash: string; result: CandidateResult }[]): Promise<CommitOutcome[]> {
+    return this.guard('commit baseline results', () => commitBaselineResults(this.db, this.target, runId, results));
+  }
+
+  listBaselines(runId: string): Promise<Candidate[]> {
+    return this.guard('list baselines', () => listBaselines(this.db, runId));
   }
 
   async latestSnapshot(runId: string): Promise<Snapshot | null> {

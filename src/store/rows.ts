@@ -21,6 +21,7 @@ import {
   RUN_STATUSES,
   curveSchema,
   jsonObjectSchema,
+  metricsSchema,
   type CachedResult,
   type Candidate,
   type CandidateDetail,
@@ -116,6 +117,8 @@ export function toCandidate(row: CandidateSummaryRow): Candidate {
     createdAt: row.createdAt,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
+    baseline: row.baseline ?? null,
+    metrics: row.metrics === null || row.metrics === undefined ? null : readJson(row.metrics, metricsSchema, `${where}.metrics`),
   };
 }
 

@@ -15,6 +15,7 @@ import type {
   CandidateStatus,
   CommitOutcome,
   JsonObject,
+  NewBaseline,
   NewCandidate,
   NewRun,
   Run,
@@ -23,6 +24,7 @@ import type {
   RunStatus,
   Snapshot,
 } from './types.js';
+import type { TrainingStore } from './trainings.js';
 
 /**
  * @example
@@ -38,6 +40,8 @@ export interface Store {
   readonly provider: 'sqlite' | 'postgresql';
   /** The database URL with any password replaced by ***. */
   readonly url: string;
+  /** Final trainings (`blockqnn train`) and their checkpoints. */
+  readonly trainings: TrainingStore;
 
   createRun(run: NewRun): Promise<Run>;
   /** Throws NOT_FOUND for an unknown id. */
@@ -74,6 +78,16 @@ export interface Store {
   commitResults(runId: string, results: readonly { hash: string; result: CandidateResult }[], snapshot: unknown): Promise<CommitOutcome[]>;
   /** {@link commitResults} for one result. */
   commitResult(runId: string, hash: string, result: CandidateResult, snapshot: unknown): Promise<CommitOutcome>;
+  /**
+   * Records hand-designed baselines of a run as queued (idempotent on (run, hash),
+   * like upsertQueuedCandidates). They get negative sequences and stay out of the
+   * run's candidate count, result counters, best candidate and snapshots.
+   */
+  upsertQueuedBaselines(runId: string, baselines: readonly NewBaseline[]): Promise<{ candidate: Candidate; created: boolean }[]>;
+  /** Writes baseline results (no controller snapshot: the strategy never sees them); idempotent like commitResults. */
+  commitBaselineResults(runId: string, results: readonly { hash: string; result: CandidateResult }[]): Promise<CommitOutcome[]>;
+  /** Every baseline of a run in the order they were queued. The other reads (listCandidates, bestCandidates, countByStatus) leave baselines out. */
+  listBaselines(runId: string): Promise<Candidate[]>;
   /** The controller state of the newest committed result, or null before the first. */
   latestSnapshot(runId: string): Promise<Snapshot | null>;
 

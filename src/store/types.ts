@@ -37,6 +37,9 @@ const nonNegative = z.number().finite().nonnegative();
 const shortText = z.string().max(200);
 
 export const jsonObjectSchema = z.record(z.string(), z.unknown());
+/** Extra engine metrics of a result, by name (robust accuracy under FGSM, a table's report column, ...). */
+export const metricsSchema = z.record(z.string().min(1).max(200), z.number().finite()).refine((m) => Object.keys(m).length <= 200, 'at most 200 metrics');
+export type CandidateMetrics = { [metric: string]: number };
 export const curveSchema = z.array(z.record(z.string(), finite.nullable())).max(10_000);
 
 export interface Run {
@@ -115,6 +118,10 @@ export interface Candidate {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** Name of the hand-designed baseline this row is (e.g. `resnet-20-cifar`); null for candidates the strategy sampled. */
+  baseline: string | null;
+  /** Further numbers the engine reported (robust accuracy, a table's report column, ...), by metric name. */
+  metrics: CandidateMetrics | null;
 }
 
 /** A candidate with its network IR, as {@link Store.getCandidate} returns it. */
@@ -132,6 +139,17 @@ export const newCandidateSchema = z.strictObject({
   density: nonNegative,
 });
 export type NewCandidate = z.input<typeof newCandidateSchema>;
+
+/** Baseline names as stored in Candidate.baseline: the baseline registry's names. */
+export const baselineNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'baseline names use lowercase letters, digits, . _ and -');
+
+/**
+ * A hand-designed baseline queued in a run: a candidate row with its name set,
+ * a negative sequence (-1, -2, ...), outside the run's candidate count, result
+ * counters, best candidate and controller snapshots.
+ */
+export const newBaselineSchema = newCandidateSchema.extend({ baseline: baselineNameSchema });
+export type NewBaseline = z.input<typeof newBaselineSchema>;
 
 /** Bookkeeping before a result: who runs it, how often it was tried, or that it was cancelled or requeued. */
 export const candidatePatchSchema = z.strictObject({
@@ -158,6 +176,8 @@ export const candidateResultSchema = z.strictObject({
   /** The result was copied from the cross-run cache rather than trained. */
   fromCache: z.boolean().optional(),
   finishedAt: z.date().optional(),
+  /** Extra numbers the engine reported (EvaluateResult.extra), kept in Candidate.metrics. */
+  metrics: metricsSchema.nullable().optional(),
 });
 export type CandidateResult = z.input<typeof candidateResultSchema>;
 

@@ -17,6 +17,12 @@ export const recipeSchema = z.strictObject({
   optimizer: z.enum(['adam', 'sgd']).default('adam'),
   learningRate: z.number().positive().max(10).default(1e-3),
   /** Multiply the learning rate by `factor` every `every` epochs. */
+  /**
+   * How the learning rate moves over the epochs: `step` multiplies it by `lrDecay.factor` every
+   * `lrDecay.every` epochs (the early-stop recipe); `cosine` follows half a cosine from the
+   * initial rate towards zero (the final training's schedule; `lrDecay` is then unused).
+   */
+  lrSchedule: z.enum(['step', 'cosine']).default('step'),
   lrDecay: z.strictObject({ factor: z.number().gt(0).max(1), every: z.number().int().positive() }).default({ factor: 0.2, every: 5 }),
   momentum: z.number().min(0).lt(1).default(0.9),
   weightDecay: z.number().min(0).max(1).default(0),
@@ -56,11 +62,18 @@ export type ClassificationTask = z.infer<typeof classificationTaskSchema>;
 export type LookupTask = z.infer<typeof lookupTaskSchema>;
 export type TrainingTaskInput = z.input<typeof trainingTaskSchema>;
 
-/** Learning rate of an epoch (0-based) under the recipe's step decay. */
+/**
+ * Learning rate of an epoch (0-based), set once at the start of the epoch by both engines
+ * (recipe.py's learning_rate_at is the same formula):
+ * - step: learningRate × factor^⌊epoch / every⌋;
+ * - cosine: learningRate × (1 + cos(π · epoch / epochs)) / 2, so the first epoch trains at the
+ *   full rate and the last at a small fraction of it (Loshchilov & Hutter's SGDR without restarts).
+ */
 export function learningRateAt(recipe: Recipe, epoch: number): number {
   return recipe.learningRate * recipe.lrDecay.factor ** Math.floor(epoch / recipe.lrDecay.every);
 }
 
+  if (recipe.lrSchedule === 'cosine') return (recipe.learningRate * (1 + Math.cos((Math.PI * epoch) / recipe.epochs))) / 2;
 /** Parses a task, defaults filled in; errors name the field. */
 export function parseTask(value: unknown): TrainingTask {
   const parsed = trainingTaskSchema.safeParse(value);

@@ -21,7 +21,8 @@ const failure = (status: 'failed' | 'too_large', error: string): EvaluationOutco
 export function engineHandler(engine: Engine): EvaluationHandler {
   return async (job, context) => {
     try {
-      const outcome = await engine.train({ ir: job.ir, task: job.task, seed: job.seed, candidateKey: job.candidateKey }, context.signal, (p) =>
+      const request = { ir: job.ir, task: job.task, seed: job.seed, candidateKey: job.candidateKey, evaluateOn: job.evaluateOn, checkpoint: job.checkpoint !== undefined };
+      const outcome = await engine.train(request, context.signal, (p) =>
         context.reportProgress({ epoch: p.epoch, epochs: p.epochs, loss: p.loss, valAccuracy: p.valAccuracy, imagesPerSecond: p.imagesPerSecond }),
       );
       return { ...outcome, curve: outcome.curve.map((r) => ({ ...r, loss: finiteOrNull(r.loss), trainAccuracy: finiteOrNull(r.trainAccuracy), valAccuracy: finiteOrNull(r.valAccuracy) })) };

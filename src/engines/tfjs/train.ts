@@ -1,7 +1,9 @@
 /**
- * The BlockQNN early-stop recipe on tfjs: Adam (or SGD with momentum), the
- * learning rate stepped down by `lrDecay` every few epochs, seeded shuffles and
- * augmentation, accuracy on the fixed validation split after every epoch.
+ * The BlockQNN early-stop recipe on tfjs: Adam (or SGD with Nesterov momentum),
+ * the learning rate set per epoch by `learningRateAt` (step decay or cosine),
+ * weight decay as PyTorch's coupled L2 term, seeded shuffles and augmentation,
+ * accuracy on the evaluation split (validation, or test for a final training)
+ * after every epoch.
  * A non-finite loss stops training as `diverged`; the abort signal is checked
  * every batch so cancellation and time limits take effect within one step.
  */
@@ -29,8 +31,8 @@ function makeOptimizer(tf: Tfjs, task: ClassificationTask): { optimizer: Optimiz
   return { optimizer: optimizer as unknown as Optimizer, setLearningRate: (lr) => (mutable.learningRate = lr) };
 }
 
-function evaluate(tf: Tfjs, model: LayersModel, data: Dataset, batchSize: number): number {
-  const set = data.validation;
+function evaluate(tf: Tfjs, model: LayersModel, data: Dataset, split: 'validation' | 'test', batchSize: number): number {
+  const set = data[split];
   const [h, w, c] = data.shape;
   let correct = 0;
   const noAugment = () => 0;
@@ -52,6 +54,20 @@ export interface TfjsTrainOptions {
   seed: number;
   signal: AbortSignal;
   onProgress: (progress: EpochProgress) => void;
+  /** Split measured after every epoch; default validation. */
+  evaluateOn?: 'validation' | 'test' | undefined;
+  /** Called with the trained model when training ends ok; its bytes become the outcome's checkpoint. */
+  checkpoint?: ((model: LayersModel) => Uint8Array | Promise<Uint8Array>) | undefined;
+}
+
+/**
+ * PyTorch's coupled weight decay (SGD and Adam alike add decay × w to every parameter's
+ * gradient) as the loss term decay/2 · Σ w² over the trainable weights, which tfjs
+ * differentiates into exactly that gradient.
+ */
+function decayTerm(tf: Tfjs, model: LayersModel, decay: number): Tensor | null {
+  if (decay === 0 || model.trainableWeights.length === 0) return null;
+  return tf.addN(model.trainableWeights.map((w) => (w.read() as Tensor).square().sum())).mul(decay / 2);
 }
 
 export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
@@ -86,14 +102,19 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
           const x = tf.tensor4d(buffer, [n, h, w, c]);
           const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
           let hit: Tensor | undefined;
-          const cost = optimizer.minimize(() => {
+          let crossEntropy: Tensor | undefined;
+          optimizer.minimize(() => {
             const logits = model.apply(x, { training: true }) as Tensor;
-            // minimize() disposes what its closure made; keep the hit count for the epoch's train accuracy.
+            // minimize() disposes what its closure made; keep the hit count for the epoch's train accuracy
+            // and the cross-entropy alone for the reported loss (the decay term is not part of it, as in PyTorch).
             hit = tf.keep(logits.argMax(-1).equal(tf.tensor1d(labels, 'int32')).sum());
-            return tf.losses.softmaxCrossEntropy(y, logits);
-          }, true)!;
-          const values: [number, number] = [cost.dataSync()[0]!, hit!.dataSync()[0]!];
+            crossEntropy = tf.keep(tf.losses.softmaxCrossEntropy(y, logits));
+            const decay = decayTerm(tf, model, recipe.weightDecay);
+            return decay ? crossEntropy.add(decay) : crossEntropy.clone();
+          }, true);
+          const values: [number, number] = [crossEntropy!.dataSync()[0]!, hit!.dataSync()[0]!];
           hit!.dispose();
+          crossEntropy!.dispose();
           return values;
         });
         if (!Number.isFinite(loss)) {
@@ -110,14 +131,18 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
       const epochSeconds = (performance.now() - started) / 1000;
       trainSeconds += epochSeconds;
       const evalStarted = performance.now();
-      const valAccuracy = evaluate(tf, model, data, Math.max(recipe.batchSize, 256));
+      const valAccuracy = evaluate(tf, model, data, o.evaluateOn ?? 'validation', Math.max(recipe.batchSize, 256));
       evalSeconds += (performance.now() - evalStarted) / 1000;
       const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), valAccuracy, learningRate, seconds: epochSeconds };
       curve.push(record);
       o.onProgress({ ...record, epochs: recipe.epochs, imagesPerSecond: seen / Math.max(epochSeconds, 1e-9) });
     }
     const last = curve.at(-1);
-    return { status: 'ok', accuracy: last ? last.valAccuracy : null, curve, trainSeconds, evalSeconds, imagesPerSecond: images / Math.max(trainSeconds, 1e-9) };
+    const checkpoint = o.checkpoint ? await o.checkpoint(model) : undefined;
+    return {
+      status: 'ok', accuracy: last ? last.valAccuracy : null, curve, trainSeconds, evalSeconds, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
+      ...(checkpoint ? { checkpoint } : {}),
+    };
   } finally {
     optimizer.dispose();
     model.dispose();

@@ -6,9 +6,13 @@
  * A trainer that dies or breaks the protocol fails its job with a clear error
  * and is replaced for the next one.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BlockqnnError, ErrorCode, InvalidArchitectureError } from '../../common/errors.js';
 import { loadDataset } from '../../datasets/index.js';
 import { parseIr } from '../../search-space/index.js';
+import { checkpointMetadata } from '../checkpoint.js';
 import { type Engine, type EpochProgress, type TrainOutcome, type TrainRequest, TrainingAborted } from '../engine.js';
 import type { EngineFactory } from '../registry.js';
 import { generateTorchModule } from './codegen.js';
@@ -90,11 +94,29 @@ export class TorchEngine implements Engine {
     const trainer = await this.ensureTrainer();
     const id = `${process.pid}-${++jobCounter}`;
     let result: ResultMessage;
+    // The trainer writes the weights to a private file; they travel on as bytes (the worker may be on another host).
+    const folder = request.checkpoint ? await mkdtemp(join(tmpdir(), 'blockqnn-checkpoint-')) : undefined;
+    const checkpointFile = folder ? join(folder, 'weights.safetensors') : undefined;
+    try {
+      return await this.runJob(trainer, id, request, signal, onProgress, { checked, generated, data: { path: data.cachePath, key: data.key }, checkpointFile });
+    } finally {
+      if (folder) await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  private async runJob(
+    trainer: TrainerProcess, id: string, request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void,
+    job: { checked: ReturnType<typeof parseIr>; generated: ReturnType<typeof generateTorchModule>; data: { path: string; key: string }; checkpointFile: string | undefined },
+  ): Promise<TrainOutcome> {
+    const { generated, checkpointFile } = job;
+    if (request.task.kind !== 'classification') throw new BlockqnnError(ErrorCode.INTERNAL, 'unreachable: not a classification task');
     try {
       result = await trainer.run(
         {
           type: 'train', id, module: { source: generated.source }, className: generated.className, expectedParams: generated.params,
-          seed: request.seed, recipe: request.task.recipe, dataset: { path: data.cachePath, key: data.key },
+          seed: request.seed, recipe: request.task.recipe, dataset: job.data,
+          ...(request.evaluateOn ? { evaluateOn: request.evaluateOn } : {}),
+          ...(checkpointFile ? { checkpoint: { path: checkpointFile, metadata: { ...checkpointMetadata({ engine: this.name, params: generated.params, ir: job.checked.ir }) } } } : {}),
         },
         signal,
         (p) => onProgress({ epoch: p.epoch, epochs: p.epochs, loss: p.loss, trainAccuracy: p.trainAccuracy, valAccuracy: p.valAccuracy, learningRate: p.learningRate, seconds: p.seconds, imagesPerSecond: p.imagesPerSecond }),
@@ -120,6 +142,7 @@ export class TorchEngine implements Engine {
       ...(result.error !== undefined ? { error: result.error } : {}),
     };
   }
+      ...(checkpointFile && result.status === 'ok' ? { checkpoint: await readFile(checkpointFile) } : {}),
 
   private async ensureTrainer(): Promise<TrainerProcess> {
     if (this.trainer?.usable) return this.trainer;

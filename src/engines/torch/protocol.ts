@@ -22,6 +22,10 @@ export interface TrainMessage {
   recipe: Recipe;
   /** The decoded-dataset cache file (src/datasets/README.md) and its key. */
   dataset: { path: string; key: string };
+  /** Split the accuracy is measured on after every epoch (default validation; a final training uses test). */
+  evaluateOn?: 'validation' | 'test';
+  /** Write the trained weights here (safetensors, checkpoint_file.py) with this metadata when training ends ok. */
+  checkpoint?: { path: string; metadata: Record<string, string> };
 }
 
 export interface CancelMessage {
@@ -74,6 +78,8 @@ const result = z.object({
   imagesPerSecond: z.number().nullable(),
   params: z.number().int().optional(),
   peakMemoryBytes: z.number().nullable().optional(),
+  /** Size of the checkpoint file written, when the request asked for one and training ended ok. */
+  checkpointBytes: z.number().int().optional(),
   error: z.string().optional(),
 });
 

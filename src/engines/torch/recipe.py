@@ -8,9 +8,13 @@
   the image is shifted by (dy, dx) with zeros outside, mirrored first when flipped;
 - pixels are float32(byte * (1/255)) (the double product rounded, as JS does);
 - Adam (eps 1e-7, tfjs's default) or SGD with Nesterov momentum (tfjs's momentum
-  optimizer with useNesterov), learning rate * factor^floor(e / every), set per epoch;
+  optimizer with useNesterov), the learning rate set per epoch by learning_rate_at
+  (step: rate * factor^floor(e / every); cosine: rate * (1 + cos(pi e / epochs)) / 2);
+- weight decay as a coupled L2 term on every parameter (PyTorch's weight_decay; the
+  tfjs engine adds the same gradient);
 - mean softmax cross-entropy; a non-finite loss stops training as "diverged";
-- accuracy on the validation split after every epoch, in order, in batches of
+- accuracy on the evaluation split (validation, or test for a final training) after
+  every epoch, in order, in batches of
   max(batch size, 256).
 Only the training time counts in images per second (evaluation is timed apart).
 
@@ -77,6 +81,9 @@ def epoch_order(count, seed, epoch):
 
 
 def learning_rate_at(recipe, epoch):
+    """learningRateAt in src/task/task.ts: step decay, or half a cosine from the initial rate."""
+    if recipe.get("lrSchedule", "step") == "cosine":
+        return recipe["learningRate"] * (1 + math.cos(math.pi * epoch / recipe["epochs"])) / 2
     decay = recipe["lrDecay"]
     return recipe["learningRate"] * decay["factor"] ** (epoch // decay["every"])
 
@@ -220,13 +227,14 @@ def evaluate(model, split, table, device, batch_size):
     return correct.item() / split.count if split.count else 0.0
 
 
-def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=lambda record: None):
+def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=lambda record: None, evaluate_on="validation"):
     """Trains `model` (already on the device) with the recipe.
 
-    data: {"train": Images, "validation": Images}. Returns the outcome dict of the
-    protocol's result message (status "ok" or "diverged"); raises Cancelled.
+    data: {"train": Images, "validation": Images, "test": Images}; accuracy is measured
+    on data[evaluate_on]. Returns the outcome dict of the protocol's result message
+    (status "ok" or "diverged"); raises Cancelled.
     """
-    train_split, val_split = data["train"], data["validation"]
+    train_split, val_split = data["train"], data[evaluate_on]
     table = pixel_table(device.torch)
     optimizer = make_optimizer(model, recipe)
     stream = Mulberry32(seed)

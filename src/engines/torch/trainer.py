@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "..", "datasets")))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+import checkpoint_file  # noqa: E402
 import dataset_cache  # noqa: E402
 import recipe  # noqa: E402
 
@@ -147,6 +148,7 @@ class DatasetMemo:
                 "train": recipe.Images(arrays["train_images"], arrays["train_labels"], device),
                 "validation": recipe.Images(arrays["validation_images"], arrays["validation_labels"], device),
             }
+                "test": recipe.Images(arrays["test_images"], arrays["test_labels"], device),
             self.key, self.value = key, (header, splits)
         return self.value
 
@@ -178,7 +180,14 @@ def run_job(request, channel, device, memo, state):
             on_epoch=lambda record: channel.send({"type": "progress", "id": job_id, **record}),
         )
         peak = torch.cuda.max_memory_allocated(device.torch) if device.cuda else None
-        channel.send({"type": "result", "id": job_id, **outcome, "params": params, "peakMemoryBytes": peak})
+        saved = {}
+        target = request.get("checkpoint")
+        if target is not None and outcome["status"] == "ok":
+            # Trained weights, PyTorch state_dict names and layouts, as src/engines/checkpoint.ts reads them.
+            size = checkpoint_file.write(target["path"], model.state_dict(), target["metadata"])
+            saved = {"checkpointBytes": size}
+        channel.send({"type": "result", "id": job_id, **outcome, "params": params, "peakMemoryBytes": peak, **saved})
+            evaluate_on=request.get("evaluateOn", "validation"),
     except recipe.Cancelled:
         channel.send({"type": "result", "id": job_id, "status": "cancelled", "accuracy": None, "curve": [],
                       "trainSeconds": 0, "evalSeconds": 0, "imagesPerSecond": None})

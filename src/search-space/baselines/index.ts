@@ -11,3 +11,5 @@ export { DLA_VARIANTS, registerDlas } from './dla-variants.js';
 export { buildCliqueNet, checkCliqueNetConfig } from './cliquenet.js';
 export type { CliqueNetConfig } from './cliquenet.js';
 export { CLIQUENET_VARIANTS, registerCliqueNets } from './cliquenet-variants.js';
+export { isNscBlockBaseline, registerNscBlocks } from './nsc-blocks.js';
+export type { NscBlockBaseline, BlockNetworkOptions } from './nsc-blocks.js';
