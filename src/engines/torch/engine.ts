@@ -9,9 +9,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BlockqnnError, ErrorCode, InvalidArchitectureError } from '../../common/errors.js';
 import { loadDataset } from '../../datasets/index.js';
 import { parseIr } from '../../search-space/index.js';
+import { checkpointMetadata } from '../checkpoint.js';
 import { checkpointMetadata } from '../checkpoint.js';
 import { type Engine, type EpochProgress, type TrainOutcome, type TrainRequest, TrainingAborted } from '../engine.js';
 import type { EngineFactory } from '../registry.js';
@@ -93,7 +97,6 @@ export class TorchEngine implements Engine {
     if (signal.aborted) throw new TrainingAborted(signal.reason);
     const trainer = await this.ensureTrainer();
     const id = `${process.pid}-${++jobCounter}`;
-    let result: ResultMessage;
     // The trainer writes the weights to a private file; they travel on as bytes (the worker may be on another host).
     const folder = request.checkpoint ? await mkdtemp(join(tmpdir(), 'blockqnn-checkpoint-')) : undefined;
     const checkpointFile = folder ? join(folder, 'weights.safetensors') : undefined;
@@ -110,6 +113,7 @@ export class TorchEngine implements Engine {
   ): Promise<TrainOutcome> {
     const { generated, checkpointFile } = job;
     if (request.task.kind !== 'classification') throw new BlockqnnError(ErrorCode.INTERNAL, 'unreachable: not a classification task');
+    let result: ResultMessage;
     try {
       result = await trainer.run(
         {
@@ -140,9 +144,9 @@ export class TorchEngine implements Engine {
         ...(result.peakMemoryBytes != null ? { peakGpuMemoryBytes: result.peakMemoryBytes } : {}),
       },
       ...(result.error !== undefined ? { error: result.error } : {}),
+      ...(checkpointFile && result.status === 'ok' ? { checkpoint: await readFile(checkpointFile) } : {}),
     };
   }
-      ...(checkpointFile && result.status === 'ok' ? { checkpoint: await readFile(checkpointFile) } : {}),
 
   private async ensureTrainer(): Promise<TrainerProcess> {
     if (this.trainer?.usable) return this.trainer;
