@@ -9,13 +9,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BlockqnnError, ErrorCode, InvalidArchitectureError } from '../../common/errors.js';
 import { loadDataset } from '../../datasets/index.js';
 import { parseIr } from '../../search-space/index.js';
-import { checkpointMetadata } from '../checkpoint.js';
 import { checkpointMetadata } from '../checkpoint.js';
 import { type Engine, type EpochProgress, type TrainOutcome, type TrainRequest, TrainingAborted } from '../engine.js';
 import type { EngineFactory } from '../registry.js';

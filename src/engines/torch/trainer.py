@@ -147,8 +147,8 @@ class DatasetMemo:
             splits = {
                 "train": recipe.Images(arrays["train_images"], arrays["train_labels"], device),
                 "validation": recipe.Images(arrays["validation_images"], arrays["validation_labels"], device),
-            }
                 "test": recipe.Images(arrays["test_images"], arrays["test_labels"], device),
+            }
             self.key, self.value = key, (header, splits)
         return self.value
 
@@ -178,6 +178,7 @@ def run_job(request, channel, device, memo, state):
             model, splits, request["recipe"], int(request["seed"]), device,
             cancelled=state.cancel.is_set,
             on_epoch=lambda record: channel.send({"type": "progress", "id": job_id, **record}),
+            evaluate_on=request.get("evaluateOn", "validation"),
         )
         peak = torch.cuda.max_memory_allocated(device.torch) if device.cuda else None
         saved = {}
@@ -187,7 +188,6 @@ def run_job(request, channel, device, memo, state):
             size = checkpoint_file.write(target["path"], model.state_dict(), target["metadata"])
             saved = {"checkpointBytes": size}
         channel.send({"type": "result", "id": job_id, **outcome, "params": params, "peakMemoryBytes": peak, **saved})
-            evaluate_on=request.get("evaluateOn", "validation"),
     except recipe.Cancelled:
         channel.send({"type": "result", "id": job_id, "status": "cancelled", "accuracy": None, "curve": [],
                       "trainSeconds": 0, "evalSeconds": 0, "imagesPerSecond": None})
