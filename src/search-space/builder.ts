@@ -88,6 +88,18 @@ export class IrBuilder {
     });
   }
 
+  /** Detail-preserving pooling; defaults: stride = kernel, no padding, Lite-DPP, symmetric reward, no S3 sampling, ε = 10⁻³. */
+  dpp(
+    input: string,
+    o: PoolOptions & { variant?: 'lite' | 'full'; reward?: 'sym' | 'asym'; sampling?: 'none' | 's3'; epsilon?: number },
+    suffix = 'dpp',
+  ): string {
+    return this.push<IrNodeOf<'dpp'>>(suffix, {
+      op: 'dpp', inputs: [input], kernel: o.kernel, stride: o.stride ?? o.kernel, padding: o.padding ?? 0,
+      variant: o.variant ?? 'lite', reward: o.reward ?? 'sym', sampling: o.sampling ?? 'none', epsilon: o.epsilon ?? 1e-3,
+    });
+  }
+
   globalAvgPool(input: string, suffix = 'gap'): string {
     return this.push(suffix, { op: 'globalAvgPool', inputs: [input] });
   }

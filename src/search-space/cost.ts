@@ -7,13 +7,18 @@
  *   conv2dTranspose and dense — one per weight use, plus one per bias element and
  *   output position (the convention of NAS-Bench-201's counter and of ptflops) —
  *   and one multiply per element for channelScale. Normalisations, activations, pooling
- *   and additions are not multiply-adds and count 0. One MAC is commonly quoted as
+ *   and additions are not multiply-adds and count 0. Detail-preserving pooling (dpp)
+ *   counts one per tap of its weighted sum (k² per channel and position of its
+ *   pooling stage) plus, for Full-DPP, one per tap of its learned 3×3 guide filter
+ *   (a depthwise convolution); its reward function, box guide and S3 sampling are
+ *   not multiply-adds. One MAC is commonly quoted as
  *   2 FLOPs; "FLOPs" in the BlockQNN and NAS-Bench-201 papers mean MACs.
  * - activation memory: float32 bytes of every node's output at a batch size
  *   (the forward activations a training step keeps), plus the input.
  */
 import { type CheckedIr, type Shape, pairOf } from './graph.js';
-import { INPUT_ID, type IrNode } from './ir.js';
+import { dppGeometry, dppParamsPerChannel } from './dpp-geometry.js';
+import { DPP_FULL_GUIDE, INPUT_ID, type IrNode } from './ir.js';
 
 export interface NodeCost {
   readonly id: string;
@@ -58,6 +63,12 @@ function nodeCost(node: IrNode, input: Shape, output: Shape): { params: number; 
       return { params: node.affine ? 2 * channelsIn : 0, macs: 0 };
     case 'channelScale':
       return { params: 0, macs: elements(output) };
+    case 'dpp': {
+      const [rows, cols] = dppGeometry(node, [input[0]!, input[1]!]);
+      const guide = node.variant === 'full' ? DPP_FULL_GUIDE * DPP_FULL_GUIDE : 0;
+      const taps = rows.kernel * cols.kernel + guide;
+      return { params: dppParamsPerChannel(node) * channelsIn, macs: taps * channelsIn * rows.inner * cols.inner };
+    }
     default:
       return { params: 0, macs: 0 };
   }

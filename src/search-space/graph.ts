@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { InvalidArchitectureError } from '../common/errors.js';
+import { dppGeometry } from './dpp-geometry.js';
 import { INPUT_ID, type IrNode, type NetworkIr, inputArity, networkIrSchema } from './ir.js';
 
 /** Tensor shape without the batch axis: [H, W, C] for images, [C] for vectors. */
@@ -113,6 +114,18 @@ export function inferShape(node: IrNode, inputs: Shape[]): Shape {
       const [ph, pw] = pairOf(node.padding);
       if (2 * ph > kh || 2 * pw > kw) invalid(node, `padding ${ph}x${pw} exceeds half the kernel ${kh}x${kw}`, 'padding');
       return [windowOut(node, 'height', h, kh, sh, ph), windowOut(node, 'width', w, kw, sw, pw), c];
+    }
+    case 'dpp': {
+      const [h, w, c] = requireImage(node, x);
+      const [kh, kw] = pairOf(node.kernel);
+      const [ph, pw] = pairOf(node.padding);
+      // As for pools: every window then holds a real input, so no weight sum is 0.
+      if (2 * ph > kh || 2 * pw > kw) invalid(node, `padding ${ph}x${pw} exceeds half the kernel ${kh}x${kw}`, 'padding');
+      const axes = dppGeometry(node, [h, w]);
+      for (const [i, axis] of axes.entries()) {
+        if (axis.inner < 1) windowOut(node, i === 0 ? 'height' : 'width', axis.size, axis.kernel, axis.innerStride, axis.padding);
+      }
+      return [axes[0].out, axes[1].out, c];
     }
     case 'globalAvgPool':
     case 'globalMaxPool':

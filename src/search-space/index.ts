@@ -2,11 +2,13 @@
 export { LayerType, LAYER_TYPE_NAMES, ALLOWED_KERNELS, DEFAULT_MAX_INDEX, arity, validateBlock, parseNsc, printNsc, nscFromJson, nscToJson, inputsOf, outputLayers, density } from './nsc.js';
 export type { NscLayer, NscBlock, NscOptions } from './nsc.js';
 export { canonicalBlock, canonicalText, blockHash } from './canonical.js';
-export { networkIrSchema, irNodeSchema, INPUT_ID, IR_OPS, IR_MAX_NODES, inputArity } from './ir.js';
+export { networkIrSchema, irNodeSchema, INPUT_ID, IR_OPS, IR_MAX_NODES, DPP_FULL_GUIDE, inputArity } from './ir.js';
 export type { NetworkIr, IrNode, IrOp, IrNodeOf } from './ir.js';
 export { parseIr, checkIr, inferShape, formatZodIssues } from './graph.js';
 export type { CheckedIr, Shape } from './graph.js';
 export { networkCost, activationBytes } from './cost.js';
+export { dppAxis, dppGeometry, tapIndex, guideIndex, s3Blocks, dppParamsPerChannel } from './dpp-geometry.js';
+export type { DppAxis } from './dpp-geometry.js';
 export type { NetworkCost, NodeCost } from './cost.js';
 export { IrBuilder } from './builder.js';
 export { assembleNetwork, appendBlock, DEFAULT_NETWORK_OPTIONS } from './assemble.js';

@@ -99,13 +99,34 @@ const dropout = node({
  op: z.literal('dropout'), rate: z.number().min(0).lt(1) });
 const upsample = node({
  op: z.literal('upsample'), scale: positiveInt, mode: z.enum(['nearest', 'bilinear']).default('nearest') });
+/**
+ * Detail-Preserving Pooling (Saeedan, Weber, Goesele, Roth, CVPR 2018, eqs. 3-7):
+ * O[p] = Σ_{q∈Ω_p} w[p,q]·I[q] / Σ_{q∈Ω_p} w[p,q] with w[p,q] = α + ρ_λ(I[q] − Ĩ[p]),
+ * per channel, with learnable per-channel α and λ. `variant` picks the guide Ĩ
+ * (lite: box filter over Ω_p; full: a learned 3×3 filter), `reward` picks ρ
+ * (sym or asym), `sampling: 's3'` runs the pooling at stride 1 and then
+ * downsamples by `stride` with stochastic spatial sampling. Taps in the padding
+ * get weight 0. Exact semantics, and where each choice comes from: see the
+ * engines' DPP layers (src/engines/tfjs/layers-dpp.ts).
+ */
+const dpp = node({
+  op: z.literal('dpp'),
+  kernel: pair,
+  stride: pair.optional(),
+  padding: padPair.default(0),
+  variant: z.enum(['lite', 'full']).default('lite'),
+  reward: z.enum(['sym', 'asym']).default('sym'),
+  sampling: z.enum(['none', 's3']).default('none'),
+  /** ε of ρ_λ(x) = (√(x² + ε²))^λ; the paper's 10⁻³. */
+  epsilon: z.number().positive().default(1e-3),
+});
 /** A tensor of zeros shaped like its input (NAS-Bench-201's "none" edge feeding a node). */
 const zeros = node({
  op: z.literal('zeros') });
 
 export const irNodeSchema = z.discriminatedUnion('op', [
   conv2d, conv2dTranspose, maxPool, avgPool, globalAvgPool, globalMaxPool, batchNorm, instanceNorm,
-  relu, leakyRelu, sigmoid, tanh, add, concat, channelScale, dense, flatten, dropout, upsample, zeros,
+  relu, leakyRelu, sigmoid, tanh, add, concat, channelScale, dense, flatten, dropout, upsample, zeros, dpp,
 ]);
 
 export type IrNode = z.infer<typeof irNodeSchema>;
@@ -137,6 +158,9 @@ export interface NetworkIr {
 
 /** The id under which every graph can read the network input. */
 export const INPUT_ID = 'input';
+
+/** Side of the learned guide filter of Full-DPP (the paper's 3×3). */
+export const DPP_FULL_GUIDE = 3;
 
 export const IR_OPS: readonly IrOp[] = irNodeSchema.options.map((s) => s.shape.op.value);
 

@@ -6,10 +6,11 @@
 import type { serialization } from '@tensorflow/tfjs';
 import type { Tfjs } from './backend.js';
 import { type ConvLayers, defineConvLayers } from './layers-conv.js';
+import { type DppLayers, defineDppLayers } from './layers-dpp.js';
 import { type MiscLayers, defineMiscLayers } from './layers-misc.js';
 import { type SpatialLayers, defineSpatialLayers } from './layers-spatial.js';
 
-export type CustomLayers = ConvLayers & SpatialLayers & MiscLayers;
+export type CustomLayers = ConvLayers & SpatialLayers & MiscLayers & DppLayers;
 
 const byNamespace = new WeakMap<Tfjs, CustomLayers>();
 
@@ -17,7 +18,7 @@ const byNamespace = new WeakMap<Tfjs, CustomLayers>();
 export function customLayers(tf: Tfjs): CustomLayers {
   let classes = byNamespace.get(tf);
   if (!classes) {
-    classes = { ...defineConvLayers(tf), ...defineSpatialLayers(tf), ...defineMiscLayers(tf) };
+    classes = { ...defineConvLayers(tf), ...defineSpatialLayers(tf), ...defineMiscLayers(tf), ...defineDppLayers(tf) };
     // Every class extends tf.layers.Layer, so it has the static fromConfig registerClass needs.
     for (const cls of Object.values(classes)) tf.serialization.registerClass(cls as unknown as serialization.SerializableConstructor<serialization.Serializable>);
     byNamespace.set(tf, classes);

@@ -156,5 +156,10 @@ export function buildNode(ctx: NodeContext, node: IrNode): NodeLayers {
       return plain(new custom.BilinearUpsample2D({ scale: node.scale, name }));
     case 'zeros':
       return plain(new custom.ZerosLike({ name }));
+    case 'dpp':
+      return weighted(() => new custom.DetailPreservingPool2D({
+        poolSize: pairOf(node.kernel), strides: pairOf(node.stride ?? node.kernel), padding: pairOf(node.padding),
+        variant: node.variant, reward: node.reward, sampling: node.sampling, epsilon: node.epsilon, name,
+      }));
   }
 }

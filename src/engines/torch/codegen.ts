@@ -17,7 +17,7 @@
  * - the output is the IR output as is (logits for a classifier).
  */
 import { type CheckedIr, INPUT_ID, type NetworkIr, networkCost } from '../../search-space/index.js';
-import { checkShareable, opCode } from './codegen-ops.js';
+import { DPP_MODULE_SOURCE, checkShareable, opCode } from './codegen-ops.js';
 import { PythonNames, commentText } from './python-names.js';
 
 export interface GeneratedModule {
@@ -117,6 +117,7 @@ export function generateTorchModule(checked: CheckedIr): GeneratedModule {
     'from torch.nn import functional as F',
     '',
     '',
+    ...(ir.nodes.some((n) => n.op === 'dpp') ? [DPP_MODULE_SOURCE, ''] : []),
     `class ${GENERATED_CLASS_NAME}(nn.Module):`,
     `    INPUT_SHAPE = ${pyTuple(ir.input.shape)}  # [H, W, C]`,
     `    OUTPUT_SHAPE = ${pyTuple(outputShape)}`,

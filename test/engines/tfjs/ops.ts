@@ -79,6 +79,8 @@ export const OP_CASES: readonly OpCase[] = [
   { name: 'upsample bilinear x2', input: [3, 4, 2], build: (b, x) => b.upsample(x, 2, 'bilinear'), reference: (x) => ref.upsample(x, 2, 'bilinear') },
   { name: 'upsample bilinear x3', input: [3, 3, 1], build: (b, x) => b.upsample(x, 3, 'bilinear'), reference: (x) => ref.upsample(x, 3, 'bilinear') },
   { name: 'zeros', input: [4, 4, 2], build: (b, x) => b.zeros(x), reference: (x) => ({ shape: x.shape, data: new Float32Array(x.data.length) }) },
+  // Numbers against the paper's equations: layers-dpp.test.ts; every variant in torch: torch/dpp.test.ts.
+  { name: 'detail-preserving pool, lite 3x3/2 pad 1', input: [7, 7, 2], build: (b, x) => b.dpp(x, { kernel: 3, stride: 2, padding: 1 }) },
 ];
 
 /** One network that uses every IR op (and weight sharing), small enough to train on the pure-JS backend. */
