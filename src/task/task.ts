@@ -70,10 +70,10 @@ export type TrainingTaskInput = z.input<typeof trainingTaskSchema>;
  *   full rate and the last at a small fraction of it (Loshchilov & Hutter's SGDR without restarts).
  */
 export function learningRateAt(recipe: Recipe, epoch: number): number {
+  if (recipe.lrSchedule === 'cosine') return (recipe.learningRate * (1 + Math.cos((Math.PI * epoch) / recipe.epochs))) / 2;
   return recipe.learningRate * recipe.lrDecay.factor ** Math.floor(epoch / recipe.lrDecay.every);
 }
 
-  if (recipe.lrSchedule === 'cosine') return (recipe.learningRate * (1 + Math.cos((Math.PI * epoch) / recipe.epochs))) / 2;
 /** Parses a task, defaults filled in; errors name the field. */
 export function parseTask(value: unknown): TrainingTask {
   const parsed = trainingTaskSchema.safeParse(value);
