@@ -16,13 +16,13 @@ export const recipeSchema = z.strictObject({
   batchSize: z.number().int().positive().max(65536).default(128),
   optimizer: z.enum(['adam', 'sgd']).default('adam'),
   learningRate: z.number().positive().max(10).default(1e-3),
-  /** Multiply the learning rate by `factor` every `every` epochs. */
   /**
    * How the learning rate moves over the epochs: `step` multiplies it by `lrDecay.factor` every
    * `lrDecay.every` epochs (the early-stop recipe); `cosine` follows half a cosine from the
    * initial rate towards zero (the final training's schedule; `lrDecay` is then unused).
    */
   lrSchedule: z.enum(['step', 'cosine']).default('step'),
+  /** Multiply the learning rate by `factor` every `every` epochs. */
   lrDecay: z.strictObject({ factor: z.number().gt(0).max(1), every: z.number().int().positive() }).default({ factor: 0.2, every: 5 }),
   momentum: z.number().min(0).lt(1).default(0.9),
   weightDecay: z.number().min(0).max(1).default(0),
