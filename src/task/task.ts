@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { datasetSpecSchema } from '../datasets/spec.js';
+import { introspectiveRecipeFields } from './introspective.js';
 
 export const recipeSchema = z.strictObject({
   epochs: z.number().int().positive().max(1000).default(12),
@@ -28,6 +29,8 @@ export const recipeSchema = z.strictObject({
   weightDecay: z.number().min(0).max(1).default(0),
   /** Random crop with 4-pixel padding plus horizontal flip (flip off for digit datasets). */
   augmentation: z.enum(['none', 'crop', 'crop-flip']).default('none'),
+  /** WINN training and FGSM evaluation (introspective.ts); absent = plain training, no robustness metrics. */
+  ...introspectiveRecipeFields,
 });
 
 export const classificationTaskSchema = z.strictObject({

@@ -15,7 +15,9 @@ import { type ClassificationTask, learningRateAt } from '../../task/task.js';
 import { epochOrder, fillBatch } from '../batches.js';
 import { type EpochProgress, type EpochRecord, type TrainOutcome, TrainingAborted } from '../engine.js';
 import type { Tfjs } from './backend.js';
-import { compileIr } from './compile.js';
+import { type CompiledIr, compileIr } from './compile.js';
+import { robustnessOutcome } from './fgsm.js';
+import { trainIntrospective } from './introspective.js';
 
 
 interface Optimizer {
@@ -56,8 +58,8 @@ export interface TfjsTrainOptions {
   onProgress: (progress: EpochProgress) => void;
   /** Split measured after every epoch; default validation. */
   evaluateOn?: 'validation' | 'test' | undefined;
-  /** Called with the trained model when training ends ok; its bytes become the outcome's checkpoint. */
-  checkpoint?: ((model: LayersModel) => Uint8Array | Promise<Uint8Array>) | undefined;
+  /** Called with the trained model and its step count when training ends ok; its bytes become the outcome's checkpoint. */
+  checkpoint?: ((compiled: CompiledIr, steps: number) => Uint8Array | Promise<Uint8Array>) | undefined;
 }
 
 /**
@@ -71,11 +73,14 @@ function decayTerm(tf: Tfjs, model: LayersModel, decay: number): Tensor | null {
 }
 
 export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
+  if (o.task.recipe.introspective) return trainIntrospective(o);
   const { tf, task, data, signal } = o;
   const recipe = task.recipe;
   const [h, w, c] = data.shape;
   const classes = data.classes.length;
-  const { model } = compileIr(tf, o.checked);
+  const compiled = compileIr(tf, o.checked);
+  const { model } = compiled;
+  let steps = 0;
   const { optimizer, setLearningRate } = makeOptimizer(tf, task);
   const next = mulberry32(o.seed >>> 0);
   const curve: EpochRecord[] = [];
@@ -121,6 +126,7 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
           curve.push({ epoch: epoch + 1, loss, trainAccuracy: seen ? correct / seen : 0, valAccuracy: Number.NaN, learningRate, seconds: (performance.now() - started) / 1000 });
           return { status: 'diverged', accuracy: null, curve, trainSeconds, evalSeconds, imagesPerSecond: null, error: `loss became ${loss} in epoch ${epoch + 1}` };
         }
+        steps++;
         lossSum += loss * n;
         correct += hits;
         seen += n;
@@ -138,9 +144,10 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
       o.onProgress({ ...record, epochs: recipe.epochs, imagesPerSecond: seen / Math.max(epochSeconds, 1e-9) });
     }
     const last = curve.at(-1);
-    const checkpoint = o.checkpoint ? await o.checkpoint(model) : undefined;
+    const checkpoint = o.checkpoint ? await o.checkpoint(compiled, steps) : undefined;
     return {
       status: 'ok', accuracy: last ? last.valAccuracy : null, curve, trainSeconds, evalSeconds, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
+      ...robustnessOutcome(tf, model, data, o.evaluateOn ?? 'validation', recipe),
       ...(checkpoint ? { checkpoint } : {}),
     };
   } finally {

@@ -20,6 +20,7 @@ import { TRAINER_SCRIPT } from './paths.js';
 import type { ReadyMessage, ResultMessage } from './protocol.js';
 import { TORCH_INSTALL_HINT, type TorchPython, describeAttempts, describeTorchPython, findTorchPython } from './python.js';
 import { TrainerProcess } from './trainer-process.js';
+import { introspectionExtra } from './introspection-extra.js';
 
 export interface TorchEngineOptions {
   python: TorchPython;
@@ -138,6 +139,7 @@ export class TorchEngine implements Engine {
       extra: {
         params: result.params ?? generated.params,
         ...(result.peakMemoryBytes != null ? { peakGpuMemoryBytes: result.peakMemoryBytes } : {}),
+        ...introspectionExtra(request.task.recipe, result),
       },
       ...(result.error !== undefined ? { error: result.error } : {}),
       ...(checkpointFile && result.status === 'ok' ? { checkpoint: await readFile(checkpointFile) } : {}),

@@ -78,6 +78,10 @@ const result = z.object({
   imagesPerSecond: z.number().nullable(),
   params: z.number().int().optional(),
   peakMemoryBytes: z.number().nullable().optional(),
+  /** Introspective training's metrics (WINN_METRICS in src/task/introspective.ts); null for a non-finite one. */
+  extra: z.record(z.string(), z.number().nullable()).optional(),
+  /** FGSM accuracies in the order of recipe.robustness.fgsmEpsilons (the engine names them). */
+  fgsmAccuracies: z.array(z.number()).optional(),
   /** Size of the checkpoint file written, when the request asked for one and training ended ok. */
   checkpointBytes: z.number().int().optional(),
   error: z.string().optional(),

@@ -32,6 +32,7 @@ import torch  # noqa: E402
 
 import checkpoint_file  # noqa: E402
 import dataset_cache  # noqa: E402
+import introspective  # noqa: E402
 import recipe  # noqa: E402
 
 PROTOCOL = 1
@@ -174,12 +175,15 @@ def run_job(request, channel, device, memo, state):
         model.to(device.torch, memory_format=device.memory_format)
         if device.cuda:
             torch.cuda.reset_peak_memory_stats(device.torch)
-        outcome = recipe.train(
+        # WINN mode has its own loop (introspective.py); either model is then measured under FGSM if asked.
+        train = introspective.train if request["recipe"].get("introspective") else recipe.train
+        outcome = train(
             model, splits, request["recipe"], int(request["seed"]), device,
             cancelled=state.cancel.is_set,
             on_epoch=lambda record: channel.send({"type": "progress", "id": job_id, **record}),
             evaluate_on=request.get("evaluateOn", "validation"),
         )
+        introspective.add_robustness(outcome, model, splits[request.get("evaluateOn", "validation")], request["recipe"], device)
         peak = torch.cuda.max_memory_allocated(device.torch) if device.cuda else None
         saved = {}
         target = request.get("checkpoint")
