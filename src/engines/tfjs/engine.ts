@@ -1,11 +1,14 @@
 /** The tfjs engine: the fastest tfjs build available, the IR compiled to a LayersModel, the early-stop recipe. */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { loadDataset } from '../../datasets/index.js';
-import { parseIr } from '../../search-space/index.js';
+import { networkCost, parseIr } from '../../search-space/index.js';
 import type { Engine, TrainRequest } from '../engine.js';
 import type { EngineFactory } from '../registry.js';
 import { type LoadedTfjs, loadTfjs } from './backend.js';
 import { trainTfjs } from './train.js';
+import type { CompiledIr } from './compile.js';
+import { tfjsToTorchState } from './torch-weights.js';
+import { checkpointMetadata, writeCheckpoint } from '../checkpoint.js';
 
 export class TfjsEngine implements Engine {
   readonly name = 'tfjs';
@@ -26,7 +29,12 @@ export class TfjsEngine implements Engine {
     if (h !== data.shape[0] || w !== data.shape[1] || c !== data.shape[2]) {
       throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `the network expects [${h}, ${w}, ${c}] images but dataset ${data.name} has [${data.shape.join(', ')}]`);
     }
-    return trainTfjs({ tf: this.loaded.tf, checked, task: request.task, data, seed: request.seed, signal, onProgress });
+    // A final training hands back its weights as the generated PyTorch module's state_dict (torch-weights.ts).
+    const checkpoint = request.checkpoint
+      ? (compiled: CompiledIr, steps: number) =>
+          writeCheckpoint(tfjsToTorchState(checked, compiled, { batchesTracked: steps }), checkpointMetadata({ engine: this.name, params: networkCost(checked).params, ir: checked.ir }))
+      : undefined;
+    return trainTfjs({ tf: this.loaded.tf, checked, task: request.task, data, seed: request.seed, signal, onProgress, evaluateOn: request.evaluateOn, checkpoint });
   }
 }
 
