@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { toBlockqnnError } from '../common/errors.js';
+import { registerBaseline } from './commands/baseline.js';
 import { registerBench } from './commands/bench.js';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerInspect } from './commands/inspect.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerBench(program);
   registerDashboard(program);
+  registerBaseline(program);
   return program;
 }
 

@@ -37,6 +37,10 @@ export interface SearchFlags {
   baseFilters?: number;
   stages?: number;
   maxIndex?: number;
+  /** `all` or comma-separated baseline names, evaluated beside the search. */
+  baselines?: string;
+  /** Proxy width of the whole-network baselines (1: the papers' widths). */
+  baselineWidth?: number;
 }
 
 /** The embedded defaults: a cheap proxy of BlockQNN's early-stop training. */
@@ -65,6 +69,14 @@ function readConfigFile(path: string): Record<string, unknown> {
       hint: 'write a JSON object with keys such as space, strategy, engine, task, network, budget (see README "Configuration")',
     });
   }
+}
+
+/** `--baselines` and `--baseline-width` over the file's `baselines` object. */
+function baselinesFrom(flags: SearchFlags, fromFile: unknown): { names: string[]; width?: number } {
+  const file = (fromFile && typeof fromFile === 'object' ? fromFile : {}) as { names?: string[]; width?: number };
+  const names = flags.baselines !== undefined ? flags.baselines.split(',').map((n) => n.trim()).filter(Boolean) : (file.names ?? []);
+  const width = flags.baselineWidth ?? file.width;
+  return { names, ...(width !== undefined ? { width } : {}) };
 }
 
 const pick = <T>(...values: (T | undefined)[]): T | undefined => values.find((v) => v !== undefined);
@@ -135,5 +147,6 @@ export function buildSearchConfig(flags: SearchFlags, engine: string): SearchCon
     ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(lookup && file.reward === undefined ? { reward: { mu: 0, rho: 0 } } : {}),
+    ...(flags.baselines !== undefined || flags.baselineWidth !== undefined ? { baselines: baselinesFrom(flags, file.baselines) } : {}),
   };
 }

@@ -31,7 +31,8 @@ export const searchConfigSchema = z.strictObject({
       stages: positiveInt.default(2),
     }),
   maxIndex: z.number().int().min(2).max(64).default(23),
-  budget: z.strictObject({ candidates: positiveInt.optional(), seconds: positiveInt.optional() }).refine((b) => b.candidates !== undefined || b.seconds !== undefined, 'give a candidate budget, a time budget, or both'),
+  /** A candidate budget of 0 evaluates only the baselines (`blockqnn baseline`). */
+  budget: z.strictObject({ candidates: z.number().int().nonnegative().optional(), seconds: positiveInt.optional() }).refine((b) => b.candidates !== undefined || b.seconds !== undefined, 'give a candidate budget, a time budget, or both'),
   /** Candidates queued at once; keep it above the number of worker slots so none idles. */
   maxInFlight: positiveInt.max(100_000).default(8),
   seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(0),

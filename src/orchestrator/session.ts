@@ -35,6 +35,11 @@ export function candidatesFor(config: SearchConfig): CandidateFactory {
   return nscCandidates({ ...config.network }, config.maxIndex);
 }
 
+/** The strategy's options; a budget of 0 (baselines only) leaves the strategy its unbudgeted defaults. */
+function strategyOptionsOf(config: SearchConfig) {
+  return { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates || undefined };
+}
+
 /** Validates a configuration completely (names, schedule, network) before a run row exists. */
 export function prepareConfig(input: SearchConfigInput): SearchConfig {
   const parsed = parseSearchConfig(input);
@@ -42,7 +47,10 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names) } };
   const space = spaceFor(config);
   // Creating the strategy checks its name and options now, not after the run is stored.
-  strategies.get(config.strategy).create(space, { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates });
+  strategies.get(config.strategy).create(space, strategyOptionsOf(config));
+  if (config.budget.candidates === 0 && config.baselines.names.length === 0 && config.budget.seconds === undefined) {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'a candidate budget of 0 evaluates nothing: it is for runs of baselines only', { hint: 'give a positive budget, or baselines to evaluate' });
+  }
   // So does building every baseline: a name or a configuration that makes no network fails before anything is queued.
   materializeBaselines(config);
   return config;
@@ -88,7 +96,7 @@ export async function runController(runId: string, o: ControllerOptions): Promis
     space,
     candidates: candidatesFor(config),
     baselines: () => materializeBaselines(config),
-    createStrategy: () => strategies.get(config.strategy).create(space, { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates }),
+    createStrategy: () => strategies.get(config.strategy).create(space, strategyOptionsOf(config)),
     restoreStrategy: (snapshot) => restoreStrategy(space, snapshot),
     log: o.log,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),

@@ -17,3 +17,12 @@ export function imageShape(value: string): [number, number, number] {
   }
   return parts as [number, number, number];
 }
+
+/** Parses a positive finite number, e.g. 0.25. */
+export function positiveNumber(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive number, got "${value}"`);
+    return n;
+  };
+}

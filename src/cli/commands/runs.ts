@@ -1,5 +1,6 @@
 /** `blockqnn runs`, `status <run>` and `stop <run>`: read and steer runs through the database. */
 import type { Command } from 'commander';
+import { compareRun, formatComparison } from '../../orchestrator/compare.js';
 import { STALE_CONTROLLER_MS } from '../../orchestrator/session.js';
 import { EvaluationQueue } from '../../queue/evaluation-queue.js';
 import type { Run, Store } from '../../store/index.js';
@@ -9,12 +10,15 @@ export interface RunStatusReport {
   run: Pick<Run, 'id' | 'name' | 'status' | 'strategy' | 'engine' | 'seed' | 'candidateCount' | 'resultCount' | 'budget'> & { createdAt: string; finishedAt: string | null };
   counts: Record<string, number>;
   best: { hash: string; nsc: string; accuracy: number | null; reward: number | null; flops: number; params: number; density: number } | null;
+  /** Hand-designed baselines evaluated in the run (outside the counts above). */
+  baselines: { name: string; hash: string; status: string; accuracy: number | null; reward: number | null; flops: number; params: number; density: number; metrics: Record<string, number> | null }[];
 }
 
 export async function runStatus(store: Store, runId: string): Promise<RunStatusReport> {
   const run = await store.getRun(runId);
   const counts = await store.countByStatus(runId);
   const [best] = await store.bestCandidates(runId, { limit: 1 });
+  const baselines = await store.listBaselines(runId);
   return {
     run: {
       id: run.id, name: run.name, status: run.status, strategy: run.strategy, engine: run.engine, seed: run.seed,
@@ -23,6 +27,9 @@ export async function runStatus(store: Store, runId: string): Promise<RunStatusR
     },
     counts,
     best: best ? { hash: best.hash, nsc: best.nsc, accuracy: best.accuracy, reward: best.reward, flops: best.flops, params: best.params, density: best.density } : null,
+    baselines: baselines.map((b) => ({
+      name: b.baseline!, hash: b.hash, status: b.status, accuracy: b.accuracy, reward: b.reward, flops: b.flops, params: b.params, density: b.density, metrics: b.metrics,
+    })),
   };
 }
 
@@ -32,7 +39,7 @@ export async function printRunSummary(store: Store, runId: string, json: boolean
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  const { run, counts, best } = report;
+  const { run, counts, best, baselines } = report;
   const nonzero = Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'none yet';
   const lines = [
     `run ${run.id} "${run.name}": ${run.status} · ${run.strategy} on ${run.engine} · ${run.resultCount} result(s) of ${run.candidateCount} candidate(s) (${nonzero})`,
@@ -41,22 +48,47 @@ export async function printRunSummary(store: Store, runId: string, json: boolean
     lines.push(`best: ${best.nsc}`);
     lines.push(`      accuracy ${best.accuracy === null ? '–' : (best.accuracy * 100).toFixed(2) + '%'} · reward ${best.reward?.toFixed(4) ?? '–'} · ${(best.flops / 1e6).toFixed(2)} M multiply-adds · ${best.params.toLocaleString('en-US')} params · density ${best.density.toFixed(3)}`);
   }
+  if (baselines.length > 0) {
+    lines.push(`baselines (${baselines.filter((b) => b.accuracy !== null).length}/${baselines.length} evaluated; \`blockqnn runs compare ${run.id}\` for the table):`);
+    for (const b of baselines) {
+      lines.push(`  [baseline] ${b.name.padEnd(26)} ${b.status.padEnd(8)} accuracy ${b.accuracy === null ? '–' : (b.accuracy * 100).toFixed(2) + '%'} · reward ${b.reward?.toFixed(4) ?? '–'} · ${(b.flops / 1e6).toFixed(2)} M multiply-adds · ${Math.round(b.params).toLocaleString('en-US')} params`);
+    }
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 export function registerRuns(program: Command): void {
-  withDatabase(program.command('runs').description('list runs, newest first').option('--json', 'print JSON')).action(async (flags: ConnectionFlags & { json?: boolean }) => {
+  const runs = program.command('runs').description('list runs, newest first; `runs compare <run>`: the best searched candidate beside the baselines');
+  withDatabase(runs.option('--json', 'print JSON')).action(async (flags: ConnectionFlags & { json?: boolean }) => {
     const store = await openStoreFrom(flags);
     try {
       const runs = await store.listRuns({ limit: 100 });
+      const baselines = await Promise.all(runs.map((r) => store.listBaselines(r.id)));
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(runs.map((r) => ({ id: r.id, name: r.name, status: r.status, strategy: r.strategy, engine: r.engine, candidates: r.candidateCount, results: r.resultCount, best: r.best, createdAt: r.createdAt })), null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(runs.map((r, i) => ({ id: r.id, name: r.name, status: r.status, strategy: r.strategy, engine: r.engine, candidates: r.candidateCount, results: r.resultCount, best: r.best, baselines: baselines[i]!.length, createdAt: r.createdAt })), null, 2)}\n`);
         return;
       }
       if (runs.length === 0) process.stdout.write('no runs yet: start one with `blockqnn search`\n');
-      for (const r of runs) {
-        process.stdout.write(`${r.id}  ${r.status.padEnd(9)} ${r.name.padEnd(16)} ${r.strategy.padEnd(20)} ${r.engine.padEnd(6)} ${String(r.resultCount).padStart(6)}/${r.candidateCount}  best reward ${r.best?.reward.toFixed(4) ?? '–'}\n`);
+      for (const [i, r] of runs.entries()) {
+        const n = baselines[i]!.length;
+        process.stdout.write(`${r.id}  ${r.status.padEnd(9)} ${r.name.padEnd(16)} ${r.strategy.padEnd(20)} ${r.engine.padEnd(6)} ${String(r.resultCount).padStart(6)}/${r.candidateCount}  best reward ${r.best?.reward.toFixed(4) ?? '–'}${n > 0 ? `  + ${n} baseline(s)` : ''}\n`);
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  withDatabase(
+    runs
+      .command('compare')
+      .description('the best searched candidate beside every baseline of a run: accuracy, FLOPs, params, density, shaped reward')
+      .argument('<run>', 'run id')
+      .option('--json', 'print JSON'),
+  ).action(async (runId: string, flags: ConnectionFlags & { json?: boolean }) => {
+    const store = await openStoreFrom(flags);
+    try {
+      const comparison = await compareRun(store, runId);
+      process.stdout.write(flags.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${formatComparison(comparison)}\n`);
     } finally {
       await store.close();
     }

@@ -12,24 +12,29 @@ import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, with
 import { progressPrinter } from '../progress-line.js';
 import { startDashboard } from './dashboard.js';
 import { buildSearchConfig, type SearchFlags } from '../search-config.js';
-import { positiveInt } from './options.js';
+import { positiveInt, positiveNumber } from './options.js';
 import { printRunSummary } from './runs.js';
 
-interface RunFlags extends ConnectionFlags {
+export interface RunFlags extends ConnectionFlags {
   workers: number;
   json?: boolean;
   dashboard?: boolean;
   port?: number;
 }
 
-const nonNegativeInt = (flag: string) => (value: string) => {
+export const nonNegativeInt = (flag: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got "${value}"`);
   return n;
 };
 
 /** Starts Redis if needed, local worker slots if asked, runs the controller, and cleans up on every path. */
-async function drive(runIdOrCreate: (store: Store) => Promise<string>, engineOf: (store: Store, runId: string) => Promise<string>, flags: RunFlags): Promise<void> {
+export async function drive(
+  runIdOrCreate: (store: Store) => Promise<string>,
+  engineOf: (store: Store, runId: string) => Promise<string>,
+  flags: RunFlags,
+  summary: (store: Store, runId: string, json: boolean) => Promise<void> = printRunSummary,
+): Promise<void> {
   const store = await openStoreFrom(flags);
   let redis: LocalRedis | undefined;
   let supervisor: Supervisor | undefined;
@@ -59,7 +64,7 @@ async function drive(runIdOrCreate: (store: Store) => Promise<string>, engineOf:
     }
     const outcome = await runController(runId, { store, redis: redisSettings, log, onProgress: progressPrinter(), stopSignal: stop.signal, controllerId: controllerId() });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    await printRunSummary(store, runId, Boolean(flags.json));
+    await summary(store, runId, Boolean(flags.json));
     if (outcome === 'stopped') log(`resume with: blockqnn resume ${runId}`);
   } finally {
     process.removeListener('SIGINT', onSignal);
@@ -69,6 +74,21 @@ async function drive(runIdOrCreate: (store: Store) => Promise<string>, engineOf:
     await redis?.close();
     await store.close();
   }
+}
+
+/** The engine a new run uses: `auto` picks the fastest available; a named one must be registered. */
+export async function resolveEngine(flags: { engine?: string; table?: string }): Promise<string> {
+  registerBuiltinEngines();
+  let engine = flags.engine ?? 'auto';
+  if (flags.table !== undefined && engine === 'auto') engine = 'table';
+  if (engine === 'auto') {
+    const choice = await chooseEngine();
+    engine = choice.engine;
+    log(`engine: ${engine} — ${choice.reason}`);
+  } else {
+    engineFactories.get(engine);
+  }
+  return engine;
 }
 
 export function registerSearch(program: Command): void {
@@ -99,21 +119,14 @@ export function registerSearch(program: Command): void {
     .option('--base-filters <F>', 'NSC: width of the first stage', positiveInt('--base-filters'))
     .option('--stages <S>', 'NSC: number of stages', positiveInt('--stages'))
     .option('--max-index <M>', 'NSC: maximum layer index', positiveInt('--max-index'))
+    .option('--baselines <names>', 'evaluate hand-designed baselines beside the search: all | NAME,NAME (see `blockqnn baseline --list`)')
+    .option('--baseline-width <W>', 'multiply the layer widths of whole-network baselines by W (proxy; default 1 = the papers\' widths)', positiveNumber('--baseline-width'))
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
     .option('--dashboard', 'serve the web dashboard on 127.0.0.1 while the search runs (token: BLOCKQNN_TOKEN)')
     .option('--port <port>', 'port of --dashboard', nonNegativeInt('--port'), 8080)
     .option('--json', 'print the final summary as JSON');
   withRedis(withDatabase(search)).action(async (flags: SearchFlags & RunFlags) => {
-    registerBuiltinEngines();
-    let engine = flags.engine ?? 'auto';
-    if (flags.table !== undefined && engine === 'auto') engine = 'table';
-    if (engine === 'auto') {
-      const choice = await chooseEngine();
-      engine = choice.engine;
-      log(`engine: ${engine} — ${choice.reason}`);
-    } else {
-      engineFactories.get(engine);
-    }
+    const engine = await resolveEngine(flags);
     const config = prepareConfig(buildSearchConfig(flags, engine));
     await drive(
       async (store) => {

@@ -1,0 +1,111 @@
+/**
+ * `blockqnn baseline <name|all>`: evaluates hand-designed baselines as a run of
+ * their own (a candidate budget of 0) through exactly the harness a search
+ * uses: the same queue, local worker slots or external workers, engine,
+ * early-stop recipe, reward shaping and store. `--list` names them all.
+ */
+import type { Command } from 'commander';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { ALL_BASELINES, resolveBaselineNames, taskScaleBaselines } from '../../orchestrator/baselines.js';
+import { compareRun, formatComparison } from '../../orchestrator/compare.js';
+import { createRun, prepareConfig } from '../../orchestrator/session.js';
+import { baselines, isNscBlockBaseline } from '../../search-space/baselines/index.js';
+import { networkCost } from '../../search-space/index.js';
+import type { Store } from '../../store/index.js';
+import { log, withDatabase, withRedis } from '../context.js';
+import { buildSearchConfig, type SearchFlags } from '../search-config.js';
+import { positiveInt, positiveNumber } from './options.js';
+import { type RunFlags, drive, nonNegativeInt, resolveEngine } from './search.js';
+
+export interface BaselineListEntry {
+  name: string;
+  description: string;
+  /** The configuration's own input [H, W, C] and classes: params and FLOPs are at these. */
+  inputShape: number[];
+  classes: number;
+  params: number;
+  flops: number;
+  /** Part of `all` (the task-scale set). */
+  inAll: boolean;
+  /** An NSC block, assembled with the run's network (its numbers here are in the paper's CIFAR network). */
+  nscBlock: boolean;
+}
+
+export function listBaselines(): BaselineListEntry[] {
+  const inAll = new Set(taskScaleBaselines());
+  return baselines.list().map((name) => {
+    const entry = baselines.get(name);
+    const cost = networkCost(entry.build());
+    return {
+      name, description: entry.description, inputShape: [...entry.defaults.inputShape], classes: entry.defaults.classes,
+      params: cost.params, flops: cost.macs, inAll: inAll.has(name), nscBlock: isNscBlockBaseline(entry),
+    };
+  });
+}
+
+function printList(entries: BaselineListEntry[]): string {
+  const width = Math.max(...entries.map((e) => e.name.length));
+  const lines = entries.map((e) =>
+    `${e.inAll ? '*' : ' '} ${e.name.padEnd(width)}  ${e.inputShape.join('x').padStart(9)}  ${Math.round(e.params).toLocaleString('en-US').padStart(11)} params  ${(e.flops / 1e6).toFixed(1).padStart(9)} MFLOPs  ${e.description}`,
+  );
+  return [...lines, '', '* in `all` (task-scale: NSC blocks and small-image configurations); params and FLOPs at each configuration\'s own input.'].join('\n');
+}
+
+interface BaselineFlags extends SearchFlags, RunFlags {
+  list?: boolean;
+}
+
+async function summary(store: Store, runId: string, json: boolean): Promise<void> {
+  const comparison = await compareRun(store, runId);
+  process.stdout.write(json ? `${JSON.stringify(comparison, null, 2)}\n` : `${formatComparison(comparison, { baselinesOnly: true })}\n`);
+}
+
+export function registerBaseline(program: Command): void {
+  const command = program
+    .command('baseline')
+    .description('evaluate hand-designed baselines (a name, NAME,NAME or all) as a run of their own, with the harness and recipe of a search')
+    .argument('[names]', `baseline name(s), comma-separated, or ${ALL_BASELINES}`)
+    .option('--list', 'list the baselines with parameters and FLOPs, and exit')
+    .option('--config <file>', 'JSON configuration, as for search (flags override it)')
+    .option('--name <name>', 'run name')
+    .option('--engine <name>', 'auto | tfjs | torch', 'auto')
+    .option('--dataset <name>', 'mnist | fashion-mnist | cifar10')
+    .option('--epochs <E>', 'early-stop epochs', positiveInt('--epochs'))
+    .option('--batch-size <B>', 'training batch size', positiveInt('--batch-size'))
+    .option('--subset <N>', 'train on N images (cheap proxy)', positiveInt('--subset'))
+    .option('--validation-size <N>', 'validation images held out', positiveInt('--validation-size'))
+    .option('--image-size <S>', 'resize images to SxS (cheap proxy)', positiveInt('--image-size'))
+    .option('--blocks <N>', 'NSC blocks: blocks per stage', positiveInt('--blocks'))
+    .option('--base-filters <F>', 'NSC blocks: width of the first stage', positiveInt('--base-filters'))
+    .option('--stages <S>', 'NSC blocks: number of stages', positiveInt('--stages'))
+    .option('--baseline-width <W>', 'multiply the layer widths of whole-network baselines by W (default 1 = the papers\' widths)', positiveNumber('--baseline-width'))
+    .option('--seed <S>', 'seed of the training', nonNegativeInt('--seed'))
+    .option('--max-in-flight <N>', 'unused by baselines; accepted for symmetry with search', positiveInt('--max-in-flight'))
+    .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
+    .option('--json', 'print the result as JSON');
+  withRedis(withDatabase(command)).action(async (names: string | undefined, flags: BaselineFlags) => {
+    if (flags.list) {
+      const entries = listBaselines();
+      process.stdout.write(flags.json ? `${JSON.stringify(entries, null, 2)}\n` : `${printList(entries)}\n`);
+      return;
+    }
+    if (names === undefined) {
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'name the baseline(s) to evaluate', { hint: `blockqnn baseline ${ALL_BASELINES} | NAME[,NAME...]; see blockqnn baseline --list` });
+    }
+    // Names first: an unknown one fails before an engine is looked for.
+    const resolved = resolveBaselineNames(names);
+    const engine = await resolveEngine(flags);
+    const input = buildSearchConfig({ ...flags, baselines: resolved.join(',') }, engine);
+    const config = prepareConfig({ ...input, name: flags.name ?? `baseline ${names}`, budget: { candidates: 0 } });
+    await drive(
+      async (store) => {
+        const run = await createRun(store, config);
+        log(`run ${run.id} (${config.name}): ${config.baselines.names.length} baseline(s) on ${config.task.kind === 'classification' ? config.task.dataset.name : 'a table'}, engine ${engine}; database ${store.url}`);
+        return run.id;
+      },
+      async () => engine,
+      flags,
+      summary,
+    );
+  });
+}
