@@ -103,7 +103,9 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
   const [h, w, c] = data.shape;
   const imageSize = h * w * c;
   const classes = data.classes.length;
-  const { model } = compileIr(tf, o.checked);
+  const compiled = compileIr(tf, o.checked);
+  const { model } = compiled;
+  let optimizerSteps = 0;
   // The synthesis, pool and penalty draws: a stream apart from the augmentation's, which stays the plain loop's.
   const random = mulberry32((o.seed ^ 0x57494e4e) >>> 0);
   const bound = Math.sqrt(6 / (classes + 1));
@@ -166,7 +168,7 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
     const hi = Math.max(...realScores);
     const starts: number[] = [];
     const ends: number[] = [];
-    const steps: number[] = [];
+    const stepCounts: number[] = [];
     for (let start = 0; start < options.synthesisPerEpoch; start += recipe.batchSize) {
       const n = Math.min(recipe.batchSize, options.synthesisPerEpoch - start);
       const labels = Int32Array.from({ length: n }, (_, i) => (start + i) % classes);
@@ -205,11 +207,11 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
         taken++;
         await yieldToEventLoop();
       }
-      steps.push(taken);
+      stepCounts.push(taken);
       pool.add(x.dataSync() as Float32Array);
       x.dispose();
     }
-    roundStats = { winnSynthesisScoreStart: mean(starts), winnSynthesisScoreEnd: mean(ends), winnSynthesisSteps: mean(steps) };
+    roundStats = { winnSynthesisScoreStart: mean(starts), winnSynthesisScoreEnd: mean(ends), winnSynthesisSteps: mean(stepCounts) };
   };
 
   try {
@@ -238,6 +240,7 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
           curve.push({ epoch: epoch + 1, loss: total, trainAccuracy: seen ? correct / seen : 0, valAccuracy: Number.NaN, learningRate, seconds: (performance.now() - started) / 1000 });
           return { status: 'diverged', accuracy: null, curve, trainSeconds, evalSeconds, imagesPerSecond: null, error: `loss became ${total} in epoch ${epoch + 1}` };
         }
+        optimizerSteps++;
         lossSum += crossEntropy * n;
         correct += hits;
         seen += n;
@@ -260,7 +263,7 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
     }
     const last = curve.at(-1);
     const extra = { ...epochStats, ...roundStats, winnPoolSize: pool.size };
-    const checkpoint = o.checkpoint ? await o.checkpoint(model) : undefined;
+    const checkpoint = o.checkpoint ? await o.checkpoint(compiled, optimizerSteps) : undefined;
     return {
       status: 'ok', accuracy: last ? last.valAccuracy : null, curve, trainSeconds, evalSeconds, imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
       ...robustnessOutcome(tf, model, data, split, recipe, extra),
