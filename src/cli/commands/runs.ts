@@ -84,7 +84,9 @@ export function registerRuns(program: Command): void {
       .description('the best searched candidate beside every baseline of a run: accuracy, FLOPs, params, density, shaped reward')
       .argument('<run>', 'run id')
       .option('--json', 'print JSON'),
-  ).action(async (runId: string, flags: ConnectionFlags & { json?: boolean }) => {
+  ).action(async (runId: string, _flags: unknown, command: Command) => {
+    // `--db` and `--json` may land on the parent `runs` command: read both levels.
+    const flags = command.optsWithGlobals<ConnectionFlags & { json?: boolean }>();
     const store = await openStoreFrom(flags);
     try {
       const comparison = await compareRun(store, runId);
