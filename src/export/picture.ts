@@ -1,0 +1,225 @@
+/**
+ * The svg and png formats: one figure with the block (the NSC DAG, or the
+ * NAS-Bench-201 cell with its edge ops) on the left and the whole network on
+ * the right (consecutive IR nodes grouped by their id's first segment — stem,
+ * each block, each pool, the head — with output shape and parameters).
+ * dagre lays both out; the PNG is the same SVG rendered by resvg at 2x.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import dagre from '@dagrejs/dagre';
+import { Resvg } from '@resvg/resvg-js';
+import { type CheckedIr, INPUT_ID, LayerType, inputsOf, networkCost, outputLayers, parseNb201, parseNsc } from '../search-space/index.js';
+import type { Exporter } from './exporter.js';
+import { type ExportSubject, spaceOf } from './subject.js';
+
+export const SVG_FILE = 'architecture.svg';
+export const PNG_FILE = 'architecture.png';
+
+interface GraphNode {
+  id: string;
+  label: string;
+  detail?: string;
+  kind: 'io' | 'conv' | 'pool' | 'merge' | 'other';
+}
+interface GraphEdge {
+  from: string;
+  to: string;
+  label?: string;
+}
+interface Graph {
+  title: string;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+const FONT = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
+const FILL: Record<GraphNode['kind'], string> = { io: '#eceff4', conv: '#dbe9f6', pool: '#e3f1de', merge: '#fbe8cf', other: '#f2f2f2' };
+const STROKE: Record<GraphNode['kind'], string> = { io: '#6b7280', conv: '#2f6ea6', pool: '#3f8a3a', merge: '#b7791f', other: '#777777' };
+
+const NSC_LABEL: Record<number, (k: number) => string> = {
+  [LayerType.conv]: (k) => `conv ${k}×${k}`,
+  [LayerType.maxPool]: (k) => `max pool ${k}×${k}`,
+  [LayerType.avgPool]: (k) => `avg pool ${k}×${k}`,
+  [LayerType.identity]: () => 'identity',
+  [LayerType.add]: () => 'add',
+  [LayerType.concat]: () => 'concat',
+};
+const NSC_KIND: Record<number, GraphNode['kind']> = { [LayerType.conv]: 'conv', [LayerType.maxPool]: 'pool', [LayerType.avgPool]: 'pool', [LayerType.add]: 'merge', [LayerType.concat]: 'merge' };
+
+/** The block: input, one node per layer (named "L<index> <op>"), and the concatenated output. */
+export function blockGraph(subject: ExportSubject): Graph {
+  if (spaceOf(subject.run) === 'nasbench201') {
+    const ops = parseNb201(subject.candidate.nsc);
+    const nodes: GraphNode[] = [0, 1, 2, 3].map((i) => ({ id: `n${i}`, label: i === 0 ? 'node 0 (input)' : i === 3 ? 'node 3 (output)' : `node ${i}`, kind: i === 0 || i === 3 ? 'io' : 'other' }));
+    const edges: GraphEdge[] = [];
+    let e = 0;
+    for (let to = 1; to <= 3; to++) for (let from = 0; from < to; from++) {
+      const op = ops[e++]!;
+      if (op !== 'none') edges.push({ from: `n${from}`, to: `n${to}`, label: op });
+    }
+    return { title: `Cell ${subject.candidate.nsc}`, nodes, edges };
+  }
+  const maxIndex = typeof subject.run.config.maxIndex === 'number' ? subject.run.config.maxIndex : undefined;
+  const block = parseNsc(subject.candidate.nsc, maxIndex === undefined ? {} : { maxIndex });
+  const nodes: GraphNode[] = [{ id: 'L0', label: 'input', kind: 'io' }];
+  const edges: GraphEdge[] = [];
+  for (const layer of block) {
+    if (layer.type === LayerType.terminal) continue;
+    nodes.push({ id: `L${layer.index}`, label: `L${layer.index} ${NSC_LABEL[layer.type]!(layer.kernel)}`, kind: NSC_KIND[layer.type] ?? 'other' });
+    for (const p of inputsOf(layer)) edges.push({ from: `L${p}`, to: `L${layer.index}` });
+  }
+  const leaves = outputLayers(block);
+  nodes.push({ id: 'out', label: leaves.length > 1 ? 'output (concat)' : 'output', kind: 'io' });
+  for (const leaf of leaves) edges.push({ from: `L${leaf.index}`, to: 'out' });
+  return { title: 'Block', nodes, edges };
+}
+
+const group = (id: string): string => id.split('/')[0]!;
+const shapeText = (shape: readonly number[]): string => shape.join('×');
+
+/** The network: consecutive nodes sharing their id's first segment form one box. */
+export function networkGraph(checked: CheckedIr): Graph {
+  const { ir, shapes } = checked;
+  const cost = networkCost(checked);
+  const paramsOf = new Map(cost.nodes.map((n) => [n.id, n.params]));
+  const groups: { id: string; nodes: string[] }[] = [];
+  for (const node of ir.nodes) {
+    const g = group(node.id);
+    if (groups.at(-1)?.id !== g) groups.push({ id: g, nodes: [] });
+    groups.at(-1)!.nodes.push(node.id);
+  }
+  const groupOf = new Map<string, string>();
+  const unique = new Map<string, number>();
+  const nodes: GraphNode[] = [{ id: 'g:input', label: `input ${shapeText(ir.input.shape)}`, kind: 'io' }];
+  groupOf.set(INPUT_ID, 'g:input');
+  const byId = new Map(ir.nodes.map((n) => [n.id, n]));
+  for (const g of groups) {
+    const seen = unique.get(g.id) ?? 0;
+    unique.set(g.id, seen + 1);
+    const key = `g:${g.id}${seen ? `#${seen + 1}` : ''}`;
+    for (const id of g.nodes) groupOf.set(id, key);
+    const last = g.nodes.at(-1)!;
+    const params = g.nodes.reduce((sum, id) => sum + (paramsOf.get(id) ?? 0), 0);
+    const ops = [...new Set(g.nodes.map((id) => byId.get(id)!.op))];
+    const convs = g.nodes.filter((id) => byId.get(id)!.op === 'conv2d').length;
+    const kind: GraphNode['kind'] = convs > 0 ? 'conv' : ops.every((o) => /pool/i.test(o)) ? 'pool' : 'other';
+    const summary = g.nodes.length === 1 ? ops[0]! : `${g.nodes.length} layers${convs ? `, ${convs} conv` : ''}`;
+    nodes.push({ id: key, label: `${g.id}: ${summary}`, detail: `${shapeText(shapes.get(last)!)}${params ? ` · ${params.toLocaleString('en-US')} params` : ''}`, kind });
+  }
+  const edges = new Map<string, GraphEdge>();
+  for (const node of ir.nodes) {
+    for (const input of node.inputs) {
+      const [from, to] = [groupOf.get(input)!, groupOf.get(node.id)!];
+      if (from !== to) edges.set(`${from}→${to}`, { from, to });
+    }
+  }
+  const total = cost.params.toLocaleString('en-US');
+  return { title: `Network · ${total} params · ${(cost.macs / 1e6).toFixed(2)}M mult-adds`, nodes, edges: [...edges.values()] };
+}
+
+const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const textWidth = (s: string, size: number): number => s.length * size * 0.6;
+
+interface Panel {
+  svg: string;
+  width: number;
+  height: number;
+}
+
+function drawGraph(graph: Graph): Panel {
+  const g = new dagre.graphlib.Graph({ multigraph: false });
+  g.setGraph({ rankdir: 'TB', nodesep: 24, ranksep: 34, marginx: 16, marginy: 16 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const n of graph.nodes) {
+    const width = Math.max(textWidth(n.label, 13), n.detail ? textWidth(n.detail, 11) : 0) + 24;
+    g.setNode(n.id, { width: Math.max(70, width), height: n.detail ? 44 : 30 });
+  }
+  for (const e of graph.edges) g.setEdge(e.from, e.to, e.label ? { label: e.label, width: textWidth(e.label, 11) + 8, height: 14, labelpos: 'c' } : {});
+  dagre.layout(g);
+  const info = g.graph();
+  const titleHeight = 28;
+  const width = Math.max(info.width ?? 100, textWidth(graph.title, 14) + 32);
+  const parts: string[] = [`<text x="${(width / 2).toFixed(1)}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escape(graph.title)}</text>`];
+  parts.push(`<g transform="translate(${((width - (info.width ?? 0)) / 2).toFixed(1)},${titleHeight})">`);
+  for (const e of graph.edges) {
+    const edge = g.edge(e.from, e.to) as { points?: { x: number; y: number }[]; x?: number; y?: number };
+    const pts = edge.points ?? [];
+    parts.push(`<path d="${pts.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')}" fill="none" stroke="#4b5563" stroke-width="1.2" marker-end="url(#arrow)"/>`);
+    if (e.label && edge.x !== undefined && edge.y !== undefined) {
+      parts.push(`<text x="${edge.x.toFixed(1)}" y="${(edge.y + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#374151" paint-order="stroke" stroke="#ffffff" stroke-width="3">${escape(e.label)}</text>`);
+    }
+  }
+  for (const n of graph.nodes) {
+    const p = g.node(n.id);
+    const [x, y] = [p.x - p.width / 2, p.y - p.height / 2];
+    parts.push(`<g class="layer" data-id="${escape(n.id)}">`);
+    parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${p.width.toFixed(1)}" height="${p.height.toFixed(1)}" rx="6" fill="${FILL[n.kind]}" stroke="${STROKE[n.kind]}" stroke-width="1.2"/>`);
+    const labelY = n.detail ? p.y - 3 : p.y + 4.5;
+    parts.push(`<text x="${p.x.toFixed(1)}" y="${labelY.toFixed(1)}" text-anchor="middle" font-size="13">${escape(n.label)}</text>`);
+    if (n.detail) parts.push(`<text x="${p.x.toFixed(1)}" y="${(p.y + 13).toFixed(1)}" text-anchor="middle" font-size="11" fill="#4b5563">${escape(n.detail)}</text>`);
+    parts.push('</g>');
+  }
+  parts.push('</g>');
+  return { svg: parts.join('\n'), width, height: (info.height ?? 100) + titleHeight };
+}
+
+/** The whole figure as an SVG document. */
+export function architectureSvg(subject: ExportSubject): string {
+  const panels = [drawGraph(blockGraph(subject)), drawGraph(networkGraph(subject.checked))];
+  const gap = 40;
+  const header = 34;
+  const width = panels.reduce((sum, p) => sum + p.width, 0) + gap * (panels.length + 1);
+  const height = Math.max(...panels.map((p) => p.height)) + header + 20;
+  const { run, candidate } = subject;
+  const facts = [
+    `run ${run.id}`,
+    `candidate ${candidate.hash.slice(0, 12)}`,
+    candidate.accuracy === null ? null : `accuracy ${(candidate.accuracy * 100).toFixed(2)}%`,
+    candidate.reward === null ? null : `reward ${candidate.reward.toFixed(4)}`,
+    subject.training?.accuracy == null ? null : `final accuracy ${(subject.training.accuracy * 100).toFixed(2)}%`,
+  ].filter(Boolean).join(' · ');
+  let x = gap;
+  const body = panels.map((p) => {
+    const out = `<g transform="translate(${x.toFixed(1)},${header})">\n${p.svg}\n</g>`;
+    x += p.width + gap;
+    return out;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(width)}" height="${Math.ceil(height)}" viewBox="0 0 ${Math.ceil(width)} ${Math.ceil(height)}" font-family="${FONT}">`,
+    `<title>${escape(`${candidate.nsc} (${facts})`)}</title>`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#4b5563"/></marker></defs>',
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="${gap}" y="22" font-size="12" fill="#4b5563">${escape(facts)}</text>`,
+    ...body,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+/** The figure rendered at `scale` (2 = print quality at the SVG's size). */
+export function architecturePng(svg: string, scale = 2): Buffer {
+  const resvg = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: '#ffffff' });
+  return Buffer.from(resvg.render().asPng());
+}
+
+export const svgExporter: Exporter = {
+  format: 'svg',
+  description: `${SVG_FILE}: the block as a DAG and the whole network by stage`,
+  weights: 'none',
+  async write(subject, dir) {
+    await writeFile(path.join(dir, SVG_FILE), architectureSvg(subject));
+    return [SVG_FILE];
+  },
+};
+
+export const pngExporter: Exporter = {
+  format: 'png',
+  description: `${PNG_FILE}: the svg figure rendered at 2x`,
+  weights: 'none',
+  async write(subject, dir) {
+    await writeFile(path.join(dir, PNG_FILE), architecturePng(architectureSvg(subject)));
+    return [PNG_FILE];
+  },
+};
