@@ -3,6 +3,7 @@
  * these as types only, so the server and the page cannot drift apart silently.
  * Dates travel as ISO strings; numbers that may be missing are null.
  */
+import type { RunComparison } from '../orchestrator/compare.js';
 import type { CandidateStatus, CurvePoint, RunStatus } from '../store/types.js';
 
 export interface ApiError {
@@ -35,7 +36,12 @@ export interface RunSummary {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Hand-designed baselines the run evaluates beside its search. */
+  baselineCount: number;
 }
+
+/** GET /api/runs/:id/baselines: the best searched candidate beside every baseline. */
+export type BaselineComparisonResponse = RunComparison;
 
 export interface CandidateRow {
   hash: string;
@@ -54,6 +60,10 @@ export interface CandidateRow {
   fromCache: boolean;
   createdAt: string;
   finishedAt: string | null;
+  /** The hand-designed baseline this row is; null for a searched candidate. */
+  baseline: string | null;
+  /** Extra numbers the engine reported (robust accuracy, ...). */
+  metrics: Record<string, number> | null;
 }
 
 export interface CandidatePageResponse {

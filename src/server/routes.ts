@@ -6,9 +6,10 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { compareRun } from '../orchestrator/compare.js';
 import { listWorkers, workerHealth } from '../queue/worker-registry.js';
 import { CANDIDATE_SORT_KEYS, CANDIDATE_STATUSES, RUN_STATUSES, hashSchema, runIdSchema } from '../store/types.js';
-import type { BestBlock, CandidateDetailResponse, CandidatePageResponse, RunEventRow, WorkerRow } from './api-types.js';
+import type { BaselineComparisonResponse, BestBlock, CandidateDetailResponse, CandidatePageResponse, RunEventRow, WorkerRow } from './api-types.js';
 import { requireToken } from './auth.js';
 import { blockGraph, networkView } from './block-graph.js';
 import { route, validate } from './http-errors.js';
@@ -77,6 +78,12 @@ export function apiRouter(services: Services, control: RunControl, token: string
     const best = await store.bestCandidates(id, { by: q.by, limit: q.limit });
     const out: BestBlock[] = best.map((c) => ({ candidate: candidateRow(c), block: blockGraph(spaceOf(run), c.nsc) }));
     res.json({ best: out });
+  }));
+
+  api.get('/runs/:id/baselines', route(async (req, res) => {
+    const { id } = validate(runParams, req.params, 'run id');
+    const out: BaselineComparisonResponse = await compareRun(store, id);
+    res.json(out);
   }));
 
   api.get('/runs/:id/candidates/:hash', route(async (req, res) => {

@@ -67,7 +67,7 @@ export class Services {
 
   async summary(run: Run): Promise<RunSummary> {
     const [bestAcc] = run.resultCount > 0 ? await this.store.bestCandidates(run.id, { by: 'accuracy', limit: 1 }) : [];
-    const config = run.config as { space?: string; task?: { kind?: string; dataset?: { name?: string }; table?: string } };
+    const config = run.config as { space?: string; task?: { kind?: string; dataset?: { name?: string }; table?: string }; baselines?: { names?: unknown[] } };
     const task = config.task;
     const dataset = task?.kind === 'lookup' ? `table ${String(task.table ?? '').split('/').pop()}` : (task?.dataset?.name ?? '?');
     const digest = this.digests.get(run.id);
@@ -82,6 +82,7 @@ export class Services {
       drivenHere: this.controllers.has(run.id),
       error: run.error,
       createdAt: run.createdAt.toISOString(), startedAt: run.startedAt?.toISOString() ?? null, finishedAt: run.finishedAt?.toISOString() ?? null,
+      baselineCount: Array.isArray(config.baselines?.names) ? config.baselines.names.length : 0,
     };
   }
 
@@ -110,6 +111,6 @@ export function candidateRow(c: Candidate): CandidateRow {
   return {
     hash: c.hash, sequence: c.sequence, nsc: c.nsc, status: c.status, accuracy: c.accuracy, reward: c.reward, flops: c.flops, params: c.params,
     density: c.density, trainSeconds: c.trainSeconds, workerId: c.workerId, engine: c.engine, attempts: c.attempts, fromCache: c.fromCache,
-    createdAt: c.createdAt.toISOString(), finishedAt: c.finishedAt?.toISOString() ?? null,
+    createdAt: c.createdAt.toISOString(), finishedAt: c.finishedAt?.toISOString() ?? null, baseline: c.baseline, metrics: c.metrics,
   };
 }

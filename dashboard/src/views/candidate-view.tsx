@@ -45,7 +45,7 @@ export function CandidateView({ runId, hash }: { runId: string; hash: string }) 
             <a href="#/">Runs</a> / <a href={`#/runs/${runId}`}>{runId}</a> / <a href={`#/runs/${runId}/candidates`}>candidates</a> / <span class="mono">{c.hash.slice(0, 12)}</span>
           </div>
           <h1>
-            Candidate #{c.sequence} <Status status={c.status} />
+            {c.baseline ? <>Baseline {c.baseline} <span class="badge baseline-badge">baseline</span></> : <>Candidate #{c.sequence}</>} <Status status={c.status} />
           </h1>
           <code class="nsc big">{c.nsc}</code>
         </div>

@@ -5,6 +5,7 @@ import { RequestError, api, useFetch, useStream } from '../api.js';
 import { Card, ErrorNote, Stat, Status } from '../components/bits.js';
 import { RunActions } from '../components/run-actions.js';
 import { ago, num, pct } from '../format.js';
+import { BaselinesView } from './baselines.js';
 import { BestBlocks } from './best-blocks.js';
 import { CandidateTable } from './candidate-table.js';
 import { type QueueSample, RunCharts } from './run-charts.js';
@@ -13,6 +14,7 @@ const TABS = [
   ['', 'Overview'],
   ['best', 'Best blocks'],
   ['candidates', 'Candidates'],
+  ['baselines', 'Baselines'],
   ['events', 'Events'],
 ] as const;
 
@@ -88,7 +90,7 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
         <Stat label="failed" value={counts.failed + counts.diverged + counts.too_large} sub={`${counts.diverged} diverged · ${counts.too_large} too large`} />
       </div>
       <nav class="tabs">
-        {TABS.map(([key, label]) => (
+        {TABS.filter(([key]) => key !== 'baselines' || run.baselineCount > 0).map(([key, label]) => (
           <a key={key} href={`#/runs/${runId}${key ? `/${key}` : ''}`} class={tab === key ? 'active' : ''}>
             {label}
           </a>
@@ -98,6 +100,7 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
       {tab === '' && <RunCharts series={series} queue={queue} throughput={series?.throughputPerMinute ?? null} />}
       {tab === 'best' && <BestBlocks runId={runId} version={version} />}
       {tab === 'candidates' && <CandidateTable runId={runId} version={version} />}
+      {tab === 'baselines' && <BaselinesView runId={runId} version={version} />}
       {tab === 'events' && (
         <Card title="Events">
           {events.length === 0 ? (
