@@ -90,7 +90,7 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
         <Stat label="failed" value={counts.failed + counts.diverged + counts.too_large} sub={`${counts.diverged} diverged · ${counts.too_large} too large`} />
       </div>
       <nav class="tabs">
-        {TABS.filter(([key]) => key !== 'baselines' || run.baselineCount > 0).map(([key, label]) => (
+        {TABS.filter(([key]) => key !== 'baselines' || run.baselineCount > 0 || tab === 'baselines').map(([key, label]) => (
           <a key={key} href={`#/runs/${runId}${key ? `/${key}` : ''}`} class={tab === key ? 'active' : ''}>
             {label}
           </a>
