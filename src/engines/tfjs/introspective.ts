@@ -7,12 +7,12 @@
  * Wasserstein term with gradient penalty, and after every epoch but the last a
  * synthesis round adds pseudo-negatives made by Langevin steps on the input.
  *
- * The gradient penalty differentiates a gradient. tfjs has no gradients for the
- * MaxPoolGrad and AvgPoolGrad kernels (the backward passes of pooling), so they are
- * registered here: both are linear in `dy`, and their adjoints are a gather at the
- * window's argmax and an average pool with the same windows.
+ * The gradient penalty differentiates a gradient: second-order.ts fills the
+ * gradients tfjs lacks for that; a network with some other op that has none
+ * fails with a clear error naming it.
  */
-import type { NamedTensorMap, Scalar, Tensor, Tensor4D, Variable } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor4D, Variable } from '@tensorflow/tfjs';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { mulberry32 } from '../../datasets/prng.js';
 import { learningRateAt } from '../../task/task.js';
 import { epochOrder, fillBatch } from '../batches.js';
@@ -20,45 +20,10 @@ import { type EpochRecord, type TrainOutcome, TrainingAborted } from '../engine.
 import type { Tfjs } from './backend.js';
 import { compileIr } from './compile.js';
 import { accuracyOn, robustnessOutcome } from './fgsm.js';
+import { registerSecondOrderGradients } from './second-order.js';
 import type { TfjsTrainOptions } from './train.js';
 
 const UINT32 = 4294967296;
-
-type PoolAttrs = { filterSize: [number, number] | number; strides: [number, number] | number; pad: 'valid' | 'same' | number };
-
-/** Second-order gradients through pooling (see the header); a no-op where tfjs already has them. */
-export function registerPoolGradGradients(tf: Tfjs): void {
-  if (!tf.getGradient('MaxPoolGrad')) {
-    tf.registerGradient({
-      kernelName: 'MaxPoolGrad',
-      inputsToSave: ['input'],
-      gradFunc: (ddx: Tensor | Tensor[], saved: Tensor[], attrs: unknown) => {
-        const [input] = saved as [Tensor4D];
-        const { filterSize, strides, pad } = attrs as PoolAttrs;
-        return {
-          dy: () => {
-            // includeBatchInIndex: flat indexes into the whole input, so one gather serves the batch.
-            const { indexes } = tf.maxPoolWithArgmax(input, filterSize, strides, pad, true) as NamedTensorMap;
-            return tf.reshape(tf.gather(tf.reshape(ddx as Tensor, [-1]), tf.reshape(indexes!, [-1])), indexes!.shape);
-          },
-          input: () => tf.zerosLike(input),
-          output: () => tf.zerosLike(input),
-        };
-      },
-    });
-  }
-  if (!tf.getGradient('AvgPoolGrad')) {
-    tf.registerGradient({
-      kernelName: 'AvgPoolGrad',
-      inputsToSave: ['input'],
-      gradFunc: (ddx: Tensor | Tensor[], saved: Tensor[], attrs: unknown) => {
-        const [input] = saved as [Tensor4D];
-        const { filterSize, strides, pad } = attrs as PoolAttrs;
-        return { dy: () => tf.avgPool(ddx as Tensor4D, filterSize, strides, pad), input: () => tf.zerosLike(input) };
-      },
-    });
-  }
-}
 
 /** Pseudo-negatives, N×H×W×C floats in [0, 1]; the oldest go first when it is full. */
 class Pool {
@@ -91,6 +56,16 @@ class Pool {
   }
 }
 
+/** tfjs names the kernel it cannot differentiate; say what that means for WINN and what to do. */
+function explainMissingGradient(error: unknown): never {
+  const kernel = /gradient function not found for (\w+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (!kernel) throw error;
+  throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `WINN's gradient penalty differentiates a gradient, and tfjs has no gradient for kernel ${kernel} that this network's backward pass uses`, {
+    hint: 'train this network with --engine torch, or drop recipe.introspective for plain training',
+    cause: error,
+  });
+}
+
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
 const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -98,7 +73,7 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
   const { tf, task, data, signal } = o;
   const recipe = task.recipe;
   const options = recipe.introspective!;
-  registerPoolGradGradients(tf);
+  registerSecondOrderGradients(tf);
   const split = o.evaluateOn ?? 'validation';
   const [h, w, c] = data.shape;
   const imageSize = h * w * c;
@@ -235,7 +210,13 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
         const labels = Int32Array.from(indices, (i) => data.train.labels[i]!);
         const fake = pool.sample(n, random);
         const mix = Float32Array.from({ length: n }, () => random() / UINT32);
-        const [total, crossEntropy, hits, realScore, gap, penalty] = step(buffer, labels, fake, mix) as [number, number, number, number, number, number];
+        let values: number[];
+        try {
+          values = step(buffer, labels, fake, mix);
+        } catch (error) {
+          explainMissingGradient(error);
+        }
+        const [total, crossEntropy, hits, realScore, gap, penalty] = values as [number, number, number, number, number, number];
         if (!Number.isFinite(total)) {
           curve.push({ epoch: epoch + 1, loss: total, trainAccuracy: seen ? correct / seen : 0, valAccuracy: Number.NaN, learningRate, seconds: (performance.now() - started) / 1000 });
           return { status: 'diverged', accuracy: null, curve, trainSeconds, evalSeconds, imagesPerSecond: null, error: `loss became ${total} in epoch ${epoch + 1}` };
