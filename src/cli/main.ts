@@ -8,6 +8,7 @@ import { toBlockqnnError } from '../common/errors.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerBench } from './commands/bench.js';
 import { registerDashboard } from './commands/dashboard.js';
+import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSearch } from './commands/search.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerBench(program);
   registerDashboard(program);
+  registerExport(program);
   registerBaseline(program);
   return program;
 }

@@ -16,7 +16,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import type { NetworkIr } from '../search-space/index.js';
+import { type NetworkIr, networkIrSchema } from '../search-space/index.js';
 
 export const CHECKPOINT_FORMAT = 'blockqnn-checkpoint/1';
 
@@ -59,9 +59,15 @@ function assertLittleEndianHost(): void {
   if (endianness() !== 'LE') throw new BlockqnnError(ErrorCode.INTERNAL, 'checkpoints are little-endian and this host is big-endian');
 }
 
-/** sha-256 hex of the IR's JSON: the "ir" metadata that ties a checkpoint to its network. */
+/**
+ * sha-256 hex of the parsed IR's JSON: the "ir" metadata that ties a checkpoint
+ * to its network. Parsing first (defaults filled, keys in schema order) makes
+ * the digest the same for an IR built in memory and the same IR read back from
+ * the database or a file.
+ */
 export function irDigest(ir: NetworkIr): string {
-  return createHash('sha256').update(JSON.stringify(ir)).digest('hex');
+  const parsed = networkIrSchema.safeParse(ir);
+  return createHash('sha256').update(JSON.stringify(parsed.success ? parsed.data : ir)).digest('hex');
 }
 
 /** The required metadata for a network, plus any extra string keys. */

@@ -11,3 +11,7 @@ export { STATE_DICT_FILE } from './pytorch.js';
 export { ONNX_FILE, ONNX_OPSET } from './onnx.js';
 export { TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, buildBuiltinModel } from './tfjs-layers.js';
 export { SVG_FILE, PNG_FILE, architectureSvg } from './picture.js';
+export { selectSubjects } from './select.js';
+export type { ExportReads, Selection, SelectOptions } from './select.js';
+export { exportFromStore } from './from-store.js';
+export type { StoreExportOptions } from './from-store.js';

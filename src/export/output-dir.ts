@@ -26,7 +26,7 @@ async function exists(p: string): Promise<boolean> {
     await lstat(p);
     return true;
   } catch (error) {
-    if (errno(error) === 'ENOENT') return false;
+    if (errno(error) === 'ENOENT' || errno(error) === 'ENOTDIR') return false;
     throw error;
   }
 }
@@ -75,7 +75,7 @@ async function checkTarget(dir: string, force: boolean): Promise<boolean> {
   try {
     info = await stat(dir);
   } catch (error) {
-    if (errno(error) === 'ENOENT') return false;
+    if (errno(error) === 'ENOENT' || errno(error) === 'ENOTDIR') return false;
     throw error;
   }
   if (!info.isDirectory()) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `output ${dir} exists and is not a folder`, { hint: 'choose another --out' });

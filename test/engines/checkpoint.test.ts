@@ -13,7 +13,7 @@ import {
   CHECKPOINT_FORMAT, type NamedCheckpointTensor, assertCheckpointMatches, checkpointMetadata, dataDirectory, irDigest, loadCheckpoint, readCheckpoint, saveCheckpoint,
   trainingCheckpointPath, writeCheckpoint,
 } from '../../src/engines/checkpoint.js';
-import { IrBuilder, INPUT_ID } from '../../src/search-space/index.js';
+import { IrBuilder, INPUT_ID, networkIrSchema } from '../../src/search-space/index.js';
 import { torchPython } from './torch/helpers.js';
 
 const ir = (() => {
@@ -104,6 +104,9 @@ describe('checkpoint file: TypeScript round trip', () => {
     const otherIr = other.build(other.globalAvgPool(INPUT_ID)).ir;
     const checkpoint = readCheckpoint(writeCheckpoint([], metadata));
     expect(() => assertCheckpointMatches(checkpoint, ir)).not.toThrow();
+    // The same IR read back from JSON with its keys in another order and its defaults filled has the same digest.
+    const reordered = JSON.parse(JSON.stringify(networkIrSchema.parse(ir)), (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v));
+    expect(irDigest(reordered)).toBe(irDigest(ir));
     expect(() => assertCheckpointMatches(checkpoint, otherIr, 'weights.safetensors')).toThrow(/weights.safetensors was trained for another network/);
   });
 });

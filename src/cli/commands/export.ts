@@ -1,0 +1,63 @@
+/** `blockqnn export <run>`: write a found architecture (best, top K or one candidate) in a format users can take anywhere. */
+import type { Command } from 'commander';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { type Selection, exportFromStore, exporters } from '../../export/index.js';
+import { type ConnectionFlags, log, openStoreFrom, withDatabase } from '../context.js';
+
+interface ExportFlags extends ConnectionFlags {
+  best?: boolean;
+  candidate?: string;
+  top?: string;
+  format: string;
+  out: string;
+  weights?: string;
+  requireWeights?: boolean;
+  force?: boolean;
+}
+
+export function selectionFrom(flags: Pick<ExportFlags, 'best' | 'candidate' | 'top'>): Selection {
+  const given = [flags.best ? '--best' : null, flags.candidate !== undefined ? '--candidate' : null, flags.top !== undefined ? '--top' : null].filter(Boolean);
+  if (given.length > 1) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `give one of --best, --candidate and --top, not ${given.join(' and ')}`);
+  if (flags.candidate !== undefined) return { candidate: flags.candidate };
+  if (flags.top !== undefined) {
+    const k = Number(flags.top);
+    if (!/^\d+$/.test(flags.top) || k < 1 || k > 100) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `--top ${flags.top}: give a whole number from 1 to 100`);
+    return { top: k };
+  }
+  return { best: true };
+}
+
+export function registerExport(program: Command): void {
+  const formats = exporters().list();
+  withDatabase(
+    program
+      .command('export')
+      .description('export a found architecture: json, pytorch, onnx, tfjs, svg or png')
+      .argument('<run>', 'run id')
+      .option('--best', 'the candidate with the highest reward (default)')
+      .option('--candidate <id>', 'one candidate: its hash or sequence number')
+      .option('--top <k>', 'the K best candidates, one sub-folder each')
+      .requiredOption('--format <format>', `one of ${formats.join(', ')}`)
+      .requiredOption('--out <dir>', 'output folder, inside the working directory (or $BLOCKQNN_EXPORT_ROOT)')
+      .option('--weights <file>', 'a checkpoint (.safetensors) to export instead of the newest final training\'s')
+      .option('--require-weights', 'fail unless trained weights exist')
+      .option('--force', 'replace a non-empty output folder'),
+  ).action(async (runId: string, flags: ExportFlags) => {
+    const selection = selectionFrom(flags);
+    const store = await openStoreFrom(flags);
+    try {
+      const outcome = await exportFromStore(store, {
+        runId, selection, format: flags.format, out: flags.out, force: flags.force ?? false, requireWeights: flags.requireWeights ?? false,
+        ...(flags.weights ? { weightsFile: flags.weights } : {}),
+      });
+      const exporter = exporters().get(flags.format);
+      for (const w of outcome.weights) {
+        if (exporter.weights !== 'none') log(`${w.hash}: ${w.source ? `weights from ${w.source}` : 'no trained weights: fresh initialisation (train it with blockqnn train to export weights)'}`);
+      }
+      log(`exported ${flags.format} to ${outcome.dir}`);
+      process.stdout.write(`${outcome.files.map((f) => `${outcome.dir}/${f}`).join('\n')}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+}
