@@ -142,5 +142,21 @@ describe('blockqnn baseline end to end (torch engine, tiny MNIST)', () => {
       await store.close();
     }
     expect((await keysUnder(redis.prefix)).filter((k) => k.includes(report.run.id))).toEqual([]);
-  }, 120_000);
+
+    // `search --baselines`: the same harness evaluates them beside a short search; the
+    // inception block was trained above under the same task, so the result cache answers it.
+    const search = await cli(
+      'search', '--engine', 'torch', '--strategy', 'random', '--budget', '1', '--baselines', 'blockqnn-inception-block,blockqnn-resnet-block',
+      '--subset', '120', '--validation-size', '60', '--epochs', '1',
+      '--workers', '0', '--db', db, '--redis', redis.url, '--prefix', redis.prefix, '--json',
+    );
+    expect(search.code, search.stderr).toBe(0);
+    const summary = JSON.parse(search.stdout) as { run: { id: string; candidateCount: number; resultCount: number }; baselines: { name: string; status: string; accuracy: number }[] };
+    expect(summary.run).toMatchObject({ candidateCount: 1, resultCount: 1 });
+    expect(summary.baselines.map((b) => [b.name, b.status])).toEqual([['blockqnn-inception-block', 'ok'], ['blockqnn-resnet-block', 'ok']]);
+    expect(summary.baselines[0]!.accuracy).toBe(report.baselines[0]!.accuracy);
+    const compared = JSON.parse((await cli('runs', 'compare', summary.run.id, '--db', db, '--json')).stdout) as RunComparison;
+    expect(compared.best!.kind).toBe('searched');
+    expect(compared.baselines.every((b) => b.rewardGap === b.reward! - compared.best!.reward!)).toBe(true);
+  }, 180_000);
 });
