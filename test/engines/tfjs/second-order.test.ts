@@ -21,7 +21,7 @@ beforeAll(async () => {
 const random = (seed: number, shape: number[], relu = false) => {
   const next = prng(seed);
   const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => next() * 2 - 1);
-  return tf.tensor(relu ? values.map((v) => Math.max(v, 0)) : values, shape) as Tensor4D;
+  return tf.tensor(relu ? values.map((v) => Math.max(v, 0)) : values, shape) as unknown as Tensor4D;
 };
 
 /** Max |registered − brute force| of d⟨B(dy), v⟩/d(argument), where `backward(dy, arg)` is B and linear in `arg`. */
