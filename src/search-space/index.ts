@@ -22,3 +22,5 @@ export {
   buildCliqueNet, checkCliqueNetConfig, CLIQUENET_VARIANTS, registerCliqueNets,
 } from './baselines/index.js';
 export type { Baseline, BaselineOptions, ResNetConfig, DlaConfig, DlaBlock, CliqueNetConfig } from './baselines/index.js';
+export { buildPooledResNet, checkPooledResNetConfig, appendDownsampling, DPP_RESNET_VARIANTS, registerDppResNets } from './baselines/index.js';
+export type { PooledResNetConfig, Downsampling } from './baselines/index.js';

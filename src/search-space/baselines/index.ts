@@ -13,3 +13,6 @@ export type { CliqueNetConfig } from './cliquenet.js';
 export { CLIQUENET_VARIANTS, registerCliqueNets } from './cliquenet-variants.js';
 export { isNscBlockBaseline, registerNscBlocks } from './nsc-blocks.js';
 export type { NscBlockBaseline, BlockNetworkOptions } from './nsc-blocks.js';
+export { buildPooledResNet, checkPooledResNetConfig, appendDownsampling } from './dpp-resnet.js';
+export type { PooledResNetConfig, Downsampling } from './dpp-resnet.js';
+export { DPP_RESNET_VARIANTS, registerDppResNets } from './dpp-variants.js';

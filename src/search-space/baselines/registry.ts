@@ -7,6 +7,7 @@ import { Registry } from '../../common/registry.js';
 import type { Baseline } from './baseline.js';
 import { registerCliqueNets } from './cliquenet-variants.js';
 import { registerDlas } from './dla-variants.js';
+import { registerDppResNets } from './dpp-variants.js';
 import { registerNscBlocks } from './nsc-blocks.js';
 import { registerResNets } from './resnet-variants.js';
 
@@ -15,6 +16,7 @@ export function createBaselineRegistry(): Registry<Baseline> {
   registerResNets(registry);
   registerDlas(registry);
   registerCliqueNets(registry);
+  registerDppResNets(registry);
   registerNscBlocks(registry);
   return registry;
 }

@@ -1,0 +1,49 @@
+/**
+ * Named pooled CIFAR ResNets (dpp-resnet.ts): for depth 20 and 110 (the paper's
+ * CIFAR-10 network), one per downsampling kind. Names read
+ * `resnet-{depth}-{maxpool | avgpool | dpp-{lite|full}[-s3]-{sym|asym}}`; the paper
+ * found Lite-S3DPP-Sym best on CIFAR-10.
+ */
+import type { Registry } from '../../common/registry.js';
+import type { Baseline } from './baseline.js';
+import { type Downsampling, type PooledResNetConfig, buildPooledResNet } from './dpp-resnet.js';
+
+const DPP_PAPER = 'Saeedan, Weber, Goesele, Roth, "Detail-Preserving Pooling in Deep Networks", CVPR 2018 (arXiv:1804.04076)';
+const CIFAR = { inputShape: [32, 32, 3], classes: 10 } as const;
+
+const DOWNSAMPLINGS: Readonly<Record<string, { readonly d: Downsampling; readonly text: string }>> = {
+  maxpool: { d: { kind: 'maxPool' }, text: '2x2 max pooling' },
+  avgpool: { d: { kind: 'avgPool' }, text: '2x2 average pooling' },
+  ...Object.fromEntries(
+    (['lite', 'full'] as const).flatMap((variant) =>
+      (['none', 's3'] as const).flatMap((sampling) =>
+        (['sym', 'asym'] as const).map((reward) => [
+          `dpp-${variant}${sampling === 's3' ? '-s3' : ''}-${reward}`,
+          {
+            d: { kind: 'dpp', variant, reward, sampling } as const,
+            text: `2x2 ${variant === 'lite' ? 'Lite' : 'Full'}-${sampling === 's3' ? 'S3' : ''}DPP with the ${reward === 'sym' ? 'symmetric' : 'asymmetric'} reward`,
+          },
+        ]),
+      ),
+    ),
+  ),
+};
+
+export const DPP_RESNET_VARIANTS: Readonly<Record<string, { readonly config: PooledResNetConfig; readonly description: string }>> = Object.fromEntries(
+  [20, 110].flatMap((depth) =>
+    Object.entries(DOWNSAMPLINGS).map(([suffix, { d, text }]) => [
+      `resnet-${depth}-${suffix}`,
+      {
+        config: { n: (depth - 2) / 6, widths: [16, 32, 64], downsampling: d, defaults: CIFAR },
+        description: `ResNet-${depth} for CIFAR downsampling with ${text} before stride-1 convolutions (option A shortcuts)`,
+      },
+    ]),
+  ),
+);
+
+/** Registers every pooled ResNet. */
+export function registerDppResNets(registry: Registry<Baseline>): void {
+  for (const [name, { config, description }] of Object.entries(DPP_RESNET_VARIANTS)) {
+    registry.register(name, { name, description, citation: DPP_PAPER, defaults: config.defaults, build: (options = {}) => buildPooledResNet(config, options, name) });
+  }
+}
