@@ -15,3 +15,4 @@ export { selectSubjects } from './select.js';
 export type { ExportReads, Selection, SelectOptions } from './select.js';
 export { exportFromStore } from './from-store.js';
 export type { StoreExportOptions } from './from-store.js';
+export { tarArchive } from './tar.js';

@@ -12,6 +12,7 @@ import { CANDIDATE_SORT_KEYS, CANDIDATE_STATUSES, RUN_STATUSES, hashSchema, runI
 import type { BaselineComparisonResponse, BestBlock, CandidateDetailResponse, CandidatePageResponse, RunEventRow, WorkerRow } from './api-types.js';
 import { requireToken } from './auth.js';
 import { blockGraph, networkView } from './block-graph.js';
+import { exportRouter } from './export-route.js';
 import { route, validate } from './http-errors.js';
 import type { RunControl } from './run-control.js';
 import { type Services, candidateRow, spaceOf } from './services.js';
@@ -141,6 +142,8 @@ export function apiRouter(services: Services, control: RunControl, token: string
     await control.resume(id);
     res.status(202).json({ id, outcome: 'resuming' });
   }));
+
+  api.use(exportRouter(services));
 
   api.use(route(async (req) => {
     throw new BlockqnnError(ErrorCode.NOT_FOUND, `no API endpoint ${req.method} ${req.path}`);
