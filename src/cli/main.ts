@@ -12,6 +12,7 @@ import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSearch } from './commands/search.js';
+import { registerTrain } from './commands/train.js';
 import { registerWorker } from './commands/worker.js';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerDashboard(program);
   registerExport(program);
+  registerTrain(program);
   registerBaseline(program);
   return program;
 }

@@ -16,5 +16,8 @@ export const TRAINER_SCRIPT = inPackage('src/engines/torch/trainer.py');
 /** The plain hand-written training loop `bench engines` compares against. */
 export const PLAIN_LOOP_SCRIPT = inPackage('src/engines/torch/plain_loop.py');
 
+/** The safetensors writer/reader of final trainings; as a script it loads a checkpoint into a generated module. */
+export const CHECKPOINT_SCRIPT = inPackage('src/engines/torch/checkpoint_file.py');
+
 /** The package root, for messages and benchmarks. */
 export const PACKAGE_ROOT = inPackage('.');
