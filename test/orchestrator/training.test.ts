@@ -72,9 +72,9 @@ beforeAll(async () => {
   const config = prepareConfig(buildSearchConfig({ dataset: 'fashion-mnist' }, 'torch'));
   runId = (await createRun(store, config)).id;
   const m = nscCandidates({ ...config.network }, config.maxIndex).materialize(RESNET_BLOCK_NSC);
-  const [{ candidate }] = await store.upsertQueuedCandidates(runId, [{ hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density }]);
+  const [queued] = await store.upsertQueuedCandidates(runId, [{ hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density }]);
   await store.commitResult(runId, m.hash, { status: 'ok', accuracy: 0.5, reward: 0.4 }, { snapshot: 1 });
-  candidateId = candidate.id;
+  candidateId = queued!.candidate.id;
 });
 
 afterAll(async () => {
