@@ -20,14 +20,8 @@ function Curve({ curve }: { curve: NonNullable<CandidateDetailResponse['candidat
   return <Chart options={options} data={data} height={220} label="training curve" />;
 }
 
-function exportJson(detail: CandidateDetailResponse, runId: string) {
-  const blob = new Blob([JSON.stringify({ runId, space: detail.space, ...detail.candidate, costs: detail.costs, totals: detail.totals }, null, 2)], { type: 'application/json' });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = `candidate-${detail.candidate.hash.slice(0, 12)}.json`;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
+/** Formats the server exports (GET /api/runs/:id/candidates/:hash/export); weights come from the newest final training when there is one. */
+const EXPORTS = [['json', 'JSON'], ['pytorch', 'PyTorch'], ['onnx', 'ONNX'], ['tfjs', 'tfjs'], ['svg', 'SVG'], ['png', 'PNG']] as const;
 
 export function CandidateView({ runId, hash }: { runId: string; hash: string }) {
   const { data, error } = useFetch<CandidateDetailResponse>(`/runs/${runId}/candidates/${hash}`);
@@ -50,9 +44,12 @@ export function CandidateView({ runId, hash }: { runId: string; hash: string }) 
           <code class="nsc big">{c.nsc}</code>
         </div>
         <div class="actions">
-          <button class="btn" onClick={() => exportJson(data, runId)}>
-            Export JSON
-          </button>
+          <span class="muted">Export</span>
+          {EXPORTS.map(([format, label]) => (
+            <a key={format} class="btn" href={`./api/runs/${runId}/candidates/${c.hash}/export?format=${format}`} download title={`download this architecture as ${label}`}>
+              {label}
+            </a>
+          ))}
         </div>
       </div>
       <div class="stats">
