@@ -475,7 +475,8 @@ export class SearchLoop {
     const removed = await this.deps.queue.cancelRun(this.runId);
     await this.deps.store.updateRun(this.runId, { status: 'stopped', controllerId: null });
     await this.deps.store.appendEvent(this.runId, 'stopped', { inFlight: this.inFlight.size, baselinesInFlight: this.baselinesInFlight.size, removedJobs: removed });
-    this.deps.log(`run ${this.runId}: stopped with ${this.inFlight.size} candidate(s) in flight; \`blockqnn resume ${this.runId}\` continues exactly here`);
+    const baselines = this.baselinesInFlight.size > 0 ? ` and ${this.baselinesInFlight.size} baseline(s)` : '';
+    this.deps.log(`run ${this.runId}: stopped with ${this.inFlight.size} candidate(s)${baselines} in flight; \`blockqnn resume ${this.runId}\` continues exactly here`);
     return 'stopped';
   }
 

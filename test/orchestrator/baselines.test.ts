@@ -18,7 +18,7 @@ import { PAPER_BLOCKS, assembleNetwork, density, networkCost } from '../../src/s
 import { openStore } from '../../src/store/index.js';
 import { parseTask, taskKey } from '../../src/task/task.js';
 import { engineHandler } from '../../src/worker/handler.js';
-import { deletePrefix, testRedisSettings } from '../helpers/redis.js';
+import { deletePrefix, eventually, testRedisSettings } from '../helpers/redis.js';
 import { sqliteBackend } from '../store/backends.js';
 
 const task = parseTask({
@@ -175,5 +175,41 @@ describe('baselines evaluated inside a search (torch engine, real Redis, SQLite)
     const again = await store.listBaselines(run.id);
     expect(again.map((r) => [r.hash, r.finishedAt?.getTime(), r.attempts])).toEqual(rows.map((r) => [r.hash, r.finishedAt?.getTime(), r.attempts]));
     expect((await store.getRun(run.id)).candidateCount).toBe(3);
+  }, 120_000);
+
+  it('re-enqueues baselines a stop cancelled, and evaluates each once after the resume', async () => {
+    registerBuiltinEngines();
+    const db = await sqliteBackend.create();
+    const store = await openStore(db.url);
+    const redis = testRedisSettings('baselines-stop');
+    const engine: Engine = await createEngine('torch');
+    let worker: EvaluationWorker | undefined;
+    cleanups.push(async () => {
+      await worker?.close(100);
+      await engine.close?.();
+      await store.close();
+      await db.drop();
+      await deletePrefix(redis);
+    });
+    const logs: string[] = [];
+    const options = { store, redis, log: (l: string) => logs.push(l), controllerId: 'test' };
+    const run = await createRun(store, prepareConfig(config({ budget: { candidates: 1 } })));
+
+    // No worker yet: stop once the baselines are queued, with nothing evaluated.
+    const stop = new AbortController();
+    const stopped = runController(run.id, { ...options, stopSignal: stop.signal });
+    await eventually(async () => ((await store.listBaselines(run.id)).length === 2 ? true : undefined), 20_000, 'baselines queued');
+    stop.abort();
+    expect(await stopped).toBe('stopped');
+    expect((await store.listBaselines(run.id)).every((b) => b.accuracy === null)).toBe(true);
+
+    worker = new EvaluationWorker(redis, engineHandler(engine), { engine: 'torch', engineDescription: engine.describe(), slot: 'cpu0', concurrency: 1 });
+    await worker.start();
+    expect(await runController(run.id, options)).toBe('finished');
+    expect(logs.join('\n')).toMatch(/2 baseline\(s\): 0 already evaluated, 0 queued, 2 waiting/);
+    expect(logs.join('\n')).toMatch(/re-enqueued [23] job\(s\) missing from Redis or cancelled by a stop/);
+    const rows = await store.listBaselines(run.id);
+    expect(rows.map((r) => [r.baseline, r.status, r.attempts])).toEqual([['blockqnn-resnet-block', 'ok', 1], ['resnet-20-cifar', 'ok', 1]]);
+    expect((await store.getRun(run.id))).toMatchObject({ candidateCount: 1, resultCount: 1 });
   }, 120_000);
 });
