@@ -6,6 +6,7 @@ import './styles.css';
 import { CandidateView } from './views/candidate-view.js';
 import { RunView } from './views/run-view.js';
 import { RunsList } from './views/runs-list.js';
+import { TrainingsView } from './views/trainings-view.js';
 import { WorkersView } from './views/workers-view.js';
 
 function useHash(): string {
@@ -48,6 +49,7 @@ function TokenField() {
 function Page({ hash }: { hash: string }) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'workers') return <WorkersView />;
+  if (parts[0] === 'trainings') return <TrainingsView />;
   if (parts[0] === 'runs' && parts[1]) {
     if (parts[2] === 'c' && parts[3]) return <CandidateView runId={parts[1]} hash={parts[3]} />;
     return <RunView key={parts[1]} runId={parts[1]} tab={parts[2] ?? ''} />;
@@ -57,7 +59,7 @@ function Page({ hash }: { hash: string }) {
 
 function App() {
   const hash = useHash();
-  const section = hash.startsWith('#/workers') ? 'workers' : 'runs';
+  const section = hash.startsWith('#/workers') ? 'workers' : hash.startsWith('#/trainings') ? 'trainings' : 'runs';
   return (
     <>
       <header class="topbar">
@@ -70,6 +72,9 @@ function App() {
           </a>
           <a href="#/workers" class={section === 'workers' ? 'active' : ''}>
             Workers
+          </a>
+          <a href="#/trainings" class={section === 'trainings' ? 'active' : ''}>
+            Trainings
           </a>
         </nav>
         <div class="spacer" />

@@ -16,6 +16,7 @@ import { exportRouter } from './export-route.js';
 import { route, validate } from './http-errors.js';
 import type { RunControl } from './run-control.js';
 import { type Services, candidateRow, spaceOf } from './services.js';
+import { trainingsRouter } from './trainings-routes.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const statusList = z
@@ -144,6 +145,8 @@ export function apiRouter(services: Services, control: RunControl, token: string
   }));
 
   api.use(exportRouter(services));
+
+  api.use(trainingsRouter(services));
 
   api.use(route(async (req) => {
     throw new BlockqnnError(ErrorCode.NOT_FOUND, `no API endpoint ${req.method} ${req.path}`);
