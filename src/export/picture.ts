@@ -104,7 +104,7 @@ export function networkGraph(checked: CheckedIr): Graph {
     const ops = [...new Set(g.nodes.map((id) => byId.get(id)!.op))];
     const convs = g.nodes.filter((id) => byId.get(id)!.op === 'conv2d').length;
     const kind: GraphNode['kind'] = convs > 0 ? 'conv' : ops.every((o) => /pool/i.test(o)) ? 'pool' : 'other';
-    const summary = g.nodes.length === 1 ? ops[0]! : `${g.nodes.length} layers${convs ? `, ${convs} conv` : ''}`;
+    const summary = g.nodes.length === 1 ? readableOp(ops[0]!) : `${g.nodes.length} layers${convs ? `, ${convs} conv` : ''}`;
     nodes.push({ id: key, label: `${g.id}: ${summary}`, detail: `${shapeText(shapes.get(last)!)}${params ? ` · ${params.toLocaleString('en-US')} params` : ''}`, kind });
   }
   const edges = new Map<string, GraphEdge>();
@@ -120,6 +120,21 @@ export function networkGraph(checked: CheckedIr): Graph {
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const textWidth = (s: string, size: number): number => s.length * size * 0.6;
+
+/** dagre's bend points as one smooth curve: quadratic segments through the midpoints, ending exactly at the last point (where the arrow sits). */
+function smoothPath(points: readonly { x: number; y: number }[]): string {
+  const f = (p: { x: number; y: number }) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+  if (points.length === 0) return '';
+  const parts = [`M${f(points[0]!)}`];
+  for (let i = 1; i < points.length - 1; i++) {
+    const [p, q] = [points[i]!, points[i + 1]!];
+    parts.push(`Q${f(p)} ${f({ x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 })}`);
+  }
+  if (points.length > 1) parts.push(`L${f(points.at(-1)!)}`);
+  return parts.join(' ');
+}
+
+const readableOp = (op: string): string => op.replace(/([A-Z])/g, ' $1').toLowerCase().replace('conv2d', 'conv');
 
 interface Panel {
   svg: string;
@@ -145,7 +160,7 @@ function drawGraph(graph: Graph): Panel {
   for (const e of graph.edges) {
     const edge = g.edge(e.from, e.to) as { points?: { x: number; y: number }[]; x?: number; y?: number };
     const pts = edge.points ?? [];
-    parts.push(`<path d="${pts.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')}" fill="none" stroke="#4b5563" stroke-width="1.2" marker-end="url(#arrow)"/>`);
+    parts.push(`<path d="${smoothPath(pts)}" fill="none" stroke="#4b5563" stroke-width="1.2" marker-end="url(#arrow)"/>`);
     if (e.label && edge.x !== undefined && edge.y !== undefined) {
       parts.push(`<text x="${edge.x.toFixed(1)}" y="${(edge.y + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#374151" paint-order="stroke" stroke="#ffffff" stroke-width="3">${escape(e.label)}</text>`);
     }
