@@ -17,7 +17,8 @@ import * as ort from 'onnxruntime-node';
 import { type ExportSubject, exporters, rebuildFromExport, runExport } from '../../src/export/index.js';
 import { runPythonExport } from '../../src/export/python-export.js';
 import { writeCheckpoint } from '../../src/engines/checkpoint.js';
-import { networkCost, parseNsc, LayerType } from '../../src/search-space/index.js';
+import { createHash } from 'node:crypto';
+import { buildNb201Network, networkCost, parseNb201, parseNsc, LayerType } from '../../src/search-space/index.js';
 import { kitchenSink } from '../engines/tfjs/ops.js';
 import { tfjs } from '../engines/tfjs/helpers.js';
 import { BLOCK, maxDifference, python, randomInput, subjectFor, toNchw, withRandomWeights } from './helpers.js';
@@ -185,4 +186,21 @@ print(json.dumps({"root": root.tag, "width": float(root.get("width")), "height":
     expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([Math.ceil(parsed.width) * 2, Math.ceil(parsed.height) * 2]);
   });
+
+  it('a NAS-Bench-201 cell: the JSON rebuilds the same hash and IR, the picture names every edge op', async () => {
+    const arch = '|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|none~2|';
+    const checked = buildNb201Network(parseNb201(arch), { inputShape: [8, 8, 3], classes: 10 });
+    const hash = createHash('sha256').update(`nb201:${arch}`).digest('hex').slice(0, 32);
+    const base = subjectFor();
+    const subject: ExportSubject = { ...base, run: { ...base.run, config: { space: 'nasbench201' } }, candidate: { ...base.candidate, nsc: arch, hash }, checked };
+    const { dir } = await exportAs('json', subject, out('nb201-json'));
+    const rebuilt = rebuildFromExport(JSON.parse(await readFile(path.join(dir, 'architecture.json'), 'utf8')));
+    expect(rebuilt.hash).toBe(hash);
+    expect(rebuilt.ir).toEqual(checked.ir);
+    const svg = await exportAs('svg', subject, out('nb201-svg'));
+    const text = await readFile(path.join(svg.dir, 'architecture.svg'), 'utf8');
+    for (const op of ['nor_conv_3x3', 'avg_pool_3x3', 'nor_conv_1x1', 'skip_connect', 'node 0 (input)', 'node 3 (output)']) expect(text).toContain(`>${op}<`);
+    expect(text).not.toContain('>none<');
+  });
 });
+
