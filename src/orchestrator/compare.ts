@@ -58,18 +58,27 @@ export async function compareRun(store: Store, runId: string): Promise<RunCompar
   };
 }
 
+/** Columns the table has already; an engine reporting them again (the torch engine's params check) adds nothing. */
+const SHOWN = new Set(['accuracy', 'flops', 'macs', 'params', 'density', 'reward']);
+
+/** The engine metrics worth a column of their own, sorted by name. */
+export function extraMetricNames(rows: readonly Pick<ComparisonRow, 'metrics'>[]): string[] {
+  return [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].filter((m) => !SHOWN.has(m)).sort();
+}
+
+const metricText = (v: number | null): string => (v === null ? '–' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(4));
 const pct = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(2)}%`);
 const num = (v: number | null, digits: number): string => (v === null ? '–' : v.toFixed(digits));
 
 /** The comparison as a fixed-width text table. */
 export function formatComparison(c: RunComparison, options: { baselinesOnly?: boolean } = {}): string {
   const rows = [...(c.best ? [c.best] : []), ...c.baselines];
-  const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].sort();
+  const metricNames = extraMetricNames(rows);
   const header = ['', 'status', 'accuracy', 'MFLOPs', 'params', 'density', 'reward', 'vs best', ...metricNames];
   const body = rows.map((r) => [
     r.kind === 'baseline' ? `${r.name} (baseline)` : r.name, r.status, pct(r.accuracy), (r.flops / 1e6).toFixed(2), Math.round(r.params).toLocaleString('en-US'),
     r.density.toFixed(3), num(r.reward, 4), r.kind === 'searched' ? '' : r.rewardGap === null ? '–' : `${r.rewardGap >= 0 ? '+' : ''}${r.rewardGap.toFixed(4)}`,
-    ...metricNames.map((m) => num(r.metrics?.[m] ?? null, 4)),
+    ...metricNames.map((m) => metricText(r.metrics?.[m] ?? null)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();

@@ -19,7 +19,8 @@ export function BaselinesView({ runId, version }: { runId: string; version: stri
   if (!data) return <p class="empty">Loading the baselines…</p>;
   if (data.baselines.length === 0) return <p class="empty">This run evaluates no baselines (start one with <code>--baselines all</code>).</p>;
   const rows: Row[] = [...(data.best ? [data.best] : []), ...data.baselines];
-  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].sort();
+  // Metrics the table shows already (the torch engine reports params as a check) get no second column.
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics ?? {})))].filter((m) => !['accuracy', 'flops', 'macs', 'params', 'density', 'reward'].includes(m)).sort();
   const done = data.baselines.filter((b) => b.accuracy !== null);
   const ahead = done.filter((b) => b.rewardGap !== null && b.rewardGap > 0).length;
   return (
