@@ -37,6 +37,10 @@ export interface SearchFlags {
   baseFilters?: number;
   stages?: number;
   maxIndex?: number;
+  /** NSC: optional layer types to search (se, dpp). */
+  nscTypes?: string[];
+  /** NSC: the layer between stages (maxpool, avgpool, dpp-lite-s3-sym, ...). */
+  downsample?: string;
   /** `all` or comma-separated baseline names, evaluated beside the search. */
   baselines?: string;
   /** Proxy width of the whole-network baselines (1: the papers' widths). */
@@ -141,7 +145,8 @@ export function buildSearchConfig(flags: SearchFlags, engine: string): SearchCon
     engine,
     task,
     taskKey: taskKey(task, engine),
-    network: { inputShape, classes, ...embeddedNetwork, ...fileNetwork, ...(flags.blocks ? { blocksPerStage: flags.blocks } : {}), ...(flags.baseFilters ? { baseFilters: flags.baseFilters } : {}), ...(flags.stages ? { stages: flags.stages } : {}) } as SearchConfigInput['network'],
+    network: { inputShape, classes, ...embeddedNetwork, ...fileNetwork, ...(flags.blocks ? { blocksPerStage: flags.blocks } : {}), ...(flags.baseFilters ? { baseFilters: flags.baseFilters } : {}), ...(flags.stages ? { stages: flags.stages } : {}), ...(flags.downsample ? { downsample: flags.downsample } : {}) } as SearchConfigInput['network'],
+    ...(flags.nscTypes ? { nscTypes: flags.nscTypes } : {}),
     maxIndex: pick(flags.maxIndex, file.maxIndex as number | undefined, file.maxIndex === undefined && space === 'nsc' && !flags.config ? EMBEDDED_DEFAULTS.maxIndex : undefined),
     budget: { ...(budgetCandidates !== undefined ? { candidates: budgetCandidates } : {}), ...(budgetSeconds !== undefined ? { seconds: budgetSeconds } : {}) },
     ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),

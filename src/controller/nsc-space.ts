@@ -14,11 +14,16 @@
  *
  * Candidates are blocks in canonical form (`canonicalBlock`), keyed by their
  * canonical code, so isomorphic blocks are one candidate.
+ *
+ * With `extraTypes` (e.g. ['se', 'dpp']) the optional layer types of nsc.ts join
+ * the unary actions, after the paper's, so the default space and its action
+ * numbering are unchanged; the setting is recorded (`types`) only when not empty,
+ * so snapshots of default runs stay as they were.
  */
 import { InvalidArchitectureError } from '../common/errors.js';
 import {
-  ALLOWED_KERNELS, DEFAULT_MAX_INDEX, LayerType, arity, canonicalBlock, density, inputsOf, outputLayers, parseNsc, printNsc, validateBlock,
-  type NscBlock, type NscLayer,
+  ALLOWED_KERNELS, DEFAULT_MAX_INDEX, EXTRA_LAYER_TYPES, EXTRA_LAYER_TYPE_NAMES, LayerType, arity, canonicalBlock, density, inputsOf, outputLayers,
+  parseNsc, printNsc, validateBlock, type ExtraLayerType, type NscBlock, type NscLayer, type NscOptions,
 } from '../search-space/index.js';
 import { DEFAULT_REWARD } from './reward.js';
 import type { Rng } from './rng.js';
@@ -41,6 +46,8 @@ export interface NscState {
 export interface NscSpaceOptions {
   /** Largest layer index, the terminal included (the paper's 23 by default). */
   maxIndex?: number;
+  /** Optional layer types to search besides the paper's (nsc.ts): 'se', 'dpp'. None by default. */
+  extraTypes?: readonly ExtraLayerType[];
 }
 
 const UNARY_KINDS: readonly (readonly [LayerType, number])[] = ([LayerType.conv, LayerType.maxPool, LayerType.avgPool, LayerType.identity] as const)
@@ -49,9 +56,13 @@ const BINARY_TYPES: readonly LayerType[] = [LayerType.add, LayerType.concat];
 
 export class NscSpace implements DecisionSpace<NscState, NscBlock> {
   readonly name = 'nsc';
-  readonly settings: { readonly maxIndex: number };
+  readonly settings: { readonly maxIndex: number; readonly types?: string };
   readonly actionCount: number;
-  readonly featureCount = UNARY_KINDS.length + BINARY_TYPES.length + 5;
+  readonly featureCount: number;
+  /** What validateBlock and parseNsc are given: the index limit and the enabled optional types. */
+  private readonly grammar: NscOptions;
+  /** The paper's unary (type, kernel) kinds, then the enabled optional ones. */
+  private readonly unaryKinds: readonly (readonly [LayerType, number])[];
   /** BlockQNN's reward, with the defaults documented in reward.ts. */
   readonly rewardDefaults = { mu: DEFAULT_REWARD.mu, rho: DEFAULT_REWARD.rho };
   private readonly actions: LayerAction[] = [];
@@ -67,9 +78,18 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
         hint: 'the paper uses 23; small values (e.g. 6) give small blocks',
       });
     }
-    this.settings = { maxIndex };
+    const extraTypes = [...new Set(options.extraTypes ?? [])].sort((a, b) => EXTRA_LAYER_TYPES[a] - EXTRA_LAYER_TYPES[b]);
+    for (const name of extraTypes) {
+      if (!EXTRA_LAYER_TYPE_NAMES.includes(name)) {
+        throw new InvalidArchitectureError(`NSC space: unknown optional layer type "${String(name)}"`, { hint: `valid: ${EXTRA_LAYER_TYPE_NAMES.join(', ')}` });
+      }
+    }
+    this.settings = extraTypes.length > 0 ? { maxIndex, types: extraTypes.join(',') } : { maxIndex };
+    this.grammar = { maxIndex, extraTypes };
+    this.unaryKinds = [...UNARY_KINDS, ...extraTypes.flatMap((name) => ALLOWED_KERNELS[EXTRA_LAYER_TYPES[name]].map((kernel) => [EXTRA_LAYER_TYPES[name], kernel] as const))];
+    this.featureCount = this.unaryKinds.length + BINARY_TYPES.length + 5;
     const lastPred = maxIndex - 2; // a non-terminal layer has index <= maxIndex - 1
-    for (const [type, kernel] of UNARY_KINDS) for (let p = 0; p <= lastPred; p++) this.add({ type, kernel, pred1: p, pred2: 0 });
+    for (const [type, kernel] of this.unaryKinds) for (let p = 0; p <= lastPred; p++) this.add({ type, kernel, pred1: p, pred2: 0 });
     for (const type of BINARY_TYPES) for (let p2 = 1; p2 <= lastPred; p2++) for (let p1 = 0; p1 < p2; p1++) this.add({ type, kernel: 0, pred1: p1, pred2: p2 });
     this.terminalAction = this.add({ type: LayerType.terminal, kernel: 0, pred1: 0, pred2: 0 });
     this.actionCount = this.actions.length;
@@ -129,7 +149,7 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
   candidateOf(state: NscState): NscBlock {
     if (!state.closed) throw new InvalidArchitectureError(`NSC episode ended after ${state.layers.length} layer(s) without the terminal layer`);
     const terminal: NscLayer = { index: state.layers.length + 1, type: LayerType.terminal, kernel: 0, pred1: 0, pred2: 0 };
-    return canonicalBlock(validateBlock([...state.layers, terminal], this.settings));
+    return canonicalBlock(validateBlock([...state.layers, terminal], this.grammar));
   }
 
   keyOf(candidate: NscBlock): string {
@@ -137,11 +157,11 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
   }
 
   parse(key: string): NscBlock {
-    return canonicalBlock(parseNsc(key, this.settings));
+    return canonicalBlock(parseNsc(key, this.grammar));
   }
 
   episodeOf(candidate: NscBlock): number[] {
-    const block = validateBlock(candidate, this.settings);
+    const block = validateBlock(candidate, this.grammar);
     return block.map((layer, position) => {
       if (layer.index !== position + 1) {
         throw new InvalidArchitectureError(`NSC episode: layer indices must run 1, 2, 3 … to be replayed; got ${layer.index} at position ${position + 1}`, {
@@ -165,7 +185,7 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
         changed = arity(target.type) === 2
           ? { ...target, type: target.type === LayerType.add ? LayerType.concat : LayerType.add }
           : (() => {
-              const [type, kernel] = UNARY_KINDS[rng.int(UNARY_KINDS.length)]!;
+              const [type, kernel] = this.unaryKinds[rng.int(this.unaryKinds.length)]!;
               return { ...target, type, kernel };
             })();
       } else {
@@ -173,7 +193,7 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
         changed = { ...target, [slot]: rng.int(target.index) };
       }
       try {
-        const block = canonicalBlock(validateBlock(candidate.map((l) => (l.index === target.index ? changed : l)), this.settings));
+        const block = canonicalBlock(validateBlock(candidate.map((l) => (l.index === target.index ? changed : l)), this.grammar));
         if (printNsc(block) !== original) return block;
       } catch (error) {
         if (!(error instanceof InvalidArchitectureError)) throw error;
@@ -195,10 +215,10 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
       const inputs = inputsOf(layer);
       if (inputs.includes(0)) fromInput++;
       depth.set(layer.index, 1 + Math.max(...inputs.map((p) => depth.get(p) ?? 0)));
-      const kind = UNARY_KINDS.findIndex(([t, k]) => t === layer.type && k === layer.kernel);
-      x[kind >= 0 ? kind : UNARY_KINDS.length + BINARY_TYPES.indexOf(layer.type)]! += 1 / m;
+      const kind = this.unaryKinds.findIndex(([t, k]) => t === layer.type && k === layer.kernel);
+      x[kind >= 0 ? kind : this.unaryKinds.length + BINARY_TYPES.indexOf(layer.type)]! += 1 / m;
     }
-    const base = UNARY_KINDS.length + BINARY_TYPES.length;
+    const base = this.unaryKinds.length + BINARY_TYPES.length;
     x[base] = layers / m;
     x[base + 1] = outputLayers(candidate).length / m;
     x[base + 2] = density(candidate) / 2;

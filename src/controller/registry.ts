@@ -12,6 +12,7 @@ import { qLearningEntry } from './q-learning.js';
 import { qLearningPredictorEntry } from './qlearning-predictor.js';
 import { randomSearchEntry } from './random-search.js';
 import type { AnySpace } from './space.js';
+import type { ExtraLayerType } from '../search-space/index.js';
 import type { Strategy, StrategyEntry, StrategySnapshot } from './strategy.js';
 
 /** The strategy a search uses unless told otherwise. */
@@ -28,9 +29,11 @@ export type SpaceFactory = (settings: Readonly<Record<string, unknown>>) => AnyS
 
 export const spaces = new Registry<SpaceFactory>('search space')
   .register('nsc', (settings) => {
-    const { maxIndex, ...rest } = settings;
-    rejectUnknown('nsc', rest, ['maxIndex']);
-    return new NscSpace(maxIndex === undefined ? {} : { maxIndex: maxIndex as number });
+    const { maxIndex, types, ...rest } = settings;
+    rejectUnknown('nsc', rest, ['maxIndex', 'types']);
+    // `types` as recorded in space settings: a comma-separated list ('se,dpp'), or a list.
+    const extraTypes = typeof types === 'string' ? types.split(',').filter(Boolean) : (types as string[] | undefined) ?? [];
+    return new NscSpace({ ...(maxIndex === undefined ? {} : { maxIndex: maxIndex as number }), extraTypes: extraTypes as ExtraLayerType[] });
   })
   .register('nasbench201', (settings) => {
     rejectUnknown('nasbench201', settings, []);

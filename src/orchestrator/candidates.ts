@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  type NetworkIr, type NetworkOptions, NB201_EDGES, assembleNetwork, blockHash, buildNb201Network, density, networkCost,
+  type ExtraLayerType, type NetworkIr, type NetworkOptions, NB201_EDGES, assembleNetwork, blockHash, buildNb201Network, density, networkCost,
   parseNb201, parseNsc,
 } from '../search-space/index.js';
 
@@ -24,11 +24,11 @@ export interface CandidateFactory {
   materialize(key: string): MaterializedCandidate;
 }
 
-export function nscCandidates(network: NetworkOptions, maxIndex: number): CandidateFactory {
+export function nscCandidates(network: NetworkOptions, maxIndex: number, extraTypes: readonly ExtraLayerType[] = []): CandidateFactory {
   return {
     space: 'nsc',
     materialize(key) {
-      const block = parseNsc(key, { maxIndex });
+      const block = parseNsc(key, { maxIndex, extraTypes });
       const checked = assembleNetwork(block, network);
       const cost = networkCost(checked);
       return { key, hash: blockHash(block), ir: checked.ir, flops: cost.macs, params: cost.params, density: density(block) };

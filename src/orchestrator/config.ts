@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { formatZodIssues } from '../search-space/index.js';
+import { DOWNSAMPLING_NAMES, EXTRA_LAYER_TYPE_NAMES, formatZodIssues } from '../search-space/index.js';
 import { trainingTaskSchema } from '../task/task.js';
 
 const positiveInt = z.number().int().positive();
@@ -29,8 +29,12 @@ export const searchConfigSchema = z.strictObject({
       blocksPerStage: positiveInt.default(1),
       baseFilters: positiveInt.default(16),
       stages: positiveInt.default(2),
+      /** Layer between stages: maxpool (the paper's, when absent), avgpool or a DPP variant (dpp-lite-s3-sym, ...). */
+      downsample: z.enum(DOWNSAMPLING_NAMES).optional(),
     }),
   maxIndex: z.number().int().min(2).max(64).default(23),
+  /** NSC: optional layer types the search may use besides the paper's (8 se, 9 dpp); none by default. */
+  nscTypes: z.array(z.enum(EXTRA_LAYER_TYPE_NAMES as [string, ...string[]])).max(EXTRA_LAYER_TYPE_NAMES.length).default([]),
   /** A candidate budget of 0 evaluates only the baselines (`blockqnn baseline`). */
   budget: z.strictObject({ candidates: z.number().int().nonnegative().optional(), seconds: positiveInt.optional() }).refine((b) => b.candidates !== undefined || b.seconds !== undefined, 'give a candidate budget, a time budget, or both'),
   /** Candidates queued at once; keep it above the number of worker slots so none idles. */

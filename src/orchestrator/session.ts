@@ -9,6 +9,7 @@ import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import type { RedisSettings } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
 import { materializeBaselines, resolveBaselineNames } from './baselines.js';
+import type { ExtraLayerType } from '../search-space/index.js';
 import { type CandidateFactory, nb201Candidates, nscCandidates } from './candidates.js';
 import { type SearchConfig, type SearchConfigInput, parseSearchConfig } from './config.js';
 import { type SearchOutcome, type SearchProgress, SearchLoop } from './search-loop.js';
@@ -27,12 +28,12 @@ export interface ControllerOptions {
 }
 
 export function spaceFor(config: SearchConfig): AnySpace {
-  return spaces.get(config.space)(config.space === 'nsc' ? { maxIndex: config.maxIndex } : {});
+  return spaces.get(config.space)(config.space === 'nsc' ? { maxIndex: config.maxIndex, ...(config.nscTypes.length > 0 ? { types: config.nscTypes.join(',') } : {}) } : {});
 }
 
 export function candidatesFor(config: SearchConfig): CandidateFactory {
   if (config.space === 'nasbench201') return nb201Candidates({ inputShape: config.network.inputShape, classes: config.network.classes });
-  return nscCandidates({ ...config.network }, config.maxIndex);
+  return nscCandidates({ ...config.network }, config.maxIndex, config.nscTypes as ExtraLayerType[]);
 }
 
 /** The strategy's options; a budget of 0 (baselines only) leaves the strategy its unbudgeted defaults. */

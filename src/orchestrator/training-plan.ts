@@ -16,7 +16,7 @@ import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { datasetSources } from '../datasets/index.js';
 import { baselines, isNscBlockBaseline } from '../search-space/baselines/index.js';
 import {
-  type CheckedIr, type NetworkIr, assembleNetwork, buildNb201Network, networkCost, parseIr, parseNb201, parseNsc,
+  type CheckedIr, type ExtraLayerType, type NetworkIr, assembleNetwork, buildNb201Network, networkCost, parseIr, parseNb201, parseNsc,
 } from '../search-space/index.js';
 import type { CandidateDetail, Run, Store } from '../store/index.js';
 import { type ClassificationTask, parseTask } from '../task/task.js';
@@ -153,7 +153,7 @@ function buildNetwork(run: Run | null, candidate: CandidateDetail | null, select
   if (config.space === 'nasbench201') {
     return buildNb201Network(parseNb201(c.nsc), { inputShape: shape, classes, ...(filters ? { channels: filters } : {}) });
   }
-  const block = parseNsc(c.nsc, { maxIndex: config.maxIndex });
+  const block = parseNsc(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] });
   return assembleNetwork(block, { ...config.network, inputShape: shape, classes, ...(filters ? { baseFilters: filters } : {}) });
 }
 

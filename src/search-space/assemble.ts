@@ -10,7 +10,16 @@
  * - max/avg pool k (types 2, 3) use stride 1 and "same" padding (average pooling
  *   excludes the padding), so they keep their input's shape and width;
  * - identity (type 4) is the predecessor itself and adds no node;
- * - concat (type 6) stacks channels, so widths add up.
+ * - concat (type 6) stacks channels, so widths add up;
+ * - the optional types (nsc.ts): se (type 8) is Squeeze-and-Excitation of its
+ *   predecessor (global average pool → dense C → max(1, ⌊C/16⌋) → ReLU → dense C →
+ *   sigmoid → channel scale, biased dense layers as in baselines/squeeze-excite.ts;
+ *   the floor of one hidden unit lets narrow searched networks use it); dpp
+ *   (type 9) is Lite-DPP, symmetric, 3×3 window, stride 1, padding 1.
+ *
+ * The downsampling between stages is the paper's 2×2 max pool unless the
+ * network option `downsample` names another 2×2, stride-2 layer (`avgpool`, or a
+ * DPP variant such as `dpp-lite-s3-sym`; see baselines/dpp-variants.ts).
  *
  * Reconciling widths:
  * - add (type 5) of unequal widths projects the narrower operand with a
@@ -24,7 +33,12 @@ import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { IrBuilder } from './builder.js';
 import type { CheckedIr } from './graph.js';
 import { INPUT_ID } from './ir.js';
+import { DOWNSAMPLINGS, DOWNSAMPLING_NAMES } from './baselines/dpp-variants.js';
+import { appendDownsampling } from './baselines/dpp-resnet.js';
 import { type NscBlock, LayerType, inputsOf, outputLayers } from './nsc.js';
+
+/** SE reduction of the optional se layer type (the SENet paper's r). */
+const SE_REDUCTION = 16;
 
 export interface NetworkOptions {
   /** Input image shape [H, W, C]. */
@@ -36,6 +50,8 @@ export interface NetworkOptions {
   baseFilters: number;
   stages: number;
   name?: string;
+  /** Layer between stages: `maxpool` (the paper's, default), `avgpool` or a DPP variant (`dpp-lite-s3-sym`, ...). */
+  downsample?: string;
 }
 
 export const DEFAULT_NETWORK_OPTIONS: NetworkOptions = {
@@ -76,6 +92,13 @@ export function appendBlock(b: IrBuilder, block: NscBlock, input: string, width:
         }
         case LayerType.concat:
           return b.concat([p1!, p2!]);
+        case LayerType.se: {
+          const channels = b.channelsOf(p1!);
+          const hidden = b.relu(b.dense(b.globalAvgPool(p1!, 'squeeze'), { units: Math.max(1, Math.floor(channels / SE_REDUCTION)) }, 'reduce'));
+          return b.channelScale(p1!, b.sigmoid(b.dense(hidden, { units: channels }, 'expand')));
+        }
+        case LayerType.dpp:
+          return b.dpp(p1!, { kernel: layer.kernel, stride: 1, padding: Math.floor(layer.kernel / 2), variant: 'lite', reward: 'sym' });
         default:
           throw new Error(`unreachable layer type ${layer.type}`);
       }
@@ -96,6 +119,7 @@ function checkOptions(o: NetworkOptions): void {
     if (!Number.isInteger(o[field]) || o[field] < 1) bad(field, o[field], 'must be a positive integer');
   }
   if (o.inputShape.length !== 3 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) bad('inputShape', o.inputShape, 'must be [H, W, C] of positive integers');
+  if (o.downsample !== undefined && !(o.downsample in DOWNSAMPLINGS)) bad('downsample', o.downsample, `must be one of ${DOWNSAMPLING_NAMES.join(', ')}`);
   const reduction = 2 ** (o.stages - 1);
   if (o.inputShape[0] < reduction || o.inputShape[1] < reduction) {
     bad('stages', o.stages, `${o.stages} stages halve the image ${o.stages - 1} times, too often for ${o.inputShape[0]}x${o.inputShape[1]}`);
@@ -110,7 +134,7 @@ export function assembleNetwork(block: NscBlock, options: Partial<NetworkOptions
   let x = b.scoped('stem', () => b.batchNorm(b.conv(INPUT_ID, { filters: o.baseFilters, kernel: 3, padding: 1 })));
   for (let stage = 0; stage < o.stages; stage++) {
     const width = o.baseFilters * 2 ** stage;
-    if (stage > 0) x = b.maxPool(x, { kernel: 2, stride: 2 }, `pool${stage}`);
+    if (stage > 0) x = appendDownsampling(b, x, DOWNSAMPLINGS[o.downsample ?? 'maxpool']!.d, `pool${stage}`);
     for (let i = 0; i < o.blocksPerStage; i++) {
       x = b.scoped(`s${stage + 1}b${i + 1}`, () => appendBlock(b, block, x, width));
     }

@@ -1,6 +1,6 @@
 /** Public surface of the search space: the NSC grammar, the IR, its analysis and the NAS-Bench-201 cell space. */
-export { LayerType, LAYER_TYPE_NAMES, ALLOWED_KERNELS, DEFAULT_MAX_INDEX, arity, validateBlock, parseNsc, printNsc, nscFromJson, nscToJson, inputsOf, outputLayers, density } from './nsc.js';
-export type { NscLayer, NscBlock, NscOptions } from './nsc.js';
+export { LayerType, LAYER_TYPE_NAMES, EXTRA_LAYER_TYPES, EXTRA_LAYER_TYPE_NAMES, ALLOWED_KERNELS, DEFAULT_MAX_INDEX, arity, validateBlock, parseNsc, printNsc, nscFromJson, nscToJson, inputsOf, outputLayers, density } from './nsc.js';
+export type { NscLayer, NscBlock, NscOptions, ExtraLayerType } from './nsc.js';
 export { canonicalBlock, canonicalText, blockHash } from './canonical.js';
 export { networkIrSchema, irNodeSchema, INPUT_ID, IR_OPS, IR_MAX_NODES, DPP_FULL_GUIDE, inputArity } from './ir.js';
 export type { NetworkIr, IrNode, IrOp, IrNodeOf } from './ir.js';
@@ -22,5 +22,5 @@ export {
   buildCliqueNet, checkCliqueNetConfig, CLIQUENET_VARIANTS, registerCliqueNets,
 } from './baselines/index.js';
 export type { Baseline, BaselineOptions, ResNetConfig, DlaConfig, DlaBlock, CliqueNetConfig } from './baselines/index.js';
-export { buildPooledResNet, checkPooledResNetConfig, appendDownsampling, DPP_RESNET_VARIANTS, registerDppResNets } from './baselines/index.js';
+export { buildPooledResNet, checkPooledResNetConfig, appendDownsampling, DPP_RESNET_VARIANTS, DOWNSAMPLINGS, DOWNSAMPLING_NAMES, registerDppResNets } from './baselines/index.js';
 export type { PooledResNetConfig, Downsampling } from './baselines/index.js';

@@ -8,6 +8,15 @@
  * concatenated into the block output. Exactly one terminal layer (type 7) closes
  * the block; it carries kernel 0 and predecessors 0, 0.
  *
+ * Optional layer types, off by default so that the paper's space stays the default
+ * (each must be enabled through `NscOptions.extraTypes`):
+ * - 8 `se`: Squeeze-and-Excitation (Hu, Shen, Sun, CVPR 2018) of its predecessor,
+ *   kernel 0, r = 16 with at least one hidden unit;
+ * - 9 `dpp`: Detail-Preserving Pooling (Saeedan et al., CVPR 2018) of its
+ *   predecessor, Lite-DPP with the symmetric reward over a 3×3 window, stride 1,
+ *   padding 1, so it keeps the shape as the pool types do; kernel 3 (a 2×2
+ *   window cannot keep the shape with the IR's symmetric padding).
+ *
  * Text form: `(1,1,3,0,0)(2,5,0,1,0)(3,7,0,0,0)` — tuples in parentheses, with
  * optional commas, semicolons or whitespace between them. JSON form: an array of
  * `[index, type, kernel, pred1, pred2]` arrays or of `{index, type, kernel, pred1, pred2}`
@@ -23,6 +32,8 @@ export const LayerType = {
   add: 5,
   concat: 6,
   terminal: 7,
+  se: 8,
+  dpp: 9,
 } as const;
 export type LayerType = (typeof LayerType)[keyof typeof LayerType];
 
@@ -34,7 +45,14 @@ export const LAYER_TYPE_NAMES: Readonly<Record<LayerType, string>> = {
   5: 'add',
   6: 'concat',
   7: 'terminal',
+  8: 'se',
+  9: 'dpp',
 };
+
+/** The optional layer types by the names users enable them with (`--nsc-types se,dpp`). */
+export const EXTRA_LAYER_TYPES = { se: LayerType.se, dpp: LayerType.dpp } as const;
+export type ExtraLayerType = keyof typeof EXTRA_LAYER_TYPES;
+export const EXTRA_LAYER_TYPE_NAMES = Object.keys(EXTRA_LAYER_TYPES) as ExtraLayerType[];
 
 /** Kernel sizes each type accepts (the paper's search space). */
 export const ALLOWED_KERNELS: Readonly<Record<LayerType, readonly number[]>> = {
@@ -45,6 +63,8 @@ export const ALLOWED_KERNELS: Readonly<Record<LayerType, readonly number[]>> = {
   5: [0],
   6: [0],
   7: [0],
+  8: [0],
+  9: [3],
 };
 
 /** The paper's maximum layer index. */
@@ -63,6 +83,8 @@ export type NscBlock = readonly NscLayer[];
 export interface NscOptions {
   /** Largest layer index allowed (and so the largest number of layers). Default 23. */
   maxIndex?: number;
+  /** Optional layer types the grammar accepts besides types 1-7; none by default (the paper's space). */
+  extraTypes?: readonly ExtraLayerType[];
 }
 
 /** Number of inputs a layer type consumes. */
@@ -72,14 +94,14 @@ export function arity(type: LayerType): 0 | 1 | 2 {
 }
 
 export function isLayerType(value: number): value is LayerType {
-  return Number.isInteger(value) && value >= 1 && value <= 7;
+  return Number.isInteger(value) && value >= 1 && value <= 9;
 }
 
 function fail(message: string, layer: NscLayer | undefined, rule: string): never {
   const where = layer ? `layer ${layer.index} ${tupleText(layer)}: ` : '';
   throw new InvalidArchitectureError(`invalid NSC block: ${where}${message}`, {
     details: { rule, ...(layer ? { layer: layer.index, tuple: tupleArray(layer) } : {}) },
-    hint: 'an NSC layer is (index, type, kernel, pred1, pred2); types 1 conv(k 1/3/5), 2 max pool(k 1/3), 3 avg pool(k 1/3), 4 identity, 5 add, 6 concat, 7 terminal',
+    hint: 'an NSC layer is (index, type, kernel, pred1, pred2); types 1 conv(k 1/3/5), 2 max pool(k 1/3), 3 avg pool(k 1/3), 4 identity, 5 add, 6 concat, 7 terminal; optional when enabled: 8 se(k 0), 9 dpp(k 3)',
   });
 }
 
@@ -114,8 +136,19 @@ export function validateBlock(layers: readonly NscLayer[], options: NscOptions =
   if (terminal !== sorted[sorted.length - 1]) fail('the terminal layer must have the largest index', terminal, 'terminal-last');
   if (sorted.length < 2) fail('the block has only a terminal layer; it needs at least one layer before it', terminal, 'empty');
 
+  const extras = new Set<number>((options.extraTypes ?? []).map((name) => {
+    if (!(name in EXTRA_LAYER_TYPES)) fail(`unknown optional layer type "${String(name)}" (valid: ${EXTRA_LAYER_TYPE_NAMES.join(', ')})`, undefined, 'unknown-extra-type');
+    return EXTRA_LAYER_TYPES[name];
+  }));
   for (const layer of sorted) {
-    if (!isLayerType(layer.type)) fail(`unknown type ${layer.type} (valid: 1-7)`, layer, 'unknown-type');
+    if (!isLayerType(layer.type)) fail(`unknown type ${layer.type} (valid: 1-7, and 8 se, 9 dpp when enabled)`, layer, 'unknown-type');
+    if (layer.type > LayerType.terminal && !extras.has(layer.type)) {
+      const name = LAYER_TYPE_NAMES[layer.type];
+      throw new InvalidArchitectureError(`invalid NSC block: layer ${layer.index} ${tupleText(layer)}: type ${layer.type} (${name}) is an optional layer type and is not enabled`, {
+        details: { rule: 'disabled-type', layer: layer.index, tuple: tupleArray(layer) },
+        hint: `enable it with the search option nscTypes: ["${name}"] (blockqnn search --nsc-types ${name}; blockqnn inspect --nsc-types ${name})`,
+      });
+    }
     const kernels = ALLOWED_KERNELS[layer.type];
     if (!kernels.includes(layer.kernel)) {
       fail(`kernel ${layer.kernel} is not allowed for ${LAYER_TYPE_NAMES[layer.type]} (allowed: ${kernels.join(', ')})`, layer, 'bad-kernel');

@@ -6,7 +6,7 @@
  * every IR node from networkCost. Layout happens in the browser (dagre).
  */
 import {
-  LAYER_TYPE_NAMES, LayerType, NB201_EDGES, checkIr, inputsOf, networkCost, outputLayers, parseNb201, parseNsc,
+  EXTRA_LAYER_TYPE_NAMES, LAYER_TYPE_NAMES, LayerType, NB201_EDGES, checkIr, inputsOf, networkCost, outputLayers, parseNb201, parseNsc,
   type NetworkIr,
 } from '../search-space/index.js';
 import type { BlockGraph, GraphNode, NodeCostRow } from './api-types.js';
@@ -16,7 +16,7 @@ export type SpaceName = 'nsc' | 'nasbench201';
 const NSC_KIND: Record<number, string> = { 1: 'conv', 2: 'pool', 3: 'pool', 4: 'identity', 5: 'merge', 6: 'merge' };
 
 function nscBlockGraph(code: string): BlockGraph {
-  const block = parseNsc(code, { maxIndex: 64 });
+  const block = parseNsc(code, { maxIndex: 64, extraTypes: EXTRA_LAYER_TYPE_NAMES });
   const nodes: GraphNode[] = [{ id: 'L0', label: 'input', kind: 'io' }];
   const edges: BlockGraph['edges'] = [];
   for (const layer of block) {
@@ -61,7 +61,7 @@ export function blockGraph(space: SpaceName, code: string): BlockGraph | null {
 export function layerTypes(space: SpaceName, code: string): string[] {
   try {
     if (space === 'nasbench201') return [...parseNb201(code)];
-    return parseNsc(code, { maxIndex: 64 }).filter((l) => l.type !== LayerType.terminal).map((l) => LAYER_TYPE_NAMES[l.type]);
+    return parseNsc(code, { maxIndex: 64, extraTypes: EXTRA_LAYER_TYPE_NAMES }).filter((l) => l.type !== LayerType.terminal).map((l) => LAYER_TYPE_NAMES[l.type]);
   } catch {
     return [];
   }

@@ -81,7 +81,8 @@ describe('inspect --baseline', () => {
     const error = thrown(() => inspect(undefined, { space: 'nsc', baseline: 'resnet-51' }));
     expect(error.code).toBe('UNKNOWN_NAME');
     expect(error.message).toBe('unknown baseline "resnet-51"');
-    expect(error.hint).toContain('resnet-18, resnet-20-cifar');
+    expect(error.hint).toContain('resnet-18, ');
+    expect(error.hint).toContain('resnet-20-cifar');
   });
 
   it('rejects a code or an IR file beside --baseline, and images too small for the network', () => {

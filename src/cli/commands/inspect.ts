@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import {
-  type CheckedIr, assembleNetwork, blockHash, buildNb201Network, canonicalText, density, networkCost,
+  type CheckedIr, type ExtraLayerType, assembleNetwork, blockHash, buildNb201Network, canonicalText, density, networkCost,
   baselines, parseIr, parseNb201, parseNsc, printNb201,
 } from '../../search-space/index.js';
 import { imageShape, positiveInt } from './options.js';
@@ -18,6 +18,10 @@ export interface InspectOptions {
   baseFilters?: number;
   stages?: number;
   maxIndex?: number;
+  /** Optional NSC layer types the code may use (se, dpp). */
+  nscTypes?: string[];
+  /** Layer between stages (maxpool, avgpool, dpp-…). */
+  downsample?: string;
   json?: boolean;
 }
 
@@ -87,13 +91,14 @@ export function inspect(code: string | undefined, o: InspectOptions): InspectRep
   if (o.space !== 'nsc') {
     throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown search space "${o.space}"`, { hint: 'valid spaces: nsc, nasbench201' });
   }
-  const block = parseNsc(text, o.maxIndex ? { maxIndex: o.maxIndex } : {});
+  const block = parseNsc(text, { ...(o.maxIndex ? { maxIndex: o.maxIndex } : {}), extraTypes: (o.nscTypes ?? []) as ExtraLayerType[] });
   const checked = assembleNetwork(block, {
     ...(shape ? { inputShape: shape } : {}),
     ...(o.classes ? { classes: o.classes } : {}),
     ...(o.blocks ? { blocksPerStage: o.blocks } : {}),
     ...(o.baseFilters ? { baseFilters: o.baseFilters } : {}),
     ...(o.stages ? { stages: o.stages } : {}),
+    ...(o.downsample ? { downsample: o.downsample } : {}),
   });
   return { space: 'nsc', canonical: canonicalText(block), hash: blockHash(block), density: density(block), ...costFields(checked) };
 }
@@ -128,6 +133,8 @@ export function registerInspect(program: Command): void {
     .option('--base-filters <F>', 'NSC: width of the first stage (default 32)', positiveInt('--base-filters'))
     .option('--stages <S>', 'NSC: number of stages (default 3)', positiveInt('--stages'))
     .option('--max-index <M>', 'NSC: maximum layer index (default 23)', positiveInt('--max-index'))
+    .option('--nsc-types <list>', 'NSC: optional layer types the code may use, comma-separated: se (8), dpp (9)', (v: string) => v.split(',').map((t) => t.trim()).filter(Boolean))
+    .option('--downsample <name>', 'NSC: layer between stages: maxpool (default) | avgpool | dpp-lite-s3-sym ...')
     .option('--json', 'print machine-readable JSON')
     .action((code: string | undefined, o: InspectOptions) => {
       const report = inspect(code, o);

@@ -119,6 +119,8 @@ export function registerSearch(program: Command): void {
     .option('--base-filters <F>', 'NSC: width of the first stage', positiveInt('--base-filters'))
     .option('--stages <S>', 'NSC: number of stages', positiveInt('--stages'))
     .option('--max-index <M>', 'NSC: maximum layer index', positiveInt('--max-index'))
+    .option('--nsc-types <list>', 'NSC: optional layer types to search besides the paper\'s, comma-separated: se (8), dpp (9); default none', (v: string) => v.split(',').map((t) => t.trim()).filter(Boolean))
+    .option('--downsample <name>', 'NSC: layer between stages: maxpool (default) | avgpool | dpp-lite-sym | dpp-lite-s3-sym | dpp-full-asym ...')
     .option('--baselines <names>', 'evaluate hand-designed baselines beside the search: all | NAME,NAME (see `blockqnn baseline --list`)')
     .option('--baseline-width <W>', 'multiply the layer widths of whole-network baselines by W (proxy; default 1 = the papers\' widths)', positiveNumber('--baseline-width'))
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)

@@ -11,7 +11,8 @@ import { type Downsampling, type PooledResNetConfig, buildPooledResNet } from '.
 const DPP_PAPER = 'Saeedan, Weber, Goesele, Roth, "Detail-Preserving Pooling in Deep Networks", CVPR 2018 (arXiv:1804.04076)';
 const CIFAR = { inputShape: [32, 32, 3], classes: 10 } as const;
 
-const DOWNSAMPLINGS: Readonly<Record<string, { readonly d: Downsampling; readonly text: string }>> = {
+/** Downsampling layers by name: `maxpool`, `avgpool`, `dpp-{lite|full}[-s3]-{sym|asym}` (also BlockQNN's network option `downsample`). */
+export const DOWNSAMPLINGS: Readonly<Record<string, { readonly d: Downsampling; readonly text: string }>> = {
   maxpool: { d: { kind: 'maxPool' }, text: '2x2 max pooling' },
   avgpool: { d: { kind: 'avgPool' }, text: '2x2 average pooling' },
   ...Object.fromEntries(
@@ -28,6 +29,8 @@ const DOWNSAMPLINGS: Readonly<Record<string, { readonly d: Downsampling; readonl
     ),
   ),
 };
+
+export const DOWNSAMPLING_NAMES = Object.keys(DOWNSAMPLINGS) as [string, ...string[]];
 
 export const DPP_RESNET_VARIANTS: Readonly<Record<string, { readonly config: PooledResNetConfig; readonly description: string }>> = Object.fromEntries(
   [20, 110].flatMap((depth) =>

@@ -15,4 +15,4 @@ export { isNscBlockBaseline, registerNscBlocks } from './nsc-blocks.js';
 export type { NscBlockBaseline, BlockNetworkOptions } from './nsc-blocks.js';
 export { buildPooledResNet, checkPooledResNetConfig, appendDownsampling } from './dpp-resnet.js';
 export type { PooledResNetConfig, Downsampling } from './dpp-resnet.js';
-export { DPP_RESNET_VARIANTS, registerDppResNets } from './dpp-variants.js';
+export { DPP_RESNET_VARIANTS, DOWNSAMPLINGS, DOWNSAMPLING_NAMES, registerDppResNets } from './dpp-variants.js';
