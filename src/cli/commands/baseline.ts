@@ -14,6 +14,8 @@ import { networkCost } from '../../search-space/index.js';
 import type { Store } from '../../store/index.js';
 import { log, withDatabase, withRedis } from '../context.js';
 import { buildSearchConfig, type SearchFlags } from '../search-config.js';
+import { TRAINING_MODES, applyTrainingMode, trainingModeIn } from '../../task/training-modes.js';
+import type { TrainingTask } from '../../task/task.js';
 import { positiveInt, positiveNumber } from './options.js';
 import { type RunFlags, drive, nonNegativeInt, resolveEngine } from './search.js';
 
@@ -64,7 +66,7 @@ export function registerBaseline(program: Command): void {
   const command = program
     .command('baseline')
     .description('evaluate hand-designed baselines (a name, NAME,NAME or all) as a run of their own, with the harness and recipe of a search')
-    .argument('[names]', `baseline name(s), comma-separated, or ${ALL_BASELINES}`)
+    .argument('[names]', `baseline name(s), comma-separated, or ${ALL_BASELINES}, or one training mode (${Object.keys(TRAINING_MODES).join(', ')})`)
     .option('--list', 'list the baselines with parameters and FLOPs, and exit')
     .option('--config <file>', 'JSON configuration, as for search (flags override it)')
     .option('--name <name>', 'run name')
@@ -92,10 +94,13 @@ export function registerBaseline(program: Command): void {
     if (names === undefined) {
       throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'name the baseline(s) to evaluate', { hint: `blockqnn baseline ${ALL_BASELINES} | NAME[,NAME...]; see blockqnn baseline --list` });
     }
+    // A training mode (src/task/training-modes.ts, e.g. winn-resnet-20) is one baseline plus recipe options for the run.
+    const mode = trainingModeIn(names);
     // Names first: an unknown one fails before an engine is looked for.
-    const resolved = resolveBaselineNames(names);
+    const resolved = resolveBaselineNames(mode ? mode.baseline : names);
     const engine = await resolveEngine(flags);
     const input = buildSearchConfig({ ...flags, baselines: resolved.join(',') }, engine);
+    if (mode) input.task = applyTrainingMode(input.task as TrainingTask, mode);
     const config = prepareConfig({ ...input, name: flags.name ?? `baseline ${names}`, budget: { candidates: 0 } });
     await drive(
       async (store) => {
