@@ -12,6 +12,7 @@
  *   transposed conv's [kh, kw, out, in] becomes PyTorch's [in, out, kh, kw]);
  * - depthwise kernel [kh, kw, C, m] → weight [C·m, 1, kh, kw] (output c·m + j reads input c in both);
  * - dense kernel [in, out] → weight [out, in];
+ * - detail-preserving pooling log_alpha/log_lambda as they are, Full-DPP's guide [g, g, C, 1] → [C, 1, g, g];
  * - batch norm gamma/beta/moving_mean/moving_variance → weight/bias/running_mean/running_var,
  *   plus num_batches_tracked (I64; tfjs does not count, the caller may say how many);
  *   without affine tfjs keeps a frozen gamma = 1, beta = 0 that PyTorch does not have.
@@ -67,6 +68,16 @@ function nodeSlots(node: IrNode, kinds: readonly string[]): { slots: Slot[]; bat
           { kind: 'moving_variance', torchName: 'running_var' },
         ],
         batchCounter: true,
+      };
+    case 'dpp':
+      // Detail-preserving pooling: per-channel log α and log λ; Full-DPP's guide is a depthwise 3×3 kernel [g, g, C, 1] → [C, 1, g, g].
+      return {
+        slots: [
+          { kind: 'log_alpha', torchName: 'log_alpha' },
+          { kind: 'log_lambda', torchName: 'log_lambda' },
+          ...(has('guide') ? [{ kind: 'guide', torchName: 'guide', perm: [2, 3, 0, 1] }] : []),
+        ],
+        batchCounter: false,
       };
     case 'instanceNorm':
       return { slots: node.affine ? [{ kind: 'gamma', torchName: 'weight' }, { kind: 'beta', torchName: 'bias' }] : [], batchCounter: false };

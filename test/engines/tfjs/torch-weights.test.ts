@@ -5,7 +5,8 @@
  * a state_dict PyTorch wrote, loaded into the compiled tfjs model, computes
  * PyTorch's outputs. Networks: conv, batch norm (image and vector), dense,
  * depthwise conv, squeeze-and-excitation channel scale, shared weights, and the
- * every-op network (transposed and dilated convs, instance norm, an unused branch).
+ * every-op network (transposed and dilated convs, instance norm, an unused branch) and
+ * detail-preserving pooling (Lite and Full).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -36,8 +37,18 @@ function seNetwork(): CheckedIr {
   return b.build(b.dense(v, { units: 5 }, 'classifier'));
 }
 
+/** Detail-preserving pooling, Lite (asymmetric, padded) and Full (the learned 3×3 guide). */
+function dppNetwork(): CheckedIr {
+  const b = new IrBuilder('dpp', [8, 8, 2]);
+  const c = b.conv(INPUT_ID, { filters: 3, kernel: 3, padding: 1 }, 'conv');
+  const lite = b.dpp(c, { kernel: 3, stride: 2, padding: 1, reward: 'asym' }, 'lite');
+  const full = b.dpp(lite, { kernel: 2, variant: 'full' }, 'full');
+  return b.build(b.dense(b.globalAvgPool(full), { units: 3 }, 'fc'));
+}
+
 const NETWORKS: [string, () => CheckedIr][] = [
   ['SE with shared weights', seNetwork],
+  ['detail-preserving pooling', dppNetwork],
   ['every op', () => kitchenSink({ unusedBranch: true })],
 ];
 
