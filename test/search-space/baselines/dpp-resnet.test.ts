@@ -19,19 +19,19 @@ describe('pooled ResNets for CIFAR (DPP baselines)', () => {
   });
 
   it('puts one 2×2, stride-2 DPP of the named variant where the image halves, and nothing else differs from the max-pooled network', () => {
-    const nodes = baselines.get('resnet-110-dpp-full-s3-asym').build().ir.nodes;
+    const nodes = baselines.get('resnet-110-dpp-lite-s3-sym').build().ir.nodes;
     const dpp = nodes.filter((n): n is IrNodeOf<'dpp'> => n.op === 'dpp');
     expect(dpp.map((n) => n.id)).toEqual(['layer2.0/pool', 'layer3.0/pool']);
     expect(dpp.map(({ kernel, stride, padding, variant, reward, sampling }) => ({ kernel, stride, padding, variant, reward, sampling }))).toEqual(
-      Array(2).fill({ kernel: 2, stride: 2, padding: 0, variant: 'full', reward: 'asym', sampling: 's3' }),
+      Array(2).fill({ kernel: 2, stride: 2, padding: 0, variant: 'lite', reward: 'sym', sampling: 's3' }),
     );
     const max = baselines.get('resnet-110-maxpool').build().ir.nodes;
     expect(max.map((n) => (n.op === 'maxPool' ? 'pool' : n.op))).toEqual(nodes.map((n) => (n.op === 'dpp' ? 'pool' : n.op)));
   });
 
-  it('registers depth 20 and 110 with every downsampling, reachable from `blockqnn inspect --baseline`', () => {
-    const names = baselines.list().filter((n) => /^resnet-(20|110)-(maxpool|avgpool|dpp-)/.test(n));
-    expect(names).toHaveLength(2 * 10);
+  it('registers depth 20 with every downsampling and 110 with max, average and Lite-S3-Sym, reachable from `blockqnn inspect --baseline`', () => {
+    expect(baselines.list().filter((n) => /^resnet-20-(maxpool|avgpool|dpp-)/.test(n))).toHaveLength(10);
+    expect(baselines.list().filter((n) => /^resnet-110-(maxpool|avgpool|dpp-)/.test(n))).toEqual(['resnet-110-avgpool', 'resnet-110-dpp-lite-s3-sym', 'resnet-110-maxpool']);
     const report = inspect(undefined, { space: 'nsc', baseline: 'resnet-20-dpp-lite-s3-sym' });
     expect(report).toMatchObject({ space: 'baseline', baseline: 'resnet-20-dpp-lite-s3-sym', outputShape: [10], params: RESNET_20_PARAMS + 96 });
   });
