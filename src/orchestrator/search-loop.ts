@@ -338,6 +338,7 @@ export class SearchLoop {
     );
     const fresh: MaterializedBaseline[] = [];
     let finished = 0;
+    let cachedCount = 0;
     for (const [i, { candidate, created }] of rows.entries()) {
       if ((RESULT_STATUSES as readonly string[]).includes(candidate.status)) {
         finished++;
@@ -347,11 +348,16 @@ export class SearchLoop {
       this.baselinesInFlight.set(m.hash, m);
       if (!created) continue;
       const cached = this.config.reuseResults ? await this.deps.store.cachedResult(this.config.taskKey, m.hash) : null;
-      if (cached) this.reports.push(this.cachedReport(m.hash, cached));
-      else fresh.push(m);
+      if (cached) {
+        this.reports.push(this.cachedReport(m.hash, cached));
+        cachedCount++;
+      } else fresh.push(m);
     }
     if (fresh.length > 0) await this.enqueue(fresh);
-    this.deps.log(`run ${this.runId}: ${list.length} baseline(s): ${finished} already evaluated, ${fresh.length} queued, ${this.baselinesInFlight.size - fresh.length} waiting or cached`);
+    const waiting = this.baselinesInFlight.size - fresh.length - cachedCount;
+    // Committed now: left in flight, reconcile would find no job for them and train them after all.
+    if (cachedCount > 0) await this.commitArrived();
+    this.deps.log(`run ${this.runId}: ${list.length} baseline(s): ${finished} already evaluated, ${cachedCount} from the result cache, ${fresh.length} queued, ${waiting} waiting from before`);
   }
 
   private cachedReport(hash: string, cached: { status: 'ok' | 'diverged'; accuracy: number | null }): JobReport {

@@ -155,6 +155,17 @@ describe('blockqnn baseline end to end (torch engine, tiny MNIST)', () => {
     expect(summary.run).toMatchObject({ candidateCount: 1, resultCount: 1 });
     expect(summary.baselines.map((b) => [b.name, b.status])).toEqual([['blockqnn-inception-block', 'ok'], ['blockqnn-resnet-block', 'ok']]);
     expect(summary.baselines[0]!.accuracy).toBe(report.baselines[0]!.accuracy);
+    // Answered from the cache, never queued (nor re-enqueued as "lost"): no job of the run is left in Redis, and the row says where it came from.
+    expect(search.stderr).toMatch(/2 baseline\(s\): 0 already evaluated, 1 from the result cache, 1 queued/);
+    expect(search.stderr).not.toMatch(/re-enqueued/);
+    expect((await keysUnder(redis.prefix)).filter((k) => k.includes(summary.run.id))).toEqual([]);
+    const reread = await openStore(db);
+    try {
+      const rows = await reread.listBaselines(summary.run.id);
+      expect(rows.map((x) => x.workerId === 'cache')).toEqual([true, false]);
+    } finally {
+      await reread.close();
+    }
     const compared = JSON.parse((await cli('runs', 'compare', summary.run.id, '--db', db, '--json')).stdout) as RunComparison;
     expect(compared.best!.kind).toBe('searched');
     expect(compared.baselines.every((b) => b.rewardGap === b.reward! - compared.best!.reward!)).toBe(true);

@@ -171,7 +171,7 @@ describe('baselines evaluated inside a search (torch engine, real Redis, SQLite)
     await store.updateRun(run.id, { status: 'stopped' });
     logs.length = 0;
     expect(await runController(run.id, options)).toBe('finished');
-    expect(logs.join('\n')).toMatch(/2 baseline\(s\): 2 already evaluated, 0 queued/);
+    expect(logs.join('\n')).toMatch(/2 baseline\(s\): 2 already evaluated, 0 from the result cache, 0 queued, 0 waiting from before/);
     const again = await store.listBaselines(run.id);
     expect(again.map((r) => [r.hash, r.finishedAt?.getTime(), r.attempts])).toEqual(rows.map((r) => [r.hash, r.finishedAt?.getTime(), r.attempts]));
     expect((await store.getRun(run.id)).candidateCount).toBe(3);
@@ -206,7 +206,7 @@ describe('baselines evaluated inside a search (torch engine, real Redis, SQLite)
     worker = new EvaluationWorker(redis, engineHandler(engine), { engine: 'torch', engineDescription: engine.describe(), slot: 'cpu0', concurrency: 1 });
     await worker.start();
     expect(await runController(run.id, options)).toBe('finished');
-    expect(logs.join('\n')).toMatch(/2 baseline\(s\): 0 already evaluated, 0 queued, 2 waiting/);
+    expect(logs.join('\n')).toMatch(/2 baseline\(s\): 0 already evaluated, 0 from the result cache, 0 queued, 2 waiting from before/);
     expect(logs.join('\n')).toMatch(/re-enqueued [23] job\(s\) missing from Redis or cancelled by a stop/);
     const rows = await store.listBaselines(run.id);
     expect(rows.map((r) => [r.baseline, r.status, r.attempts])).toEqual([['blockqnn-resnet-block', 'ok', 1], ['resnet-20-cifar', 'ok', 1]]);

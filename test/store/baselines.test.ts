@@ -70,8 +70,8 @@ for (const backend of BACKENDS) {
     it('keeps the two commit paths apart and checks its input', async () => {
       const s = await open();
       const run = await s.createRun(newRun());
-      const [{ candidate: searched }] = await s.upsertQueuedCandidates(run.id, [candidate(1)]) as [{ candidate: { hash: string } }];
-      const [{ candidate: base }] = await s.upsertQueuedBaselines(run.id, [baseline(1, 'resnet-20-cifar')]) as [{ candidate: { hash: string } }];
+      const searched = (await s.upsertQueuedCandidate(run.id, candidate(1))).candidate;
+      const base = (await s.upsertQueuedBaselines(run.id, [baseline(1, 'resnet-20-cifar')]))[0]!.candidate;
       // A search result never lands on a baseline row, nor a baseline's on a searched candidate.
       expect(await s.commitResults(run.id, [{ hash: base.hash, result: okResult(0.5) }], {})).toEqual(['duplicate']);
       await expect(s.commitBaselineResults(run.id, [{ hash: searched.hash, result: okResult(0.5) }])).rejects.toMatchObject({ code: 'NOT_FOUND' });
