@@ -5,9 +5,11 @@
  * Wasserstein term and gradient penalty, and a synthesis round of Langevin steps
  * on the input. The torch engine's Introspection (introspective.py) is the same.
  *
- * Critic scores come from the model in inference mode, so f is one function of x
- * for real images, pseudo-negatives and the points between them. The draws
- * (pool picks, mixing weights, thresholds, noise) come from one seeded stream.
+ * A step is one training-mode forward over [real; fake; between], the
+ * cross-entropy on the reals' logits: with batch normalisation the classifier and
+ * the critic are then one function, and the running statistics that inference
+ * (synthesis, evaluation, FGSM) uses describe the batches that trained it. The
+ * draws (pool picks, mixing weights, thresholds, noise) come from one seeded stream.
  */
 import type { LayersModel, Optimizer, Scalar, Tensor, Tensor4D, Variable } from '@tensorflow/tfjs';
 import type { ImageShape } from '../../datasets/index.js';
@@ -102,11 +104,15 @@ export class Introspection {
     return this.tf.tidy(() => this.tf.randomUniform([n, h, w, c], 0, 1, 'float32', this.random()).dataSync() as Float32Array);
   }
 
-  /** Critic scores and logits of a batch, the model in inference mode. */
+  /** f on logits: the linear critic. */
+  critic(logits: Tensor): Tensor {
+    return this.tf.add(this.tf.matMul(logits, this.criticWeights), this.criticBias).reshape([-1]);
+  }
+
+  /** Critic scores and logits of a batch, the model in inference mode (synthesis). */
   scores(x: Tensor): { scores: Tensor; logits: Tensor } {
-    const { tf } = this;
     const logits = this.model.apply(x, { training: false }) as Tensor;
-    return { scores: tf.add(tf.matMul(logits, this.criticWeights), this.criticBias).reshape([-1]), logits };
+    return { scores: this.critic(logits), logits };
   }
 
   /** One optimiser step on CE + criticWeight·(E f(fake) − E f(real) + λ·GP) (+ coupled weight decay). */
@@ -124,14 +130,20 @@ export class Introspection {
       const between = tf.add(tf.mul(u, x), tf.mul(tf.sub(1, u), fakes));
       const kept: Tensor[] = [];
       const keep = (t: Tensor) => (kept.push(tf.keep(t)), t);
+      // One training-mode forward over [real; fake; between] (see the header); the penalty's gradient is taken
+      // through it, and its logits, kept, also give the cross-entropy and the real and fake scores.
+      let logits: Tensor | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const logits = this.model.apply(x, { training: true }) as Tensor;
-        keep(logits.argMax(-1).equal(tf.tensor1d(labels, 'int32')).sum());
-        const crossEntropy = keep(tf.losses.softmaxCrossEntropy(y, logits));
-        const { scores } = this.scores(tf.concat([x, fakes]));
+        const grad = tf.grad((b: Tensor) => {
+          logits = tf.keep(this.model.apply(tf.concat([x, fakes, b]), { training: true }) as Tensor);
+          return this.critic(logits.slice(2 * n, n)).sum();
+        })(between);
+        const realLogits = logits!.slice(0, n);
+        keep(realLogits.argMax(-1).equal(tf.tensor1d(labels, 'int32')).sum());
+        const crossEntropy = keep(tf.losses.softmaxCrossEntropy(y, realLogits));
+        const scores = this.critic(logits!.slice(0, 2 * n));
         const realScore = keep(scores.slice(0, n).mean());
         const gap = keep(tf.sub(realScore, scores.slice(n, n).mean()));
-        const grad = tf.grad((b: Tensor) => this.scores(b).scores.sum())(between);
         // The small constant keeps the norm differentiable where a gradient is exactly zero.
         const norms = tf.sqrt(tf.add(tf.sum(tf.square(grad), [1, 2, 3]), 1e-12));
         const penalty = keep(tf.mean(tf.square(tf.sub(norms, 1))));
@@ -141,6 +153,7 @@ export class Introspection {
         return loss as Scalar;
       }, this.variables);
       optimizer.applyGradients(grads as Parameters<Optimizer['applyGradients']>[0]);
+      logits!.dispose();
       const [hits, crossEntropy, realScore, gap, penalty] = kept.map((t) => t.dataSync()[0]!) as [number, number, number, number, number];
       kept.forEach((t) => t.dispose());
       return { total: value.dataSync()[0]!, crossEntropy, hits, realScore, gap, penalty };

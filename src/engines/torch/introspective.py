@@ -8,9 +8,13 @@ WINN (Lee, Xu, Fan, Tu, CVPR 2018; the released code's supervised MNIST setting)
 - a linear critic f(x) = w . logits(x) + b on the logits (the code's "wass" head;
   Glorot-uniform w, zero b) adds criticWeight * (E f(fake) - E f(real) + lambda * GP),
   GP = E (||grad_x f(x_hat)||_2 - 1)^2 on x_hat = u * real + (1 - u) * fake, u ~ U(0, 1)
-  per image. Critic scores come from the network in inference mode (running norm
-  statistics), so f is one function of x for reals, fakes and x_hat alike (the code's
-  layer-norm network has no such distinction; a batch-norm network does);
+  per image. Each step is one training-mode forward over [real; fake; x_hat], the
+  cross-entropy on the reals' logits: with batch normalisation, the classifier and the
+  critic are then one function, and the running statistics that inference (synthesis,
+  evaluation, FGSM) uses describe the batches that trained it. (Scoring fakes in
+  inference mode instead lets the critic term alone shape the inference-mode network,
+  and its validation accuracy fell to chance; the code's layer-norm network has no
+  train/inference difference);
 - pseudo-negatives ("fake"): a pool that starts as uniform noise over [0, 1] and
   receives synthesisPerEpoch new images after every epoch but the last; each batch
   pairs every real image with a pool image drawn uniformly;
@@ -19,7 +23,7 @@ WINN (Lee, Xu, Fan, Tu, CVPR 2018; the released code's supervised MNIST setting)
   fresh uniform noise, until the batch's mean critic score reaches a threshold drawn
   uniformly between the smallest and largest per-batch mean real score of the epoch,
   or synthesisSteps steps.
-Critic passes run in float32 (no autocast): the penalty differentiates a gradient.
+WINN steps run in float32 (no autocast): the penalty differentiates a gradient.
 
 FGSM (Goodfellow et al., ICLR 2015): x' = clip(x + eps * sign(grad_x CE), 0, 1) on the
 evaluation split, the network attacking itself, predictions made exactly as
@@ -85,7 +89,7 @@ class Introspection:
         return torch.rand((n, *self.shape), generator=self.generator, device=self.device.torch)
 
     def score(self, x):
-        """Critic scores and logits with the network in inference mode, float32."""
+        """Critic scores and logits with the network in inference mode, float32 (synthesis)."""
         was_training = self.model.training
         self.model.eval()
         try:
@@ -94,19 +98,21 @@ class Introspection:
         finally:
             self.model.train(was_training)
 
-    def loss_terms(self, real):
-        """(E f(fake) - E f(real), gradient penalty, mean real score as a float) for a batch of real inputs."""
+    def forward(self, real):
+        """One training-mode forward over [real; pseudo-negatives; points between], float32:
+        (logits of the reals, E f(fake) - E f(real), gradient penalty, mean real score)."""
         n = real.shape[0]
         fake = self.pool.sample(n, self.generator)
         u = torch.rand((n, 1, 1, 1), generator=self.generator, device=real.device)
         between = (u * real.detach() + (1 - u) * fake).requires_grad_(True)
-        scores, _ = self.score(torch.cat([real.detach(), fake, between]))
+        logits = self.model(torch.cat([real.detach(), fake, between])).float()
+        scores = self.critic(logits).squeeze(1)
         real_scores, fake_scores, between_scores = scores[:n], scores[n:2 * n], scores[2 * n:]
         grad = torch.autograd.grad(between_scores.sum(), between, create_graph=True)[0]
         # The small constant keeps the norm differentiable where a gradient is exactly zero (as the tfjs engine).
         norms = torch.sqrt(grad.flatten(1).pow(2).sum(1) + 1e-12)
         penalty = ((norms - 1) ** 2).mean()
-        return fake_scores.mean() - real_scores.mean(), penalty, real_scores.mean()
+        return logits[:n], fake_scores.mean() - real_scores.mean(), penalty, real_scores.mean()
 
     def synthesise(self, real_batch_scores, batch_size, cancelled):
         """One synthesis round into the pool; returns its statistics."""
@@ -183,10 +189,8 @@ def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=l
             if draws is not None:
                 images = base.shift_images(images, *(d[start:start + batch_size] for d in draws))
             x = base.to_input(images, table, device)
-            with device.autocast():
-                logits = model(x)
-            cross_entropy = F.cross_entropy(logits.float(), labels)
-            negative_distance, penalty, real_score = intro.loss_terms(x)
+            logits, negative_distance, penalty, real_score = intro.forward(x)
+            cross_entropy = F.cross_entropy(logits, labels)
             loss = cross_entropy + weight * (negative_distance + penalty_weight * penalty)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
