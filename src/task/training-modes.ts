@@ -60,10 +60,14 @@ export function trainingModeIn(names: string): TrainingMode | undefined {
   return TRAINING_MODES[modes[0]!];
 }
 
-/** The task with the mode's recipe options laid over its recipe, validated again. */
+/**
+ * The task with the mode's recipe options added, validated again. Options the recipe
+ * already has (a config file's `introspective: { synthesisPerEpoch: 200 }`, say) win,
+ * so a mode can be run at a smaller scale than the paper's.
+ */
 export function applyTrainingMode(task: TrainingTask, mode: TrainingMode): TrainingTask {
   if (task.kind !== 'classification') {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `training mode ${mode.name} trains a classifier; a lookup task has no recipe`);
   }
-  return parseTask({ ...task, recipe: { ...task.recipe, ...mode.recipe } });
+  return parseTask({ ...task, recipe: { ...mode.recipe, ...task.recipe } });
 }

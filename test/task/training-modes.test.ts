@@ -33,6 +33,14 @@ describe('training modes', () => {
     expect(plain.recipe.robustness).toEqual({ fgsmEpsilons: [0.125] });
   });
 
+  it('keeps introspective options the recipe already has (a smaller-scale run of the mode)', () => {
+    const small = parseTask({ kind: 'classification', dataset: { name: 'mnist' }, recipe: { introspective: { synthesisPerEpoch: 50, synthesisSteps: 20 } } });
+    const applied = applyTrainingMode(small, trainingModeIn('winn-resnet-20')!);
+    if (applied.kind !== 'classification') throw new Error('unreachable');
+    expect(applied.recipe.introspective).toMatchObject({ synthesisPerEpoch: 50, synthesisSteps: 20, criticWeight: 0.01 });
+    expect(applied.recipe.robustness).toEqual({ fgsmEpsilons: [0.125] });
+  });
+
   it('plain baseline names are not modes; a mode among other names is refused', () => {
     expect(trainingModeIn('resnet-20-cifar')).toBeUndefined();
     expect(trainingModeIn('all')).toBeUndefined();
