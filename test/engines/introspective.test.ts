@@ -74,6 +74,16 @@ describe.each(['tfjs', 'torch'] as const)('%s engine', (name) => {
     expect(extra[fgsmKey(0.125)]).toBeLessThanOrEqual(outcome.accuracy!);
   });
 
+  it('WINN: a non-finite loss stops training as diverged, without robustness metrics', async () => {
+    const b = new IrBuilder('explodes', [8, 8, 1]);
+    const logits = b.dense(b.dense(b.dense(b.flatten(INPUT_ID), { units: 64 }), { units: 64 }), { units: 10 });
+    const recipe = { optimizer: 'sgd', learningRate: 10, introspective: INTROSPECTIVE };
+    const outcome = await (await get()).train({ ir: b.build(logits).ir, task: task(recipe), seed: 1 }, never, () => {});
+    expect(outcome.status).toBe('diverged');
+    expect(outcome.error).toMatch(/^loss became (NaN|-?Infinity) in epoch \d$/);
+    expect(winnKeys(outcome)).toEqual([]);
+  });
+
   it('plain training with robustness: the same FGSM keys, no WINN ones, ε = 0 is the clean accuracy', async () => {
     const outcome = await (await get()).train({ ir, task: task({}), seed: 7 }, never, () => {});
     expect(outcome.status).toBe('ok');
