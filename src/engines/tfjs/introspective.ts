@@ -23,7 +23,7 @@ import { registerSecondOrderGradients } from './second-order.js';
 import type { TfjsTrainOptions } from './train.js';
 
 /** tfjs names the kernel it cannot differentiate; say what that means for WINN and what to do. */
-function explainMissingGradient(error: unknown): never {
+export function explainMissingGradient(error: unknown): never {
   const kernel = /gradient function not found for (\w+)/.exec(error instanceof Error ? error.message : '')?.[1];
   if (!kernel) throw error;
   throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `WINN's gradient penalty differentiates a gradient, and tfjs has no gradient for kernel ${kernel} that this network's backward pass uses`, {

@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset, type Dataset } from '../../../src/datasets/index.js';
 import { compileIr, type Tfjs } from '../../../src/engines/tfjs/index.js';
 import { Introspection } from '../../../src/engines/tfjs/introspection.js';
+import { explainMissingGradient } from '../../../src/engines/tfjs/introspective.js';
+import { BlockqnnError } from '../../../src/common/errors.js';
 import { registerSecondOrderGradients } from '../../../src/engines/tfjs/second-order.js';
 import { fillBatch } from '../../../src/engines/batches.js';
 import { INPUT_ID, IrBuilder } from '../../../src/search-space/index.js';
@@ -86,5 +88,21 @@ describe('WINN parts on tfjs', () => {
     await expect(intro.synthesise([1e9, 1e9], 10, controller.signal)).rejects.toThrow(/training aborted: stop/);
     intro.dispose();
     model.dispose();
+  });
+
+  it('a kernel tfjs cannot differentiate twice becomes an error naming it and the way out; other errors pass through', () => {
+    const missing = new Error('Cannot compute gradient: gradient function not found for SomeKernelGrad.');
+    let thrown: unknown;
+    try {
+      explainMissingGradient(missing);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(BlockqnnError);
+    expect((thrown as BlockqnnError).code).toBe('ENGINE_UNAVAILABLE');
+    expect((thrown as BlockqnnError).message).toMatch(/no gradient for kernel SomeKernelGrad/);
+    expect((thrown as BlockqnnError).hint).toMatch(/--engine torch/);
+    const other = new Error('out of memory');
+    expect(() => explainMissingGradient(other)).toThrow(other);
   });
 });
