@@ -137,6 +137,7 @@ export function buildSearchConfig(flags: SearchFlags, engine: string): SearchCon
   const fileBudget = (file.budget as Record<string, unknown> | undefined) ?? {};
   const budgetCandidates = pick(flags.budget, fileBudget.candidates as number | undefined, flags.timeBudget === undefined && fileBudget.seconds === undefined ? EMBEDDED_DEFAULTS.budget : undefined);
   const budgetSeconds = pick(flags.timeBudget, fileBudget.seconds as number | undefined);
+  const network = { inputShape, classes, ...embeddedNetwork, ...fileNetwork, ...(flags.blocks ? { blocksPerStage: flags.blocks } : {}), ...(flags.baseFilters ? { baseFilters: flags.baseFilters } : {}), ...(flags.stages ? { stages: flags.stages } : {}), ...(flags.downsample ? { downsample: flags.downsample } : {}) } as SearchConfigInput['network'];
   return {
     ...file,
     name: pick(flags.name, file.name as string | undefined, 'search')!,
@@ -144,8 +145,9 @@ export function buildSearchConfig(flags: SearchFlags, engine: string): SearchCon
     strategy: pick(flags.strategy, file.strategy as string | undefined, DEFAULT_STRATEGY)!,
     engine,
     task,
-    taskKey: taskKey(task, engine),
-    network: { inputShape, classes, ...embeddedNetwork, ...fileNetwork, ...(flags.blocks ? { blocksPerStage: flags.blocks } : {}), ...(flags.baseFilters ? { baseFilters: flags.baseFilters } : {}), ...(flags.stages ? { stages: flags.stages } : {}), ...(flags.downsample ? { downsample: flags.downsample } : {}) } as SearchConfigInput['network'],
+    // NAS-Bench-201 cells have one fixed network; a BlockQNN block's result depends on the network built around it.
+    taskKey: taskKey(task, engine, space === 'nsc' ? (network as Record<string, unknown>) : undefined),
+    network,
     ...(flags.nscTypes ? { nscTypes: flags.nscTypes } : {}),
     maxIndex: pick(flags.maxIndex, file.maxIndex as number | undefined, file.maxIndex === undefined && space === 'nsc' && !flags.config ? EMBEDDED_DEFAULTS.maxIndex : undefined),
     budget: { ...(budgetCandidates !== undefined ? { candidates: budgetCandidates } : {}), ...(budgetSeconds !== undefined ? { seconds: budgetSeconds } : {}) },

@@ -92,11 +92,15 @@ export function parseTask(value: unknown): TrainingTask {
 /**
  * A stable key of everything that determines a result besides the architecture:
  * results are reusable across runs exactly when their task keys are equal.
+ * `network` is what turns a candidate into a network besides the candidate
+ * itself (for BlockQNN blocks: stages, blocks per stage, widths, downsampling),
+ * because a block's hash names the block, not the network built around it.
  */
-export function taskKey(task: TrainingTask, engine: string): string {
+export function taskKey(task: TrainingTask, engine: string, network?: Record<string, unknown>): string {
   const canonical = (value: unknown): unknown =>
     value && typeof value === 'object' && !Array.isArray(value)
       ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]))
       : value;
-  return `${engine}:${JSON.stringify(canonical(task))}`;
+  const key = `${engine}:${JSON.stringify(canonical(task))}`;
+  return network === undefined ? key : `${key}|network:${JSON.stringify(canonical(network))}`;
 }
