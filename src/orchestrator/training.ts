@@ -190,9 +190,19 @@ export async function watchTraining(store: Store, queue: EvaluationQueue, id: nu
       lastEpoch = progress.epoch;
       options.onProgress?.(progress);
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.pollMs ?? 1000);
-      options.signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
+    await pause(options.pollMs ?? 1000, options.signal);
   }
+}
+
+/** Waits `ms`, or less if `signal` aborts; the listener goes with the wait, so long watches do not pile them up. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
