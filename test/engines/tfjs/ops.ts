@@ -94,6 +94,7 @@ export function kitchenSink(options: { unusedBranch?: boolean } = {}): CheckedIr
     b.maxPool(h, { kernel: 3, stride: 2, padding: 1 }),
     b.avgPool(h, { kernel: 3, stride: 2, padding: 1, countIncludePad: true }),
     b.conv(h, { filters: 8, kernel: 3, stride: 2, padding: 2, dilation: 2 }),
+    b.dpp(h, { kernel: 3, stride: 2, padding: 1, variant: 'full', reward: 'asym' }),
   ]);
   // A leaky unit in the 2-wide squeeze: with a ReLU both units start dead in about one init in four (tfjs's
   // initialisers are unseeded), and then no gradient reaches the gate's dense layers.
