@@ -184,7 +184,11 @@ export function trainingCheckpointPath(trainingId: string | number, dataDir: str
 
 /** Writes next to the target and renames, so a reader never sees half a checkpoint. */
 export async function saveCheckpoint(file: string, tensors: readonly NamedCheckpointTensor[], metadata: CheckpointMetadata): Promise<void> {
-  const bytes = writeCheckpoint(tensors, metadata);
+  await saveCheckpointBytes(file, writeCheckpoint(tensors, metadata));
+}
+
+/** `saveCheckpoint` for bytes already in the checkpoint format (as a worker hands them back). */
+export async function saveCheckpointBytes(file: string, bytes: Buffer): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
@@ -192,7 +196,7 @@ export async function saveCheckpoint(file: string, tensors: readonly NamedCheckp
     await rename(temporary, file);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot write checkpoint ${file}: ${(error as Error).message}`, { cause: error, hint: 'check that the data directory (BLOCKQNN_DATA_DIR) is writable' });
+    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot write checkpoint ${file}: ${(error as Error).message}`, { cause: error, hint: 'make the data directory (BLOCKQNN_DATA_DIR, default ./.blockqnn) writable' });
   }
 }
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { LayersModel, SymbolicTensor, io, layers as tfLayers } from '@tensorflow/tfjs';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import type { CheckpointTensor } from '../engines/checkpoint.js';
-import { type Tfjs, layerNameFor, loadTfjs } from '../engines/tfjs/index.js';
+import { NameClaims, type Tfjs, layerNameFor, loadTfjs } from '../engines/tfjs/index.js';
 import { pairOf, sameMatches } from '../engines/tfjs/geometry.js';
 import { loadTorchState } from '../engines/tfjs/torch-weights.js';
 import { generateTorchModule, liveNodes } from '../engines/torch/codegen.js';
@@ -36,16 +36,6 @@ export function unsupportedOp(format: string, node: IrNode, why: string): Blockq
   });
 }
 
-class Names {
-  private readonly used = new Set<string>();
-  claim(base: string): string {
-    let name = base;
-    for (let i = 2; this.used.has(name); i++) name = `${base}_${i}`;
-    this.used.add(name);
-    return name;
-  }
-}
-
 export interface BuiltinModel {
   model: LayersModel;
   /** IR node id → the layer that holds its weights (an owner's for a sharer). */
@@ -57,7 +47,7 @@ export interface BuiltinModel {
 export function buildBuiltinModel(tf: Tfjs, checked: CheckedIr): BuiltinModel {
   const { ir, shapes } = checked;
   const live = liveNodes(ir);
-  const names = new Names();
+  const names = new NameClaims();
   const values = new Map<string, SymbolicTensor>([[INPUT_ID, tf.input({ shape: [...ir.input.shape], name: names.claim(INPUT_ID) })]]);
   const weightLayers = new Map<string, Layer>();
   const layerNames = new Map<string, string>();

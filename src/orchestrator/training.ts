@@ -13,10 +13,8 @@
  * the job deleted — a crash at any point leaves the result collectable again.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { BlockqnnError, ErrorCode, toBlockqnnError } from '../common/errors.js';
-import { irDigest, readCheckpoint, trainingCheckpointPath } from '../engines/checkpoint.js';
+import { irDigest, readCheckpoint, saveCheckpointBytes, trainingCheckpointPath } from '../engines/checkpoint.js';
 import { JOB_CONTRACT, trainingScope } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
 import type { NetworkIr } from '../search-space/index.js';
@@ -64,19 +62,6 @@ export interface TrainingProgress {
   imagesPerSecond: number | null;
 }
 
-/** Writes the bytes next to the target and renames, so a reader never sees half a checkpoint. */
-async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot write checkpoint ${file}: ${(error as Error).message}`, { cause: error, hint: 'make the data directory (BLOCKQNN_DATA_DIR, default ./.blockqnn) writable' });
-  }
-}
-
 const OPEN = new Set(['queued', 'running']);
 
 /**
@@ -120,7 +105,7 @@ async function applyReport(store: Store, queue: EvaluationQueue, training: Train
           const parsed = readCheckpoint(bytes);
           if (parsed.metadata.ir !== irDigest(training.ir)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the worker's checkpoint is for IR ${parsed.metadata.ir.slice(0, 12)}…, not this training's`);
           checkpointPath = trainingCheckpointPath(id, dataDir);
-          await writeAtomically(checkpointPath, bytes);
+          await saveCheckpointBytes(checkpointPath, bytes);
         } catch (e) {
           const problem = toBlockqnnError(e);
           if (problem.code === 'IO_ERROR' && /cannot write/.test(problem.message)) throw problem; // fix the disk and collect again

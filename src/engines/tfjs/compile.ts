@@ -41,7 +41,7 @@ export function layerNameFor(id: string): string {
 }
 
 /** Hands out unique names in a deterministic order, suffixing `_2`, `_3`... on collisions. */
-class NameClaims {
+export class NameClaims {
   private readonly used = new Set<string>();
 
   claim(base: string): string {
