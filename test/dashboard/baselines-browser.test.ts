@@ -3,47 +3,28 @@
  * NSC run with baselines shows the badge, the best searched block beside each
  * baseline with the reward gap, and a baseline's detail page is labelled as one.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserDashboard, openBrowserDashboard } from './chromium.js';
 import { seedBaselines } from '../server/baseline-fixtures.js';
-import { type TestDashboard, seedNscRun, startDashboard } from '../server/harness.js';
+import { type TestDashboard, seedNscRun } from '../server/harness.js';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
-const CHROMIUM = process.env.BLOCKQNN_CHROMIUM ?? '/usr/bin/chromium';
 
 let dash: TestDashboard;
-let browser: BrowserContext;
 let page: Page;
-let staticDir: string;
-let profile: string;
-const pageErrors: string[] = [];
+let pageErrors: string[];
+let ui: BrowserDashboard | undefined;
 
 beforeAll(async () => {
-  staticDir = mkdtempSync(join(tmpdir(), 'blockqnn-dash-dist-'));
-  await build({ configFile: resolve(import.meta.dirname, '../../dashboard/vite.config.ts'), logLevel: 'error', build: { outDir: staticDir, emptyOutDir: true } });
-  dash = await startDashboard({ staticDir });
-  profile = mkdtempSync(join(tmpdir(), 'blockqnn-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1366, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ui = await openBrowserDashboard();
+  ({ dash, page, pageErrors } = ui);
   mkdirSync(ARTIFACTS, { recursive: true });
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await dash?.close();
-  rmSync(staticDir, { recursive: true, force: true });
-  rmSync(profile, { recursive: true, force: true });
-});
+afterAll(() => ui?.close());
 
 describe('baselines in the dashboard', () => {
   it('shows the Baselines tab with badges and the comparison, and labels a baseline\'s detail', async () => {

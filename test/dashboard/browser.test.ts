@@ -4,48 +4,28 @@
  * NAS-Bench-201 search on the table engine with in-process workers, plus an
  * NSC run written through the store. Screenshots land in test-artifacts/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserDashboard, openBrowserDashboard } from './chromium.js';
 import { writeWorkerState } from '../../src/queue/worker-registry.js';
-import { TOKEN, type TestDashboard, seedNscRun, startDashboard, tableConfig } from '../server/harness.js';
+import { TOKEN, type TestDashboard, seedNscRun, tableConfig } from '../server/harness.js';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
-const CHROMIUM = process.env.BLOCKQNN_CHROMIUM ?? '/usr/bin/chromium';
 
 let dash: TestDashboard;
-let browser: BrowserContext;
 let page: Page;
-let staticDir: string;
-let profile: string;
-const pageErrors: string[] = [];
+let pageErrors: string[];
+let ui: BrowserDashboard | undefined;
 
 beforeAll(async () => {
-  staticDir = mkdtempSync(join(tmpdir(), 'blockqnn-dash-dist-'));
-  await build({ configFile: resolve(import.meta.dirname, '../../dashboard/vite.config.ts'), logLevel: 'error', build: { outDir: staticDir, emptyOutDir: true } });
-  dash = await startDashboard({ workers: 2, staticDir });
-  profile = mkdtempSync(join(tmpdir(), 'blockqnn-chromium-'));
-  // A fresh profile each run (playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1366, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ui = await openBrowserDashboard({ workers: 2 });
+  ({ dash, page, pageErrors } = ui);
   mkdirSync(ARTIFACTS, { recursive: true });
-});
+}, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await dash?.close();
-  rmSync(staticDir, { recursive: true, force: true });
-  rmSync(profile, { recursive: true, force: true });
-});
+afterAll(() => ui?.close());
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 const statValue = async (label: string) => Number((await page.locator('.stat', { hasText: label }).locator('.stat-value').innerText()).replace(/[^0-9.]/g, ''));

@@ -3,45 +3,24 @@
  * Chromium against a real server: each format is offered, and clicking one
  * downloads what the export route serves (an ONNX file, the SVG figure).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
-import { build } from 'vite';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestDashboard, seedNscRun, startDashboard } from '../server/harness.js';
+import { type BrowserDashboard, openBrowserDashboard } from '../dashboard/chromium.js';
+import { type TestDashboard, seedNscRun } from '../server/harness.js';
 
-const CHROMIUM = process.env.BLOCKQNN_CHROMIUM ?? '/usr/bin/chromium';
 
 let dash: TestDashboard;
-let browser: BrowserContext;
 let page: Page;
-let staticDir: string;
-let profile: string;
-const pageErrors: string[] = [];
+let pageErrors: string[];
+let ui: BrowserDashboard | undefined;
 
 beforeAll(async () => {
-  staticDir = mkdtempSync(join(tmpdir(), 'blockqnn-dash-dist-'));
-  await build({ configFile: resolve(import.meta.dirname, '../../dashboard/vite.config.ts'), logLevel: 'error', build: { outDir: staticDir, emptyOutDir: true } });
-  dash = await startDashboard({ staticDir });
-  profile = mkdtempSync(join(tmpdir(), 'blockqnn-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1366, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ui = await openBrowserDashboard({ acceptDownloads: true });
+  ({ dash, page, pageErrors } = ui);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await dash?.close();
-  rmSync(staticDir, { recursive: true, force: true });
-  rmSync(profile, { recursive: true, force: true });
-});
+afterAll(() => ui?.close());
 
 describe('export buttons on the candidate page', () => {
   it('offers every format and downloads the export the server writes', async () => {
