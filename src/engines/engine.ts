@@ -29,7 +29,8 @@ export interface EpochProgress extends EpochRecord {
 }
 
 export interface TrainRequest {
-  ir: NetworkIr;
+  /** The network; absent for lookup tasks, which read `candidateKey` (the queue contract requires it for classification). */
+  ir?: NetworkIr | undefined;
   task: TrainingTask;
   seed: number;
   /** For lookup engines: the candidate's key in the table (e.g. a NAS-Bench-201 arch string). */

@@ -33,6 +33,8 @@ export const ALL_BASELINES = 'all';
 const TASK_SCALE_MAX_SIDE = 64;
 
 export interface MaterializedBaseline extends MaterializedCandidate {
+  /** A baseline is always built: its network is the point. */
+  ir: NetworkIr;
   baseline: string;
 }
 

@@ -3,17 +3,25 @@
  * the stable hash, the full network IR and its cost. NSC keys are canonical
  * block codes assembled into the BlockQNN network; NAS-Bench-201 keys are arch
  * strings built into the NB201 macro network.
+ *
+ * `hashOf` is cheap, so the search loop recognises a known or in-flight
+ * candidate before it builds anything. A NAS-Bench-201 factory made for a
+ * lookup task builds no IR at all (the table engine reads the key; the cost
+ * comes from nb201-cost.ts), and NAS-Bench-201 IRs are never stored: the store
+ * rebuilds them from the arch string on read.
  */
 import { createHash } from 'node:crypto';
 import {
   type ExtraLayerType, type NetworkIr, type NetworkOptions, NB201_EDGES, assembleNetwork, blockHash, buildNb201Network, density, networkCost,
   parseNb201, parseNsc,
 } from '../search-space/index.js';
+import { nb201CostModel } from './nb201-cost.js';
 
 export interface MaterializedCandidate {
   key: string;
   hash: string;
-  ir: NetworkIr;
+  /** Absent when the factory was made without IRs (lookup tasks on NAS-Bench-201). */
+  ir?: NetworkIr | undefined;
   flops: number;
   params: number;
   density: number;
@@ -21,12 +29,18 @@ export interface MaterializedCandidate {
 
 export interface CandidateFactory {
   readonly space: 'nsc' | 'nasbench201';
+  /** Whether the store should keep the IR: false where it is rebuilt from the key on read. */
+  readonly storesIr: boolean;
+  /** The candidate's hash alone (what `materialize` would give as `hash`); throws as `materialize` does for a malformed key. */
+  hashOf(key: string): string;
   materialize(key: string): MaterializedCandidate;
 }
 
 export function nscCandidates(network: NetworkOptions, maxIndex: number, extraTypes: readonly ExtraLayerType[] = []): CandidateFactory {
   return {
     space: 'nsc',
+    storesIr: true,
+    hashOf: (key) => blockHash(parseNsc(key, { maxIndex, extraTypes })),
     materialize(key) {
       const block = parseNsc(key, { maxIndex, extraTypes });
       const checked = assembleNetwork(block, network);
@@ -45,15 +59,28 @@ export function nb201Density(arch: string): number {
   return ops.filter((op) => op !== 'none').length / 4;
 }
 
-export function nb201Candidates(options: { inputShape?: [number, number, number]; classes?: number } = {}): CandidateFactory {
+const nb201Hash = (key: string) => createHash('sha256').update(`nb201:${key}`).digest('hex').slice(0, 32);
+
+export function nb201Candidates(options: { inputShape?: [number, number, number]; classes?: number; withIr?: boolean } = {}): CandidateFactory {
+  const { withIr = true, ...network } = options;
+  let cost: ReturnType<typeof nb201CostModel> | undefined;
   return {
     space: 'nasbench201',
+    storesIr: false,
+    hashOf: (key) => {
+      parseNb201(key);
+      return nb201Hash(key);
+    },
     materialize(key) {
       const cell = parseNb201(key);
-      const checked = buildNb201Network(cell, options);
-      const cost = networkCost(checked);
-      const hash = createHash('sha256').update(`nb201:${key}`).digest('hex').slice(0, 32);
-      return { key, hash, ir: checked.ir, flops: cost.macs, params: cost.params, density: Math.max(nb201Density(key), 1 / NB201_EDGES.length) };
+      const density = Math.max(cell.filter((op) => op !== 'none').length / 4, 1 / NB201_EDGES.length);
+      if (withIr) {
+        const checked = buildNb201Network(cell, network);
+        const c = networkCost(checked);
+        return { key, hash: nb201Hash(key), ir: checked.ir, flops: c.macs, params: c.params, density };
+      }
+      const c = (cost ??= nb201CostModel(network))(cell);
+      return { key, hash: nb201Hash(key), flops: c.macs, params: c.params, density };
     },
   };
 }

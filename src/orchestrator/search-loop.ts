@@ -46,6 +46,9 @@ interface KnownResult {
   accuracy: number | null;
 }
 
+/** A committed result with the cost a later duplicate proposal is told with (so it needs no materialising). */
+type KnownCandidate = KnownResult & { flops: number; density: number };
+
 export interface SearchProgress {
   runId: string;
   done: number;
@@ -84,7 +87,7 @@ export class SearchLoop {
   private readonly inFlight = new Map<string, InFlight>();
   /** Baselines queued and not yet committed: evaluated like candidates, never told to the strategy. */
   private readonly baselinesInFlight = new Map<string, MaterializedBaseline>();
-  private readonly known = new Map<string, KnownResult>();
+  private readonly known = new Map<string, KnownCandidate>();
   private reports: JobReport[] = [];
   private wake: (() => void) | undefined;
   private recorded = 0;
@@ -198,8 +201,9 @@ export class SearchLoop {
     for (const expected of later) {
       for (;;) {
         const proposal = this.strategy.ask();
+        const hash = this.deps.candidates.hashOf(proposal.key);
+        if (this.handleDuplicate(proposal, hash)) continue;
         const m = this.deps.candidates.materialize(proposal.key);
-        if (this.handleDuplicate(proposal, m)) continue;
         if (m.hash !== expected.hash) {
           throw new BlockqnnError(ErrorCode.INTERNAL, `run ${this.runId}: resume diverged at candidate ${expected.sequence}: the strategy proposed ${proposal.key}, the record says ${expected.nsc}`, {
             hint: 'the strategy is not deterministic for its snapshot; report this with the run database',
@@ -225,7 +229,7 @@ export class SearchLoop {
 
   private async loadKnown(): Promise<void> {
     for await (const c of this.eachCandidate({ status: ['ok', 'diverged', 'too_large', 'failed'] })) {
-      this.noteResult(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy, reward: c.reward });
+      this.noteResult(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy, reward: c.reward }, c);
     }
   }
 
@@ -242,14 +246,15 @@ export class SearchLoop {
   }
 
   /** A proposal of a candidate this run already has: tell its known result, or wait for the one in flight. */
-  private handleDuplicate(proposal: Proposal, m: MaterializedCandidate): boolean {
-    const known = this.known.get(m.hash);
+  private handleDuplicate(proposal: Proposal, hash: string): boolean {
+    const known = this.known.get(hash);
     if (known) {
-      this.strategy.tell(proposal.id, this.toEvaluation(known, m));
+      this.strategy.tell(proposal.id, this.toEvaluation(known, known));
       return true;
     }
-    if (this.inFlight.has(m.hash)) {
-      this.track(proposal, m);
+    const entry = this.inFlight.get(hash);
+    if (entry) {
+      entry.proposalIds.push(proposal.id);
       return true;
     }
     return false;
@@ -290,6 +295,7 @@ export class SearchLoop {
     const reports = this.reports;
     this.reports = [];
     const items: { hash: string; result: CandidateResult }[] = [];
+    const costs: { flops: number; density: number }[] = [];
     const baselineItems: { hash: string; result: CandidateResult }[] = [];
     for (const report of reports) {
       if (report.kind === 'pending' || report.kind === 'lost') continue;
@@ -311,6 +317,7 @@ export class SearchLoop {
       for (const id of entry.proposalIds) this.strategy.tell(id, this.toEvaluation(known, entry.candidate));
       this.inFlight.delete(hash);
       items.push({ hash, result: this.toCandidateResult(known, entry.candidate, result, report.kind === 'failed' ? report : null) });
+      costs.push(entry.candidate);
     }
     if (baselineItems.length > 0) {
       await this.deps.store.commitBaselineResults(this.runId, baselineItems);
@@ -318,7 +325,7 @@ export class SearchLoop {
     }
     if (items.length === 0) return;
     await this.deps.store.commitResults(this.runId, items, this.snapshot());
-    for (const { hash, result } of items) this.noteResult(hash, result);
+    items.forEach(({ hash, result }, i) => this.noteResult(hash, result, costs[i]!));
     await Promise.all(items.map(({ hash }) => this.deps.queue.forget(this.runId, hash)));
   }
 
@@ -389,8 +396,8 @@ export class SearchLoop {
     };
   }
 
-  private noteResult(hash: string, result: CandidateResult): void {
-    this.known.set(hash, { status: result.status, accuracy: result.accuracy ?? null });
+  private noteResult(hash: string, result: CandidateResult, cost: { flops: number; density: number }): void {
+    this.known.set(hash, { status: result.status, accuracy: result.accuracy ?? null, flops: cost.flops, density: cost.density });
     this.done++;
     if (result.status !== 'ok') this.failed++;
     if (result.reward != null && (this.bestReward === null || result.reward > this.bestReward)) this.bestReward = result.reward;
@@ -410,17 +417,18 @@ export class SearchLoop {
       const proposal = this.strategy.ask();
       let m: MaterializedCandidate;
       try {
+        // Hashing is cheap and most late proposals are known: building the network waits until it is needed.
+        if (this.handleDuplicate(proposal, this.deps.candidates.hashOf(proposal.key))) {
+          if (++duplicates >= EXHAUSTED_AFTER) {
+            this.exhausted = true;
+            this.deps.log(`run ${this.runId}: ${EXHAUSTED_AFTER} proposals in a row were known candidates; the space looks exhausted`);
+          }
+          continue;
+        }
         m = this.deps.candidates.materialize(proposal.key);
       } catch (error) {
         // A code the strategy may legally write but no network can be built from (e.g. too deep for the image).
         await this.commitUnbuildable(proposal, error, fresh);
-        continue;
-      }
-      if (this.handleDuplicate(proposal, m)) {
-        if (++duplicates >= EXHAUSTED_AFTER) {
-          this.exhausted = true;
-          this.deps.log(`run ${this.runId}: ${EXHAUSTED_AFTER} proposals in a row were known candidates; the space looks exhausted`);
-        }
         continue;
       }
       duplicates = 0;
@@ -448,7 +456,7 @@ export class SearchLoop {
   }
 
   private newCandidate(m: MaterializedCandidate) {
-    return { hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density };
+    return { hash: m.hash, nsc: m.key, ...(this.deps.candidates.storesIr && m.ir ? { ir: m.ir } : {}), flops: m.flops, params: m.params, density: m.density };
   }
 
   private async flushFresh(fresh: MaterializedCandidate[]): Promise<void> {
@@ -466,7 +474,8 @@ export class SearchLoop {
         runId: this.runId,
         candidateHash: m.hash,
         candidateKey: m.key,
-        ir: m.ir,
+        // A lookup task reads the key; its job carries no network.
+        ...(this.config.task.kind === 'classification' ? { ir: m.ir } : {}),
         task: this.config.task,
         engine: this.config.engine,
         seed: (seedBase * 1_000_003 + parseInt(m.hash.slice(0, 8), 16)) >>> 0,

@@ -32,7 +32,7 @@ export function spaceFor(config: SearchConfig): AnySpace {
 }
 
 export function candidatesFor(config: SearchConfig): CandidateFactory {
-  if (config.space === 'nasbench201') return nb201Candidates({ inputShape: config.network.inputShape, classes: config.network.classes });
+  if (config.space === 'nasbench201') return nb201Candidates({ inputShape: config.network.inputShape, classes: config.network.classes, withIr: config.task.kind === 'classification' });
   return nscCandidates({ ...config.network }, config.maxIndex, config.nscTypes as ExtraLayerType[]);
 }
 

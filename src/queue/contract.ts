@@ -4,7 +4,9 @@
  * worker before it trains and the controller again when the result comes back —
  * so a malformed or foreign job is rejected with a named field instead of
  * crashing a process. Workers are stateless: the job carries everything they
- * need (IR, task, seed, engine), never a database handle or code.
+ * need (IR, task, seed, engine), never a database handle or code. A lookup task
+ * (the table engine) carries no IR: the engine reads the candidate key, and an
+ * 18 KB network per job would cost more than the lookup itself.
  *
  * The same job trains a final model (`purpose: 'train'`, `blockqnn train`): then
  * `runId` is the training's scope `training-<id>` (cancel flags and job ids hang
@@ -34,7 +36,8 @@ export const evaluateJobSchema = z.strictObject({
   candidateHash,
   /** Key for lookup engines (a NAS-Bench-201 arch string, say). */
   candidateKey: z.string().max(2000).optional(),
-  ir: networkIrSchema,
+  /** The network to train: required for classification tasks; a lookup task reads `candidateKey` and carries none. */
+  ir: networkIrSchema.optional(),
   task: trainingTaskSchema,
   /** Engine the run was started with: results from other engines are not comparable. */
   engine: z.string().min(1).max(64),
@@ -52,6 +55,9 @@ export const evaluateJobSchema = z.strictObject({
       ttlSeconds: z.number().int().positive().max(30 * 24 * 3600).default(7 * 24 * 3600),
     })
     .optional(),
+}).superRefine((job, ctx) => {
+  if (job.task.kind === 'classification' && job.ir === undefined) ctx.addIssue({ code: 'custom', path: ['ir'], message: 'a classification job needs the network IR' });
+  if (job.task.kind === 'lookup' && job.candidateKey === undefined) ctx.addIssue({ code: 'custom', path: ['candidateKey'], message: 'a lookup job needs the candidate key' });
 });
 
 /** Where a returned checkpoint waits for the controller: a Redis key next to the job, its size and digest. */

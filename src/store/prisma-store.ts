@@ -16,6 +16,7 @@ import { isRecordMissing, isUniqueViolation, storeError } from './db-errors.js';
 import { candidateNotFound, parseInput, runNotFound, toJsonText } from './input.js';
 import { upsertQueuedCandidates } from './queue-candidates.js';
 import { Serial } from './serial.js';
+import { withRecomputedIr } from './recomputed-ir.js';
 import { toCachedResult, toCandidate, toCandidateDetail, toEvent, toRun, toSnapshot, type CandidateSummaryRow } from './rows.js';
 import { CANDIDATE_COLUMNS, column, inList } from './sql.js';
 import type { Store } from './store.js';
@@ -230,8 +231,10 @@ export class PrismaStore implements Store {
   }
 
   async getCandidate(runId: string, hash: string): Promise<CandidateDetail | null> {
-    const row = await this.guard('read a candidate', () => this.db.candidate.findUnique({ where: { runId_hash: { runId, hash } } }));
-    return row ? toCandidateDetail(row) : null;
+    return this.guard('read a candidate', async () => {
+      const row = await this.db.candidate.findUnique({ where: { runId_hash: { runId, hash } } });
+      return row ? withRecomputedIr(this.db, toCandidateDetail(row)) : null;
+    });
   }
 
   async listCandidates(runId: string, query: CandidateQuery = {}): Promise<CandidatePage> {

@@ -12,6 +12,7 @@ import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { networkIrSchema, type NetworkIr } from '../search-space/index.js';
 import type { Db } from './db.js';
 import { parseInput, toJsonText } from './input.js';
+import { withRecomputedIr } from './recomputed-ir.js';
 import { readJson, toCandidateDetail } from './rows.js';
 import type { Training as TrainingRow } from './generated/sqlite/client.js';
 import { type CandidateDetail, type CurvePoint, type JsonObject, curveSchema, jsonObjectSchema, runIdSchema } from './types.js';
@@ -232,7 +233,9 @@ export class PrismaTrainingStore implements TrainingStore {
   }
 
   async findCandidate(candidateId: number): Promise<CandidateDetail | null> {
-    const row = await this.guard('read a candidate', () => this.db.candidate.findUnique({ where: { id: candidateId } }));
-    return row ? toCandidateDetail(row) : null;
+    return this.guard('read a candidate', async () => {
+      const row = await this.db.candidate.findUnique({ where: { id: candidateId } });
+      return row ? withRecomputedIr(this.db, toCandidateDetail(row)) : null;
+    });
   }
 }

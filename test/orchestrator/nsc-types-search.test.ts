@@ -61,7 +61,7 @@ describe('search with the optional NSC types se and dpp', () => {
     // The IRs the workers trained: SE's channel scaling where type 8 is, DPP nodes in blocks and between the stages.
     const factory = candidatesFor(cfg);
     for (const c of items) {
-      const ops = factory.materialize(c.nsc!).ir.nodes;
+      const ops = factory.materialize(c.nsc!).ir!.nodes;
       expect(ops.find((n) => n.id === 'pool1')?.op).toBe('dpp');
       if (types(c.nsc!).includes(8)) expect(ops.some((n) => n.op === 'channelScale')).toBe(true);
       if (types(c.nsc!).includes(9)) expect(ops.filter((n) => n.op === 'dpp').length).toBeGreaterThan(1);
