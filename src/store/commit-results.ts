@@ -9,6 +9,9 @@
  *   leaves all of it or none of it.
  * A batch pays the transaction (and, on SQLite, the fsync) once: the search
  * loop can commit every result that arrived since its last commit together.
+ * Its rows are claimed by one multi-row UPDATE (a VALUES list joined with
+ * UPDATE ... FROM) rather than one statement per row: at table speed each
+ * statement cost about 0.7 ms, most of it Prisma compiling the query.
  */
 import { z } from 'zod';
 import { BlockqnnError } from '../common/errors.js';
@@ -71,6 +74,76 @@ export async function claim(tx: Tx, runId: string, item: Item, kind: 'searched' 
   return row ? { id: row.id, item, curve, finishedAt } : undefined;
 }
 
+type Provider = DatabaseTarget['provider'];
+
+// Rows per UPDATE: at most 14 parameters each stays well under SQLite's 32,766.
+const CLAIM_CHUNK = 500;
+
+/** PostgreSQL types a VALUES list from its parameters, which arrive untyped: say each column's type there. */
+function typed(provider: Provider, value: unknown, type: string): Prisma.Sql {
+  return provider === 'postgresql' ? Prisma.sql`CAST(${value} AS ${Prisma.raw(type)})` : Prisma.sql`${value}`;
+}
+
+/**
+ * {@link claim} for many searched results at once. Rows of one UPDATE must set
+ * the same columns, so results are grouped by which optional fields they carry
+ * (in the search loop they all carry the same). On PostgreSQL the rows are
+ * first locked in hash order, so two batches sharing candidates cannot deadlock.
+ */
+export async function claimMany(tx: Tx, provider: Provider, runId: string, items: readonly Item[]): Promise<(Claimed | undefined)[]> {
+  const out: (Claimed | undefined)[] = items.map(() => undefined);
+  if (provider === 'postgresql') {
+    const hashes = [...new Set(items.map((i) => i.hash))].sort();
+    await tx.$queryRaw`SELECT "id" FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(hashes)} ORDER BY "hash" FOR UPDATE`;
+  }
+  const groups = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    const r = item.result;
+    const signature = `${r.workerId !== undefined}${r.engine !== undefined}${r.attempts !== undefined}`;
+    groups.set(signature, [...(groups.get(signature) ?? []), i]);
+  });
+  // A hash twice in a batch: only its first item can claim the row (as with one UPDATE per item).
+  const seen = new Set<string>();
+  for (const indices of groups.values()) {
+    const first = items[indices[0]!]!.result;
+    const optional = [first.workerId !== undefined && 'workerId', first.engine !== undefined && 'engine', first.attempts !== undefined && 'attempts'].filter((c): c is string => c !== false);
+    for (let start = 0; start < indices.length; start += CLAIM_CHUNK) {
+      const chunk = indices.slice(start, start + CLAIM_CHUNK).filter((i) => !seen.has(items[i]!.hash) && seen.add(items[i]!.hash));
+      if (chunk.length === 0) continue;
+      const prepared = new Map<string, { index: number; curve: string | null; finishedAt: Date }>();
+      const rows = chunk.map((i) => {
+        const { hash, result: r } = items[i]!;
+        const curve = r.curve === undefined || r.curve === null ? null : toJsonText(r.curve, 'the training curve');
+        const metrics = r.metrics === undefined || r.metrics === null ? null : toJsonText(r.metrics, 'the result metrics');
+        const finishedAt = r.finishedAt ?? new Date();
+        prepared.set(hash, { index: i, curve, finishedAt });
+        const values = [
+          typed(provider, hash, 'TEXT'), typed(provider, r.status, 'TEXT'), typed(provider, r.accuracy ?? null, 'DOUBLE PRECISION'),
+          typed(provider, r.reward ?? null, 'DOUBLE PRECISION'), typed(provider, curve, 'TEXT'), typed(provider, r.trainSeconds ?? null, 'DOUBLE PRECISION'),
+          typed(provider, r.evalSeconds ?? null, 'DOUBLE PRECISION'), typed(provider, r.error ?? null, 'TEXT'), typed(provider, r.fromCache ?? false, 'BOOLEAN'),
+          typed(provider, finishedAt, 'TIMESTAMP(3)'), typed(provider, metrics, 'TEXT'),
+          ...(optional.includes('workerId') ? [typed(provider, r.workerId ?? null, 'TEXT')] : []),
+          ...(optional.includes('engine') ? [typed(provider, r.engine ?? null, 'TEXT')] : []),
+          ...(optional.includes('attempts') ? [typed(provider, r.attempts ?? 0, 'INTEGER')] : []),
+        ];
+        return Prisma.sql`(${Prisma.join(values)})`;
+      });
+      const columns = ['hash', 'status', 'accuracy', 'reward', 'curve', 'trainSeconds', 'evalSeconds', 'error', 'fromCache', 'finishedAt', 'metrics', ...optional];
+      const set = columns.slice(1).map((c) => Prisma.raw(`"${c}" = "v"."${c}"`));
+      const updated = await tx.$queryRaw<{ id: number; hash: string }[]>`
+        WITH "v" (${Prisma.raw(columns.map((c) => `"${c}"`).join(', '))}) AS (VALUES ${Prisma.join(rows)})
+        UPDATE "Candidate" SET ${Prisma.join(set)} FROM "v"
+        WHERE "Candidate"."runId" = ${runId} AND "Candidate"."hash" = "v"."hash" AND "Candidate"."status" IN ${OPEN} AND "Candidate"."baseline" IS NULL
+        RETURNING "Candidate"."id", "Candidate"."hash"`;
+      for (const row of updated) {
+        const p = prepared.get(row.hash)!;
+        out[p.index] = { id: row.id, item: items[p.index]!, curve: p.curve, finishedAt: p.finishedAt };
+      }
+    }
+  }
+  return out;
+}
+
 /** One UPDATE of the run for the whole batch: counters, snapshot number and best reward. */
 async function updateRun(tx: Tx, runId: string, claimed: readonly Claimed[]) {
   const perStatus = RESULT_STATUSES.map((status: ResultStatus) => {
@@ -122,11 +195,7 @@ export async function commitResults(
   const state = toJsonText(snapshot, 'the controller snapshot');
   try {
     return await db.$transaction(async (tx: Tx): Promise<CommitOutcome[]> => {
-      const claimed: (Claimed | undefined)[] = new Array(items.length);
-      // One at a time (a transaction is one connection) and in hash order, so two batches
-      // sharing candidates lock their rows in the same order and cannot deadlock on PostgreSQL.
-      const order = items.map((_, i) => i).sort((a, b) => (items[a]!.hash < items[b]!.hash ? -1 : items[a]!.hash > items[b]!.hash ? 1 : a - b));
-      for (const i of order) claimed[i] = await claim(tx, runId, items[i]!);
+      const claimed = await claimMany(tx, target.provider, runId, items);
       const unclaimed = items.filter((_, i) => claimed[i] === undefined).map((item) => item.hash);
       if (unclaimed.length > 0) {
         const found = await tx.$queryRaw<{ hash: string }[]>`SELECT "hash" FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(unclaimed)}`;
