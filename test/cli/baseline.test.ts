@@ -51,12 +51,16 @@ describe('blockqnn baseline --list', () => {
   it('lists every baseline with its parameters, FLOPs and whether `all` takes it', async () => {
     const r = await cli('baseline', '--list', '--json');
     expect(r.code).toBe(0);
-    const list = JSON.parse(r.stdout) as { name: string; params: number; flops: number; inAll: boolean; nscBlock: boolean }[];
+    const list = JSON.parse(r.stdout) as { name: string; params: number; flops: number; inAll: boolean; nscBlock: boolean; trainingMode?: unknown }[];
     expect(list.find((e) => e.name === 'resnet-20-cifar')).toMatchObject({ params: 269_722, inAll: true, nscBlock: false });
     expect(list.find((e) => e.name === 'se-resnet-50')).toMatchObject({ params: 28_088_024, inAll: false });
     expect(list.find((e) => e.name === 'blockqnn-inception-block')).toMatchObject({ inAll: true, nscBlock: true });
     const text = await cli('baseline', '--list');
     expect(text.stdout).toMatch(/^\* resnet-20-cifar +32x32x3 +269,722 params +40\.6 MFLOPs/m);
+    // The training modes come after the architectures, with the numbers of the baseline they train.
+    expect(list.find((e) => e.name === 'winn-resnet-20')).toMatchObject({ params: 269_722, inAll: false, trainingMode: { baseline: 'resnet-20-cifar', recipe: { introspective: {}, robustness: {} } } });
+    expect(list.find((e) => e.name === 'resnet-20-fgsm')).toMatchObject({ trainingMode: { baseline: 'resnet-20-cifar', recipe: { robustness: {} } } });
+    expect(text.stdout).toMatch(/^Training modes .*\n {2}winn-resnet-20 +32x32x3 +269,722 params .*WINN classifier.*\n {2}resnet-20-fgsm /m);
   });
 });
 

@@ -31,6 +31,8 @@ export interface BaselineListEntry {
   inAll: boolean;
   /** An NSC block, assembled with the run's network (its numbers here are in the paper's CIFAR network). */
   nscBlock: boolean;
+  /** A training mode (src/task/training-modes.ts): the baseline it trains and the recipe options it sets; numbers are that baseline's. */
+  trainingMode?: { baseline: string; recipe: Record<string, unknown> };
 }
 
 export function listBaselines(): BaselineListEntry[] {
@@ -45,12 +47,25 @@ export function listBaselines(): BaselineListEntry[] {
   });
 }
 
+/** The training modes as list entries after the baselines: `blockqnn baseline NAME` takes their names too. */
+export function listTrainingModes(entries: readonly BaselineListEntry[]): BaselineListEntry[] {
+  return Object.values(TRAINING_MODES).map((mode) => {
+    const trained = entries.find((e) => e.name === mode.baseline)!;
+    return { ...trained, name: mode.name, description: mode.description, inAll: false, trainingMode: { baseline: mode.baseline, recipe: { ...mode.recipe } } };
+  });
+}
+
 function printList(entries: BaselineListEntry[]): string {
   const width = Math.max(...entries.map((e) => e.name.length));
-  const lines = entries.map((e) =>
-    `${e.inAll ? '*' : ' '} ${e.name.padEnd(width)}  ${e.inputShape.join('x').padStart(9)}  ${Math.round(e.params).toLocaleString('en-US').padStart(11)} params  ${(e.flops / 1e6).toFixed(1).padStart(9)} MFLOPs  ${e.description}`,
-  );
-  return [...lines, '', '* in `all` (task-scale: NSC blocks and small-image configurations); params and FLOPs at each configuration\'s own input.'].join('\n');
+  const line = (e: BaselineListEntry) =>
+    `${e.inAll ? '*' : ' '} ${e.name.padEnd(width)}  ${e.inputShape.join('x').padStart(9)}  ${Math.round(e.params).toLocaleString('en-US').padStart(11)} params  ${(e.flops / 1e6).toFixed(1).padStart(9)} MFLOPs  ${e.description}`;
+  const modes = entries.filter((e) => e.trainingMode);
+  return [
+    ...entries.filter((e) => !e.trainingMode).map(line),
+    '',
+    '* in `all` (task-scale: NSC blocks and small-image configurations); params and FLOPs at each configuration\'s own input.',
+    ...(modes.length > 0 ? ['', 'Training modes (a baseline plus recipe options for the whole run; give the name on its own):', ...modes.map(line)] : []),
+  ].join('\n');
 }
 
 interface BaselineFlags extends SearchFlags, RunFlags {
@@ -87,7 +102,8 @@ export function registerBaseline(program: Command): void {
     .option('--json', 'print the result as JSON');
   withRedis(withDatabase(command)).action(async (names: string | undefined, flags: BaselineFlags) => {
     if (flags.list) {
-      const entries = listBaselines();
+      const architectures = listBaselines();
+      const entries = [...architectures, ...listTrainingModes(architectures)];
       process.stdout.write(flags.json ? `${JSON.stringify(entries, null, 2)}\n` : `${printList(entries)}\n`);
       return;
     }
