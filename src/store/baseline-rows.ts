@@ -87,7 +87,7 @@ export async function commitBaselineResults(
       const committed = claimed.filter((c): c is Claimed => c !== undefined);
       if (committed.length > 0) {
         const [run] = await tx.$queryRaw<{ taskKey: string }[]>`SELECT "taskKey" FROM "Run" WHERE "id" = ${runId}`;
-        await cacheResults(tx, run!.taskKey, runId, committed);
+        await cacheResults(tx, target.provider, run!.taskKey, runId, committed);
       }
       return claimed.map((c) => (c === undefined ? 'duplicate' : 'committed'));
     });
