@@ -168,8 +168,10 @@ describe('validation of random codes', () => {
       expect(parseNsc(printNsc(parsed))).toEqual(parsed);
       expect(blockHash(parsed)).toMatch(/^[0-9a-f]{32}$/);
     }), scale(1000));
+    // Both branches must run. About 1.5% of mutations stay valid, so a floor of 10 in 1,000
+    // failed now and then (seen: exactly 10); none at all has a chance of about 3e-7.
     expect(rejected).toBeGreaterThan(100);
-    expect(accepted).toBeGreaterThan(10);
+    expect(accepted).toBeGreaterThan(0);
   });
 
   it('arbitrary JSON values either validate or throw InvalidArchitectureError', () => {
