@@ -19,6 +19,7 @@ import { type EpochRecord, type TrainOutcome, TrainingAborted } from '../engine.
 import { compileIr } from './compile.js';
 import { accuracyOn, robustnessOutcome } from './fgsm.js';
 import { Introspection, type StepValues } from './introspection.js';
+import { makeOptimizer } from './optimizer.js';
 import { registerSecondOrderGradients } from './second-order.js';
 import type { TfjsTrainOptions } from './train.js';
 
@@ -44,7 +45,7 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
   const compiled = compileIr(tf, o.checked);
   const { model } = compiled;
   const intro = new Introspection(tf, model, recipe.introspective!, data.classes.length, data.shape, o.seed);
-  const optimizer = recipe.optimizer === 'adam' ? tf.train.adam(recipe.learningRate) : tf.train.momentum(recipe.learningRate, recipe.momentum, true);
+  const { optimizer, setLearningRate } = makeOptimizer(tf, recipe);
   const augment = mulberry32(o.seed >>> 0);
   const curve: EpochRecord[] = [];
   let optimizerSteps = 0;
@@ -55,8 +56,7 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
   try {
     for (let epoch = 0; epoch < recipe.epochs; epoch++) {
       const learningRate = learningRateAt(recipe, epoch);
-      // tfjs reads `learningRate` on every step but exposes no setter (as the plain loop does).
-      (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+      setLearningRate(learningRate);
       const order = epochOrder(data.train.count, o.seed, epoch);
       const started = performance.now();
       let lossSum = 0;

@@ -16,36 +16,14 @@ import { epochOrder, fillBatch } from '../batches.js';
 import { type EpochProgress, type EpochRecord, type TrainOutcome, TrainingAborted } from '../engine.js';
 import type { Tfjs } from './backend.js';
 import { type CompiledIr, compileIr } from './compile.js';
-import { robustnessOutcome } from './fgsm.js';
+import { accuracyOn, robustnessOutcome } from './fgsm.js';
+import { makeOptimizer } from './optimizer.js';
 import { trainIntrospective } from './introspective.js';
 
 
-interface Optimizer {
+/** The view of the optimiser this loop needs: `minimize` with a loss that is a tensor (tfjs types it as a Scalar). */
+interface Minimizer {
   minimize(f: () => Tensor, returnCost: true): Tensor | null;
-  dispose(): void;
-}
-
-function makeOptimizer(tf: Tfjs, task: ClassificationTask): { optimizer: Optimizer; setLearningRate(lr: number): void } {
-  const r = task.recipe;
-  const optimizer = r.optimizer === 'adam' ? tf.train.adam(r.learningRate) : tf.train.momentum(r.learningRate, r.momentum, true);
-  // tfjs reads `learningRate` on every step but exposes no setter; stepping it keeps Adam's moments, as PyTorch's schedulers do.
-  const mutable = optimizer as unknown as { learningRate: number };
-  return { optimizer: optimizer as unknown as Optimizer, setLearningRate: (lr) => (mutable.learningRate = lr) };
-}
-
-function evaluate(tf: Tfjs, model: LayersModel, data: Dataset, split: 'validation' | 'test', batchSize: number): number {
-  const set = data[split];
-  const [h, w, c] = data.shape;
-  let correct = 0;
-  const noAugment = () => 0;
-  for (let start = 0; start < set.count; start += batchSize) {
-    const n = Math.min(batchSize, set.count - start);
-    const buffer = new Float32Array(n * h * w * c);
-    fillBatch(set, data.shape, Array.from({ length: n }, (_, i) => start + i), 'none', noAugment, buffer);
-    const predicted = tf.tidy(() => (model.predict(tf.tensor4d(buffer, [n, h, w, c])) as Tensor).argMax(-1).dataSync());
-    for (let i = 0; i < n; i++) if (predicted[i] === set.labels[start + i]) correct++;
-  }
-  return set.count === 0 ? 0 : correct / set.count;
 }
 
 export interface TfjsTrainOptions {
@@ -81,7 +59,8 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
   const compiled = compileIr(tf, o.checked);
   const { model } = compiled;
   let steps = 0;
-  const { optimizer, setLearningRate } = makeOptimizer(tf, task);
+  const { optimizer, setLearningRate } = makeOptimizer(tf, recipe);
+  const minimizer = optimizer as unknown as Minimizer;
   const next = mulberry32(o.seed >>> 0);
   const curve: EpochRecord[] = [];
   let trainSeconds = 0;
@@ -108,7 +87,7 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
           const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
           let hit: Tensor | undefined;
           let crossEntropy: Tensor | undefined;
-          optimizer.minimize(() => {
+          minimizer.minimize(() => {
             const logits = model.apply(x, { training: true }) as Tensor;
             // minimize() disposes what its closure made; keep the hit count for the epoch's train accuracy
             // and the cross-entropy alone for the reported loss (the decay term is not part of it, as in PyTorch).
@@ -137,7 +116,7 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
       const epochSeconds = (performance.now() - started) / 1000;
       trainSeconds += epochSeconds;
       const evalStarted = performance.now();
-      const valAccuracy = evaluate(tf, model, data, o.evaluateOn ?? 'validation', Math.max(recipe.batchSize, 256));
+      const valAccuracy = accuracyOn(tf, model, data, o.evaluateOn ?? 'validation', Math.max(recipe.batchSize, 256));
       evalSeconds += (performance.now() - evalStarted) / 1000;
       const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), valAccuracy, learningRate, seconds: epochSeconds };
       curve.push(record);
