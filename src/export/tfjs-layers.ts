@@ -20,8 +20,8 @@ import type { CheckpointTensor } from '../engines/checkpoint.js';
 import { NameClaims, type Tfjs, layerNameFor, loadTfjs } from '../engines/tfjs/index.js';
 import { pairOf, sameMatches } from '../engines/tfjs/geometry.js';
 import { loadTorchState } from '../engines/tfjs/torch-weights.js';
-import { generateTorchModule, liveNodes } from '../engines/torch/codegen.js';
-import { type CheckedIr, INPUT_ID, type IrNode, type Shape } from '../search-space/index.js';
+import { generateTorchModule } from '../engines/torch/codegen.js';
+import { type CheckedIr, INPUT_ID, type IrNode, type Shape, liveNodes } from '../search-space/index.js';
 import type { Exporter } from './exporter.js';
 
 export const TFJS_MODEL_FILE = 'model.json';

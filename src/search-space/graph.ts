@@ -222,3 +222,20 @@ export function checkIr(ir: NetworkIr): CheckedIr {
   }
   return { ir, shapes };
 }
+
+/**
+ * Ids of the nodes the output depends on. Engines build every node (their
+ * parameters count in the IR) but compute only these.
+ */
+export function liveNodes(ir: NetworkIr): Set<string> {
+  const byId = new Map(ir.nodes.map((n) => [n.id, n]));
+  const live = new Set<string>();
+  const stack = [ir.output];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (live.has(id) || id === INPUT_ID) continue;
+    live.add(id);
+    stack.push(...byId.get(id)!.inputs);
+  }
+  return live;
+}

@@ -12,7 +12,7 @@
  */
 import type { LayersModel, SymbolicTensor, Tensor, layers as tfLayers } from '@tensorflow/tfjs';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
-import { type CheckedIr, INPUT_ID } from '../../search-space/index.js';
+import { type CheckedIr, INPUT_ID, liveNodes } from '../../search-space/index.js';
 import type { Tfjs } from './backend.js';
 import { customLayers } from './custom-layers.js';
 import { buildNode } from './node-layers.js';
@@ -50,20 +50,6 @@ export class NameClaims {
     this.used.add(name);
     return name;
   }
-}
-
-/** Ids of the nodes the output depends on. */
-function liveNodes(checked: CheckedIr): Set<string> {
-  const byId = new Map(checked.ir.nodes.map((n) => [n.id, n]));
-  const live = new Set<string>();
-  const stack = [checked.ir.output];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (live.has(id) || id === INPUT_ID) continue;
-    live.add(id);
-    stack.push(...byId.get(id)!.inputs);
-  }
-  return live;
 }
 
 /**
@@ -112,7 +98,7 @@ export function compileIr(tf: Tfjs, checked: CheckedIr, options: CompileOptions 
     }
   }
 
-  const live = liveNodes(checked);
+  const live = liveNodes(checked.ir);
   const consumed = new Set(ir.nodes.flatMap((n) => n.inputs));
   const unusedNodes = ir.nodes.filter((n) => !live.has(n.id)).map((n) => n.id);
   // Only the ends of unused branches need anchoring; their inputs come along.

@@ -16,7 +16,7 @@
  *   change the output, and an unused parameter gets no gradient either way;
  * - the output is the IR output as is (logits for a classifier).
  */
-import { type CheckedIr, INPUT_ID, type NetworkIr, networkCost } from '../../search-space/index.js';
+import { type CheckedIr, INPUT_ID, liveNodes, networkCost } from '../../search-space/index.js';
 import { DPP_MODULE_SOURCE, checkShareable, opCode } from './codegen-ops.js';
 import { PythonNames, commentText } from './python-names.js';
 
@@ -34,20 +34,6 @@ export interface GeneratedModule {
 }
 
 export const GENERATED_CLASS_NAME = 'Network';
-
-/** Ids of the nodes the output depends on. */
-export function liveNodes(ir: NetworkIr): Set<string> {
-  const byId = new Map(ir.nodes.map((n) => [n.id, n]));
-  const live = new Set<string>();
-  const stack = [ir.output];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (live.has(id) || id === INPUT_ID) continue;
-    live.add(id);
-    stack.push(...byId.get(id)!.inputs);
-  }
-  return live;
-}
 
 const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 const pyTuple = (shape: readonly number[]): string => (shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`);

@@ -1,5 +1,5 @@
 /** Public surface of the torch engine: the IR → PyTorch generator, the engine, its Python discovery and protocol. */
-export { generateTorchModule, liveNodes, GENERATED_CLASS_NAME } from './codegen.js';
+export { generateTorchModule, GENERATED_CLASS_NAME } from './codegen.js';
 export type { GeneratedModule } from './codegen.js';
 export { pythonIdentifier } from './python-names.js';
 export { TorchEngine, torchEngineFactory } from './engine.js';
