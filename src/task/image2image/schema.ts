@@ -1,0 +1,217 @@
+/**
+ * The image-to-image task family (issue #9): five problems built from the classification
+ * datasets, each solved by generative procedures whose outputs are scored by metrics.ts.
+ * This module is the shared vocabulary: the task schema that travels in jobs, the recipe of
+ * the generative procedures, the channel counts the networks need and the in-memory shape
+ * of a set of examples. Pixels are [0, 1] floats outside networks (bytes / 255 in storage).
+ *
+ * Problems and the papers they stand for:
+ * - `amodal-completion` — SeGAN (Ehsani et al., CVPR 2018): objects partly hidden by occluders;
+ *   predict the full mask and paint the invisible part.
+ * - `domain-translation` — StarGAN (Choi et al., CVPR 2018): synthetic attribute domains.
+ * - `style-transfer` — PairedCycleGAN (Chang et al., CVPR 2018): apply a reference's style, remove it.
+ * - `shape-guided` — Variational U-Net (Esser et al., CVPR 2018): shape of one item, appearance of another.
+ * - `introspective-synthesis` — WINN (Lee et al., CVPR 2018): samples from the introspective critic.
+ */
+import { z } from 'zod';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { datasetSpecSchema } from '../../datasets/spec.js';
+
+export const IMAGE2IMAGE_PROBLEMS = [
+  'amodal-completion',
+  'domain-translation',
+  'style-transfer',
+  'shape-guided',
+  'introspective-synthesis',
+] as const;
+export type Image2ImageProblem = (typeof IMAGE2IMAGE_PROBLEMS)[number];
+
+export const GENERATIVE_PROCEDURES = ['pix2pix', 'vunet', 'stargan', 'paired-cyclegan', 'segan', 'winn-synthesis'] as const;
+export type GenerativeProcedure = (typeof GENERATIVE_PROCEDURES)[number];
+
+/** Which procedures make sense for each problem (pix2pix is the generic paired baseline and the searched generator's procedure). */
+export const PROCEDURES_FOR_PROBLEM: Readonly<Record<Image2ImageProblem, readonly GenerativeProcedure[]>> = {
+  'amodal-completion': ['pix2pix', 'segan'],
+  'domain-translation': ['pix2pix', 'stargan'],
+  'style-transfer': ['pix2pix', 'paired-cyclegan'],
+  'shape-guided': ['pix2pix', 'vunet'],
+  'introspective-synthesis': ['winn-synthesis'],
+};
+
+/** Synthetic domains of domain-translation: 0 thin strokes (erosion), 1 bold (dilation), 2 low contrast (grey) or colour tint (RGB). */
+export const TRANSLATION_DOMAINS = 3;
+/** Styles of style-transfer: 0 horizontal stripes, 1 vertical stripes, 2 dots, 3 checker (examples.ts draws them). */
+export const STYLE_COUNT = 4;
+
+/**
+ * K of an example set: domains for translation, styles for style transfer, the dataset's
+ * classes for synthesis (the frozen classifier's labels), 0 where the problem has none.
+ */
+export function domainsFor(problem: Image2ImageProblem, classes: number): number {
+  if (problem === 'domain-translation') return TRANSLATION_DOMAINS;
+  if (problem === 'style-transfer') return STYLE_COUNT;
+  if (problem === 'introspective-synthesis') return classes;
+  return 0;
+}
+
+const n = (field: string) => z.number({ error: `${field} must be a number` });
+const int = (field: string, min: number, max: number) =>
+  n(field).int({ error: `${field} must be a whole number` }).min(min, { error: `${field} must be at least ${min}` }).max(max, { error: `${field} must be at most ${max}` });
+const weight = (field: string, value: number) => n(field).min(0, { error: `${field} must be ≥ 0` }).max(10_000).default(value);
+
+/** Loss weights λ of the procedures (the papers' values, see the issue). */
+export const lambdaSchema = z.strictObject({
+  /** L1 reconstruction weight (pix2pix, SeGAN: 100). */
+  l1: weight('lambda.l1', 100),
+  /** Domain classification weight (StarGAN λ_cls = 1). */
+  cls: weight('lambda.cls', 1),
+  /** Cycle / reconstruction weight (StarGAN λ_rec = 10, PairedCycleGAN's cycle term). */
+  rec: weight('lambda.rec', 10),
+  /** Gradient penalty weight (WGAN-GP λ = 10; StarGAN, WINN). */
+  gp: weight('lambda.gp', 10),
+  /** KL weight of the Variational U-Net. */
+  kl: weight('lambda.kl', 0.01),
+});
+
+export const langevinSchema = z.strictObject({
+  /** Langevin steps per pseudo-negative refresh (WINN synthesis). */
+  steps: int('langevin.steps', 1, 10_000).default(20),
+  /** ε of Δx = (ε/2)·∇f(x) + η. */
+  stepSize: n('langevin.stepSize').gt(0, { error: 'langevin.stepSize must be > 0' }).max(100).default(0.02),
+  /** Standard deviation of η per pixel ([0, 1] pixels). */
+  noise: n('langevin.noise').min(0, { error: 'langevin.noise must be ≥ 0' }).max(1).default(0.005),
+});
+
+/** The training recipe shared by every generative procedure (both engines implement it identically). */
+export const generativeRecipeSchema = z.strictObject({
+  epochs: int('epochs', 1, 10_000).default(8),
+  batchSize: int('batchSize', 1, 65_536).default(32),
+  /** Adam for every network, pix2pix's settings. */
+  learningRate: n('learningRate').gt(0, { error: 'learningRate must be > 0' }).max(10).default(2e-4),
+  beta1: n('beta1').min(0).lt(1, { error: 'beta1 must be < 1' }).default(0.5),
+  beta2: n('beta2').min(0).lt(1, { error: 'beta2 must be < 1' }).default(0.999),
+  /** Critic (discriminator) updates per generator update. */
+  criticSteps: int('criticSteps', 1, 100).default(1),
+  lambda: lambdaSchema.prefault({}),
+  /** Size of the Variational U-Net's latent z. */
+  latent: int('latent', 1, 1024).default(8),
+  langevin: langevinSchema.prefault({}),
+  /** WINN samples drawn for the metric. */
+  samples: int('samples', 2, 100_000).default(64),
+});
+
+export const image2imageExamplesSchema = z.strictObject({
+  train: int('examples.train', 1, 1_000_000).default(512),
+  eval: int('examples.eval', 2, 1_000_000).default(128),
+});
+
+export const image2imageTaskSchema = z.strictObject({
+  kind: z.literal('image2image'),
+  problem: z.enum(IMAGE2IMAGE_PROBLEMS, { error: `problem must be one of ${IMAGE2IMAGE_PROBLEMS.join(', ')}` }),
+  /** The images examples are made from (the dataset's training split, see examples.ts); its own imageSize is ignored. */
+  dataset: datasetSpecSchema,
+  /** H = W of every example; the source images are area-resized to it. */
+  imageSize: int('imageSize', 8, 64).default(16),
+  examples: image2imageExamplesSchema.prefault({}),
+  procedure: z.enum(GENERATIVE_PROCEDURES, { error: `procedure must be one of ${GENERATIVE_PROCEDURES.join(', ')}` }),
+  recipe: generativeRecipeSchema.prefault({}),
+}).refine((task) => PROCEDURES_FOR_PROBLEM[task.problem].includes(task.procedure), {
+  error: (issue) => {
+    const task = issue.input as { problem: Image2ImageProblem; procedure: string };
+    return `procedure ${task.procedure} does not solve ${task.problem}; use one of ${PROCEDURES_FOR_PROBLEM[task.problem].join(', ')}`;
+  },
+  path: ['procedure'],
+});
+
+export type GenerativeRecipe = z.infer<typeof generativeRecipeSchema>;
+export type Image2ImageTask = z.infer<typeof image2imageTaskSchema>;
+export type Image2ImageTaskInput = z.input<typeof image2imageTaskSchema>;
+
+/**
+ * Channels of the generic (pix2pix) generator's input and output per problem, C = dataset
+ * channels, K = domains. Conditions are concatenated as input channels, in this order:
+ * - amodal-completion: occluded C + visible mask 1 → image C + full-mask logit 1;
+ * - domain-translation: source C + one-hot target domain K (tiled) → C;
+ * - style-transfer: plain C + reference C → C (apply; the remover is C → C);
+ * - shape-guided: shape 1 + appearance C → C;
+ * - introspective-synthesis: C → C (the critic's input; there is no generator input).
+ */
+export function PROBLEM_CHANNELS(problem: Image2ImageProblem, datasetChannels: number, domains: number): { input: number; target: number } {
+  const c = datasetChannels;
+  switch (problem) {
+    case 'amodal-completion':
+      return { input: c + 1, target: c + 1 };
+    case 'domain-translation':
+      return { input: c + domains, target: c };
+    case 'style-transfer':
+      return { input: 2 * c, target: c };
+    case 'shape-guided':
+      return { input: 1 + c, target: c };
+    case 'introspective-synthesis':
+      return { input: c, target: c };
+  }
+}
+
+/** One named uint8 array of a split (images as bytes 0..255, labels as bytes); shape has the batch axis first. */
+export interface ExampleArray {
+  shape: number[];
+  data: Uint8Array;
+}
+
+export interface ExampleSplit {
+  count: number;
+  /** Names per problem: see EXAMPLE_ARRAYS. */
+  arrays: Record<string, ExampleArray>;
+}
+
+/** A fixed, seeded set of examples of one problem (examples.ts builds it, cache.ts stores it). */
+export interface ExampleSet {
+  problem: Image2ImageProblem;
+  imageSize: number;
+  /** Dataset channels C (1 grey, 3 RGB). */
+  channels: number;
+  /** K, see domainsFor. */
+  domains: number;
+  train: ExampleSplit;
+  eval: ExampleSplit;
+}
+
+/** The arrays each problem's split holds (examples.ts documents their contents). */
+export const EXAMPLE_ARRAYS: Readonly<Record<Image2ImageProblem, readonly string[]>> = {
+  'amodal-completion': ['occluded', 'visible', 'fullMask', 'full'],
+  'domain-translation': ['source', 'sourceDomain', 'targetDomain', 'target'],
+  'style-transfer': ['plain', 'reference', 'styled', 'style'],
+  'shape-guided': ['shape', 'appearance', 'target'],
+  'introspective-synthesis': ['real', 'label'],
+};
+
+/**
+ * The outputs an engine returns on the eval split per problem (Float32 in [0, 1], [N, S, S, ·]
+ * flattened; synthesis: recipe.samples samples), with their channel counts given C.
+ */
+export function PROBLEM_OUTPUTS(problem: Image2ImageProblem, datasetChannels: number): Record<string, number> {
+  const c = datasetChannels;
+  switch (problem) {
+    case 'amodal-completion':
+      return { mask: 1, image: c };
+    case 'domain-translation':
+      return { image: c, cycle: c };
+    case 'style-transfer':
+      return { applied: c, removed: c };
+    case 'shape-guided':
+      return { image: c };
+    case 'introspective-synthesis':
+      return { samples: c };
+  }
+}
+
+/** Parses an image-to-image task, defaults filled in; errors name the field and the fix. */
+export function parseImage2ImageTask(value: unknown): Image2ImageTask {
+  const parsed = image2imageTaskSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `invalid image-to-image task: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
+    hint: `an image-to-image task is { kind: "image2image", problem, procedure, dataset: { name }, imageSize?, examples?, recipe? }`,
+    details: { issues: parsed.error.issues.slice(0, 10) },
+  });
+}
