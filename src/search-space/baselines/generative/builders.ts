@@ -1,0 +1,144 @@
+/**
+ * The six generative baselines of issue #9 as role networks (parts.ts has the
+ * parts and their sources). Every role has ONE input; the procedure concatenates
+ * the conditions as channels in the order written on each role below. Widths are
+ * at proxy width 1 and scale with `spec.width`.
+ *
+ * - pix2pix (Isola et al., CVPR 2017), any paired problem:
+ *   generator  U-Net [input] → [target] (amodal: C sigmoid image channels, then 1 full-mask logit);
+ *   discriminator PatchGAN [input, candidate] → [s, s, 1] logits, candidate = target channels
+ *   (amodal: the mask as a probability).
+ * - SeGAN (Ehsani, Mottaghi, Farhadi, CVPR 2018), amodal completion:
+ *   segmentor U-Net [occluded C, visible 1] → [1] full-mask logit;
+ *   generator U-Net [occluded C, full-mask probability 1] → [C];
+ *   discriminator PatchGAN [image C, full mask 1] → [s, s, 1].
+ * - StarGAN (Choi et al., CVPR 2018), domain translation:
+ *   generator residual [image C, target one-hot K tiled] → [C];
+ *   discriminator PatchGAN, LeakyReLU 0.01, no norm (WGAN-GP), [image C] → [s, s, 1 + K]:
+ *   channel 0 the real/fake patch logits, channels 1..K averaged over space the domain
+ *   logits — the single-output form of StarGAN's two heads (D_src, D_cls).
+ *   Residual blocks: 3 (the paper's 6 at 128×128).
+ * - PairedCycleGAN (Chang, Lu, Yu, Finkelstein, CVPR 2018), style transfer:
+ *   generator U-Net (apply) [plain C, reference C] → [C]; remover U-Net [styled C] → [C];
+ *   styleDiscriminator PatchGAN [reference C, candidate C] → [s, s, 1] (same style or not);
+ *   discriminator PatchGAN [image C] → [s, s, 1] (a plain image or not).
+ * - Variational U-Net (Esser, Sutter, Ommer, CVPR 2018), shape-guided generation:
+ *   encoder [appearance C] → 3×3 conv, `depth` stride-2 convs, global average pool →
+ *   dense [2z] = [μ, log σ²]; generator U-Net [shape 1, z tiled z] → [C].
+ * - WINN (Lee, Xu, Fan, Tu, CVPR 2018), introspective synthesis:
+ *   critic [image C] → conv stack → flatten → dense [1] logit; no generator network
+ *   (samples come from Langevin dynamics on the critic).
+ */
+import { IrBuilder } from '../../builder.js';
+import { INPUT_ID } from '../../ir.js';
+import { appendConvEncoder, appendPatchGan, appendResidualGenerator, appendUnet } from './parts.js';
+import {
+  type GenerativeNetworks, type GenerativeProcedureName, type GenerativeSpec, type Image2ImageProblemName, checkSpec, scaled,
+} from './spec.js';
+
+export interface GenerativeBaseline {
+  /** The registry name, also the string a user types. */
+  readonly name: string;
+  readonly procedure: GenerativeProcedureName;
+  /** Problems it solves; build() refuses the others. */
+  readonly problems: readonly Image2ImageProblemName[];
+  readonly description: string;
+  readonly citation: string;
+  /** Checks the spec, then builds and checks every role. */
+  build(spec: GenerativeSpec): GenerativeNetworks;
+}
+
+/** Widths at proxy width 1 (the pix2pix authors' ngf = ndf = 64). */
+const BASE = 64;
+const STARGAN_RESIDUAL_BLOCKS = 3;
+const STARGAN_HALVINGS = 2;
+
+/** The problems a pix2pix U-Net solves as one paired image → image map. */
+export const PIX2PIX_PROBLEMS: readonly Image2ImageProblemName[] = ['amodal-completion', 'domain-translation', 'shape-guided'];
+
+/** Builds one role network with a single [S, S, channels] input. */
+function role(name: string, size: number, channels: number, body: (b: IrBuilder) => string): GenerativeNetworks['roles'][string] {
+  const b = new IrBuilder(name, [size, size, channels]);
+  return b.build(body(b)).ir;
+}
+
+export function buildPix2pix(spec: GenerativeSpec, name = 'unet-pix2pix'): GenerativeNetworks {
+  const { width, depth, imageChannels } = checkSpec(name, PIX2PIX_PROBLEMS, spec, (d) => d);
+  const amodal = spec.problem === 'amodal-completion';
+  const base = scaled(BASE, width);
+  return {
+    procedure: 'pix2pix',
+    roles: {
+      generator: role(`${name}/generator`, spec.imageSize, spec.channels.input, (b) =>
+        appendUnet(b, INPUT_ID, { depth, base, imageChannels, logitChannels: amodal ? 1 : 0 })),
+      discriminator: role(`${name}/discriminator`, spec.imageSize, spec.channels.input + spec.channels.target, (b) =>
+        appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1, norm: 'batch', slope: 0.2 })),
+    },
+  };
+}
+
+export function buildSegan(spec: GenerativeSpec, name = 'segan'): GenerativeNetworks {
+  const { width, depth, imageChannels: c } = checkSpec(name, ['amodal-completion'], spec, (d) => d);
+  const base = scaled(BASE, width);
+  return {
+    procedure: 'segan',
+    roles: {
+      segmentor: role(`${name}/segmentor`, spec.imageSize, c + 1, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: 0, logitChannels: 1 })),
+      generator: role(`${name}/generator`, spec.imageSize, c + 1, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
+      discriminator: role(`${name}/discriminator`, spec.imageSize, c + 1, (b) => appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1, norm: 'batch', slope: 0.2 })),
+    },
+  };
+}
+
+export function buildStargan(spec: GenerativeSpec, name = 'stargan'): GenerativeNetworks {
+  const { width, depth, imageChannels: c } = checkSpec(name, ['domain-translation'], spec, (d) => Math.max(d, STARGAN_HALVINGS));
+  const base = scaled(BASE, width);
+  return {
+    procedure: 'stargan',
+    roles: {
+      generator: role(`${name}/generator`, spec.imageSize, c + spec.domains, (b) =>
+        appendResidualGenerator(b, INPUT_ID, { base, halvings: STARGAN_HALVINGS, residualBlocks: STARGAN_RESIDUAL_BLOCKS, outputs: c })),
+      discriminator: role(`${name}/discriminator`, spec.imageSize, c, (b) =>
+        appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1 + spec.domains, norm: 'none', slope: 0.01 })),
+    },
+  };
+}
+
+export function buildPairedCycleGan(spec: GenerativeSpec, name = 'paired-cyclegan'): GenerativeNetworks {
+  const { width, depth, imageChannels: c } = checkSpec(name, ['style-transfer'], spec, (d) => d);
+  const base = scaled(BASE, width);
+  const patch = { depth, base, outputs: 1, norm: 'batch', slope: 0.2 } as const;
+  return {
+    procedure: 'paired-cyclegan',
+    roles: {
+      generator: role(`${name}/generator`, spec.imageSize, 2 * c, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
+      remover: role(`${name}/remover`, spec.imageSize, c, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
+      styleDiscriminator: role(`${name}/styleDiscriminator`, spec.imageSize, 2 * c, (b) => appendPatchGan(b, INPUT_ID, patch)),
+      discriminator: role(`${name}/discriminator`, spec.imageSize, c, (b) => appendPatchGan(b, INPUT_ID, patch)),
+    },
+  };
+}
+
+export function buildVunet(spec: GenerativeSpec, name = 'vunet'): GenerativeNetworks {
+  const { width, depth, imageChannels: c } = checkSpec(name, ['shape-guided'], spec, (d) => d);
+  const base = scaled(BASE, width);
+  return {
+    procedure: 'vunet',
+    roles: {
+      encoder: role(`${name}/encoder`, spec.imageSize, c, (b) =>
+        b.dense(b.globalAvgPool(appendConvEncoder(b, INPUT_ID, { depth, base, slope: 0.2 })), { units: 2 * spec.latent }, 'moments')),
+      generator: role(`${name}/generator`, spec.imageSize, 1 + spec.latent, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
+    },
+  };
+}
+
+export function buildWinnSynthesis(spec: GenerativeSpec, name = 'winn-synthesis'): GenerativeNetworks {
+  const { width, depth, imageChannels: c } = checkSpec(name, ['introspective-synthesis'], spec, (d) => d);
+  const base = scaled(BASE, width);
+  return {
+    procedure: 'winn-synthesis',
+    roles: {
+      critic: role(`${name}/critic`, spec.imageSize, c, (b) => b.dense(b.flatten(appendConvEncoder(b, INPUT_ID, { depth, base, slope: 0.2 })), { units: 1 }, 'score')),
+    },
+  };
+}
