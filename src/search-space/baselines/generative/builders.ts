@@ -8,6 +8,8 @@
  *   generator  U-Net [input] → [target] (amodal: C sigmoid image channels, then 1 full-mask logit);
  *   discriminator PatchGAN [input, candidate] → [s, s, 1] logits, candidate = target channels
  *   (amodal: the mask as a probability).
+ *   Style transfer is two paired maps, so it adds remover U-Net [styled C] → [C] and
+ *   removerDiscriminator PatchGAN [styled C, candidate C] → [s, s, 1].
  * - SeGAN (Ehsani, Mottaghi, Farhadi, CVPR 2018), amodal completion:
  *   segmentor U-Net [occluded C, visible 1] → [1] full-mask logit;
  *   generator U-Net [occluded C, full-mask probability 1] → [C];
@@ -53,8 +55,8 @@ const BASE = 64;
 const STARGAN_RESIDUAL_BLOCKS = 3;
 const STARGAN_HALVINGS = 2;
 
-/** The problems a pix2pix U-Net solves as one paired image → image map. */
-export const PIX2PIX_PROBLEMS: readonly Image2ImageProblemName[] = ['amodal-completion', 'domain-translation', 'shape-guided'];
+/** The problems pix2pix solves as paired image → image maps (style transfer: apply and remove). */
+export const PIX2PIX_PROBLEMS: readonly Image2ImageProblemName[] = ['amodal-completion', 'domain-translation', 'style-transfer', 'shape-guided'];
 
 /** Builds one role network with a single [S, S, channels] input. */
 function role(name: string, size: number, channels: number, body: (b: IrBuilder) => string): GenerativeNetworks['roles'][string] {
@@ -66,15 +68,18 @@ export function buildPix2pix(spec: GenerativeSpec, name = 'unet-pix2pix'): Gener
   const { width, depth, imageChannels } = checkSpec(name, PIX2PIX_PROBLEMS, spec, (d) => d);
   const amodal = spec.problem === 'amodal-completion';
   const base = scaled(BASE, width);
-  return {
-    procedure: 'pix2pix',
-    roles: {
-      generator: role(`${name}/generator`, spec.imageSize, spec.channels.input, (b) =>
-        appendUnet(b, INPUT_ID, { depth, base, imageChannels, logitChannels: amodal ? 1 : 0 })),
-      discriminator: role(`${name}/discriminator`, spec.imageSize, spec.channels.input + spec.channels.target, (b) =>
-        appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1, norm: 'batch', slope: 0.2 })),
-    },
+  const patch = { depth, base, outputs: 1, norm: 'batch', slope: 0.2 } as const;
+  const roles: GenerativeNetworks['roles'] = {
+    generator: role(`${name}/generator`, spec.imageSize, spec.channels.input, (b) =>
+      appendUnet(b, INPUT_ID, { depth, base, imageChannels, logitChannels: amodal ? 1 : 0 })),
+    discriminator: role(`${name}/discriminator`, spec.imageSize, spec.channels.input + spec.channels.target, (b) => appendPatchGan(b, INPUT_ID, patch)),
   };
+  if (spec.problem === 'style-transfer') {
+    const c = imageChannels;
+    roles.remover = role(`${name}/remover`, spec.imageSize, c, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 }));
+    roles.removerDiscriminator = role(`${name}/removerDiscriminator`, spec.imageSize, 2 * c, (b) => appendPatchGan(b, INPUT_ID, patch));
+  }
+  return { procedure: 'pix2pix', roles };
 }
 
 export function buildSegan(spec: GenerativeSpec, name = 'segan'): GenerativeNetworks {

@@ -35,11 +35,16 @@ export interface SearchedGeneratorSpec extends GenerativeSpec {
 
 /** The generator alone, checked (for its cost: networkCost(checked)). */
 export function searchedUnetGeneratorIr(block: NscBlock, spec: SearchedGeneratorSpec): CheckedIr {
-  const { width, depth, imageChannels } = checkSpec(NAME, PIX2PIX_PROBLEMS, spec, (d) => d);
+  const { imageChannels } = checkSpec(NAME, PIX2PIX_PROBLEMS, spec, (d) => d);
+  return searchedUnet(block, spec, 'generator', spec.channels.input, imageChannels, spec.problem === 'amodal-completion' ? 1 : 0);
+}
+
+function searchedUnet(block: NscBlock, spec: SearchedGeneratorSpec, role: string, inputChannels: number, imageChannels: number, logitChannels: number): CheckedIr {
+  const { width, depth } = checkSpec(NAME, PIX2PIX_PROBLEMS, spec, (d) => d);
   const repeats = spec.blocksPerStage ?? 1;
   if (!(Number.isInteger(repeats) && repeats > 0)) badSpec(NAME, spec, 'blocksPerStage', repeats, 'must be a positive integer', 'use 1');
   const base = scaled(BASE, width);
-  const b = new IrBuilder(`${NAME}/generator`, [spec.imageSize, spec.imageSize, spec.channels.input]);
+  const b = new IrBuilder(`${NAME}/${role}`, [spec.imageSize, spec.imageSize, inputChannels]);
   const blocks = (x: string, level: number, scope: string): string => {
     let y = x;
     for (let i = 1; i <= repeats; i++) y = b.scoped(`${scope}b${i}`, () => appendBlock(b, block, y, unetLevelFilters(base, level)));
@@ -63,15 +68,15 @@ export function searchedUnetGeneratorIr(block: NscBlock, spec: SearchedGenerator
   const out = b.scoped('head', () => {
     const r = b.relu(x);
     const image = b.sigmoid(b.conv(r, { filters: imageChannels, kernel: 1, bias: true }, 'image'));
-    if (spec.problem !== 'amodal-completion') return image;
-    return b.concat([image, b.conv(r, { filters: 1, kernel: 1, bias: true }, 'logits')], 'heads');
+    if (logitChannels === 0) return image;
+    return b.concat([image, b.conv(r, { filters: logitChannels, kernel: 1, bias: true }, 'logits')], 'heads');
   });
   return checkIr(b.toIr(out));
 }
 
 /**
- * The pix2pix networks with the searched generator: `generator` from the block,
- * `discriminator` the unet-pix2pix baseline's PatchGAN.
+ * The pix2pix networks with the searched generator: `generator` (and on style
+ * transfer `remover`) from the block, the discriminators the unet-pix2pix baseline's PatchGANs.
  *
  * @example
  * const nets = searchedUnetGenerator(parseNsc('(1,1,3,0,0)(2,7,0,0,0)'), { problem: 'shape-guided', imageSize: 16,
@@ -79,5 +84,11 @@ export function searchedUnetGeneratorIr(block: NscBlock, spec: SearchedGenerator
  */
 export function searchedUnetGenerator(block: NscBlock, spec: SearchedGeneratorSpec): GenerativeNetworks {
   const generator = searchedUnetGeneratorIr(block, spec).ir;
-  return { procedure: 'pix2pix', roles: { generator, discriminator: buildPix2pix(spec, NAME).roles.discriminator! } };
+  const plain = buildPix2pix(spec, NAME).roles;
+  const roles: GenerativeNetworks['roles'] = { ...plain, generator };
+  if (spec.problem === 'style-transfer') {
+    const c = spec.channels.target;
+    roles.remover = searchedUnet(block, spec, 'remover', c, c, 0).ir;
+  }
+  return { procedure: 'pix2pix', roles };
 }

@@ -38,7 +38,7 @@ export interface GenerativeSpec {
   imageSize: number;
   /** The problem's generator input and output channels (see the table above). */
   channels: { input: number; target: number };
-  /** K: domains (translation), styles (style transfer) or classes (synthesis); unused elsewhere. */
+  /** K: domains (translation), styles (style transfer) or classes (synthesis); 0 (or anything) where unused. */
   domains: number;
   /** z, the VUNet latent size. */
   latent: number;
@@ -104,8 +104,8 @@ export function checkSpec(
   const imageChannels = imageChannelsOf(spec);
   if (!positiveInt(imageChannels)) badSpec(baseline, spec, 'channels.target', spec.channels.target, 'leaves no image channels', 'pass generatorChannels(problem, C, K), C = 1 (grey) or 3 (RGB)');
   const needsDomains = spec.problem === 'domain-translation' || spec.problem === 'style-transfer';
-  if (!positiveInt(spec.domains) || (needsDomains && spec.domains < 2)) {
-    badSpec(baseline, spec, 'domains', spec.domains, needsDomains ? 'needs at least 2 domains' : 'must be a positive integer', 'use the example set\'s domains');
+  if (!Number.isInteger(spec.domains) || spec.domains < 0 || (needsDomains && spec.domains < 2)) {
+    badSpec(baseline, spec, 'domains', spec.domains, needsDomains ? 'needs at least 2 domains' : 'must be a whole number ≥ 0', 'use the example set\'s domains');
   }
   const expected = generatorChannels(spec.problem, imageChannels, spec.domains);
   if (spec.channels.input !== expected.input || spec.channels.target !== expected.target) {

@@ -5,6 +5,7 @@ import {
   GENERATIVE_BASELINES, GENERATIVE_PROCEDURE_NAMES, type GenerativeSpec, type Image2ImageProblemName, generativeBaselines, generativeBaselinesFor,
   generativeCost, generatorChannels, searchedUnetGenerator, searchedUnetGeneratorIr,
 } from '../../../../src/search-space/baselines/generative/index.js';
+import { IMAGE2IMAGE_PROBLEMS, PROBLEM_CHANNELS, PROCEDURES_FOR_PROBLEM } from '../../../../src/task/image2image/schema.js';
 import { PAPER_BLOCKS, checkIr, density, networkCost, parseNsc } from '../../../../src/search-space/index.js';
 
 const spec = (problem: Image2ImageProblemName, c = 1, extra: Partial<GenerativeSpec> = {}): GenerativeSpec => ({
@@ -34,6 +35,13 @@ describe('generative baseline registry', () => {
     expect(generativeBaselines.list()).toEqual(['paired-cyclegan', 'segan', 'stargan', 'unet-pix2pix', 'vunet', 'winn-synthesis']);
     expect(Object.values(GENERATIVE_BASELINES).map((e) => e.procedure).sort()).toEqual([...GENERATIVE_PROCEDURE_NAMES].sort());
     expect(generativeBaselinesFor('amodal-completion')).toEqual(['segan', 'unet-pix2pix']);
+    // The same procedures per problem as the task's PROCEDURES_FOR_PROBLEM.
+    for (const [problem, procedures] of Object.entries(PROCEDURES_FOR_PROBLEM)) {
+      expect(generativeBaselinesFor(problem).map((name) => GENERATIVE_BASELINES[name]!.procedure).sort(), problem).toEqual([...procedures].sort());
+    }
+    for (const problem of IMAGE2IMAGE_PROBLEMS) {
+      for (const c of [1, 3]) expect(generatorChannels(problem, c, 4)).toEqual(PROBLEM_CHANNELS(problem, c, 4));
+    }
     expect(() => generativeBaselines.get('cyclegan')).toThrow(/unknown generative baseline "cyclegan"/);
   });
 });
@@ -43,6 +51,10 @@ describe('role networks', () => {
     // C = 3, K = 3, z = 8, 16×16, depth 2 → 4×4 patches.
     expect(shapes(GENERATIVE_BASELINES['unet-pix2pix']!.build(spec('amodal-completion', 3)))).toEqual({
       generator: [[16, 16, 4], [16, 16, 4]], discriminator: [[16, 16, 8], [4, 4, 1]],
+    });
+    expect(shapes(GENERATIVE_BASELINES['unet-pix2pix']!.build(spec('style-transfer', 1)))).toEqual({
+      generator: [[16, 16, 2], [16, 16, 1]], discriminator: [[16, 16, 3], [4, 4, 1]],
+      remover: [[16, 16, 1], [16, 16, 1]], removerDiscriminator: [[16, 16, 2], [4, 4, 1]],
     });
     expect(shapes(GENERATIVE_BASELINES.segan!.build(spec('amodal-completion', 3)))).toEqual({
       segmentor: [[16, 16, 4], [16, 16, 1]], generator: [[16, 16, 4], [16, 16, 3]], discriminator: [[16, 16, 4], [4, 4, 1]],
@@ -112,7 +124,10 @@ describe('searched U-Net generator', () => {
     expect(density(PAPER_BLOCKS.resnet)).toBeGreaterThan(0);
   });
 
-  it('refuses problems pix2pix does not solve', () => {
-    expect(thrown(() => searchedUnetGenerator(PAPER_BLOCKS.resnet, spec('style-transfer'))).message).toMatch(/searched-unet on problem style-transfer/);
+  it('builds the remover from the block too on style transfer, and refuses problems pix2pix does not solve', () => {
+    const nets = searchedUnetGenerator(PAPER_BLOCKS.resnet, spec('style-transfer'));
+    expect(Object.keys(nets.roles).sort()).toEqual(['discriminator', 'generator', 'remover', 'removerDiscriminator']);
+    expect(nets.roles.remover!.nodes.filter((n) => n.op === 'conv2d' && n.kernel === 3 && n.id.includes('/l'))).toHaveLength(10);
+    expect(thrown(() => searchedUnetGenerator(PAPER_BLOCKS.resnet, spec('introspective-synthesis'))).message).toMatch(/searched-unet on problem introspective-synthesis/);
   });
 });
