@@ -22,7 +22,7 @@ import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, rewardOptions, shapedReward } from '../controller/index.js';
 import { JOB_CONTRACT, type EvaluateResult } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
-import { type Candidate, type CandidateQuery, type CandidateResult, RESULT_STATUSES, type Store } from '../store/index.js';
+import { type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type Store } from '../store/index.js';
 import type { MaterializedBaseline } from './baselines.js';
 import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
@@ -290,13 +290,16 @@ export class SearchLoop {
 
   // ---- results ---------------------------------------------------------------
 
+  /** Commits every report that arrived, in slices the store takes in one call (each slice with its own snapshot). */
   private async commitArrived(): Promise<void> {
-    if (this.reports.length === 0) return;
-    const reports = this.reports;
-    this.reports = [];
+    while (this.reports.length > 0) await this.commitSlice(this.reports.splice(0, MAX_BATCH));
+  }
+
+  private async commitSlice(reports: JobReport[]): Promise<void> {
     const items: { hash: string; result: CandidateResult }[] = [];
     const costs: { flops: number; density: number }[] = [];
     const baselineItems: { hash: string; result: CandidateResult }[] = [];
+    const lateDuplicates: string[] = [];
     for (const report of reports) {
       if (report.kind === 'pending' || report.kind === 'lost') continue;
       const hash = report.kind === 'result' ? report.result.candidateHash : report.candidateHash;
@@ -310,7 +313,12 @@ export class SearchLoop {
         continue;
       }
       const entry = this.inFlight.get(hash);
-      if (!entry) continue; // a late duplicate of a result already committed
+      if (!entry) {
+        // A late duplicate of a result already committed (a job delivered twice): recorded once, and its job
+        // removed, or it would stay in Redis for good.
+        if (report.kind === 'result' && this.known.has(hash)) lateDuplicates.push(hash);
+        continue;
+      }
       if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue; // a stop's cancellation; resume re-enqueues it
       const result = report.kind === 'result' ? report.result : null;
       const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
@@ -318,6 +326,10 @@ export class SearchLoop {
       this.inFlight.delete(hash);
       items.push({ hash, result: this.toCandidateResult(known, entry.candidate, result, report.kind === 'failed' ? report : null) });
       costs.push(entry.candidate);
+    }
+    if (lateDuplicates.length > 0) {
+      await Promise.all(lateDuplicates.map((hash) => this.deps.queue.forget(this.runId, hash)));
+      this.deps.log(`run ${this.runId}: ignored ${lateDuplicates.length} late duplicate result(s) of candidates already recorded`);
     }
     if (baselineItems.length > 0) {
       await this.deps.store.commitBaselineResults(this.runId, baselineItems);
@@ -461,9 +473,11 @@ export class SearchLoop {
 
   private async flushFresh(fresh: MaterializedCandidate[]): Promise<void> {
     if (fresh.length === 0) return;
-    const batch = fresh.splice(0);
-    await this.deps.store.upsertQueuedCandidates(this.runId, batch.map((m) => this.newCandidate(m)));
-    await this.enqueue(batch);
+    while (fresh.length > 0) {
+      const batch = fresh.splice(0, MAX_BATCH);
+      await this.deps.store.upsertQueuedCandidates(this.runId, batch.map((m) => this.newCandidate(m)));
+      await this.enqueue(batch);
+    }
   }
 
   private async enqueue(batch: MaterializedCandidate[]): Promise<void> {

@@ -3,6 +3,7 @@ export { openStore } from './open-store.js';
 export type { OpenStoreOptions } from './open-store.js';
 export type { Store } from './store.js';
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl } from './url.js';
+export { MAX_BATCH } from './input.js';
 export {
   RUN_STATUSES,
   CANDIDATE_STATUSES,
@@ -40,3 +41,4 @@ export type {
 } from './types.js';
 export { TRAINING_STATUSES, OPEN_TRAINING_STATUSES, TRAINING_RESULT_STATUSES } from './trainings.js';
 export type { Training, TrainingDetail, TrainingStatus, TrainingStore, NewTraining, TrainingResult, TrainingQuery } from './trainings.js';
+export { COMMIT_DELAY_ENV } from './commit-results.js';

@@ -151,3 +151,17 @@ describe('stop, resume and lost jobs (SQLite)', () => {
     expect(events.map((e) => e.kind)).toContain('requeued');
   });
 });
+
+describe('in-flight depth above the store batch limit (SQLite)', () => {
+  it('queues and commits in store-sized batches: 1,050 in flight, every candidate once', async () => {
+    const { store, options } = await system(sqliteBackend, 2);
+    const budget = 1100;
+    const run = await createRun(store, prepareConfig(config(budget, 'random', { maxInFlight: 1050 })));
+    expect(await runController(run.id, options)).toBe('finished');
+    const run2 = await store.getRun(run.id);
+    expect(run2.resultCount).toBe(budget);
+    expect(run2.candidateCount).toBe(budget);
+    const page = await store.listCandidates(run.id, { limit: 1000 });
+    expect(page.items.every((c) => c.status === 'ok')).toBe(true);
+  });
+});
