@@ -119,7 +119,7 @@ function checkOptions(o: NetworkOptions): void {
     if (!Number.isInteger(o[field]) || o[field] < 1) bad(field, o[field], 'must be a positive integer');
   }
   if (o.inputShape.length !== 3 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) bad('inputShape', o.inputShape, 'must be [H, W, C] of positive integers');
-  if (o.downsample !== undefined && !(o.downsample in DOWNSAMPLINGS)) bad('downsample', o.downsample, `must be one of ${DOWNSAMPLING_NAMES.join(', ')}`);
+  if (o.downsample !== undefined && !Object.hasOwn(DOWNSAMPLINGS, o.downsample)) bad('downsample', o.downsample, `must be one of ${DOWNSAMPLING_NAMES.join(', ')}`);
   const reduction = 2 ** (o.stages - 1);
   if (o.inputShape[0] < reduction || o.inputShape[1] < reduction) {
     bad('stages', o.stages, `${o.stages} stages halve the image ${o.stages - 1} times, too often for ${o.inputShape[0]}x${o.inputShape[1]}`);

@@ -137,7 +137,7 @@ export function validateBlock(layers: readonly NscLayer[], options: NscOptions =
   if (sorted.length < 2) fail('the block has only a terminal layer; it needs at least one layer before it', terminal, 'empty');
 
   const extras = new Set<number>((options.extraTypes ?? []).map((name) => {
-    if (!(name in EXTRA_LAYER_TYPES)) fail(`unknown optional layer type "${String(name)}" (valid: ${EXTRA_LAYER_TYPE_NAMES.join(', ')})`, undefined, 'unknown-extra-type');
+    if (!Object.hasOwn(EXTRA_LAYER_TYPES, name)) fail(`unknown optional layer type "${String(name)}" (valid: ${EXTRA_LAYER_TYPE_NAMES.join(', ')})`, undefined, 'unknown-extra-type');
     return EXTRA_LAYER_TYPES[name];
   }));
   for (const layer of sorted) {
