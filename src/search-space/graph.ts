@@ -16,6 +16,16 @@ export interface CheckedIr {
   readonly shapes: ReadonlyMap<string, Shape>;
 }
 
+/**
+ * Size limits of an IR a job may carry: far above any real network (ResNet-50 at
+ * 224 px has 0.8 M elements in its largest tensor and 2.4 M weights in its
+ * largest layer), and low enough that every shape, parameter count and total stays
+ * an exact integer, so an absurd graph is refused here instead of reaching a
+ * worker's allocator.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31;
+export const MAX_NODE_WEIGHTS = 2 ** 31;
+
 function invalid(node: IrNode | undefined, message: string, rule: string, details: Record<string, unknown> = {}): never {
   const where = node ? `node "${node.id}" (${node.op}): ` : '';
   throw new InvalidArchitectureError(`invalid IR: ${where}${message}`, {
@@ -182,8 +192,26 @@ function weightSignature(node: IrNode): string {
   return JSON.stringify(attrs);
 }
 
-/** Checks ids, references, arity, weight sharing and shapes of an IR that already passed the schema. */
+/** Weights of the layers whose parameter count grows with their attributes (the rest have at most a few per channel). */
+function weightCount(node: IrNode, input: Shape): number {
+  const channels = input[input.length - 1]!;
+  if (node.op === 'conv2d') return pairOf(node.kernel)[0] * pairOf(node.kernel)[1] * (channels / node.groups) * node.filters;
+  if (node.op === 'conv2dTranspose') return pairOf(node.kernel)[0] * pairOf(node.kernel)[1] * channels * node.filters;
+  if (node.op === 'dense') return channels * node.units;
+  return 0;
+}
+
+function checkSize(node: IrNode, input: Shape, output: Shape): void {
+  const size = output.reduce((a, b) => a * b, 1);
+  if (!(size <= MAX_TENSOR_ELEMENTS)) invalid(node, `its output [${output.join(', ')}] has ${size} elements per example, more than ${MAX_TENSOR_ELEMENTS}`, 'too-large');
+  const weights = weightCount(node, input);
+  if (!(weights <= MAX_NODE_WEIGHTS)) invalid(node, `it has ${weights} weights, more than ${MAX_NODE_WEIGHTS} per layer`, 'too-large');
+}
+
+/** Checks ids, references, arity, weight sharing, shapes and sizes of an IR that already passed the schema. */
 export function checkIr(ir: NetworkIr): CheckedIr {
+  const inputSize = ir.input.shape.reduce((a, b) => a * b, 1);
+  if (!(inputSize <= MAX_TENSOR_ELEMENTS)) invalid(undefined, `the input shape [${ir.input.shape.join(', ')}] has ${inputSize} elements, more than ${MAX_TENSOR_ELEMENTS}`, 'too-large');
   const shapes = new Map<string, Shape>([[INPUT_ID, ir.input.shape]]);
   const byId = new Map<string, IrNode>();
   for (const node of ir.nodes) {
@@ -206,6 +234,7 @@ export function checkIr(ir: NetworkIr): CheckedIr {
       if (weightSignature(target) !== weightSignature(node)) invalid(node, `shares weights with "${target.id}" but their ops or attributes differ`, 'share-mismatch');
     }
     const shape = inferShape(node, inputShapes);
+    checkSize(node, inputShapes[0]!, shape);
     if (node.shareWeightsWith !== undefined) {
       // Same attributes are not enough: the parameter tensors must have the same shape too.
       const target = byId.get(node.shareWeightsWith)!;
