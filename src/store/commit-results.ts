@@ -31,6 +31,22 @@ import {
 } from './types.js';
 import type { DatabaseTarget } from './url.js';
 
+/**
+ * Test hook of the fault scenarios (src/cli/commands/bench-reliability): when this
+ * variable holds a number of milliseconds, every result commit keeps its
+ * transaction open that long after its writes, saying so on stderr, so a test
+ * can kill -9 the controller inside the commit window. Unset, it costs nothing.
+ * Never set it outside tests: it slows every commit down by design.
+ */
+export const COMMIT_DELAY_ENV = 'BLOCKQNN_FAULT_COMMIT_DELAY_MS';
+
+async function holdCommitForFaultTest(runId: string, results: number): Promise<void> {
+  const ms = Number(process.env[COMMIT_DELAY_ENV] ?? 0);
+  if (!(ms > 0)) return;
+  process.stderr.write(`fault hook ${COMMIT_DELAY_ENV}: holding a commit of ${results} result(s) of run ${runId} open for ${ms} ms\n`);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 export interface CommitOptions {
   /** Snapshots kept per run (the newest ones). */
   keepSnapshots: number;
@@ -246,6 +262,7 @@ export async function commitResults(
         await tx.$executeRaw`DELETE FROM "ControllerSnapshot" WHERE "runId" = ${runId} AND "sequence" <= ${run.snapshotCount - options.keepSnapshots}`;
       }
       await cacheResults(tx, target.provider, run.taskKey, runId, committed);
+      await holdCommitForFaultTest(runId, committed.length);
       return claimed.map((c) => (c === undefined ? 'duplicate' : 'committed'));
     });
   } catch (error) {
