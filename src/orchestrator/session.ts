@@ -3,6 +3,7 @@
  * strategy, a candidate factory and a queue, driven by the SearchLoop. Used by
  * `blockqnn search` and `blockqnn resume`, and by the tests.
  */
+import { hostname } from 'node:os';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { type AnySpace, restoreStrategy, spaces, strategies } from '../controller/index.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
@@ -74,11 +75,30 @@ export async function createRun(store: Store, config: SearchConfig): Promise<Run
 const RESUMABLE = ['pending', 'stopped', 'paused', 'failed', 'stopping'] as const;
 export const STALE_CONTROLLER_MS = 15_000;
 
+/**
+ * Whether the run's controller was a process of this host that no longer exists
+ * (killed with -9, the host's power cut): then resume need not wait for its
+ * heartbeat to go stale. Controller ids are host:pid (see cli/context.ts).
+ */
+export function controllerGone(controllerId: string | null): boolean {
+  const m = /^(.+):(\d+)$/.exec(controllerId ?? '');
+  if (!m || m[1] !== hostname()) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Errors of the database or the disk under it: the run pauses, and resume continues once they are fixed. */
+const PAUSING_ERRORS: readonly string[] = [ErrorCode.IO_ERROR, ErrorCode.UNREACHABLE];
+
 /** Runs (or resumes) the controller of a run until it finishes or is stopped. */
 export async function runController(runId: string, o: ControllerOptions): Promise<SearchOutcome> {
   const run = await o.store.getRun(runId);
   const config = parseSearchConfig(run.config, `stored configuration of run ${runId}`);
-  const stale = run.status === 'running' && (!run.heartbeatAt || Date.now() - run.heartbeatAt.getTime() > STALE_CONTROLLER_MS);
+  const stale = run.status === 'running' && (!run.heartbeatAt || Date.now() - run.heartbeatAt.getTime() > STALE_CONTROLLER_MS || controllerGone(run.controllerId));
   if (run.status === 'finished') {
     throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${runId} has finished; nothing to resume`, { hint: 'start a new run with blockqnn search' });
   }
@@ -108,7 +128,11 @@ export async function runController(runId: string, o: ControllerOptions): Promis
   try {
     return await loop.run();
   } catch (error) {
-    await o.store.updateRun(runId, { status: 'failed', error: error instanceof Error ? error.message : String(error), controllerId: null }).catch(() => undefined);
+    const pause = error instanceof BlockqnnError && PAUSING_ERRORS.includes(error.code);
+    // Best effort: with the disk full or the database gone this write fails too, and the row
+    // stays 'running' under a dead controller, which resume takes over at once on this host.
+    await o.store.updateRun(runId, { status: pause ? 'paused' : 'failed', error: error instanceof Error ? error.message : String(error), controllerId: null }).catch(() => undefined);
+    if (pause) o.log(`run ${runId} paused: ${(error as BlockqnnError).describe()}\nnothing committed is lost; once that is fixed, \`blockqnn resume ${runId}\` continues exactly here`);
     throw error;
   } finally {
     o.stopSignal?.removeEventListener('abort', onStop);
