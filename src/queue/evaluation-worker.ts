@@ -6,14 +6,14 @@
  * shutdown either finishes its job or hands it back to the queue.
  */
 import { hostname } from 'node:os';
-import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { toBlockqnnError } from '../common/errors.js';
-import { type EvaluateJob, type EvaluateResult, RESULT_CONTRACT, evaluateQueueName, parseEvaluateJob, parseEvaluateResult } from './contract.js';
+import { type EvaluateJob, type EvaluateResult, JOB_CONTRACT, RESULT_CONTRACT, evaluateQueueName, parseEvaluateJob, parseEvaluateResult } from './contract.js';
 import { checkpointTooLarge, putCheckpoint } from './checkpoint-handoff.js';
 import { CANCEL_KEY } from './evaluation-queue.js';
 import { type RedisSettings, createRedis, redisOptions } from './redis.js';
-import { HEARTBEAT_MS, type WorkerState, removeWorker, writeWorkerState } from './worker-registry.js';
+import { HEARTBEAT_MS, type WorkerState, redisClock, removeWorker, writeWorkerState } from './worker-registry.js';
 
 /** What a handler returns: the result's own fields, and for a training the checkpoint's bytes (the worker moves them to Redis). */
 export type EvaluationOutcome = Omit<EvaluateResult, 'contract' | 'runId' | 'candidateHash' | 'worker' | 'attempt' | 'finishedAt' | 'engine' | 'checkpoint'> & {
@@ -33,6 +33,11 @@ export interface HandlerContext {
   attempt: number;
   reportProgress(progress: JobProgress): void;
 }
+
+/** Job contracts of any blockqnn version; a job of another version is handed back, anything else that breaks the contract is rejected. */
+const OUR_CONTRACTS = /^blockqnn\/evaluate@\d+$/;
+/** How long a job handed back for version mismatch waits, so that workers of the right version take it first. */
+const VERSION_MISMATCH_DELAY_MS = 1000;
 
 export type EvaluationHandler = (job: EvaluateJob, context: HandlerContext) => Promise<EvaluationOutcome>;
 
@@ -102,11 +107,18 @@ export class EvaluationWorker {
   }
 
   private async beat(): Promise<void> {
-    this.state.heartbeatAt = Date.now();
+    this.state.heartbeatAt = await redisClock(this.client);
     await writeWorkerState(this.client, this.settings.prefix, this.state);
   }
 
   private async process(job: Job, token: string | undefined): Promise<EvaluateResult> {
+    const contract = (job.data as { contract?: unknown } | null)?.contract;
+    if (typeof contract === 'string' && contract !== JOB_CONTRACT && OUR_CONTRACTS.test(contract)) {
+      // A blockqnn job of another version: a worker of that version can train it, this one must not fail it.
+      this.options.log?.(`slot ${this.options.slot}: job ${job.id} speaks ${contract}, this worker ${JOB_CONTRACT}: handed back for a worker of the run's version (upgrade or downgrade this one)`);
+      await job.moveToDelayed(Date.now() + VERSION_MISMATCH_DELAY_MS, token);
+      throw new DelayedError();
+    }
     let data: EvaluateJob;
     try {
       data = parseEvaluateJob(job.data);

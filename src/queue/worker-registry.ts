@@ -2,7 +2,9 @@
  * Live registry of workers in Redis (never the database: workers on other hosts
  * need only Redis). Each slot writes its state with a heartbeat; readers judge
  * liveness from the heartbeat's age, so a worker killed with -9 shows up as dead
- * instead of lingering as busy.
+ * instead of lingering as busy. Heartbeats are stamped with the Redis server's
+ * clock, not the worker host's, so a worker host whose clock is off (an hour
+ * ahead or behind) is judged like any other.
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -39,6 +41,12 @@ export function workerHealth(state: WorkerState, now = Date.now()): WorkerHealth
   return age <= 3 * HEARTBEAT_MS ? 'alive' : age <= 12 * HEARTBEAT_MS ? 'stale' : 'dead';
 }
 
+/** The Redis server's clock in ms: one clock for every host's heartbeats. */
+export async function redisClock(client: Redis): Promise<number> {
+  const [seconds, micros] = await client.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
 export async function writeWorkerState(client: Redis, prefix: string, state: WorkerState): Promise<void> {
   await client.hset(registryKey(prefix), state.id, JSON.stringify(state));
 }
@@ -47,7 +55,9 @@ export async function removeWorker(client: Redis, prefix: string, id: string): P
   await client.hdel(registryKey(prefix), id);
 }
 
-export async function listWorkers(client: Redis, prefix: string, now = Date.now()): Promise<(WorkerState & { health: WorkerHealth })[]> {
+/** Every live-enough entry with its health; `now` defaults to the Redis server's clock, the one heartbeats are stamped with. */
+export async function listWorkers(client: Redis, prefix: string, at?: number): Promise<(WorkerState & { health: WorkerHealth })[]> {
+  const now = at ?? (await redisClock(client));
   const entries = await client.hgetall(registryKey(prefix));
   const workers: (WorkerState & { health: WorkerHealth })[] = [];
   for (const [id, json] of Object.entries(entries)) {
