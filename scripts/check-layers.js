@@ -17,6 +17,7 @@ const allowed = {
   worker: ['common', 'search-space', 'task', 'engines', 'datasets', 'queue'],
   export: ['common', 'search-space', 'task', 'engines', 'datasets'],
   orchestrator: ['common', 'search-space', 'task', 'controller', 'queue', 'store', 'engines', 'datasets'],
+  reliability: ['common'],
   server: '*',
   cli: '*',
 };

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerBenchEngines } from './bench-engines.js';
 import { registerBenchOrchestration } from './bench-orchestration/index.js';
+import { registerBenchReliability } from './bench-reliability/index.js';
 import { registerBenchSearch } from './bench-search.js';
 
 export function registerBench(program: Command): void {
@@ -9,4 +10,5 @@ export function registerBench(program: Command): void {
   registerBenchSearch(bench);
   registerBenchEngines(bench);
   registerBenchOrchestration(bench);
+  registerBenchReliability(bench);
 }
