@@ -20,6 +20,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { dirname } from 'node:path';
+import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 
 export const CACHE_MAGIC = 'BQNNDS01';
@@ -125,6 +126,25 @@ export type CacheRead =
 
 const invalid = (reason: string): CacheRead => ({ kind: 'invalid', reason });
 
+/** The header as written by writeCacheFile; anything else (another program's file, a damaged one) reads as invalid. */
+const headerSchema = z.looseObject({
+  format: z.literal(CACHE_FORMAT),
+  version: z.literal(CACHE_VERSION),
+  key: z.string(),
+  name: z.string(),
+  classes: z.array(z.string()),
+  shape: z.array(z.number().int().positive()).length(3),
+  arrays: z.record(
+    z.string(),
+    z.strictObject({
+      dtype: z.enum(['|u1', '<u4']),
+      shape: z.array(z.number().int().nonnegative()).min(1).max(8),
+      offset: z.number().int().nonnegative(),
+      nbytes: z.number().int().nonnegative(),
+    }),
+  ),
+});
+
 /** Reads and checks a cache file; arrays are views into one buffer (copied only if misaligned). */
 export async function readCacheFile(path: string): Promise<CacheRead> {
   let bytes: Buffer;
@@ -137,13 +157,18 @@ export async function readCacheFile(path: string): Promise<CacheRead> {
   if (bytes.length < PREAMBLE || bytes.toString('ascii', 0, 8) !== CACHE_MAGIC) return invalid('wrong magic');
   const headerLength = bytes.readUInt32LE(8);
   if (PREAMBLE + headerLength > bytes.length) return invalid('header runs past the end of the file');
-  let header: CacheHeader;
+  let json: unknown;
   try {
-    header = JSON.parse(bytes.toString('utf8', PREAMBLE, PREAMBLE + headerLength)) as CacheHeader;
+    json = JSON.parse(bytes.toString('utf8', PREAMBLE, PREAMBLE + headerLength));
   } catch {
     return invalid('header is not JSON');
   }
-  if (header.format !== CACHE_FORMAT || header.version !== CACHE_VERSION) return invalid(`format ${header.format} v${header.version}`);
+  const parsed = headerSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return invalid(`header ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const header = parsed.data as unknown as CacheHeader;
   const arrays: Record<string, CacheTypedArray> = {};
   let end = PREAMBLE + headerLength;
   for (const [name, info] of Object.entries(header.arrays)) {

@@ -73,10 +73,21 @@ function toArrays(sets: PreparedSets): Record<(typeof ARRAY_NAMES)[number], Cach
 }
 
 /** The sets stored in a cache file, or a reason it does not hold what this key needs. */
-function fromArrays(header: CacheHeader, arrays: Record<string, CacheTypedArray>, key: string): PreparedSets | string {
+function fromArrays(header: CacheHeader, arrays: Record<string, CacheTypedArray>, key: string, classes: number): PreparedSets | string {
   if (header.key !== key) return `holds key ${header.key}, expected ${key}`;
-  const missing = ARRAY_NAMES.filter((name) => !(name in arrays));
+  const missing = ARRAY_NAMES.filter((name) => !Object.hasOwn(arrays, name));
   if (missing.length > 0) return `lacks arrays ${missing.join(', ')}`;
+  // Arrays that disagree with each other (a damaged or hand-edited header) would feed a trainer out-of-range reads.
+  const pixels = header.shape.reduce((a, b) => a * b, 1);
+  for (const split of ['train', 'validation', 'test']) {
+    const images = arrays[`${split}_images`]!;
+    const labels = arrays[`${split}_labels`]!;
+    if (!(images instanceof Uint8Array) || !(labels instanceof Uint8Array) || images.length !== labels.length * pixels) return `has ${split} images and labels of inconsistent types or sizes`;
+    if (labels.some((label) => label >= classes)) return `has ${split} labels outside 0..${classes - 1}`;
+  }
+  for (const [name, split] of [['train_indices', 'train_labels'], ['validation_indices', 'validation_labels']] as const) {
+    if (!(arrays[name] instanceof Uint32Array) || arrays[name].length !== arrays[split]!.length) return `has ${name} of the wrong type or length`;
+  }
   const set = (split: string): ImageSet => ({
     images: arrays[`${split}_images`] as Uint8Array,
     labels: arrays[`${split}_labels`] as Uint8Array,
@@ -115,7 +126,7 @@ async function build(context: BuildContext): Promise<Dataset> {
   if (cachePath !== undefined) {
     const read = await readCacheFile(cachePath);
     if (read.kind === 'ok') {
-      const sets = fromArrays(read.header, read.arrays, key);
+      const sets = fromArrays(read.header, read.arrays, key, source.classes.length);
       if (typeof sets !== 'string') return dataset(sets, 'cache');
       process.emitWarning(`dataset cache ${cachePath} ${sets}; decoding ${source.name} again`);
     } else if (read.kind === 'invalid') {
