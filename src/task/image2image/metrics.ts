@@ -21,8 +21,9 @@
  * confidence × e⁻¹ and a perfect sampler (FD ≈ 0) scores its confidence.
  *
  * Bad outputs are errors, never a silent zero: a missing or mis-sized output, a non-finite value,
- * or mode collapse (mean per-pixel variance across the outputs below COLLAPSE_VARIANCE: every
- * input got the same picture) throw a GenerativeOutputError naming it.
+ * or mode collapse (mean per-pixel variance across the outputs below COLLAPSE_VARIANCE and below a
+ * tenth of their ground truth's: every input got the same picture where the truth varies) throw a
+ * GenerativeOutputError naming it.
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { accuracy, classClassifier, domainClassifier, HIDDEN } from './frozen-classifier.js';
@@ -172,6 +173,15 @@ export function varianceAcross(images: Float32Array, len: number): number {
   return total / len;
 }
 
+/** The eval array each output is compared with (its ground truth; synthesis: the real images). */
+const TRUTH: Record<Image2ImageProblem, Record<string, string>> = {
+  'amodal-completion': { mask: 'fullMask', image: 'full' },
+  'domain-translation': { image: 'target', cycle: 'source' },
+  'style-transfer': { applied: 'styled', removed: 'plain' },
+  'shape-guided': { image: 'target' },
+  'introspective-synthesis': { samples: 'real' },
+};
+
 function checkOutputs(problem: Image2ImageProblem, examples: ExampleSet, outputs: Record<string, Float32Array>, checkCollapse: boolean): void {
   const expected = PROBLEM_OUTPUTS(problem, examples.channels);
   const pixels = examples.imageSize * examples.imageSize;
@@ -191,8 +201,10 @@ function checkOutputs(problem: Image2ImageProblem, examples: ExampleSet, outputs
         throw new GenerativeOutputError('non-finite', `${problem} output "${name}" has a non-finite value (${output[i]}) at index ${i}`, 'the training diverged: lower the learning rate or the loss weights');
       }
     }
+    if (!checkCollapse) continue;
     const variance = varianceAcross(output, len);
-    if (checkCollapse && variance < COLLAPSE_VARIANCE) {
+    const truth = varianceAcross(toFloat(examples.eval.arrays[TRUTH[problem][name]!]!.data), len);
+    if (variance < COLLAPSE_VARIANCE && variance < 0.1 * truth) {
       throw new GenerativeOutputError('mode-collapse', `mode collapse: ${problem} output "${name}" is the same picture for every example (variance across outputs ${variance.toExponential(2)} < ${COLLAPSE_VARIANCE})`, 'the generator ignores its input or noise; train longer, lower the learning rate, or use another procedure');
     }
   }

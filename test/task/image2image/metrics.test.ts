@@ -5,7 +5,7 @@ import { toFloat } from '../../../src/task/image2image/image-ops.js';
 import { GenerativeOutputError, iou, l1, maskedL1, scoreOutputs, ssim, trivialOutputs, trivialScores } from '../../../src/task/image2image/metrics.js';
 import { IMAGE2IMAGE_PROBLEMS } from '../../../src/task/image2image/schema.js';
 import type { ExampleSet, Image2ImageProblem } from '../../../src/task/image2image/schema.js';
-import { mnistSource } from './fixtures.js';
+import { mnistSource, rgbSource } from './fixtures.js';
 
 let mnist: ExampleSource;
 const sets = new Map<Image2ImageProblem, ExampleSet>();
@@ -124,5 +124,16 @@ describe('scoreOutputs and trivialScores', () => {
     const synthesis = sets.get('introspective-synthesis')!;
     expect(reason(trivialOutputs({ problem: 'introspective-synthesis' }, synthesis), 'introspective-synthesis', synthesis)).toBe('mode-collapse');
     expect(() => scoreOutputs({ problem: 'shape-guided' }, new Map(sets).get('style-transfer')!, {})).toThrow(/cannot score style-transfer/);
+  });
+
+  it('scores RGB (CIFAR-shaped) outputs for every problem', () => {
+    const source = rgbSource(120);
+    for (const problem of IMAGE2IMAGE_PROBLEMS) {
+      const set = buildExamples({ problem, imageSize: 16, examples: { train: 80, eval: 24 } }, source, 1);
+      const best = scoreOutputs({ problem }, set, perfectOutputs(set));
+      const trivial = trivialScores({ problem }, set);
+      for (const value of [...Object.values(best.metrics), ...Object.values(trivial.metrics)]) expect(Number.isFinite(value), problem).toBe(true);
+      if (problem !== 'introspective-synthesis' && problem !== 'domain-translation') expect(best.score, problem).toBeGreaterThan(trivial.score);
+    }
   });
 });
