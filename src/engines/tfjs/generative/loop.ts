@@ -13,6 +13,7 @@ import { TrainingAborted } from '../../engine.js';
 import type { GenerativeEpochRecord, GenerativeOutcome, GenerativeProgress, GenerativeRequest } from '../../generative.js';
 import type { Tfjs } from '../backend.js';
 import { registerSecondOrderGradients } from '../second-order.js';
+import { registerFastFilterGradient } from './cpu-filter-gradient.js';
 import { SplitReader, trainBatches } from './data.js';
 import type { ProcedureDefinition, ProcedureRun } from './procedure.js';
 import { compileRoles, disposeRoles } from './roles.js';
@@ -34,6 +35,8 @@ export async function runProcedure(
   const recipe = task.recipe;
   // WGAN-GP (StarGAN, WINN) differentiates a gradient; registering is idempotent and harmless elsewhere.
   registerSecondOrderGradients(tf);
+  // The pure-JS backend's filter gradient dominates every step (cpu-filter-gradient.ts).
+  registerFastFilterGradient(tf);
   const roles = compileRoles(tf, { procedure: definition.name, networks: request.networks, requirements: definition.requirements(task, examples), imageSize: task.imageSize, recipe });
   const curve: GenerativeEpochRecord[] = [];
   let trainSeconds = 0;

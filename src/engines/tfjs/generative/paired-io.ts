@@ -6,8 +6,8 @@
  *   last channel is a mask logit, its first C are sigmoid pixels);
  * - domain-translation: [source C, one-hot targetDomain K tiled] → target C;
  * - shape-guided: [shape 1, appearance C] → target C.
- * style-transfer has two directions (apply and remove) and no single paired map: its
- * procedure is paired-cyclegan.
+ * style-transfer has two directions (apply and remove), each its own map: pix2pix.ts
+ * trains them as two pairs, paired-cyclegan.ts as one cycle.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
@@ -20,7 +20,7 @@ export type PairedProblem = 'amodal-completion' | 'domain-translation' | 'shape-
 export function pairedProblem(problem: Image2ImageProblem, procedure: string): PairedProblem {
   if (problem === 'amodal-completion' || problem === 'domain-translation' || problem === 'shape-guided') return problem;
   throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `procedure ${procedure} maps one input to one target and cannot solve ${problem}`, {
-    hint: problem === 'style-transfer' ? 'use procedure paired-cyclegan (apply and remove) for style-transfer' : 'use procedure winn-synthesis for introspective-synthesis',
+    hint: problem === 'style-transfer' ? 'style-transfer is two maps: pix2pix trains them as two pairs, or use paired-cyclegan' : 'use procedure winn-synthesis for introspective-synthesis',
   });
 }
 

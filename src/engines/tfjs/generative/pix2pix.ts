@@ -3,85 +3,132 @@
  * Adversarial Networks", CVPR 2017) on tfjs, for every paired problem (paired-io.ts),
  * and the procedure of the searched U-Net generator.
  *
- * Per batch, as the authors' pix2pix_model.py: first the discriminator on
+ * Per batch and direction, as the authors' pix2pix_model.py: first the discriminator on
  * ½·(BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)), then the generator on
  * BCE(D(x, G(x)), 1) + λ_l1·rec, with rec = L1(G(x), y); for amodal completion the
  * generator's last channel is the full-mask logit, so rec = L1(image, full) + BCE(mask
  * logit, fullMask) (both reconstruction terms carry λ_l1) and the discriminator sees the
  * mask as a probability. D(x, ·) takes [x, candidate] concatenated on channels.
- * Loss terms reported: d (total), d.real, d.fake, g (total), g.adv, g.l1 (amodal also g.mask).
+ * style-transfer has two directions, each its own pix2pix: apply (generator +
+ * discriminator, [plain, reference] → styled) and remove (remover +
+ * removerDiscriminator, styled → plain).
+ * Loss terms: d (total), d.real, d.fake, g (total), g.adv, g.l1 (amodal also g.mask);
+ * the remove direction's are r.d… and r.g….
  *
  * The generator runs twice per batch (for D's fake, then inside G's gradient: tfjs
  * cannot reuse one forward across two optimisers), so batch-norm running statistics
  * move twice per batch where PyTorch's move once; training-mode outputs are the same.
  */
 import type { Tensor } from '@tensorflow/tfjs';
-import { tiledOneHot } from './data.js';
+import { type SplitReader, tiledOneHot } from './data.js';
 import { bceWithLogits, l1 } from './losses.js';
-import { pairedChannels, pairedInput, pairedProblem, pairedTarget, splitAmodal } from './paired-io.js';
-import { type ProcedureDefinition, collectOutputs } from './procedure.js';
-import { type LossTerms, optimiseStep } from './roles.js';
+import { type PairedProblem, pairedChannels, pairedInput, pairedProblem, pairedTarget, splitAmodal } from './paired-io.js';
+import { type ProcedureContext, type ProcedureDefinition, collectOutputs } from './procedure.js';
+import { type LossTerms, type Role, type RoleRequirement, optimiseStep } from './roles.js';
 
 const EVAL_BATCH = 64;
 
+/** One generator/discriminator pair and what it maps. */
+interface Direction {
+  generator: string;
+  discriminator: string;
+  /** Loss-term prefix: '' for the main direction, 'r.' for style transfer's remover. */
+  prefix: string;
+  input(split: SplitReader, indices: Uint32Array): Tensor;
+  target(split: SplitReader, indices: Uint32Array): Tensor;
+}
+
+type Pix2pixProblem = PairedProblem | 'style-transfer';
+
+function pix2pixProblem(problem: ProcedureContext['task']['problem']): Pix2pixProblem {
+  return problem === 'style-transfer' ? problem : pairedProblem(problem, 'pix2pix');
+}
+
+function directions(ctx: Pick<ProcedureContext, 'tf' | 'examples'>, problem: Pix2pixProblem): Direction[] {
+  const { tf, examples } = ctx;
+  if (problem === 'style-transfer') {
+    return [
+      { generator: 'generator', discriminator: 'discriminator', prefix: '', input: (s, i) => tf.concat([s.images('plain', i), s.images('reference', i)], -1), target: (s, i) => s.images('styled', i) },
+      { generator: 'remover', discriminator: 'removerDiscriminator', prefix: 'r.', input: (s, i) => s.images('styled', i), target: (s, i) => s.images('plain', i) },
+    ];
+  }
+  return [{ generator: 'generator', discriminator: 'discriminator', prefix: '', input: (s, i) => pairedInput(tf, problem, examples, s, i), target: (s, i) => pairedTarget(tf, problem, s, i) }];
+}
+
 export const pix2pix: ProcedureDefinition = {
   name: 'pix2pix',
-  requirements(task, examples) {
-    const { input, target } = pairedChannels(pairedProblem(task.problem, 'pix2pix'), examples);
+  requirements(task, examples): Record<string, RoleRequirement> {
+    const problem = pix2pixProblem(task.problem);
+    if (problem === 'style-transfer') {
+      const c = examples.channels;
+      return {
+        generator: { input: 2 * c, output: c, fullResolution: true },
+        discriminator: { input: 3 * c, output: 1 },
+        remover: { input: c, output: c, fullResolution: true },
+        removerDiscriminator: { input: 2 * c, output: 1 },
+      };
+    }
+    const { input, target } = pairedChannels(problem, examples);
     return { generator: { input, output: target, fullResolution: true }, discriminator: { input: input + target, output: 1 } };
   },
   start(ctx) {
     const { tf, task, examples, roles } = ctx;
-    const problem = pairedProblem(task.problem, 'pix2pix');
-    const { generator: G, discriminator: D } = roles as Record<'generator' | 'discriminator', (typeof roles)[string]>;
+    const problem = pix2pixProblem(task.problem);
     const { lambda } = task.recipe;
     const c = examples.channels;
     const amodal = problem === 'amodal-completion';
     /** What D sees of a generator output: the image, or for amodal [image, mask probability]. */
     const candidate = (out: Tensor) => (amodal ? splitAmodal(tf, out, c).candidate : out);
-    const judge = (x: Tensor, candidateImage: Tensor) => D.run(tf.concat([x, candidateImage], -1), true);
+
+    const trainDirection = (direction: Direction, batch: Uint32Array): Record<string, number> => {
+      const G: Role = roles[direction.generator]!;
+      const D: Role = roles[direction.discriminator]!;
+      const judge = (x: Tensor, candidateImage: Tensor) => D.run(tf.concat([x, candidateImage], -1), true);
+      const x = direction.input(ctx.train, batch);
+      const y = direction.target(ctx.train, batch);
+      try {
+        const fake = tf.tidy(() => candidate(G.run(x, true)));
+        const d = optimiseStep(tf, [D], `${direction.prefix}d`, () => {
+          const real = bceWithLogits(tf, judge(x, y), 1);
+          const fakeLoss = bceWithLogits(tf, judge(x, fake), 0);
+          return { total: tf.mul(tf.add(real, fakeLoss), 0.5), real, fake: fakeLoss };
+        });
+        fake.dispose();
+        const g = optimiseStep(tf, [G], `${direction.prefix}g`, (): LossTerms => {
+          const out = G.run(x, true);
+          const adv = bceWithLogits(tf, judge(x, candidate(out)), 1);
+          if (amodal) {
+            const { image, maskLogit } = splitAmodal(tf, out, c);
+            const rec = l1(tf, image, y.slice([0, 0, 0, 0], [-1, -1, -1, c]));
+            const mask = bceWithLogits(tf, maskLogit, y.slice([0, 0, 0, c], [-1, -1, -1, 1]));
+            return { total: tf.add(adv, tf.mul(tf.add(rec, mask), lambda.l1)), adv, l1: rec, mask };
+          }
+          const rec = l1(tf, out, y);
+          return { total: tf.add(adv, tf.mul(rec, lambda.l1)), adv, l1: rec };
+        });
+        return { ...d, ...g };
+      } finally {
+        tf.dispose([x, y]);
+      }
+    };
 
     return {
       step(batch) {
-        const x = pairedInput(tf, problem, examples, ctx.train, batch);
-        const y = pairedTarget(tf, problem, ctx.train, batch);
-        try {
-          const fake = tf.tidy(() => candidate(G.run(x, true)));
-          const d = optimiseStep(tf, [D], 'd', () => {
-            const real = bceWithLogits(tf, judge(x, y), 1);
-            const fakeLoss = bceWithLogits(tf, judge(x, fake), 0);
-            return { total: tf.mul(tf.add(real, fakeLoss), 0.5), real, fake: fakeLoss };
-          });
-          fake.dispose();
-          const g = optimiseStep(tf, [G], 'g', (): LossTerms => {
-            const out = G.run(x, true);
-            const adv = bceWithLogits(tf, judge(x, candidate(out)), 1);
-            if (amodal) {
-              const { image, maskLogit } = splitAmodal(tf, out, c);
-              const rec = l1(tf, image, y.slice([0, 0, 0, 0], [-1, -1, -1, c]));
-              const mask = bceWithLogits(tf, maskLogit, y.slice([0, 0, 0, c], [-1, -1, -1, 1]));
-              return { total: tf.add(adv, tf.mul(tf.add(rec, mask), lambda.l1)), adv, l1: rec, mask };
-            }
-            const rec = l1(tf, out, y);
-            return { total: tf.add(adv, tf.mul(rec, lambda.l1)), adv, l1: rec };
-          });
-          return { ...d, ...g };
-        } finally {
-          x.dispose();
-          y.dispose();
-        }
+        return Object.assign({}, ...directions(ctx, problem).map((direction) => trainDirection(direction, batch)));
       },
       outputs(signal) {
         return collectOutputs(ctx, EVAL_BATCH, (indices): Record<string, Tensor> => {
-          const out = G.run(pairedInput(tf, problem, examples, ctx.eval, indices), false);
+          const [main, remove] = directions(ctx, problem);
+          const out = roles[main!.generator]!.run(main!.input(ctx.eval, indices), false);
           if (amodal) {
             const { image, maskLogit } = splitAmodal(tf, out, c);
             return { mask: tf.sigmoid(maskLogit), image };
           }
           if (problem === 'domain-translation') {
             const back = tiledOneHot(tf, ctx.eval.labels('sourceDomain', indices), examples.domains, examples.imageSize);
-            return { image: out, cycle: G.run(tf.concat([out, back], -1), false) };
+            return { image: out, cycle: roles.generator!.run(tf.concat([out, back], -1), false) };
           }
+          if (problem === 'style-transfer') return { applied: out, removed: roles[remove!.generator]!.run(remove!.input(ctx.eval, indices), false) };
           return { image: out };
         }, signal);
       },
