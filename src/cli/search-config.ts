@@ -10,6 +10,7 @@ import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { DEFAULT_STRATEGY } from '../controller/index.js';
 import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
 import type { SearchConfigInput } from '../orchestrator/config.js';
+import { IMAGE2IMAGE_PROBLEMS, type Image2ImageProblem, PROCEDURES_FOR_PROBLEM } from '../task/image2image/schema.js';
 import { parseTask, taskKey } from '../task/task.js';
 
 export interface SearchFlags {
@@ -45,6 +46,20 @@ export interface SearchFlags {
   baselines?: string;
   /** Proxy width of the whole-network baselines (1: the papers' widths). */
   baselineWidth?: number;
+  /** An image-to-image problem (amodal-completion, ...): search generator blocks instead of classifiers. */
+  task?: string;
+  /** The image-to-image task's training procedure (pix2pix for a search; baselines name their own). */
+  procedure?: string;
+  trainExamples?: number;
+  evalExamples?: number;
+}
+
+/** An image-to-image problem name, or an error listing them. */
+export function imageProblem(name: string | undefined): Image2ImageProblem {
+  if (name !== undefined && (IMAGE2IMAGE_PROBLEMS as readonly string[]).includes(name)) return name as Image2ImageProblem;
+  throw new BlockqnnError(ErrorCode.INVALID_CONFIG, name === undefined ? 'an image-to-image task needs a problem' : `unknown image-to-image problem "${name}"`, {
+    hint: `use --task ${IMAGE2IMAGE_PROBLEMS.join(' | ')}`,
+  });
 }
 
 /** The embedded defaults: a cheap proxy of BlockQNN's early-stop training. */
@@ -90,6 +105,8 @@ export function buildSearchConfig(flags: SearchFlags, engine: string): SearchCon
   const file = flags.config ? readConfigFile(flags.config) : {};
   const fileTask = file.task as Record<string, unknown> | undefined;
   const lookup = flags.table !== undefined || fileTask?.kind === 'lookup';
+  const image2image = flags.task !== undefined || fileTask?.kind === 'image2image';
+  if (lookup && image2image) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--task (an image-to-image problem) and --table (a lookup table) exclude each other', { hint: 'drop one of them' });
   const space = pick(flags.space, file.space as string | undefined, lookup ? 'nasbench201' : 'nsc');
   let task;
   if (lookup) {
@@ -102,6 +119,26 @@ export function buildSearchConfig(flags: SearchFlags, engine: string): SearchCon
       ...(flags.report ? { report: flags.report } : {}),
       ...(flags.keyColumn ? { keyColumn: flags.keyColumn } : {}),
       ...(flags.delayMs !== undefined ? { delayMs: flags.delayMs } : {}),
+    });
+  } else if (image2image) {
+    task = parseTask({
+      ...(fileTask ?? {}),
+      kind: 'image2image',
+      ...(flags.task ? { problem: flags.task } : {}),
+      // A search trains its generators with pix2pix; a problem pix2pix cannot solve (synthesis) gets its own procedure.
+      procedure: pick(flags.procedure, fileTask?.procedure as string | undefined, PROCEDURES_FOR_PROBLEM[imageProblem(pick(flags.task, fileTask?.problem as string | undefined))][0]),
+      dataset: { name: 'mnist', ...((fileTask?.dataset as Record<string, unknown> | undefined) ?? {}), ...(flags.dataset ? { name: flags.dataset } : {}) },
+      ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
+      examples: {
+        ...((fileTask?.examples as Record<string, unknown> | undefined) ?? {}),
+        ...(flags.trainExamples !== undefined ? { train: flags.trainExamples } : {}),
+        ...(flags.evalExamples !== undefined ? { eval: flags.evalExamples } : {}),
+      },
+      recipe: {
+        ...((fileTask?.recipe as Record<string, unknown> | undefined) ?? {}),
+        ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+        ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
+      },
     });
   } else {
     const fileDataset = (fileTask?.dataset as Record<string, unknown> | undefined) ?? {};
@@ -130,6 +167,11 @@ export function buildSearchConfig(flags: SearchFlags, engine: string): SearchCon
   if (task.kind === 'classification') {
     const source = datasetSources.get(task.dataset.name);
     inputShape = specShape(resolveSpec(task.dataset), source.shape);
+    classes = source.classes.length;
+  } else if (task.kind === 'image2image') {
+    // The generators are built from the task (orchestrator/generative.ts); the shape only describes the examples.
+    const source = datasetSources.get(task.dataset.name);
+    inputShape = [task.imageSize, task.imageSize, specShape(resolveSpec(task.dataset), source.shape)[2]];
     classes = source.classes.length;
   }
   const fileNetwork = (file.network as Record<string, unknown> | undefined) ?? {};

@@ -9,6 +9,7 @@
  * if (outcome.status === 'ok') console.log(outcome.accuracy);
  */
 import type { NetworkIr } from '../search-space/index.js';
+import type { SampleGrid } from '../task/image2image/sample-grid.js';
 import type { TrainingTask } from '../task/task.js';
 
 /** `too_large` (out of memory, or over a size limit) and `diverged` (non-finite loss) are outcomes the controller learns from; `failed` is an error. */
@@ -31,6 +32,8 @@ export interface EpochProgress extends EpochRecord {
 export interface TrainRequest {
   /** The network; absent for lookup tasks, which read `candidateKey` (the queue contract requires it for classification). */
   ir?: NetworkIr | undefined;
+  /** An image-to-image task's role networks (the queue contract requires them for that task kind). */
+  networks?: Record<string, NetworkIr> | undefined;
   task: TrainingTask;
   seed: number;
   /** For lookup engines: the candidate's key in the table (e.g. a NAS-Bench-201 arch string). */
@@ -54,6 +57,8 @@ export interface TrainOutcome {
   error?: string | undefined;
   /** The trained weights as a safetensors file's bytes, when the request asked for them and status is ok. */
   checkpoint?: Uint8Array | undefined;
+  /** An image-to-image result's sample grid (inputs, outputs, targets of a few eval examples). */
+  samples?: SampleGrid | undefined;
 }
 
 /** Thrown by an engine whose abort signal fired (cancellation, time limit, hand-back): not a result. */

@@ -26,6 +26,9 @@ import { scaleWidth } from '../search-space/baselines/proxy-width.js';
 import { type CheckedIr, type NetworkIr, density, networkCost } from '../search-space/index.js';
 import type { MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
+import { generativeBaselineNames, materializeGenerativeBaseline } from './generative.js';
+import type { Image2ImageProblem } from '../task/image2image/schema.js';
+import type { TrainingTask } from '../task/task.js';
 
 export const ALL_BASELINES = 'all';
 
@@ -47,8 +50,9 @@ export function taskScaleBaselines(): string[] {
 }
 
 /** `all`, or names (comma-separated or a list), to registry names; unknown names fail listing the valid ones. */
-export function resolveBaselineNames(spec: string | readonly string[]): string[] {
+export function resolveBaselineNames(spec: string | readonly string[], task?: Pick<TrainingTask, 'kind'> & { problem?: Image2ImageProblem }): string[] {
   const parts = (typeof spec === 'string' ? spec.split(',') : spec).map((s) => s.trim()).filter(Boolean);
+  if (task?.kind === 'image2image' && task.problem) return generativeBaselineNames(task.problem, parts);
   const out: string[] = [];
   for (const part of parts) {
     const names = part === ALL_BASELINES ? taskScaleBaselines() : [baselines.get(part).name];
@@ -99,8 +103,10 @@ export function materializeBaseline(name: string, config: BaselineTarget): Mater
  */
 export function materializeBaselines(config: BaselineTarget & { baselines: { names: readonly string[] }; task: SearchConfig['task'] }): MaterializedBaseline[] {
   if (config.baselines.names.length === 0) return [];
-  if (config.task.kind !== 'classification') {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `baselines need a classification task; this run looks candidates up in a table (${config.task.table})`, {
+  const task = config.task;
+  if (task.kind === 'image2image') return config.baselines.names.map((name) => materializeGenerativeBaseline(name, task, config.baselines.width));
+  if (task.kind === 'lookup') {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `baselines need a dataset; this run looks candidates up in a table (${task.table})`, {
       hint: 'drop --baselines, or search on a dataset (--dataset mnist | fashion-mnist | cifar10)',
     });
   }

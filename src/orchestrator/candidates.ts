@@ -15,6 +15,7 @@ import {
   type ExtraLayerType, type NetworkIr, type NetworkOptions, NB201_EDGES, assembleNetwork, blockHash, buildNb201Network, density, networkCost,
   parseNb201, parseNsc,
 } from '../search-space/index.js';
+import type { TrainingTask } from '../task/task.js';
 import { nb201CostModel } from './nb201-cost.js';
 
 export interface MaterializedCandidate {
@@ -22,6 +23,10 @@ export interface MaterializedCandidate {
   hash: string;
   /** Absent when the factory was made without IRs (lookup tasks on NAS-Bench-201). */
   ir?: NetworkIr | undefined;
+  /** An image-to-image candidate's role networks (`ir` is then its generator); the job carries them all. */
+  networks?: Record<string, NetworkIr> | undefined;
+  /** The task its job carries when it is not the run's (a generative baseline names its own procedure). */
+  task?: TrainingTask | undefined;
   flops: number;
   params: number;
   density: number;

@@ -405,6 +405,7 @@ export class SearchLoop {
       error: result?.error ?? failure?.reason ?? null,
       finishedAt: new Date(result?.finishedAt ?? Date.now()),
       metrics: result?.extra && Object.keys(result.extra).length > 0 ? { ...result.extra } : null,
+      ...(result?.samples ? { samples: result.samples } : {}),
     };
   }
 
@@ -490,7 +491,8 @@ export class SearchLoop {
         candidateKey: m.key,
         // A lookup task reads the key; its job carries no network.
         ...(this.config.task.kind === 'classification' ? { ir: m.ir } : {}),
-        task: this.config.task,
+        ...(this.config.task.kind === 'image2image' ? { networks: m.networks } : {}),
+        task: m.task ?? this.config.task,
         engine: this.config.engine,
         seed: (seedBase * 1_000_003 + parseInt(m.hash.slice(0, 8), 16)) >>> 0,
         timeLimitSeconds: this.config.timeLimitSeconds,

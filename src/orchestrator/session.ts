@@ -12,6 +12,7 @@ import type { Run, Store } from '../store/index.js';
 import { materializeBaselines, resolveBaselineNames } from './baselines.js';
 import type { ExtraLayerType } from '../search-space/index.js';
 import { type CandidateFactory, nb201Candidates, nscCandidates } from './candidates.js';
+import { GENERATOR_BASE_FILTERS, searchedGeneratorCandidates } from './generative.js';
 import { type SearchConfig, type SearchConfigInput, parseSearchConfig } from './config.js';
 import { type SearchOutcome, type SearchProgress, SearchLoop } from './search-loop.js';
 
@@ -34,6 +35,11 @@ export function spaceFor(config: SearchConfig): AnySpace {
 
 export function candidatesFor(config: SearchConfig): CandidateFactory {
   if (config.space === 'nasbench201') return nb201Candidates({ inputShape: config.network.inputShape, classes: config.network.classes, withIr: config.task.kind === 'classification' });
+  if (config.task.kind === 'image2image') {
+    // The U-Net's first level has baseFilters filters, as the classifier's first stage does.
+    const { blocksPerStage, baseFilters } = config.network;
+    return searchedGeneratorCandidates(config.task, { blocksPerStage, width: baseFilters / GENERATOR_BASE_FILTERS }, config.maxIndex, config.nscTypes as ExtraLayerType[]);
+  }
   return nscCandidates({ ...config.network }, config.maxIndex, config.nscTypes as ExtraLayerType[]);
 }
 
@@ -46,7 +52,7 @@ function strategyOptionsOf(config: SearchConfig) {
 export function prepareConfig(input: SearchConfigInput): SearchConfig {
   const parsed = parseSearchConfig(input);
   // `all` is expanded once, here, so a resumed run evaluates the baselines it started with.
-  const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names) } };
+  const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) } };
   const space = spaceFor(config);
   // Creating the strategy checks its name and options now, not after the run is stored.
   strategies.get(config.strategy).create(space, strategyOptionsOf(config));
@@ -55,6 +61,8 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   }
   // So does building every baseline: a name or a configuration that makes no network fails before anything is queued.
   materializeBaselines(config);
+  // And the candidate factory: an image-to-image search checks its procedure here.
+  candidatesFor(config);
   return config;
 }
 

@@ -131,6 +131,7 @@ function datasetOf(run: Run | null, flags: TrainingFlags): string {
   if (run) {
     const config = runConfig(run);
     if (config.task.kind === 'classification') return config.task.dataset.name;
+    if (config.task.kind === 'image2image') throw invalid(`run ${run.id} searched generators for ${config.task.problem}; \`blockqnn train\` trains classifiers`, 'train a classification run\'s candidate, or name the dataset with --dataset');
     throw invalid(`run ${run.id} looked its candidates up in a table (${config.task.table}); it trained on no dataset this machine knows`, 'name the dataset to train on with --dataset (e.g. --dataset cifar10)');
   }
   throw invalid('a baseline trained on its own needs a dataset', 'add --dataset mnist | fashion-mnist | cifar10');

@@ -38,6 +38,11 @@ export const evaluateJobSchema = z.strictObject({
   candidateKey: z.string().max(2000).optional(),
   /** The network to train: required for classification tasks; a lookup task reads `candidateKey` and carries none. */
   ir: networkIrSchema.optional(),
+  /**
+   * An image-to-image task's role networks (generator, discriminator, segmentor, …: the procedure's roles,
+   * src/search-space/baselines/generative); `ir` is then absent and the generator is the candidate.
+   */
+  networks: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,31}$/, 'role names are letters and digits'), networkIrSchema).optional(),
   task: trainingTaskSchema,
   /** Engine the run was started with: results from other engines are not comparable. */
   engine: z.string().min(1).max(64),
@@ -58,6 +63,10 @@ export const evaluateJobSchema = z.strictObject({
 }).superRefine((job, ctx) => {
   if (job.task.kind === 'classification' && job.ir === undefined) ctx.addIssue({ code: 'custom', path: ['ir'], message: 'a classification job needs the network IR' });
   if (job.task.kind === 'lookup' && job.candidateKey === undefined) ctx.addIssue({ code: 'custom', path: ['candidateKey'], message: 'a lookup job needs the candidate key' });
+  if (job.task.kind === 'image2image' && (job.networks === undefined || Object.keys(job.networks).length === 0)) {
+    ctx.addIssue({ code: 'custom', path: ['networks'], message: 'an image-to-image job needs its role networks' });
+  }
+  if (job.networks !== undefined && Object.keys(job.networks).length > 8) ctx.addIssue({ code: 'custom', path: ['networks'], message: 'at most 8 role networks' });
 });
 
 /** Where a returned checkpoint waits for the controller: a Redis key next to the job, its size and digest. */
@@ -76,6 +85,14 @@ const epochRecordSchema = z.strictObject({
   seconds: z.number().nonnegative(),
 });
 
+/** 1 MiB of base64 is a 768 KB PNG: far above a grid of small images, small enough for a Redis result. */
+export const sampleGridSchema = z.strictObject({
+  pngBase64: z.string().max(1024 * 1024).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'the sample grid must be base64'),
+  rows: z.array(z.string().max(100)).min(1).max(16),
+  columns: z.number().int().positive().max(64),
+  tile: z.number().int().positive().max(256),
+});
+
 export const evaluationStatusSchema = z.enum(['ok', 'diverged', 'too_large', 'failed']);
 
 export const evaluateResultSchema = z.strictObject({
@@ -90,6 +107,8 @@ export const evaluateResultSchema = z.strictObject({
   imagesPerSecond: z.number().nonnegative().nullable(),
   extra: z.record(z.string(), z.number()).optional(),
   error: z.string().max(4000).optional(),
+  /** An image-to-image result's sample grid: a small PNG (base64) of eval inputs, outputs and targets, row labels top to bottom. */
+  samples: sampleGridSchema.optional(),
   /** The trained weights waiting in Redis (a job with `checkpoint` that ended ok). */
   checkpoint: checkpointRefSchema.optional(),
   worker: z.strictObject({ id: z.string().max(200), host: z.string().max(255), pid: z.number().int() }),

@@ -73,6 +73,7 @@ export async function claim(tx: Tx, runId: string, item: Item, kind: 'searched' 
   const r = item.result;
   const curve = r.curve === undefined || r.curve === null ? null : toJsonText(r.curve, 'the training curve');
   const metrics = r.metrics === undefined || r.metrics === null ? null : toJsonText(r.metrics, 'the result metrics');
+  const samples = r.samples === undefined || r.samples === null ? null : toJsonText(r.samples, 'the sample grid');
   const isKind = kind === 'baseline' ? Prisma.sql`"baseline" IS NOT NULL` : Prisma.sql`"baseline" IS NULL`;
   const finishedAt = r.finishedAt ?? new Date();
   // Worker, engine and attempts stay as updateCandidate left them when the result does not say.
@@ -84,7 +85,7 @@ export async function claim(tx: Tx, runId: string, item: Item, kind: 'searched' 
   const [row] = await tx.$queryRaw<{ id: number }[]>`
     UPDATE "Candidate" SET "status" = ${r.status}, "accuracy" = ${r.accuracy ?? null}, "reward" = ${r.reward ?? null}, "curve" = ${curve},
       "trainSeconds" = ${r.trainSeconds ?? null}, "evalSeconds" = ${r.evalSeconds ?? null}, "error" = ${r.error ?? null},
-      "fromCache" = ${r.fromCache ?? false}, "finishedAt" = ${finishedAt}, "metrics" = ${metrics} ${Prisma.join(optional, '')}
+      "fromCache" = ${r.fromCache ?? false}, "finishedAt" = ${finishedAt}, "metrics" = ${metrics}, "samples" = ${samples} ${Prisma.join(optional, '')}
     WHERE "runId" = ${runId} AND "hash" = ${item.hash} AND "status" IN ${OPEN} AND ${isKind}
     RETURNING "id"`;
   return row ? { id: row.id, item, curve, finishedAt } : undefined;
@@ -95,7 +96,7 @@ type Provider = DatabaseTarget['provider'];
 // SQL types of the columns written from JSON rows, for PostgreSQL's jsonb_to_recordset.
 const COLUMN_TYPES: Record<string, string> = {
   hash: 'TEXT', status: 'TEXT', accuracy: 'DOUBLE PRECISION', reward: 'DOUBLE PRECISION', curve: 'TEXT', trainSeconds: 'DOUBLE PRECISION',
-  evalSeconds: 'DOUBLE PRECISION', error: 'TEXT', fromCache: 'BOOLEAN', finishedAt: 'TIMESTAMP(3)', metrics: 'TEXT', workerId: 'TEXT', engine: 'TEXT', attempts: 'INTEGER',
+  evalSeconds: 'DOUBLE PRECISION', error: 'TEXT', fromCache: 'BOOLEAN', finishedAt: 'TIMESTAMP(3)', metrics: 'TEXT', samples: 'TEXT', workerId: 'TEXT', engine: 'TEXT', attempts: 'INTEGER',
 };
 
 /**
@@ -165,15 +166,16 @@ export async function claimMany(tx: Tx, provider: Provider, runId: string, items
       const { hash, result: r } = items[i]!;
       const curve = r.curve === undefined || r.curve === null ? null : toJsonText(r.curve, 'the training curve');
       const metrics = r.metrics === undefined || r.metrics === null ? null : toJsonText(r.metrics, 'the result metrics');
+      const samples = r.samples === undefined || r.samples === null ? null : toJsonText(r.samples, 'the sample grid');
       const finishedAt = r.finishedAt ?? new Date();
       prepared.set(hash, { index: i, curve, finishedAt });
       return {
         hash, status: r.status, accuracy: r.accuracy ?? null, reward: r.reward ?? null, curve, trainSeconds: r.trainSeconds ?? null,
-        evalSeconds: r.evalSeconds ?? null, error: r.error ?? null, fromCache: r.fromCache ?? false, finishedAt, metrics,
+        evalSeconds: r.evalSeconds ?? null, error: r.error ?? null, fromCache: r.fromCache ?? false, finishedAt, metrics, samples,
         workerId: r.workerId ?? null, engine: r.engine ?? null, attempts: r.attempts ?? 0,
       };
     });
-    const columns = ['hash', 'status', 'accuracy', 'reward', 'curve', 'trainSeconds', 'evalSeconds', 'error', 'fromCache', 'finishedAt', 'metrics', ...optional];
+    const columns = ['hash', 'status', 'accuracy', 'reward', 'curve', 'trainSeconds', 'evalSeconds', 'error', 'fromCache', 'finishedAt', 'metrics', 'samples', ...optional];
     const set = columns.slice(1).map((c) => Prisma.raw(`"${c}" = "v"."${c}"`));
     // Materialised, so the planner walks the batch and finds each row along the (runId, hash) index.
     const updated = await tx.$queryRaw<{ id: number; hash: string }[]>`

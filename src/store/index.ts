@@ -36,6 +36,7 @@ export type {
   CandidateQuery,
   CandidatePage,
   Snapshot,
+  SampleGridRecord,
   CachedResult,
   RunEvent,
 } from './types.js';

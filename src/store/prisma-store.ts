@@ -17,7 +17,7 @@ import { candidateNotFound, parseInput, runNotFound, toJsonText } from './input.
 import { upsertQueuedCandidates } from './queue-candidates.js';
 import { Serial } from './serial.js';
 import { withRecomputedIr } from './recomputed-ir.js';
-import { toCachedResult, toCandidate, toCandidateDetail, toEvent, toRun, toSnapshot, type CandidateSummaryRow } from './rows.js';
+import { readJson, toCachedResult, toCandidate, toCandidateDetail, toEvent, toRun, toSnapshot, type CandidateSummaryRow } from './rows.js';
 import { CANDIDATE_COLUMNS, column, inList } from './sql.js';
 import type { Store } from './store.js';
 import { PrismaTrainingStore, type TrainingStore } from './trainings.js';
@@ -30,6 +30,7 @@ import {
   jsonObjectSchema,
   newRunSchema,
   runPatchSchema,
+  sampleGridSchema,
   type CachedResult,
   type Candidate,
   type CandidateDetail,
@@ -47,6 +48,7 @@ import {
   type RunEvent,
   type RunPatch,
   type RunStatus,
+  type SampleGridRecord,
   type Snapshot,
 } from './types.js';
 import type { DatabaseTarget } from './url.js';
@@ -71,6 +73,9 @@ function newRunId(): string {
   const random = [...randomBytes(4)].map((b) => (b % 36).toString(36)).join('');
   return `${Date.now().toString(36).padStart(8, '0')}${random}`;
 }
+
+/** How long close() waits for the driver to let go of its connections. */
+const CLOSE_TIMEOUT_MS = 5000;
 
 export class PrismaStore implements Store {
   readonly provider: 'sqlite' | 'postgresql';
@@ -237,6 +242,13 @@ export class PrismaStore implements Store {
     });
   }
 
+  async candidateSamples(runId: string, hash: string): Promise<SampleGridRecord | null> {
+    return this.guard('read a sample grid', async () => {
+      const row = await this.db.candidate.findUnique({ where: { runId_hash: { runId, hash } }, select: { samples: true } });
+      return row?.samples ? readJson(row.samples, sampleGridSchema, `candidate ${runId}/${hash}.samples`) : null;
+    });
+  }
+
   async listCandidates(runId: string, query: CandidateQuery = {}): Promise<CandidatePage> {
     const q = parseInput(candidateQuerySchema, query, 'candidate query');
     return this.guard('list candidates', () => listCandidatePage(this.db, runId, q));
@@ -279,6 +291,11 @@ export class PrismaStore implements Store {
     if (this.closed) return;
     this.closed = true;
     // Let operations already queued on SQLite finish before the connection goes.
-    await (this.serial ? this.serial.run(() => this.db.$disconnect()) : this.db.$disconnect());
+    const disconnect = this.serial ? this.serial.run(() => this.db.$disconnect()) : this.db.$disconnect();
+    // A PostgreSQL pool whose server went away can wait forever for a connection that never comes back; its
+    // timers do not keep Node alive, so the process would exit (code 13) before printing why it stopped.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([disconnect.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
   }
 }

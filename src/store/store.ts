@@ -22,6 +22,7 @@ import type {
   RunEvent,
   RunPatch,
   RunStatus,
+  SampleGridRecord,
   Snapshot,
 } from './types.js';
 import type { TrainingStore } from './trainings.js';
@@ -93,6 +94,8 @@ export interface Store {
 
   /** One candidate with its IR, or null. */
   getCandidate(runId: string, hash: string): Promise<CandidateDetail | null>;
+  /** An image-to-image candidate's sample grid, or null (no such candidate, or no grid). */
+  candidateSamples(runId: string, hash: string): Promise<SampleGridRecord | null>;
   /**
    * A page of candidates, sorted and filtered in the database along an index;
    * cursors keep deep pages as cheap as the first. Throws NOT_FOUND for an

@@ -39,6 +39,15 @@ const shortText = z.string().max(200);
 export const jsonObjectSchema = z.record(z.string(), z.unknown());
 /** Extra engine metrics of a result, by name (robust accuracy under FGSM, a table's report column, ...). */
 export const metricsSchema = z.record(z.string().min(1).max(200), z.number().finite()).refine((m) => Object.keys(m).length <= 200, 'at most 200 metrics');
+
+/** An image-to-image result's sample grid (the queue contract's sampleGridSchema): one small PNG and its layout. */
+export const sampleGridSchema = z.strictObject({
+  pngBase64: z.string().max(1024 * 1024).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'the sample grid must be base64'),
+  rows: z.array(z.string().max(100)).min(1).max(16),
+  columns: z.number().int().positive().max(64),
+  tile: z.number().int().positive().max(256),
+});
+export type SampleGridRecord = z.infer<typeof sampleGridSchema>;
 export type CandidateMetrics = { [metric: string]: number };
 export const curveSchema = z.array(z.record(z.string(), finite.nullable())).max(10_000);
 
@@ -178,6 +187,8 @@ export const candidateResultSchema = z.strictObject({
   finishedAt: z.date().optional(),
   /** Extra numbers the engine reported (EvaluateResult.extra), kept in Candidate.metrics. */
   metrics: metricsSchema.nullable().optional(),
+  /** An image-to-image result's sample grid, kept in Candidate.samples (read with Store.candidateSamples). */
+  samples: sampleGridSchema.nullable().optional(),
 });
 export type CandidateResult = z.input<typeof candidateResultSchema>;
 

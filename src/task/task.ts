@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { datasetSpecSchema } from '../datasets/spec.js';
+import { image2imageTaskSchema } from './image2image/schema.js';
 import { introspectiveRecipeFields } from './introspective.js';
 
 export const recipeSchema = z.strictObject({
@@ -57,12 +58,14 @@ export const lookupTaskSchema = z.strictObject({
   delayMs: z.number().int().nonnegative().max(3_600_000).default(0),
 });
 
-export const trainingTaskSchema = z.discriminatedUnion('kind', [classificationTaskSchema, lookupTaskSchema]);
+/** The three families: classification (accuracy), lookup in a benchmark table, image-to-image (image2image/, a task metric as the score). */
+export const trainingTaskSchema = z.discriminatedUnion('kind', [classificationTaskSchema, lookupTaskSchema, image2imageTaskSchema]);
 
 export type Recipe = z.infer<typeof recipeSchema>;
 export type TrainingTask = z.infer<typeof trainingTaskSchema>;
 export type ClassificationTask = z.infer<typeof classificationTaskSchema>;
 export type LookupTask = z.infer<typeof lookupTaskSchema>;
+export type { Image2ImageTask } from './image2image/schema.js';
 export type TrainingTaskInput = z.input<typeof trainingTaskSchema>;
 
 /**

@@ -13,7 +13,7 @@ import { baselines, isNscBlockBaseline } from '../../search-space/baselines/inde
 import { networkCost } from '../../search-space/index.js';
 import type { Store } from '../../store/index.js';
 import { log, withDatabase, withRedis } from '../context.js';
-import { buildSearchConfig, type SearchFlags } from '../search-config.js';
+import { buildSearchConfig, imageProblem, type SearchFlags } from '../search-config.js';
 import { TRAINING_MODES, applyTrainingMode, trainingModeIn } from '../../task/training-modes.js';
 import type { TrainingTask } from '../../task/task.js';
 import { positiveInt, positiveNumber } from './options.js';
@@ -96,6 +96,9 @@ export function registerBaseline(program: Command): void {
     .option('--base-filters <F>', 'NSC blocks: width of the first stage', positiveInt('--base-filters'))
     .option('--stages <S>', 'NSC blocks: number of stages', positiveInt('--stages'))
     .option('--baseline-width <W>', 'multiply the layer widths of whole-network baselines by W (default 1 = the papers\' widths)', positiveNumber('--baseline-width'))
+    .option('--task <problem>', 'image-to-image problem for the generative baselines: amodal-completion | domain-translation | style-transfer | shape-guided | introspective-synthesis')
+    .option('--train-examples <N>', 'image-to-image: training examples', positiveInt('--train-examples'))
+    .option('--eval-examples <N>', 'image-to-image: evaluation examples', positiveInt('--eval-examples'))
     .option('--seed <S>', 'seed of the training', nonNegativeInt('--seed'))
     .option('--max-in-flight <N>', 'unused by baselines; accepted for symmetry with search', positiveInt('--max-in-flight'))
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
@@ -113,7 +116,7 @@ export function registerBaseline(program: Command): void {
     // A training mode (src/task/training-modes.ts, e.g. winn-resnet-20) is one baseline plus recipe options for the run.
     const mode = trainingModeIn(names);
     // Names first: an unknown one fails before an engine is looked for.
-    const resolved = resolveBaselineNames(mode ? mode.baseline : names);
+    const resolved = resolveBaselineNames(mode ? mode.baseline : names, flags.task ? { kind: 'image2image', problem: imageProblem(flags.task) } : undefined);
     const engine = await resolveEngine(flags);
     const input = buildSearchConfig({ ...flags, baselines: resolved.join(',') }, engine);
     if (mode) input.task = applyTrainingMode(input.task as TrainingTask, mode);
@@ -121,7 +124,7 @@ export function registerBaseline(program: Command): void {
     await drive(
       async (store) => {
         const run = await createRun(store, config);
-        log(`run ${run.id} (${config.name}): ${config.baselines.names.length} baseline(s) on ${config.task.kind === 'classification' ? config.task.dataset.name : 'a table'}, engine ${engine}; database ${store.url}`);
+        log(`run ${run.id} (${config.name}): ${config.baselines.names.length} baseline(s) on ${config.task.kind === 'lookup' ? 'a table' : config.task.kind === 'image2image' ? `${config.task.problem} (${config.task.dataset.name})` : config.task.dataset.name}, engine ${engine}; database ${store.url}`);
         return run.id;
       },
       async () => engine,

@@ -1,6 +1,8 @@
 /** The tfjs engine: the fastest tfjs build available, the IR compiled to a LayersModel, the early-stop recipe. */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { loadDataset } from '../../datasets/index.js';
+import { trainImage2Image } from '../image2image.js';
+import { tfjsTrainGenerative } from './generative/index.js';
 import { networkCost, parseIr } from '../../search-space/index.js';
 import type { Engine, TrainRequest } from '../engine.js';
 import type { EngineFactory } from '../registry.js';
@@ -20,8 +22,9 @@ export class TfjsEngine implements Engine {
   }
 
   async train(request: TrainRequest, signal: AbortSignal, onProgress: Parameters<Engine['train']>[2]) {
+    if (request.task.kind === 'image2image') return trainImage2Image(request, tfjsTrainGenerative(this.loaded.tf), signal, onProgress);
     if (request.task.kind !== 'classification') {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the tfjs engine trains classification tasks, not "${request.task.kind}"`, { hint: 'use --engine table for lookup tasks' });
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the tfjs engine trains classification and image-to-image tasks, not "${request.task.kind}"`, { hint: 'use --engine table for lookup tasks' });
     }
     const checked = parseIr(request.ir);
     const data = await loadDataset(request.task.dataset);

@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlockqnnError, ErrorCode, InvalidArchitectureError } from '../../common/errors.js';
 import { loadDataset } from '../../datasets/index.js';
+import type { TrainGenerative } from '../generative.js';
+import { trainImage2Image } from '../image2image.js';
+import { trainGenerativeTorch } from './generative.js';
 import { parseIr } from '../../search-space/index.js';
 import { checkpointMetadata } from '../checkpoint.js';
 import { type Engine, type EpochProgress, type TrainOutcome, type TrainRequest, TrainingAborted } from '../engine.js';
@@ -42,6 +45,10 @@ export class TorchEngine implements Engine {
 
   constructor(private readonly options: TorchEngineOptions) {}
 
+  /** Image-to-image jobs train in a Python child of their own (generative.ts), with this engine's Python and environment. */
+  private readonly generative: TrainGenerative = (request, signal, onProgress) =>
+    trainGenerativeTorch(request, signal, onProgress, { python: this.options.python, ...(this.options.env ? { env: this.options.env } : {}) });
+
   describe(): string {
     const ready = this.trainer?.ready;
     const device = ready ? ready.deviceDescription : this.options.python.cuda ? `cuda: ${this.options.python.cudaDevices[0] ?? '?'}` : 'cpu';
@@ -72,8 +79,9 @@ export class TorchEngine implements Engine {
   }
 
   private async trainNow(request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void): Promise<TrainOutcome> {
+    if (request.task.kind === 'image2image') return trainImage2Image(request, this.generative, signal, onProgress);
     if (request.task.kind !== 'classification') {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the torch engine trains classification tasks, not "${request.task.kind}"`, { hint: 'use --engine table for lookup tasks' });
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the torch engine trains classification and image-to-image tasks, not "${request.task.kind}"`, { hint: 'use --engine table for lookup tasks' });
     }
     const checked = parseIr(request.ir);
     const data = await loadDataset(request.task.dataset);
