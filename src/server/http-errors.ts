@@ -10,7 +10,7 @@ import { BlockqnnError, ErrorCode, toBlockqnnError } from '../common/errors.js';
 import { formatZodIssues } from '../search-space/index.js';
 
 /** Additional codes only the HTTP layer produces. */
-export const HttpCode = { UNAUTHORIZED: 'UNAUTHORIZED', CONFLICT: 'CONFLICT' } as const;
+export const HttpCode = { UNAUTHORIZED: 'UNAUTHORIZED', CONFLICT: 'CONFLICT', URI_TOO_LONG: 'URI_TOO_LONG', RATE_LIMITED: 'RATE_LIMITED' } as const;
 
 const STATUS: Record<string, number> = {
   [ErrorCode.INVALID_ARCHITECTURE]: 400,
@@ -25,9 +25,11 @@ const STATUS: Record<string, number> = {
   [ErrorCode.INTERNAL]: 500,
   [HttpCode.UNAUTHORIZED]: 401,
   [HttpCode.CONFLICT]: 409,
+  [HttpCode.URI_TOO_LONG]: 414,
+  [HttpCode.RATE_LIMITED]: 429,
 };
 
-/** An error with an HTTP-only code (401, 409) that still renders like every other. */
+/** An error with an HTTP-only code (401, 409, 414, 429) that still renders like every other. */
 export class HttpError extends Error {
   constructor(
     readonly code: (typeof HttpCode)[keyof typeof HttpCode],

@@ -19,6 +19,7 @@ import helmet from 'helmet';
 import type { RedisSettings } from '../queue/redis.js';
 import type { Store } from '../store/index.js';
 import { errorMiddleware } from './http-errors.js';
+import { DEFAULT_RATE_LIMIT, apiRateLimit, urlLengthLimit } from './request-limits.js';
 import { RunControl } from './run-control.js';
 import { apiRouter } from './routes.js';
 import { Services } from './services.js';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   streamIntervalMs?: number;
   /** Newest runs whose chart digests are built in the background at start (default 10; 0: none). */
   warmRuns?: number;
+  /** API requests per minute per client address (default 600; 0: no limit). */
+  rateLimit?: number;
   /** Folder of the built front-end (default: dashboard/dist of this checkout). */
   staticDir?: string;
   log?: (line: string) => void;
@@ -54,6 +57,21 @@ export interface DashboardServer {
 
 export const DEFAULT_STATIC_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
 
+const isLoopback = (address: string): boolean => /^127\./.test(address) || address === '::1' || address === '::ffff:127.0.0.1';
+
+/** What to tell the user when the dashboard is reachable from other machines. */
+export function exposureWarning(address: string, hasToken: boolean): string[] {
+  if (isLoopback(address)) return [];
+  if (!hasToken) {
+    return [
+      `WARNING: the dashboard listens on ${address}, reachable from the network, WITHOUT a token:`,
+      'WARNING: anyone who reaches it can read every run and download every export (start, stop and resume stay off).',
+      'WARNING: bind 127.0.0.1 (the default) and tunnel to it, or set --token / BLOCKQNN_TOKEN and put TLS in front.',
+    ];
+  }
+  return [`dashboard: listening on ${address}, reachable from the network; the token travels in clear over plain HTTP, so put TLS in front (a reverse proxy) or tunnel`];
+}
+
 export function createServer(options: ServerOptions): DashboardServer {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const services = new Services(options.store, options.redis);
@@ -69,7 +87,7 @@ export function createServer(options: ServerOptions): DashboardServer {
       contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null, 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"] } },
     }),
   );
-  app.use('/api', streamRouter(services, hub), apiRouter(services, control, options.token));
+  app.use('/api', urlLengthLimit(), apiRateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT), streamRouter(services, hub), apiRouter(services, control, options.token));
   const staticDir = options.staticDir ?? DEFAULT_STATIC_DIR;
   if (existsSync(join(staticDir, 'index.html'))) {
     app.use(express.static(staticDir, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => path.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache') }));
@@ -89,6 +107,7 @@ export function createServer(options: ServerOptions): DashboardServer {
       });
       warming = services.warmDigests(options.warmRuns ?? 10, log);
       const address = server.address() as AddressInfo;
+      for (const line of exposureWarning(address.address, Boolean(options.token))) log(line);
       const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
       return { url: `http://${shownHost}:${address.port}`, port: address.port, host: address.address };
     },

@@ -8,6 +8,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { assertRedisReachable } from '../../queue/redis.js';
 import type { RedisSettings } from '../../queue/redis.js';
 import { createServer } from '../../server/index.js';
+import { parseRateLimit } from '../../server/request-limits.js';
 import type { Store } from '../../store/index.js';
 import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 
@@ -16,12 +17,21 @@ interface DashboardFlags extends ConnectionFlags {
   host: string;
   token?: string;
   localWorkers?: number;
+  rateLimit?: number;
 }
 
 const port = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be 0-65535, got "${value}"`);
   return n;
+};
+
+const rateLimit = (value: string): number => {
+  try {
+    return parseRateLimit(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 };
 
 const slots = (value: string): number => {
@@ -31,9 +41,9 @@ const slots = (value: string): number => {
 };
 
 /** Starts the dashboard server; used by `blockqnn dashboard` and `blockqnn search --dashboard`. */
-export async function startDashboard(o: { store: Store; redis: RedisSettings; port: number; host?: string; token?: string | undefined; localWorkers?: number }) {
+export async function startDashboard(o: { store: Store; redis: RedisSettings; port: number; host?: string; token?: string | undefined; localWorkers?: number; rateLimit?: number }) {
   const token = o.token ?? process.env.BLOCKQNN_TOKEN;
-  const server = createServer({ store: o.store, redis: o.redis, token, controllerId: controllerId(), localWorkers: o.localWorkers ?? 0, log });
+  const server = createServer({ store: o.store, redis: o.redis, token, controllerId: controllerId(), localWorkers: o.localWorkers ?? 0, log, ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {}) });
   const { url } = await server.start({ port: o.port, host: o.host ?? '127.0.0.1' });
   log(`dashboard: ${url}${token ? '' : ' (read-only: no --token / BLOCKQNN_TOKEN, so start, stop and resume are off)'}`);
   return server;
@@ -46,13 +56,14 @@ export function registerDashboard(program: Command): void {
     .option('--port <port>', 'TCP port (0: any free port)', port, 8080)
     .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
     .option('--token <token>', 'bearer token that start/stop/resume require (default: BLOCKQNN_TOKEN)')
-    .option('--local-workers <N>', 'worker slots started beside each controller the dashboard runs (default 0: external workers)', slots, 0);
+    .option('--local-workers <N>', 'worker slots started beside each controller the dashboard runs (default 0: external workers)', slots, 0)
+    .option('--rate-limit <N/min>', 'API requests per minute per client address (N/min, N/s; 0 or off: no limit)', rateLimit, 600);
   withRedis(withDatabase(command)).action(async (flags: DashboardFlags) => {
     const store = await openStoreFrom(flags);
     const redis = redisFrom(flags);
     try {
       await assertRedisReachable(redis);
-      const server = await startDashboard({ store, redis, port: flags.port, host: flags.host, token: flags.token, localWorkers: flags.localWorkers ?? 0 });
+      const server = await startDashboard({ store, redis, port: flags.port, host: flags.host, token: flags.token, localWorkers: flags.localWorkers ?? 0, ...(flags.rateLimit !== undefined ? { rateLimit: flags.rateLimit } : {}) });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
