@@ -40,6 +40,20 @@ export function commitSuite(backend: Backend): void {
     expect((await store.latestSnapshot(run.id))?.state).toEqual({ step: 2 });
   });
 
+  it('keeps an image-to-image sample grid with the result, on both commit paths, and reads it back on its own', async () => {
+    const run = await store.createRun(newRun());
+    const [one, batch, none] = await queue(store, run.id, 3);
+    const grid = { pngBase64: 'iVBORw0KGgo=', rows: ['input', 'output', 'target'], columns: 8, tile: 16 };
+    expect(await store.commitResult(run.id, one!, okResult(0.4, { samples: grid }), { step: 1 })).toBe('committed');
+    expect(await store.commitResults(run.id, [{ hash: batch!, result: okResult(0.5, { samples: { ...grid, columns: 4 } }) }, { hash: none!, result: okResult(0.6) }], { step: 2 })).toEqual(['committed', 'committed']);
+    expect(await store.candidateSamples(run.id, one!)).toEqual(grid);
+    expect(await store.candidateSamples(run.id, batch!)).toEqual({ ...grid, columns: 4 });
+    expect(await store.candidateSamples(run.id, none!)).toBeNull();
+    expect(await store.candidateSamples(run.id, 'f'.repeat(32))).toBeNull();
+    const invalid = await rejection(store.commitResult(run.id, none!, okResult(0.6, { samples: { ...grid, pngBase64: 'not base64!' } }), { step: 3 }), 'INVALID_INPUT');
+    expect(invalid.message).toMatch(/base64/);
+  });
+
   it('returns duplicate for a second commit and changes nothing', async () => {
     const run = await store.createRun(newRun());
     const [hash] = await queue(store, run.id, 1);
