@@ -1,13 +1,15 @@
 /** Connection flags shared by the commands that reach the database or Redis. */
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_PREFIX, type RedisSettings, redisSettings } from '../queue/redis.js';
+import { DEFAULT_PREFIX, REDIS_TLS_CA_ENV, type RedisSettings, redisSettings } from '../queue/redis.js';
 import { type Store, openStore } from '../store/index.js';
 
 export interface ConnectionFlags {
   db?: string;
   redis?: string;
   prefix?: string;
+  redisTlsCa?: string;
 }
 
 export function withDatabase(command: Command): Command {
@@ -17,7 +19,8 @@ export function withDatabase(command: Command): Command {
 export function withRedis(command: Command): Command {
   return command
     .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: REDIS_URL, else redis://127.0.0.1:6379)')
-    .option('--prefix <prefix>', 'key prefix of the queues in Redis', DEFAULT_PREFIX);
+    .option('--prefix <prefix>', 'key prefix of the queues in Redis', DEFAULT_PREFIX)
+    .option('--redis-tls-ca <file>', `PEM file of the CA that signed the Redis server's certificate, for rediss:// (default: ${REDIS_TLS_CA_ENV})`);
 }
 
 export function openStoreFrom(flags: ConnectionFlags): Promise<Store> {
@@ -25,6 +28,8 @@ export function openStoreFrom(flags: ConnectionFlags): Promise<Store> {
 }
 
 export function redisFrom(flags: ConnectionFlags): RedisSettings {
+  // Through the environment, so the worker processes this one starts use the same CA.
+  if (flags.redisTlsCa) process.env[REDIS_TLS_CA_ENV] = resolve(flags.redisTlsCa);
   return redisSettings({ ...(flags.redis ? { url: flags.redis } : {}), ...(flags.prefix ? { prefix: flags.prefix } : {}) });
 }
 

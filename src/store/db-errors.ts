@@ -57,6 +57,12 @@ function postgresHint(target: Extract<DatabaseTarget, { provider: 'postgresql' }
     const name = new URL(target.connectionString).pathname.slice(1) || '<name>';
     return `create it first, e.g. createdb -h <host> -U <user> ${name}, or point DATABASE_URL at an existing database`;
   }
+  if (/does not support SSL/i.test(facts.message)) {
+    return 'the server has SSL off: enable it (ssl = on in postgresql.conf) or drop sslmode from the URL';
+  }
+  if (/SSL|certificate|self[- ]signed/i.test(facts.message)) {
+    return 'the server certificate did not verify: give its CA with sslrootcert=/path/ca.pem in the URL (sslmode=verify-full checks the host name too)';
+  }
   if (/^28/.test(code) || facts.kind === 'AuthenticationFailed' || facts.kind === 'DatabaseAccessDenied' || /password|authentication/i.test(facts.message)) {
     return 'check the user and password in DATABASE_URL and the server\'s pg_hba.conf';
   }
@@ -116,7 +122,8 @@ export function storeError(error: unknown, target: DatabaseTarget, action: strin
       (facts.kind !== undefined && UNREACHABLE_KINDS.has(facts.kind)) ||
       NODE_NET_CODES.has(code) ||
       PG_UNREACHABLE_STATE.test(code) ||
-      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database server/i.test(facts.message);
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database server|terminating connection due to administrator command|the database system is (shutting down|starting up)|server closed the connection unexpectedly/i.test(facts.message) ||
+      /does not support SSL|SSL|certificate|self[- ]signed/i.test(facts.message);
     if (unreachable) {
       return new BlockqnnError(ErrorCode.UNREACHABLE, `PostgreSQL database ${target.display} is unreachable: ${essence(facts.message)}`, {
         hint: postgresHint(target, facts),

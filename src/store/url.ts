@@ -4,8 +4,12 @@
  * - `file:./blockqnn.db`, `file:/abs/path.db`, or a bare path (`runs/x.db`) → SQLite,
  *   relative to the working directory;
  * - `postgres://` or `postgresql://` → PostgreSQL (node-postgres options such as
- *   `sslmode=require` pass through).
+ *   `sslmode=require` pass through). TLS: `sslmode` disable | prefer | require |
+ *   verify-ca | verify-full | no-verify (node-postgres checks the certificate for
+ *   all but no-verify), `sslrootcert=FILE` for a private CA, `sslcert` / `sslkey`
+ *   for a client certificate; the files are checked here so a typo names the file.
  */
+import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 
@@ -26,6 +30,29 @@ export function redactUrl(url: string): string {
   } catch {
     // Not a WHATWG URL (a bare path or a malformed string): hide anything between ':' and '@'.
     return url.replace(/(\/\/[^:/@]*):[^@]*@/, '$1:***@');
+  }
+}
+
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/** node-postgres reads the certificate files while it parses the URL and throws a bare ENOENT; name the parameter instead. */
+function checkSslParameters(parsed: URL, display: string): void {
+  const mode = parsed.searchParams.get('sslmode');
+  if (mode !== null && !SSL_MODES.includes(mode)) {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${display}: sslmode=${mode} is not one of ${SSL_MODES.join(', ')}`, {
+      hint: 'sslmode=verify-full with sslrootcert=/path/ca.pem checks the server certificate and host name',
+    });
+  }
+  for (const name of ['sslrootcert', 'sslcert', 'sslkey']) {
+    const file = parsed.searchParams.get(name);
+    if (file === null) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (error) {
+      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${display}: ${name} file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+        hint: `give the path of a readable PEM file in ${name}=`,
+      });
+    }
   }
 }
 
@@ -53,6 +80,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
         hint: 'use a separate database per deployment instead of ?schema=',
       });
     }
+    checkSslParameters(parsed, display);
     return { provider: 'postgresql', connectionString: trimmed, display };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed);
