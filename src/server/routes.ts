@@ -13,6 +13,7 @@ import type { BaselineComparisonResponse, BestBlock, CandidateDetailResponse, Ca
 import { requireToken } from './auth.js';
 import { blockGraph, networkView } from './block-graph.js';
 import { exportRouter } from './export-route.js';
+import { samplesRouter } from './samples-route.js';
 import { route, validate } from './http-errors.js';
 import type { RunControl } from './run-control.js';
 import { type Services, candidateRow, spaceOf } from './services.js';
@@ -145,6 +146,7 @@ export function apiRouter(services: Services, control: RunControl, token: string
   }));
 
   api.use(exportRouter(services));
+  api.use(samplesRouter(services));
 
   api.use(trainingsRouter(services));
 

@@ -2,6 +2,7 @@
 import type { BaselineComparisonResponse } from '../../../src/server/api-types.js';
 import { useFetch } from '../api.js';
 import { Card, ErrorNote, Status } from '../components/bits.js';
+import { SampleThumb } from '../components/sample-grid.js';
 import { count, num, pct } from '../format.js';
 
 type Row = NonNullable<BaselineComparisonResponse['best']>;
@@ -45,6 +46,7 @@ export function BaselinesView({ runId, version }: { runId: string; version: stri
               <td>
                 {r.kind === 'baseline' ? <span class="badge baseline-badge">baseline</span> : <span class="badge searched-badge">best searched</span>}{' '}
                 <a href={`#/runs/${runId}/c/${r.hash}`}>{r.kind === 'baseline' ? r.name : <code>{r.nsc}</code>}</a>
+                <SampleThumb runId={runId} hash={r.hash} />
               </td>
               <td><Status status={r.status} /></td>
               <td class="num">{pct(r.accuracy)}</td>

@@ -6,6 +6,7 @@ import { useFetch } from '../api.js';
 import { Card, ErrorNote, Stat, Status } from '../components/bits.js';
 import { Chart, line } from '../components/chart.js';
 import { Dag } from '../components/dag.js';
+import { SampleGrid } from '../components/sample-grid.js';
 import { count, num, pct, seconds } from '../format.js';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#9333ea', '#0891b2'];
@@ -61,6 +62,7 @@ export function CandidateView({ runId, hash }: { runId: string; hash: string }) 
         <Stat label="training" value={c.fromCache ? 'cached' : seconds(c.trainSeconds)} sub={`eval ${seconds(c.evalSeconds)} · ${c.attempts} attempt(s)`} />
       </div>
       {c.error && <div class="error">Error: {c.error}</div>}
+      <SampleGrid runId={runId} hash={c.hash} />
       <div class="grid-2">
         <Card title="Block">{data.block ? <Dag graph={data.block} /> : <p class="empty">This code cannot be drawn.</p>}</Card>
         <Card title="Full network (by scope)">{data.network ? <Dag graph={data.network} compact /> : <p class="empty">No network IR stored for this candidate.</p>}</Card>
