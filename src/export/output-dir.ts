@@ -60,7 +60,8 @@ export async function resolveExportDir(out: string, options: OutputOptions = {})
   }
   const real = path.join(await realpath(existing), ...rest);
   const relative = path.relative(root, real);
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+  // `..` as a whole first segment leaves the root; a folder named `..foo` does not.
+  if (relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
     throw new BlockqnnError(ErrorCode.INVALID_INPUT, `output folder ${out} (${real}) is outside the export root ${root}`, {
       hint: `choose a folder inside ${root}, or set ${EXPORT_ROOT_ENV} to a folder that contains it`,
       details: { out, resolved: real, root },
