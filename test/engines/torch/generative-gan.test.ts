@@ -1,0 +1,34 @@
+/**
+ * The torch engine's adversarial procedures on real MNIST examples at the test scale
+ * (16×16, 256 train / 64 eval, batch 8, learning rate 1e-3, widths ×1/4): each beats the
+ * trivial answer of its problem by a clear margin. Measured on a 2-core machine (seed 1):
+ * pix2pix amodal invisible-region IoU 0.47 (trivial 0), SeGAN 0.47 (0), StarGAN target-domain
+ * accuracy 1.0 at width 1/8 (trivial 0), PairedCycleGAN style score 0.95 (trivial 0.83).
+ */
+import { describe, expect, it } from 'vitest';
+import { trainGenerativeTorch } from '../../../src/engines/torch/generative.js';
+import type { GenerativeProgress } from '../../../src/engines/generative.js';
+import { makeCase, scores } from './generative-helpers.js';
+
+const never = new AbortController().signal;
+
+describe.each([
+  { procedure: 'pix2pix', problem: 'amodal-completion', baseline: 'unet-pix2pix', epochs: 8, margin: 0.25 },
+  { procedure: 'segan', problem: 'amodal-completion', baseline: 'segan', epochs: 8, margin: 0.25 },
+  { procedure: 'stargan', problem: 'domain-translation', baseline: 'stargan', epochs: 6, width: 0.125, margin: 0.5 },
+  { procedure: 'paired-cyclegan', problem: 'style-transfer', baseline: 'paired-cyclegan', epochs: 6, margin: 0.05 },
+] as const)('torch $procedure on $problem', (o) => {
+  it('trains, reports every epoch, and beats the trivial answer', async () => {
+    const c = await makeCase(o);
+    const progress: GenerativeProgress[] = [];
+    const outcome = await trainGenerativeTorch({ ...c, seed: 1 }, never, (p) => progress.push(p));
+    const report = JSON.stringify({ status: outcome.status, error: outcome.error, last: outcome.curve.at(-1) });
+    expect(outcome.status, report).toBe('ok');
+    expect(progress.map((p) => [p.epoch, p.epochs])).toEqual(Array.from({ length: o.epochs }, (_, i) => [i + 1, o.epochs]));
+    expect(outcome.curve).toHaveLength(o.epochs);
+    for (const record of outcome.curve) for (const value of Object.values(record.losses)) expect(Number.isFinite(value), report).toBe(true);
+    for (const values of Object.values(outcome.outputs!)) expect(values.every((v) => v >= 0 && v <= 1), report).toBe(true);
+    const { score, trivial } = scores(c, outcome.outputs!);
+    expect(score, `${report} score ${score} trivial ${trivial}`).toBeGreaterThan(trivial + o.margin);
+  }, 120_000);
+});
