@@ -97,6 +97,8 @@ export class SearchLoop {
   private bestAccuracy: number | null = null;
   private exhausted = false;
   private stopRequested = false;
+  /** Removals of committed jobs from Redis still under way (see forgetLater). */
+  private forgetting: Promise<void> = Promise.resolve();
   private readonly reward;
   private readonly started = Date.now();
 
@@ -328,17 +330,29 @@ export class SearchLoop {
       costs.push(entry.candidate);
     }
     if (lateDuplicates.length > 0) {
-      await Promise.all(lateDuplicates.map((hash) => this.deps.queue.forget(this.runId, hash)));
+      this.forgetLater(lateDuplicates);
       this.deps.log(`run ${this.runId}: ignored ${lateDuplicates.length} late duplicate result(s) of candidates already recorded`);
     }
     if (baselineItems.length > 0) {
       await this.deps.store.commitBaselineResults(this.runId, baselineItems);
-      await Promise.all(baselineItems.map(({ hash }) => this.deps.queue.forget(this.runId, hash)));
+      this.forgetLater(baselineItems.map(({ hash }) => hash));
     }
     if (items.length === 0) return;
     await this.deps.store.commitResults(this.runId, items, this.snapshot());
     items.forEach(({ hash, result }, i) => this.noteResult(hash, result, costs[i]!));
-    await Promise.all(items.map(({ hash }) => this.deps.queue.forget(this.runId, hash)));
+    this.forgetLater(items.map(({ hash }) => hash));
+  }
+
+  /**
+   * Removes committed jobs from Redis while the loop goes on: Redis works through the
+   * removals while this process commits and proposes the next batch. Only committed
+   * results are removed; a crash before a removal leaves a finished job in Redis whose
+   * result is already recorded, so it is never read or trained again (its key is the
+   * whole cost). A run that stops or finishes waits for every removal.
+   */
+  private forgetLater(hashes: readonly string[]): void {
+    const removals = this.forgetting.then(() => Promise.all(hashes.map((hash) => this.deps.queue.forget(this.runId, hash))));
+    this.forgetting = removals.then(() => undefined, () => undefined);
   }
 
   // ---- baselines -------------------------------------------------------------------
@@ -503,6 +517,7 @@ export class SearchLoop {
   // ---- end of a run ---------------------------------------------------------------
 
   private async stop(): Promise<SearchOutcome> {
+    await this.forgetting;
     const removed = await this.deps.queue.cancelRun(this.runId);
     await this.deps.store.updateRun(this.runId, { status: 'stopped', controllerId: null });
     await this.deps.store.appendEvent(this.runId, 'stopped', { inFlight: this.inFlight.size, baselinesInFlight: this.baselinesInFlight.size, removedJobs: removed });
@@ -512,6 +527,7 @@ export class SearchLoop {
   }
 
   private async finish(): Promise<SearchOutcome> {
+    await this.forgetting;
     await this.deps.store.updateRun(this.runId, { status: 'finished', finishedAt: new Date(), controllerId: null });
     await this.deps.store.appendEvent(this.runId, 'finished', { results: this.done, failed: this.failed });
     this.reportProgress();

@@ -74,6 +74,13 @@ describe.each([sqliteBackend, postgresBackend])('search loop on real Redis and $
     const best = await store.bestCandidates(run.id, { limit: 1 });
     expect(best[0]!.reward).toBe(Math.max(...items.map((c) => c.reward!)));
     expect((await store.latestSnapshot(run.id))!.resultCount).toBe(30);
+    // Committed jobs are removed from Redis, and a finished run has waited for every removal.
+    const queue = new EvaluationQueue(options.redis, 'table');
+    try {
+      expect(await queue.counts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0 });
+    } finally {
+      await queue.close();
+    }
   });
 });
 
