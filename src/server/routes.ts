@@ -6,6 +6,8 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { registerBuiltinEngines } from '../engines/builtin.js';
+import { engineFactories } from '../engines/registry.js';
 import { compareRun } from '../orchestrator/compare.js';
 import { listWorkers, workerHealth } from '../queue/worker-registry.js';
 import { CANDIDATE_SORT_KEYS, CANDIDATE_STATUSES, RUN_STATUSES, hashSchema, runIdSchema } from '../store/types.js';
@@ -125,6 +127,9 @@ export function apiRouter(services: Services, control: RunControl, token: string
 
   api.get('/queue/:engine', route(async (req, res) => {
     const { engine } = validate(z.object({ engine: z.string().regex(/^[a-z0-9_-]{1,64}$/) }), req.params, 'engine');
+    // Each engine name opens a queue (a Redis connection) that the server keeps: only registered engines, so a client cannot make thousands.
+    registerBuiltinEngines();
+    if (!engineFactories.has(engine)) throw new BlockqnnError(ErrorCode.NOT_FOUND, `no engine ${engine} (engines: ${engineFactories.list().join(', ')})`);
     res.json({ engine, counts: await services.queueCounts(engine) });
   }));
 

@@ -13,6 +13,7 @@ import { type Store, openStore } from '../../src/store/index.js';
 import { deletePrefix, testRedisSettings } from '../helpers/redis.js';
 import { type TestDatabase, sqliteBackend } from '../store/backends.js';
 import { TOKEN, seedNscRun } from './harness.js';
+import { routesOf } from './security-routes.js';
 
 interface Running {
   server: DashboardServer;
@@ -50,25 +51,6 @@ afterAll(async () => {
   await db?.drop();
   await deletePrefix(redis);
 });
-
-interface RouteInfo {
-  method: string;
-  path: string;
-}
-
-/** Every route of the app: walks express 5's router stack, nested routers included, with their mount paths. */
-function routesOf(server: DashboardServer): RouteInfo[] {
-  const out: RouteInfo[] = [];
-  type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] }; rawPath?: string };
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) for (const method of Object.keys(layer.route.methods)) out.push({ method: method.toUpperCase(), path: prefix + layer.route.path });
-      else if (layer.handle?.stack) walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
-    }
-  };
-  walk((server.app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  return out;
-}
 
 const concrete = (path: string) => path.replace(':id', runId).replace(':hash', hash).replace(':engine', 'table');
 type ErrorBody = { error: { code: string; message: string; hint?: string } };
@@ -174,6 +156,18 @@ describe('request limits', () => {
     expect(body.error.hint).toMatch(/Retry-After|--rate-limit/);
     // The front-end's files are not API requests and stay served.
     expect((await fetch(`${limited.url}/`)).status).toBe(200);
+  });
+
+  it('an engine name that is not registered is a 404, and opens no queue', async () => {
+    const queues = (dash.server.services as unknown as { queues: Map<string, unknown> }).queues;
+    const before = queues.size;
+    for (let i = 0; i < 50; i++) {
+      const res = await fetch(`${dash.url}/api/queue/fuzz-engine-${i}`);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as ErrorBody).error.message).toMatch(/no engine fuzz-engine-\d+ \(engines: .*table/);
+    }
+    expect(queues.size).toBe(before);
+    expect((await fetch(`${dash.url}/api/queue/table`)).status).toBe(200);
   });
 
   it('--rate-limit takes N/min, N/s, a bare N and off', () => {
