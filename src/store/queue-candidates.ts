@@ -7,9 +7,9 @@
  * write lock before any read (a deferred transaction that reads first can
  * fail with SQLITE_BUSY instead of waiting for another process) and locks
  * the run row on PostgreSQL, so concurrent batches get consecutive, gap-free
- * sequence numbers. It counts the batch optimistically; if another process
- * queued one of its hashes since the unlocked check, the transaction rolls
- * back and the batch is looked at again.
+ * sequence numbers. It counts the batch optimistically; if one of its hashes
+ * is queued already (by an earlier batch or another process), the transaction
+ * rolls back and the batch is looked at again, known hashes first.
  */
 import { Prisma, type Db, type Tx } from './db.js';
 import { storeError } from './db-errors.js';
@@ -55,8 +55,10 @@ export async function upsertQueuedCandidates(
   }));
   try {
     for (let attempt = 0; ; attempt++) {
-      // Unlocked first look: re-sampled blocks are common once the policy converges.
-      const known = await findByHash(db, runId, [...new Set(rows.map((r) => r.hash))]);
+      // First try: the search loop only queues hashes it has not seen, so the batch is assumed new and the
+      // transaction's own check is the only lookup; a batch with known hashes rolls back and takes the
+      // unlocked look first (re-sampled blocks, a caller that does not filter).
+      const known = attempt === 0 ? new Map<string, CandidateSummaryRow>() : await findByHash(db, runId, [...new Set(rows.map((r) => r.hash))]);
       const fresh = [...new Map(rows.filter((r) => !known.has(r.hash)).map((r) => [r.hash, r])).values()];
       const created = new Map<string, CandidateSummaryRow>();
       if (fresh.length > 0) {
@@ -64,7 +66,7 @@ export async function upsertQueuedCandidates(
           const inserted = await db.$transaction((tx) => insertFresh(tx, runId, fresh));
           for (const row of inserted) created.set(row.hash, row);
         } catch (error) {
-          if (error instanceof QueuedMeanwhile && attempt < 5) continue;
+          if (error instanceof QueuedMeanwhile && attempt < 6) continue;
           throw error;
         }
       }
