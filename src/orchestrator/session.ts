@@ -27,7 +27,12 @@ export interface ControllerOptions {
   controllerId: string;
   /** How often in-flight jobs are checked against Redis (default 10 s). */
   reconcileEveryMs?: number;
+  /** How long the controller waits for an unreachable database before it pauses the run (default {@link RIDE_OUT_MS}; 0: pause at once). */
+  rideOutMs?: number;
 }
+
+/** A database restart or failover usually takes seconds; a controller waits this long before pausing the run. */
+export const RIDE_OUT_MS = 60_000;
 
 export function spaceFor(config: SearchConfig): AnySpace {
   return spaces.get(config.space)(config.space === 'nsc' ? { maxIndex: config.maxIndex, ...(config.nscTypes.length > 0 ? { types: config.nscTypes.join(',') } : {}) } : {});
@@ -119,22 +124,40 @@ export async function runController(runId: string, o: ControllerOptions): Promis
   await o.store.appendEvent(runId, run.startedAt ? 'resumed' : 'started', { controller: o.controllerId });
   const space = spaceFor(config);
   const queue = new EvaluationQueue(o.redis, config.engine);
-  const loop = new SearchLoop(runId, config, {
-    store: o.store,
-    queue,
-    space,
-    candidates: candidatesFor(config),
-    baselines: () => materializeBaselines(config),
-    createStrategy: () => strategies.get(config.strategy).create(space, strategyOptionsOf(config)),
-    restoreStrategy: (snapshot) => restoreStrategy(space, snapshot),
-    log: o.log,
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    ...(o.reconcileEveryMs ? { reconcileEveryMs: o.reconcileEveryMs } : {}),
-  });
+  const newLoop = () =>
+    new SearchLoop(runId, config, {
+      store: o.store,
+      queue,
+      space,
+      candidates: candidatesFor(config),
+      baselines: () => materializeBaselines(config),
+      createStrategy: () => strategies.get(config.strategy).create(space, strategyOptionsOf(config)),
+      restoreStrategy: (snapshot) => restoreStrategy(space, snapshot),
+      log: o.log,
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.reconcileEveryMs ? { reconcileEveryMs: o.reconcileEveryMs } : {}),
+    });
+  let loop = newLoop();
   const onStop = () => loop.requestStop();
   o.stopSignal?.addEventListener('abort', onStop);
   try {
-    return await loop.run();
+    for (;;) {
+      try {
+        return await loop.run();
+      } catch (error) {
+        // The database went away (a restart, a failover): wait for it, then carry on from the last commit
+        // exactly as resume would, in this process. Anything else, or an outage longer than the wait, ends here.
+        const rideOut = o.rideOutMs ?? RIDE_OUT_MS;
+        if (!(error instanceof BlockqnnError && error.code === ErrorCode.UNREACHABLE) || rideOut <= 0 || o.stopSignal?.aborted) throw error;
+        o.log(`run ${runId}: ${error.message}; waiting up to ${Math.round(rideOut / 1000)} s for it, then continuing from the last commit`);
+        if (!(await reachableWithin(o.store, runId, rideOut))) throw error;
+        await o.store.updateRun(runId, { status: 'running', controllerId: o.controllerId, heartbeatAt: new Date() });
+        await o.store.appendEvent(runId, 'recovered', { controller: o.controllerId, error: error.message.slice(0, 500) });
+        o.log(`run ${runId}: the database is back; continuing from the last commit`);
+        loop = newLoop();
+        if (o.stopSignal?.aborted) loop.requestStop();
+      }
+    }
   } catch (error) {
     const pause = error instanceof BlockqnnError && PAUSING_ERRORS.includes(error.code);
     // Best effort: with the disk full or the database gone this write fails too, and the row
@@ -146,4 +169,19 @@ export async function runController(runId: string, o: ControllerOptions): Promis
     o.stopSignal?.removeEventListener('abort', onStop);
     await queue.close();
   }
+}
+
+/** Whether the run's row can be read again within `ms` (polled twice a second; the timers keep the process alive). */
+async function reachableWithin(store: Store, runId: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      await store.getRun(runId);
+      return true;
+    } catch {
+      // still away
+    }
+  }
+  return false;
 }

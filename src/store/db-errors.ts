@@ -122,7 +122,7 @@ export function storeError(error: unknown, target: DatabaseTarget, action: strin
       (facts.kind !== undefined && UNREACHABLE_KINDS.has(facts.kind)) ||
       NODE_NET_CODES.has(code) ||
       PG_UNREACHABLE_STATE.test(code) ||
-      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database server|terminating connection due to administrator command|the database system is (shutting down|starting up)|server closed the connection unexpectedly/i.test(facts.message) ||
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database server|terminating connection due to administrator command|the database system is (shutting down|starting up)|server closed the connection unexpectedly|connection error and is not queryable/i.test(facts.message) ||
       /does not support SSL|SSL|certificate|self[- ]signed/i.test(facts.message);
     if (unreachable) {
       return new BlockqnnError(ErrorCode.UNREACHABLE, `PostgreSQL database ${target.display} is unreachable: ${essence(facts.message)}`, {

@@ -150,10 +150,20 @@ export async function trainingsOf(redisUrl: string, prefix: string): Promise<num
   }
 }
 
-/** Parent pid of a process, from /proc. */
+/** Parent pid of a process, from /proc (0 once it is gone). */
 export function parentOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Whether `pid` runs under `ancestor` (a worker's slots sit below its supervisor, itself below a wrapper such as faketime). */
+export function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let p = pid, i = 0; p > 1 && i < 16; p = parentOf(p), i++) if (p === ancestor) return true;
+  return false;
 }
 
 /** Runs the same search without faults, to its end, and returns its proposals in order (for the exact-resume check). */

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMIT_DELAY_ENV } from '../../../store/index.js';
-import { type Lab, sleep } from './lab.js';
+import { type Lab, eventually, sleep } from './lab.js';
 import {
   type ScenarioOptions, type ScenarioReport, type SearchSpec, committedMoreThan, finishReport, openRead, recoveryAfter, resumeArgs, runIdOf, scenarioPrefix, searchArgs, startWorker, trainingsOf, uninterrupted,
 } from './run-helpers.js';
@@ -108,49 +108,43 @@ export async function redisDown(lab: Lab, o: ScenarioOptions): Promise<ScenarioR
 export async function postgresRestart(lab: Lab, o: ScenarioOptions): Promise<ScenarioReport> {
   const cluster = await lab.postgres();
   cluster.createDatabase('faults');
-  cluster.createDatabase('reference');
   const prefix = scenarioPrefix(lab, o.redisUrl, 'pg');
   const budget = o.quick ? 8 : 16;
   const spec: SearchSpec = { db: cluster.url('faults'), redis: o.redisUrl, prefix, budget, delayMs: 150, maxInFlight: 1, seed: 5 };
   await startWorker(lab, 'worker', { redis: o.redisUrl, prefix, slots: 2 });
-  const reference = uninterrupted(lab, o, { ...spec, db: cluster.url('reference') });
+  // The reference runs on SQLite: what a run proposes does not depend on the database, and it must not see the outage.
+  const reference = uninterrupted(lab, o, { ...spec, db: `file:${join(lab.tempDir('pg-reference'), 'reference.db')}` });
   const search = lab.cli('search', searchArgs(o, spec));
   const runId = await runIdOf(search);
   const store = await openRead(lab, spec.db);
   await committedMoreThan(store, runId, 2);
-  const proposals = await reference;
   cluster.stop();
   const stoppedAt = Date.now();
   await sleep(2000);
   cluster.start();
   const backAt = Date.now();
-  const exitedDuringOutage = search.exit !== null;
-  let count = 0;
-  for (;;) {
+  // Recovered when the run commits past what it had; if the controller gave up on the database meanwhile, resume takes over.
+  let count: number | undefined;
+  let resume: ReturnType<Lab['cli']> | undefined;
+  const recovery = await eventually(async () => {
     try {
-      count = (await store.getRun(runId)).resultCount;
-      break;
+      const n = (await store.getRun(runId)).resultCount;
+      count ??= n;
+      if (n > count) return (Date.now() - backAt) / 1000;
     } catch {
-      await sleep(100);
+      return undefined; // still starting
     }
-  }
-  let resumeLog = '';
-  let code: number | null;
-  if (search.exit === null) {
-    code = await search.done(90_000);
-  } else code = search.exit.code;
-  let recovery: number;
-  if (code !== 0) {
-    // The controller gave up on the database: resume takes over.
-    const resume = lab.cli('resume', resumeArgs(runId, spec));
-    recovery = await recoveryAfter(store, runId, count, backAt);
-    code = await resume.done(90_000);
-    resumeLog = resume.stderr;
-  } else recovery = (Date.now() - backAt) / 1000;
+    if (search.exit && search.exit.code !== 0 && !resume) resume = lab.cli('resume', resumeArgs(runId, spec));
+    return undefined;
+  }, 90_000, 'a result after PostgreSQL came back').catch((error: Error) => {
+    throw new Error(`${error.message}\ncontroller:\n${search.output.slice(-3000)}\nresume:\n${resume?.output.slice(-3000) ?? '(none)'}`);
+  });
+  const code = await (resume ?? search).done(90_000);
+  const proposals = await reference;
   return finishReport(store, {
     scenario: 'postgres-restart', runId, db: spec.db, budget, trainings: await trainingsOf(o.redisUrl, prefix), intendedExtraTrainings: budget, recoverySeconds: recovery, reference: proposals,
     note: 'private PostgreSQL cluster stopped (fast) for 2 s mid-run, then started; recover = PostgreSQL back to next result',
-    facts: { finalExit: code, exitedDuringOutage, searchLog: search.stderr.split('\n').filter((l) => /PostgreSQL|database|paused/i.test(l)).slice(0, 5), resumeLog, outageSeconds: (backAt - stoppedAt) / 1000 },
+    facts: { finalExit: code, controllerExit: search.exit?.code ?? null, resumed: resume !== undefined, searchLog: search.stderr.slice(-1500), resumeLog: resume?.stderr ?? '', outageSeconds: (backAt - stoppedAt) / 1000 },
   });
 }
 

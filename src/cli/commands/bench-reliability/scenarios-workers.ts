@@ -13,14 +13,14 @@ import { listWorkers } from '../../../queue/worker-registry.js';
 import { parseSearchConfig } from '../../../orchestrator/config.js';
 import { type Lab, ROOT, eventually } from './lab.js';
 import {
-  type ScenarioOptions, type ScenarioReport, candidatesOf, committedMoreThan, finishReport, openRead, parentOf, runIdOf, scenarioPrefix, searchArgs, sleep, startWorker, trainingsOf,
+  type ScenarioOptions, type ScenarioReport, candidatesOf, committedMoreThan, descendsFrom, finishReport, openRead, parentOf, runIdOf, scenarioPrefix, searchArgs, sleep, startWorker, trainingsOf,
 } from './run-helpers.js';
 
 /** A slot of worker `supervisorPid` busy with a job of `runId`, from the registry. */
 async function busySlotOf(redisUrl: string, prefix: string, runId: string, supervisorPid: number) {
   const client = createRedis({ url: redisUrl, prefix });
   try {
-    return await eventually(async () => (await listWorkers(client, prefix)).find((w) => w.currentJob?.runId === runId && parentOf(w.pid) === supervisorPid), 30_000, 'a busy slot of the worker');
+    return await eventually(async () => (await listWorkers(client, prefix)).find((w) => w.currentJob?.runId === runId && descendsFrom(w.pid, supervisorPid)), 30_000, 'a busy slot of the worker');
   } finally {
     client.disconnect();
   }
@@ -168,9 +168,9 @@ export async function clockSkew(lab: Lab, o: ScenarioOptions): Promise<ScenarioR
   await committedMoreThan(store, runId, 1);
   // The dashboard's view: health judged by this host's clock.
   const client = createRedis({ url: o.redisUrl, prefix });
-  let seen: { pid: number; health: string; ageSeconds: number }[];
+  let seen: { worker: string; health: string; ageSeconds: number }[];
   try {
-    seen = (await listWorkers(client, prefix, Date.now())).map((w) => ({ pid: parentOf(w.pid), health: w.health, ageSeconds: (Date.now() - w.heartbeatAt) / 1000 }));
+    seen = (await listWorkers(client, prefix, Date.now())).map((w) => ({ worker: descendsFrom(w.pid, ahead.pid) ? '+1h' : descendsFrom(w.pid, behind.pid) ? '-1h' : '?', health: w.health, ageSeconds: (Date.now() - w.heartbeatAt) / 1000 }));
   } finally {
     client.disconnect();
   }
