@@ -73,7 +73,7 @@ function sqliteProblem(target: Extract<DatabaseTarget, { provider: 'sqlite' }>, 
   const code = facts.originalCode ?? facts.code ?? '';
   const where = `SQLite database ${target.path}`;
   if (code.startsWith('SQLITE_FULL') || /database or disk is full/.test(facts.message)) {
-    return new BlockqnnError(ErrorCode.IO_ERROR, `${where}: the disk is full`, { cause, hint: 'free space on that volume, then resume the run' });
+    return new BlockqnnError(ErrorCode.IO_ERROR, `${where}: the disk is full`, { cause, hint: 'free space on that volume, then resume the run', details: { diskFull: true } });
   }
   if (code.startsWith('SQLITE_READONLY') || /readonly database/.test(facts.message)) {
     return new BlockqnnError(ErrorCode.UNREACHABLE, `${where} is not writable`, {

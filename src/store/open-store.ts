@@ -13,6 +13,7 @@ import pg from 'pg';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { createPostgresClient, createSqliteClient, type Db } from './db.js';
 import { storeError } from './db-errors.js';
+import { takeReserve } from './disk-reserve.js';
 import { loadMigrations, migratePostgres, migrateSqlite } from './migrate.js';
 import { PrismaStore } from './prisma-store.js';
 import type { Store } from './store.js';
@@ -70,6 +71,7 @@ async function openSqlite(target: SqliteTarget, options: OpenStoreOptions): Prom
     // WAL lets the dashboard read while the controller writes; the mode is stored in
     // the file, and setting it is the first write, so it also proves we may write.
     raw.pragma('journal_mode = WAL');
+    takeReserve(target.path);
     migrateSqlite(raw, loadMigrations('sqlite'));
   } catch (error) {
     throw storeError(error, target, 'open the database');

@@ -16,6 +16,7 @@ import { isRecordMissing, isUniqueViolation, storeError } from './db-errors.js';
 import { candidateNotFound, parseInput, runNotFound, toJsonText } from './input.js';
 import { upsertQueuedCandidates } from './queue-candidates.js';
 import { Serial } from './serial.js';
+import { releaseReserve } from './disk-reserve.js';
 import { withRecomputedIr } from './recomputed-ir.js';
 import { readJson, toCachedResult, toCandidate, toCandidateDetail, toEvent, toRun, toSnapshot, type CandidateSummaryRow } from './rows.js';
 import { CANDIDATE_COLUMNS, column, inList } from './sql.js';
@@ -105,7 +106,10 @@ export class PrismaStore implements Store {
     try {
       return await (this.serial ? this.serial.run(work) : work());
     } catch (error) {
-      throw storeError(error, this.target, action);
+      const mapped = storeError(error, this.target, action);
+      // Out of space: give up the reserve beside the file, so the next write (the run's 'paused') fits.
+      if (this.target.provider === 'sqlite' && mapped.details?.diskFull) releaseReserve(this.target.path);
+      throw mapped;
     }
   }
 
