@@ -197,7 +197,8 @@ function layerFromArray(values: readonly unknown[], position: string): NscLayer 
         details: { rule: 'integer' },
       });
     }
-    return n;
+    // "-0" is the integer 0; keep it from printing or comparing as another value.
+    return n === 0 ? 0 : n;
   });
   const [index, type, kernel, pred1, pred2] = numbers as [number, number, number, number, number];
   return { index, type: type as LayerType, kernel, pred1, pred2 };

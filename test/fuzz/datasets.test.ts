@@ -87,7 +87,7 @@ describe('CIFAR-10 binary', () => {
         const set = await expectAcceptedOrClearAsync(cifar, () => decodeCifarFiles([{ path: file('data_batch_1.bin'), size, mtimeMs: 0 } as never]), /data_batch_1\.bin/);
         if (set) expect(set.count).toBe(records);
       }),
-      { numRuns: 400 },
+      { numRuns: 1000 },
     );
   });
 });

@@ -114,6 +114,23 @@ describe('NSC JSON', () => {
     );
   });
 
+  it('valid blocks as JSON tuples or objects, with one field replaced by a hostile value', () => {
+    const hostile = fc.oneof(fc.integer({ min: -2, max: 12 }), fc.constantFrom('3', ' 3 ', '', '3.0', '1e0', null, true, [3], { valueOf: 3 }, 2.5, -0));
+    fc.assert(
+      fc.property(validBlock({ maxIndex: 8 }), fc.boolean(), fc.nat(), fc.nat({ max: 4 }), fc.option(hostile, { freq: 3 }), (block, asObjects, at, field, value) => {
+        const rows: unknown[] = block.map((l) => (asObjects ? { index: l.index, type: l.type, kernel: l.kernel, pred1: l.pred1, pred2: l.pred2 } : [l.index, l.type, l.kernel, l.pred1, l.pred2]));
+        if (value !== null) {
+          const row = rows[at % rows.length] as Record<string, unknown> | unknown[];
+          if (Array.isArray(row)) row[field] = value;
+          else row[['index', 'type', 'kernel', 'pred1', 'pred2'][field]!] = value;
+        }
+        const parsed = expectAcceptedOrClear(json, () => nscFromJson(rows, { maxIndex: 8 }), NAMES);
+        if (parsed) usable(parsed, { maxIndex: 8 });
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
   it('errors carry the INVALID_ARCHITECTURE code', () => {
     try {
       nscFromJson([[1, 1, 3, 0, 0], 'x']);
