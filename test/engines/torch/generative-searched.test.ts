@@ -1,8 +1,8 @@
 /**
  * The searched generator on the torch engine: BlockQNN's ResNet block (as NSC) in the
  * pix2pix U-Net's stages trains with the pix2pix procedure and beats the trivial answer of
- * shape-guided generation. Measured at width 1/4, 8 epochs: 0.988 against 0.835 (the plain
- * unet-pix2pix: 0.957), 2.1 s per epoch on 2 cores; here 4 epochs.
+ * shape-guided generation. Measured at width 1/4, 8 epochs: SSIM 0.986 against 0.20 (the plain
+ * unet-pix2pix: 0.89), 2.1 s per epoch on 2 cores; here 4 epochs.
  */
 import { describe, expect, it } from 'vitest';
 import { trainGenerativeTorch } from '../../../src/engines/torch/generative.js';
@@ -25,6 +25,6 @@ describe(`torch pix2pix with a searched generator (${RESNET_BLOCK_NSC})`, () => 
     const outcome = await trainGenerativeTorch({ ...c, networks, seed: 1 }, new AbortController().signal, () => {});
     expect(outcome.status, outcome.error).toBe('ok');
     const { score, trivial } = scores({ ...c, networks }, outcome.outputs!);
-    expect(score).toBeGreaterThan(trivial + 0.05);
+    expect(score).toBeGreaterThan(trivial + 0.3);
   }, 120_000);
 });
