@@ -9,32 +9,43 @@ import type { CheckedIr } from '../../search-space/index.js';
 import { PROBLEM_CHANNELS } from '../../task/image2image/schema.js';
 import type { ExampleSet, Image2ImageTask } from '../generative.js';
 
-/** Role → input channels, for a task's procedure and problem (C = examples.channels, K = examples.domains, z = recipe.latent). */
-export function roleInputChannels(task: Pick<Image2ImageTask, 'procedure' | 'problem' | 'recipe'>, examples: Pick<ExampleSet, 'channels' | 'domains'>): Record<string, number> {
+/** What a procedure feeds a role and reads back: input channels, output channels, and whether the output is a full [S, S, ·] image. */
+export interface RoleIo {
+  input: number;
+  output: number;
+  /** true: [S, S, output] (generators, segmentors); false: patch logits [s, s, output]; 'vector': [output]. */
+  image: boolean | 'vector';
+}
+
+const generator = (input: number, output: number): RoleIo => ({ input, output, image: true });
+const patches = (input: number, output = 1): RoleIo => ({ input, output, image: false });
+
+/** Role → what it takes and gives, for a task's procedure and problem (C = examples.channels, K = examples.domains, z = recipe.latent). */
+export function roleIo(task: Pick<Image2ImageTask, 'procedure' | 'problem' | 'recipe'>, examples: Pick<ExampleSet, 'channels' | 'domains'>): Record<string, RoleIo> {
   const c = examples.channels;
   const k = examples.domains;
   switch (task.procedure) {
     case 'pix2pix': {
       const io = PROBLEM_CHANNELS(task.problem, c, k);
-      const roles: Record<string, number> = { generator: io.input, discriminator: io.input + io.target };
-      return task.problem === 'style-transfer' ? { ...roles, remover: c, removerDiscriminator: 2 * c } : roles;
+      const roles = { generator: generator(io.input, io.target), discriminator: patches(io.input + io.target) };
+      return task.problem === 'style-transfer' ? { ...roles, remover: generator(c, c), removerDiscriminator: patches(2 * c) } : roles;
     }
     case 'segan':
-      return { segmentor: c + 1, generator: c + 1, discriminator: c + 1 };
+      return { segmentor: generator(c + 1, 1), generator: generator(c + 1, c), discriminator: patches(c + 1) };
     case 'stargan':
-      return { generator: c + k, discriminator: c };
+      return { generator: generator(c + k, c), discriminator: patches(c, 1 + k) };
     case 'paired-cyclegan':
-      return { generator: 2 * c, remover: c, styleDiscriminator: 2 * c, discriminator: c };
+      return { generator: generator(2 * c, c), remover: generator(c, c), styleDiscriminator: patches(2 * c), discriminator: patches(c) };
     case 'vunet':
-      return { encoder: c, generator: 1 + task.recipe.latent };
+      return { encoder: { input: c, output: 2 * task.recipe.latent, image: 'vector' }, generator: generator(1 + task.recipe.latent, c) };
     case 'winn-synthesis':
-      return { critic: c };
+      return { critic: { input: c, output: 1, image: 'vector' } };
   }
 }
 
-/** Throws INVALID_ARCHITECTURE unless the networks are exactly the procedure's roles with the right inputs. */
+/** Throws INVALID_ARCHITECTURE unless the networks are exactly the procedure's roles with the inputs and outputs it uses. */
 export function checkRoleInputs(task: Image2ImageTask, examples: ExampleSet, networks: Record<string, CheckedIr>): void {
-  const expected = roleInputChannels(task, examples);
+  const expected = roleIo(task, examples);
   const names = Object.keys(networks).sort();
   const wanted = Object.keys(expected).sort();
   if (names.join() !== wanted.join()) {
@@ -44,20 +55,19 @@ export function checkRoleInputs(task: Image2ImageTask, examples: ExampleSet, net
   }
   const s = examples.imageSize;
   for (const role of wanted) {
-    const shape = networks[role]!.ir.input.shape;
-    const want = [s, s, expected[role]!];
-    if (shape.join() !== want.join()) {
-      throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `role ${role} of ${task.procedure} takes [${shape.join(', ')}] but ${task.problem} with ${examples.channels}-channel images feeds it [${want.join(', ')}]`, {
-        hint: 'build the networks with generatorChannels(problem, C, K) for these examples (PROBLEM_CHANNELS of the task)',
-      });
-    }
-  }
-  if (task.procedure === 'vunet') {
-    const c = networks.encoder!;
-    const out = c.shapes.get(c.ir.output)!;
-    if (out.join() !== String(2 * task.recipe.latent)) {
-      throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `the vunet encoder gives [${out.join(', ')}], but recipe.latent ${task.recipe.latent} needs [${2 * task.recipe.latent}] (μ and log σ²)`, {
-        hint: 'build the vunet networks with latent = recipe.latent',
+    const io = expected[role]!;
+    const { ir, shapes } = networks[role]!;
+    const input = ir.input.shape;
+    const output = shapes.get(ir.output)!;
+    const problems: string[] = [];
+    if (input.join() !== [s, s, io.input].join()) problems.push(`takes [${input.join(', ')}] but ${task.problem} with ${examples.channels}-channel images feeds it [${s}, ${s}, ${io.input}]`);
+    const wantOutput = io.image === 'vector' ? `[${io.output}]` : io.image ? `[${s}, ${s}, ${io.output}]` : `[·, ·, ${io.output}]`;
+    const outputOk = io.image === 'vector' ? output.join() === String(io.output) : output.length === 3 && output[2] === io.output && (!io.image || (output[0] === s && output[1] === s));
+    if (!outputOk) problems.push(`gives [${output.join(', ')}] where the procedure reads ${wantOutput}`);
+    if (problems.length > 0) {
+      throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `role ${role} of ${task.procedure} ${problems.join('; and ')}`, {
+        hint: 'build the networks with generatorChannels(problem, C, K) and latent = recipe.latent for these examples (PROBLEM_CHANNELS of the task)',
+        details: { role, input, output, expected: io },
       });
     }
   }

@@ -12,3 +12,7 @@ export type { TrainMessage, ReadyMessage, ProgressMessage, ResultMessage, ErrorM
 export { TRAINER_SCRIPT, PLAIN_LOOP_SCRIPT } from './paths.js';
 export { runPlainLoop, steadyImagesPerSecond } from './plain-loop.js';
 export type { PlainLoopOptions, PlainLoopResult } from './plain-loop.js';
+export { trainGenerativeTorch, GENERATIVE_SCRIPT } from './generative.js';
+export type { TorchGenerativeOptions } from './generative.js';
+export { roleIo, checkRoleInputs } from './generative-roles.js';
+export type { RoleIo } from './generative-roles.js';

@@ -83,5 +83,22 @@ describe('torch generative runs', () => {
     const error = await trainGenerativeTorch({ ...c, networks: rgb, seed: 1 }, never, () => {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BlockqnnError);
     expect((error as BlockqnnError).message).toMatch(/role discriminator of stargan takes \[16, 16, 3\] but domain-translation with 1-channel images feeds it \[16, 16, 1\]/);
+    // A shape-guided generator takes amodal completion's 2 input channels but gives no mask logit.
+    const amodal = await makeCase({ procedure: 'pix2pix', problem: 'amodal-completion', baseline: 'unet-pix2pix', epochs: 1, width: 0.125 });
+    const shapeGenerator = generativeBaselines.get('unet-pix2pix').build({
+      problem: 'shape-guided', imageSize: 16, channels: PROBLEM_CHANNELS('shape-guided', 1, 0), domains: 0, latent: 8, width: 0.125,
+    }).roles.generator!;
+    await expect(trainGenerativeTorch({ ...amodal, networks: { ...amodal.networks, generator: shapeGenerator }, seed: 1 }, never, () => {})).rejects.toThrow(
+      /role generator of pix2pix gives \[16, 16, 1\] where the procedure reads \[16, 16, 2\]/,
+    );
+  }, 60_000);
+
+  it('report a Python error as failed, with its message', async () => {
+    const c = await makeCase({ procedure: 'pix2pix', problem: 'shape-guided', baseline: 'unet-pix2pix', epochs: 1, width: 0.125 });
+    const { appearance: _, ...arrays } = c.examples.train.arrays;
+    const outcome = await trainGenerativeTorch({ ...c, examples: { ...c.examples, train: { ...c.examples.train, arrays } }, seed: 1 }, never, () => {});
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(/^KeyError: 'appearance'/);
+    expect(outcome.outputs).toBeUndefined();
   }, 60_000);
 });
