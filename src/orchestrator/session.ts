@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { type AnySpace, restoreStrategy, spaces, strategies } from '../controller/index.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
-import type { RedisSettings } from '../queue/redis.js';
+import { type RedisSettings, redactUrl } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
 import { materializeBaselines, resolveBaselineNames } from './baselines.js';
 import type { ExtraLayerType } from '../search-space/index.js';
@@ -87,6 +87,8 @@ export async function createRun(store: Store, config: SearchConfig): Promise<Run
 /** Statuses a controller may take a run over from; `running` only when its controller stopped beating. */
 const RESUMABLE = ['pending', 'stopped', 'paused', 'failed', 'stopping'] as const;
 export const STALE_CONTROLLER_MS = 15_000;
+/** How often a controller stamps its run's heartbeat, whatever its loop is waiting on. */
+const HEARTBEAT_MS = 5_000;
 
 /**
  * Whether the run's controller was a process of this host that no longer exists
@@ -140,6 +142,15 @@ export async function runController(runId: string, o: ControllerOptions): Promis
   let loop = newLoop();
   const onStop = () => loop.requestStop();
   o.stopSignal?.addEventListener('abort', onStop);
+  // The loop beats too, but it waits on Redis when Redis is away: this beat says the controller lives all the same,
+  // so no resume elsewhere takes the run over from a controller that is only waiting.
+  const beat = setInterval(() => void o.store.updateRun(runId, { heartbeatAt: new Date() }).catch(() => undefined), HEARTBEAT_MS);
+  const unwatch = queue.watchConnection((state) => {
+    o.log(state === 'down'
+      ? `run ${runId}: Redis at ${redactUrl(o.redis.url)} is unreachable; waiting for it (the run resumes by itself when it is back)`
+      : `run ${runId}: Redis is back`);
+    void o.store.appendEvent(runId, state === 'down' ? 'redis-unreachable' : 'redis-back', { url: redactUrl(o.redis.url) }).catch(() => undefined);
+  });
   try {
     for (;;) {
       try {
@@ -166,6 +177,8 @@ export async function runController(runId: string, o: ControllerOptions): Promis
     if (pause) o.log(`run ${runId} paused: ${(error as BlockqnnError).describe()}\nnothing committed is lost; once that is fixed, \`blockqnn resume ${runId}\` continues exactly here`);
     throw error;
   } finally {
+    clearInterval(beat);
+    unwatch();
     o.stopSignal?.removeEventListener('abort', onStop);
     await queue.close();
   }

@@ -41,6 +41,28 @@ export class EvaluationQueue {
     this.client = createRedis(settings);
   }
 
+  /**
+   * Calls `listener` when this process loses its connection to Redis ('down') and
+   * when it has it again ('up'), once per change. Returns a function that stops listening.
+   */
+  watchConnection(listener: (state: 'down' | 'up') => void): () => void {
+    let down = false;
+    const onClose = () => {
+      if (!down) listener('down');
+      down = true;
+    };
+    const onReady = () => {
+      if (down) listener('up');
+      down = false;
+    };
+    this.client.on('close', onClose);
+    this.client.on('ready', onReady);
+    return () => {
+      this.client.off('close', onClose);
+      this.client.off('ready', onReady);
+    };
+  }
+
   /** Enqueues a candidate; a second call for the same (run, candidate) is a no-op. */
   async enqueue(input: EvaluateJobInput): Promise<string> {
     return (await this.enqueueMany([input]))[0]!;

@@ -36,6 +36,12 @@ export interface HandlerContext {
 
 /** Job contracts of any blockqnn version; a job of another version is handed back, anything else that breaks the contract is rejected. */
 const OUR_CONTRACTS = /^blockqnn\/evaluate@\d+$/;
+/** How long close() waits for Redis beyond the grace period before it stops regardless. */
+const CLOSE_MARGIN_MS = 3000;
+
+/** A value after `ms`, on a timer that does not keep the process alive by itself. */
+const delay = <T>(ms: number, value: T): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+
 /** How long a job handed back for version mismatch waits, so that workers of the right version take it first. */
 const VERSION_MISMATCH_DELAY_MS = 1000;
 
@@ -229,9 +235,16 @@ export class EvaluationWorker {
       this.handingBack = true;
       for (const controller of this.active.values()) controller.abort('hand-back');
     }, graceMs);
-    await closing;
+    // With Redis unreachable neither BullMQ's close nor a hand-back can finish: after the grace and a margin,
+    // stop anyway. The job's lock then lapses in Redis and another worker takes it once Redis is back.
+    const gaveUp = await Promise.race([closing.then(() => false), delay(graceMs + CLOSE_MARGIN_MS, true)]);
     clearTimeout(timer);
-    await removeWorker(this.client, this.settings.prefix, this.state.id).catch(() => undefined);
+    if (gaveUp) {
+      this.options.log?.(`slot ${this.options.slot}: Redis did not answer within ${Math.round((graceMs + CLOSE_MARGIN_MS) / 1000)} s; stopping without handing back (another worker takes the job when its lock lapses)`);
+      void this.worker.close(true).catch(() => undefined);
+    } else {
+      await Promise.race([removeWorker(this.client, this.settings.prefix, this.state.id).catch(() => undefined), delay(CLOSE_MARGIN_MS, undefined)]);
+    }
     this.client.disconnect();
   }
 

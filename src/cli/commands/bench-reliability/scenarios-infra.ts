@@ -100,7 +100,7 @@ export async function redisDown(lab: Lab, o: ScenarioOptions): Promise<ScenarioR
   return finishReport(store, {
     scenario: 'redis-down', runId, db, budget, trainings: await trainingsOf(redis.url, prefix), recoverySeconds: recovery,
     note: `Redis shut down for ${o.redisDownSeconds} s (data kept), then back; recover = Redis back to next result`,
-    facts: { exitCode: code, controllerAlive, statusDuringOutage: during.status, workerStopSecondsDuringOutage: leaverExit, controllerLog: search.stderr.split('\n').filter((l) => /redis/i.test(l)).slice(0, 5) },
+    facts: { exitCode: code, controllerAlive, statusDuringOutage: during.status, heartbeatAgeSecondsDuringOutage: during.heartbeatAt ? (Date.now() - during.heartbeatAt.getTime()) / 1000 : null, workerStopSecondsDuringOutage: leaverExit, controllerLog: search.stderr.split('\n').filter((l) => /redis/i.test(l)).slice(0, 5) },
   });
 }
 
