@@ -16,7 +16,7 @@ import { registerSecondOrderGradients } from '../second-order.js';
 import { registerFastFilterGradient } from './cpu-filter-gradient.js';
 import { SplitReader, trainBatches } from './data.js';
 import type { ProcedureDefinition, ProcedureRun } from './procedure.js';
-import { compileRoles, disposeRoles } from './roles.js';
+import { NonFiniteLoss, compileRoles, disposeRoles } from './roles.js';
 
 const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -58,7 +58,13 @@ export async function runProcedure(
       const counts: Record<string, number> = {};
       for (const batch of trainBatches(examples.train.count, recipe.batchSize, request.seed, epoch)) {
         if (signal.aborted) throw new TrainingAborted(signal.reason);
-        const values = run.step(batch, stepIndex++);
+        let values: Record<string, number>;
+        try {
+          values = run.step(batch, stepIndex++);
+        } catch (error) {
+          if (!(error instanceof NonFiniteLoss)) throw error;
+          values = { [error.term]: error.value };
+        }
         const bad = firstNonFinite(values);
         if (bad) {
           trainSeconds += (performance.now() - started) / 1000;

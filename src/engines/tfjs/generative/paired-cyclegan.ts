@@ -10,7 +10,9 @@
  * 3. G and F together: BCE(Ds(reference, G(plain, reference)), 1) + BCE(Dp(F(styled)), 1)
  *    + λ_l1·(L1(G(plain, reference), styled) + L1(F(styled), plain)) (the synthetic
  *    ground truth the examples give) + λ_rec·L1(F(G(plain, reference)), plain) (the cycle).
- * Loss terms: ds, ds.real, ds.fake, dp, dp.real, dp.fake, g, g.adv, g.l1, g.cycle.
+ * Loss terms (the torch engine's names): d_style, d_plain, adv, l1, cycle. The two discriminators
+ * update one after the other on the same detached outputs: the same as the torch engine's one
+ * step on their sum, as neither reads the other.
  */
 import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
 import { bceWithLogits, l1 } from './losses.js';
@@ -46,17 +48,17 @@ export const pairedCycleGan: ProcedureDefinition = {
         const applied = tf.tidy(() => G.run(applyInput, true));
         const removed = tf.tidy(() => F.run(styled, true));
         try {
-          const ds = optimiseStep(tf, [Ds], 'ds', () => {
+          const ds = optimiseStep(tf, [Ds], () => {
             const real = bceWithLogits(tf, Ds.run(tf.concat([reference, styled], -1), true), 1);
             const fake = bceWithLogits(tf, Ds.run(tf.concat([reference, applied], -1), true), 0);
-            return { total: tf.mul(tf.add(real, fake), 0.5), real, fake };
-          });
-          const dp = optimiseStep(tf, [Dp], 'dp', () => {
+            return { total: tf.mul(tf.add(real, fake), 0.5) };
+          }, 'd_style');
+          const dp = optimiseStep(tf, [Dp], () => {
             const real = bceWithLogits(tf, Dp.run(plain, true), 1);
             const fake = bceWithLogits(tf, Dp.run(removed, true), 0);
-            return { total: tf.mul(tf.add(real, fake), 0.5), real, fake };
-          });
-          const g = optimiseStep(tf, [G, F], 'g', () => {
+            return { total: tf.mul(tf.add(real, fake), 0.5) };
+          }, 'd_plain');
+          const g = optimiseStep(tf, [G, F], () => {
             const apply = G.run(applyInput, true);
             const remove = F.run(styled, true);
             const adv = tf.add(bceWithLogits(tf, Ds.run(tf.concat([reference, apply], -1), true), 1), bceWithLogits(tf, Dp.run(remove, true), 1));

@@ -3,7 +3,7 @@
  * Adversarial Networks", CVPR 2017) on tfjs, for every paired problem (paired-io.ts),
  * and the procedure of the searched U-Net generator.
  *
- * Per batch and direction, as the authors' pix2pix_model.py: first the discriminator on
+ * Per batch, as the authors' pix2pix_model.py: first the discriminator on
  * ½·(BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)), then the generator on
  * BCE(D(x, G(x)), 1) + λ_l1·rec, with rec = L1(G(x), y); for amodal completion the
  * generator's last channel is the full-mask logit, so rec = L1(image, full) + BCE(mask
@@ -11,9 +11,9 @@
  * mask as a probability. D(x, ·) takes [x, candidate] concatenated on channels.
  * style-transfer has two directions, each its own pix2pix: apply (generator +
  * discriminator, [plain, reference] → styled) and remove (remover +
- * removerDiscriminator, styled → plain).
- * Loss terms: d (total), d.real, d.fake, g (total), g.adv, g.l1 (amodal also g.mask);
- * the remove direction's are r.d… and r.g….
+ * removerDiscriminator, styled → plain), their losses summed into one discriminator
+ * and one generator update (each network by its own Adam: the same as one Adam over both).
+ * Loss terms (the torch engine's names): d, adv, l1, and for amodal completion mask.
  *
  * The generator runs twice per batch (for D's fake, then inside G's gradient: tfjs
  * cannot reuse one forward across two optimisers), so batch-norm running statistics
@@ -32,8 +32,6 @@ const EVAL_BATCH = 64;
 interface Direction {
   generator: string;
   discriminator: string;
-  /** Loss-term prefix: '' for the main direction, 'r.' for style transfer's remover. */
-  prefix: string;
   input(split: SplitReader, indices: Uint32Array): Tensor;
   target(split: SplitReader, indices: Uint32Array): Tensor;
 }
@@ -48,11 +46,11 @@ function directions(ctx: Pick<ProcedureContext, 'tf' | 'examples'>, problem: Pix
   const { tf, examples } = ctx;
   if (problem === 'style-transfer') {
     return [
-      { generator: 'generator', discriminator: 'discriminator', prefix: '', input: (s, i) => tf.concat([s.images('plain', i), s.images('reference', i)], -1), target: (s, i) => s.images('styled', i) },
-      { generator: 'remover', discriminator: 'removerDiscriminator', prefix: 'r.', input: (s, i) => s.images('styled', i), target: (s, i) => s.images('plain', i) },
+      { generator: 'generator', discriminator: 'discriminator', input: (s, i) => tf.concat([s.images('plain', i), s.images('reference', i)], -1), target: (s, i) => s.images('styled', i) },
+      { generator: 'remover', discriminator: 'removerDiscriminator', input: (s, i) => s.images('styled', i), target: (s, i) => s.images('plain', i) },
     ];
   }
-  return [{ generator: 'generator', discriminator: 'discriminator', prefix: '', input: (s, i) => pairedInput(tf, problem, examples, s, i), target: (s, i) => pairedTarget(tf, problem, s, i) }];
+  return [{ generator: 'generator', discriminator: 'discriminator', input: (s, i) => pairedInput(tf, problem, examples, s, i), target: (s, i) => pairedTarget(tf, problem, s, i) }];
 }
 
 export const pix2pix: ProcedureDefinition = {
@@ -80,41 +78,40 @@ export const pix2pix: ProcedureDefinition = {
     /** What D sees of a generator output: the image, or for amodal [image, mask probability]. */
     const candidate = (out: Tensor) => (amodal ? splitAmodal(tf, out, c).candidate : out);
 
-    const trainDirection = (direction: Direction, batch: Uint32Array): Record<string, number> => {
-      const G: Role = roles[direction.generator]!;
-      const D: Role = roles[direction.discriminator]!;
-      const judge = (x: Tensor, candidateImage: Tensor) => D.run(tf.concat([x, candidateImage], -1), true);
-      const x = direction.input(ctx.train, batch);
-      const y = direction.target(ctx.train, batch);
-      try {
-        const fake = tf.tidy(() => candidate(G.run(x, true)));
-        const d = optimiseStep(tf, [D], `${direction.prefix}d`, () => {
-          const real = bceWithLogits(tf, judge(x, y), 1);
-          const fakeLoss = bceWithLogits(tf, judge(x, fake), 0);
-          return { total: tf.mul(tf.add(real, fakeLoss), 0.5), real, fake: fakeLoss };
-        });
-        fake.dispose();
-        const g = optimiseStep(tf, [G], `${direction.prefix}g`, (): LossTerms => {
-          const out = G.run(x, true);
-          const adv = bceWithLogits(tf, judge(x, candidate(out)), 1);
-          if (amodal) {
-            const { image, maskLogit } = splitAmodal(tf, out, c);
-            const rec = l1(tf, image, y.slice([0, 0, 0, 0], [-1, -1, -1, c]));
-            const mask = bceWithLogits(tf, maskLogit, y.slice([0, 0, 0, c], [-1, -1, -1, 1]));
-            return { total: tf.add(adv, tf.mul(tf.add(rec, mask), lambda.l1)), adv, l1: rec, mask };
-          }
-          const rec = l1(tf, out, y);
-          return { total: tf.add(adv, tf.mul(rec, lambda.l1)), adv, l1: rec };
-        });
-        return { ...d, ...g };
-      } finally {
-        tf.dispose([x, y]);
-      }
-    };
-
     return {
       step(batch) {
-        return Object.assign({}, ...directions(ctx, problem).map((direction) => trainDirection(direction, batch)));
+        const maps = directions(ctx, problem).map((direction) => ({
+          G: roles[direction.generator]!, D: roles[direction.discriminator]!, x: direction.input(ctx.train, batch), y: direction.target(ctx.train, batch),
+        }));
+        const judge = (D: Role, x: Tensor, candidateImage: Tensor) => D.run(tf.concat([x, candidateImage], -1), true);
+        const fakes = maps.map(({ G, x }) => tf.tidy(() => candidate(G.run(x, true))));
+        try {
+          const d = optimiseStep(tf, maps.map((m) => m.D), () => ({
+            total: tf.addN(maps.map(({ D, x, y }, i) => tf.mul(tf.add(bceWithLogits(tf, judge(D, x, y), 1), bceWithLogits(tf, judge(D, x, fakes[i]!), 0)), 0.5))),
+          }), 'd');
+          const g = optimiseStep(tf, maps.map((m) => m.G), (): LossTerms => {
+            const adv: Tensor[] = [];
+            const rec: Tensor[] = [];
+            const mask: Tensor[] = [];
+            for (const { G, D, x, y } of maps) {
+              const out = G.run(x, true);
+              adv.push(bceWithLogits(tf, judge(D, x, candidate(out)), 1));
+              if (amodal) {
+                const { image, maskLogit } = splitAmodal(tf, out, c);
+                rec.push(l1(tf, image, y.slice([0, 0, 0, 0], [-1, -1, -1, c])));
+                mask.push(bceWithLogits(tf, maskLogit, y.slice([0, 0, 0, c], [-1, -1, -1, 1])));
+              } else {
+                rec.push(l1(tf, out, y));
+              }
+            }
+            const terms: Record<string, Tensor> = { adv: tf.addN(adv), l1: tf.addN(rec) };
+            if (amodal) terms.mask = tf.addN(mask);
+            return { total: tf.add(terms.adv!, tf.mul(amodal ? tf.add(terms.l1!, terms.mask!) : terms.l1!, lambda.l1)), ...terms };
+          });
+          return { ...d, ...g };
+        } finally {
+          tf.dispose([...fakes, ...maps.flatMap((m) => [m.x, m.y])]);
+        }
       },
       outputs(signal) {
         return collectOutputs(ctx, EVAL_BATCH, (indices): Record<string, Tensor> => {

@@ -83,23 +83,40 @@ export function disposeRoles(roles: Roles): void {
   }
 }
 
-/** The terms of one update: `total` is optimised, every term (total included) is reported. */
+/** A loss that became non-finite in a step; the loop turns it into the `diverged` outcome. */
+export class NonFiniteLoss extends Error {
+  constructor(
+    readonly term: string,
+    readonly value: number,
+  ) {
+    super(`loss ${term} became ${value}`);
+  }
+}
+
+/** The terms of one update: `total` is optimised; every other entry is reported under its own name. */
 export type LossTerms = { total: Tensor } & Record<string, Tensor>;
 
 /**
  * One optimiser step of `updated` (each role by its own Adam) on the loss `body` builds;
- * returns every term as a number, prefixed by `prefix` (e.g. d.total, d.gp).
+ * returns the reported terms as numbers (`total` too when `totalName` names it). A non-finite
+ * total throws NonFiniteLoss before the update is applied, so no NaN reaches the weights.
  * Roles used in `body` but not listed are read, never updated (their values act as constants).
  */
-export function optimiseStep(tf: Tfjs, updated: readonly Role[], prefix: string, body: () => LossTerms): Record<string, number> {
+export function optimiseStep(tf: Tfjs, updated: readonly Role[], body: () => LossTerms, totalName?: string): Record<string, number> {
   return tf.tidy(() => {
     const kept: Record<string, Tensor> = {};
     const variables = updated.flatMap((role) => role.variables);
-    const { grads } = tf.variableGrads(() => {
-      const terms = body();
-      for (const [name, value] of Object.entries(terms)) kept[name] = tf.keep(value);
-      return terms.total as Scalar;
+    const { value, grads } = tf.variableGrads(() => {
+      const { total, ...terms } = body();
+      for (const [name, term] of Object.entries(terms)) kept[name] = tf.keep(term);
+      return total as Scalar;
     }, variables as Variable[]);
+    const total = value.dataSync()[0]!;
+    if (!Number.isFinite(total)) {
+      const term = totalName ?? Object.entries(kept).find(([, t]) => !Number.isFinite(t.dataSync()[0]!))?.[0] ?? `total of ${updated.map((r) => r.name).join(' + ')}`;
+      for (const t of Object.values(kept)) t.dispose();
+      throw new NonFiniteLoss(term, total);
+    }
     for (const role of updated) {
       // A fixed order per role (see the header). A variable the loss does not reach gets a zero gradient (PyTorch would skip
       // it); the roles' networks have none: every parameter lies on the path to their output.
@@ -107,10 +124,10 @@ export function optimiseStep(tf: Tfjs, updated: readonly Role[], prefix: string,
       for (const v of role.variables) ordered[v.name] = grads[v.name] ?? tf.zerosLike(v);
       role.optimizer.applyGradients(ordered);
     }
-    const values: Record<string, number> = {};
-    for (const [name, value] of Object.entries(kept)) {
-      values[name === 'total' ? prefix : `${prefix}.${name}`] = value.dataSync()[0]!;
-      value.dispose();
+    const values: Record<string, number> = totalName === undefined ? {} : { [totalName]: total };
+    for (const [name, term] of Object.entries(kept)) {
+      values[name] = term.dataSync()[0]!;
+      term.dispose();
     }
     return values;
   });

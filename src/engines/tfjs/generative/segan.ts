@@ -9,7 +9,7 @@
  *    weights L1 inside the mask region; plain L1 over the image (as the issue allows) also
  *    teaches G to copy the background, which the metric does not score.
  * Evaluation feeds G the segmentor's predicted mask, as in training.
- * Loss terms: s (the segmentor's BCE), d, d.real, d.fake, g, g.adv, g.l1.
+ * Loss terms (the torch engine's names): seg (the segmentor's BCE), d, adv, l1.
  */
 import { bceWithLogits, l1 } from './losses.js';
 import { type ProcedureDefinition, collectOutputs } from './procedure.js';
@@ -43,17 +43,17 @@ export const segan: ProcedureDefinition = {
         const full = ctx.train.images('full', batch);
         const segmentorInput = tf.concat([occluded, visible], -1);
         try {
-          const s = optimiseStep(tf, [S], 's', () => ({ total: bceWithLogits(tf, S.run(segmentorInput, true), fullMask) }));
+          const s = optimiseStep(tf, [S], () => ({ total: bceWithLogits(tf, S.run(segmentorInput, true), fullMask) }), 'seg');
           const mask = tf.tidy(() => tf.sigmoid(S.run(segmentorInput, true)));
           const generatorInput = tf.concat([occluded, mask], -1);
           const fake = tf.tidy(() => G.run(generatorInput, true));
           try {
-            const d = optimiseStep(tf, [D], 'd', () => {
+            const d = optimiseStep(tf, [D], () => {
               const real = bceWithLogits(tf, D.run(tf.concat([full, mask], -1), true), 1);
               const fakeLoss = bceWithLogits(tf, D.run(tf.concat([fake, mask], -1), true), 0);
-              return { total: tf.mul(tf.add(real, fakeLoss), 0.5), real, fake: fakeLoss };
-            });
-            const g = optimiseStep(tf, [G], 'g', () => {
+              return { total: tf.mul(tf.add(real, fakeLoss), 0.5) };
+            }, 'd');
+            const g = optimiseStep(tf, [G], () => {
               const image = G.run(generatorInput, true);
               const adv = bceWithLogits(tf, D.run(tf.concat([image, mask], -1), true), 1);
               const rec = l1(tf, image, full);

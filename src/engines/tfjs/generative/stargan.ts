@@ -12,7 +12,7 @@
  * logits D_cls in channels 1..K averaged over space (builders.ts). G's input is
  * [image C, one-hot domain K tiled]. The ground-truth `target` images are never used:
  * StarGAN is unpaired.
- * Loss terms: d, d.real, d.fake, d.cls, d.gp, g, g.adv, g.cls, g.rec.
+ * Loss terms (the torch engine's names): d, d_cls, gp, and on generator steps g, g_cls, rec.
  */
 import type { Tensor } from '@tensorflow/tfjs';
 import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
@@ -53,24 +53,24 @@ export const stargan: ProcedureDefinition = {
         const mix = uniforms(ctx.random, batch.length);
         try {
           const fake = tf.tidy(() => translate(x, t, true));
-          const d = optimiseStep(tf, [D], 'd', () => {
+          const d = optimiseStep(tf, [D], () => {
             const onReal = heads(x);
             const real = tf.neg(tf.mean(onReal.src));
             const fakeScore = tf.mean(heads(fake).src);
             const cls = crossEntropy(tf, onReal.cls, s, k);
             const gp = gradientPenalty(tf, (input) => heads(input).src, x, fake, mix);
-            return { total: tf.addN([real, fakeScore, tf.mul(cls, lambda.cls), tf.mul(gp, lambda.gp)]), real, fake: fakeScore, cls, gp };
-          });
+            return { total: tf.addN([real, fakeScore, tf.mul(cls, lambda.cls), tf.mul(gp, lambda.gp)]), d_cls: cls, gp };
+          }, 'd');
           fake.dispose();
           if ((stepIndex + 1) % criticSteps !== 0) return d;
-          const g = optimiseStep(tf, [G], 'g', () => {
+          const g = optimiseStep(tf, [G], () => {
             const translated = translate(x, t, true);
             const judged = heads(translated);
             const adv = tf.neg(tf.mean(judged.src));
             const cls = crossEntropy(tf, judged.cls, t, k);
             const rec = l1(tf, translate(translated, s, true), x);
-            return { total: tf.addN([adv, tf.mul(cls, lambda.cls), tf.mul(rec, lambda.rec)]), adv, cls, rec };
-          });
+            return { total: tf.addN([adv, tf.mul(cls, lambda.cls), tf.mul(rec, lambda.rec)]), g_cls: cls, rec };
+          }, 'g');
           return { ...d, ...g };
         } finally {
           x.dispose();

@@ -6,7 +6,7 @@
  * step); the U-Net generator reads [shape 1, z tiled over the image] and is trained with
  * the encoder in one step on λ_l1·L1(G(shape, z), target) + λ_kl·KL(q ‖ N(0, I)), the KL
  * summed over z and averaged over the batch. Evaluation uses z = μ.
- * Loss terms: g, g.l1, g.kl.
+ * Loss terms (the torch engine's names): loss, l1, kl.
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
@@ -43,13 +43,13 @@ export const vunet: ProcedureDefinition = {
         const target = ctx.train.images('target', batch);
         const noiseSeed = ctx.random();
         try {
-          return optimiseStep(tf, [E, G], 'g', () => {
+          return optimiseStep(tf, [E, G], () => {
             const { mu, logVar } = posterior(appearance, true);
             const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), tf.randomNormal([batch.length, latent], 0, 1, 'float32', noiseSeed)));
             const rec = l1(tf, generate(shape, z, true), target);
             const kl = gaussianKl(tf, mu, logVar);
             return { total: tf.add(tf.mul(rec, lambda.l1), tf.mul(kl, lambda.kl)), l1: rec, kl };
-          });
+          }, 'loss');
         } finally {
           tf.dispose([shape, appearance, target]);
         }

@@ -1,19 +1,16 @@
 /**
  * WINN synthesis (Lee, Xu, Fan, Tu, "Wasserstein Introspective Neural Networks", CVPR
  * 2018) on tfjs, for introspective synthesis: no generator network, the critic f is the
- * model, and samples come from Langevin dynamics on it. Each epoch:
- * 1. the critic trains on the real images against the pseudo-negatives with WGAN-GP:
- *    E f(negative) − E f(real) + λ_gp·E (‖∇x̂ f(x̂)‖₂ − 1)² (each training image is paired
- *    with the negative of the same index, a fixed pairing of a persistent set);
- * 2. every pseudo-negative takes `langevin.steps` steps
- *    x ← clip(x + (ε/2)·∇x f(x) + η, 0, 1), η ~ N(0, noise²) per pixel, on the updated critic.
- * The negatives are persistent chains that start as uniform noise over [0, 1] (the
- * paper's start) and continue from where the last round left them; there are
- * max(train count, recipe.samples) of them and the outputs are the first `recipe.samples`
- * after the last round. Unlike the classifier WINN (src/task/introspective.ts) there is no
- * class term and no stopping threshold: a fixed step budget keeps both engines alike.
- * Loss terms: critic, critic.gap (E f(real) − E f(negative)), critic.gp, langevin.score
- * (the negatives' mean critic value after the round).
+ * model, and samples come from Langevin dynamics on it. A pool of `recipe.samples`
+ * pseudo-negatives starts as uniform noise over [0, 1] (the paper's start). Each epoch:
+ * 1. the critic trains on every batch of real images against as many pool images drawn
+ *    uniformly (with replacement), with WGAN-GP: E f(negative) − E f(real) + λ_gp·E (‖∇x̂ f(x̂)‖₂ − 1)²;
+ * 2. the whole pool takes `langevin.steps` steps x ← clip(x + (ε/2)·∇x f(x) + η, 0, 1),
+ *    η ~ N(0, noise²) per pixel, on the updated critic, from where it was (persistent chains).
+ * The outputs are the pool after the last round. Unlike the classifier WINN
+ * (src/task/introspective.ts) there is no class term and no stopping threshold: a fixed
+ * step budget keeps both engines alike (the torch engine's generative.py is the same).
+ * Loss terms (the torch engine's names): critic, wasserstein (E f(real) − E f(negative)), gp.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
@@ -37,32 +34,31 @@ export const winnSynthesis: ProcedureDefinition = {
     const s = examples.imageSize;
     const c = examples.channels;
     const imageSize = s * s * c;
-    const chains = Math.max(ctx.train.count, samples);
-    const negatives = tf.tidy(() => tf.randomUniform([chains * imageSize], 0, 1, 'float32', ctx.random()).dataSync() as Float32Array);
+    const pool = tf.tidy(() => tf.randomUniform([samples * imageSize], 0, 1, 'float32', ctx.random()).dataSync() as Float32Array);
     const rows = (indices: ArrayLike<number>): Tensor4D => {
       const out = new Float32Array(indices.length * imageSize);
-      for (let b = 0; b < indices.length; b++) out.set(negatives.subarray(indices[b]! * imageSize, (indices[b]! + 1) * imageSize), b * imageSize);
+      for (let b = 0; b < indices.length; b++) out.set(pool.subarray(indices[b]! * imageSize, (indices[b]! + 1) * imageSize), b * imageSize);
       return tf.tensor4d(out, [indices.length, s, s, c]);
     };
     return {
       step(batch) {
         const real = ctx.train.images('real', batch);
-        const fake = rows(batch);
+        const fake = rows(Uint32Array.from(batch, () => Math.floor((ctx.random() / 4294967296) * samples)));
         const mix = uniforms(ctx.random, batch.length);
         try {
-          return optimiseStep(tf, [f], 'critic', () => {
-            const gap = tf.sub(tf.mean(f.run(real, true)), tf.mean(f.run(fake, true)));
+          return optimiseStep(tf, [f], () => {
+            const wasserstein = tf.sub(tf.mean(f.run(real, true)), tf.mean(f.run(fake, true)));
             const gp = gradientPenalty(tf, (x) => f.run(x, true), real, fake, mix);
-            return { total: tf.add(tf.neg(gap), tf.mul(gp, lambda.gp)), gap, gp };
-          });
+            return { total: tf.add(tf.neg(wasserstein), tf.mul(gp, lambda.gp)), wasserstein, gp };
+          }, 'critic');
         } finally {
           tf.dispose([real, fake]);
         }
       },
       async afterEpoch(_epoch, signal) {
-        let scoreSum = 0;
-        for (let start = 0; start < chains; start += batchSize) {
-          const indices = Uint32Array.from({ length: Math.min(batchSize, chains - start) }, (_, i) => start + i);
+        // In batches: the critic has no batch statistics, so each image's steps are its own.
+        for (let start = 0; start < samples; start += batchSize) {
+          const indices = Uint32Array.from({ length: Math.min(batchSize, samples - start) }, (_, i) => start + i);
           let x = rows(indices);
           try {
             for (let step = 0; step < langevin.steps; step++) {
@@ -78,16 +74,15 @@ export const winnSynthesis: ProcedureDefinition = {
               current.dispose();
               await new Promise((resolve) => setImmediate(resolve));
             }
-            negatives.set(x.dataSync() as Float32Array, start * imageSize);
-            scoreSum += tf.tidy(() => tf.sum(f.run(x, false)).dataSync()[0]!);
+            pool.set(x.dataSync() as Float32Array, start * imageSize);
           } finally {
             x.dispose();
           }
         }
-        return { 'langevin.score': scoreSum / chains };
+        return {};
       },
       async outputs() {
-        return { samples: negatives.slice(0, samples * imageSize) };
+        return { samples: pool.slice() };
       },
     };
   },
