@@ -2,8 +2,9 @@
  * Limits every API request meets before a route runs: a cap on the URL length
  * (query strings included; bodies are capped by the JSON parser of the routes
  * that take one) and a per-client rate limit (express-rate-limit, in memory, one
- * window per minute). Both answer with the API's JSON error body: 414 for a
- * long URL, 429 with Retry-After for too many requests.
+ * window per minute; by default only on an address other machines reach).
+ * Both answer with the API's JSON error body: 414 for a long URL, 429 with
+ * Retry-After for too many requests.
  *
  * @example
  * app.use('/api', urlLengthLimit(), apiRateLimit(600));
@@ -15,8 +16,17 @@ import { HttpCode, HttpError } from './http-errors.js';
 
 /** Longest request URL (path and query) the API reads; its longest real query, a candidate cursor, is under 1,100 characters. */
 export const MAX_URL_LENGTH = 4096;
-/** Requests per minute per client address when the server is not told otherwise. */
+/** Requests per minute per client address on an exposed address when the server is not told otherwise. */
 export const DEFAULT_RATE_LIMIT = 600;
+
+/**
+ * The limit in force: the one given, else 600 a minute where other machines
+ * can connect and none on loopback, where the clients are this machine's own
+ * users (benchmarks, tests, a browser through an SSH tunnel).
+ */
+export function effectiveRateLimit(given: number | undefined, loopback: boolean): number {
+  return given ?? (loopback ? 0 : DEFAULT_RATE_LIMIT);
+}
 
 export function urlLengthLimit(max = MAX_URL_LENGTH): RequestHandler {
   return (req, _res, next) => {

@@ -14,12 +14,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { RedisSettings } from '../queue/redis.js';
 import type { Store } from '../store/index.js';
 import { errorMiddleware } from './http-errors.js';
-import { DEFAULT_RATE_LIMIT, apiRateLimit, urlLengthLimit } from './request-limits.js';
+import { apiRateLimit, effectiveRateLimit, urlLengthLimit } from './request-limits.js';
 import { RunControl } from './run-control.js';
 import { apiRouter } from './routes.js';
 import { Services } from './services.js';
@@ -39,7 +39,7 @@ export interface ServerOptions {
   streamIntervalMs?: number;
   /** Newest runs whose chart digests are built in the background at start (default 10; 0: none). */
   warmRuns?: number;
-  /** API requests per minute per client address (default 600; 0: no limit). */
+  /** API requests per minute per client address; 0: no limit. Default: 600 on an address other machines reach, none on loopback. */
   rateLimit?: number;
   /** Folder of the built front-end (default: dashboard/dist of this checkout). */
   staticDir?: string;
@@ -57,7 +57,7 @@ export interface DashboardServer {
 
 export const DEFAULT_STATIC_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
 
-const isLoopback = (address: string): boolean => /^127\./.test(address) || address === '::1' || address === '::ffff:127.0.0.1';
+export const isLoopback = (address: string): boolean => /^127\./.test(address) || address === '::1' || address === '::ffff:127.0.0.1';
 
 /** What to tell the user when the dashboard is reachable from other machines. */
 export function exposureWarning(address: string, hasToken: boolean): string[] {
@@ -87,7 +87,9 @@ export function createServer(options: ServerOptions): DashboardServer {
       contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null, 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"] } },
     }),
   );
-  app.use('/api', urlLengthLimit(), apiRateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT), streamRouter(services, hub), apiRouter(services, control, options.token));
+  // The limiter depends on the address, known once listening: until then nothing is served anyway.
+  let limiter: RequestHandler = (_req, _res, next) => next();
+  app.use('/api', urlLengthLimit(), (req, res, next) => limiter(req, res, next), streamRouter(services, hub), apiRouter(services, control, options.token));
   const staticDir = options.staticDir ?? DEFAULT_STATIC_DIR;
   if (existsSync(join(staticDir, 'index.html'))) {
     app.use(express.static(staticDir, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => path.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache') }));
@@ -108,6 +110,7 @@ export function createServer(options: ServerOptions): DashboardServer {
       warming = services.warmDigests(options.warmRuns ?? 10, log);
       const address = server.address() as AddressInfo;
       for (const line of exposureWarning(address.address, Boolean(options.token))) log(line);
+      limiter = apiRateLimit(effectiveRateLimit(options.rateLimit, isLoopback(address.address)));
       const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
       return { url: `http://${shownHost}:${address.port}`, port: address.port, host: address.address };
     },

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DashboardServer, createServer } from '../../src/server/index.js';
 import { exposureWarning } from '../../src/server/server.js';
-import { parseRateLimit } from '../../src/server/request-limits.js';
+import { effectiveRateLimit, parseRateLimit } from '../../src/server/request-limits.js';
 import { type Store, openStore } from '../../src/store/index.js';
 import { deletePrefix, testRedisSettings } from '../helpers/redis.js';
 import { type TestDatabase, sqliteBackend } from '../store/backends.js';
@@ -168,6 +168,18 @@ describe('request limits', () => {
     }
     expect(queues.size).toBe(before);
     expect((await fetch(`${dash.url}/api/queue/table`)).status).toBe(200);
+  });
+
+  it('without --rate-limit: 600 a minute on an exposed address, none on loopback', async () => {
+    const local = await serve({});
+    expect((await fetch(`${local.url}/api/health`)).headers.get('ratelimit-policy')).toBeNull();
+    const exposed = await serve({ host: '0.0.0.0', token: TOKEN });
+    const port = new URL(exposed.url).port;
+    expect((await fetch(`http://127.0.0.1:${port}/api/health`)).headers.get('ratelimit-policy')).toMatch(/q=600/);
+    expect(effectiveRateLimit(undefined, true)).toBe(0);
+    expect(effectiveRateLimit(undefined, false)).toBe(600);
+    expect(effectiveRateLimit(50, true)).toBe(50);
+    expect(effectiveRateLimit(0, false)).toBe(0);
   });
 
   it('--rate-limit takes N/min, N/s, a bare N and off', () => {

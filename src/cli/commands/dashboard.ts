@@ -57,7 +57,7 @@ export function registerDashboard(program: Command): void {
     .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
     .option('--token <token>', 'bearer token that start/stop/resume require (default: BLOCKQNN_TOKEN)')
     .option('--local-workers <N>', 'worker slots started beside each controller the dashboard runs (default 0: external workers)', slots, 0)
-    .option('--rate-limit <N/min>', 'API requests per minute per client address (N/min, N/s; 0 or off: no limit)', rateLimit, 600);
+    .option('--rate-limit <N/min>', 'API requests per minute per client address (N/min, N/s; 0 or off: no limit; default 600/min when --host is not loopback, else none)', rateLimit);
   withRedis(withDatabase(command)).action(async (flags: DashboardFlags) => {
     const store = await openStoreFrom(flags);
     const redis = redisFrom(flags);
