@@ -3,7 +3,7 @@
  * none repeated, and the same sequence as an uninterrupted run of the same seed.
  */
 import { describe, expect, it } from 'vitest';
-import { candidatesOf, cli, eventually, expectEachOnce, readStore, REDIS, registry, runIdOf, startCli, startWorker, tableSearchArgs, tempDb, uniquePrefix } from './harness.js';
+import { candidatesOf, eventually, expectEachOnce, readStore, REDIS, registry, runIdOf, startCli, startWorker, tableSearchArgs, tempDb, uniquePrefix } from './harness.js';
 
 describe('the controller killed mid-run (SQLite, table engine)', () => {
   it('kill -9 of the controller, then resume: nothing lost or repeated, and the same sequence as an uninterrupted run', async () => {
@@ -19,17 +19,10 @@ describe('the controller killed mid-run (SQLite, table engine)', () => {
     const store = await readStore(interruptedDb);
     await eventually(async () => ((await store.getRun(runId)).resultCount >= 9 ? true : undefined), 30_000, '9 results committed');
     search.kill9();
-    const killedAt = Date.now();
     await search.exited;
     const atKill = await store.getRun(runId);
     expect(atKill.status).toBe('running');
     expect(atKill.resultCount).toBeLessThan(budget);
-
-    // Right after the crash the run still looks alive: resume refuses with a clear message.
-    const early = await cli(['resume', runId, '--workers', '0', '--db', interruptedDb, '--redis', REDIS, '--prefix', prefix]);
-    expect(early.code).toBe(2);
-    expect(early.stderr).toMatch(new RegExp(`run ${runId} is running under controller .*:${search.pid}`));
-    expect(early.stderr).toMatch(/wait 15 s after its controller died/);
 
     // Meanwhile, the uninterrupted reference run of the same seed and configuration (its own database).
     const referenceDb = dbs.url('reference');
@@ -37,8 +30,7 @@ describe('the controller killed mid-run (SQLite, table engine)', () => {
     const referenceId = await runIdOf(reference);
     expect(await reference.done(60_000), reference.output).toBe(0);
 
-    // Once the controller's heartbeat is stale, resume takes the run over.
-    await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 15_500 - Date.now())));
+    // The dead controller was a process of this host: resume takes the run over at once, without waiting for its heartbeat to go stale.
     const resume = startCli('resume', ['resume', runId, '--workers', '0', '--db', interruptedDb, '--redis', REDIS, '--prefix', prefix]);
     expect(await resume.done(60_000), resume.output).toBe(0);
     expect(resume.stderr).toMatch(new RegExp(`run ${runId}: restored snapshot at \\d+ candidates, replayed \\d+ proposal\\(s\\), [01] in flight`));

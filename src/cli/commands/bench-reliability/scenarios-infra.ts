@@ -24,6 +24,10 @@ export async function controllerKillCommit(lab: Lab, o: ScenarioOptions): Promis
   const reference = uninterrupted(lab, o, { ...spec, db: `file:${join(dir, 'reference.db')}` });
   const search = lab.cli('search (to be killed in a commit)', searchArgs(o, spec), { [COMMIT_DELAY_ENV]: '1500' });
   const runId = await runIdOf(search);
+  // While its controller lives, resume refuses to take the run over (checked inside the slowed-down commits).
+  await search.waitFor(/holding a commit/, 60_000);
+  const refused = lab.cli('resume (while the controller lives)', resumeArgs(runId, spec));
+  const refusedCode = await refused.done(30_000);
   const killAt = 3;
   await search.waitFor(new RegExp(`(holding a commit[^\\n]*\\n[\\s\\S]*){${killAt}}`), 60_000);
   search.kill9();
@@ -38,7 +42,7 @@ export async function controllerKillCommit(lab: Lab, o: ScenarioOptions): Promis
   return finishReport(store, {
     scenario: 'controller-kill-commit', runId, db: spec.db, budget, trainings: await trainingsOf(o.redisUrl, prefix), intendedExtraTrainings: budget, recoverySeconds: recovery, reference: proposals,
     note: `kill -9 of the controller inside its commit #${killAt} (held open by ${COMMIT_DELAY_ENV}), then resume; recover = resume started to next result`,
-    facts: { resumeExit: code, resultsAtKill: atKill.resultCount, statusAtKill: atKill.status, commitsStarted: killAt, resumeLog: resume.stderr },
+    facts: { resumeWhileAliveExit: refusedCode, resumeWhileAliveLog: refused.stderr, controllerPid: search.pid, resumeExit: code, resultsAtKill: atKill.resultCount, statusAtKill: atKill.status, commitsStarted: killAt, resumeLog: resume.stderr },
   });
 }
 
