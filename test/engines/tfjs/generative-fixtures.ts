@@ -48,10 +48,10 @@ export function networksFor(baseline: string, task: Image2ImageTask, examples: E
   }).roles;
 }
 
-export async function train(task: Image2ImageTask, examples: ExampleSet, networks: Record<string, NetworkIr>, signal = new AbortController().signal): Promise<Trained> {
+export async function train(task: Image2ImageTask, examples: ExampleSet, networks: Record<string, NetworkIr>, signal = new AbortController().signal, seed = 1): Promise<Trained> {
   const tf = await tfjs();
   const progress: GenerativeProgress[] = [];
-  const outcome = await tfjsTrainGenerative(tf)({ task, examples, networks, seed: 1 }, signal, (p) => progress.push(p));
+  const outcome = await tfjsTrainGenerative(tf)({ task, examples, networks, seed }, signal, (p) => progress.push(p));
   return { task, examples, outcome, progress };
 }
 

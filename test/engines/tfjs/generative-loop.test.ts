@@ -73,14 +73,24 @@ describe('tfjs generative loop', () => {
     const amodalExamples = await examplesFor(amodal);
     const translation = taskFor('domain-translation', 'pix2pix', tiny, { epochs: 1 });
     const translationExamples = await examplesFor(translation);
-    // Translation's generator reads C + K = 4 channels; amodal feeds C + 1 = 2.
+    // Roles are checked in name order. Translation's discriminator reads C + K + C = 5 channels; amodal feeds (C + 1) + (C + 1) = 4.
     await expect(train(amodal, amodalExamples, networksFor('unet-pix2pix', translation, translationExamples, tiny.width))).rejects.toThrow(
-      /procedure pix2pix, role generator: input has 4 channels, the procedure feeds 2/,
+      /procedure pix2pix, role discriminator: input has 5 channels, the procedure feeds 4/,
     );
     const { discriminator: _, ...withoutDiscriminator } = networksFor('unet-pix2pix', amodal, amodalExamples, tiny.width);
     await expect(train(amodal, amodalExamples, withoutDiscriminator)).rejects.toThrow(/procedure pix2pix trains the roles generator, discriminator; got generator \(missing discriminator\)/);
     const segan = taskFor('amodal-completion', 'segan', tiny, { epochs: 1 });
     await expect(train({ ...segan, problem: 'shape-guided' }, amodalExamples, networksFor('segan', segan, amodalExamples, tiny.width))).rejects.toThrow(/procedure segan solves amodal-completion, not shape-guided/);
+  });
+
+  it('trains the same outputs from the same seed, and others from another seed', async () => {
+    const task = taskFor('domain-translation', 'pix2pix', tiny, { epochs: 1, batchSize: 8 });
+    const examples = await examplesFor(task);
+    const networks = networksFor('unet-pix2pix', task, examples, tiny.width);
+    const [a, b, c] = [await train(task, examples, networks), await train(task, examples, networks), await train(task, examples, networks, undefined, 2)];
+    expect(a.outcome.outputs!.image).toEqual(b.outcome.outputs!.image);
+    expect(a.outcome.curve[0]!.losses).toEqual(b.outcome.curve[0]!.losses);
+    expect(c.outcome.outputs!.image).not.toEqual(a.outcome.outputs!.image);
   });
 
   it('stops at an aborted signal', async () => {

@@ -37,7 +37,8 @@ export async function runProcedure(
   registerSecondOrderGradients(tf);
   // The pure-JS backend's filter gradient dominates every step (cpu-filter-gradient.ts).
   registerFastFilterGradient(tf);
-  const roles = compileRoles(tf, { procedure: definition.name, networks: request.networks, requirements: definition.requirements(task, examples), imageSize: task.imageSize, recipe });
+  const random = mulberry32((request.seed ^ 0x47454e) >>> 0);
+  const roles = compileRoles(tf, { procedure: definition.name, networks: request.networks, requirements: definition.requirements(task, examples), imageSize: task.imageSize, recipe, random });
   const curve: GenerativeEpochRecord[] = [];
   let trainSeconds = 0;
   let run: ProcedureRun | undefined;
@@ -49,7 +50,7 @@ export async function runProcedure(
       tf, task, examples, roles,
       train: new SplitReader(tf, examples.train, 'train'),
       eval: new SplitReader(tf, examples.eval, 'eval'),
-      random: mulberry32((request.seed ^ 0x47454e) >>> 0),
+      random,
     });
     let stepIndex = 0;
     for (let epoch = 0; epoch < recipe.epochs; epoch++) {

@@ -6,6 +6,12 @@
  * count per optimiser and its moments by position in the gradient list: a role
  * stepped by its own optimiser, with its variables always in the same order, is
  * exactly torch.optim.Adam over that role's parameters.
+ *
+ * Initialisation is seeded (the spec: everything seeded): tfjs's layers draw their
+ * Glorot-uniform kernels from Math.random, so every kernel (each variable of rank ≥ 2) is
+ * drawn again from the request's seed with the same rule, U(±√(6 / ((fan_in + fan_out)·k_h·k_w))),
+ * role by role in name order; biases and norm scales keep their constant starts. The same
+ * seed then gives the same training, as on the torch engine (recipe.initialise_like_tfjs).
  */
 import type { LayersModel, NamedTensorMap, Optimizer, Scalar, Tensor, Variable } from '@tensorflow/tfjs';
 import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
@@ -38,7 +44,7 @@ export type Roles = Record<string, Role>;
 /** Compiles every required role; errors name the procedure, the role and the fix. */
 export function compileRoles(
   tf: Tfjs,
-  o: { procedure: string; networks: Record<string, NetworkIr>; requirements: Record<string, RoleRequirement>; imageSize: number; recipe: GenerativeRecipe },
+  o: { procedure: string; networks: Record<string, NetworkIr>; requirements: Record<string, RoleRequirement>; imageSize: number; recipe: GenerativeRecipe; random: () => number },
 ): Roles {
   const missing = Object.keys(o.requirements).filter((name) => !(name in o.networks));
   const extra = Object.keys(o.networks).filter((name) => !(name in o.requirements));
@@ -49,7 +55,7 @@ export function compileRoles(
   }
   const roles: Roles = {};
   try {
-    for (const [name, requirement] of Object.entries(o.requirements)) {
+    for (const [name, requirement] of Object.entries(o.requirements).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const checked = parseIr(o.networks[name]);
       const [h, w, c] = checked.ir.input.shape;
       const out = checked.shapes.get(checked.ir.output)!;
@@ -66,6 +72,7 @@ export function compileRoles(
       }
       const { model } = compileIr(tf, checked, { name: `${o.procedure}-${name}` });
       const variables = model.trainableWeights.map((v) => v.read() as Variable);
+      for (const v of variables) if (v.shape.length >= 2) seededGlorot(tf, v, o.random());
       const optimizer = tf.train.adam(o.recipe.learningRate, o.recipe.beta1, o.recipe.beta2);
       roles[name] = { name, model, variables, optimizer, outputShape: out, run: (x, training) => model.apply(x, { training }) as Tensor };
     }
@@ -74,6 +81,13 @@ export function compileRoles(
     throw error;
   }
   return roles;
+}
+
+function seededGlorot(tf: Tfjs, v: Variable, seed: number): void {
+  const shape = v.shape;
+  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const limit = Math.sqrt(6 / ((shape.at(-2)! + shape.at(-1)!) * receptive));
+  tf.tidy(() => v.assign(tf.randomUniform(shape, -limit, limit, 'float32', seed)));
 }
 
 export function disposeRoles(roles: Roles): void {
