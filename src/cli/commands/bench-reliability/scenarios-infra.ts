@@ -96,6 +96,7 @@ export async function redisDown(lab: Lab, o: ScenarioOptions): Promise<ScenarioR
   const leaverExit = await Promise.race([leaver.exited.then(() => (Date.now() - downAt) / 1000 - 1), sleep(10_000).then(() => null)]);
   await sleep(Math.max(0, downAt + o.redisDownSeconds * 1000 - Date.now()));
   const during = await store.getRun(runId);
+  const heartbeatAge = during.heartbeatAt ? (Date.now() - during.heartbeatAt.getTime()) / 1000 : null;
   const controllerAlive = search.exit === null;
   redis = await lab.redis({ port: redis.port, dir });
   const backAt = Date.now();
@@ -104,7 +105,7 @@ export async function redisDown(lab: Lab, o: ScenarioOptions): Promise<ScenarioR
   return finishReport(store, {
     scenario: 'redis-down', runId, db, budget, trainings: await trainingsOf(redis.url, prefix), recoverySeconds: recovery,
     note: `Redis shut down for ${o.redisDownSeconds} s (data kept), then back; recover = Redis back to next result`,
-    facts: { exitCode: code, controllerAlive, statusDuringOutage: during.status, heartbeatAgeSecondsDuringOutage: during.heartbeatAt ? (Date.now() - during.heartbeatAt.getTime()) / 1000 : null, workerStopSecondsDuringOutage: leaverExit, controllerLog: search.stderr.split('\n').filter((l) => /redis/i.test(l)).slice(0, 5) },
+    facts: { exitCode: code, controllerAlive, statusDuringOutage: during.status, heartbeatAgeSecondsDuringOutage: heartbeatAge, workerStopSecondsDuringOutage: leaverExit, controllerLog: search.stderr.split('\n').filter((l) => /redis/i.test(l)).slice(0, 5) },
   });
 }
 
