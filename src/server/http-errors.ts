@@ -58,14 +58,16 @@ export function errorMiddleware(log: (line: string) => void): ErrorRequestHandle
   return (error: unknown, _req, res, _next) => {
     let status: number;
     let body: { code: string; message: string; hint?: string };
-    const e = error as { type?: string; status?: number; message?: string };
+    const e = error as { type?: string; status?: number; message?: string; length?: number; limit?: number };
     if (error instanceof HttpError) {
       status = STATUS[error.code]!;
       body = { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
     } else if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string') {
       // body-parser: malformed JSON, too large, wrong charset.
       status = e.status;
-      body = { code: e.status === 413 ? ErrorCode.TOO_LARGE : ErrorCode.INVALID_INPUT, message: e.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (e.message ?? 'bad request') };
+      body = e.type === 'entity.too.large'
+        ? { code: ErrorCode.TOO_LARGE, message: `the request body is ${e.length ?? 'more than'} bytes, over the limit of ${e.limit ?? '?'} bytes`, hint: 'send a smaller JSON body' }
+        : { code: e.status === 413 ? ErrorCode.TOO_LARGE : ErrorCode.INVALID_INPUT, message: e.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (e.message ?? 'bad request') };
     } else {
       const b = toBlockqnnError(error);
       status = STATUS[b.code] ?? 500;
