@@ -10,12 +10,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/common/errors.js';
 import { JOB_CONTRACT, RESULT_CONTRACT, parseEvaluateJob, parseEvaluateResult } from '../../src/queue/contract.js';
 import { assembleNetwork, parseNsc } from '../../src/search-space/index.js';
+import { parseResponse } from '../../src/engines/torch/protocol.js';
 import { parseTask } from '../../src/task/task.js';
 import { CaseCounter, expectAcceptedOrClear, expectClearError, reportCases } from './fuzz-kit.js';
 
 const jobs = new CaseCounter('queue-job');
 const results = new CaseCounter('queue-result');
-afterAll(() => reportCases(jobs, results));
+const trainer = new CaseCounter('torch-trainer-line');
+afterAll(() => reportCases(jobs, results, trainer));
 
 const ir = assembleNetwork(parseNsc('(1,1,3,0,0)(2,2,3,1,0)(3,5,0,1,2)(4,7,0,0,0)'), { inputShape: [8, 8, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
 const classification = {
@@ -116,6 +118,20 @@ describe('evaluation results', () => {
         if (parsed && parsed.accuracy !== null) expect(parsed.accuracy >= 0 && parsed.accuracy <= 1).toBe(true);
       }),
       { numRuns: 2500 },
+    );
+  });
+});
+
+describe('torch trainer protocol lines', () => {
+  it('a line from the Python trainer that is not a known message is ignored (null), never thrown', () => {
+    const line = fc.oneof(fc.string({ maxLength: 80 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ''), fc.record({ type: fc.constantFrom('ready', 'progress', 'result', 'error', 'log'), id: fc.oneof(fc.nat(), fc.string()), epoch: fc.oneof(fc.nat(), fc.double()), status: fc.string() }, { requiredKeys: ['type'] }).map((v) => JSON.stringify(v)));
+    fc.assert(
+      fc.property(line, (l) => {
+        const parsed = parseResponse(l);
+        if (parsed === null) trainer.refused();
+        else trainer.accepted();
+      }),
+      { numRuns: 2000 },
     );
   });
 });
