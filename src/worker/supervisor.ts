@@ -7,6 +7,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { REDIS_PASSWORD_ENV } from '../queue/redis.js';
 import type { SlotConfig } from './slot-process.js';
 import type { SlotSpec } from './slots.js';
 
@@ -39,8 +40,10 @@ export class Supervisor {
   }
 
   private spawn(slot: SlotSpec): void {
+    // The config travels as an argument, which every local user can read in `ps`: the Redis password goes through the environment instead.
+    const { url: redisUrl, password } = splitPassword(this.options.redisUrl);
     const config: SlotConfig = {
-      redisUrl: this.options.redisUrl,
+      redisUrl,
       prefix: this.options.prefix,
       engine: this.options.engine,
       slot: slot.name,
@@ -49,7 +52,7 @@ export class Supervisor {
       ...(this.options.lockDurationMs ? { lockDurationMs: this.options.lockDurationMs, stalledIntervalMs: this.options.lockDurationMs } : {}),
     };
     const child = fork(SLOT_ENTRY, [JSON.stringify(config)], {
-      env: { ...process.env, CUDA_VISIBLE_DEVICES: slot.gpu === null ? '' : String(slot.gpu), ...this.threadsFor(slot) },
+      env: { ...process.env, CUDA_VISIBLE_DEVICES: slot.gpu === null ? '' : String(slot.gpu), ...this.threadsFor(slot), ...(password ? { [REDIS_PASSWORD_ENV]: password } : {}) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.children.set(slot.name, child);
@@ -92,4 +95,18 @@ export class Supervisor {
   get running(): number {
     return this.children.size;
   }
+}
+
+/** The Redis URL without its password, and the password (the slot reads it from REDIS_PASSWORD). */
+export function splitPassword(redisUrl: string): { url: string; password: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(redisUrl);
+  } catch {
+    return { url: redisUrl, password: undefined };
+  }
+  if (!parsed.password) return { url: redisUrl, password: undefined };
+  const password = decodeURIComponent(parsed.password);
+  parsed.password = '';
+  return { url: parsed.toString(), password };
 }

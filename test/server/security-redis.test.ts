@@ -8,7 +8,7 @@
  * connection verifies against BLOCKQNN_REDIS_TLS_CA and is refused without it.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,37 @@ import { EvaluationQueue, type JobReport } from '../../src/queue/evaluation-queu
 import { EvaluationWorker } from '../../src/queue/evaluation-worker.js';
 import { REDIS_PASSWORD_ENV, REDIS_TLS_CA_ENV, type RedisSettings, assertRedisReachable, createRedis, redisOptions } from '../../src/queue/redis.js';
 import { parseTask } from '../../src/task/task.js';
+import { splitPassword } from '../../src/worker/supervisor.js';
+import { listWorkers } from '../../src/queue/worker-registry.js';
 import { eventually } from '../helpers/redis.js';
+
+const REPO = join(import.meta.dirname, '../..');
+if (!existsSync(join(REPO, 'dist/cli/main.js'))) throw new Error('this test starts the built CLI: run `npm run build` first (dist/cli/main.js is missing)');
+
+/** Command lines of a process and all its descendants, read from /proc. */
+function commandLines(root: number): string[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: string[] = [];
+  const visit = (pid: number) => {
+    try {
+      out.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      return;
+    }
+    for (const c of children.get(pid) ?? []) visit(c);
+  };
+  visit(root);
+  return out;
+}
 
 const PASSWORD = 'pw-9d2f/+=:@x';
 const dir = mkdtempSync(join(tmpdir(), 'blockqnn-security-redis-'));
@@ -115,6 +145,38 @@ describe('Redis password', () => {
     const settings = { url: `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`, prefix: 'sec-url' };
     await assertRedisReachable(settings);
     await roundTrip(settings);
+  });
+
+  it('blockqnn worker keeps the password out of its slots\' command lines (ps), and its slots still connect', async () => {
+    const prefix = 'sec-worker';
+    const url = `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`;
+    const worker = spawn(process.execPath, [join(REPO, 'bin/blockqnn.js'), 'worker', '--engine', 'table', '--cpu-slots', '2', '--redis', url, '--prefix', prefix, '--grace-seconds', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    worker.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    worker.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      await eventually(() => ((output.match(/slot cpu\d+ ready/g)?.length ?? 0) >= 2 ? true : worker.exitCode !== null ? Promise.reject(new Error(output)) : undefined), 60_000, `two slots ready; output:\n${output}`);
+      const lines = commandLines(worker.pid!);
+      expect(lines.length).toBeGreaterThanOrEqual(3);
+      // The supervisor's own line holds what the user typed; the slots' lines, which it writes, hold no password.
+      for (const line of lines.slice(1)) expect(line).not.toContain(PASSWORD.slice(0, 6));
+      const client = createRedis({ url, prefix });
+      try {
+        await eventually(async () => ((await listWorkers(client, prefix)).length === 2 ? true : undefined), 15_000, 'two registered slots');
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      const exited = new Promise((ok) => worker.once('exit', ok));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('splitPassword takes the password out of a URL and leaves the rest', () => {
+    expect(splitPassword('redis://:p%40ss@h:6379/2')).toEqual({ url: 'redis://h:6379/2', password: 'p@ss' });
+    expect(splitPassword('rediss://user:pw@h:6380')).toEqual({ url: 'rediss://user@h:6380', password: 'pw' });
+    expect(splitPassword('redis://h:6379')).toEqual({ url: 'redis://h:6379', password: undefined });
   });
 
   it('with the password in REDIS_PASSWORD instead, the same; the URL\'s own password wins', async () => {
