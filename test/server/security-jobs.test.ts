@@ -10,7 +10,9 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { JOB_CONTRACT, parseEvaluateJob } from '../../src/queue/contract.js';
+import { InvalidArchitectureError } from '../../src/common/errors.js';
 import { generateTorchModule } from '../../src/engines/torch/index.js';
+import { tfjsEngineFactory } from '../../src/engines/tfjs/engine.js';
 import { INPUT_ID, IR_OPS, assembleNetwork, parseIr, parseNsc } from '../../src/search-space/index.js';
 import { parseTask } from '../../src/task/task.js';
 
@@ -45,6 +47,17 @@ describe('the queue contract refuses what is not data it knows', () => {
   it.each(cases)('%s', (_what, payload, field) => {
     expect(() => parseEvaluateJob(payload)).toThrow(field);
     expect(() => parseEvaluateJob(payload)).toThrow(/^malformed evaluate job: /);
+  });
+
+  it('a job whose network is well-formed but absurd (2^40 filters) passes the schema and is refused by the engine before it allocates anything', async () => {
+    const conv = ir.nodes.findIndex((n) => n.op === 'conv2d');
+    const absurd = parseEvaluateJob({ ...job, ir: { ...ir, nodes: ir.nodes.map((n, i) => (i === conv ? { ...n, filters: 2 ** 40 } : n)) } });
+    const engine = await tfjsEngineFactory.create();
+    const started = process.memoryUsage().rss;
+    const training = engine.train({ ir: absurd.ir, task: absurd.task, seed: 1 }, new AbortController().signal, () => {});
+    await expect(training).rejects.toThrow(InvalidArchitectureError);
+    await expect(training).rejects.toThrow(/node "stem\/conv" \(conv2d\): its output \[8, 8, 1099511627776\] has \d+ elements per example, more than 2147483648/);
+    expect(process.memoryUsage().rss - started).toBeLessThan(512 * 1024 * 1024);
   });
 
   it('the ops a job can name are exactly the closed set the engines implement', () => {
