@@ -12,8 +12,8 @@
  *
  * Registration replaces the backend's kernel for the whole process (tfjs kernels are
  * global); it is idempotent and does nothing on other backends (the native builds have
- * their own kernel). test/engines/tfjs/generative-kernels.test.ts checks it against the
- * original on strides, paddings and shapes.
+ * their own kernel). test/engines/tfjs/generative-loop.test.ts checks it against the
+ * definition on strides, paddings and shapes.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { Tfjs } from '../backend.js';
