@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrainingAborted } from '../../../src/engines/engine.js';
 import { registerFastFilterGradient } from '../../../src/engines/tfjs/generative/cpu-filter-gradient.js';
+import { compileRoles, disposeRoles } from '../../../src/engines/tfjs/generative/roles.js';
 import { PROBLEM_OUTPUTS } from '../../../src/task/image2image/schema.js';
 import { examplesFor, networksFor, taskFor, train } from './generative-fixtures.js';
 import { prng, tfjs } from './helpers.js';
@@ -55,6 +56,31 @@ describe('tfjs generative loop', () => {
       expect(got.length).toBe(want.length);
       for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
       tf.dispose([filter, xt, y, dyt]);
+    }
+  });
+
+  it('peeks at a training-mode forward without moving the batch-norm running statistics', async () => {
+    const tf = await tfjs();
+    const task = taskFor('shape-guided', 'pix2pix', tiny, { epochs: 1 });
+    const examples = await examplesFor(task);
+    const roles = compileRoles(tf, {
+      procedure: 'pix2pix', networks: networksFor('unet-pix2pix', task, examples, tiny.width), imageSize: 16, recipe: task.recipe, random: () => 1,
+      requirements: { generator: { input: 2, output: 1, fullResolution: true }, discriminator: { input: 3, output: 1 } },
+    });
+    try {
+      const G = roles.generator!;
+      const statistics = () => G.model.nonTrainableWeights.map((w) => Array.from(w.read().dataSync()));
+      expect(G.model.nonTrainableWeights.length).toBeGreaterThan(0);
+      const before = statistics();
+      const x = tf.randomUniform([4, 16, 16, 2], 0, 1, 'float32', 3);
+      const peeked = G.peek(x);
+      expect(statistics()).toEqual(before);
+      const ran = G.run(x, true);
+      expect(Array.from(ran.dataSync())).toEqual(Array.from(peeked.dataSync()));
+      expect(statistics()).not.toEqual(before);
+      tf.dispose([x, peeked, ran]);
+    } finally {
+      disposeRoles(roles);
     }
   });
 

@@ -45,8 +45,9 @@ export const pairedCycleGan: ProcedureDefinition = {
         const reference = ctx.train.images('reference', batch);
         const styled = ctx.train.images('styled', batch);
         const applyInput = tf.concat([plain, reference], -1);
-        const applied = tf.tidy(() => G.run(applyInput, true));
-        const removed = tf.tidy(() => F.run(styled, true));
+        // Peeks: the generators run again inside their own gradient, where their statistics move (roles.ts).
+        const applied = tf.tidy(() => G.peek(applyInput));
+        const removed = tf.tidy(() => F.peek(styled));
         try {
           const ds = optimiseStep(tf, [Ds], () => {
             const real = bceWithLogits(tf, Ds.run(tf.concat([reference, styled], -1), true), 1);

@@ -16,8 +16,8 @@
  * Loss terms (the torch engine's names): d, adv, l1, and for amodal completion mask.
  *
  * The generator runs twice per batch (for D's fake, then inside G's gradient: tfjs
- * cannot reuse one forward across two optimisers), so batch-norm running statistics
- * move twice per batch where PyTorch's move once; training-mode outputs are the same.
+ * cannot reuse one forward across two optimisers); the first run is a peek (roles.ts), so
+ * batch-norm running statistics move once per batch, as in the torch engine.
  */
 import type { Tensor } from '@tensorflow/tfjs';
 import { type SplitReader, tiledOneHot } from './data.js';
@@ -84,7 +84,7 @@ export const pix2pix: ProcedureDefinition = {
           G: roles[direction.generator]!, D: roles[direction.discriminator]!, x: direction.input(ctx.train, batch), y: direction.target(ctx.train, batch),
         }));
         const judge = (D: Role, x: Tensor, candidateImage: Tensor) => D.run(tf.concat([x, candidateImage], -1), true);
-        const fakes = maps.map(({ G, x }) => tf.tidy(() => candidate(G.run(x, true))));
+        const fakes = maps.map(({ G, x }) => tf.tidy(() => candidate(G.peek(x))));
         try {
           const d = optimiseStep(tf, maps.map((m) => m.D), () => ({
             total: tf.addN(maps.map(({ D, x, y }, i) => tf.mul(tf.add(bceWithLogits(tf, judge(D, x, y), 1), bceWithLogits(tf, judge(D, x, fakes[i]!), 0)), 0.5))),

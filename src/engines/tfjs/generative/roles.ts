@@ -29,6 +29,13 @@ export interface Role {
   readonly outputShape: readonly number[];
   /** Forward pass; `training` uses (and updates) batch-norm batch statistics, as module.train() in PyTorch. */
   run(x: Tensor, training: boolean): Tensor;
+  /**
+   * A training-mode forward that leaves the batch-norm running statistics as they were: the
+   * value a discriminator step needs from a generator that will run again inside its own
+   * gradient. tfjs cannot reuse one forward across two optimisers' gradients, so this keeps
+   * the statistics moving once per batch, as the torch engine's single forward does.
+   */
+  peek(x: Tensor): Tensor;
 }
 
 /** What a procedure feeds a role and how many output channels it reads back (undefined: any). */
@@ -74,7 +81,15 @@ export function compileRoles(
       const variables = model.trainableWeights.map((v) => v.read() as Variable);
       for (const v of variables) if (v.shape.length >= 2) seededGlorot(tf, v, o.random());
       const optimizer = tf.train.adam(o.recipe.learningRate, o.recipe.beta1, o.recipe.beta2);
-      roles[name] = { name, model, variables, optimizer, outputShape: out, run: (x, training) => model.apply(x, { training }) as Tensor };
+      const statistics = model.nonTrainableWeights;
+      const peek = (x: Tensor): Tensor => {
+        const saved = statistics.map((w) => w.read().clone());
+        const value = model.apply(x, { training: true }) as Tensor;
+        statistics.forEach((w, i) => w.write(saved[i]!));
+        tf.dispose(saved);
+        return value;
+      };
+      roles[name] = { name, model, variables, optimizer, outputShape: out, run: (x, training) => model.apply(x, { training }) as Tensor, peek };
     }
   } catch (error) {
     disposeRoles(roles);

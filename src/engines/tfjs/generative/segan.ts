@@ -2,7 +2,7 @@
  * SeGAN (Ehsani, Mottaghi, Farhadi, "SeGAN: Segmenting and Generating the Invisible",
  * CVPR 2018) on tfjs, for amodal completion. Per batch:
  * 1. segmentor S on [occluded, visible] → full-mask logit, BCE against fullMask;
- * 2. discriminator D on [image, m̂], m̂ = σ(S(·)) after step 1 and held fixed (detached):
+ * 2. discriminator D on [image, m̂], m̂ = σ(S(·)) of step 1's forward, held fixed (detached):
  *    ½·(BCE(D(full, m̂), 1) + BCE(D(G(occluded, m̂), m̂), 0)) — real and fake are judged
  *    under the same predicted mask, so the mask's sharpness cannot give the fake away;
  * 3. generator G on [occluded, m̂] → image: BCE(D(G, m̂), 1) + λ_l1·L1(G, full). The paper
@@ -11,6 +11,7 @@
  * Evaluation feeds G the segmentor's predicted mask, as in training.
  * Loss terms (the torch engine's names): seg (the segmentor's BCE), d, adv, l1.
  */
+import type { Tensor } from '@tensorflow/tfjs';
 import { bceWithLogits, l1 } from './losses.js';
 import { type ProcedureDefinition, collectOutputs } from './procedure.js';
 import { type Role, optimiseStep } from './roles.js';
@@ -43,10 +44,17 @@ export const segan: ProcedureDefinition = {
         const full = ctx.train.images('full', batch);
         const segmentorInput = tf.concat([occluded, visible], -1);
         try {
-          const s = optimiseStep(tf, [S], () => ({ total: bceWithLogits(tf, S.run(segmentorInput, true), fullMask) }), 'seg');
-          const mask = tf.tidy(() => tf.sigmoid(S.run(segmentorInput, true)));
+          // The mask G reads is the segmentor's output of this step, before its update (detached), as in the torch engine.
+          let logit: Tensor | undefined;
+          const s = optimiseStep(tf, [S], () => {
+            const out = S.run(segmentorInput, true);
+            logit = tf.keep(out);
+            return { total: bceWithLogits(tf, out, fullMask) };
+          }, 'seg');
+          const mask = tf.tidy(() => tf.sigmoid(logit!));
+          logit!.dispose();
           const generatorInput = tf.concat([occluded, mask], -1);
-          const fake = tf.tidy(() => G.run(generatorInput, true));
+          const fake = tf.tidy(() => G.peek(generatorInput));
           try {
             const d = optimiseStep(tf, [D], () => {
               const real = bceWithLogits(tf, D.run(tf.concat([full, mask], -1), true), 1);
