@@ -127,12 +127,15 @@ describe('tfjs generative loop', () => {
     await expect(train(task, examples, networksFor('unet-pix2pix', task, examples, tiny.width), controller.signal)).rejects.toBeInstanceOf(TrainingAborted);
   });
 
-  it('returns every output of the problem at the eval split size, in [0, 1], with a loss curve per epoch', async () => {
+  it('returns every output of the problem at the eval split size, in [0, 1], with a loss curve per epoch, and releases its tensors', async () => {
     for (const [problem, baseline] of [['amodal-completion', 'unet-pix2pix'], ['style-transfer', 'unet-pix2pix']] as const) {
       const task = taskFor(problem, 'pix2pix', tiny, { epochs: 2, batchSize: 8 });
       const examples = await examplesFor(task);
+      const tensors = (await tfjs()).memory().numTensors;
       const { outcome, progress } = await train(task, examples, networksFor(baseline, task, examples, tiny.width));
       expect(outcome.status).toBe('ok');
+      // Every batch, role and optimiser tensor is released: a worker trains candidate after candidate in one process.
+      expect((await tfjs()).memory().numTensors).toBe(tensors);
       expect(progress.map((p) => [p.epoch, p.epochs])).toEqual([[1, 2], [2, 2]]);
       expect(outcome.curve.map((r) => Object.keys(r.losses).sort())).toEqual(
         Array(2).fill(problem === 'amodal-completion' ? ['adv', 'd', 'l1', 'mask'] : ['adv', 'd', 'l1']),

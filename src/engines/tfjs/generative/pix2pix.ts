@@ -46,7 +46,7 @@ function directions(ctx: Pick<ProcedureContext, 'tf' | 'examples'>, problem: Pix
   const { tf, examples } = ctx;
   if (problem === 'style-transfer') {
     return [
-      { generator: 'generator', discriminator: 'discriminator', input: (s, i) => tf.concat([s.images('plain', i), s.images('reference', i)], -1), target: (s, i) => s.images('styled', i) },
+      { generator: 'generator', discriminator: 'discriminator', input: (s, i) => tf.tidy(() => tf.concat([s.images('plain', i), s.images('reference', i)], -1)), target: (s, i) => s.images('styled', i) },
       { generator: 'remover', discriminator: 'removerDiscriminator', input: (s, i) => s.images('styled', i), target: (s, i) => s.images('plain', i) },
     ];
   }
