@@ -404,7 +404,7 @@ export class SearchLoop {
     };
   }
 
-  private toCandidateResult(known: KnownResult, cost: { flops: number; density: number }, result: EvaluateResult | null, failure: { reason: string; attempts: number } | null): CandidateResult {
+  private toCandidateResult(known: KnownResult, cost: { flops: number; density: number }, result: EvaluateResult | null, failure: { reason: string; attempts: number; workerId?: string } | null): CandidateResult {
     const reward = known.status === 'ok' && known.accuracy !== null ? shapedReward({ accuracy: known.accuracy, flops: cost.flops, density: cost.density }, this.reward) : null;
     return {
       status: known.status,
@@ -413,7 +413,7 @@ export class SearchLoop {
       curve: result?.curve.map((r) => ({ ...r })) ?? null,
       trainSeconds: result?.trainSeconds ?? null,
       evalSeconds: result?.evalSeconds ?? null,
-      workerId: result?.worker.id ?? null,
+      workerId: result?.worker.id ?? failure?.workerId ?? null,
       engine: result?.engine.name ?? this.config.engine,
       attempts: result?.attempt ?? failure?.attempts ?? 0,
       error: result?.error ?? failure?.reason ?? null,

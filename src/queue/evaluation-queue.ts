@@ -14,7 +14,7 @@ import { type RedisSettings, createRedis, redisOptions } from './redis.js';
 /** What the controller hears about a job. `lost` means the job is no longer in Redis (e.g. Redis restarted empty). */
 export type JobReport =
   | { kind: 'result'; result: EvaluateResult }
-  | { kind: 'failed'; runId: string; candidateHash: string; reason: string; attempts: number }
+  | { kind: 'failed'; runId: string; candidateHash: string; reason: string; attempts: number; workerId?: string }
   | { kind: 'lost'; runId: string; candidateHash: string }
   | { kind: 'pending'; runId: string; candidateHash: string; state: string };
 
@@ -120,7 +120,7 @@ export class EvaluationQueue {
     if (!job) return { kind: 'failed', ...ids, reason, attempts: 0 };
     const state = await job.getState();
     if (state !== 'failed') return null; // it will be retried
-    return { kind: 'failed', ...ids, reason: job.failedReason ?? reason, attempts: job.attemptsMade };
+    return { kind: 'failed', ...ids, reason: job.failedReason ?? reason, attempts: job.attemptsMade, ...failedBy(job) };
   }
 
   /** Current state of each (run, candidate): a finished result, a final failure, still pending, or lost. */
@@ -138,7 +138,7 @@ export class EvaluationQueue {
           if (!job) return { kind: 'lost', runId, candidateHash };
         }
         if (state === 'completed') return resultReport({ runId, candidateHash }, job.returnvalue);
-        if (state === 'failed') return { kind: 'failed', runId, candidateHash, reason: job.failedReason ?? 'failed', attempts: job.attemptsMade };
+        if (state === 'failed') return { kind: 'failed', runId, candidateHash, reason: job.failedReason ?? 'failed', attempts: job.attemptsMade, ...failedBy(job) };
         return { kind: 'pending', runId, candidateHash, state };
       }),
     );
@@ -205,6 +205,13 @@ export class EvaluationQueue {
 }
 
 export type { EvaluateJob };
+
+/** The worker slot that last held a job, as the worker wrote it into the job's progress. */
+function failedBy(job: Job): { workerId?: string } {
+  const p: unknown = job.progress;
+  const id = p && typeof p === 'object' ? (p as { workerId?: unknown }).workerId : undefined;
+  return typeof id === 'string' && id.length <= 200 ? { workerId: id } : {};
+}
 
 /**
  * A completed job's return value as a report. A value that breaks the contract

@@ -68,6 +68,7 @@ export class EvaluationWorker {
   private readonly active = new Map<string, AbortController>();
   private heartbeat: NodeJS.Timeout | undefined;
   private handingBack = false;
+  private closing = false;
 
   constructor(
     private readonly settings: RedisSettings,
@@ -113,11 +114,16 @@ export class EvaluationWorker {
   }
 
   private async beat(): Promise<void> {
-    this.state.heartbeatAt = await redisClock(this.client);
+    const now = await redisClock(this.client);
+    // A beat that read the clock before close() must not write the entry back after close() removed it.
+    if (this.closing) return;
+    this.state.heartbeatAt = now;
     await writeWorkerState(this.client, this.settings.prefix, this.state);
   }
 
   private async process(job: Job, token: string | undefined): Promise<EvaluateResult> {
+    // Whoever fails a job last is named in its final failure (the job's progress carries the slot id).
+    void job.updateProgress({ workerId: this.state.id }).catch(() => undefined);
     const contract = (job.data as { contract?: unknown } | null)?.contract;
     if (typeof contract === 'string' && contract !== JOB_CONTRACT && OUR_CONTRACTS.test(contract)) {
       // A blockqnn job of another version: a worker of that version can train it, this one must not fail it.
@@ -151,7 +157,7 @@ export class EvaluationWorker {
         attempt: job.attemptsMade + 1,
         reportProgress: (p) => {
           this.state.currentJob = { ...this.state.currentJob!, ...p };
-          void job.updateProgress({ ...p }).catch(() => undefined);
+          void job.updateProgress({ ...p, workerId: this.state.id }).catch(() => undefined);
         },
       });
       if (controller.signal.aborted) return await this.aborted(job, token, controller.signal.reason, data);
@@ -230,6 +236,7 @@ export class EvaluationWorker {
    */
   async close(graceMs = 30_000): Promise<void> {
     clearInterval(this.heartbeat);
+    this.closing = true;
     const closing = this.worker.close();
     const timer = setTimeout(() => {
       this.handingBack = true;

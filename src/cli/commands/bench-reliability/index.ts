@@ -72,7 +72,7 @@ export function registerBenchReliability(bench: Command): void {
   bench
     .command('reliability')
     .description('fault scenarios on real processes (results lost, duplicated, retrained, time to recover) and the load figure')
-    .option('--scenarios <list>', `comma-separated subset: ${Object.keys(SCENARIOS).join(', ')} (default all)`)
+    .option('--scenarios <list>', `comma-separated subset: ${Object.keys(SCENARIOS).join(', ')} (default all; none: only the load)`)
     .option('--runs <N>', 'runs of each scenario', positiveInt('--runs'), 1)
     .option('--quick', 'small budgets, a 15 s Redis outage and a 500-candidate load (the tests\' scale)')
     .option('--no-load', 'skip the load figure')
@@ -85,7 +85,7 @@ export function registerBenchReliability(bench: Command): void {
       if (!existsSync(BIN.replace(/bin\/blockqnn\.js$/, 'dist/cli/main.js'))) {
         throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, 'the scenarios start the built CLI, and dist/ is missing', { hint: 'run npm run build first' });
       }
-      const names = flags.scenarios ? flags.scenarios.split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(SCENARIOS);
+      const names = flags.scenarios === 'none' ? [] : flags.scenarios ? flags.scenarios.split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(SCENARIOS);
       for (const n of names) if (!SCENARIOS[n]) throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown scenario "${n}"`, { hint: `valid scenarios: ${Object.keys(SCENARIOS).join(', ')}` });
       const log = flags.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
       const options: ScenarioOptions = {
@@ -113,6 +113,6 @@ export function registerBenchReliability(bench: Command): void {
         }
       }
       const report: ReliabilityReport = { scenarios: summarise(runs), runs, ...(load ? { load } : {}) };
-      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatSummary(report.scenarios)}\n${load ? `${formatLoad(load)}\n` : ''}`);
+      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${runs.length ? `${formatSummary(report.scenarios)}\n` : ''}${load ? `${formatLoad(load)}\n` : ''}`);
     });
 }

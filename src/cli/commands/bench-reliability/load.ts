@@ -1,7 +1,7 @@
 /**
  * Load: a table-engine run of many candidates on 64 simulated workers (the
  * orchestration bench's worker host: 8 workers × concurrency 8 in a child
- * process) under a real `blockqnn search` controller, while a real `blockqnn
+ * process) under a real `blockqnn search` controller (random strategy), while a real `blockqnn
  * dashboard` over the same database and Redis is hit by concurrent HTTP
  * clients (autocannon, loopback, bounded in time). Reports the run's
  * throughput, the API's requests/s and latency percentiles, status codes, and
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
 import { countOutcome } from '../../../reliability/outcome.js';
 import { startWorkerHost } from '../bench-orchestration/worker-host.js';
-import { type Lab, freePort, rssMb, sleep } from './lab.js';
+import { type Lab, freePort, rssMb } from './lab.js';
 import { type ScenarioOptions, candidatesOf, openRead, runIdOf, scenarioPrefix, searchArgs } from './run-helpers.js';
 
 export interface LoadOptions {
@@ -77,7 +77,7 @@ function series(samples: number[]): MemorySeries {
   return { samples, peakMb: Math.max(0, ...samples), warmMb: mean(samples.slice(third, 2 * third)), endMb: mean(samples.slice(-third)) };
 }
 
-const percentile = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : 0);
+const percentile = (sorted: number[], p: number): number => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 10) / 10 : 0);
 
 export async function runLoad(lab: Lab, o: ScenarioOptions, l: LoadOptions): Promise<LoadReport> {
   const autocannon = await loadAutocannon();
@@ -89,7 +89,8 @@ export async function runLoad(lab: Lab, o: ScenarioOptions, l: LoadOptions): Pro
   lab.onCleanup(() => host.stop());
   const port = await freePort();
   const dashboard = lab.cli('dashboard', ['dashboard', '--port', String(port), '--db', db, '--redis', o.redisUrl, '--prefix', prefix]);
-  const search = lab.cli('search', searchArgs(o, { db, redis: o.redisUrl, prefix, budget: l.candidates, delayMs: l.delayMs, maxInFlight: 2 * l.workers, seed: 1 }));
+  // Random search keeps no state that grows with the run, so the controller's memory shows the system's own.
+  const search = lab.cli('search', searchArgs(o, { db, redis: o.redisUrl, prefix, budget: l.candidates, delayMs: l.delayMs, maxInFlight: 2 * l.workers, seed: 1, strategy: 'random' }));
   const runId = await runIdOf(search);
   await dashboard.waitFor(/dashboard: http/);
   const memory = { controller: [] as number[], dashboard: [] as number[] };
@@ -124,7 +125,6 @@ export async function runLoad(lab: Lab, o: ScenarioOptions, l: LoadOptions): Pro
   const code = await search.done(600_000);
   const seconds = (Date.now() - started) / 1000;
   clearInterval(sampler);
-  await sleep(0);
   if (code !== 0) throw new BlockqnnError(ErrorCode.INTERNAL, `the load run's controller exited ${code}:\n${search.stderr.slice(-2000)}`);
   const store = await openRead(lab, db);
   const run = await store.getRun(runId);
@@ -136,7 +136,7 @@ export async function runLoad(lab: Lab, o: ScenarioOptions, l: LoadOptions): Pro
     candidates: rows.length, workers: l.workers, seconds, candidatesPerSecond: rows.length / seconds, lost: counted.lost, duplicated: counted.duplicated,
     http: {
       requests: latencies.length, requestsPerSecond: latencies.length / httpSeconds, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95), p99Ms: percentile(latencies, 0.99),
-      maxMs: latencies.at(-1) ?? 0, statusCodes, serverErrors: Object.entries(statusCodes).filter(([k]) => k.startsWith('5')).reduce((n, [, v]) => n + v, 0),
+      maxMs: Math.round((latencies.at(-1) ?? 0) * 10) / 10, statusCodes, serverErrors: Object.entries(statusCodes).filter(([k]) => k.startsWith('5')).reduce((n, [, v]) => n + v, 0),
       errors: result.errors + result.timeouts, connections: l.connections,
     },
     memory: { controller: series(memory.controller), dashboard: series(memory.dashboard) },

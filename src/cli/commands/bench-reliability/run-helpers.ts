@@ -46,13 +46,14 @@ export interface SearchSpec {
   delayMs: number;
   maxInFlight?: number;
   seed?: number;
+  strategy?: string;
 }
 
 export function searchArgs(o: ScenarioOptions, s: SearchSpec): string[] {
   return [
     'search', '--space', 'nasbench201', '--engine', 'table', '--table', o.table, '--fitness', 'c10valid_val_12ep', '--report', 'c10_test_200ep',
     '--budget', String(s.budget), '--delay-ms', String(s.delayMs), '--max-in-flight', String(s.maxInFlight ?? 2), '--seed', String(s.seed ?? 0),
-    '--workers', '0', '--db', s.db, '--redis', s.redis, '--prefix', s.prefix,
+    '--workers', '0', '--db', s.db, '--redis', s.redis, '--prefix', s.prefix, ...(s.strategy ? ['--strategy', s.strategy] : []),
   ];
 }
 
