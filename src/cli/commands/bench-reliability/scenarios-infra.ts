@@ -83,7 +83,8 @@ export async function redisDown(lab: Lab, o: ScenarioOptions): Promise<ScenarioR
   const prefix = 'bqfault-down';
   const budget = o.quick ? 12 : 24;
   await startWorker(lab, 'worker', { redis: redis.url, prefix, slots: 2 });
-  const leaver = await startWorker(lab, 'worker (stopped during the outage)', { redis: redis.url, prefix });
+  // Its job is abandoned when it stops during the outage: a short lock lets another worker take it soon after Redis is back.
+  const leaver = await startWorker(lab, 'worker (stopped during the outage)', { redis: redis.url, prefix, lockSeconds: 3 });
   const search = lab.cli('search', searchArgs(o, { db, redis: redis.url, prefix, budget, delayMs: 200, maxInFlight: 3 }));
   const runId = await runIdOf(search);
   const store = await openRead(lab, db);
