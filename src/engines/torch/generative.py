@@ -425,7 +425,7 @@ def train_vunet(job, epoch, terms):
         job.opt.zero_grad(set_to_none=True)
         loss.backward()
         job.opt.step()
-        terms.add(total=loss, l1=rec, kl=kl)
+        terms.add(loss=loss, l1=rec, kl=kl)
 
 
 def outputs_vunet(job):
