@@ -8,7 +8,7 @@ const root = resolve(dirname(new URL(import.meta.url).pathname), '..', 'src');
 const allowed = {
   common: [],
   'search-space': ['common'],
-  task: ['common', 'datasets'],
+  task: ['common', 'datasets', 'search-space'],
   controller: ['common', 'search-space'],
   datasets: ['common'],
   engines: ['common', 'search-space', 'task', 'datasets'],

@@ -67,15 +67,16 @@ describe('image-to-image sample grids in the dashboard', () => {
     await page.goto(`${dash.url}/#/runs/${run.id}/c/${searched.hash}`);
     const shown = page.locator('.sample-grid img');
     await shown.waitFor();
-    await page.waitForFunction(() => (document.querySelector('.sample-grid img') as HTMLImageElement | null)?.complete === true);
-    expect(await shown.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([8 * 17 - 1, 5 * 17 - 1]);
+    // Page-side code as strings: the tests compile without the DOM's types.
+    await page.waitForFunction("document.querySelector('.sample-grid img')?.complete === true");
+    expect(await page.evaluate("(({ naturalWidth, naturalHeight }) => [naturalWidth, naturalHeight])(document.querySelector('.sample-grid img'))")).toEqual([8 * 17 - 1, 5 * 17 - 1]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'sample-grid.png'), fullPage: true });
     expect(await page.locator('.sample-grid-labels').innerText()).toMatch(/input \(occluded\)[\s\S]*output image[\s\S]*target image[\s\S]*output mask[\s\S]*target mask/);
 
     await page.goto(`${dash.url}/#/runs/${run.id}/baselines`);
     await page.locator('.baselines-table').waitFor();
-    await page.waitForFunction(() => [...document.querySelectorAll('.sample-thumb')].filter((i) => (i as HTMLImageElement).naturalWidth > 0).length === 2);
+    await page.waitForFunction("[...document.querySelectorAll('.sample-thumb')].filter((i) => i.naturalWidth > 0).length === 2");
     expect(await page.locator('.baselines-table tbody tr').count()).toBe(2);
     expect(pageErrors).toEqual([]);
   }, 120_000);

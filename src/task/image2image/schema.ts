@@ -16,17 +16,13 @@
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { datasetSpecSchema } from '../../datasets/spec.js';
+import { GENERATIVE_PROCEDURE_NAMES, IMAGE2IMAGE_PROBLEM_NAMES, generatorChannels } from '../../search-space/baselines/generative/spec.js';
 
-export const IMAGE2IMAGE_PROBLEMS = [
-  'amodal-completion',
-  'domain-translation',
-  'style-transfer',
-  'shape-guided',
-  'introspective-synthesis',
-] as const;
+// The names and the generators' channels are the network builders' (search-space), so the task and the networks cannot drift apart.
+export const IMAGE2IMAGE_PROBLEMS = IMAGE2IMAGE_PROBLEM_NAMES;
 export type Image2ImageProblem = (typeof IMAGE2IMAGE_PROBLEMS)[number];
 
-export const GENERATIVE_PROCEDURES = ['pix2pix', 'vunet', 'stargan', 'paired-cyclegan', 'segan', 'winn-synthesis'] as const;
+export const GENERATIVE_PROCEDURES = GENERATIVE_PROCEDURE_NAMES;
 export type GenerativeProcedure = (typeof GENERATIVE_PROCEDURES)[number];
 
 /** Which procedures make sense for each problem (pix2pix is the generic paired baseline and the searched generator's procedure). */
@@ -129,28 +125,10 @@ export type Image2ImageTaskInput = z.input<typeof image2imageTaskSchema>;
 
 /**
  * Channels of the generic (pix2pix) generator's input and output per problem, C = dataset
- * channels, K = domains. Conditions are concatenated as input channels, in this order:
- * - amodal-completion: occluded C + visible mask 1 → image C + full-mask logit 1;
- * - domain-translation: source C + one-hot target domain K (tiled) → C;
- * - style-transfer: plain C + reference C → C (apply; the remover is C → C);
- * - shape-guided: shape 1 + appearance C → C;
- * - introspective-synthesis: C → C (the critic's input; there is no generator input).
+ * channels, K = domains (the builders' generatorChannels; the order of the conditions is
+ * documented there).
  */
-export function PROBLEM_CHANNELS(problem: Image2ImageProblem, datasetChannels: number, domains: number): { input: number; target: number } {
-  const c = datasetChannels;
-  switch (problem) {
-    case 'amodal-completion':
-      return { input: c + 1, target: c + 1 };
-    case 'domain-translation':
-      return { input: c + domains, target: c };
-    case 'style-transfer':
-      return { input: 2 * c, target: c };
-    case 'shape-guided':
-      return { input: 1 + c, target: c };
-    case 'introspective-synthesis':
-      return { input: c, target: c };
-  }
-}
+export const PROBLEM_CHANNELS: (problem: Image2ImageProblem, datasetChannels: number, domains: number) => { input: number; target: number } = generatorChannels;
 
 /** One named uint8 array of a split (images as bytes 0..255, labels as bytes); shape has the batch axis first. */
 export interface ExampleArray {
