@@ -72,8 +72,8 @@ export const lambdaSchema = z.strictObject({
 export const langevinSchema = z.strictObject({
   /** Langevin steps per pseudo-negative refresh (WINN synthesis). */
   steps: int('langevin.steps', 1, 10_000).default(20),
-  /** ε of Δx = (ε/2)·∇f(x) + η. */
-  stepSize: n('langevin.stepSize').gt(0, { error: 'langevin.stepSize must be > 0' }).max(100).default(0.02),
+  /** ε of Δx = (ε/2)·∇f(x) + η. 0.25: at 0.02 the samples stayed near their noise after 8 epochs (score 0.12 vs the mean image's 0.08; 0.45 at 0.25, torch, MNIST 16 px). */
+  stepSize: n('langevin.stepSize').gt(0, { error: 'langevin.stepSize must be > 0' }).max(100).default(0.25),
   /** Standard deviation of η per pixel ([0, 1] pixels). */
   noise: n('langevin.noise').min(0, { error: 'langevin.noise must be ≥ 0' }).max(1).default(0.005),
 });

@@ -29,7 +29,7 @@ describe('torch vunet on shape-guided', () => {
 
 describe('torch winn-synthesis', () => {
   it('samples score above the mean image repeated (frozen classifier confidence × exp(−FD / scale))', async () => {
-    // Langevin stepSize 0.25: at the schema's 0.02 the pool barely leaves its noise in 160 steps (see the report of issue #9).
+    // Langevin stepSize 0.25, the schema's default (at 0.02 the pool barely left its noise in 160 steps).
     const c = await makeCase({ procedure: 'winn-synthesis', problem: 'introspective-synthesis', baseline: 'winn-synthesis', epochs: 8, recipe: { langevin: { stepSize: 0.25, steps: 20 } } });
     const outcome = await trainGenerativeTorch({ ...c, seed: 1 }, never, () => {});
     expect(outcome.status, outcome.error).toBe('ok');

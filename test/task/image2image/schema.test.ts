@@ -26,7 +26,7 @@ describe('image2image task schema', () => {
       criticSteps: 1,
       lambda: { l1: 100, cls: 1, rec: 10, gp: 10, kl: 0.01 },
       latent: 8,
-      langevin: { steps: 20, stepSize: 0.02, noise: 0.005 },
+      langevin: { steps: 20, stepSize: 0.25, noise: 0.005 },
       samples: 64,
     });
     expect(parseImage2ImageTask({ ...base, recipe: { lambda: { l1: 10 } } }).recipe.lambda).toEqual({ l1: 10, cls: 1, rec: 10, gp: 10, kl: 0.01 });
