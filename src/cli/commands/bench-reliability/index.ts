@@ -107,7 +107,7 @@ export function registerBenchReliability(bench: Command): void {
         log(`load: ${candidates} candidates, 64 simulated workers, dashboard under 16 clients`);
         const lab = new Lab();
         try {
-          load = await runLoad(lab, options, { candidates, workers: 64, delayMs: 50, connections: 16, maxSeconds: 600 });
+          load = await runLoad(lab, options, { candidates, workers: 64, delayMs: 50, connections: 16, maxSeconds: 900, steadySeconds: flags.quick ? 5 : 60 });
         } finally {
           await lab.close();
         }

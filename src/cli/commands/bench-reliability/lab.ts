@@ -41,6 +41,8 @@ export class Proc {
   stdout = '';
   stderr = '';
   exit: Exit | null = null;
+  /** When it exited (ms epoch). */
+  exitedAt: number | null = null;
   readonly exited: Promise<Exit>;
 
   constructor(
@@ -50,7 +52,10 @@ export class Proc {
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.exited = new Promise((done) => {
-      child.on('exit', (code, signal) => done((this.exit = { code, signal })));
+      child.on('exit', (code, signal) => {
+        this.exitedAt = Date.now();
+        done((this.exit = { code, signal }));
+      });
       child.on('error', () => done((this.exit ??= { code: null, signal: null })));
     });
   }

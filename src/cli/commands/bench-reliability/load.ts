@@ -22,8 +22,13 @@ export interface LoadOptions {
   delayMs: number;
   /** Concurrent HTTP clients on the dashboard. */
   connections: number;
-  /** Upper bound of the HTTP load, in seconds (it stops earlier when the run ends). */
+  /** Upper bound of the HTTP load, in seconds (it stops `steadySeconds` after the run ends). */
   maxSeconds: number;
+  /**
+   * Seconds the clients go on after the run has finished: the data no longer grows, so the
+   * dashboard's memory over this phase shows a leak, if any (during the run its answers grow with the run).
+   */
+  steadySeconds: number;
 }
 
 export interface MemorySeries {
@@ -54,7 +59,8 @@ export interface LoadReport {
     errors: number;
     connections: number;
   };
-  memory: { controller: MemorySeries; dashboard: MemorySeries };
+  /** Controller and dashboard during the run; the dashboard again over the steady phase after it. */
+  memory: { controller: MemorySeries; dashboard: MemorySeries; dashboardSteady: MemorySeries };
 }
 
 interface AutocannonInstance {
@@ -93,12 +99,12 @@ export async function runLoad(lab: Lab, o: ScenarioOptions, l: LoadOptions): Pro
   const search = lab.cli('search', searchArgs(o, { db, redis: o.redisUrl, prefix, budget: l.candidates, delayMs: l.delayMs, maxInFlight: 2 * l.workers, seed: 1, strategy: 'random' }));
   const runId = await runIdOf(search);
   await dashboard.waitFor(/dashboard: http/);
-  const memory = { controller: [] as number[], dashboard: [] as number[] };
+  const memory = { controller: [] as number[], dashboard: [] as number[], dashboardSteady: [] as number[] };
   const sampler = setInterval(() => {
     const c = rssMb(search.pid);
     const d = rssMb(dashboard.pid);
     if (c !== null && search.exit === null) memory.controller.push(c);
-    if (d !== null) memory.dashboard.push(d);
+    if (d !== null) (search.exit === null ? memory.dashboard : memory.dashboardSteady).push(d);
   }, 1000);
   const latencies: number[] = [];
   const started = Date.now();
@@ -119,11 +125,11 @@ export async function runLoad(lab: Lab, o: ScenarioOptions, l: LoadOptions): Pro
       (error, r) => (error ? reject(error) : resolve(r)),
     );
     instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
-    void search.exited.then(() => instance.stop());
+    void search.exited.then(() => setTimeout(() => instance.stop(), l.steadySeconds * 1000));
   });
   const httpSeconds = (Date.now() - started) / 1000;
   const code = await search.done(600_000);
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = ((search.exitedAt ?? Date.now()) - started) / 1000;
   clearInterval(sampler);
   if (code !== 0) throw new BlockqnnError(ErrorCode.INTERNAL, `the load run's controller exited ${code}:\n${search.stderr.slice(-2000)}`);
   const store = await openRead(lab, db);
@@ -139,7 +145,7 @@ export async function runLoad(lab: Lab, o: ScenarioOptions, l: LoadOptions): Pro
       maxMs: Math.round((latencies.at(-1) ?? 0) * 10) / 10, statusCodes, serverErrors: Object.entries(statusCodes).filter(([k]) => k.startsWith('5')).reduce((n, [, v]) => n + v, 0),
       errors: result.errors + result.timeouts, connections: l.connections,
     },
-    memory: { controller: series(memory.controller), dashboard: series(memory.dashboard) },
+    memory: { controller: series(memory.controller), dashboard: series(memory.dashboard), dashboardSteady: series(memory.dashboardSteady) },
   };
 }
 
@@ -149,5 +155,6 @@ export function formatLoad(r: LoadReport): string {
     `load: ${r.candidates} candidates on ${r.workers} simulated workers in ${r.seconds.toFixed(1)} s (${r.candidatesPerSecond.toFixed(0)}/s), lost ${r.lost}, duplicated ${r.duplicated}`,
     `  dashboard under ${r.http.connections} clients: ${r.http.requests} requests, ${r.http.requestsPerSecond.toFixed(0)}/s, p50 ${r.http.p50Ms} ms, p95 ${r.http.p95Ms} ms, p99 ${r.http.p99Ms} ms, max ${r.http.maxMs} ms; status ${JSON.stringify(r.http.statusCodes)}, 5xx ${r.http.serverErrors}, errors ${r.http.errors}`,
     `  memory: controller ${m(r.memory.controller)}; dashboard ${m(r.memory.dashboard)}`,
+    `  dashboard after the run (same data, clients still on): ${r.memory.dashboardSteady.samples[0] ?? '-'} MB at first, ${r.memory.dashboardSteady.endMb} MB over the last third, peak ${r.memory.dashboardSteady.peakMb} MB`,
   ].join('\n');
 }
