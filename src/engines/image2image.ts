@@ -22,10 +22,19 @@ import type { Image2ImageTask } from '../task/image2image/schema.js';
 import type { EpochProgress, EpochRecord, TrainOutcome, TrainRequest } from './engine.js';
 import type { GenerativeEpochRecord, TrainGenerative } from './generative.js';
 
-/** A generative epoch as a curve point: the loss is the generator's (or the critic's, where there is no generator). */
+/** Terms of the generators' objective as the procedures name them (both engines): adversarial, reconstruction, mask, cycle, segmentation. */
+const GENERATOR_TERMS = ['adv', 'l1', 'mask', 'cycle', 'seg'];
+
+/**
+ * A generative epoch as a curve point. Its loss is the generators' objective: StarGAN's `g`,
+ * VUNet's `loss`, else the sum of the generator terms a procedure reports (pix2pix, SeGAN,
+ * PairedCycleGAN), and WINN's critic loss where there is no generator.
+ */
 function epochRecord(record: GenerativeEpochRecord, task: Image2ImageTask, valAccuracy: number | null): EpochRecord {
   const losses = record.losses;
-  const loss = losses.g ?? losses.generator ?? losses.critic ?? losses.d ?? Object.values(losses)[0] ?? Number.NaN;
+  const terms = GENERATOR_TERMS.filter((t) => t in losses);
+  const summed = terms.length > 0 ? terms.reduce((sum, t) => sum + losses[t]!, 0) : undefined;
+  const loss = losses.g ?? losses.loss ?? summed ?? losses.critic ?? Object.values(losses)[0] ?? Number.NaN;
   return { epoch: record.epoch, loss, trainAccuracy: Number.NaN, valAccuracy: valAccuracy ?? Number.NaN, learningRate: task.recipe.learningRate, seconds: record.seconds };
 }
 

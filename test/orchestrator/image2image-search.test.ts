@@ -66,6 +66,10 @@ describe('search over generator blocks (amodal completion, torch engine)', () =>
       expect(c.accuracy).toBeLessThanOrEqual(1);
       expect(c.metrics).toMatchObject({ invisibleIoU: expect.closeTo(c.accuracy!, 12), invisibleL1: expect.any(Number) });
       expect(c.flops).toBeGreaterThan(0);
+      // One curve point per epoch: the generators' objective as the loss, the score at the last epoch.
+      expect(c.curve!.map((p) => p.epoch)).toEqual([1, 2, 3]);
+      expect(c.curve!.every((p) => Number.isFinite(p.loss) && p.loss! > 0)).toBe(true);
+      expect(c.curve!.at(-1)!.valAccuracy).toBeCloseTo(c.accuracy!, 12);
       const grid = await store.candidateSamples(run.id, c.hash);
       expect(grid!.rows).toEqual(['input (occluded)', 'output image', 'target image', 'output mask', 'target mask']);
       const png = PNG.sync.read(Buffer.from(grid!.pngBase64, 'base64'));
