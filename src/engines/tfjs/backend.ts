@@ -14,6 +14,7 @@
  * and layers or tensors from two copies do not mix.
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { registerFastFilterGradient } from './cpu-filter-gradient.js';
 
 /** The tfjs namespace; the native builds re-export exactly this API. */
 export type Tfjs = typeof import('@tensorflow/tfjs');
@@ -82,6 +83,8 @@ export async function loadFirst(packages: readonly TfjsPackage[], importer: Impo
         await tf.setBackend('cpu');
       }
       await tf.ready();
+      // The pure-JS backend's convolution filter gradient dominates every training step (~7× a step).
+      if (tf.getBackend() === 'cpu') registerFastFilterGradient(tf);
       attempts.push({ package: pkg, loaded: true });
       const skipped = attempts.filter((a) => !a.loaded).map((a) => `${a.package}: ${a.reason}`);
       const backend = tf.getBackend();

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TrainingAborted } from '../../../src/engines/engine.js';
-import { registerFastFilterGradient } from '../../../src/engines/tfjs/generative/cpu-filter-gradient.js';
+import { registerFastFilterGradient } from '../../../src/engines/tfjs/cpu-filter-gradient.js';
 import { compileRoles, disposeRoles } from '../../../src/engines/tfjs/generative/roles.js';
 import { PROBLEM_OUTPUTS } from '../../../src/task/image2image/schema.js';
 import { examplesFor, networksFor, taskFor, train } from './generative-fixtures.js';

@@ -13,7 +13,7 @@ import { TrainingAborted } from '../../engine.js';
 import type { GenerativeEpochRecord, GenerativeOutcome, GenerativeProgress, GenerativeRequest } from '../../generative.js';
 import type { Tfjs } from '../backend.js';
 import { registerSecondOrderGradients } from '../second-order.js';
-import { registerFastFilterGradient } from './cpu-filter-gradient.js';
+import { registerFastFilterGradient } from '../cpu-filter-gradient.js';
 import { SplitReader, trainBatches } from './data.js';
 import type { ProcedureDefinition, ProcedureRun } from './procedure.js';
 import { NonFiniteLoss, compileRoles, disposeRoles } from './roles.js';
