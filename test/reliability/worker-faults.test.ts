@@ -13,7 +13,7 @@ function expectClean(r: Awaited<ReturnType<typeof runScenario>>, budget: number)
 }
 
 describe('worker faults', () => {
-  it('worker-kill: kill -9 of a worker host mid-job; another worker retrains the job, recorded once, nothing trained twice', async () => {
+  it('worker-kill: kill -9 of a worker host mid-job; another worker retrains the job, recorded once, at most that one training repeated', async () => {
     const r = await runScenario('worker-kill', quick);
     expectClean(r, 6);
     // A kill between the end of a training and its delivery costs that training again: at most one per killed slot.
