@@ -101,7 +101,7 @@ describe('choosing and building baselines for a run', () => {
     expect(thrown(() => prepareConfig(config({ baselines: { names: ['nope'], width: 1 } }))).code).toBe('UNKNOWN_NAME');
     expect(thrown(() => prepareConfig(config({ baselines: { names: ['resnet-18'], width: 1 } }))).message).toMatch(/resnet-18.*too small/);
     const lookup = parseTask({ kind: 'lookup', table: '/nowhere.csv', fitness: 'x' });
-    expect(thrown(() => prepareConfig(config({ task: lookup, engine: 'table', taskKey: taskKey(lookup, 'table') }))).message).toMatch(/baselines need a classification task/);
+    expect(thrown(() => prepareConfig(config({ task: lookup, engine: 'table', taskKey: taskKey(lookup, 'table') }))).message).toMatch(/baselines need a dataset; this run looks candidates up in a table/);
     expect(prepareConfig(config({ baselines: { names: ['all'], width: 0.5 } })).baselines.names).toEqual(taskScaleBaselines());
   });
 });
