@@ -23,7 +23,7 @@ describe('a worker killed mid-job (SQLite, table engine)', () => {
     a!.killGroup(); // kill -9 of worker A's supervisor and its slot: the host is gone mid-training
     await a!.exited;
     // The slot process dies with the group, a moment after its supervisor is reaped.
-    await eventually(async () => !running(busy.pid), 5_000, 'worker A\'s slot process dead too');
+    await eventually(async () => (running(busy.pid) ? undefined : true), 5_000, 'worker A\'s slot process dead too');
 
     expect(await search.done(60_000), search.output).toBe(0);
     const store = await readStore(db);
