@@ -73,26 +73,36 @@ export interface SearchedGeneratorOptions {
 
 /**
  * Candidates of an image-to-image search: NSC blocks as U-Net generator stages. The task's
- * procedure must be pix2pix (the searched generator trains the way the unet-pix2pix baseline does).
+ * procedure must be pix2pix (the searched generator trains the way the unet-pix2pix baseline
+ * does); a run of baselines alone never builds one.
  */
 export function searchedGeneratorCandidates(task: Image2ImageTask, options: SearchedGeneratorOptions, maxIndex: number, extraTypes: readonly ExtraLayerType[] = []): CandidateFactory {
-  if (task.procedure !== 'pix2pix') {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `a search over generator blocks trains them with pix2pix, but the task's procedure is ${task.procedure}`, {
-      hint: `leave the procedure out (pix2pix), and compare with ${task.procedure} as a baseline: --baselines ${generativeBaselinesFor(task.problem).join(',')}`,
-    });
-  }
   const spec = { ...generativeSpecOf(task, options), ...(options.blocksPerStage !== undefined ? { blocksPerStage: options.blocksPerStage } : {}) };
   return {
     space: 'nsc',
     storesIr: true,
     hashOf: (key) => blockHash(parseNsc(key, { maxIndex, extraTypes })),
     materialize(key): MaterializedCandidate {
+      assertSearchable(task);
       const block = parseNsc(key, { maxIndex, extraTypes });
       const networks = searchedUnetGenerator(block, spec);
       const cost = generatingCost(networks);
       return { key, hash: blockHash(block), ir: primaryRole(networks), networks: networks.roles, flops: cost.macs, params: cost.params, density: density(block) };
     },
   };
+}
+
+/**
+ * A search over generator blocks trains them with pix2pix; a task with another procedure
+ * (synthesis has no generator to search) can only run baselines.
+ */
+export function assertSearchable(task: Image2ImageTask): void {
+  if (task.procedure === 'pix2pix') return;
+  throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `a search over generator blocks trains them with pix2pix, but the task's procedure is ${task.procedure}`, {
+    hint: task.problem === 'introspective-synthesis'
+      ? 'introspective synthesis has no generator to search: run its baseline alone (blockqnn baseline winn-synthesis --task introspective-synthesis)'
+      : `leave the procedure out (pix2pix), and compare with ${task.procedure} as a baseline: --baselines ${generativeBaselinesFor(task.problem).join(',')}`,
+  });
 }
 
 /** `all` for an image-to-image task: every generative baseline that solves its problem. */

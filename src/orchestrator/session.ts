@@ -12,7 +12,7 @@ import type { Run, Store } from '../store/index.js';
 import { materializeBaselines, resolveBaselineNames } from './baselines.js';
 import type { ExtraLayerType } from '../search-space/index.js';
 import { type CandidateFactory, nb201Candidates, nscCandidates } from './candidates.js';
-import { GENERATOR_BASE_FILTERS, searchedGeneratorCandidates } from './generative.js';
+import { GENERATOR_BASE_FILTERS, assertSearchable, searchedGeneratorCandidates } from './generative.js';
 import { type SearchConfig, type SearchConfigInput, parseSearchConfig } from './config.js';
 import { type SearchOutcome, type SearchProgress, SearchLoop } from './search-loop.js';
 
@@ -66,8 +66,8 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   }
   // So does building every baseline: a name or a configuration that makes no network fails before anything is queued.
   materializeBaselines(config);
-  // And the candidate factory: an image-to-image search checks its procedure here.
-  candidatesFor(config);
+  // An image-to-image search trains its generators with pix2pix; a run of baselines alone may name any procedure.
+  if (config.task.kind === 'image2image' && config.budget.candidates !== 0) assertSearchable(config.task);
   return config;
 }
 

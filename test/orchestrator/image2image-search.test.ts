@@ -86,5 +86,9 @@ describe('search over generator blocks (amodal completion, torch engine)', () =>
   it('refuses a search whose procedure is not pix2pix, naming the baselines to compare with', () => {
     const segan = parseTask({ ...task, procedure: 'segan' });
     expect(() => prepareConfig(config({ task: segan, taskKey: taskKey(segan, 'torch') }))).toThrow(/trains them with pix2pix.*segan/);
+    // A run of baselines alone may use any procedure: synthesis has no generator to search, only WINN.
+    const winn = parseTask({ kind: 'image2image', problem: 'introspective-synthesis', procedure: 'winn-synthesis', dataset: { name: 'mnist' } });
+    expect(() => prepareConfig(config({ task: winn, taskKey: taskKey(winn, 'torch') }))).toThrow(/trains them with pix2pix.*winn-synthesis/);
+    expect(prepareConfig(config({ task: winn, taskKey: taskKey(winn, 'torch'), budget: { candidates: 0 }, baselines: { names: ['all'], width: 0.25 } })).baselines.names).toEqual(['winn-synthesis']);
   });
 });
