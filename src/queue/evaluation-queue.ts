@@ -206,10 +206,10 @@ export class EvaluationQueue {
 
 export type { EvaluateJob };
 
-/** The worker slot that last held a job, as the worker wrote it into the job's progress. */
+/** The worker slot that last held a job: BullMQ stores the worker's name on each job it takes (the slot id). */
 function failedBy(job: Job): { workerId?: string } {
   const p: unknown = job.progress;
-  const id = p && typeof p === 'object' ? (p as { workerId?: unknown }).workerId : undefined;
+  const id = job.processedBy ?? (p && typeof p === 'object' ? (p as { workerId?: unknown }).workerId : undefined);
   return typeof id === 'string' && id.length <= 200 ? { workerId: id } : {};
 }
 

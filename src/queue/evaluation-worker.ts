@@ -61,12 +61,18 @@ export interface EvaluationWorkerOptions {
   log?: (line: string) => void;
 }
 
+/** How soon the registry shows a job a slot started or finished. */
+const JOB_NOTE_MS = 200;
+
 export class EvaluationWorker {
   private readonly worker: Worker;
   private readonly client: Redis;
   private readonly state: WorkerState;
   private readonly active = new Map<string, AbortController>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private noteTimer: NodeJS.Timeout | undefined;
+  /** Redis server clock minus this host's, as of the last heartbeat. */
+  private clockOffsetMs = 0;
   private handingBack = false;
   private closing = false;
 
@@ -98,6 +104,8 @@ export class EvaluationWorker {
       stalledInterval: options.stalledIntervalMs ?? 30_000,
       maxStalledCount: 2,
       autorun: false,
+      // Stored on each job it takes (job.processedBy): a final failure names the slot that failed it last.
+      name: this.state.id,
     });
     this.worker.on('error', () => {});
   }
@@ -113,17 +121,32 @@ export class EvaluationWorker {
     await this.worker.waitUntilReady();
   }
 
+  /** The periodic heartbeat: reads the Redis server's clock (learning this host's offset from it) and writes the entry. */
   private async beat(): Promise<void> {
     const now = await redisClock(this.client);
     // A beat that read the clock before close() must not write the entry back after close() removed it.
     if (this.closing) return;
+    this.clockOffsetMs = now - Date.now();
     this.state.heartbeatAt = now;
     await writeWorkerState(this.client, this.settings.prefix, this.state);
   }
 
+  /**
+   * A job started or ended: the registry shows it within JOB_NOTE_MS. Changes are coalesced into
+   * one write stamped with the Redis clock as the last heartbeat measured it, so a slot turning
+   * over thousands of table lookups a second does not pay two round trips per job.
+   */
+  private noteJobChange(): void {
+    if (this.noteTimer !== undefined || this.closing) return;
+    this.noteTimer = setTimeout(() => {
+      this.noteTimer = undefined;
+      if (this.closing) return;
+      this.state.heartbeatAt = Date.now() + this.clockOffsetMs;
+      void writeWorkerState(this.client, this.settings.prefix, this.state).catch(() => undefined);
+    }, JOB_NOTE_MS);
+  }
+
   private async process(job: Job, token: string | undefined): Promise<EvaluateResult> {
-    // Whoever fails a job last is named in its final failure (the job's progress carries the slot id).
-    void job.updateProgress({ workerId: this.state.id }).catch(() => undefined);
     const contract = (job.data as { contract?: unknown } | null)?.contract;
     if (typeof contract === 'string' && contract !== JOB_CONTRACT && OUR_CONTRACTS.test(contract)) {
       // A blockqnn job of another version: a worker of that version can train it, this one must not fail it.
@@ -150,7 +173,7 @@ export class EvaluationWorker {
       void this.client.exists(cancelKey).then((n) => n && controller.abort('cancelled'), () => undefined);
     }, this.options.cancelPollMs ?? 1000);
     this.state.currentJob = { jobId: job.id!, runId: data.runId, candidateHash: data.candidateHash, epoch: 0, epochs: data.task.kind === 'classification' ? data.task.recipe.epochs : 1, loss: null, valAccuracy: null, imagesPerSecond: null };
-    void this.beat().catch(() => undefined);
+    this.noteJobChange();
     try {
       const outcome = await this.handler(data, {
         signal: controller.signal,
@@ -180,7 +203,7 @@ export class EvaluationWorker {
       clearInterval(poll);
       this.active.delete(job.id!);
       this.state.currentJob = null;
-      void this.beat().catch(() => undefined);
+      this.noteJobChange();
     }
   }
 
@@ -236,6 +259,7 @@ export class EvaluationWorker {
    */
   async close(graceMs = 30_000): Promise<void> {
     clearInterval(this.heartbeat);
+    clearTimeout(this.noteTimer);
     this.closing = true;
     const closing = this.worker.close();
     const timer = setTimeout(() => {
