@@ -69,12 +69,18 @@ const nb201Hash = (key: string) => createHash('sha256').update(`nb201:${key}`).d
 export function nb201Candidates(options: { inputShape?: [number, number, number]; classes?: number; withIr?: boolean } = {}): CandidateFactory {
   const { withIr = true, ...network } = options;
   let cost: ReturnType<typeof nb201CostModel> | undefined;
+  // The space has 15,625 cells and a long search proposes each many times: each key is parsed and hashed once.
+  const hashes = new Map<string, string>();
   return {
     space: 'nasbench201',
     storesIr: false,
     hashOf: (key) => {
-      parseNb201(key);
-      return nb201Hash(key);
+      let hash = hashes.get(key);
+      if (hash === undefined) {
+        parseNb201(key);
+        hashes.set(key, (hash = nb201Hash(key)));
+      }
+      return hash;
     },
     materialize(key) {
       const cell = parseNb201(key);

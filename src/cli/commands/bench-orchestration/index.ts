@@ -115,7 +115,7 @@ export function registerBenchOrchestration(bench: Command): void {
     .option('--raw-jobs <n>', 'jobs of the raw BullMQ run', positiveInt('--raw-jobs'), 20_000)
     .option('--workers <n>', 'in-process workers (end to end and raw)', positiveInt('--workers'), 4)
     .option('--concurrency <n>', 'concurrency of each in-process worker', positiveInt('--concurrency'), 16)
-    .option('--max-in-flight <n>', 'candidates queued at once (end to end)', positiveInt('--max-in-flight'), 256)
+    .option('--max-in-flight <n>', 'candidates queued at once (end to end): one controller feeding thousands of GPUs keeps thousands in flight', positiveInt('--max-in-flight'), 2048)
     .option('--strategy <name>', 'search strategy of the end-to-end run', 'random')
     .option('--scaling-seconds <s>', 'approximate length of the 64-worker run', positiveInt('--scaling-seconds'), 10)
     .option('--memory', 'also measure controller RSS after --memory-candidates and a worker slot RSS across --worker-jobs')
