@@ -5,7 +5,7 @@
  * its own process group and is killed (-9, by group) when the test ends, so a
  * failing test leaves no worker or server behind; nothing else is touched.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -27,85 +27,10 @@ if (!existsSync(resolve(REPO, 'dist/cli/main.js'))) {
   throw new Error('test/e2e runs the built CLI: run `npm run build` first (dist/cli/main.js is missing)');
 }
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+// The process wrapper is the reliability bench's (src/cli/commands/bench-reliability/lab.ts): one class for both.
+import { Proc } from '../../src/cli/commands/bench-reliability/lab.js';
 
-/** A process started by a test: its output so far, its exit, and ways to wait on both. */
-export class Proc {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<Exit>;
-  exit: Exit | null = null;
-
-  constructor(
-    readonly label: string,
-    readonly child: ChildProcess,
-  ) {
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    this.exited = new Promise((done) => {
-      child.on('exit', (code, signal) => {
-        this.exit = { code, signal };
-        done(this.exit);
-      });
-      child.on('error', () => {
-        this.exit ??= { code: null, signal: null };
-        done(this.exit);
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get output(): string {
-    return `${this.stdout}${this.stderr}`;
-  }
-
-  /** Waits until stderr+stdout match `pattern`; fails early (with the output) if the process exits first. */
-  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    return eventually(
-      () => {
-        const m = this.output.match(pattern);
-        if (m) return m;
-        if (this.exit) throw new Error(`${this.label} exited (${this.exit.code ?? this.exit.signal}) before printing ${pattern}:\n${this.output}`);
-        return undefined;
-      },
-      timeoutMs,
-      `${this.label} to print ${pattern}; output so far:\n${this.output}`,
-    );
-  }
-
-  /** Waits for the exit and returns the code; fails with the output if it takes longer than `timeoutMs`. */
-  async done(timeoutMs = 60_000): Promise<number | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.label} did not exit within ${timeoutMs} ms; output:\n${this.output}`)), timeoutMs);
-    });
-    try {
-      return (await Promise.race([this.exited, timeout])).code;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** kill -9 of this process only (not its children). */
-  kill9(): void {
-    if (!this.exit) process.kill(this.pid, 'SIGKILL');
-  }
-
-  /** kill -9 of the whole process group (the process and every child it forked). */
-  killGroup(): void {
-    try {
-      process.kill(-this.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
+export { type Exit, Proc } from '../../src/cli/commands/bench-reliability/lab.js';
 
 const started = new Set<Proc>();
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -214,7 +139,7 @@ export async function startWorker(label: string, o: { redis: string; prefix: str
 
 /** The run id a `blockqnn search` prints first. */
 export async function runIdOf(search: Proc): Promise<string> {
-  return (await search.waitFor(/run ([a-z0-9]+) \(/))[1]!;
+  return (await search.waitFor(/run ([a-z0-9]+) \(/, 20_000))[1]!;
 }
 
 export interface RecordedCandidate {
