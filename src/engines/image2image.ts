@@ -30,12 +30,12 @@ const GENERATOR_TERMS = ['adv', 'l1', 'mask', 'cycle', 'seg'];
  * VUNet's `loss`, else the sum of the generator terms a procedure reports (pix2pix, SeGAN,
  * PairedCycleGAN), and WINN's critic loss where there is no generator.
  */
-function epochRecord(record: GenerativeEpochRecord, task: Image2ImageTask, valAccuracy: number | null): EpochRecord {
+function epochRecord(record: GenerativeEpochRecord, task: Image2ImageTask): EpochRecord {
   const losses = record.losses;
   const terms = GENERATOR_TERMS.filter((t) => t in losses);
   const summed = terms.length > 0 ? terms.reduce((sum, t) => sum + losses[t]!, 0) : undefined;
   const loss = losses.g ?? losses.loss ?? summed ?? losses.critic ?? Object.values(losses)[0] ?? Number.NaN;
-  return { epoch: record.epoch, loss, trainAccuracy: Number.NaN, valAccuracy: valAccuracy ?? Number.NaN, learningRate: task.recipe.learningRate, seconds: record.seconds };
+  return { epoch: record.epoch, loss, trainAccuracy: Number.NaN, valAccuracy: Number.NaN, learningRate: task.recipe.learningRate, seconds: record.seconds };
 }
 
 export async function trainImage2Image(
@@ -50,12 +50,11 @@ export async function trainImage2Image(
     throw new BlockqnnError(ErrorCode.INVALID_INPUT, `an image-to-image job needs its role networks (${task.procedure})`);
   }
   const { examples } = await loadExamples(task, task.dataset.seed);
-  const started = performance.now();
   const outcome = await train({ task, examples, networks: request.networks, seed: request.seed }, signal, (p) => {
-    const record = epochRecord(p, task, null);
+    const record = epochRecord(p, task);
     onProgress({ ...record, epochs: p.epochs, imagesPerSecond: (examples.train.count * 1000) / Math.max(1, p.seconds * 1000) });
   });
-  const curve = outcome.curve.map((r) => epochRecord(r, task, null));
+  const curve = outcome.curve.map((r) => epochRecord(r, task));
   const trainSeconds = outcome.trainSeconds;
   const base = { curve, trainSeconds, imagesPerSecond: trainSeconds > 0 ? (examples.train.count * curve.length) / trainSeconds : null };
   if (outcome.status !== 'ok' || !outcome.outputs) {
@@ -76,6 +75,6 @@ export async function trainImage2Image(
   } catch (error) {
     if (!(error instanceof GenerativeOutputError)) throw error;
     const status = error.reason === 'non-finite' || error.reason === 'mode-collapse' ? 'diverged' : 'failed';
-    return { ...base, status, accuracy: null, evalSeconds: (performance.now() - started) / 1000 - trainSeconds, error: error.message };
+    return { ...base, status, accuracy: null, evalSeconds: (performance.now() - scoring) / 1000, error: error.message };
   }
 }

@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { sampleGridSchema } from '../common/sample-grid.js';
 import { formatZodIssues, networkIrSchema } from '../search-space/index.js';
 import { trainingTaskSchema } from '../task/task.js';
 
@@ -83,14 +84,6 @@ const epochRecordSchema = z.strictObject({
   valAccuracy: z.number().nullable(),
   learningRate: z.number(),
   seconds: z.number().nonnegative(),
-});
-
-/** 1 MiB of base64 is a 768 KB PNG: far above a grid of small images, small enough for a Redis result. */
-export const sampleGridSchema = z.strictObject({
-  pngBase64: z.string().max(1024 * 1024).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'the sample grid must be base64'),
-  rows: z.array(z.string().max(100)).min(1).max(16),
-  columns: z.number().int().positive().max(64),
-  tile: z.number().int().positive().max(256),
 });
 
 export const evaluationStatusSchema = z.enum(['ok', 'diverged', 'too_large', 'failed']);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { NetworkIr } from '../search-space/index.js';
+import { type SampleGrid, sampleGridSchema } from '../common/sample-grid.js';
 
 export const RUN_STATUSES = ['pending', 'running', 'stopping', 'stopped', 'paused', 'finished', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -40,14 +41,8 @@ export const jsonObjectSchema = z.record(z.string(), z.unknown());
 /** Extra engine metrics of a result, by name (robust accuracy under FGSM, a table's report column, ...). */
 export const metricsSchema = z.record(z.string().min(1).max(200), z.number().finite()).refine((m) => Object.keys(m).length <= 200, 'at most 200 metrics');
 
-/** An image-to-image result's sample grid (the queue contract's sampleGridSchema): one small PNG and its layout. */
-export const sampleGridSchema = z.strictObject({
-  pngBase64: z.string().max(1024 * 1024).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'the sample grid must be base64'),
-  rows: z.array(z.string().max(100)).min(1).max(16),
-  columns: z.number().int().positive().max(64),
-  tile: z.number().int().positive().max(256),
-});
-export type SampleGridRecord = z.infer<typeof sampleGridSchema>;
+/** An image-to-image result's sample grid, the schema the queue contract carries it with. */
+export { sampleGridSchema, type SampleGrid as SampleGridRecord };
 export type CandidateMetrics = { [metric: string]: number };
 export const curveSchema = z.array(z.record(z.string(), finite.nullable())).max(10_000);
 

@@ -6,6 +6,7 @@
  */
 import { PNG } from 'pngjs';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import type { SampleGrid } from '../../common/sample-grid.js';
 import { type ExampleSet, type Image2ImageProblem, PROBLEM_OUTPUTS } from './schema.js';
 
 /** One row: a label and where its images come from (an eval array of the examples, or an engine output). */
@@ -48,15 +49,7 @@ const ROWS: Readonly<Record<Image2ImageProblem, readonly RowSource[]>> = {
   ],
 };
 
-export interface SampleGrid {
-  /** The PNG file, base64 (it travels in the job result and is stored with the candidate). */
-  pngBase64: string;
-  /** Row labels, top to bottom. */
-  rows: string[];
-  /** Examples per row and the side of one tile in pixels. */
-  columns: number;
-  tile: number;
-}
+export type { SampleGrid } from '../../common/sample-grid.js';
 
 /** Pixels between tiles. */
 const GAP = 1;
