@@ -171,10 +171,15 @@ export async function readCacheFile(path: string): Promise<CacheRead> {
   const header = parsed.data as unknown as CacheHeader;
   const arrays: Record<string, CacheTypedArray> = {};
   let end = PREAMBLE + headerLength;
+  // The writer lays the arrays out in header order, each at the next multiple of 64: a header whose
+  // offset was changed (one digit of it, say) would otherwise read another array's bytes as this one.
+  let expected = align(PREAMBLE + headerLength);
   for (const [name, info] of Object.entries(header.arrays)) {
     const itemSize = info.dtype === '<u4' ? 4 : info.dtype === '|u1' ? 1 : 0;
     const count = info.shape.reduce((a, b) => a * b, 1);
     if (itemSize === 0 || count * itemSize !== info.nbytes) return invalid(`array ${name} has an inconsistent dtype, shape or size`);
+    if (info.offset !== expected) return invalid(`array ${name} is at offset ${info.offset}, but the layout puts it at ${expected}`);
+    expected = align(info.offset + info.nbytes);
     if (info.offset + info.nbytes > bytes.length) return invalid(`array ${name} runs past the end of the file (truncated)`);
     end = Math.max(end, info.offset + info.nbytes);
     const at = bytes.byteOffset + info.offset;

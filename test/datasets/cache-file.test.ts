@@ -88,6 +88,19 @@ describe('dataset cache file', () => {
     writeFileSync(padded, Buffer.concat([readFileSync(padded), Buffer.alloc(10)]));
     expect((await readCacheFile(padded)).kind).toBe('invalid');
 
+    // A header still valid JSON whose offset lost a digit's worth (the labels' offset + 10, same length):
+    // read as it says, the labels would be other bytes of the file.
+    const shifted = await written('shifted.bqds');
+    const bytes = readFileSync(shifted);
+    const headerLength = bytes.readUInt32LE(8);
+    const header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength)) as { arrays: Record<string, { offset: number }> };
+    const offset = header.arrays.train_labels!.offset;
+    const text = bytes.toString('utf8', 12, 12 + headerLength).replace(`"offset":${offset}`, `"offset":${offset + 10}`);
+    expect(Buffer.byteLength(text)).toBe(headerLength);
+    bytes.write(text, 12, 'utf8');
+    writeFileSync(shifted, bytes);
+    expect(await readCacheFile(shifted)).toEqual({ kind: 'invalid', reason: `array train_labels is at offset ${offset + 10}, but the layout puts it at ${offset}` });
+
     const foreign = join(dir.path, 'foreign.bqds');
     writeFileSync(foreign, 'not a cache file at all');
     expect(await readCacheFile(foreign)).toEqual({ kind: 'invalid', reason: 'wrong magic' });
