@@ -19,9 +19,11 @@ describe('controller faults', () => {
     // While the controller lived, resume refused, naming it.
     expect(r.facts.resumeWhileAliveExit).toBe(2);
     expect(r.facts.resumeWhileAliveLog).toMatch(new RegExp(`is running under controller .*:${r.facts.controllerPid as number}`));
-    // Killed inside commit 3: commits 1 and 2 are there, nothing of the third.
-    expect(r.facts).toMatchObject({ resultsAtKill: 2, statusAtKill: 'running', resumeExit: 0 });
-    expect(r.facts.resumeLog).toMatch(/restored snapshot at 2 candidates, replayed 1 proposal\(s\), 1 in flight/);
+    // Killed inside commit 3 (or a later one on a loaded host): every earlier commit is there, nothing of the one held open.
+    const results = r.facts.resultsAtKill as number;
+    expect(results).toBeGreaterThanOrEqual(2);
+    expect(r.facts).toMatchObject({ resultsAtKill: (r.facts.commitsStarted as number) - 1, statusAtKill: 'running', resumeExit: 0 });
+    expect(r.facts.resumeLog).toMatch(new RegExp(`restored snapshot at ${results} candidates, replayed 1 proposal\\(s\\), 1 in flight`));
   }, 120_000);
 
   it('postgres-restart: the controller waits for its restarted PostgreSQL and continues in-process, exactly', async () => {

@@ -32,6 +32,8 @@ export async function controllerKillCommit(lab: Lab, o: ScenarioOptions): Promis
   await search.waitFor(new RegExp(`(holding a commit[^\\n]*\\n[\\s\\S]*){${killAt}}`), 60_000);
   search.kill9();
   await search.exited;
+  // The commit it died in: a loaded host may kill it a commit later than the one waited for.
+  const commitsStarted = search.count(/holding a commit/);
   const store = await openRead(lab, spec.db);
   const atKill = await store.getRun(runId);
   const resumedAt = Date.now();
@@ -42,7 +44,7 @@ export async function controllerKillCommit(lab: Lab, o: ScenarioOptions): Promis
   return finishReport(store, {
     scenario: 'controller-kill-commit', runId, db: spec.db, budget, trainings: await trainingsOf(o.redisUrl, prefix), intendedExtraTrainings: budget, recoverySeconds: recovery, reference: proposals,
     note: `kill -9 of the controller inside its commit #${killAt} (held open by ${COMMIT_DELAY_ENV}), then resume; recover = resume started to next result`,
-    facts: { resumeWhileAliveExit: refusedCode, resumeWhileAliveLog: refused.stderr, controllerPid: search.pid, resumeExit: code, resultsAtKill: atKill.resultCount, statusAtKill: atKill.status, commitsStarted: killAt, resumeLog: resume.stderr },
+    facts: { resumeWhileAliveExit: refusedCode, resumeWhileAliveLog: refused.stderr, controllerPid: search.pid, resumeExit: code, resultsAtKill: atKill.resultCount, statusAtKill: atKill.status, commitsStarted, resumeLog: resume.stderr },
   });
 }
 
