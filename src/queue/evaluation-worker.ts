@@ -13,7 +13,7 @@ import { type EvaluateJob, type EvaluateResult, JOB_CONTRACT, RESULT_CONTRACT, e
 import { checkpointTooLarge, putCheckpoint } from './checkpoint-handoff.js';
 import { CANCEL_KEY } from './evaluation-queue.js';
 import { type RedisSettings, createRedis, redisOptions } from './redis.js';
-import { HEARTBEAT_MS, type WorkerState, redisClock, removeWorker, writeWorkerState } from './worker-registry.js';
+import { HEARTBEAT_MS, JOB_NOTE_MS, type WorkerState, redisClock, removeWorker, writeWorkerState } from './worker-registry.js';
 
 /** What a handler returns: the result's own fields, and for a training the checkpoint's bytes (the worker moves them to Redis). */
 export type EvaluationOutcome = Omit<EvaluateResult, 'contract' | 'runId' | 'candidateHash' | 'worker' | 'attempt' | 'finishedAt' | 'engine' | 'checkpoint'> & {
@@ -60,9 +60,6 @@ export interface EvaluationWorkerOptions {
   /** Where a rejected job (malformed, foreign, for another engine) is reported, besides its failed reason in Redis. */
   log?: (line: string) => void;
 }
-
-/** How soon the registry shows a job a slot started or finished. */
-const JOB_NOTE_MS = 200;
 
 export class EvaluationWorker {
   private readonly worker: Worker;

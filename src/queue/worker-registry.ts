@@ -31,6 +31,9 @@ export type WorkerHealth = 'alive' | 'stale' | 'dead';
 
 export const HEARTBEAT_MS = 5_000;
 
+/** How soon the registry shows a job a slot started or finished: slots coalesce those writes over this period. */
+export const JOB_NOTE_MS = 200;
+
 export function registryKey(prefix: string): string {
   return `${prefix}:workers`;
 }
@@ -69,6 +72,35 @@ export async function listWorkers(client: Redis, prefix: string, at?: number): P
     workers.push({ ...parsed.data, health: workerHealth(parsed.data, now) });
   }
   return workers.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * Every entry as it stands once the slots' coalesced job notes have landed: read until two reads
+ * a few note periods apart agree on each slot's jobs done and current job. For counting what was
+ * trained (tests, benches) right after a run ends, when the last job's note may still be pending.
+ */
+export async function settledWorkers(client: Redis, prefix: string, maxWaitMs = 10_000): Promise<WorkerState[]> {
+  const deadline = Date.now() + maxWaitMs;
+  let previous = await readEntries(client, prefix);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 3 * JOB_NOTE_MS));
+    const current = await readEntries(client, prefix);
+    if (jobView(current) === jobView(previous) || Date.now() > deadline) return current;
+    previous = current;
+  }
+}
+
+async function readEntries(client: Redis, prefix: string): Promise<WorkerState[]> {
+  const entries = Object.values(await client.hgetall(registryKey(prefix)));
+  return entries.flatMap((json) => {
+    const parsed = workerStateSchema.safeParse(safeJson(json));
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+/** What a job note changes, ignoring the heartbeat stamps that move on their own. */
+function jobView(entries: WorkerState[]): string {
+  return JSON.stringify(entries.map((e) => [e.id, e.jobsDone, e.currentJob?.jobId ?? null]).sort());
 }
 
 function safeJson(text: string): unknown {

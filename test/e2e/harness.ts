@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, expect } from 'vitest';
-import type { WorkerState } from '../../src/queue/worker-registry.js';
+import { type WorkerState, settledWorkers } from '../../src/queue/worker-registry.js';
 import { type Store, openStore } from '../../src/store/index.js';
 import { deletePrefix, eventually } from '../helpers/redis.js';
 
@@ -204,10 +204,11 @@ export function uniquePrefix(label: string, shared = true): string {
 }
 
 /** The worker registry of `prefix`, as workers wrote it. */
+/** The worker registry once the slots' last job notes have landed (they are coalesced, so they trail a run's end). */
 export async function registry(url: string, prefix: string): Promise<WorkerState[]> {
   const client = new Redis(url);
   try {
-    return Object.values(await client.hgetall(`${prefix}:workers`)).map((json) => JSON.parse(json) as WorkerState);
+    return await settledWorkers(client, prefix);
   } finally {
     client.disconnect();
   }

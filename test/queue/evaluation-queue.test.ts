@@ -5,7 +5,7 @@ import { type EvaluateJobInput, JOB_CONTRACT, evaluateQueueName } from '../../sr
 import { EvaluationQueue, type JobReport } from '../../src/queue/evaluation-queue.js';
 import { type EvaluationHandler, EvaluationWorker } from '../../src/queue/evaluation-worker.js';
 import { redisOptions } from '../../src/queue/redis.js';
-import { listWorkers } from '../../src/queue/worker-registry.js';
+import { listWorkers, settledWorkers } from '../../src/queue/worker-registry.js';
 import { INPUT_ID, IrBuilder } from '../../src/search-space/index.js';
 import { parseTask } from '../../src/task/task.js';
 import { deletePrefix, eventually, testRedisSettings } from '../helpers/redis.js';
@@ -59,6 +59,17 @@ describe('EvaluationQueue + EvaluationWorker on real Redis', () => {
     expect(results.map((r) => r.accuracy).sort()).toEqual([0.51, 0.52]);
     expect(results[0]!.worker.host).toBeTruthy();
     expect(results[0]!.engine.name).toBe('unit');
+  });
+
+  it('the settled registry counts every job done, though slots note their jobs in coalesced writes', async () => {
+    const { settings, queue, reports } = await setup(async (j) => okOutcome(j.seed / 100));
+    const client = new Redis(redisOptions(settings));
+    cleanups.push(async () => void client.disconnect());
+    await queue.enqueueMany([1, 2, 3, 4, 5].map((n) => job('run1', n)));
+    await eventually(() => (reports.length >= 5 ? true : undefined), 10_000, 'five results');
+    const [slot] = await settledWorkers(client, settings.prefix);
+    expect(slot!.jobsDone).toBe(5);
+    expect(slot!.currentJob).toBeNull();
   });
 
   it('rejects a malformed job at once without retrying it', async () => {

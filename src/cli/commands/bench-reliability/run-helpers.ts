@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { settledWorkers } from '../../../queue/worker-registry.js';
 import { type RecordedRow, type RunRecord, countOutcome, type ScenarioOutcome } from '../../../reliability/outcome.js';
 import { type Store, openStore } from '../../../store/index.js';
 import { BIN, type Lab, type Proc, eventually, sleep } from './lab.js';
@@ -140,12 +141,12 @@ export async function recoveryAfter(store: Store, runId: string, count: number, 
   return (Date.now() - since) / 1000;
 }
 
-/** Jobs completed by the workers of `prefix`, from the worker registry (kill -9 leaves a slot's entry behind). */
+/** Jobs completed by the workers of `prefix`, from the settled worker registry (kill -9 leaves a slot's entry behind). */
 export async function trainingsOf(redisUrl: string, prefix: string): Promise<number> {
   const client = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   client.on('error', () => {});
   try {
-    return Object.values(await client.hgetall(`${prefix}:workers`)).reduce((n, json) => n + ((JSON.parse(json) as { jobsDone?: number }).jobsDone ?? 0), 0);
+    return (await settledWorkers(client, prefix)).reduce((n, w) => n + w.jobsDone, 0);
   } finally {
     client.disconnect();
   }
