@@ -11,7 +11,8 @@
  * resumed run finds its baselines instead of adding them again.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import type { Db, Tx } from './db.js';
+import type { Db } from './db.js';
+import type { SqlDatabase } from './sql-runner.js';
 import { storeError } from './db-errors.js';
 import { batchOf, candidateNotFound, parseInput, runNotFound, toJsonText } from './input.js';
 import { type Claimed, cacheResults, claim, itemsSchema } from './commit-results.js';
@@ -22,30 +23,30 @@ import type { DatabaseTarget } from './url.js';
 
 const baselinesSchema = batchOf(newBaselineSchema);
 
-export async function upsertQueuedBaselines(db: Db, target: DatabaseTarget, runId: string, input: readonly NewBaseline[]): Promise<{ candidate: Candidate; created: boolean }[]> {
+export async function upsertQueuedBaselines(db: SqlDatabase, target: DatabaseTarget, runId: string, input: readonly NewBaseline[]): Promise<{ candidate: Candidate; created: boolean }[]> {
   const items = parseInput(baselinesSchema, input, 'baselines');
   try {
-    return await db.$transaction(async (tx: Tx) => {
+    return await db.transaction(async (tx) => {
       // Writing the run row first takes SQLite's write lock and PostgreSQL's row lock, so two
       // controllers queueing baselines cannot both pick the same negative sequence.
-      const [run] = await tx.$queryRaw<{ id: string }[]>`UPDATE "Run" SET "candidateCount" = "candidateCount" WHERE "id" = ${runId} RETURNING "id"`;
+      const [run] = await tx.rows<{ id: string }>`UPDATE "Run" SET "candidateCount" = "candidateCount" WHERE "id" = ${runId} RETURNING "id"`;
       if (!run) throw runNotFound(runId);
       const hashes = [...new Set(items.map((c) => c.hash))];
-      const existing = await tx.$queryRaw<CandidateSummaryRow[]>`
+      const existing = await tx.rows<CandidateSummaryRow>`
         SELECT ${CANDIDATE_COLUMNS} FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(hashes)}`;
       const known = new Map(existing.map((row) => [row.hash, row]));
       const clash = existing.find((row) => row.baseline === null);
       if (clash) {
         throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${runId} already has candidate ${clash.hash} as a searched candidate, not a baseline`);
       }
-      const [{ low }] = (await tx.$queryRaw<{ low: number | null }[]>`SELECT MIN("sequence") AS "low" FROM "Candidate" WHERE "runId" = ${runId} AND "sequence" < 0`) as [{ low: number | null }];
+      const [{ low }] = (await tx.rows<{ low: number | null }>`SELECT MIN("sequence") AS "low" FROM "Candidate" WHERE "runId" = ${runId} AND "sequence" < 0`) as [{ low: number | null }];
       let next = Math.min(Number(low ?? 0), 0) - 1;
       const created = new Set<string>();
       const createdAt = new Date();
       for (const c of items) {
         if (known.has(c.hash)) continue;
         const ir = c.ir === undefined || c.ir === null ? null : toJsonText(c.ir, `the IR of baseline ${c.baseline}`);
-        const [row] = await tx.$queryRaw<CandidateSummaryRow[]>`
+        const [row] = await tx.rows<CandidateSummaryRow>`
           INSERT INTO "Candidate" ("runId", "hash", "sequence", "nsc", "ir", "flops", "params", "density", "createdAt", "baseline")
           VALUES (${runId}, ${c.hash}, ${next--}, ${c.nsc}, ${ir}, ${c.flops}, ${c.params}, ${c.density}, ${createdAt}, ${c.baseline})
           RETURNING ${CANDIDATE_COLUMNS}`;
@@ -67,26 +68,26 @@ export async function upsertQueuedBaselines(db: Db, target: DatabaseTarget, runI
 
 /** Writes baseline results (and caches them under the run's task key); the run's counters, best and snapshots stay as they are. */
 export async function commitBaselineResults(
-  db: Db,
+  db: SqlDatabase,
   target: DatabaseTarget,
   runId: string,
   input: readonly { hash: string; result: CandidateResult }[],
 ): Promise<CommitOutcome[]> {
   const items = parseInput(itemsSchema, input, 'baseline results');
   try {
-    return await db.$transaction(async (tx: Tx): Promise<CommitOutcome[]> => {
+    return await db.transaction(async (tx): Promise<CommitOutcome[]> => {
       const claimed: (Claimed | undefined)[] = [];
       for (const item of items) claimed.push(await claim(tx, runId, item, 'baseline'));
       const unclaimed = items.filter((_, i) => claimed[i] === undefined).map((item) => item.hash);
       if (unclaimed.length > 0) {
-        const found = await tx.$queryRaw<{ hash: string }[]>`
+        const found = await tx.rows<{ hash: string }>`
           SELECT "hash" FROM "Candidate" WHERE "runId" = ${runId} AND "baseline" IS NOT NULL AND "hash" IN ${inList(unclaimed)}`;
         const missing = unclaimed.find((hash) => !found.some((f) => f.hash === hash));
         if (missing !== undefined) throw candidateNotFound(runId, missing);
       }
       const committed = claimed.filter((c): c is Claimed => c !== undefined);
       if (committed.length > 0) {
-        const [run] = await tx.$queryRaw<{ taskKey: string }[]>`SELECT "taskKey" FROM "Run" WHERE "id" = ${runId}`;
+        const [run] = await tx.rows<{ taskKey: string }>`SELECT "taskKey" FROM "Run" WHERE "id" = ${runId}`;
         await cacheResults(tx, target.provider, run!.taskKey, runId, committed);
       }
       return claimed.map((c) => (c === undefined ? 'duplicate' : 'committed'));

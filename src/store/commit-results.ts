@@ -15,10 +15,11 @@
  */
 import { z } from 'zod';
 import { BlockqnnError } from '../common/errors.js';
-import { Prisma, type Db, type Tx } from './db.js';
+import { Prisma } from './db.js';
 import { storeError } from './db-errors.js';
 import { batchOf, candidateNotFound, parseInput, toJsonText } from './input.js';
-import { RESULT_COUNT_COLUMNS, column, inList } from './sql.js';
+import { RESULT_COUNT_COLUMNS, asParameter, column, inList } from './sql.js';
+import type { SqlDatabase, SqlRunner } from './sql-runner.js';
 import {
   CACHEABLE_STATUSES,
   OPEN_STATUSES,
@@ -69,7 +70,7 @@ export interface Claimed {
  * apart: a search result never lands on a baseline row, nor a baseline's on a
  * searched candidate (whose result must travel with a controller snapshot).
  */
-export async function claim(tx: Tx, runId: string, item: Item, kind: 'searched' | 'baseline' = 'searched'): Promise<Claimed | undefined> {
+export async function claim(tx: SqlRunner, runId: string, item: Item, kind: 'searched' | 'baseline' = 'searched'): Promise<Claimed | undefined> {
   const r = item.result;
   const curve = r.curve === undefined || r.curve === null ? null : toJsonText(r.curve, 'the training curve');
   const metrics = r.metrics === undefined || r.metrics === null ? null : toJsonText(r.metrics, 'the result metrics');
@@ -82,7 +83,7 @@ export async function claim(tx: Tx, runId: string, item: Item, kind: 'searched' 
     r.engine !== undefined ? Prisma.sql`, "engine" = ${r.engine}` : Prisma.empty,
     r.attempts !== undefined ? Prisma.sql`, "attempts" = ${r.attempts}` : Prisma.empty,
   ];
-  const [row] = await tx.$queryRaw<{ id: number }[]>`
+  const [row] = await tx.rows<{ id: number }>`
     UPDATE "Candidate" SET "status" = ${r.status}, "accuracy" = ${r.accuracy ?? null}, "reward" = ${r.reward ?? null}, "curve" = ${curve},
       "trainSeconds" = ${r.trainSeconds ?? null}, "evalSeconds" = ${r.evalSeconds ?? null}, "error" = ${r.error ?? null},
       "fromCache" = ${r.fromCache ?? false}, "finishedAt" = ${finishedAt}, "metrics" = ${metrics}, "samples" = ${samples} ${Prisma.join(optional, '')}
@@ -98,14 +99,6 @@ const COLUMN_TYPES: Record<string, string> = {
   hash: 'TEXT', status: 'TEXT', accuracy: 'DOUBLE PRECISION', reward: 'DOUBLE PRECISION', curve: 'TEXT', trainSeconds: 'DOUBLE PRECISION',
   evalSeconds: 'DOUBLE PRECISION', error: 'TEXT', fromCache: 'BOOLEAN', finishedAt: 'TIMESTAMP(3)', metrics: 'TEXT', samples: 'TEXT', workerId: 'TEXT', engine: 'TEXT', attempts: 'INTEGER',
 };
-
-/**
- * The same number a `${value}` parameter stores: Prisma 6.19 hands raw-query
- * floats to the driver rounded to 16 significant digits (0.45000000000000007
- * arrives as 0.4500000000000001). Values written through JSON get the same
- * rounding, or a cursor bound as a parameter would not find the row it came from.
- */
-const asParameter = (x: number): number => (Number.isInteger(x) || !Number.isFinite(x) ? x : Number(x.toPrecision(16)));
 
 /**
  * Rows as one JSON parameter, opened into a table with the given columns. Per-row
@@ -142,11 +135,11 @@ export function jsonRows(provider: Provider, columns: readonly string[], rows: r
  * the same). On PostgreSQL the rows are first locked in hash order, so two
  * batches sharing candidates cannot deadlock.
  */
-export async function claimMany(tx: Tx, provider: Provider, runId: string, items: readonly Item[]): Promise<(Claimed | undefined)[]> {
+export async function claimMany(tx: SqlRunner, provider: Provider, runId: string, items: readonly Item[]): Promise<(Claimed | undefined)[]> {
   const out: (Claimed | undefined)[] = items.map(() => undefined);
   if (provider === 'postgresql') {
     const hashes = [...new Set(items.map((i) => i.hash))].sort();
-    await tx.$queryRaw`SELECT "id" FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(hashes)} ORDER BY "hash" FOR UPDATE`;
+    await tx.rows`SELECT "id" FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(hashes)} ORDER BY "hash" FOR UPDATE`;
   }
   const groups = new Map<string, number[]>();
   items.forEach((item, i) => {
@@ -178,7 +171,7 @@ export async function claimMany(tx: Tx, provider: Provider, runId: string, items
     const columns = ['hash', 'status', 'accuracy', 'reward', 'curve', 'trainSeconds', 'evalSeconds', 'error', 'fromCache', 'finishedAt', 'metrics', 'samples', ...optional];
     const set = columns.slice(1).map((c) => Prisma.raw(`"${c}" = "v"."${c}"`));
     // Materialised, so the planner walks the batch and finds each row along the (runId, hash) index.
-    const updated = await tx.$queryRaw<{ id: number; hash: string }[]>`
+    const updated = await tx.rows<{ id: number; hash: string }>`
       WITH "v" AS MATERIALIZED ${jsonRows(provider, columns, rows)}
       UPDATE "Candidate" SET ${Prisma.join(set)} FROM "v"
       WHERE "Candidate"."runId" = ${runId} AND "Candidate"."hash" = "v"."hash" AND "Candidate"."status" IN ${OPEN} AND "Candidate"."baseline" IS NULL
@@ -192,7 +185,7 @@ export async function claimMany(tx: Tx, provider: Provider, runId: string, items
 }
 
 /** One UPDATE of the run for the whole batch: counters, snapshot number and best reward. */
-async function updateRun(tx: Tx, runId: string, claimed: readonly Claimed[]) {
+async function updateRun(tx: SqlRunner, runId: string, claimed: readonly Claimed[]) {
   const perStatus = RESULT_STATUSES.map((status: ResultStatus) => {
     const n = claimed.filter((c) => c.item.result.status === status).length;
     return n === 0 ? Prisma.empty : Prisma.sql`, ${column(RESULT_COUNT_COLUMNS[status])} = ${column(RESULT_COUNT_COLUMNS[status])} + ${n}`;
@@ -209,14 +202,14 @@ async function updateRun(tx: Tx, runId: string, claimed: readonly Claimed[]) {
       ? Prisma.empty
       : Prisma.sql`, "bestCandidateId" = CASE WHEN "bestReward" IS NULL OR "bestReward" < ${reward} THEN ${best.id} ELSE "bestCandidateId" END,
           "bestReward" = CASE WHEN "bestReward" IS NULL OR "bestReward" < ${reward} THEN ${reward} ELSE "bestReward" END`;
-  const [run] = await tx.$queryRaw<{ resultCount: number; snapshotCount: number; taskKey: string }[]>`
+  const [run] = await tx.rows<{ resultCount: number; snapshotCount: number; taskKey: string }>`
     UPDATE "Run" SET "resultCount" = "resultCount" + ${claimed.length}, "snapshotCount" = "snapshotCount" + 1 ${Prisma.join(perStatus, '')} ${setBest}
     WHERE "id" = ${runId} RETURNING "resultCount", "snapshotCount", "taskKey"`;
   return run!;
 }
 
 /** Puts the cacheable results among `committed` into the cross-run cache under the run's task key. */
-export async function cacheResults(tx: Tx, provider: Provider, taskKey: string, runId: string, committed: readonly Claimed[]): Promise<void> {
+export async function cacheResults(tx: SqlRunner, provider: Provider, taskKey: string, runId: string, committed: readonly Claimed[]): Promise<void> {
   const cacheable = committed.filter((c) => (CACHEABLE_STATUSES as readonly string[]).includes(c.item.result.status) && !c.item.result.fromCache);
   if (cacheable.length === 0) return;
   const rows = cacheable.map(({ item: { hash, result: r }, curve, finishedAt }) => ({
@@ -227,14 +220,14 @@ export async function cacheResults(tx: Tx, provider: Provider, taskKey: string, 
   // ON CONFLICT DO NOTHING keeps the first result and cannot fail the transaction
   // when another run with the same task commits the same architecture at the same moment.
   // (`WHERE true` lets SQLite tell the upsert clause from a join condition.)
-  await tx.$executeRaw`
+  await tx.run`
     INSERT INTO "ResultCache" ("taskKey", "hash", "status", "accuracy", "curve", "trainSeconds", "evalSeconds", "engine", "workerId", "sourceRunId", "createdAt")
     SELECT ${taskKey}, "v"."hash", "v"."status", "v"."accuracy", "v"."curve", "v"."trainSeconds", "v"."evalSeconds", "v"."engine", "v"."workerId", ${runId}, "v"."finishedAt"
     FROM ${jsonRows(provider, columns, rows)} AS "v" WHERE true ON CONFLICT ("taskKey", "hash") DO NOTHING`;
 }
 
 export async function commitResults(
-  db: Db,
+  db: SqlDatabase,
   target: DatabaseTarget,
   runId: string,
   input: readonly { hash: string; result: CandidateResult }[],
@@ -244,11 +237,11 @@ export async function commitResults(
   const items = parseInput(itemsSchema, input, 'results');
   const state = toJsonText(snapshot, 'the controller snapshot');
   try {
-    return await db.$transaction(async (tx: Tx): Promise<CommitOutcome[]> => {
+    return await db.transaction(async (tx): Promise<CommitOutcome[]> => {
       const claimed = await claimMany(tx, target.provider, runId, items);
       const unclaimed = items.filter((_, i) => claimed[i] === undefined).map((item) => item.hash);
       if (unclaimed.length > 0) {
-        const found = await tx.$queryRaw<{ hash: string }[]>`SELECT "hash" FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(unclaimed)}`;
+        const found = await tx.rows<{ hash: string }>`SELECT "hash" FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(unclaimed)}`;
         const missing = unclaimed.find((hash) => !found.some((f) => f.hash === hash));
         if (missing !== undefined) throw candidateNotFound(runId, missing);
       }
@@ -257,11 +250,11 @@ export async function commitResults(
 
       const run = await updateRun(tx, runId, committed);
       const createdAt = committed.at(-1)!.finishedAt;
-      await tx.$executeRaw`
+      await tx.run`
         INSERT INTO "ControllerSnapshot" ("runId", "sequence", "resultCount", "state", "createdAt")
         VALUES (${runId}, ${run.snapshotCount}, ${run.resultCount}, ${state}, ${createdAt})`;
       if (run.snapshotCount > options.keepSnapshots) {
-        await tx.$executeRaw`DELETE FROM "ControllerSnapshot" WHERE "runId" = ${runId} AND "sequence" <= ${run.snapshotCount - options.keepSnapshots}`;
+        await tx.run`DELETE FROM "ControllerSnapshot" WHERE "runId" = ${runId} AND "sequence" <= ${run.snapshotCount - options.keepSnapshots}`;
       }
       await cacheResults(tx, target.provider, run.taskKey, runId, committed);
       await holdCommitForFaultTest(runId, committed.length);

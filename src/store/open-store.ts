@@ -16,6 +16,7 @@ import { storeError } from './db-errors.js';
 import { takeReserve } from './disk-reserve.js';
 import { loadMigrations, migratePostgres, migrateSqlite } from './migrate.js';
 import { PrismaStore } from './prisma-store.js';
+import { DirectSqlite } from './sqlite-direct.js';
 import type { Store } from './store.js';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, type DatabaseTarget } from './url.js';
 
@@ -49,14 +50,16 @@ export async function openStore(url: string = process.env.DATABASE_URL ?? DEFAUL
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `keepSnapshots must be a positive integer, got ${keepSnapshots}`);
   }
   const target = parseDatabaseUrl(url);
-  const db = target.provider === 'sqlite' ? await openSqlite(target, options) : await openPostgres(target, options);
-  return new PrismaStore(db, target, { keepSnapshots });
+  if (target.provider === 'postgresql') return new PrismaStore(await openPostgres(target, options), target, { keepSnapshots });
+  const { db, writes } = await openSqlite(target, options);
+  return new PrismaStore(db, target, { keepSnapshots, writes });
 }
 
 type SqliteTarget = Extract<DatabaseTarget, { provider: 'sqlite' }>;
 type PostgresTarget = Extract<DatabaseTarget, { provider: 'postgresql' }>;
 
-async function openSqlite(target: SqliteTarget, options: OpenStoreOptions): Promise<Db> {
+/** Prisma's client, and the direct connection the write paths use (sqlite-direct.ts). */
+async function openSqlite(target: SqliteTarget, options: OpenStoreOptions): Promise<{ db: Db; writes: DirectSqlite }> {
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   const directory = dirname(target.path);
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
@@ -79,15 +82,17 @@ async function openSqlite(target: SqliteTarget, options: OpenStoreOptions): Prom
     raw?.close();
   }
   const db = createSqliteClient({ path: target.path, busyTimeoutMs });
+  let writes: DirectSqlite | undefined;
   try {
     // Per-connection settings: the adapter holds one connection for the client's lifetime.
     await db.$executeRawUnsafe(`PRAGMA synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+    writes = new DirectSqlite(target.path, { busyTimeoutMs, synchronous: options.synchronous ?? 'full' });
   } catch (error) {
     await db.$disconnect().catch(() => undefined);
     throw storeError(error, target, 'open the database');
   }
-  return db;
+  return { db, writes };
 }
 
 async function openPostgres(target: PostgresTarget, options: OpenStoreOptions): Promise<Db> {

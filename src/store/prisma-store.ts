@@ -2,8 +2,9 @@
  * The Store on Prisma, for SQLite and PostgreSQL alike (see db.ts for why one
  * implementation serves both). The hot paths live beside it in raw SQL
  * (sql.ts says why): queueing in queue-candidates.ts, committing in
- * commit-results.ts, pages and counts in candidate-reads.ts; row validation
- * in rows.ts. The rest uses Prisma's model API.
+ * commit-results.ts (both on a SqlDatabase: better-sqlite3 directly for
+ * SQLite, see sql-runner.ts), pages and counts in candidate-reads.ts; row
+ * validation in rows.ts. The rest uses Prisma's model API.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ import { isRecordMissing, isUniqueViolation, storeError } from './db-errors.js';
 import { candidateNotFound, parseInput, runNotFound, toJsonText } from './input.js';
 import { upsertQueuedCandidates } from './queue-candidates.js';
 import { Serial } from './serial.js';
+import { type SqlDatabase, prismaSql } from './sql-runner.js';
 import { releaseReserve } from './disk-reserve.js';
 import { withRecomputedIr } from './recomputed-ir.js';
 import { readJson, toCachedResult, toCandidate, toCandidateDetail, toEvent, toRun, toSnapshot, type CandidateSummaryRow } from './rows.js';
@@ -56,6 +58,8 @@ import type { DatabaseTarget } from './url.js';
 
 export interface PrismaStoreOptions {
   keepSnapshots: number;
+  /** Where the write paths run their statements (Prisma's own client when absent); closed with the store. */
+  writes?: SqlDatabase & { close(): void };
 }
 
 const listRunsSchema = z.strictObject({
@@ -85,6 +89,7 @@ export class PrismaStore implements Store {
   private closed = false;
   /** SQLite only: keeps every call out of another call's open transaction (see serial.ts). */
   private readonly serial: Serial | undefined;
+  private readonly writes: SqlDatabase;
 
   constructor(
     private readonly db: Db,
@@ -94,6 +99,7 @@ export class PrismaStore implements Store {
     this.provider = target.provider;
     this.url = target.display;
     this.serial = target.provider === 'sqlite' ? new Serial() : undefined;
+    this.writes = options.writes ?? prismaSql(db);
     this.trainings = new PrismaTrainingStore(db, (action, work) => this.guard(action, work));
   }
 
@@ -182,7 +188,7 @@ export class PrismaStore implements Store {
   }
 
   upsertQueuedCandidates(runId: string, candidates: readonly NewCandidate[]): Promise<{ candidate: Candidate; created: boolean }[]> {
-    return this.guard('queue candidates', () => upsertQueuedCandidates(this.db, this.target, runId, candidates));
+    return this.guard('queue candidates', () => upsertQueuedCandidates(this.writes, this.target, runId, candidates));
   }
 
   async upsertQueuedCandidate(runId: string, candidate: NewCandidate): Promise<{ candidate: Candidate; created: boolean }> {
@@ -213,7 +219,7 @@ export class PrismaStore implements Store {
   }
 
   commitResults(runId: string, results: readonly { hash: string; result: CandidateResult }[], snapshot: unknown): Promise<CommitOutcome[]> {
-    return this.guard('commit results', () => commitResults(this.db, this.target, runId, results, snapshot, this.options));
+    return this.guard('commit results', () => commitResults(this.writes, this.target, runId, results, snapshot, this.options));
   }
 
   async commitResult(runId: string, hash: string, result: CandidateResult, snapshot: unknown): Promise<CommitOutcome> {
@@ -221,11 +227,11 @@ export class PrismaStore implements Store {
   }
 
   upsertQueuedBaselines(runId: string, baselines: readonly NewBaseline[]): Promise<{ candidate: Candidate; created: boolean }[]> {
-    return this.guard('queue baselines', () => upsertQueuedBaselines(this.db, this.target, runId, baselines));
+    return this.guard('queue baselines', () => upsertQueuedBaselines(this.writes, this.target, runId, baselines));
   }
 
   commitBaselineResults(runId: string, results: readonly { hash: string; result: CandidateResult }[]): Promise<CommitOutcome[]> {
-    return this.guard('commit baseline results', () => commitBaselineResults(this.db, this.target, runId, results));
+    return this.guard('commit baseline results', () => commitBaselineResults(this.writes, this.target, runId, results));
   }
 
   listBaselines(runId: string): Promise<Candidate[]> {
@@ -295,7 +301,11 @@ export class PrismaStore implements Store {
     if (this.closed) return;
     this.closed = true;
     // Let operations already queued on SQLite finish before the connection goes.
-    const disconnect = this.serial ? this.serial.run(() => this.db.$disconnect()) : this.db.$disconnect();
+    const release = async () => {
+      this.options.writes?.close();
+      await this.db.$disconnect();
+    };
+    const disconnect = this.serial ? this.serial.run(release) : release();
     // A PostgreSQL pool whose server went away can wait forever for a connection that never comes back; its
     // timers do not keep Node alive, so the process would exit (code 13) before printing why it stopped.
     let timer: NodeJS.Timeout | undefined;

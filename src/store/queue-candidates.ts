@@ -11,11 +11,12 @@
  * is queued already (by an earlier batch or another process), the transaction
  * rolls back and the batch is looked at again, known hashes first.
  */
-import { Prisma, type Db, type Tx } from './db.js';
+import { Prisma } from './db.js';
 import { storeError } from './db-errors.js';
 import { batchOf, parseInput, runNotFound, toJsonText } from './input.js';
 import { toCandidate, type CandidateSummaryRow } from './rows.js';
 import { CANDIDATE_COLUMNS, inList } from './sql.js';
+import type { SqlDatabase, SqlRunner } from './sql-runner.js';
 import { newCandidateSchema, type Candidate, type NewCandidate } from './types.js';
 import type { DatabaseTarget } from './url.js';
 
@@ -31,15 +32,15 @@ const INSERT_CHUNK = 250;
 
 const candidatesSchema = batchOf(newCandidateSchema);
 
-async function findByHash(q: Db | Tx, runId: string, hashes: readonly string[]): Promise<Map<string, CandidateSummaryRow>> {
+async function findByHash(q: SqlRunner, runId: string, hashes: readonly string[]): Promise<Map<string, CandidateSummaryRow>> {
   if (hashes.length === 0) return new Map();
-  const rows = await q.$queryRaw<CandidateSummaryRow[]>`
+  const rows = await q.rows<CandidateSummaryRow>`
     SELECT ${CANDIDATE_COLUMNS} FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(hashes)}`;
   return new Map(rows.map((row) => [row.hash, row]));
 }
 
 export async function upsertQueuedCandidates(
-  db: Db,
+  db: SqlDatabase,
   target: DatabaseTarget,
   runId: string,
   input: readonly NewCandidate[],
@@ -63,7 +64,7 @@ export async function upsertQueuedCandidates(
       const created = new Map<string, CandidateSummaryRow>();
       if (fresh.length > 0) {
         try {
-          const inserted = await db.$transaction((tx) => insertFresh(tx, runId, fresh));
+          const inserted = await db.transaction((tx) => insertFresh(tx, runId, fresh));
           for (const row of inserted) created.set(row.hash, row);
         } catch (error) {
           if (error instanceof QueuedMeanwhile && attempt < 6) continue;
@@ -86,8 +87,8 @@ export async function upsertQueuedCandidates(
 
 type FreshRow = { hash: string; nsc: string; ir: string | null; flops: number; params: number; density: number };
 
-async function insertFresh(tx: Tx, runId: string, fresh: readonly FreshRow[]): Promise<CandidateSummaryRow[]> {
-  const [run] = await tx.$queryRaw<{ candidateCount: number }[]>`
+async function insertFresh(tx: SqlRunner, runId: string, fresh: readonly FreshRow[]): Promise<CandidateSummaryRow[]> {
+  const [run] = await tx.rows<{ candidateCount: number }>`
     UPDATE "Run" SET "candidateCount" = "candidateCount" + ${fresh.length} WHERE "id" = ${runId} RETURNING "candidateCount"`;
   if (!run) throw runNotFound(runId);
   if ((await findByHash(tx, runId, fresh.map((r) => r.hash))).size > 0) throw new QueuedMeanwhile();
@@ -99,7 +100,7 @@ async function insertFresh(tx: Tx, runId: string, fresh: readonly FreshRow[]): P
       .slice(start, start + INSERT_CHUNK)
       .map((r, i) => Prisma.sql`(${runId}, ${r.hash}, ${first + start + i}, ${r.nsc}, ${r.ir}, ${r.flops}, ${r.params}, ${r.density}, ${createdAt})`);
     inserted.push(
-      ...(await tx.$queryRaw<CandidateSummaryRow[]>`
+      ...(await tx.rows<CandidateSummaryRow>`
         INSERT INTO "Candidate" ("runId", "hash", "sequence", "nsc", "ir", "flops", "params", "density", "createdAt")
         VALUES ${Prisma.join(values)} RETURNING ${CANDIDATE_COLUMNS}`),
     );

@@ -41,3 +41,11 @@ export const inList = (values: readonly (string | number)[]): Prisma.Sql => Pris
 
 /** COUNT(*) arrives as bigint from both drivers. */
 export const count = (value: bigint | number | undefined): number => Number(value ?? 0);
+
+/**
+ * The same number a `${value}` parameter stores: Prisma 6.19 hands raw-query
+ * floats to the driver rounded to 16 significant digits (0.45000000000000007
+ * arrives as 0.4500000000000001). Values written through JSON get the same
+ * rounding, or a cursor bound as a parameter would not find the row it came from.
+ */
+export const asParameter = (x: number): number => (Number.isInteger(x) || !Number.isFinite(x) ? x : Number(x.toPrecision(16)));
