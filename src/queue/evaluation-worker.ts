@@ -65,8 +65,10 @@ export class EvaluationWorker {
   private readonly worker: Worker;
   private readonly client: Redis;
   private readonly state: WorkerState;
-  private readonly active = new Map<string, AbortController>();
+  /** Jobs in training, by job id, with their run (whose cancel flag the poll watches). */
+  private readonly active = new Map<string, { runId: string; controller: AbortController }>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private cancelPoll: NodeJS.Timeout | undefined;
   private noteTimer: NodeJS.Timeout | undefined;
   /** Redis server clock minus this host's, as of the last heartbeat. */
   private clockOffsetMs = 0;
@@ -114,6 +116,7 @@ export class EvaluationWorker {
   async start(): Promise<void> {
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), HEARTBEAT_MS);
+    this.cancelPoll = setInterval(() => this.pollCancelled(), this.options.cancelPollMs ?? 1000);
     void this.worker.run();
     await this.worker.waitUntilReady();
   }
@@ -143,6 +146,21 @@ export class EvaluationWorker {
     }, JOB_NOTE_MS);
   }
 
+  /**
+   * Aborts the jobs of stopped runs: one look per run in training, however many jobs it has here.
+   * A job is not checked before it starts: a round trip in front of every job would idle the slot
+   * for it (at table speed, a tenth of a 100 ms job); a job of a stopped run is aborted within a poll.
+   */
+  private pollCancelled(): void {
+    const runs = new Set([...this.active.values()].map((a) => a.runId));
+    for (const runId of runs) {
+      void this.client.exists(CANCEL_KEY(this.settings.prefix, runId)).then((n) => {
+        if (!n) return;
+        for (const a of this.active.values()) if (a.runId === runId) a.controller.abort('cancelled');
+      }, () => undefined);
+    }
+  }
+
   private async process(job: Job, token: string | undefined): Promise<EvaluateResult> {
     const contract = (job.data as { contract?: unknown } | null)?.contract;
     if (typeof contract === 'string' && contract !== JOB_CONTRACT && OUR_CONTRACTS.test(contract)) {
@@ -160,15 +178,10 @@ export class EvaluationWorker {
     if (data.engine !== this.options.engine) {
       throw this.reject(`rejected job ${job.id}: it needs engine "${data.engine}", this worker runs "${this.options.engine}"`);
     }
-    const cancelKey = CANCEL_KEY(this.settings.prefix, data.runId);
-    if (await this.client.exists(cancelKey)) throw new UnrecoverableError('cancelled: the run was stopped');
 
     const controller = new AbortController();
-    this.active.set(job.id!, controller);
+    this.active.set(job.id!, { runId: data.runId, controller });
     const limit = setTimeout(() => controller.abort('time-limit'), data.timeLimitSeconds * 1000);
-    const poll = setInterval(() => {
-      void this.client.exists(cancelKey).then((n) => n && controller.abort('cancelled'), () => undefined);
-    }, this.options.cancelPollMs ?? 1000);
     this.state.currentJob = { jobId: job.id!, runId: data.runId, candidateHash: data.candidateHash, epoch: 0, epochs: data.task.kind === 'classification' ? data.task.recipe.epochs : 1, loss: null, valAccuracy: null, imagesPerSecond: null };
     this.noteJobChange();
     try {
@@ -197,7 +210,6 @@ export class EvaluationWorker {
       throw error;
     } finally {
       clearTimeout(limit);
-      clearInterval(poll);
       this.active.delete(job.id!);
       this.state.currentJob = null;
       this.noteJobChange();
@@ -261,7 +273,7 @@ export class EvaluationWorker {
     const closing = this.worker.close();
     const timer = setTimeout(() => {
       this.handingBack = true;
-      for (const controller of this.active.values()) controller.abort('hand-back');
+      for (const { controller } of this.active.values()) controller.abort('hand-back');
     }, graceMs);
     // With Redis unreachable neither BullMQ's close nor a hand-back can finish: after the grace and a margin,
     // stop anyway. The job's lock then lapses in Redis and another worker takes it once Redis is back.
@@ -273,6 +285,8 @@ export class EvaluationWorker {
     } else {
       await Promise.race([removeWorker(this.client, this.settings.prefix, this.state.id).catch(() => undefined), delay(CLOSE_MARGIN_MS, undefined)]);
     }
+    // Jobs finishing within the grace were still watched for a stop.
+    clearInterval(this.cancelPoll);
     this.client.disconnect();
   }
 
