@@ -111,7 +111,7 @@ export function registerBenchOrchestration(bench: Command): void {
     .option('--db <url>', 'database (default: a fresh SQLite file, removed afterwards)')
     .option('--table <file>', 'NAS-Bench-201 CSV', DEFAULT_TABLE)
     .option('--fitness <column>', 'fitness column', 'c10valid_val_12ep')
-    .option('--candidates <n>', 'candidates of the end-to-end run', positiveInt('--candidates'), 5000)
+    .option('--candidates <n>', 'candidates of the end-to-end run', positiveInt('--candidates'), 10_000)
     .option('--raw-jobs <n>', 'jobs of the raw BullMQ run', positiveInt('--raw-jobs'), 20_000)
     .option('--workers <n>', 'in-process workers (end to end and raw)', positiveInt('--workers'), 4)
     .option('--concurrency <n>', 'concurrency of each in-process worker', positiveInt('--concurrency'), 16)
