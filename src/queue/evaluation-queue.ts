@@ -208,8 +208,7 @@ export type { EvaluateJob };
 
 /** The worker slot that last held a job: BullMQ stores the worker's name on each job it takes (the slot id). */
 function failedBy(job: Job): { workerId?: string } {
-  const p: unknown = job.progress;
-  const id = job.processedBy ?? (p && typeof p === 'object' ? (p as { workerId?: unknown }).workerId : undefined);
+  const id: unknown = job.processedBy;
   return typeof id === 'string' && id.length <= 200 ? { workerId: id } : {};
 }
 

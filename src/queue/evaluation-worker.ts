@@ -190,7 +190,7 @@ export class EvaluationWorker {
         attempt: job.attemptsMade + 1,
         reportProgress: (p) => {
           this.state.currentJob = { ...this.state.currentJob!, ...p };
-          void job.updateProgress({ ...p, workerId: this.state.id }).catch(() => undefined);
+          void job.updateProgress({ ...p }).catch(() => undefined);
         },
       });
       if (controller.signal.aborted) return await this.aborted(job, token, controller.signal.reason, data);
