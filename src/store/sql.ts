@@ -4,9 +4,10 @@
  * API: with Prisma 6.19's client engine a model query costs about five times a
  * raw one (measured here: a 50-row page 13.5 ms against 2.5 ms, an update
  * 1.7 ms against 0.4 ms), and the search loop runs them for every candidate;
- * on SQLite the writes skip Prisma altogether (sql-runner.ts). The SQL is written once for both providers: double-quoted
- * identifiers, `RETURNING` and `ON CONFLICT` mean the same on SQLite (3.35+)
- * and PostgreSQL, and Prisma turns `${value}` into `?` or `$n` parameters.
+ * on SQLite the writes skip Prisma altogether (sql-runner.ts). The SQL is
+ * written once for both providers: double-quoted identifiers, `RETURNING` and
+ * `ON CONFLICT` mean the same on SQLite (3.35+) and PostgreSQL, and
+ * `Prisma.sql` turns `${value}` into `?` or `$n` parameters.
  * Identifiers never come from callers: only from the fixed maps below.
  */
 import { Prisma } from './db.js';

@@ -81,10 +81,14 @@ export class DirectSqlite implements SqlDatabase {
     return p;
   }
 
-  private query<T>(strings: TemplateStringsArray, values: unknown[]): T[] {
+  /** The prepared statement of a tagged template, and its values as the driver takes them. */
+  private bind(strings: TemplateStringsArray, values: unknown[]): Prepared & { args: unknown[] } {
     const sql = Prisma.sql(strings, ...values);
-    const { statement, converters } = this.prepare(sql.sql);
-    const args = sql.values.map(toArgument);
+    return { ...this.prepare(sql.sql), args: sql.values.map(toArgument) };
+  }
+
+  async rows<T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> {
+    const { statement, converters, args } = this.bind(strings, values);
     if (!converters) {
       statement.run(...args);
       return [];
@@ -94,13 +98,9 @@ export class DirectSqlite implements SqlDatabase {
     return rows as T[];
   }
 
-  async rows<T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> {
-    return this.query<T>(strings, values);
-  }
-
   async run(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
-    const sql = Prisma.sql(strings, ...values);
-    return this.prepare(sql.sql).statement.run(...sql.values.map(toArgument)).changes;
+    const { statement, args } = this.bind(strings, values);
+    return statement.run(...args).changes;
   }
 
   /**
