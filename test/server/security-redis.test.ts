@@ -20,35 +20,23 @@ import { EvaluationWorker } from '../../src/queue/evaluation-worker.js';
 import { REDIS_PASSWORD_ENV, REDIS_TLS_CA_ENV, type RedisSettings, assertRedisReachable, createRedis, redisOptions } from '../../src/queue/redis.js';
 import { parseTask } from '../../src/task/task.js';
 import { splitPassword } from '../../src/worker/supervisor.js';
+import { descendsFrom } from '../../src/cli/commands/bench-reliability/run-helpers.js';
 import { listWorkers } from '../../src/queue/worker-registry.js';
 import { eventually } from '../helpers/redis.js';
 
 const REPO = join(import.meta.dirname, '../..');
 if (!existsSync(join(REPO, 'dist/cli/main.js'))) throw new Error('this test starts the built CLI: run `npm run build` first (dist/cli/main.js is missing)');
 
-/** Command lines of a process and all its descendants, read from /proc. */
+/** Command lines of a process (first) and all its descendants, read from /proc. */
 function commandLines(root: number): string[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  const descendants = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => pid !== root && descendsFrom(pid, root));
+  return [root, ...descendants].flatMap((pid) => {
     try {
-      const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')];
     } catch {
-      /* exited meanwhile */
+      return []; // exited meanwhile
     }
-  }
-  const out: string[] = [];
-  const visit = (pid: number) => {
-    try {
-      out.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
-    } catch {
-      return;
-    }
-    for (const c of children.get(pid) ?? []) visit(c);
-  };
-  visit(root);
-  return out;
+  });
 }
 
 const PASSWORD = 'pw-9d2f/+=:@x';
