@@ -15,6 +15,7 @@ import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { type CheckedIr, INPUT_ID, liveNodes } from '../../search-space/index.js';
 import type { Tfjs } from './backend.js';
 import { customLayers } from './custom-layers.js';
+import { distinctInputs } from './distinct-inputs.js';
 import { buildNode } from './node-layers.js';
 
 export interface CompileOptions {
@@ -74,13 +75,14 @@ export function compileIr(tf: Tfjs, checked: CheckedIr, options: CompileOptions 
   for (const node of ir.nodes) {
     const name = names.claim(layerNameFor(node.id));
     const shared = node.shareWeightsWith === undefined ? undefined : weightLayers.get(node.shareWeightsWith);
+    const auxName = (suffix: string) => names.claim(`${name}__${suffix}`);
     try {
       const { output, weights } = buildNode(
         {
           tf, custom, name, shared,
-          inputs: node.inputs.map((id) => values.get(id)!),
+          inputs: distinctInputs(tf, node.inputs.map((id) => values.get(id)!), node.inputs.map((id) => shapes.get(id)!), auxName),
           inputShapes: node.inputs.map((id) => shapes.get(id)!),
-          auxName: (suffix) => names.claim(`${name}__${suffix}`),
+          auxName,
           sizeIndependent: owners.has(node.id) || node.shareWeightsWith !== undefined,
         },
         node,

@@ -17,6 +17,7 @@ import { trainGenerativeTorch } from './generative.js';
 import { parseIr } from '../../search-space/index.js';
 import { checkpointMetadata } from '../checkpoint.js';
 import { type Engine, type EpochProgress, type TrainOutcome, type TrainRequest, TrainingAborted } from '../engine.js';
+import { answerEveryCandidate } from '../failure.js';
 import type { EngineFactory } from '../registry.js';
 import { generateTorchModule } from './codegen.js';
 import { TRAINER_SCRIPT } from './paths.js';
@@ -66,7 +67,7 @@ export class TorchEngine implements Engine {
   }
 
   train(request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void): Promise<TrainOutcome> {
-    const run = this.queue.then(() => this.trainNow(request, signal, onProgress));
+    const run = this.queue.then(() => answerEveryCandidate(signal, () => this.trainNow(request, signal, onProgress)));
     this.queue = run.catch(() => {});
     return run;
   }
