@@ -6,8 +6,9 @@
  * (the default) this host trains it.
  */
 import { type Command, InvalidArgumentError } from 'commander';
+import { noCheckpointDirectory } from '../../common/checkpoint-dir.js';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
-import { dataDirectory } from '../../engines/checkpoint.js';
+import { resolveCheckpointFile } from '../../engines/checkpoint.js';
 import { chooseEngine } from '../../engines/auto.js';
 import { registerBuiltinEngines } from '../../engines/builtin.js';
 import { engineFactories } from '../../engines/registry.js';
@@ -104,14 +105,23 @@ async function resolveEngine(name: string, store: Store, selector: TrainingSelec
   return engine;
 }
 
-export function describeTraining(t: Training): string {
+const checkpointFile = (stored: string, checkpointDir: string | null): string => {
+  try {
+    return resolveCheckpointFile(stored, checkpointDir);
+  } catch {
+    return stored;
+  }
+};
+
+/** One line per training; `checkpointDir` (the store's) turns a checkpoint's stored name into the file. */
+export function describeTraining(t: Training, checkpointDir: string | null = null): string {
   const acc = t.accuracy === null ? '–' : `${(t.accuracy * 100).toFixed(2)}%`;
   const what = t.baseline ? `baseline ${t.baseline}` : `candidate ${t.candidateId} of run ${t.runId}`;
   const epochs = Array.isArray(t.curve) ? t.curve.length : 0;
-  return `training ${t.id}: ${t.status} · ${what} · ${t.engine} · test accuracy ${acc} · ${epochs} epoch(s)${t.checkpointPath ? ` · checkpoint ${t.checkpointPath}` : ''}${t.error ? ` · ${t.error.split('\n')[0]}` : ''}`;
+  return `training ${t.id}: ${t.status} · ${what} · ${t.engine} · test accuracy ${acc} · ${epochs} epoch(s)${t.checkpointPath ? ` · checkpoint ${checkpointFile(t.checkpointPath, checkpointDir)}` : ''}${t.error ? ` · ${t.error.split('\n')[0]}` : ''}`;
 }
 
-async function follow(store: Store, queue: EvaluationQueue, id: number, dataDir: string): Promise<Training> {
+async function follow(store: Store, queue: EvaluationQueue, id: number): Promise<Training> {
   const stop = new AbortController();
   let cancelling = false;
   const onSignal = () => {
@@ -126,7 +136,6 @@ async function follow(store: Store, queue: EvaluationQueue, id: number, dataDir:
   process.on('SIGINT', onSignal);
   try {
     return await watchTraining(store, queue, id, {
-      dataDir,
       signal: stop.signal,
       onProgress: (p) => log(`training ${id}: epoch ${p.epoch}/${p.epochs} · loss ${p.loss?.toFixed(4) ?? '–'} · test accuracy ${p.valAccuracy === null ? '–' : `${(p.valAccuracy * 100).toFixed(2)}%`} · ${p.imagesPerSecond?.toFixed(0) ?? '–'} images/s`),
     });
@@ -170,7 +179,6 @@ export function registerTrain(program: Command): void {
     let queue: EvaluationQueue | undefined;
     try {
       const settings = redisFrom(flags);
-      const dataDir = dataDirectory();
       let id: number;
       let engine: string;
       if (flags.watch !== undefined) {
@@ -179,6 +187,8 @@ export function registerTrain(program: Command): void {
         engine = (await store.trainings.get(id)).engine;
       } else {
         const selector = selectorFrom(candidateId, flags);
+        // Before any work: the weights need a folder to be kept in (a PostgreSQL store has none unless configured).
+        if (store.trainings.checkpointDir === null) throw noCheckpointDirectory();
         engine = await resolveEngine(flags.engine, store, selector);
         const plan = await planTraining(store, selector, trainingFlags(flags), engine);
         if (flags.detach) await assertRedisReachable(settings);
@@ -205,8 +215,8 @@ export function registerTrain(program: Command): void {
         supervisor = new Supervisor({ redisUrl: url, prefix: settings.prefix, engine, slots: Array.from({ length: flags.workers }, (_, i) => ({ name: `cpu${i}`, gpu: null })), graceMs: 2000, log });
         supervisor.start();
       }
-      const done = await follow(store, queue, id, dataDir);
-      process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${describeTraining(done)}\n`);
+      const done = await follow(store, queue, id);
+      process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${describeTraining(done, store.trainings.checkpointDir)}\n`);
       if (done.status !== 'ok' && done.status !== 'running' && done.status !== 'queued') process.exitCode = 2;
     } finally {
       await supervisor?.stop();
@@ -235,12 +245,12 @@ export function registerTrain(program: Command): void {
       await assertRedisReachable(settings);
       if (flags.cancel !== undefined) {
         const t = await store.trainings.get(flags.cancel);
-        log(describeTraining(await cancelTraining(store, queueFor(t.engine), t.id)));
+        log(describeTraining(await cancelTraining(store, queueFor(t.engine), t.id), store.trainings.checkpointDir));
       }
-      await collectOpenTrainings(store, queueFor, dataDirectory());
+      await collectOpenTrainings(store, queueFor);
       const rows = await store.trainings.list({ limit: flags.limit });
       if (flags.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
-      else process.stdout.write(rows.length ? `${rows.map(describeTraining).join('\n')}\n` : 'no trainings yet: start one with `blockqnn train --run RUN --best`\n');
+      else process.stdout.write(rows.length ? `${rows.map((t) => describeTraining(t, store.trainings.checkpointDir)).join('\n')}\n` : 'no trainings yet: start one with `blockqnn train --run RUN --best`\n');
     } finally {
       for (const q of queues.values()) await q.close();
       await store.close();
