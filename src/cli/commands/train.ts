@@ -9,9 +9,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { noCheckpointDirectory } from '../../common/checkpoint-dir.js';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { resolveCheckpointFile } from '../../engines/checkpoint.js';
-import { chooseEngine } from '../../engines/auto.js';
-import { registerBuiltinEngines } from '../../engines/builtin.js';
-import { engineFactories } from '../../engines/registry.js';
+import { enginesFor } from '../../engines/resolve.js';
 import { type TrainingFlags, type TrainingSelector, planTraining } from '../../orchestrator/training-plan.js';
 import { cancelTraining, collectOpenTrainings, submitTraining, watchTraining } from '../../orchestrator/training.js';
 import { EvaluationQueue } from '../../queue/evaluation-queue.js';
@@ -21,6 +19,10 @@ import type { Store, Training } from '../../store/index.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 import { positiveInt } from './options.js';
+import { engineFor, engineOption } from '../engine-choice.js';
+
+/** `--engine run`: the engine of the run the architecture comes from. */
+const RUN_ENGINE = 'run';
 
 interface TrainFlags extends ConnectionFlags {
   run?: string;
@@ -38,7 +40,7 @@ interface TrainFlags extends ConnectionFlags {
   batchSize?: number;
   dataset?: string;
   subset?: number;
-  engine: string;
+  engine?: string;
   seed?: number;
   timeLimit?: number;
   checkpointMaxMb?: number;
@@ -86,23 +88,16 @@ function trainingFlags(flags: TrainFlags): TrainingFlags {
   };
 }
 
-async function resolveEngine(name: string, store: Store, selector: TrainingSelector): Promise<string> {
-  registerBuiltinEngines();
-  let engine = name;
-  if (engine === 'run' && selector.kind !== 'candidate' && selector.runId) engine = (await store.getRun(selector.runId)).engine;
-  if (engine === 'run' && selector.kind === 'candidate') {
-    const c = await store.trainings.findCandidate(selector.candidateId);
-    if (c) engine = (await store.getRun(c.runId)).engine;
+/** `run` (the default): the run's engine, or `auto` when it has none that trains (a lookup run, a baseline alone); else as named. */
+async function trainingEngine(name: string | undefined, store: Store, selector: TrainingSelector): Promise<string> {
+  let requested = name;
+  if (requested === undefined || requested === RUN_ENGINE) {
+    let runId = selector.kind === 'candidate' ? undefined : selector.runId;
+    if (selector.kind === 'candidate') runId = (await store.trainings.findCandidate(selector.candidateId))?.runId;
+    const runEngine = runId === undefined ? undefined : (await store.getRun(runId)).engine;
+    requested = runEngine !== undefined && enginesFor('classification').includes(runEngine) ? runEngine : undefined;
   }
-  // A lookup run's engine cannot train: take the fastest one here.
-  if (name === 'run' && (engine === 'run' || engine === 'table')) engine = 'auto';
-  if (engine === 'auto') {
-    const choice = await chooseEngine();
-    log(`engine: ${choice.engine} — ${choice.reason}`);
-    return choice.engine;
-  }
-  engineFactories.get(engine);
-  return engine;
+  return engineFor(requested, 'classification');
 }
 
 const checkpointFile = (stored: string, checkpointDir: string | null): string => {
@@ -164,7 +159,7 @@ export function registerTrain(program: Command): void {
     .option('--batch-size <B>', 'batch size (default 128)', positiveInt('--batch-size'))
     .option('--dataset <name>', "mnist | fashion-mnist | cifar10 (default: the run's)")
     .option('--subset <N>', 'train on N images only (smoke tests)', positiveInt('--subset'))
-    .option('--engine <name>', 'run (the run\'s engine, default) | auto | torch | tfjs', 'run')
+    .option('--engine <name>', engineOption({ task: 'classification', extra: [{ name: RUN_ENGINE, description: "the run's engine (auto when it cannot train)" }], defaultName: RUN_ENGINE }))
     .option('--seed <S>', "seed (default: the run's)", number('--seed', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'))
     .option('--time-limit <seconds>', 'abort the training after this long (default 7 days)', positiveInt('--time-limit'))
     .option('--checkpoint-max-mb <MB>', 'largest checkpoint the worker hands back through Redis (default 256)', number('--checkpoint-max-mb', (n) => n > 0 && n <= 512, 'in (0, 512]'))
@@ -189,7 +184,7 @@ export function registerTrain(program: Command): void {
         const selector = selectorFrom(candidateId, flags);
         // Before any work: the weights need a folder to be kept in (a PostgreSQL store has none unless configured).
         if (store.trainings.checkpointDir === null) throw noCheckpointDirectory();
-        engine = await resolveEngine(flags.engine, store, selector);
+        engine = await trainingEngine(flags.engine, store, selector);
         const plan = await planTraining(store, selector, trainingFlags(flags), engine);
         if (flags.detach) await assertRedisReachable(settings);
         else if (flags.redis) await assertRedisReachable(settings);

@@ -48,10 +48,14 @@ export class TfjsEngine implements Engine {
 
 export const tfjsEngineFactory: EngineFactory = {
   name: 'tfjs',
+  description: 'TensorFlow.js in the worker process: libtensorflow when installed (with CUDA or without), else pure JS (slow, needs nothing)',
+  tasks: ['classification', 'image2image'],
+  // Native libtensorflow first; the pure-JS backend only when nothing else is there.
+  auto: { native: 0, portable: 2 },
   async probe() {
     try {
       const loaded = await loadTfjs({ logger: () => {} });
-      return { available: true, reason: loaded.summary };
+      return { available: true, reason: loaded.summary, native: loaded.backend !== 'cpu' };
     } catch (error) {
       return { available: false, reason: (error as Error).message, install: 'npm install @tensorflow/tfjs' };
     }

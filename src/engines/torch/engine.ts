@@ -181,9 +181,12 @@ export class TorchEngine implements Engine {
 
 export const torchEngineFactory: EngineFactory = {
   name: 'torch',
+  description: 'PyTorch in a Python child process (CUDA when the Python has it): the fastest on most hosts',
+  tasks: ['classification', 'image2image'],
+  auto: { native: 1 },
   async probe() {
     const search = await findTorchPython();
-    if (search.found) return { available: true, reason: describeTorchPython(search.found) };
+    if (search.found) return { available: true, reason: describeTorchPython(search.found), native: true };
     return { available: false, reason: `no Python with PyTorch: ${describeAttempts(search.tried)}`, install: TORCH_INSTALL_HINT };
   },
   async create() {
