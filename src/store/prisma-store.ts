@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { commitBaselineResults, listBaselines, upsertQueuedBaselines } from './baseline-rows.js';
-import { listCandidatePage, statusCounts } from './candidate-reads.js';
+import { listCandidatePage, resultTrainSeconds, statusCounts } from './candidate-reads.js';
 import { commitResults } from './commit-results.js';
 import { Prisma, type Db } from './db.js';
 import { isRecordMissing, isUniqueViolation, storeError } from './db-errors.js';
@@ -273,6 +273,10 @@ export class PrismaStore implements Store {
 
   async countByStatus(runId: string): Promise<Record<CandidateStatus, number>> {
     return (await this.guard('count candidates', () => statusCounts(this.db, runId))).byStatus;
+  }
+
+  async trainSeconds(runId: string): Promise<number> {
+    return this.guard('sum train seconds', () => resultTrainSeconds(this.db, runId));
   }
 
   async cachedResult(taskKey: string, hash: string): Promise<CachedResult | null> {
