@@ -19,8 +19,8 @@ import { IMAGE2IMAGE_PROBLEMS } from '../../task/image2image/schema.js';
 import { buildSearchConfig, imageProblem, type SearchFlags } from '../search-config.js';
 import { TRAINING_MODES, applyTrainingMode, trainingModeIn } from '../../task/training-modes.js';
 import type { TrainingTask } from '../../task/task.js';
-import { positiveInt, positiveNumber } from './options.js';
-import { type RunFlags, drive, engineAndConfig, nonNegativeInt } from './search.js';
+import { nonNegativeInt, positiveInt, positiveNumber } from './options.js';
+import { type RunFlags, drive, engineAndConfig } from './search.js';
 
 export interface BaselineListEntry {
   name: string;

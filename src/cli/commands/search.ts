@@ -10,7 +10,7 @@ import { progressPrinter } from '../progress-line.js';
 import { startDashboard } from './dashboard.js';
 import { engineFor, engineOption } from '../engine-choice.js';
 import { type ConfigObject, buildSearchConfig, configFileOf, requestedEngine, type SearchFlags, taskKindOf } from '../search-config.js';
-import { positiveInt, positiveNumber } from './options.js';
+import { nonNegativeInt, positiveInt, positiveNumber } from './options.js';
 import { printRunSummary } from './runs.js';
 import { choicesHelp, datasetOption, strategyOption } from '../registry-help.js';
 import { spaces } from '../../controller/index.js';
@@ -22,12 +22,6 @@ export interface RunFlags extends ConnectionFlags {
   dashboard?: boolean;
   port?: number;
 }
-
-export const nonNegativeInt = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got "${value}"`);
-  return n;
-};
 
 /** Starts Redis if needed, local worker slots if asked, runs the controller, and cleans up on every path. */
 export async function drive(

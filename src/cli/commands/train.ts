@@ -18,7 +18,7 @@ import { assertRedisReachable } from '../../queue/redis.js';
 import type { Store, Training } from '../../store/index.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
-import { positiveInt } from './options.js';
+import { oneOf, positiveInt } from './options.js';
 import { engineFor, engineOption } from '../engine-choice.js';
 
 /** `--engine run`: the engine of the run the architecture comes from. */
@@ -54,10 +54,6 @@ const number = (flag: string, check: (n: number) => boolean, rule: string) => (v
   const n = Number(value);
   if (!Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`${flag} must be ${rule}, got "${value}"`);
   return n;
-};
-const oneOf = <T extends string>(flag: string, values: readonly T[]) => (value: string): T => {
-  if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`${flag} must be one of ${values.join(', ')}, got "${value}"`);
-  return value as T;
 };
 
 /** Exactly one way of naming the architecture. */

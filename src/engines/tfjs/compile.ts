@@ -21,6 +21,19 @@ import { buildNode } from './node-layers.js';
 export interface CompileOptions {
   /** Model name; default: the IR's name, sanitised, or "blockqnn". */
   name?: string;
+  /**
+   * Seed of the random initialisers (a job's seed): each layer's is this mixed
+   * with the layer's name, so the same seed gives the same initial weights and
+   * layers of the same shape still differ. Absent: tfjs's unseeded defaults.
+   */
+  seed?: number | undefined;
+}
+
+/** A layer's initialiser seed from the job's seed and its name (FNV-1a); never 0, which tfjs reads as "unseeded". */
+export function layerSeed(seed: number, layerName: string): number {
+  let hash = 0x811c9dc5;
+  for (const ch of `${seed}:${layerName}`) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return (hash % 2147483646) + 1;
 }
 
 export interface CompiledIr {
@@ -84,6 +97,7 @@ export function compileIr(tf: Tfjs, checked: CheckedIr, options: CompileOptions 
           inputShapes: node.inputs.map((id) => shapes.get(id)!),
           auxName,
           sizeIndependent: owners.has(node.id) || node.shareWeightsWith !== undefined,
+          seed: options.seed === undefined ? undefined : layerSeed(options.seed, name),
         },
         node,
       );
