@@ -1,7 +1,7 @@
 /**
  * The engines benchmark: torch engine vs a plain PyTorch loop on the same
  * generated BlockQNN module, with the tfjs engine beside them (see
- * src/cli/commands/bench-engines.ts). Extra flags pass through, e.g.
+ * src/bench/engines.ts). Extra flags pass through, e.g.
  * `npx tsx bench/engines.ts --json --rounds 3`. For the GPU check without Node,
  * see bench/gpu.sh.
  */

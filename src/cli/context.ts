@@ -1,7 +1,7 @@
 /** Connection flags shared by the commands that reach the database or Redis. */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PREFIX, REDIS_TLS_CA_ENV, type RedisSettings, redisSettings } from '../queue/redis.js';
 import { type Store, openStore } from '../store/index.js';
 
@@ -16,10 +16,20 @@ export function withDatabase(command: Command): Command {
   return command.option('--db <url>', 'database: file:PATH (SQLite) or postgresql://... (default: DATABASE_URL, else file:./blockqnn.db)');
 }
 
+/**
+ * `--prefix`: a non-empty key prefix. An empty one would put the queues at the
+ * top of the key space, and silently using the default instead would join the
+ * workers of another deployment, so it is refused.
+ */
+export function redisPrefix(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError(`--prefix must not be empty; leave it out for the default "${DEFAULT_PREFIX}", or give one such as ${DEFAULT_PREFIX}-dev`);
+  return value;
+}
+
 export function withRedis(command: Command): Command {
   return command
     .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: REDIS_URL, else redis://127.0.0.1:6379)')
-    .option('--prefix <prefix>', 'key prefix of the queues in Redis', DEFAULT_PREFIX)
+    .option('--prefix <prefix>', `key prefix of the queues in Redis (default ${DEFAULT_PREFIX})`, redisPrefix)
     .option('--redis-tls-ca <file>', `PEM file of the CA that signed the Redis server's certificate, for rediss:// (default: ${REDIS_TLS_CA_ENV})`);
 }
 
@@ -30,7 +40,7 @@ export function openStoreFrom(flags: ConnectionFlags): Promise<Store> {
 export function redisFrom(flags: ConnectionFlags): RedisSettings {
   // Through the environment, so the worker processes this one starts use the same CA.
   if (flags.redisTlsCa) process.env[REDIS_TLS_CA_ENV] = resolve(flags.redisTlsCa);
-  return redisSettings({ ...(flags.redis ? { url: flags.redis } : {}), ...(flags.prefix ? { prefix: flags.prefix } : {}) });
+  return redisSettings({ ...(flags.redis ? { url: flags.redis } : {}), ...(flags.prefix !== undefined ? { prefix: flags.prefix } : {}) });
 }
 
 export const controllerId = (): string => `${hostname()}:${process.pid}`;

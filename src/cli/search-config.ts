@@ -1,7 +1,7 @@
 /**
  * From `blockqnn search` flags and an optional JSON config file to a validated
- * search configuration. Flags override the file; the file overrides the
- * embedded defaults, which make a short real search on the bundled MNIST that
+ * search configuration. Flags the user typed override the file; the file
+ * overrides the embedded defaults, which make a short real search on the bundled MNIST that
  * the pure-JS tfjs backend trains in seconds per candidate.
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
 import type { SearchConfigInput } from '../orchestrator/config.js';
 import { IMAGE2IMAGE_PROBLEMS, type Image2ImageProblem, PROCEDURES_FOR_PROBLEM } from '../task/image2image/schema.js';
 import { parseTask, taskKey } from '../task/task.js';
+import type { TaskKind } from '../engines/registry.js';
 
 export interface SearchFlags {
   config?: string;
@@ -72,7 +73,8 @@ export const EMBEDDED_DEFAULTS = {
   maxIndex: 6,
 } as const;
 
-function readConfigFile(path: string): Record<string, unknown> {
+/** Reads a JSON configuration file: an object, or an error naming the file and the problem. */
+export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -100,13 +102,40 @@ function baselinesFrom(flags: SearchFlags, fromFile: unknown): { names: string[]
 
 const pick = <T>(...values: (T | undefined)[]): T | undefined => values.find((v) => v !== undefined);
 
-/** Builds the search configuration; `engine` must already be resolved (no "auto"). */
-export function buildSearchConfig(flags: SearchFlags, engine: string): SearchConfigInput {
-  const file = flags.config ? readConfigFile(flags.config) : {};
+/** A configuration: the keys of a `--config` file, or of the dashboard's POST /api/runs body. */
+export type ConfigObject = Record<string, unknown>;
+
+/** The configuration `flags.config` names, or undefined without one. */
+export const configFileOf = (flags: SearchFlags): ConfigObject | undefined => (flags.config ? readConfigFile(flags.config) : undefined);
+
+/** The task family flags and configuration ask for: a lookup table, an image-to-image problem, or classification. */
+export function taskKindOf(flags: SearchFlags, file: ConfigObject = {}): TaskKind {
   const fileTask = file.task as Record<string, unknown> | undefined;
   const lookup = flags.table !== undefined || fileTask?.kind === 'lookup';
   const image2image = flags.task !== undefined || fileTask?.kind === 'image2image';
   if (lookup && image2image) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--task (an image-to-image problem) and --table (a lookup table) exclude each other', { hint: 'drop one of them' });
+  return lookup ? 'lookup' : image2image ? 'image2image' : 'classification';
+}
+
+/** The engine asked for: the flag the user typed, else the configuration's `engine`, else undefined (auto). */
+export function requestedEngine(flags: SearchFlags, file: ConfigObject = {}): string | undefined {
+  if (flags.engine !== undefined) return flags.engine;
+  if (file.engine === undefined) return undefined;
+  if (typeof file.engine !== 'string') throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the configuration's engine must be a name, got ${JSON.stringify(file.engine)}`);
+  return file.engine;
+}
+
+/**
+ * Builds the search configuration from flags over `given` (the configuration
+ * file or API body, if any) over the embedded defaults; `engine` must already
+ * be resolved (no "auto").
+ */
+export function buildSearchConfig(flags: SearchFlags, engine: string, given: ConfigObject | undefined = configFileOf(flags)): SearchConfigInput {
+  const file = given ?? {};
+  const fileTask = file.task as Record<string, unknown> | undefined;
+  const kind = taskKindOf(flags, file);
+  const lookup = kind === 'lookup';
+  const image2image = kind === 'image2image';
   const space = pick(flags.space, file.space as string | undefined, lookup ? 'nasbench201' : 'nsc');
   let task;
   if (lookup) {
@@ -191,7 +220,7 @@ export function buildSearchConfig(flags: SearchFlags, engine: string): SearchCon
     taskKey: taskKey(task, engine, space === 'nsc' ? (network as Record<string, unknown>) : undefined),
     network,
     ...(flags.nscTypes ? { nscTypes: flags.nscTypes } : {}),
-    maxIndex: pick(flags.maxIndex, file.maxIndex as number | undefined, file.maxIndex === undefined && space === 'nsc' && !flags.config ? EMBEDDED_DEFAULTS.maxIndex : undefined),
+    maxIndex: pick(flags.maxIndex, file.maxIndex as number | undefined, file.maxIndex === undefined && space === 'nsc' && given === undefined ? EMBEDDED_DEFAULTS.maxIndex : undefined),
     budget: { ...(budgetCandidates !== undefined ? { candidates: budgetCandidates } : {}), ...(budgetSeconds !== undefined ? { seconds: budgetSeconds } : {}) },
     ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),

@@ -1,15 +1,12 @@
-/** Registers the engines that ship with blockqnn; called once by each entry point (no import side effects). */
-import { engineFactories } from './registry.js';
+/** The engines that ship with blockqnn, registered once by each entry point (no import side effects). */
+import { type EngineFactory, engineFactories } from './registry.js';
 import { tableEngineFactory } from './table/table-engine.js';
 import { tfjsEngineFactory } from './tfjs/engine.js';
 import { torchEngineFactory } from './torch/engine.js';
 
-let registered = false;
+/** A new engine folder adds its factory here. */
+export const BUILTIN_ENGINES: readonly EngineFactory[] = [tfjsEngineFactory, torchEngineFactory, tableEngineFactory];
 
 export function registerBuiltinEngines(): void {
-  if (registered) return;
-  registered = true;
-  engineFactories.register(tfjsEngineFactory.name, tfjsEngineFactory);
-  engineFactories.register(tableEngineFactory.name, tableEngineFactory);
-  engineFactories.register(torchEngineFactory.name, torchEngineFactory);
+  for (const factory of BUILTIN_ENGINES) if (!engineFactories.has(factory.name)) engineFactories.register(factory.name, factory);
 }

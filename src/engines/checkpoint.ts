@@ -11,10 +11,11 @@
  * (trainable parameter count, decimal) and "ir" (sha-256 hex of the parsed
  * IR's JSON), so a checkpoint is never loaded into a network it was not trained for.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
+import { noCheckpointDirectory } from '../common/checkpoint-dir.js';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { type NetworkIr, networkIrSchema } from '../search-space/index.js';
 
@@ -177,26 +178,71 @@ export function dataDirectory(env: NodeJS.ProcessEnv = process.env, cwd: string 
   return path.resolve(cwd, given || '.blockqnn');
 }
 
-/** Where a final training keeps its weights: `<dataDir>/checkpoints/training-<id>.safetensors`. */
+/**
+ * Where trainings collected before checkpoints lived with their store kept their
+ * weights: `<dataDir>/checkpoints/training-<id>.safetensors`. Those rows hold
+ * this absolute path, and it keeps working; nothing writes there any more,
+ * because the row id alone let two databases overwrite each other's file.
+ */
 export function trainingCheckpointPath(trainingId: string | number, dataDir: string = dataDirectory()): string {
   return path.join(dataDir, 'checkpoints', `training-${trainingId}.safetensors`);
 }
 
-/** Writes next to the target and renames, so a reader never sees half a checkpoint. */
+/**
+ * A final training's checkpoint file name: `training-<id>-<content>.safetensors`,
+ * where content is the first 16 hex digits of the bytes' sha-256. Unique across
+ * databases and runs (two trainings numbered 1 in two databases have different
+ * weights), and the same for the same bytes, so two processes collecting one
+ * result write one file. Stored in the training row as is, relative to the
+ * store's checkpoint folder.
+ */
+export function trainingCheckpointName(trainingId: number, bytes: Uint8Array): string {
+  return `training-${trainingId}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.safetensors`;
+}
+
+/**
+ * The file a training row's `checkpointPath` names: a bare file name lies in the
+ * store's checkpoint folder; an absolute path (rows collected before) is used as
+ * is; a relative path with folders is read under the data directory, as before.
+ */
+export function resolveCheckpointFile(stored: string, checkpointDir: string | null, dataDir: string = dataDirectory()): string {
+  if (path.isAbsolute(stored)) return stored;
+  if (path.basename(stored) === stored) {
+    if (checkpointDir === null) throw noCheckpointDirectory();
+    return path.join(checkpointDir, stored);
+  }
+  return path.resolve(dataDir, stored);
+}
+
+/** Writes next to the target and links it into place, so a reader never sees half a checkpoint; never replaces an existing file. */
 export async function saveCheckpoint(file: string, tensors: readonly NamedCheckpointTensor[], metadata: CheckpointMetadata): Promise<void> {
   await saveCheckpointBytes(file, writeCheckpoint(tensors, metadata));
 }
 
-/** `saveCheckpoint` for bytes already in the checkpoint format (as a worker hands them back). */
-export async function saveCheckpointBytes(file: string, bytes: Buffer): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+/**
+ * `saveCheckpoint` for bytes already in the checkpoint format (as a worker hands
+ * them back). A file already at `file` is never replaced: holding these very
+ * bytes it is the same checkpoint (another process collected it first) and
+ * this is a no-op; holding others it is an error.
+ */
+export async function saveCheckpointBytes(file: string, bytes: Uint8Array): Promise<void> {
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
+    await mkdir(path.dirname(file), { recursive: true });
     await writeFile(temporary, bytes);
-    await rename(temporary, file);
+    // link() fails with EEXIST instead of replacing, unlike rename().
+    await link(temporary, file);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      const existing = await readFile(file).catch(() => null);
+      if (existing && Buffer.compare(existing, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) === 0) return;
+      throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot write checkpoint ${file}: another checkpoint is already there, and checkpoints are never overwritten`, {
+        hint: 'move that file away if it is not needed, then collect the training again (blockqnn trainings)',
+      });
+    }
+    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot write checkpoint ${file}: ${(error as Error).message}`, { cause: error, hint: `make the checkpoint folder ${path.dirname(file)} writable` });
+  } finally {
     await rm(temporary, { force: true });
-    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot write checkpoint ${file}: ${(error as Error).message}`, { cause: error, hint: 'make the data directory (BLOCKQNN_DATA_DIR, default ./.blockqnn) writable' });
   }
 }
 

@@ -73,6 +73,12 @@ export interface Engine {
   readonly name: string;
   /** Backend and version, e.g. "tfjs 4.22.0 (cpu, pure JS)". */
   describe(): string;
+  /**
+   * Trains one candidate. Every candidate gets an outcome: an error inside the
+   * engine is a `failed` outcome naming the cause (out of memory: `too_large`),
+   * never a rejection; only an aborted `signal` rejects, with {@link TrainingAborted}.
+   * `answerEveryCandidate` (failure.ts) implements the rule around an engine's body.
+   */
   train(request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void): Promise<TrainOutcome>;
   /** Releases child processes or native memory. */
   close?(): Promise<void>;

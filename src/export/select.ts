@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type Checkpoint, assertCheckpointMatches, dataDirectory, irDigest, loadCheckpoint } from '../engines/checkpoint.js';
+import { type Checkpoint, assertCheckpointMatches, dataDirectory, irDigest, loadCheckpoint, resolveCheckpointFile } from '../engines/checkpoint.js';
 import { type CheckedIr, type NetworkIr, parseIr } from '../search-space/index.js';
 import type { ExportCandidate, ExportRun, ExportSubject, ExportTraining } from './subject.js';
 
@@ -22,6 +22,8 @@ export interface ExportReads {
   listCandidates(runId: string, query: { sort: 'sequence'; order: 'asc'; offset: number; limit: number }): Promise<{ items: CandidateRow[] }>;
   /** Final trainings; absent in stores without them. */
   readonly trainings?: {
+    /** The folder a stored bare checkpoint name is in (null: none configured). */
+    readonly checkpointDir: string | null;
     latestCheckpoint(candidateId: number): Promise<(ExportTraining & { checkpointPath: string | null }) | null>;
     get(id: number): Promise<ExportTraining & { ir: NetworkIr }>;
   };
@@ -36,7 +38,7 @@ export interface SelectOptions {
   weights: boolean;
   /** A checkpoint file given by the user, used instead of the final trainings. */
   weightsFile?: string;
-  /** Where relative checkpoint paths of trainings live; default $BLOCKQNN_DATA_DIR or ./.blockqnn. */
+  /** Where legacy relative checkpoint paths (with folders) of trainings live; default $BLOCKQNN_DATA_DIR or ./.blockqnn. */
   dataDir?: string;
 }
 
@@ -81,7 +83,7 @@ async function trainedWeights(reads: ExportReads, candidate: CandidateRow, dataD
   const latest = await reads.trainings?.latestCheckpoint(candidate.id);
   if (!latest?.checkpointPath) return null;
   const training = await reads.trainings!.get(latest.id);
-  const file = path.resolve(dataDir, latest.checkpointPath);
+  const file = resolveCheckpointFile(latest.checkpointPath, reads.trainings!.checkpointDir, dataDir);
   const checkpoint = await loadCheckpoint(file);
   const checked = checkedIr(training.ir, `training ${latest.id}`);
   assertCheckpointMatches(checkpoint, checked.ir, file);

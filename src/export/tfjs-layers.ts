@@ -18,6 +18,7 @@ import type { LayersModel, SymbolicTensor, io, layers as tfLayers } from '@tenso
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import type { CheckpointTensor } from '../engines/checkpoint.js';
 import { NameClaims, type Tfjs, layerNameFor, loadTfjs } from '../engines/tfjs/index.js';
+import { distinctInputs } from '../engines/tfjs/distinct-inputs.js';
 import { pairOf, sameMatches } from '../engines/tfjs/geometry.js';
 import { loadTorchState } from '../engines/tfjs/torch-weights.js';
 import { generateTorchModule } from '../engines/torch/codegen.js';
@@ -57,8 +58,9 @@ export function buildBuiltinModel(tf: Tfjs, checked: CheckedIr): BuiltinModel {
     if (!live.has(node.id)) continue;
     const name = names.claim(layerNameFor(node.id));
     const aux = (suffix: string) => names.claim(`${name}__${suffix}`);
-    const inputs = node.inputs.map((id) => values.get(id)!);
     const inputShapes = node.inputs.map((id) => shapes.get(id)!) as Shape[];
+    // A node reading one tensor twice breaks predict() in tfjs-layers (distinct-inputs.ts).
+    const inputs = distinctInputs(tf, node.inputs.map((id) => values.get(id)!), inputShapes, aux);
     const x = inputs[0]!;
     const fail = (why: string) => unsupportedOp('tfjs', node, why);
     const pad = (t: SymbolicTensor, p: [number, number]) => (p[0] === 0 && p[1] === 0 ? t : apply(tf.layers.zeroPadding2d({ padding: [[p[0], p[0]], [p[1], p[1]]], name: aux('pad') }), t));

@@ -27,6 +27,7 @@ import { type CheckedIr, type NetworkIr, density, networkCost } from '../search-
 import type { MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
 import { generativeBaselineNames, materializeGenerativeBaseline } from './generative.js';
+import { irDensity } from './ir-density.js';
 import type { Image2ImageProblem } from '../task/image2image/schema.js';
 import type { TrainingTask } from '../task/task.js';
 
@@ -61,11 +62,7 @@ export function resolveBaselineNames(spec: string | readonly string[], task?: Pi
   return out;
 }
 
-/** Edges / nodes of a network's IR graph, counting the input as a node. */
-export function irDensity(ir: NetworkIr): number {
-  const edges = ir.nodes.reduce((sum, node) => sum + node.inputs.length, 0);
-  return edges / (ir.nodes.length + 1);
-}
+export { irDensity } from './ir-density.js';
 
 type BaselineTarget = Pick<SearchConfig, 'network'> & { baselines: { width: number } };
 

@@ -4,8 +4,9 @@
  * resumed run continues with exactly the settings it started with.
  */
 import { z } from 'zod';
-import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { DOWNSAMPLING_NAMES, EXTRA_LAYER_TYPE_NAMES, formatZodIssues } from '../search-space/index.js';
+import { ErrorCode } from '../common/errors.js';
+import { parseWith } from '../common/parse.js';
+import { DOWNSAMPLING_NAMES, EXTRA_LAYER_TYPE_NAMES } from '../search-space/index.js';
 import { trainingTaskSchema } from '../task/task.js';
 
 const positiveInt = z.number().int().positive();
@@ -57,11 +58,5 @@ export type SearchConfig = z.infer<typeof searchConfigSchema>;
 export type SearchConfigInput = z.input<typeof searchConfigSchema>;
 
 export function parseSearchConfig(value: unknown, source = 'search config'): SearchConfig {
-  const parsed = searchConfigSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `invalid ${source}: ${formatZodIssues(parsed.error, 5, value)}`, {
-      details: { issues: parsed.error.issues.slice(0, 10) },
-    });
-  }
-  return parsed.data;
+  return parseWith(searchConfigSchema, value, { what: source, code: ErrorCode.INVALID_CONFIG, showValues: true });
 }

@@ -19,7 +19,7 @@ import {
 } from '../search-space/baselines/generative/index.js';
 import { type ExtraLayerType, type NetworkIr, blockHash, checkIr, density, networkCost, parseNsc } from '../search-space/index.js';
 import { type Image2ImageTask, PROBLEM_CHANNELS, domainsFor } from '../task/image2image/schema.js';
-import { irDensity } from './baselines.js';
+import { irDensity } from './ir-density.js';
 import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
 
 /** First-level filters of the U-Net generators at width 1 (the builders' BASE): a run's baseFilters / this is the width. */

@@ -2,19 +2,23 @@
  * A final training's life outside the worker: submit (a Training row, then a
  * `train` job on the engine's queue, the same queue GPU workers serve), follow
  * its progress, collect its result and checkpoint, cancel it. Collecting is
- * idempotent and needs nothing but the store, Redis and the data directory, so
+ * idempotent and needs nothing but the store, Redis and the store's checkpoint
+ * folder, so
  * the watching CLI, `blockqnn trainings` and the dashboard can all do it; a
  * `--detach`ed training is collected by whichever looks first.
  *
  * The checkpoint comes back through Redis (queue/checkpoint-handoff.ts): it is
  * fetched, checked (size, sha-256, and that it is a checkpoint of this very
- * IR), written atomically to <dataDir>/checkpoints/training-<id>.safetensors,
- * the result is committed with its path, and only then are the Redis key and
+ * IR), written atomically to the store's checkpoint folder under a name unique
+ * across databases (engines/checkpoint.ts, never replacing a file), the result
+ * is committed with that name, and only then are the Redis key and
  * the job deleted — a crash at any point leaves the result collectable again.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { BlockqnnError, ErrorCode, toBlockqnnError } from '../common/errors.js';
-import { irDigest, readCheckpoint, saveCheckpointBytes, trainingCheckpointPath } from '../engines/checkpoint.js';
+import { noCheckpointDirectory } from '../common/checkpoint-dir.js';
+import { irDigest, readCheckpoint, saveCheckpointBytes, trainingCheckpointName } from '../engines/checkpoint.js';
 import { JOB_CONTRACT, trainingScope } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
 import type { NetworkIr } from '../search-space/index.js';
@@ -69,17 +73,17 @@ const OPEN = new Set(['queued', 'running']);
  * committed (with the checkpoint written), or failed when the job is gone.
  * Returns the training as stored afterwards.
  */
-export async function collectTraining(store: Store, queue: EvaluationQueue, id: number, dataDir: string): Promise<Training> {
+export async function collectTraining(store: Store, queue: EvaluationQueue, id: number): Promise<Training> {
   const training = await store.trainings.get(id);
   if (!OPEN.has(training.status)) return training;
   const scope = trainingScope(id);
   const hash = trainingJobHash(training.ir);
   const [report] = await queue.reconcile(scope, [hash]);
-  await applyReport(store, queue, training, report!, dataDir);
+  await applyReport(store, queue, training, report!);
   return store.trainings.get(id);
 }
 
-async function applyReport(store: Store, queue: EvaluationQueue, training: TrainingDetail, report: JobReport, dataDir: string): Promise<void> {
+async function applyReport(store: Store, queue: EvaluationQueue, training: TrainingDetail, report: JobReport): Promise<void> {
   const id = training.id;
   switch (report.kind) {
     case 'pending':
@@ -100,12 +104,16 @@ async function applyReport(store: Store, queue: EvaluationQueue, training: Train
       let status = r.status;
       let error = r.error ?? null;
       if (r.checkpoint) {
+        // Without a folder the result stays collectable: set it and collect again.
+        const folder = store.trainings.checkpointDir;
+        if (folder === null) throw noCheckpointDirectory();
         try {
           const bytes = await queue.fetchCheckpoint(r.checkpoint);
           const parsed = readCheckpoint(bytes);
           if (parsed.metadata.ir !== irDigest(training.ir)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the worker's checkpoint is for IR ${parsed.metadata.ir.slice(0, 12)}…, not this training's`);
-          checkpointPath = trainingCheckpointPath(id, dataDir);
-          await saveCheckpointBytes(checkpointPath, bytes);
+          const name = trainingCheckpointName(id, bytes);
+          await saveCheckpointBytes(join(folder, name), bytes);
+          checkpointPath = name;
         } catch (e) {
           const problem = toBlockqnnError(e);
           if (problem.code === 'IO_ERROR' && /cannot write/.test(problem.message)) throw problem; // fix the disk and collect again
@@ -125,10 +133,10 @@ async function applyReport(store: Store, queue: EvaluationQueue, training: Train
 }
 
 /** Collects every open training (of this engine's queue); returns how many changed. */
-export async function collectOpenTrainings(store: Store, queueFor: (engine: string) => EvaluationQueue, dataDir: string): Promise<number> {
+export async function collectOpenTrainings(store: Store, queueFor: (engine: string) => EvaluationQueue): Promise<number> {
   let changed = 0;
   for (const t of await store.trainings.list({ status: ['queued', 'running'], limit: 1000 })) {
-    const after = await collectTraining(store, queueFor(t.engine), t.id, dataDir);
+    const after = await collectTraining(store, queueFor(t.engine), t.id);
     if (after.status !== t.status) changed++;
   }
   return changed;
@@ -156,7 +164,6 @@ export async function cancelTraining(store: Store, queue: EvaluationQueue, id: n
 }
 
 export interface WatchOptions {
-  dataDir: string;
   pollMs?: number;
   onProgress?: (progress: TrainingProgress) => void;
   /** Aborting stops watching (the caller decides whether to cancel the training). */
@@ -164,11 +171,11 @@ export interface WatchOptions {
 }
 
 /** Polls until the training has its result (collecting it), reporting each new epoch. */
-export async function watchTraining(store: Store, queue: EvaluationQueue, id: number, options: WatchOptions): Promise<Training> {
+export async function watchTraining(store: Store, queue: EvaluationQueue, id: number, options: WatchOptions = {}): Promise<Training> {
   const detail = await store.trainings.get(id);
   let lastEpoch = -1;
   for (;;) {
-    const training = await collectTraining(store, queue, id, options.dataDir);
+    const training = await collectTraining(store, queue, id);
     if (!OPEN.has(training.status) || options.signal?.aborted) return training;
     const progress = await trainingProgress(queue, detail);
     if (progress && progress.epoch !== lastEpoch) {

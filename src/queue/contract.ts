@@ -16,9 +16,9 @@
  * added for trainings have defaults, so jobs written before them stay valid.
  */
 import { z } from 'zod';
-import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { sampleGridSchema } from '../common/sample-grid.js';
-import { formatZodIssues, networkIrSchema } from '../search-space/index.js';
+import { parseWith } from '../common/parse.js';
+import { networkIrSchema } from '../search-space/index.js';
 import { trainingTaskSchema } from '../task/task.js';
 
 export const JOB_CONTRACT = 'blockqnn/evaluate@1';
@@ -115,18 +115,8 @@ export type EvaluateJobInput = z.input<typeof evaluateJobSchema>;
 export type EvaluateResult = z.infer<typeof evaluateResultSchema>;
 export type CheckpointRef = z.infer<typeof checkpointRefSchema>;
 
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `malformed ${what}: ${formatZodIssues(parsed.error)}`, {
-      details: { issues: parsed.error.issues.slice(0, 10) },
-    });
-  }
-  return parsed.data;
-}
-
-export const parseEvaluateJob = (value: unknown): EvaluateJob => parseWith(evaluateJobSchema, value, 'evaluate job');
-export const parseEvaluateResult = (value: unknown): EvaluateResult => parseWith(evaluateResultSchema, value, 'evaluation result');
+export const parseEvaluateJob = (value: unknown): EvaluateJob => parseWith(evaluateJobSchema, value, { what: 'evaluate job', verb: 'malformed' });
+export const parseEvaluateResult = (value: unknown): EvaluateResult => parseWith(evaluateResultSchema, value, { what: 'evaluation result', verb: 'malformed' });
 
 /** Queue of an engine's jobs: a run's jobs only reach workers of the run's engine. */
 export function evaluateQueueName(engine: string): string {

@@ -2,8 +2,8 @@
  * Structural validation and shape inference of a network IR. Pure: no ML
  * framework, no I/O. Every error names the node, the field, the value and the rule.
  */
-import { z } from 'zod';
 import { InvalidArchitectureError } from '../common/errors.js';
+import { parseWith } from '../common/parse.js';
 import { dppGeometry } from './dpp-geometry.js';
 import { INPUT_ID, type IrNode, type NetworkIr, inputArity, networkIrSchema } from './ir.js';
 
@@ -33,41 +33,14 @@ function invalid(node: IrNode | undefined, message: string, rule: string, detail
   });
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  return value;
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/**
- * Formats zod issues as "path: message" lines that name the field and the rule;
- * given the parsed `input`, each line also names the value found there.
- */
-export function formatZodIssues(error: z.ZodError, limit = 5, input?: unknown): string {
-  const lines = error.issues.slice(0, limit).map((issue) => {
-    const path = issue.path.length ? issue.path.join('.') : '(root)';
-    const got = input === undefined ? '' : ` (got ${describeValue(valueAt(input, issue.path))})`;
-    return `${path}: ${issue.message}${got}`;
-  });
-  if (error.issues.length > limit) lines.push(`… and ${error.issues.length - limit} more`);
-  return lines.join('; ');
-}
-
 /** Parses untrusted JSON into a checked IR (schema, structure and shapes). */
 export function parseIr(value: unknown): CheckedIr {
-  const parsed = networkIrSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new InvalidArchitectureError(`invalid IR: ${formatZodIssues(parsed.error, 5, value)}`, {
-      details: { rule: 'schema', issues: parsed.error.issues.slice(0, 20) },
-    });
-  }
-  return checkIr(parsed.data as NetworkIr);
+  const ir = parseWith(networkIrSchema, value, {
+    what: 'IR',
+    showValues: true,
+    error: (problem, options) => new InvalidArchitectureError(`invalid IR: ${problem}`, { ...options, details: { rule: 'schema', ...options.details } }),
+  });
+  return checkIr(ir as NetworkIr);
 }
 
 export const pairOf = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);

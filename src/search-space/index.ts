@@ -4,7 +4,7 @@ export type { NscLayer, NscBlock, NscOptions, ExtraLayerType } from './nsc.js';
 export { canonicalBlock, canonicalText, blockHash } from './canonical.js';
 export { networkIrSchema, irNodeSchema, INPUT_ID, IR_OPS, IR_MAX_NODES, DPP_FULL_GUIDE, inputArity } from './ir.js';
 export type { NetworkIr, IrNode, IrOp, IrNodeOf } from './ir.js';
-export { parseIr, checkIr, inferShape, formatZodIssues, liveNodes } from './graph.js';
+export { parseIr, checkIr, inferShape, liveNodes } from './graph.js';
 export type { CheckedIr, Shape } from './graph.js';
 export { networkCost, activationBytes } from './cost.js';
 export { dppAxis, dppGeometry, tapIndex, guideIndex, s3Blocks, dppParamsPerChannel } from './dpp-geometry.js';

@@ -25,8 +25,8 @@ export interface RunSummary {
   progress: number | null;
   bestReward: number | null;
   bestAccuracy: number | null;
-  /** Sum of train seconds of this run's results, in hours (GPU or CPU slot hours). */
-  slotHours: number | null;
+  /** Sum of train seconds of this run's results, in hours (GPU or CPU slot hours); 0 before the first result. */
+  slotHours: number;
   controllerId: string | null;
   /** The controller's heartbeat is recent. */
   controllerAlive: boolean;

@@ -6,8 +6,8 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { BlockqnnError, ErrorCode, toBlockqnnError } from '../common/errors.js';
-import { formatZodIssues } from '../search-space/index.js';
+import { ErrorCode, toBlockqnnError } from '../common/errors.js';
+import { parseWith } from '../common/parse.js';
 
 /** Additional codes only the HTTP layer produces. */
 export const HttpCode = { UNAUTHORIZED: 'UNAUTHORIZED', CONFLICT: 'CONFLICT', URI_TOO_LONG: 'URI_TOO_LONG', RATE_LIMITED: 'RATE_LIMITED' } as const;
@@ -40,14 +40,8 @@ export class HttpError extends Error {
   }
 }
 
-/** Parses `value` with `schema` or throws INVALID_INPUT naming the fields at fault. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `invalid ${what}: ${formatZodIssues(parsed.error, 5)}`);
-  }
-  return parsed.data;
-}
+/** Parses `value` with `schema` or throws INVALID_INPUT (a 400) naming the fields at fault. */
+export const validate = <S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> => parseWith(schema, value, { what });
 
 /** Wraps an async route so its rejections reach the error middleware. */
 export const route = (handler: RequestHandler): RequestHandler => (req, res, next) => {

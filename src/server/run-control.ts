@@ -6,13 +6,9 @@
  * Stopping follows `blockqnn stop`: a live controller anywhere is asked through
  * the store (status 'stopping'); a run with none has its jobs cancelled here.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildSearchConfig } from '../cli/search-config.js';
-import { chooseEngine } from '../engines/auto.js';
+import { buildSearchConfig, requestedEngine, taskKindOf } from '../cli/search-config.js';
 import { registerBuiltinEngines } from '../engines/builtin.js';
-import { engineFactories } from '../engines/registry.js';
+import { resolveEngine } from '../engines/resolve.js';
 import { createRun, prepareConfig, runController } from '../orchestrator/session.js';
 import { Supervisor } from '../worker/supervisor.js';
 import { HttpCode, HttpError } from './http-errors.js';
@@ -34,18 +30,9 @@ export class RunControl {
   /** Creates a run from a JSON configuration (the keys of `blockqnn search --config`) and starts its controller here. */
   async start(input: Record<string, unknown>): Promise<string> {
     registerBuiltinEngines();
-    let engine = typeof input.engine === 'string' ? input.engine : 'auto';
-    if (engine === 'auto') engine = (await chooseEngine()).engine;
-    engineFactories.get(engine);
-    // Exactly the semantics of `blockqnn search --config FILE`, defaults included.
-    const dir = mkdtempSync(join(tmpdir(), 'blockqnn-dashboard-'));
-    let config;
-    try {
-      writeFileSync(join(dir, 'config.json'), JSON.stringify(input));
-      config = prepareConfig(buildSearchConfig({ config: join(dir, 'config.json') }, engine));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { engine } = await resolveEngine(requestedEngine({}, input), taskKindOf({}, input));
+    // Exactly the semantics of `blockqnn search --config FILE` with the body as the file, defaults included.
+    const config = prepareConfig(buildSearchConfig({}, engine, input));
     const run = await createRun(this.services.store, config);
     this.launch(run.id, engine);
     return run.id;

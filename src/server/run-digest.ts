@@ -40,6 +40,11 @@ export class RunDigest {
     private readonly space: SpaceName,
   ) {}
 
+  /** Whether it has read the run once (before that, its sums are partial). */
+  get built(): boolean {
+    return this.series !== null;
+  }
+
   /** The chart data for the run as it is now; cheap when nothing changed. */
   async get(run: Run): Promise<SeriesResponse> {
     const version = `${run.resultCount}:${run.candidateCount}`;

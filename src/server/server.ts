@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import type { RedisSettings } from '../queue/redis.js';
 import type { Store } from '../store/index.js';
 import { errorMiddleware } from './http-errors.js';
@@ -72,6 +73,21 @@ export function exposureWarning(address: string, hasToken: boolean): string[] {
   return [`dashboard: listening on ${address}, reachable from the network; the token travels in clear over plain HTTP, so put TLS in front (a reverse proxy) or tunnel`];
 }
 
+/** A port that cannot be bound, said as such (not a stack trace): in use, or privileged. */
+export function listenError(error: Error, port: number, host: string): BlockqnnError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new BlockqnnError(ErrorCode.INVALID_INPUT, `port ${port} is in use on ${host}`, { hint: 'choose another --port (0 picks a free one), or stop what listens there', cause: error });
+  }
+  if (code === 'EACCES') {
+    return new BlockqnnError(ErrorCode.INVALID_INPUT, `port ${port} on ${host} needs privileges this process does not have`, { hint: 'choose a --port above 1023 (0 picks a free one)', cause: error });
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new BlockqnnError(ErrorCode.INVALID_INPUT, `cannot listen on ${host}: no such address on this host`, { hint: 'give --host an address of this machine, e.g. 127.0.0.1 or 0.0.0.0', cause: error });
+  }
+  return new BlockqnnError(ErrorCode.IO_ERROR, `cannot listen on ${host}:${port}: ${error.message}`, { cause: error });
+}
+
 export function createServer(options: ServerOptions): DashboardServer {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const services = new Services(options.store, options.redis);
@@ -104,8 +120,8 @@ export function createServer(options: ServerOptions): DashboardServer {
     app, services, hub, control,
     async start({ port = 8080, host = '127.0.0.1' } = {}) {
       server = await new Promise<Server>((ok, fail) => {
-        const s = app.listen(port, host, () => ok(s));
-        s.once('error', fail);
+        // Express 5 calls this back with the listen error too (a port in use), before any address exists.
+        const s = app.listen(port, host, (error?: Error) => (error ? fail(listenError(error, port, host)) : ok(s)));
       });
       warming = services.warmDigests(options.warmRuns ?? 10, log);
       const address = server.address() as AddressInfo;

@@ -17,6 +17,8 @@ export class Services {
   readonly redis: Redis;
   private readonly queues = new Map<string, EvaluationQueue>();
   private readonly digests = new Map<string, RunDigest>();
+  /** Train seconds of runs without a digest, by run, valid while its result count stays the same. */
+  private readonly trainSeconds = new Map<string, { results: number; seconds: number }>();
   /** Runs whose controller runs in this process, with the means to stop it. */
   private closed = false;
   readonly controllers = new Map<string, { stop: AbortController; done: Promise<unknown> }>();
@@ -70,13 +72,13 @@ export class Services {
     const config = run.config as { space?: string; task?: { kind?: string; dataset?: { name?: string }; table?: string }; baselines?: { names?: unknown[] } };
     const task = config.task;
     const dataset = task?.kind === 'lookup' ? `table ${String(task.table ?? '').split('/').pop()}` : (task?.dataset?.name ?? '?');
-    const digest = this.digests.get(run.id);
+    const slotSeconds = await this.slotSeconds(run);
     return {
       id: run.id, name: run.name, status: run.status, strategy: run.strategy, engine: run.engine, space: config.space ?? 'nsc', dataset,
       candidateCount: run.candidateCount, resultCount: run.resultCount, budget: run.budget,
       progress: run.budget.candidates ? Math.min(1, run.resultCount / run.budget.candidates) : null,
       bestReward: run.best?.reward ?? null, bestAccuracy: bestAcc?.accuracy ?? null,
-      slotHours: digest ? digest.trainSeconds / 3600 : null,
+      slotHours: slotSeconds / 3600,
       controllerId: run.controllerId,
       controllerAlive: controllerAlive(run),
       drivenHere: this.controllers.has(run.id),
@@ -84,6 +86,21 @@ export class Services {
       createdAt: run.createdAt.toISOString(), startedAt: run.startedAt?.toISOString() ?? null, finishedAt: run.finishedAt?.toISOString() ?? null,
       baselineCount: Array.isArray(config.baselines?.names) ? config.baselines.names.length : 0,
     };
+  }
+
+  /**
+   * Train seconds over the run's results: from its chart digest when one is
+   * built (the run's page was opened), else summed in the database once per
+   * result count, so the runs list shows slot-hours for every run.
+   */
+  private async slotSeconds(run: Run): Promise<number> {
+    const digest = this.digests.get(run.id);
+    if (digest?.built) return digest.trainSeconds;
+    const known = this.trainSeconds.get(run.id);
+    if (known && known.results === run.resultCount) return known.seconds;
+    const seconds = await this.store.trainSeconds(run.id);
+    this.trainSeconds.set(run.id, { results: run.resultCount, seconds });
+    return seconds;
   }
 
   async overview(runId: string): Promise<RunOverview> {

@@ -6,7 +6,6 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { dataDirectory } from '../engines/checkpoint.js';
 import { collectOpenTrainings, trainingProgress } from '../orchestrator/training.js';
 import type { Training } from '../store/index.js';
 import { route, validate } from './http-errors.js';
@@ -54,7 +53,7 @@ export function trainingsRouter(services: Services): Router {
 
   api.get('/trainings', route(async (req, res) => {
     const q = validate(listQuery, req.query, 'query');
-    await collectOpenTrainings(store, (engine) => services.queue(engine), dataDirectory()).catch(() => 0);
+    await collectOpenTrainings(store, (engine) => services.queue(engine)).catch(() => 0);
     const trainings = await store.trainings.list({ limit: q.limit });
     const rows = await Promise.all(trainings.map(async (t) => {
       if (t.status !== 'running' && t.status !== 'queued') return row(t, null);

@@ -10,7 +10,7 @@ import { runNotFound } from './input.js';
 import { cursorAfter, pageSql, statusesOf, type NormalisedQuery } from './pagination.js';
 import { toCandidate, type CandidateSummaryRow } from './rows.js';
 import { count, inList } from './sql.js';
-import { CANDIDATE_STATUSES, OPEN_STATUSES, type CandidatePage, type CandidateStatus } from './types.js';
+import { CANDIDATE_STATUSES, OPEN_STATUSES, RESULT_STATUSES, type CandidatePage, type CandidateStatus } from './types.js';
 
 interface CounterRow {
   candidateCount: number;
@@ -62,4 +62,11 @@ export async function listCandidatePage(db: Db, runId: string, query: Normalised
   const last = items.at(-1);
   const nextCursor = rows.length > query.limit && last ? cursorAfter(last, query.sort, query.order) : null;
   return { items, nextCursor, total };
+}
+
+/** Train seconds summed over a run's results (baselines left out, as the other reads do), along the (runId, status) index. */
+export async function resultTrainSeconds(db: Db, runId: string): Promise<number> {
+  const [row] = await db.$queryRaw<{ seconds: number | null }[]>`
+    SELECT SUM("trainSeconds") AS "seconds" FROM "Candidate" WHERE "runId" = ${runId} AND "status" IN ${inList(RESULT_STATUSES)} AND "baseline" IS NULL`;
+  return Number(row?.seconds ?? 0);
 }

@@ -33,7 +33,7 @@ import {
 import type { DatabaseTarget } from './url.js';
 
 /**
- * Test hook of the fault scenarios (src/cli/commands/bench-reliability): when this
+ * Test hook of the fault scenarios (src/bench/reliability): when this
  * variable holds a number of milliseconds, every result commit keeps its
  * transaction open that long after its writes, saying so on stderr, so a test
  * can kill -9 the controller inside the commit window. Unset, it costs nothing.

@@ -1,17 +1,10 @@
 /** Checks on what callers hand the store, and the errors it answers with. */
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { formatZodIssues } from '../search-space/index.js';
+import { parseWith } from '../common/parse.js';
 
-export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `invalid ${what}: ${formatZodIssues(parsed.error)}`, {
-      details: { issues: parsed.error.issues.slice(0, 10) },
-    });
-  }
-  return parsed.data;
-}
+/** What a caller hands the store, checked: INVALID_INPUT naming the fields otherwise. */
+export const parseInput = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => parseWith(schema, value, { what });
 
 export const runNotFound = (runId: string): BlockqnnError =>
   new BlockqnnError(ErrorCode.NOT_FOUND, `no run "${runId}" in this database`, { hint: 'list the runs with `blockqnn runs`' });

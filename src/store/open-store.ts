@@ -34,6 +34,8 @@ export interface OpenStoreOptions {
   /** PostgreSQL: pool size (default 10) and connect timeout (default 5 s). */
   poolSize?: number;
   connectTimeoutMs?: number;
+  /** Folder of final-training checkpoints (default: BLOCKQNN_CHECKPOINT_DIR, else beside a SQLite file; see TrainingStore.checkpointDir). */
+  checkpointDir?: string;
 }
 
 /**
@@ -50,9 +52,10 @@ export async function openStore(url: string = process.env.DATABASE_URL ?? DEFAUL
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `keepSnapshots must be a positive integer, got ${keepSnapshots}`);
   }
   const target = parseDatabaseUrl(url);
-  if (target.provider === 'postgresql') return new PrismaStore(await openPostgres(target, options), target, { keepSnapshots });
+  const { checkpointDir } = options;
+  if (target.provider === 'postgresql') return new PrismaStore(await openPostgres(target, options), target, { keepSnapshots, checkpointDir });
   const { db, writes } = await openSqlite(target, options);
-  return new PrismaStore(db, target, { keepSnapshots, writes });
+  return new PrismaStore(db, target, { keepSnapshots, writes, checkpointDir });
 }
 
 type SqliteTarget = Extract<DatabaseTarget, { provider: 'sqlite' }>;

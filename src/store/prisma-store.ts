@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { commitBaselineResults, listBaselines, upsertQueuedBaselines } from './baseline-rows.js';
-import { listCandidatePage, statusCounts } from './candidate-reads.js';
+import { listCandidatePage, resultTrainSeconds, statusCounts } from './candidate-reads.js';
 import { commitResults } from './commit-results.js';
 import { Prisma, type Db } from './db.js';
 import { isRecordMissing, isUniqueViolation, storeError } from './db-errors.js';
@@ -23,7 +23,7 @@ import { withRecomputedIr } from './recomputed-ir.js';
 import { readJson, toCachedResult, toCandidate, toCandidateDetail, toEvent, toRun, toSnapshot, type CandidateSummaryRow } from './rows.js';
 import { CANDIDATE_COLUMNS, column, inList } from './sql.js';
 import type { Store } from './store.js';
-import { PrismaTrainingStore, type TrainingStore } from './trainings.js';
+import { PrismaTrainingStore, checkpointFolder, type TrainingStore } from './trainings.js';
 import {
   OPEN_STATUSES,
   RUN_STATUSES,
@@ -60,6 +60,8 @@ export interface PrismaStoreOptions {
   keepSnapshots: number;
   /** Where the write paths run their statements (Prisma's own client when absent); closed with the store. */
   writes?: SqlDatabase & { close(): void };
+  /** The folder of final-training checkpoints (TrainingStore.checkpointDir); default: see checkpointFolder. */
+  checkpointDir?: string | undefined;
 }
 
 const listRunsSchema = z.strictObject({
@@ -100,7 +102,7 @@ export class PrismaStore implements Store {
     this.url = target.display;
     this.serial = target.provider === 'sqlite' ? new Serial() : undefined;
     this.writes = options.writes ?? prismaSql(db);
-    this.trainings = new PrismaTrainingStore(db, (action, work) => this.guard(action, work));
+    this.trainings = new PrismaTrainingStore(db, (action, work) => this.guard(action, work), checkpointFolder(target, options.checkpointDir));
   }
 
   /**
@@ -271,6 +273,10 @@ export class PrismaStore implements Store {
 
   async countByStatus(runId: string): Promise<Record<CandidateStatus, number>> {
     return (await this.guard('count candidates', () => statusCounts(this.db, runId))).byStatus;
+  }
+
+  async trainSeconds(runId: string): Promise<number> {
+    return this.guard('sum train seconds', () => resultTrainSeconds(this.db, runId));
   }
 
   async cachedResult(taskKey: string, hash: string): Promise<CachedResult | null> {

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { formatZodIssues, networkIrSchema } from '../search-space/index.js';
+import { parseWith } from '../common/parse.js';
+import { networkIrSchema } from '../search-space/index.js';
 import type { NetworkIr } from '../search-space/index.js';
 import type {
   Candidate as CandidateRow,
@@ -42,11 +43,7 @@ function corrupted(where: string, problem: string): BlockqnnError {
   });
 }
 
-function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw corrupted(where, formatZodIssues(parsed.error));
-  return parsed.data;
-}
+const check = <T>(schema: z.ZodType<T>, value: unknown, where: string): T => parseWith(schema, value, { what: where, error: (problem) => corrupted(where, problem) });
 
 /** Parses a JSON text column; `where` names the row and field for the error. */
 export function readJson<T>(text: string, schema: z.ZodType<T>, where: string): T {

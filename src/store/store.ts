@@ -107,6 +107,8 @@ export interface Store {
   bestCandidates(runId: string, options?: { by?: 'reward' | 'accuracy'; limit?: number }): Promise<Candidate[]>;
   /** Every status with its count, zeros included; cheap (result counts live on the run row). */
   countByStatus(runId: string): Promise<Record<CandidateStatus, number>>;
+  /** Train seconds summed over the run's results, baselines left out (the dashboard's slot-hours); 0 without results. */
+  trainSeconds(runId: string): Promise<number>;
 
   /** A result of the same architecture under the same task key from any run, or null. */
   cachedResult(taskKey: string, hash: string): Promise<CachedResult | null>;

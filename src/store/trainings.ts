@@ -7,10 +7,13 @@
  * result that is collected twice (the watching CLI and `blockqnn trainings`
  * racing) leaves one record.
  */
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import { CHECKPOINT_DIR_ENV } from '../common/checkpoint-dir.js';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { networkIrSchema, type NetworkIr } from '../search-space/index.js';
 import type { Db } from './db.js';
+import type { DatabaseTarget } from './url.js';
 import { parseInput, toJsonText } from './input.js';
 import { withRecomputedIr } from './recomputed-ir.js';
 import { readJson, toCandidateDetail } from './rows.js';
@@ -101,6 +104,13 @@ export type TrainingQuery = z.input<typeof trainingQuerySchema>;
  * await store.trainings.commitResult(t.id, { status: 'ok', accuracy: 0.92, checkpointPath });
  */
 export interface TrainingStore {
+  /**
+   * The folder of this store's final-training checkpoints, which a row's bare
+   * `checkpointPath` name is relative to: `$BLOCKQNN_CHECKPOINT_DIR` when set,
+   * else `<file>-checkpoints` beside a SQLite file; null for a PostgreSQL store
+   * without one (collecting a checkpoint then asks for it).
+   */
+  readonly checkpointDir: string | null;
   create(training: NewTraining): Promise<TrainingDetail>;
   /** Throws NOT_FOUND for an unknown id. */
   get(id: number): Promise<TrainingDetail>;
@@ -160,10 +170,17 @@ export type Guard = <T>(action: string, work: () => Promise<T>) => Promise<T>;
 
 const SUMMARY = { ir: false } as const;
 
+/** Where a store keeps checkpoints (TrainingStore.checkpointDir): the given or configured folder, else beside a SQLite file. */
+export function checkpointFolder(target: DatabaseTarget, given: string | undefined = process.env[CHECKPOINT_DIR_ENV]): string | null {
+  if (given?.trim()) return resolve(given.trim());
+  return target.provider === 'sqlite' ? `${target.path}-checkpoints` : null;
+}
+
 export class PrismaTrainingStore implements TrainingStore {
   constructor(
     private readonly db: Db,
     private readonly guard: Guard,
+    readonly checkpointDir: string | null,
   ) {}
 
   async create(input: NewTraining): Promise<TrainingDetail> {

@@ -8,7 +8,8 @@
  * epochs, accuracy on a fixed validation split.
  */
 import { z } from 'zod';
-import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { ErrorCode } from '../common/errors.js';
+import { parseWith } from '../common/parse.js';
 import { datasetSpecSchema } from '../datasets/spec.js';
 import { image2imageTaskSchema } from './image2image/schema.js';
 import { introspectiveRecipeFields } from './introspective.js';
@@ -82,14 +83,7 @@ export function learningRateAt(recipe: Recipe, epoch: number): number {
 
 /** Parses a task, defaults filled in; errors name the field. */
 export function parseTask(value: unknown): TrainingTask {
-  const parsed = trainingTaskSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `invalid training task: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
-      details: { issues: parsed.error.issues.slice(0, 10) },
-    });
-  }
-  return parsed.data;
+  return parseWith(trainingTaskSchema, value, { what: 'training task', code: ErrorCode.INVALID_CONFIG });
 }
 
 /**

@@ -1,18 +1,15 @@
 /**
- * Turns an engine into a queue handler: job → engine.train → outcome. Errors
- * that retrying cannot fix (an invalid architecture) become a `failed` outcome;
- * running out of memory becomes `too_large` so the controller learns from it;
- * anything else is thrown so the queue retries the job with backoff.
+ * Turns an engine into a queue handler: job → engine.train → outcome. The
+ * built-in engines answer every candidate with an outcome (engines/failure.ts);
+ * for an engine that throws anyway, errors that retrying cannot fix (an
+ * invalid architecture) become a `failed` outcome, running out of memory
+ * becomes `too_large` so the controller learns from it, and anything else is
+ * thrown so the queue retries the job with backoff.
  */
 import { InvalidArchitectureError, toBlockqnnError } from '../common/errors.js';
 import type { Engine } from '../engines/engine.js';
+import { isOutOfMemory } from '../engines/failure.js';
 import type { EvaluationHandler, EvaluationOutcome } from '../queue/evaluation-worker.js';
-
-const OUT_OF_MEMORY = /out of memory|OOM|Cannot allocate|allocation failed|CUDA error: out of memory|std::bad_alloc/i;
-
-export function isOutOfMemory(error: unknown): boolean {
-  return error instanceof Error && (OUT_OF_MEMORY.test(error.message) || error instanceof RangeError);
-}
 
 const failure = (status: 'failed' | 'too_large', error: string): EvaluationOutcome => ({
   status, accuracy: null, curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, error: error.slice(0, 4000),

@@ -27,10 +27,10 @@ if (!existsSync(resolve(REPO, 'dist/cli/main.js'))) {
   throw new Error('test/e2e runs the built CLI: run `npm run build` first (dist/cli/main.js is missing)');
 }
 
-// The process wrapper is the reliability bench's (src/cli/commands/bench-reliability/lab.ts): one class for both.
-import { Proc } from '../../src/cli/commands/bench-reliability/lab.js';
+// The process wrapper is the reliability bench's (src/bench/reliability/lab.ts): one class for both.
+import { Proc } from '../../src/bench/reliability/lab.js';
 
-export { type Exit, Proc } from '../../src/cli/commands/bench-reliability/lab.js';
+export { type Exit, Proc } from '../../src/bench/reliability/lab.js';
 
 const started = new Set<Proc>();
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -3,7 +3,7 @@
  * (rebuilt at a wider width on the dataset's native images), stored, queued on
  * real Redis, trained by a real worker (EvaluationWorker + the real engine) on
  * real Fashion-MNIST images with the cosine schedule, evaluated on the test split, and
- * its checkpoint comes back through Redis, is written under the data directory
+ * its checkpoint comes back through Redis, is written beside the SQLite file
  * and loads into the generated PyTorch module with the IR's parameter count.
  */
 import { execFile } from 'node:child_process';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerBuiltinEngines } from '../../src/engines/builtin.js';
-import { readCheckpoint } from '../../src/engines/checkpoint.js';
+import { readCheckpoint, resolveCheckpointFile } from '../../src/engines/checkpoint.js';
 import { createEngine } from '../../src/engines/registry.js';
 import { generateTorchModule } from '../../src/engines/torch/codegen.js';
 import { CHECKPOINT_SCRIPT } from '../../src/engines/torch/paths.js';
@@ -103,14 +103,17 @@ async function trainOn(engineName: 'torch' | 'tfjs') {
     const plan = await planTraining(store, { kind: 'best', runId }, flags[engineName], engineName);
     const training = await submitTraining(store, queue, plan);
     const epochs: number[] = [];
-    const done = await watchTraining(store, queue, training.id, { dataDir: dir, pollMs: 100, onProgress: (p) => epochs.push(p.epoch) });
+    const done = await watchTraining(store, queue, training.id, { pollMs: 100, onProgress: (p) => epochs.push(p.epoch) });
     // Collected once: the Redis key and the job are gone, and a second collect changes nothing.
     const client = createRedis(redis);
     const jobKey = `${trainingScope(training.id)}.${trainingJobHash(training.ir)}`;
     expect(await client.exists(CHECKPOINT_KEY(redis.prefix, jobKey))).toBe(0);
     client.disconnect();
-    expect(await collectTraining(store, queue, training.id, dir)).toEqual(done);
-    return { plan, training, done, epochs };
+    expect(await collectTraining(store, queue, training.id)).toEqual(done);
+    // Named by row id and content, in the folder beside the SQLite file.
+    expect(done.status !== 'ok' || /^training-\d+-[0-9a-f]{16}\.safetensors$/.test(done.checkpointPath ?? '')).toBe(true);
+    const file = done.checkpointPath === null ? null : resolveCheckpointFile(done.checkpointPath, store.trainings.checkpointDir);
+    return { plan, training, done, epochs, file };
   } finally {
     await worker.close();
     await engine.close?.();
@@ -131,7 +134,7 @@ describe('final training', () => {
   });
 
   it('torch: trains through the queue, measures the test split, hands the checkpoint back, and PyTorch loads it into the generated module', async () => {
-    const { plan, done, epochs } = await trainOn('torch');
+    const { plan, done, epochs, file } = await trainOn('torch');
     expect(done.status, done.error ?? '').toBe('ok');
     // Progress is polled, so an epoch may finish between two looks; every one seen is a real epoch.
     expect(epochs.every((e) => e === 1 || e === 2)).toBe(true);
@@ -140,14 +143,14 @@ describe('final training', () => {
     expect(done.accuracy! * TEST_IMAGES).toBeCloseTo(Math.round(done.accuracy! * TEST_IMAGES), 9);
     expect(done.accuracy).toBe(done.curve!.at(-1)!.valAccuracy);
     expect(done.curve!.map((r) => r.learningRate)).toEqual([0, 1].map((e) => learningRateAt(plan.task.recipe, e)));
-    expect(done.checkpointPath).toBe(join(dir, 'checkpoints', `training-${done.id}.safetensors`));
-    expect(existsSync(done.checkpointPath!)).toBe(true);
+    expect(file).toBe(join(`${dir}/db.sqlite-checkpoints`, done.checkpointPath!));
+    expect(existsSync(file!)).toBe(true);
 
     const module = join(dir, 'network.py');
     const checked = parseIr(plan.ir);
     writeFileSync(module, generateTorchModule(checked).source);
     const python = (await torchPython()).executable;
-    const { stdout } = await run(python, ['-B', CHECKPOINT_SCRIPT, module, done.checkpointPath!], { timeout: 120_000 });
+    const { stdout } = await run(python, ['-B', CHECKPOINT_SCRIPT, module, file!], { timeout: 120_000 });
     const probe = JSON.parse(stdout.trim().split('\n').at(-1)!) as { params: number; metadata: Record<string, string>; finite: boolean };
     expect(probe.params).toBe(networkCost(checked).params);
     expect(probe.metadata).toMatchObject({ format: 'blockqnn-checkpoint/1', engine: 'torch', params: String(plan.params) });
@@ -155,17 +158,17 @@ describe('final training', () => {
   }, 120_000);
 
   it('tfjs: the same job on the tfjs engine, the same cosine learning rates, a checkpoint PyTorch loads as well', async () => {
-    const { plan, done } = await trainOn('tfjs');
+    const { plan, done, file } = await trainOn('tfjs');
     expect(done.status, done.error ?? '').toBe('ok');
     expect(done.curve!.map((r) => r.learningRate)).toEqual([0, 1].map((e) => learningRateAt(plan.task.recipe, e)));
     const module = join(dir, 'network-tfjs.py');
     writeFileSync(module, generateTorchModule(parseIr(plan.ir)).source);
     const python = (await torchPython()).executable;
-    const { stdout } = await run(python, ['-B', CHECKPOINT_SCRIPT, module, done.checkpointPath!], { timeout: 120_000 });
+    const { stdout } = await run(python, ['-B', CHECKPOINT_SCRIPT, module, file!], { timeout: 120_000 });
     const probe = JSON.parse(stdout.trim().split('\n').at(-1)!) as { params: number; metadata: Record<string, string> };
     expect(probe.params).toBe(plan.params);
     expect(probe.metadata.engine).toBe('tfjs');
-    expect(readCheckpoint(await import('node:fs/promises').then((fs) => fs.readFile(done.checkpointPath!))).metadata.params).toBe(String(plan.params));
+    expect(readCheckpoint(await import('node:fs/promises').then((fs) => fs.readFile(file!))).metadata.params).toBe(String(plan.params));
     expect(done.accuracy! * TEST_IMAGES).toBeCloseTo(Math.round(done.accuracy! * TEST_IMAGES), 9);
   }, 120_000);
 });
@@ -200,7 +203,7 @@ describe('final training: bad input', () => {
     try {
       const plan = await planTraining(store, { kind: 'best', runId }, { epochs: 1, filters: 4, subset: 40, batchSize: 20, checkpointMaxBytes: 1000 }, 'torch');
       const training = await submitTraining(store, queue, plan);
-      const done = await watchTraining(store, queue, training.id, { dataDir: dir, pollMs: 100 });
+      const done = await watchTraining(store, queue, training.id, { pollMs: 100 });
       expect(done.status).toBe('failed');
       expect(done.error).toMatch(/checkpoint is .* bytes\), over the job's limit of .*\(1000 bytes\)/);
       expect(done.checkpointPath).toBeNull();

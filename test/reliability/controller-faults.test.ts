@@ -5,7 +5,7 @@
  * Needs root (the tmpfs mount, the private PostgreSQL cluster run as postgres).
  */
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/cli/commands/bench-reliability/index.js';
+import { runScenario } from '../../src/bench/reliability/index.js';
 import { quick } from './options.js';
 
 function expectExact(r: Awaited<ReturnType<typeof runScenario>>): void {

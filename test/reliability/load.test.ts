@@ -5,7 +5,7 @@
  * no connection errors.
  */
 import { describe, expect, it } from 'vitest';
-import { Lab, runLoad } from '../../src/cli/commands/bench-reliability/index.js';
+import { Lab, runLoad } from '../../src/bench/reliability/index.js';
 import { quick } from './options.js';
 
 describe('load', () => {

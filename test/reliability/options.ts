@@ -1,7 +1,7 @@
 /** The fault scenarios at the tests' scale: the machine's Redis, the NAS-Bench-201 table beside the checkout, short outages. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ScenarioOptions } from '../../src/cli/commands/bench-reliability/index.js';
+import type { ScenarioOptions } from '../../src/bench/reliability/index.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 if (!existsSync(resolve(REPO, 'dist/cli/main.js'))) {

@@ -1,6 +1,6 @@
 /** Counting a run's outcome: what counts as lost, duplicated and retrained. */
 import { describe, expect, it } from 'vitest';
-import { countOutcome, formatSummary, summarise } from '../../src/reliability/outcome.js';
+import { countOutcome, formatSummary, summarise } from '../../src/bench/reliability/outcome.js';
 
 const rows = (n: number, status = 'ok') => Array.from({ length: n }, (_, i) => ({ sequence: i + 1, hash: `h${i + 1}`, status }));
 

@@ -3,7 +3,7 @@
  * down for a while (data kept) then back. Neither loses nor duplicates a result.
  */
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/cli/commands/bench-reliability/index.js';
+import { runScenario } from '../../src/bench/reliability/index.js';
 import { quick } from './options.js';
 
 describe('Redis faults', () => {

@@ -4,7 +4,7 @@
  * counts its run: nothing lost, nothing recorded twice, the run finished.
  */
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/cli/commands/bench-reliability/index.js';
+import { runScenario } from '../../src/bench/reliability/index.js';
 import { quick } from './options.js';
 
 function expectClean(r: Awaited<ReturnType<typeof runScenario>>, budget: number): void {

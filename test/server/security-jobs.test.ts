@@ -10,7 +10,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { JOB_CONTRACT, parseEvaluateJob } from '../../src/queue/contract.js';
-import { InvalidArchitectureError } from '../../src/common/errors.js';
 import { generateTorchModule } from '../../src/engines/torch/index.js';
 import { tfjsEngineFactory } from '../../src/engines/tfjs/engine.js';
 import { INPUT_ID, IR_OPS, assembleNetwork, parseIr, parseNsc } from '../../src/search-space/index.js';
@@ -54,9 +53,9 @@ describe('the queue contract refuses what is not data it knows', () => {
     const absurd = parseEvaluateJob({ ...job, ir: { ...ir, nodes: ir.nodes.map((n, i) => (i === conv ? { ...n, filters: 2 ** 40 } : n)) } });
     const engine = await tfjsEngineFactory.create();
     const started = process.memoryUsage().rss;
-    const training = engine.train({ ir: absurd.ir, task: absurd.task, seed: 1 }, new AbortController().signal, () => {});
-    await expect(training).rejects.toThrow(InvalidArchitectureError);
-    await expect(training).rejects.toThrow(/node "stem\/conv" \(conv2d\): its output \[8, 8, 1099511627776\] has \d+ elements per example, more than 2147483648/);
+    const outcome = await engine.train({ ir: absurd.ir, task: absurd.task, seed: 1 }, new AbortController().signal, () => {});
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(/^INVALID_ARCHITECTURE: .*node "stem\/conv" \(conv2d\): its output \[8, 8, 1099511627776\] has \d+ elements per example, more than 2147483648/);
     expect(process.memoryUsage().rss - started).toBeLessThan(512 * 1024 * 1024);
   });
 

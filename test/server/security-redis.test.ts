@@ -20,7 +20,7 @@ import { EvaluationWorker } from '../../src/queue/evaluation-worker.js';
 import { REDIS_PASSWORD_ENV, REDIS_TLS_CA_ENV, type RedisSettings, assertRedisReachable, createRedis, redisOptions } from '../../src/queue/redis.js';
 import { parseTask } from '../../src/task/task.js';
 import { splitPassword } from '../../src/worker/supervisor.js';
-import { descendsFrom } from '../../src/cli/commands/bench-reliability/run-helpers.js';
+import { descendsFrom } from '../../src/bench/reliability/run-helpers.js';
 import { listWorkers } from '../../src/queue/worker-registry.js';
 import { eventually } from '../helpers/redis.js';
 

@@ -128,7 +128,7 @@ export function RunsList() {
                   </td>
                   <td class="num">{pct(r.bestAccuracy)}</td>
                   <td class="num">{num(r.bestReward)}</td>
-                  <td class="num">{r.slotHours === null ? '–' : r.slotHours.toFixed(2)}</td>
+                  <td class="num">{r.slotHours.toFixed(2)}</td>
                   <td>{ago(r.startedAt ?? r.createdAt)}</td>
                   <td>
                     <RunActions run={r} />

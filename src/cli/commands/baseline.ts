@@ -13,11 +13,14 @@ import { baselines, isNscBlockBaseline } from '../../search-space/baselines/inde
 import { networkCost } from '../../search-space/index.js';
 import type { Store } from '../../store/index.js';
 import { log, withDatabase, withRedis } from '../context.js';
+import { engineOption } from '../engine-choice.js';
+import { datasetOption } from '../registry-help.js';
+import { IMAGE2IMAGE_PROBLEMS } from '../../task/image2image/schema.js';
 import { buildSearchConfig, imageProblem, type SearchFlags } from '../search-config.js';
 import { TRAINING_MODES, applyTrainingMode, trainingModeIn } from '../../task/training-modes.js';
 import type { TrainingTask } from '../../task/task.js';
-import { positiveInt, positiveNumber } from './options.js';
-import { type RunFlags, drive, nonNegativeInt, resolveEngine } from './search.js';
+import { nonNegativeInt, positiveInt, positiveNumber } from './options.js';
+import { type RunFlags, drive, engineAndConfig } from './search.js';
 
 export interface BaselineListEntry {
   name: string;
@@ -83,10 +86,10 @@ export function registerBaseline(program: Command): void {
     .description('evaluate hand-designed baselines (a name, NAME,NAME or all) as a run of their own, with the harness and recipe of a search')
     .argument('[names]', `baseline name(s), comma-separated, or ${ALL_BASELINES}, or one training mode (${Object.keys(TRAINING_MODES).join(', ')})`)
     .option('--list', 'list the baselines with parameters and FLOPs, and exit')
-    .option('--config <file>', 'JSON configuration, as for search (flags override it)')
+    .option('--config <file>', 'JSON configuration, as for search (flags you type override it)')
     .option('--name <name>', 'run name')
-    .option('--engine <name>', 'auto | tfjs | torch', 'auto')
-    .option('--dataset <name>', 'mnist | fashion-mnist | cifar10')
+    .option('--engine <name>', engineOption())
+    .option('--dataset <name>', datasetOption())
     .option('--epochs <E>', 'early-stop epochs', positiveInt('--epochs'))
     .option('--batch-size <B>', 'training batch size', positiveInt('--batch-size'))
     .option('--subset <N>', 'train on N images (cheap proxy)', positiveInt('--subset'))
@@ -96,7 +99,7 @@ export function registerBaseline(program: Command): void {
     .option('--base-filters <F>', 'NSC blocks: width of the first stage', positiveInt('--base-filters'))
     .option('--stages <S>', 'NSC blocks: number of stages', positiveInt('--stages'))
     .option('--baseline-width <W>', 'multiply the layer widths of whole-network baselines by W (default 1 = the papers\' widths)', positiveNumber('--baseline-width'))
-    .option('--task <problem>', 'image-to-image problem for the generative baselines: amodal-completion | domain-translation | style-transfer | shape-guided | introspective-synthesis')
+    .option('--task <problem>', `image-to-image problem for the generative baselines: ${IMAGE2IMAGE_PROBLEMS.join(' | ')}`)
     .option('--train-examples <N>', 'image-to-image: training examples', positiveInt('--train-examples'))
     .option('--eval-examples <N>', 'image-to-image: evaluation examples', positiveInt('--eval-examples'))
     .option('--seed <S>', 'seed of the training', nonNegativeInt('--seed'))
@@ -117,8 +120,8 @@ export function registerBaseline(program: Command): void {
     const mode = trainingModeIn(names);
     // Names first: an unknown one fails before an engine is looked for.
     const resolved = resolveBaselineNames(mode ? mode.baseline : names, flags.task ? { kind: 'image2image', problem: imageProblem(flags.task) } : undefined);
-    const engine = await resolveEngine(flags);
-    const input = buildSearchConfig({ ...flags, baselines: resolved.join(',') }, engine);
+    const { engine, file } = await engineAndConfig(flags);
+    const input = buildSearchConfig({ ...flags, baselines: resolved.join(',') }, engine, file);
     if (mode) input.task = applyTrainingMode(input.task as TrainingTask, mode);
     const config = prepareConfig({ ...input, name: flags.name ?? `baseline ${names}`, budget: { candidates: 0 } });
     await drive(

@@ -44,7 +44,14 @@ const slots = (value: string): number => {
 export async function startDashboard(o: { store: Store; redis: RedisSettings; port: number; host?: string; token?: string | undefined; localWorkers?: number; rateLimit?: number }) {
   const token = o.token ?? process.env.BLOCKQNN_TOKEN;
   const server = createServer({ store: o.store, redis: o.redis, token, controllerId: controllerId(), localWorkers: o.localWorkers ?? 0, log, ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {}) });
-  const { url } = await server.start({ port: o.port, host: o.host ?? '127.0.0.1' });
+  let url: string;
+  try {
+    ({ url } = await server.start({ port: o.port, host: o.host ?? '127.0.0.1' }));
+  } catch (error) {
+    // Nothing may keep the process alive after a failed start (the stream hub's timers, Redis connections).
+    await server.close();
+    throw error;
+  }
   log(`dashboard: ${url}${token ? '' : ' (read-only: no --token / BLOCKQNN_TOKEN, so start, stop and resume are off)'}`);
   return server;
 }

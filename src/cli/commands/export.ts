@@ -32,7 +32,7 @@ export function registerExport(program: Command): void {
   withDatabase(
     program
       .command('export')
-      .description('export a found architecture: json, pytorch, onnx, tfjs, svg or png')
+      .description(`export a found architecture: ${formats.join(', ')}`)
       .argument('<run>', 'run id')
       .option('--best', 'the candidate with the highest reward (default)')
       .option('--candidate <id>', 'one candidate: its hash or sequence number')

@@ -9,6 +9,22 @@ export function positiveInt(flag: string): (value: string) => number {
   };
 }
 
+export function nonNegativeInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a non-negative integer, got "${value}"`);
+    return n;
+  };
+}
+
+/** One of `values`, or an error listing them. */
+export function oneOf<T extends string>(flag: string, values: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`${flag} must be one of ${values.join(', ')}, got "${value}"`);
+    return value as T;
+  };
+}
+
 /** Parses HxWxC, e.g. 32x32x3. */
 export function imageShape(value: string): [number, number, number] {
   const parts = value.toLowerCase().split('x').map(Number);

@@ -1,8 +1,5 @@
 /** `blockqnn search` and `blockqnn resume`: run a controller, with local worker slots unless told otherwise. */
 import type { Command } from 'commander';
-import { chooseEngine } from '../../engines/auto.js';
-import { registerBuiltinEngines } from '../../engines/builtin.js';
-import { engineFactories } from '../../engines/registry.js';
 import { createRun, prepareConfig, runController } from '../../orchestrator/session.js';
 import { type LocalRedis, ensureRedis } from '../../queue/local-redis.js';
 import { assertRedisReachable } from '../../queue/redis.js';
@@ -11,9 +8,13 @@ import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 import { progressPrinter } from '../progress-line.js';
 import { startDashboard } from './dashboard.js';
-import { buildSearchConfig, type SearchFlags } from '../search-config.js';
-import { positiveInt, positiveNumber } from './options.js';
+import { engineFor, engineOption } from '../engine-choice.js';
+import { type ConfigObject, buildSearchConfig, configFileOf, requestedEngine, type SearchFlags, taskKindOf } from '../search-config.js';
+import { nonNegativeInt, positiveInt, positiveNumber } from './options.js';
 import { printRunSummary } from './runs.js';
+import { choicesHelp, datasetOption, strategyOption } from '../registry-help.js';
+import { spaces } from '../../controller/index.js';
+import { IMAGE2IMAGE_PROBLEMS } from '../../task/image2image/schema.js';
 
 export interface RunFlags extends ConnectionFlags {
   workers: number;
@@ -21,12 +22,6 @@ export interface RunFlags extends ConnectionFlags {
   dashboard?: boolean;
   port?: number;
 }
-
-export const nonNegativeInt = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a non-negative integer, got "${value}"`);
-  return n;
-};
 
 /** Starts Redis if needed, local worker slots if asked, runs the controller, and cleans up on every path. */
 export async function drive(
@@ -76,31 +71,26 @@ export async function drive(
   }
 }
 
-/** The engine a new run uses: `auto` picks the fastest available; a named one must be registered. */
-export async function resolveEngine(flags: { engine?: string; table?: string }): Promise<string> {
-  registerBuiltinEngines();
-  let engine = flags.engine ?? 'auto';
-  if (flags.table !== undefined && engine === 'auto') engine = 'table';
-  if (engine === 'auto') {
-    const choice = await chooseEngine();
-    engine = choice.engine;
-    log(`engine: ${engine} — ${choice.reason}`);
-  } else {
-    engineFactories.get(engine);
-  }
-  return engine;
+/**
+ * The engine a new run uses and its configuration: the engine the user typed,
+ * else the configuration's, else `auto` (the fastest available that trains the task).
+ */
+export async function engineAndConfig(flags: SearchFlags): Promise<{ engine: string; file: ConfigObject | undefined }> {
+  const file = configFileOf(flags);
+  const engine = await engineFor(requestedEngine(flags, file), taskKindOf(flags, file));
+  return { engine, file };
 }
 
 export function registerSearch(program: Command): void {
   const search = program
     .command('search')
     .description('start a search run; with no flags, a short real search on the bundled MNIST with local workers')
-    .option('--config <file>', 'JSON configuration (flags override it)')
+    .option('--config <file>', 'JSON configuration (flags you type override it)')
     .option('--name <name>', 'run name')
-    .option('--space <space>', 'nsc (BlockQNN blocks) | nasbench201')
-    .option('--strategy <name>', 'qlearning-predictor (default) | qlearning | evolution | random')
-    .option('--engine <name>', 'auto | tfjs | torch | table', 'auto')
-    .option('--dataset <name>', 'mnist | fashion-mnist | cifar10')
+    .option('--space <space>', `search space: ${choicesHelp(spaces.list().map((name) => ({ name })))} (default nsc, nasbench201 with --table)`)
+    .option('--strategy <name>', strategyOption())
+    .option('--engine <name>', engineOption())
+    .option('--dataset <name>', datasetOption())
     .option('--table <file>', 'lookup table (CSV) for --engine table')
     .option('--fitness <column>', 'table column the search optimises')
     .option('--report <column>', 'table column recorded beside it')
@@ -123,7 +113,7 @@ export function registerSearch(program: Command): void {
     .option('--downsample <name>', 'NSC: layer between stages: maxpool (default) | avgpool | dpp-lite-sym | dpp-lite-s3-sym | dpp-full-asym ...')
     .option('--baselines <names>', 'evaluate hand-designed baselines beside the search: all | NAME,NAME (see `blockqnn baseline --list`)')
     .option('--baseline-width <W>', 'multiply the layer widths of whole-network baselines by W (proxy; default 1 = the papers\' widths)', positiveNumber('--baseline-width'))
-    .option('--task <problem>', 'search generator blocks for an image-to-image problem: amodal-completion | domain-translation | style-transfer | shape-guided')
+    .option('--task <problem>', `search generator blocks for an image-to-image problem: ${IMAGE2IMAGE_PROBLEMS.join(' | ')}`)
     .option('--procedure <name>', 'image-to-image: training procedure (pix2pix for a search)')
     .option('--train-examples <N>', 'image-to-image: training examples', positiveInt('--train-examples'))
     .option('--eval-examples <N>', 'image-to-image: evaluation examples', positiveInt('--eval-examples'))
@@ -132,8 +122,8 @@ export function registerSearch(program: Command): void {
     .option('--port <port>', 'port of --dashboard', nonNegativeInt('--port'), 8080)
     .option('--json', 'print the final summary as JSON');
   withRedis(withDatabase(search)).action(async (flags: SearchFlags & RunFlags) => {
-    const engine = await resolveEngine(flags);
-    const config = prepareConfig(buildSearchConfig(flags, engine));
+    const { engine, file } = await engineAndConfig(flags);
+    const config = prepareConfig(buildSearchConfig(flags, engine, file));
     await drive(
       async (store) => {
         const run = await createRun(store, config);
@@ -152,7 +142,6 @@ export function registerSearch(program: Command): void {
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
     .option('--json', 'print the final summary as JSON');
   withRedis(withDatabase(resume)).action(async (runId: string, flags: RunFlags) => {
-    registerBuiltinEngines();
     await drive(async () => runId, async (store, id) => (await store.getRun(id)).engine, flags);
   });
 }

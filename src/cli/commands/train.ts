@@ -6,11 +6,10 @@
  * (the default) this host trains it.
  */
 import { type Command, InvalidArgumentError } from 'commander';
+import { noCheckpointDirectory } from '../../common/checkpoint-dir.js';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
-import { dataDirectory } from '../../engines/checkpoint.js';
-import { chooseEngine } from '../../engines/auto.js';
-import { registerBuiltinEngines } from '../../engines/builtin.js';
-import { engineFactories } from '../../engines/registry.js';
+import { resolveCheckpointFile } from '../../engines/checkpoint.js';
+import { enginesFor } from '../../engines/resolve.js';
 import { type TrainingFlags, type TrainingSelector, planTraining } from '../../orchestrator/training-plan.js';
 import { cancelTraining, collectOpenTrainings, submitTraining, watchTraining } from '../../orchestrator/training.js';
 import { EvaluationQueue } from '../../queue/evaluation-queue.js';
@@ -19,7 +18,11 @@ import { assertRedisReachable } from '../../queue/redis.js';
 import type { Store, Training } from '../../store/index.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
-import { positiveInt } from './options.js';
+import { oneOf, positiveInt } from './options.js';
+import { engineFor, engineOption } from '../engine-choice.js';
+
+/** `--engine run`: the engine of the run the architecture comes from. */
+const RUN_ENGINE = 'run';
 
 interface TrainFlags extends ConnectionFlags {
   run?: string;
@@ -37,7 +40,7 @@ interface TrainFlags extends ConnectionFlags {
   batchSize?: number;
   dataset?: string;
   subset?: number;
-  engine: string;
+  engine?: string;
   seed?: number;
   timeLimit?: number;
   checkpointMaxMb?: number;
@@ -51,10 +54,6 @@ const number = (flag: string, check: (n: number) => boolean, rule: string) => (v
   const n = Number(value);
   if (!Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`${flag} must be ${rule}, got "${value}"`);
   return n;
-};
-const oneOf = <T extends string>(flag: string, values: readonly T[]) => (value: string): T => {
-  if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`${flag} must be one of ${values.join(', ')}, got "${value}"`);
-  return value as T;
 };
 
 /** Exactly one way of naming the architecture. */
@@ -85,33 +84,35 @@ function trainingFlags(flags: TrainFlags): TrainingFlags {
   };
 }
 
-async function resolveEngine(name: string, store: Store, selector: TrainingSelector): Promise<string> {
-  registerBuiltinEngines();
-  let engine = name;
-  if (engine === 'run' && selector.kind !== 'candidate' && selector.runId) engine = (await store.getRun(selector.runId)).engine;
-  if (engine === 'run' && selector.kind === 'candidate') {
-    const c = await store.trainings.findCandidate(selector.candidateId);
-    if (c) engine = (await store.getRun(c.runId)).engine;
+/** `run` (the default): the run's engine, or `auto` when it has none that trains (a lookup run, a baseline alone); else as named. */
+async function trainingEngine(name: string | undefined, store: Store, selector: TrainingSelector): Promise<string> {
+  let requested = name;
+  if (requested === undefined || requested === RUN_ENGINE) {
+    let runId = selector.kind === 'candidate' ? undefined : selector.runId;
+    if (selector.kind === 'candidate') runId = (await store.trainings.findCandidate(selector.candidateId))?.runId;
+    const runEngine = runId === undefined ? undefined : (await store.getRun(runId)).engine;
+    requested = runEngine !== undefined && enginesFor('classification').includes(runEngine) ? runEngine : undefined;
   }
-  // A lookup run's engine cannot train: take the fastest one here.
-  if (name === 'run' && (engine === 'run' || engine === 'table')) engine = 'auto';
-  if (engine === 'auto') {
-    const choice = await chooseEngine();
-    log(`engine: ${choice.engine} — ${choice.reason}`);
-    return choice.engine;
-  }
-  engineFactories.get(engine);
-  return engine;
+  return engineFor(requested, 'classification');
 }
 
-export function describeTraining(t: Training): string {
+const checkpointFile = (stored: string, checkpointDir: string | null): string => {
+  try {
+    return resolveCheckpointFile(stored, checkpointDir);
+  } catch {
+    return stored;
+  }
+};
+
+/** One line per training; `checkpointDir` (the store's) turns a checkpoint's stored name into the file. */
+export function describeTraining(t: Training, checkpointDir: string | null = null): string {
   const acc = t.accuracy === null ? '–' : `${(t.accuracy * 100).toFixed(2)}%`;
   const what = t.baseline ? `baseline ${t.baseline}` : `candidate ${t.candidateId} of run ${t.runId}`;
   const epochs = Array.isArray(t.curve) ? t.curve.length : 0;
-  return `training ${t.id}: ${t.status} · ${what} · ${t.engine} · test accuracy ${acc} · ${epochs} epoch(s)${t.checkpointPath ? ` · checkpoint ${t.checkpointPath}` : ''}${t.error ? ` · ${t.error.split('\n')[0]}` : ''}`;
+  return `training ${t.id}: ${t.status} · ${what} · ${t.engine} · test accuracy ${acc} · ${epochs} epoch(s)${t.checkpointPath ? ` · checkpoint ${checkpointFile(t.checkpointPath, checkpointDir)}` : ''}${t.error ? ` · ${t.error.split('\n')[0]}` : ''}`;
 }
 
-async function follow(store: Store, queue: EvaluationQueue, id: number, dataDir: string): Promise<Training> {
+async function follow(store: Store, queue: EvaluationQueue, id: number): Promise<Training> {
   const stop = new AbortController();
   let cancelling = false;
   const onSignal = () => {
@@ -126,7 +127,6 @@ async function follow(store: Store, queue: EvaluationQueue, id: number, dataDir:
   process.on('SIGINT', onSignal);
   try {
     return await watchTraining(store, queue, id, {
-      dataDir,
       signal: stop.signal,
       onProgress: (p) => log(`training ${id}: epoch ${p.epoch}/${p.epochs} · loss ${p.loss?.toFixed(4) ?? '–'} · test accuracy ${p.valAccuracy === null ? '–' : `${(p.valAccuracy * 100).toFixed(2)}%`} · ${p.imagesPerSecond?.toFixed(0) ?? '–'} images/s`),
     });
@@ -155,7 +155,7 @@ export function registerTrain(program: Command): void {
     .option('--batch-size <B>', 'batch size (default 128)', positiveInt('--batch-size'))
     .option('--dataset <name>', "mnist | fashion-mnist | cifar10 (default: the run's)")
     .option('--subset <N>', 'train on N images only (smoke tests)', positiveInt('--subset'))
-    .option('--engine <name>', 'run (the run\'s engine, default) | auto | torch | tfjs', 'run')
+    .option('--engine <name>', engineOption({ task: 'classification', extra: [{ name: RUN_ENGINE, description: "the run's engine (auto when it cannot train)" }], defaultName: RUN_ENGINE }))
     .option('--seed <S>', "seed (default: the run's)", number('--seed', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'))
     .option('--time-limit <seconds>', 'abort the training after this long (default 7 days)', positiveInt('--time-limit'))
     .option('--checkpoint-max-mb <MB>', 'largest checkpoint the worker hands back through Redis (default 256)', number('--checkpoint-max-mb', (n) => n > 0 && n <= 512, 'in (0, 512]'))
@@ -170,7 +170,6 @@ export function registerTrain(program: Command): void {
     let queue: EvaluationQueue | undefined;
     try {
       const settings = redisFrom(flags);
-      const dataDir = dataDirectory();
       let id: number;
       let engine: string;
       if (flags.watch !== undefined) {
@@ -179,7 +178,9 @@ export function registerTrain(program: Command): void {
         engine = (await store.trainings.get(id)).engine;
       } else {
         const selector = selectorFrom(candidateId, flags);
-        engine = await resolveEngine(flags.engine, store, selector);
+        // Before any work: the weights need a folder to be kept in (a PostgreSQL store has none unless configured).
+        if (store.trainings.checkpointDir === null) throw noCheckpointDirectory();
+        engine = await trainingEngine(flags.engine, store, selector);
         const plan = await planTraining(store, selector, trainingFlags(flags), engine);
         if (flags.detach) await assertRedisReachable(settings);
         else if (flags.redis) await assertRedisReachable(settings);
@@ -205,8 +206,8 @@ export function registerTrain(program: Command): void {
         supervisor = new Supervisor({ redisUrl: url, prefix: settings.prefix, engine, slots: Array.from({ length: flags.workers }, (_, i) => ({ name: `cpu${i}`, gpu: null })), graceMs: 2000, log });
         supervisor.start();
       }
-      const done = await follow(store, queue, id, dataDir);
-      process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${describeTraining(done)}\n`);
+      const done = await follow(store, queue, id);
+      process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${describeTraining(done, store.trainings.checkpointDir)}\n`);
       if (done.status !== 'ok' && done.status !== 'running' && done.status !== 'queued') process.exitCode = 2;
     } finally {
       await supervisor?.stop();
@@ -235,12 +236,12 @@ export function registerTrain(program: Command): void {
       await assertRedisReachable(settings);
       if (flags.cancel !== undefined) {
         const t = await store.trainings.get(flags.cancel);
-        log(describeTraining(await cancelTraining(store, queueFor(t.engine), t.id)));
+        log(describeTraining(await cancelTraining(store, queueFor(t.engine), t.id), store.trainings.checkpointDir));
       }
-      await collectOpenTrainings(store, queueFor, dataDirectory());
+      await collectOpenTrainings(store, queueFor);
       const rows = await store.trainings.list({ limit: flags.limit });
       if (flags.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
-      else process.stdout.write(rows.length ? `${rows.map(describeTraining).join('\n')}\n` : 'no trainings yet: start one with `blockqnn train --run RUN --best`\n');
+      else process.stdout.write(rows.length ? `${rows.map((t) => describeTraining(t, store.trainings.checkpointDir)).join('\n')}\n` : 'no trainings yet: start one with `blockqnn train --run RUN --best`\n');
     } finally {
       for (const q of queues.values()) await q.close();
       await store.close();

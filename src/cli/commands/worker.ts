@@ -1,17 +1,16 @@
 /** `blockqnn worker`: worker slots on this host, one process per GPU or CPU slot, fed by Redis. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { chooseEngine } from '../../engines/auto.js';
-import { registerBuiltinEngines } from '../../engines/builtin.js';
 import { createEngine } from '../../engines/registry.js';
 import { assertRedisReachable, redactUrl } from '../../queue/redis.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { planSlots } from '../../worker/slots.js';
 import { type ConnectionFlags, log, redisFrom, withRedis } from '../context.js';
+import { engineFor, engineOption } from '../engine-choice.js';
 
 interface WorkerFlags extends ConnectionFlags {
   gpus?: string;
   cpuSlots?: number;
-  engine: string;
+  engine?: string;
   graceSeconds: number;
   lockSeconds?: number;
 }
@@ -26,7 +25,7 @@ export function registerWorker(program: Command): void {
       if (!Number.isInteger(n) || n < 0) throw new Error(`--cpu-slots must be a non-negative integer, got "${v}"`);
       return n;
     })
-    .option('--engine <name>', 'auto | tfjs | torch | table', 'auto')
+    .option('--engine <name>', engineOption())
     .option('--grace-seconds <S>', 'on SIGTERM, wait this long for running jobs before handing them back', (v) => Number(v), 30)
     .option('--lock-seconds <S>', 'job lock and stalled-job check period: a job whose slot died is retried elsewhere after about 2×S (default 30)', (v) => {
       const n = Number(v);
@@ -34,14 +33,9 @@ export function registerWorker(program: Command): void {
       return n;
     });
   withRedis(command).action(async (flags: WorkerFlags) => {
-    registerBuiltinEngines();
     const slots = planSlots({ gpus: flags.gpus, cpuSlots: flags.cpuSlots });
-    let engine = flags.engine;
-    if (engine === 'auto') {
-      const choice = await chooseEngine();
-      engine = choice.engine;
-      log(`engine: ${engine} — ${choice.reason}`);
-    }
+    // A worker serves whatever its engine's queue holds: no task to check; `auto` picks among the engines that train networks.
+    const engine = await engineFor(flags.engine);
     // Fail here, once, with the install command, rather than in every slot.
     const probe = await createEngine(engine);
     await probe.close?.();

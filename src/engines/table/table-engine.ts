@@ -97,6 +97,10 @@ export class TableEngine implements Engine {
 
 export const tableEngineFactory: EngineFactory = {
   name: 'table',
+  description: 'looks results up in a benchmark table (CSV, e.g. NAS-Bench-201) instead of training',
+  // The only engine for lookup tasks, so `auto` picks it for them.
+  tasks: ['lookup'],
+  auto: { native: 0, portable: 0 },
   async probe() {
     return { available: true, reason: 'needs nothing but the table file' };
   },

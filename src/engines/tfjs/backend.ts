@@ -15,9 +15,9 @@
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { registerFastFilterGradient } from './cpu-filter-gradient.js';
+import type { Tfjs } from './tfjs-types.js';
 
-/** The tfjs namespace; the native builds re-export exactly this API. */
-export type Tfjs = typeof import('@tensorflow/tfjs');
+export type { Tfjs } from './tfjs-types.js';
 
 export const TFJS_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs'] as const;
 export type TfjsPackage = (typeof TFJS_PACKAGES)[number];

@@ -15,11 +15,25 @@ import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { type CheckedIr, INPUT_ID, liveNodes } from '../../search-space/index.js';
 import type { Tfjs } from './backend.js';
 import { customLayers } from './custom-layers.js';
+import { distinctInputs } from './distinct-inputs.js';
 import { buildNode } from './node-layers.js';
 
 export interface CompileOptions {
   /** Model name; default: the IR's name, sanitised, or "blockqnn". */
   name?: string;
+  /**
+   * Seed of the random initialisers (a job's seed): each layer's is this mixed
+   * with the layer's name, so the same seed gives the same initial weights and
+   * layers of the same shape still differ. Absent: tfjs's unseeded defaults.
+   */
+  seed?: number | undefined;
+}
+
+/** A layer's initialiser seed from the job's seed and its name (FNV-1a); never 0, which tfjs reads as "unseeded". */
+export function layerSeed(seed: number, layerName: string): number {
+  let hash = 0x811c9dc5;
+  for (const ch of `${seed}:${layerName}`) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return (hash % 2147483646) + 1;
 }
 
 export interface CompiledIr {
@@ -74,14 +88,16 @@ export function compileIr(tf: Tfjs, checked: CheckedIr, options: CompileOptions 
   for (const node of ir.nodes) {
     const name = names.claim(layerNameFor(node.id));
     const shared = node.shareWeightsWith === undefined ? undefined : weightLayers.get(node.shareWeightsWith);
+    const auxName = (suffix: string) => names.claim(`${name}__${suffix}`);
     try {
       const { output, weights } = buildNode(
         {
           tf, custom, name, shared,
-          inputs: node.inputs.map((id) => values.get(id)!),
+          inputs: distinctInputs(tf, node.inputs.map((id) => values.get(id)!), node.inputs.map((id) => shapes.get(id)!), auxName),
           inputShapes: node.inputs.map((id) => shapes.get(id)!),
-          auxName: (suffix) => names.claim(`${name}__${suffix}`),
+          auxName,
           sizeIndependent: owners.has(node.id) || node.shareWeightsWith !== undefined,
+          seed: options.seed === undefined ? undefined : layerSeed(options.seed, name),
         },
         node,
       );

@@ -16,7 +16,7 @@
  * definition on strides, paddings and shapes.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import type { Tfjs } from './backend.js';
+import type { Tfjs } from './tfjs-types.js';
 
 const KERNEL = 'Conv2DBackpropFilter';
 const registered = new WeakSet<object>();

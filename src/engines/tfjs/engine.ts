@@ -4,7 +4,8 @@ import { loadDataset } from '../../datasets/index.js';
 import { trainImage2Image } from '../image2image.js';
 import { tfjsTrainGenerative } from './generative/index.js';
 import { networkCost, parseIr } from '../../search-space/index.js';
-import type { Engine, TrainRequest } from '../engine.js';
+import type { Engine, TrainOutcome, TrainRequest } from '../engine.js';
+import { answerEveryCandidate } from '../failure.js';
 import type { EngineFactory } from '../registry.js';
 import { type LoadedTfjs, loadTfjs } from './backend.js';
 import { trainTfjs } from './train.js';
@@ -21,7 +22,11 @@ export class TfjsEngine implements Engine {
     return `tfjs ${this.loaded.tf.version.tfjs} via ${this.loaded.package} (backend ${this.loaded.backend})`;
   }
 
-  async train(request: TrainRequest, signal: AbortSignal, onProgress: Parameters<Engine['train']>[2]) {
+  train(request: TrainRequest, signal: AbortSignal, onProgress: Parameters<Engine['train']>[2]): Promise<TrainOutcome> {
+    return answerEveryCandidate(signal, () => this.trainNow(request, signal, onProgress));
+  }
+
+  private async trainNow(request: TrainRequest, signal: AbortSignal, onProgress: Parameters<Engine['train']>[2]): Promise<TrainOutcome> {
     if (request.task.kind === 'image2image') return trainImage2Image(request, tfjsTrainGenerative(this.loaded.tf), signal, onProgress);
     if (request.task.kind !== 'classification') {
       throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the tfjs engine trains classification and image-to-image tasks, not "${request.task.kind}"`, { hint: 'use --engine table for lookup tasks' });
@@ -43,10 +48,14 @@ export class TfjsEngine implements Engine {
 
 export const tfjsEngineFactory: EngineFactory = {
   name: 'tfjs',
+  description: 'TensorFlow.js in the worker process: libtensorflow when installed (with CUDA or without), else pure JS (slow, needs nothing)',
+  tasks: ['classification', 'image2image'],
+  // Native libtensorflow first; the pure-JS backend only when nothing else is there.
+  auto: { native: 0, portable: 2 },
   async probe() {
     try {
       const loaded = await loadTfjs({ logger: () => {} });
-      return { available: true, reason: loaded.summary };
+      return { available: true, reason: loaded.summary, native: loaded.backend !== 'cpu' };
     } catch (error) {
       return { available: false, reason: (error as Error).message, install: 'npm install @tensorflow/tfjs' };
     }

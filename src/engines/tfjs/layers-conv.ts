@@ -16,6 +16,8 @@ export interface TorchConv2DArgs extends LayerBase {
   dilationRate: Pair;
   groups: number;
   useBias: boolean;
+  /** Seed of the kernel's Glorot-uniform initialiser; absent: unseeded. */
+  seed?: number | undefined;
 }
 
 export interface TorchConv2DTransposeArgs extends LayerBase {
@@ -27,12 +29,16 @@ export interface TorchConv2DTransposeArgs extends LayerBase {
   /** PyTorch `output_padding`: extra rows/columns at the far end. */
   outputPadding: Pair;
   useBias: boolean;
+  /** Seed of the kernel's Glorot-uniform initialiser; absent: unseeded. */
+  seed?: number | undefined;
 }
 
 export interface ConvLayers {
   TorchConv2D: LayerClass<TorchConv2DArgs>;
   TorchConv2DTranspose: LayerClass<TorchConv2DTransposeArgs>;
 }
+
+const seeded = (seed: number | undefined) => (seed === undefined ? {} : { seed });
 
 export function defineConvLayers(tf: Tfjs): ConvLayers {
   /**
@@ -61,7 +67,7 @@ export function defineConvLayers(tf: Tfjs): ConvLayers {
     override build(inputShape: Shape | Shape[]): void {
       const channels = firstShape(inputShape)[3]!;
       const { kernelSize: [kh, kw], groups, filters } = this.cfg;
-      this.kernel = this.addWeight('kernel', [kh, kw, channels / groups, filters], 'float32', tf.initializers.glorotUniform({}), undefined, true);
+      this.kernel = this.addWeight('kernel', [kh, kw, channels / groups, filters], 'float32', tf.initializers.glorotUniform(seeded(this.cfg.seed)), undefined, true);
       if (this.cfg.useBias) this.bias = this.addWeight('bias', [filters], 'float32', tf.initializers.zeros(), undefined, true);
       this.built = true;
     }
@@ -136,7 +142,7 @@ export function defineConvLayers(tf: Tfjs): ConvLayers {
       const channels = firstShape(inputShape)[3]!;
       const { kernelSize: [kh, kw], filters } = this.cfg;
       // tfjs's transposed-convolution filter layout: [kh, kw, out, in].
-      this.kernel = this.addWeight('kernel', [kh, kw, filters, channels], 'float32', tf.initializers.glorotUniform({}), undefined, true);
+      this.kernel = this.addWeight('kernel', [kh, kw, filters, channels], 'float32', tf.initializers.glorotUniform(seeded(this.cfg.seed)), undefined, true);
       if (this.cfg.useBias) this.bias = this.addWeight('bias', [filters], 'float32', tf.initializers.zeros(), undefined, true);
       this.built = true;
     }

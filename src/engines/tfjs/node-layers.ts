@@ -28,6 +28,8 @@ export interface NodeContext {
    * then always explicit instead of an equivalent "same".
    */
   readonly sizeIndependent: boolean;
+  /** Seed of the node's random initialisers (the job's seed mixed with the layer name); absent: unseeded. */
+  readonly seed: number | undefined;
 }
 
 export interface NodeLayers {
@@ -37,6 +39,10 @@ export interface NodeLayers {
 }
 
 const apply = (layer: Layer, x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor => layer.apply(x) as SymbolicTensor;
+
+/** tfjs's default Glorot-uniform initialiser for `key`, seeded when the context has a seed (else the default, unseeded). */
+const glorot = <K extends string>(ctx: NodeContext, key: K): Partial<Record<K, ReturnType<Tfjs['initializers']['glorotUniform']>>> =>
+  (ctx.seed === undefined ? {} : { [key]: ctx.tf.initializers.glorotUniform({ seed: ctx.seed }) }) as Partial<Record<K, ReturnType<Tfjs['initializers']['glorotUniform']>>>;
 
 function padLayer(ctx: NodeContext, p: [number, number]): Layer {
   return ctx.tf.layers.zeroPadding2d({ padding: [[p[0], p[0]], [p[1], p[1]]], name: ctx.auxName('pad') });
@@ -58,9 +64,9 @@ function conv2d(ctx: NodeContext, node: IrNodeOf<'conv2d'>): NodeLayers {
   }
   const make = (): Layer => {
     const common = { kernelSize: k, strides: s, useBias: node.bias, name: ctx.name };
-    if (!builtIn) return new custom.TorchConv2D({ ...common, filters: node.filters, dilationRate: d, groups: node.groups });
-    if (node.groups === 1) return tf.layers.conv2d({ ...common, padding, filters: node.filters });
-    return tf.layers.depthwiseConv2d({ ...common, padding, depthMultiplier: node.filters / channels });
+    if (!builtIn) return new custom.TorchConv2D({ ...common, filters: node.filters, dilationRate: d, groups: node.groups, seed: ctx.seed });
+    if (node.groups === 1) return tf.layers.conv2d({ ...common, padding, filters: node.filters, ...glorot(ctx, 'kernelInitializer') });
+    return tf.layers.depthwiseConv2d({ ...common, padding, depthMultiplier: node.filters / channels, ...glorot(ctx, 'depthwiseInitializer') });
   };
   const layer = ctx.shared ?? make();
   return { output: apply(layer, x), weights: layer };
@@ -71,7 +77,7 @@ function conv2dTranspose(ctx: NodeContext, node: IrNodeOf<'conv2dTranspose'>): N
     ctx.shared ??
     new ctx.custom.TorchConv2DTranspose({
       filters: node.filters, kernelSize: pairOf(node.kernel), strides: pairOf(node.stride), padding: pairOf(node.padding),
-      outputPadding: pairOf(node.outputPadding), useBias: node.bias, name: ctx.name,
+      outputPadding: pairOf(node.outputPadding), useBias: node.bias, name: ctx.name, seed: ctx.seed,
     });
   return { output: apply(layer, ctx.inputs[0]!), weights: layer };
 }
@@ -142,7 +148,7 @@ export function buildNode(ctx: NodeContext, node: IrNode): NodeLayers {
       return plain(tf.layers.multiply({ name }), [x, scale]);
     }
     case 'dense':
-      return weighted(() => tf.layers.dense({ units: node.units, useBias: node.bias, name }));
+      return weighted(() => tf.layers.dense({ units: node.units, useBias: node.bias, name, ...glorot(ctx, 'kernelInitializer') }));
     case 'flatten': {
       const shape = ctx.inputShapes[0]!;
       // Channels-last order (H, W, C), as the IR's tensors; tfjs's Flatten needs rank ≥ 2.

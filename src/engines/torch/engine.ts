@@ -17,6 +17,7 @@ import { trainGenerativeTorch } from './generative.js';
 import { parseIr } from '../../search-space/index.js';
 import { checkpointMetadata } from '../checkpoint.js';
 import { type Engine, type EpochProgress, type TrainOutcome, type TrainRequest, TrainingAborted } from '../engine.js';
+import { answerEveryCandidate } from '../failure.js';
 import type { EngineFactory } from '../registry.js';
 import { generateTorchModule } from './codegen.js';
 import { TRAINER_SCRIPT } from './paths.js';
@@ -66,7 +67,7 @@ export class TorchEngine implements Engine {
   }
 
   train(request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void): Promise<TrainOutcome> {
-    const run = this.queue.then(() => this.trainNow(request, signal, onProgress));
+    const run = this.queue.then(() => answerEveryCandidate(signal, () => this.trainNow(request, signal, onProgress)));
     this.queue = run.catch(() => {});
     return run;
   }
@@ -180,9 +181,12 @@ export class TorchEngine implements Engine {
 
 export const torchEngineFactory: EngineFactory = {
   name: 'torch',
+  description: 'PyTorch in a Python child process (CUDA when the Python has it): the fastest on most hosts',
+  tasks: ['classification', 'image2image'],
+  auto: { native: 1 },
   async probe() {
     const search = await findTorchPython();
-    if (search.found) return { available: true, reason: describeTorchPython(search.found) };
+    if (search.found) return { available: true, reason: describeTorchPython(search.found), native: true };
     return { available: false, reason: `no Python with PyTorch: ${describeAttempts(search.tried)}`, install: TORCH_INSTALL_HINT };
   },
   async create() {

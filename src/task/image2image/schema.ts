@@ -14,7 +14,8 @@
  * - `introspective-synthesis` — WINN (Lee et al., CVPR 2018): samples from the introspective critic.
  */
 import { z } from 'zod';
-import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { ErrorCode } from '../../common/errors.js';
+import { parseWith } from '../../common/parse.js';
 import { datasetSpecSchema } from '../../datasets/spec.js';
 import { GENERATIVE_PROCEDURE_NAMES, IMAGE2IMAGE_PROBLEM_NAMES, generatorChannels } from '../../search-space/baselines/generative/spec.js';
 
@@ -185,11 +186,9 @@ export function PROBLEM_OUTPUTS(problem: Image2ImageProblem, datasetChannels: nu
 
 /** Parses an image-to-image task, defaults filled in; errors name the field and the fix. */
 export function parseImage2ImageTask(value: unknown): Image2ImageTask {
-  const parsed = image2imageTaskSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `invalid image-to-image task: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
-    hint: `an image-to-image task is { kind: "image2image", problem, procedure, dataset: { name }, imageSize?, examples?, recipe? }`,
-    details: { issues: parsed.error.issues.slice(0, 10) },
+  return parseWith(image2imageTaskSchema, value, {
+    what: 'image-to-image task',
+    code: ErrorCode.INVALID_CONFIG,
+    hint: 'an image-to-image task is { kind: "image2image", problem, procedure, dataset: { name }, imageSize?, examples?, recipe? }',
   });
 }

@@ -37,9 +37,11 @@ describe('tfjs engine: the early-stop recipe on real MNIST', () => {
     await expect(engine.train({ ir, task: task({}), seed: 1 }, controller.signal, () => {})).rejects.toBeInstanceOf(TrainingAborted);
   });
 
-  it('rejects a network whose input does not match the dataset', async () => {
+  it('answers a network whose input does not match the dataset with a failed outcome naming the cause', async () => {
     const engine = await tfjsEngineFactory.create();
     const wrong = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [16, 16, 3], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
-    await expect(engine.train({ ir: wrong, task: task({}), seed: 1 }, new AbortController().signal, () => {})).rejects.toThrow(/expects \[16, 16, 3\] images but dataset mnist has \[8, 8, 1\]/);
+    const outcome = await engine.train({ ir: wrong, task: task({}), seed: 1 }, new AbortController().signal, () => {});
+    expect(outcome).toMatchObject({ status: 'failed', accuracy: null, curve: [] });
+    expect(outcome.error).toMatch(/^INVALID_ARCHITECTURE: the network expects \[16, 16, 3\] images but dataset mnist has \[8, 8, 1\]/);
   });
 });

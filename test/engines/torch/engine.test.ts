@@ -1,8 +1,8 @@
 /**
  * The torch engine on real MNIST: the recipe's epochs, schedule and progress;
  * one trainer process reused across jobs; statuses diverged and too_large;
- * cancellation; a trainer that dies or prints garbage fails its job with a
- * clear error and the next job runs on a fresh trainer.
+ * cancellation; a trainer that dies or prints garbage answers its job with a
+ * failed outcome naming the cause and the next job runs on a fresh trainer.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,7 +101,9 @@ describe('torch engine: the early-stop recipe on real MNIST', () => {
     const job = engine.train({ ir, task: task({ epochs: 50 }, 8, 1000), seed: 1 }, never, (p) => {
       if (p.epoch === 1) process.kill(pid, 'SIGKILL');
     });
-    await expect(job).rejects.toThrow(new RegExp(`the torch trainer \\(pid ${pid}\\) was killed by SIGKILL while training job`));
+    const outcome = await job;
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(new RegExp(`the torch trainer \\(pid ${pid}\\) was killed by SIGKILL while training job`));
     expect((await engine.train({ ir, task: task(), seed: 1 }, never, () => {})).status).toBe('ok');
     expect(engine.trainerPid).not.toBe(pid);
   });
@@ -109,16 +111,17 @@ describe('torch engine: the early-stop recipe on real MNIST', () => {
   it('a trainer that prints garbage on stdout fails the job with the line it printed; the next job works', async () => {
     const marker = path.join(mkdtempSync(path.join(tmpdir(), 'blockqnn-torch-')), 'garbage-printed');
     const engine = await newEngine({ script: path.join(FIXTURES, 'garbage_trainer.py'), env: { ...process.env, BLOCKQNN_TEST_MARKER: marker } });
-    const error = await engine.train({ ir, task: task(), seed: 1 }, never, () => {}).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('wrote a line that is not the JSON-lines protocol: "epoch 1/2 ... loss 2.30') });
+    const outcome = await engine.train({ ir, task: task(), seed: 1 }, never, () => {});
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatch(/^INTERNAL: .*wrote a line that is not the JSON-lines protocol: "epoch 1\/2 \.\.\. loss 2\.30/);
     expect((await engine.train({ ir, task: task(), seed: 1 }, never, () => {})).status).toBe('ok');
   });
 
-  it('rejects a network whose input or output does not fit the dataset', async () => {
+  it('answers a network whose input or output does not fit the dataset with a failed outcome', async () => {
     const engine = await sharedEngine();
     const wrongInput = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [16, 16, 3], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
-    await expect(engine.train({ ir: wrongInput, task: task(), seed: 1 }, never, () => {})).rejects.toThrow(/expects \[16, 16, 3\] images but dataset mnist has \[8, 8, 1\]/);
+    expect(await engine.train({ ir: wrongInput, task: task(), seed: 1 }, never, () => {})).toMatchObject({ status: 'failed', error: expect.stringMatching(/expects \[16, 16, 3\] images but dataset mnist has \[8, 8, 1\]/) });
     const wrongClasses = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [8, 8, 1], classes: 7, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
-    await expect(engine.train({ ir: wrongClasses, task: task(), seed: 1 }, never, () => {})).rejects.toMatchObject({ code: 'INVALID_ARCHITECTURE' });
+    expect(await engine.train({ ir: wrongClasses, task: task(), seed: 1 }, never, () => {})).toMatchObject({ status: 'failed', error: expect.stringMatching(/^INVALID_ARCHITECTURE: /) });
   });
 });

@@ -5,7 +5,7 @@
  *
  * Tolerance: measured here, torch over seeds 1–8 gave 0.774–0.846 (mean 0.80,
  * standard deviation 0.023) and tfjs over seeds 1–3 gave 0.786–0.812. Seeds
- * change the initial weights (tfjs does not even seed its initialisers), so one
+ * change the initial weights (and the two engines draw them differently), so one
  * tfjs run against the mean of five torch runs differs by about
  * 0.023·√(1 + 1/5) ≈ 0.025 when the engines are equivalent; 0.1 is four of
  * those. Chance is 0.1, so "clearly learns" is ≥ 0.5. Exact equality is tested

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 
 /** The checkout (or installed package) root: this file sits four folders below it, as src/ or dist/. */
-export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const BIN = join(ROOT, 'bin/blockqnn.js');
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

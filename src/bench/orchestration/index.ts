@@ -22,12 +22,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
-import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
-import { type RedisSettings, assertRedisReachable } from '../../../queue/redis.js';
-import { openStore } from '../../../store/index.js';
-import { positiveInt } from '../options.js';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { type RedisSettings, assertRedisReachable } from '../../queue/redis.js';
+import { openStore } from '../../store/index.js';
 import { type LoopRun, lookupConfig, runLoop } from './loop-run.js';
 import { measureMemory } from './memory.js';
 import { measureRawBullmq } from './raw-bullmq.js';
@@ -95,42 +92,4 @@ export async function runOrchestrationBench(o: OrchestrationBenchOptions): Promi
     await deletePrefix(redis);
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** What commander hands the action: the bench's options as flags, Redis as a URL flag, plus --json. */
-type BenchOrchestrationFlags = Omit<OrchestrationBenchOptions, 'redisUrl' | 'memory' | 'log'> & { redis?: string; memory?: boolean; json?: boolean };
-
-const DEFAULT_TABLE = fileURLToPath(new URL('../../../../../shared/data/nasbench201/cifar10.csv', import.meta.url));
-
-export function registerBenchOrchestration(bench: Command): void {
-  bench
-    .command('orchestration')
-    .description('candidates per second through controller + queue + store (table engine) beside raw BullMQ jobs per second; 64-worker scaling; --memory for RSS')
-    .option('--redis <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379)')
-    .option('--prefix <prefix>', 'key prefix in Redis, deleted afterwards (default: bench-orch-RANDOM)')
-    .option('--db <url>', 'database (default: a fresh SQLite file, removed afterwards)')
-    .option('--table <file>', 'NAS-Bench-201 CSV', DEFAULT_TABLE)
-    .option('--fitness <column>', 'fitness column', 'c10valid_val_12ep')
-    .option('--candidates <n>', 'candidates of the end-to-end run', positiveInt('--candidates'), 10_000)
-    .option('--raw-jobs <n>', 'jobs of the raw BullMQ run', positiveInt('--raw-jobs'), 20_000)
-    .option('--workers <n>', 'in-process workers (end to end and raw)', positiveInt('--workers'), 4)
-    .option('--concurrency <n>', 'concurrency of each in-process worker', positiveInt('--concurrency'), 16)
-    .option('--max-in-flight <n>', 'candidates queued at once (end to end): one controller feeding thousands of GPUs keeps thousands in flight', positiveInt('--max-in-flight'), 2048)
-    .option('--strategy <name>', 'search strategy of the end-to-end run', 'random')
-    .option('--scaling-seconds <s>', 'approximate length of the 64-worker run', positiveInt('--scaling-seconds'), 10)
-    .option('--memory', 'also measure controller RSS after --memory-candidates and a worker slot RSS across --worker-jobs')
-    .option('--memory-candidates <n>', 'candidates for the controller memory figure', positiveInt('--memory-candidates'), 100_000)
-    .option('--worker-jobs <n>', 'jobs for the worker memory figure', positiveInt('--worker-jobs'), 1000)
-    .option('--json', 'print the report as JSON')
-    .action(async (flags: BenchOrchestrationFlags) => {
-      const log = flags.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
-      const { redis, memory, json: _json, ...options } = flags;
-      const report = await runOrchestrationBench({
-        ...options,
-        redisUrl: redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        memory: Boolean(memory),
-        log,
-      });
-      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatOrchestrationBench(report)}\n`);
-    });
 }

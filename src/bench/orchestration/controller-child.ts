@@ -4,9 +4,9 @@
  * the candidates come in runs of at most `perRun`.
  */
 import { fork } from 'node:child_process';
-import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
-import type { RedisSettings } from '../../../queue/redis.js';
-import { openStore } from '../../../store/index.js';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import type { RedisSettings } from '../../queue/redis.js';
+import { openStore } from '../../store/index.js';
 import { lookupConfig, runLoop } from './loop-run.js';
 import { forkArgs, mb } from './util.js';
 

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMIT_DELAY_ENV } from '../../../store/index.js';
+import { COMMIT_DELAY_ENV } from '../../store/index.js';
 import { type Lab, eventually, sleep } from './lab.js';
 import {
   type ScenarioOptions, type ScenarioReport, type SearchSpec, committedMoreThan, finishReport, openRead, recoveryAfter, resumeArgs, runIdOf, scenarioPrefix, searchArgs, startWorker, trainingsOf, uninterrupted,

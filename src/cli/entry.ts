@@ -4,6 +4,6 @@
  * dist/, which may be older than the controller being measured. Run as a
  * script only; importing it runs the CLI.
  */
-import { main } from '../../main.js';
+import { main } from './main.js';
 
 process.exitCode = await main(process.argv);

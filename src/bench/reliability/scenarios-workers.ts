@@ -6,11 +6,11 @@
  */
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JOB_CONTRACT, RESULT_CONTRACT } from '../../../queue/contract.js';
-import { EvaluationQueue } from '../../../queue/evaluation-queue.js';
-import { createRedis } from '../../../queue/redis.js';
-import { listWorkers } from '../../../queue/worker-registry.js';
-import { parseSearchConfig } from '../../../orchestrator/config.js';
+import { JOB_CONTRACT, RESULT_CONTRACT } from '../../queue/contract.js';
+import { EvaluationQueue } from '../../queue/evaluation-queue.js';
+import { createRedis } from '../../queue/redis.js';
+import { listWorkers } from '../../queue/worker-registry.js';
+import { parseSearchConfig } from '../../orchestrator/config.js';
 import { type Lab, ROOT, eventually } from './lab.js';
 import {
   type ScenarioOptions, type ScenarioReport, candidatesOf, committedMoreThan, descendsFrom, finishReport, openRead, parentOf, runIdOf, scenarioPrefix, searchArgs, sleep, startWorker, trainingsOf,

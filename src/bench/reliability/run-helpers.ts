@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { settledWorkers } from '../../../queue/worker-registry.js';
-import { type RecordedRow, type RunRecord, countOutcome, type ScenarioOutcome } from '../../../reliability/outcome.js';
-import { type Store, openStore } from '../../../store/index.js';
+import { settledWorkers } from '../../queue/worker-registry.js';
+import { type RecordedRow, type RunRecord, countOutcome, type ScenarioOutcome } from './outcome.js';
+import { type Store, openStore } from '../../store/index.js';
 import { BIN, type Lab, type Proc, eventually, sleep } from './lab.js';
 
 export interface ScenarioOptions {

@@ -4,7 +4,7 @@
  * run. Names BullMQ directly: measuring it is its purpose.
  */
 import { Queue } from 'bullmq';
-import { type RedisSettings, redisOptions } from '../../../queue/redis.js';
+import { type RedisSettings, redisOptions } from '../../queue/redis.js';
 import type { ThroughputFigure } from './report.js';
 import { RAW_QUEUE, startWorkerHost } from './worker-host.js';
 

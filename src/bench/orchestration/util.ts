@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
-import { type RedisSettings, createRedis } from '../../../queue/redis.js';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { type RedisSettings, createRedis } from '../../queue/redis.js';
 
 export const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));

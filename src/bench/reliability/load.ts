@@ -8,9 +8,9 @@
  * the resident memory of controller and dashboard sampled once a second.
  */
 import { join } from 'node:path';
-import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
-import { countOutcome } from '../../../reliability/outcome.js';
-import { startWorkerHost } from '../bench-orchestration/worker-host.js';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { countOutcome } from './outcome.js';
+import { startWorkerHost } from '../orchestration/worker-host.js';
 import { type Lab, freePort, rssMb } from './lab.js';
 import { type ScenarioOptions, candidatesOf, openRead, runIdOf, scenarioPrefix, searchArgs } from './run-helpers.js';
 

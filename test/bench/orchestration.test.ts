@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runOrchestrationBench } from '../../src/cli/commands/bench-orchestration/index.js';
+import { runOrchestrationBench } from '../../src/bench/orchestration/index.js';
 
 const TABLE = resolve(import.meta.dirname, '../../../shared/data/nasbench201/cifar10.csv');
 

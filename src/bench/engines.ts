@@ -13,15 +13,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir } from 'node:os';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
-import { BlockqnnError, ErrorCode } from '../../common/errors.js';
-import { loadDataset } from '../../datasets/index.js';
-import { loadTfjs } from '../../engines/tfjs/backend.js';
-import { tfjsEngineFactory } from '../../engines/tfjs/engine.js';
-import { type ReadyMessage, type TorchEngine, generateTorchModule, runPlainLoop, steadyImagesPerSecond, torchEngineFactory } from '../../engines/torch/index.js';
-import { PAPER_BLOCKS, assembleNetwork, networkCost } from '../../search-space/index.js';
-import { parseTask } from '../../task/task.js';
-import { positiveInt } from './options.js';
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { loadDataset } from '../datasets/index.js';
+import { loadTfjs } from '../engines/tfjs/backend.js';
+import { tfjsEngineFactory } from '../engines/tfjs/engine.js';
+import { type ReadyMessage, type TorchEngine, generateTorchModule, runPlainLoop, steadyImagesPerSecond, torchEngineFactory } from '../engines/torch/index.js';
+import { PAPER_BLOCKS, assembleNetwork, networkCost } from '../search-space/index.js';
+import { parseTask } from '../task/task.js';
 
 export interface EnginesBenchOptions {
   dataset: string;
@@ -150,39 +148,4 @@ export function formatEnginesBench(r: EnginesBenchReport): string {
     lines.push(`torch / tfjs      ${rate(r.torchVsTfjs!).padStart(9)}×`);
   }
   return lines.join('\n');
-}
-
-const nonNegativeInt = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a non-negative integer, got "${value}"`);
-  return n;
-};
-
-const blockName = (value: string) => {
-  if (value !== 'resnet' && value !== 'inception') throw new InvalidArgumentError(`--block must be resnet or inception, got "${value}"`);
-  return value;
-};
-
-export function registerBenchEngines(bench: Command): void {
-  bench
-    .command('engines')
-    .description('images/s of the torch engine vs a plain PyTorch loop on the same generated module, and of the tfjs engine')
-    .option('--dataset <name>', 'dataset (mnist needs no set-up)', 'mnist')
-    .option('--image-size <n>', 'resize images to n×n (default: native)', positiveInt('--image-size'))
-    .option('--images <n>', 'training images', positiveInt('--images'), 1024)
-    .option('--block <name>', 'paper block: resnet or inception', blockName, 'inception')
-    .option('--blocks-per-stage <n>', 'blocks per stage', positiveInt('--blocks-per-stage'), 1)
-    .option('--base-filters <n>', 'filters of the first stage', positiveInt('--base-filters'), 16)
-    .option('--stages <n>', 'stages', positiveInt('--stages'), 2)
-    .option('--epochs <n>', 'epochs per run (the first is warm-up when there are several)', positiveInt('--epochs'), 2)
-    .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'), 128)
-    .option('--rounds <n>', 'rounds of engine and plain loop back to back; medians count', positiveInt('--rounds'), 3)
-    .option('--tfjs-images <n>', 'images the tfjs engine trains on, one epoch (0 skips it)', nonNegativeInt('--tfjs-images'), 8)
-    .option('--seed <n>', 'seed', nonNegativeInt('--seed'), 1)
-    .option('--json', 'print one JSON object')
-    .action(async (flags: EnginesBenchOptions & { json?: boolean }) => {
-      const log = flags.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
-      const report = await runEnginesBench(flags, log);
-      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatEnginesBench(report)}\n`);
-    });
 }

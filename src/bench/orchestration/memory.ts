@@ -4,18 +4,18 @@
  * `memoryCandidates` candidates in a process that runs only the controller.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
-import { type RedisSettings, createRedis } from '../../../queue/redis.js';
-import { listWorkers } from '../../../queue/worker-registry.js';
-import type { Store } from '../../../store/index.js';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { type RedisSettings, createRedis } from '../../queue/redis.js';
+import { listWorkers } from '../../queue/worker-registry.js';
+import type { Store } from '../../store/index.js';
 import { type ControllerSpec, runControllerChild } from './controller-child.js';
 import { lookupConfig, runLoop } from './loop-run.js';
 import type { OrchestrationBenchOptions, OrchestrationBenchReport } from './report.js';
 import { deadline, deletePrefix, forkArgs, mb, rssOf, wait } from './util.js';
 
-/** Node arguments of a `blockqnn` process built from the same code as this bench (see cli-entry.ts). */
+/** Node arguments of a `blockqnn` process built from the same code as this bench (see src/cli/entry.ts). */
 function cliArgs(args: string[]): string[] {
-  const { path, execArgv } = forkArgs(new URL(import.meta.url.endsWith('.ts') ? './cli-entry.ts' : './cli-entry.js', import.meta.url).href);
+  const { path, execArgv } = forkArgs(new URL(import.meta.url.endsWith('.ts') ? '../../cli/entry.ts' : '../../cli/entry.js', import.meta.url).href);
   return [...execArgv, path, ...args];
 }
 

@@ -18,11 +18,9 @@ import path from 'node:path';
 import { availableParallelism, cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type { Command } from 'commander';
-import { BlockqnnError, ErrorCode } from '../../common/errors.js';
-import { spaces, strategies } from '../../controller/index.js';
-import { LookupTable, type TableColumns } from '../../engines/table/index.js';
-import { positiveInt } from './options.js';
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { spaces, strategies } from '../controller/index.js';
+import { LookupTable, type TableColumns } from '../engines/table/index.js';
 
 export interface SearchBenchOptions {
   /** CSV text of the table, and a name for it in messages. */
@@ -223,64 +221,20 @@ export function formatSearchBench(r: SearchBenchReport): string {
   return lines.join('\n');
 }
 
-interface BenchSearchFlags {
-  table: string;
-  fitness: string;
-  report: string;
-  key?: string;
-  space: string;
-  budget: number;
-  runs: number;
-  strategies?: string;
-  seed: number;
-  workers?: number;
-  json?: boolean;
-}
-
-function integer(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < 0) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${flag} must be a whole number >= 0, got "${value}"`);
-    return n;
-  };
-}
-
-export function registerBenchSearch(bench: Command): void {
-  bench
-    .command('search')
-    .description('search quality of each strategy on a benchmark table (NAS-Bench-201 protocol), with ratios to random search')
-    .requiredOption('--table <file>', 'CSV table, one row per architecture (e.g. ../shared/data/nasbench201/cifar10.csv)')
-    .requiredOption('--fitness <column>', 'column the search sees (e.g. c10valid_val_12ep)')
-    .requiredOption('--report <column>', 'column reported for the picked candidate (e.g. c10_test_200ep)')
-    .option('--key <column>', 'key column (default arch_str)')
-    .option('--space <name>', 'search space of the keys', 'nasbench201')
-    .option('--budget <n>', 'evaluations per run', positiveInt('--budget'), 100)
-    .option('--runs <n>', 'runs per strategy', positiveInt('--runs'), 500)
-    .option('--strategies <list>', `comma-separated strategies (default: all, ${strategies.list().join(', ')})`)
-    .option('--seed <n>', 'base seed', integer('--seed'), 1)
-    .option('--workers <n>', 'worker threads (default: up to the number of cores)', positiveInt('--workers'))
-    .option('--json', 'print one JSON object keyed by strategy')
-    .action(async (flags: BenchSearchFlags) => {
-      let csv: string;
-      try {
-        csv = readFileSync(flags.table, 'utf8');
-      } catch (error) {
-        throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot read table ${flags.table}: ${(error as Error).message}`, { hint: 'pass the path of a CSV file with --table' });
-      }
-      const names = flags.strategies
-        ? flags.strategies.split(',').map((s) => s.trim()).filter(Boolean)
-        : ['random', ...strategies.list().filter((s) => s !== 'random')];
-      const report = await runSearchBench({
-        csv,
-        source: flags.table,
-        columns: { key: flags.key, fitness: flags.fitness, report: flags.report },
-        space: flags.space,
-        strategies: names,
-        budget: flags.budget,
-        runs: flags.runs,
-        seed: flags.seed,
-        workers: flags.workers ?? Math.min(availableParallelism(), 4),
-      });
-      process.stdout.write(flags.json ? `${JSON.stringify(report.strategies, null, 2)}\n` : `${formatSearchBench(report)}\n`);
-    });
+/** A benchmark table read from a file, and the strategies named (default: all, random first). */
+export async function runSearchBenchOnFile(o: Omit<SearchBenchOptions, 'csv' | 'source' | 'strategies' | 'workers'> & { table: string; strategies?: string[] | undefined; workers?: number | undefined }): Promise<SearchBenchReport> {
+  let csv: string;
+  try {
+    csv = readFileSync(o.table, 'utf8');
+  } catch (error) {
+    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot read table ${o.table}: ${(error as Error).message}`, { hint: 'pass the path of a CSV file with --table' });
+  }
+  const { table, ...rest } = o;
+  return runSearchBench({
+    ...rest,
+    csv,
+    source: table,
+    strategies: o.strategies ?? ['random', ...strategies.list().filter((s) => s !== 'random')],
+    workers: o.workers ?? Math.min(availableParallelism(), 4),
+  });
 }

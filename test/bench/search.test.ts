@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatSearchBench, runSearchBench } from '../../src/cli/commands/bench-search.js';
+import { formatSearchBench, runSearchBench } from '../../src/bench/search.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const csvPath = path.resolve(repoRoot, '../shared/data/nasbench201/cifar10.csv');

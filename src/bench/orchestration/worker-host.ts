@@ -7,11 +7,11 @@
  */
 import { fork } from 'node:child_process';
 import { Worker } from 'bullmq';
-import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
-import { TableEngine } from '../../../engines/table/index.js';
-import { EvaluationWorker } from '../../../queue/evaluation-worker.js';
-import { type RedisSettings, redisOptions } from '../../../queue/redis.js';
-import { engineHandler } from '../../../worker/handler.js';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { TableEngine } from '../../engines/table/index.js';
+import { EvaluationWorker } from '../../queue/evaluation-worker.js';
+import { type RedisSettings, redisOptions } from '../../queue/redis.js';
+import { engineHandler } from '../../worker/handler.js';
 import { deadline, forkArgs } from './util.js';
 
 export const RAW_QUEUE = 'raw-noop';
