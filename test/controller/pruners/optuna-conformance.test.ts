@@ -69,12 +69,12 @@ function scenarios(pruner: 'median' | 'asha', count: number, seed: number): Scen
   const curve = (length: number) => Array.from({ length }, value);
   return Array.from({ length: count }, () => {
     const epochs = 2 + int(11);
-    const options =
+    const options: Record<string, number> =
       pruner === 'median'
         ? { startupCandidates: int(4), warmupEpochs: int(epochs - 1), interval: 1 + int(3), minCandidates: 1 + int(4) }
         : { reductionFactor: 2 + int(3), minResource: 1 + int(2), minEarlyStoppingRate: int(2), bootstrapCount: int(3) === 0 ? int(4) : 0 };
     // Options that cannot work in this recipe (refused by the registry) fall back to the earliest decisions.
-    const fallback = pruner === 'median' ? { warmupEpochs: 0 } : { minResource: 1, minEarlyStoppingRate: 0 };
+    const fallback: Record<string, number> = pruner === 'median' ? { warmupEpochs: 0 } : { minResource: 1, minEarlyStoppingRate: 0 };
     let normalized: Record<string, number>;
     try {
       normalized = normalizePrunerSpec({ name: pruner, options }, epochs).options;
