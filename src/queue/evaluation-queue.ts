@@ -9,6 +9,7 @@ import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { dropCheckpoint, getCheckpoint } from './checkpoint-handoff.js';
 import { type CheckpointRef, type EvaluateJob, type EvaluateJobInput, type EvaluateResult, evaluateJobId, evaluateQueueName, parseEvaluateJob, parseEvaluateResult, parseJobId } from './contract.js';
 import type { Redis } from 'ioredis';
+import { type BoardCurve, PruningBoard } from './pruning-board.js';
 import { type RedisSettings, createRedis, redisOptions } from './redis.js';
 
 /**
@@ -68,6 +69,19 @@ export class EvaluationQueue {
       this.client.off('close', onClose);
       this.client.off('ready', onReady);
     };
+  }
+
+  /**
+   * Rebuilds a run's pruning board from stored results (pruning-board.ts), after a controller crash or a
+   * Redis loss and before the run's jobs are enqueued again. Idempotent: a board that survived is unchanged.
+   */
+  async seedPruningBoard(runId: string, curves: readonly BoardCurve[]): Promise<void> {
+    await new PruningBoard(this.client, this.settings.prefix).seed(runId, curves);
+  }
+
+  /** Deletes a run's pruning board once the run is over (its recipe has `epochs` epochs). */
+  async clearPruningBoard(runId: string, epochs: number): Promise<void> {
+    await new PruningBoard(this.client, this.settings.prefix).clear(runId, epochs);
   }
 
   /** Enqueues a candidate; a second call for the same (run, candidate) is a no-op. */
