@@ -46,6 +46,12 @@ export interface TrainRequest {
   evaluateOn?: 'validation' | 'test' | undefined;
   /** Return the trained weights (src/engines/checkpoint.ts format) in the outcome when training ends ok. */
   checkpoint?: boolean | undefined;
+  /**
+   * Asked after every epoch but the last, with that epoch's record, before the next epoch starts: false stops
+   * the training there with status `pruned` (curve and accuracy of the epochs trained). Absent: every epoch
+   * trains. The worker answers from the job's pruner (src/worker/pruning.ts); engines without epochs ignore it.
+   */
+  shouldContinue?: ((record: EpochRecord) => Promise<boolean>) | undefined;
 }
 
 export interface TrainOutcome {

@@ -19,6 +19,7 @@ import { type CompiledIr, compileIr } from './compile.js';
 import { accuracyOn, robustnessOutcome } from './fgsm.js';
 import { makeOptimizer } from './optimizer.js';
 import { trainIntrospective } from './introspective.js';
+import { prunedOutcome, stopsAfter } from '../pruning.js';
 
 
 /** The view of the optimiser this loop needs: `minimize` with a loss that is a tensor (tfjs types it as a Scalar). */
@@ -38,6 +39,8 @@ export interface TfjsTrainOptions {
   evaluateOn?: 'validation' | 'test' | undefined;
   /** Called with the trained model and its step count when training ends ok; its bytes become the outcome's checkpoint. */
   checkpoint?: ((compiled: CompiledIr, steps: number) => Uint8Array | Promise<Uint8Array>) | undefined;
+  /** The request's epoch-end decision (TrainRequest.shouldContinue): false stops the training as `pruned`. */
+  shouldContinue?: ((record: EpochRecord) => Promise<boolean>) | undefined;
 }
 
 /**
@@ -121,6 +124,7 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
       const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), valAccuracy, learningRate, seconds: epochSeconds };
       curve.push(record);
       o.onProgress({ ...record, epochs: recipe.epochs, imagesPerSecond: seen / Math.max(epochSeconds, 1e-9) });
+      if (await stopsAfter(o.shouldContinue, record, recipe.epochs)) return prunedOutcome(curve, trainSeconds, evalSeconds, images);
     }
     const last = curve.at(-1);
     const checkpoint = o.checkpoint ? await o.checkpoint(compiled, steps) : undefined;

@@ -15,7 +15,9 @@
 - mean softmax cross-entropy; a non-finite loss stops training as "diverged";
 - accuracy on the evaluation split (validation, or test for a final training) after
   every epoch, in order, in batches of
-  max(batch size, 256).
+  max(batch size, 256);
+- after every epoch but the last, `should_continue(record)` may stop the training
+  (status "pruned": the job's pruner decided, src/controller/pruners).
 Only the training time counts in images per second (evaluation is timed apart).
 
 Needs torch and numpy. CUDA: bf16 autocast where supported, channels_last,
@@ -227,12 +229,14 @@ def evaluate(model, split, table, device, batch_size):
     return correct.item() / split.count if split.count else 0.0
 
 
-def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=lambda record: None, evaluate_on="validation"):
+def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=lambda record: None, evaluate_on="validation",
+          should_continue=lambda record: True):
     """Trains `model` (already on the device) with the recipe.
 
     data: {"train": Images, "validation": Images, "test": Images}; accuracy is measured
     on data[evaluate_on]. Returns the outcome dict of the protocol's result message
-    (status "ok" or "diverged"); raises Cancelled.
+    (status "ok", "diverged" or "pruned"); raises Cancelled. `should_continue` is asked
+    after every epoch but the last, with the epoch's record.
     """
     train_split, val_split = data["train"], data[evaluate_on]
     table = pixel_table(device.torch)
@@ -304,7 +308,15 @@ def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=l
                   "valAccuracy": val_accuracy, "learningRate": lr, "seconds": epoch_seconds}
         curve.append(record)
         on_epoch({**record, "epochs": recipe["epochs"], "imagesPerSecond": seen / max(epoch_seconds, 1e-9)})
-    return {"status": "ok", "accuracy": curve[-1]["valAccuracy"] if curve else None, "curve": curve,
+        if epoch + 1 < recipe["epochs"] and not should_continue(record):
+            return ended("pruned", curve, train_seconds, eval_seconds, images_seen)
+    return ended("ok", curve, train_seconds, eval_seconds, images_seen)
+
+
+def ended(status, curve, train_seconds, eval_seconds, images_seen):
+    """The outcome of a training that ran its epochs ("ok") or was stopped after the last in `curve` ("pruned"):
+    the accuracy is the last epoch's."""
+    return {"status": status, "accuracy": curve[-1]["valAccuracy"] if curve else None, "curve": curve,
             "trainSeconds": train_seconds, "evalSeconds": eval_seconds,
             "imagesPerSecond": images_seen / max(train_seconds, 1e-9)}
 
