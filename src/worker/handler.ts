@@ -1,5 +1,6 @@
 /**
- * Turns an engine into a queue handler: job → engine.train → outcome. Errors
+ * Turns an engine into a queue handler: job → engine.train → outcome, with the
+ * job's pruner answering the engine's epoch-end question (pruning.ts). Errors
  * that retrying cannot fix (an invalid architecture) become a `failed` outcome;
  * running out of memory becomes `too_large` so the controller learns from it;
  * anything else is thrown so the queue retries the job with backoff.
@@ -7,6 +8,7 @@
 import { InvalidArchitectureError, toBlockqnnError } from '../common/errors.js';
 import type { Engine } from '../engines/engine.js';
 import type { EvaluationHandler, EvaluationOutcome } from '../queue/evaluation-worker.js';
+import { pruningHooks } from './pruning.js';
 
 const OUT_OF_MEMORY = /out of memory|OOM|Cannot allocate|allocation failed|CUDA error: out of memory|std::bad_alloc/i;
 
@@ -21,10 +23,15 @@ const failure = (status: 'failed' | 'too_large', error: string): EvaluationOutco
 export function engineHandler(engine: Engine): EvaluationHandler {
   return async (job, context) => {
     try {
-      const request = { ir: job.ir, networks: job.networks, task: job.task, seed: job.seed, candidateKey: job.candidateKey, evaluateOn: job.evaluateOn, checkpoint: job.checkpoint !== undefined };
+      const pruning = pruningHooks(job, context.pruningBoard, { log: context.log });
+      const request = {
+        ir: job.ir, networks: job.networks, task: job.task, seed: job.seed, candidateKey: job.candidateKey, evaluateOn: job.evaluateOn, checkpoint: job.checkpoint !== undefined,
+        shouldContinue: pruning?.shouldContinue,
+      };
       const outcome = await engine.train(request, context.signal, (p) =>
         context.reportProgress({ epoch: p.epoch, epochs: p.epochs, loss: p.loss, valAccuracy: p.valAccuracy, imagesPerSecond: p.imagesPerSecond }),
       );
+      await pruning?.finished(outcome);
       return { ...outcome, curve: outcome.curve.map((r) => ({ ...r, loss: finiteOrNull(r.loss), trainAccuracy: finiteOrNull(r.trainAccuracy), valAccuracy: finiteOrNull(r.valAccuracy) })) };
     } catch (error) {
       if (context.signal.aborted) throw error;
