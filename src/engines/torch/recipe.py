@@ -22,7 +22,8 @@ Only the training time counts in images per second (evaluation is timed apart).
 
 Needs torch and numpy. CUDA: bf16 autocast where supported, channels_last,
 cudnn.benchmark, TF32; the uint8 dataset resident on the GPU when it takes under
-an eighth of the free memory, else pinned-memory batches copied asynchronously
+an eighth of the free memory divided by the slots sharing the GPU
+(BLOCKQNN_TORCH_SLOTS_PER_GPU), else pinned-memory batches copied asynchronously
 (BLOCKQNN_TORCH_DATA=device|pinned forces either). CPU: the threads set by the caller.
 """
 import contextlib
@@ -156,9 +157,12 @@ class Images:
         host_y = torch.from_numpy(np.ascontiguousarray(labels)).long()
         self.count = host_x.shape[0]
         self.device = device
-        # BLOCKQNN_TORCH_DATA = auto | device | pinned (pinned: always stream, e.g. to test that path).
+        # BLOCKQNN_TORCH_DATA = auto | device | pinned (pinned: always stream, e.g. to test that path). In auto, the
+        # data stays on the GPU when it takes under an eighth of the free memory, shared among the slots that may
+        # run on this GPU (BLOCKQNN_TORCH_SLOTS_PER_GPU, set by the worker): K slots loading at once never fill it.
         mode = os.environ.get("BLOCKQNN_TORCH_DATA", "auto")
-        resident = not device.cuda or mode == "device" or (mode == "auto" and host_x.numel() < torch.cuda.mem_get_info(device.torch)[0] // 8)
+        share = 8 * max(1, int(os.environ.get("BLOCKQNN_TORCH_SLOTS_PER_GPU") or 1))
+        resident = not device.cuda or mode == "device" or (mode == "auto" and host_x.numel() < torch.cuda.mem_get_info(device.torch)[0] // share)
         if resident:
             self.x, self.y = host_x.to(device.torch), host_y.to(device.torch)
         else:
