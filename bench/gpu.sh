@@ -9,6 +9,8 @@
 #   bench/gpu.sh                  # full run: 45,000 images x 2 epochs per loop
 #   bench/gpu.sh --small          # CPU smoke run
 #   bench/gpu.sh --cifar DIR      # real CIFAR-10 binary batches instead of synthetic data
+#   bench/gpu.sh --packing --out packing.json   # candidates/h with K = 1, 2, 4, 8 trainers on one GPU (under 4 min)
+#   bench/gpu.sh --packing --small              # its CPU smoke run
 #   BLOCKQNN_PYTHON=/path/python bench/gpu.sh
 set -eu
 cd "$(dirname "$0")/.."

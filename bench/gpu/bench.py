@@ -9,7 +9,7 @@ Data: CIFAR-10's binary batches when found (--cifar DIR, $BLOCKQNN_CIFAR10_DIR,
 ./cifar-10-batches-bin), else synthetic 32x32x3 images with learnable class
 patterns (said so in the output). 45,000 training and 5,000 validation images.
 Rates are over the epochs after the first (the first pays cudnn autotuning).
---small is a CPU-sized smoke run.
+--small is a CPU-sized smoke run. --packing runs the slot-packing benchmark instead (packing.py).
 """
 import argparse
 import json
@@ -117,6 +117,9 @@ def run_trainer(cache, recipe, env, label):
 
 
 def main():
+    if "--packing" in sys.argv[1:]:
+        import packing  # noqa: E402 - the other mode of bench/gpu.sh
+        return packing.main(sys.argv[1:])
     parser = argparse.ArgumentParser(description="torch engine vs plain PyTorch loop on a CIFAR-size BlockQNN network")
     parser.add_argument("--small", action="store_true", help="CPU smoke run: 128 training images, batch 32")
     parser.add_argument("--images", type=int, help="training images (default 45000, --small 128)")

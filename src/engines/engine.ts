@@ -12,8 +12,12 @@ import type { NetworkIr } from '../search-space/index.js';
 import type { SampleGrid } from '../task/image2image/sample-grid.js';
 import type { TrainingTask } from '../task/task.js';
 
-/** `too_large` (out of memory, or over a size limit) and `diverged` (non-finite loss) are outcomes the controller learns from; `failed` is an error. */
-export type EvaluationStatus = 'ok' | 'diverged' | 'too_large' | 'failed';
+/**
+ * `too_large` (out of memory, or over a size limit) and `diverged` (non-finite loss) are outcomes the controller learns from;
+ * `failed` is an error; `pruned` is a training its request's `shouldContinue` stopped at an epoch end (its curve and
+ * accuracy are those of the epochs it trained).
+ */
+export type EvaluationStatus = 'ok' | 'diverged' | 'too_large' | 'failed' | 'pruned';
 
 export interface EpochRecord {
   epoch: number;
@@ -42,6 +46,12 @@ export interface TrainRequest {
   evaluateOn?: 'validation' | 'test' | undefined;
   /** Return the trained weights (src/engines/checkpoint.ts format) in the outcome when training ends ok. */
   checkpoint?: boolean | undefined;
+  /**
+   * Asked after every epoch but the last, with that epoch's record, before the next epoch starts: false stops
+   * the training there with status `pruned` (curve and accuracy of the epochs trained). Absent: every epoch
+   * trains. The worker answers from the job's pruner (src/worker/pruning.ts); engines without epochs ignore it.
+   */
+  shouldContinue?: ((record: EpochRecord) => Promise<boolean>) | undefined;
 }
 
 export interface TrainOutcome {

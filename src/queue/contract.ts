@@ -18,6 +18,7 @@
 import { z } from 'zod';
 import { sampleGridSchema } from '../common/sample-grid.js';
 import { parseWith } from '../common/parse.js';
+import { normalizePrunerSpec } from '../controller/pruners/index.js';
 import { networkIrSchema } from '../search-space/index.js';
 import { trainingTaskSchema } from '../task/task.js';
 
@@ -61,6 +62,12 @@ export const evaluateJobSchema = z.strictObject({
       ttlSeconds: z.number().int().positive().max(30 * 24 * 3600).default(7 * 24 * 3600),
     })
     .optional(),
+  /**
+   * The run's pruner (src/controller/pruners) with its options: at the end of each epoch where it can decide,
+   * the worker records the validation accuracy on the run's pruning board (pruning-board.ts) and stops the
+   * training when the pruner says so (status `pruned`). Absent: no pruning, so jobs written before pruners stay valid.
+   */
+  pruner: z.strictObject({ name: z.string().min(1).max(64), options: z.record(z.string().max(64), z.number()).default({}) }).optional(),
 }).superRefine((job, ctx) => {
   if (job.task.kind === 'classification' && job.ir === undefined) ctx.addIssue({ code: 'custom', path: ['ir'], message: 'a classification job needs the network IR' });
   if (job.task.kind === 'lookup' && job.candidateKey === undefined) ctx.addIssue({ code: 'custom', path: ['candidateKey'], message: 'a lookup job needs the candidate key' });
@@ -68,6 +75,17 @@ export const evaluateJobSchema = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['networks'], message: 'an image-to-image job needs its role networks' });
   }
   if (job.networks !== undefined && Object.keys(job.networks).length > 8) ctx.addIssue({ code: 'custom', path: ['networks'], message: 'at most 8 role networks' });
+  if (job.pruner !== undefined) {
+    if (job.task.kind !== 'classification' || job.purpose !== 'evaluate') {
+      ctx.addIssue({ code: 'custom', path: ['pruner'], message: "only a search's classification evaluations are pruned" });
+    } else {
+      try {
+        normalizePrunerSpec(job.pruner, job.task.recipe.epochs);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['pruner'], message: (error as Error).message });
+      }
+    }
+  }
 });
 
 /** Where a returned checkpoint waits for the controller: a Redis key next to the job, its size and digest. */
@@ -86,7 +104,8 @@ const epochRecordSchema = z.strictObject({
   seconds: z.number().nonnegative(),
 });
 
-export const evaluationStatusSchema = z.enum(['ok', 'diverged', 'too_large', 'failed']);
+/** `pruned`: stopped by the job's pruner at an epoch end; the curve and accuracy are those of the epochs it trained. */
+export const evaluationStatusSchema = z.enum(['ok', 'diverged', 'too_large', 'failed', 'pruned']);
 
 export const evaluateResultSchema = z.strictObject({
   contract: z.literal(RESULT_CONTRACT),

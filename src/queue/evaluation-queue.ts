@@ -9,11 +9,19 @@ import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { dropCheckpoint, getCheckpoint } from './checkpoint-handoff.js';
 import { type CheckpointRef, type EvaluateJob, type EvaluateJobInput, type EvaluateResult, evaluateJobId, evaluateQueueName, parseEvaluateJob, parseEvaluateResult, parseJobId } from './contract.js';
 import type { Redis } from 'ioredis';
+import { type BoardCurve, PruningBoard } from './pruning-board.js';
 import { type RedisSettings, createRedis, redisOptions } from './redis.js';
+
+/**
+ * A result as the search loop records it today. A `pruned` result is not among them yet: no job is queued with a
+ * pruner until the loop stores pruned candidates (issue 17, second part), and until then resultReport reports a
+ * pruned result as a failure naming why instead of handing the loop a status it cannot record.
+ */
+export type RecordableResult = EvaluateResult & { status: Exclude<EvaluateResult['status'], 'pruned'> };
 
 /** What the controller hears about a job. `lost` means the job is no longer in Redis (e.g. Redis restarted empty). */
 export type JobReport =
-  | { kind: 'result'; result: EvaluateResult }
+  | { kind: 'result'; result: RecordableResult }
   | { kind: 'failed'; runId: string; candidateHash: string; reason: string; attempts: number; workerId?: string }
   | { kind: 'lost'; runId: string; candidateHash: string }
   | { kind: 'pending'; runId: string; candidateHash: string; state: string };
@@ -61,6 +69,19 @@ export class EvaluationQueue {
       this.client.off('close', onClose);
       this.client.off('ready', onReady);
     };
+  }
+
+  /**
+   * Rebuilds a run's pruning board from stored results (pruning-board.ts), after a controller crash or a
+   * Redis loss and before the run's jobs are enqueued again. Idempotent: a board that survived is unchanged.
+   */
+  async seedPruningBoard(runId: string, curves: readonly BoardCurve[]): Promise<void> {
+    await new PruningBoard(this.client, this.settings.prefix).seed(runId, curves);
+  }
+
+  /** Deletes a run's pruning board once the run is over (its recipe has `epochs` epochs). */
+  async clearPruningBoard(runId: string, epochs: number): Promise<void> {
+    await new PruningBoard(this.client, this.settings.prefix).clear(runId, epochs);
   }
 
   /** Enqueues a candidate; a second call for the same (run, candidate) is a no-op. */
@@ -220,7 +241,11 @@ function failedBy(job: Job): { workerId?: string } {
 function resultReport(ids: { runId: string; candidateHash: string }, returnvalue: unknown): JobReport {
   try {
     const value = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
-    return { kind: 'result', result: parseEvaluateResult(value) };
+    const result = parseEvaluateResult(value);
+    if (result.status === 'pruned') {
+      return { kind: 'failed', ...ids, reason: `pruned after ${result.curve.length} epoch(s), but this controller does not record pruned results yet`, attempts: result.attempt, workerId: result.worker.id };
+    }
+    return { kind: 'result', result: { ...result, status: result.status } };
   } catch (error) {
     return { kind: 'failed', ...ids, reason: `the worker returned a malformed result: ${(error as Error).message}`, attempts: 1 };
   }

@@ -12,6 +12,7 @@ import { toBlockqnnError } from '../common/errors.js';
 import { type EvaluateJob, type EvaluateResult, JOB_CONTRACT, RESULT_CONTRACT, evaluateQueueName, parseEvaluateJob, parseEvaluateResult } from './contract.js';
 import { checkpointTooLarge, putCheckpoint } from './checkpoint-handoff.js';
 import { CANCEL_KEY } from './evaluation-queue.js';
+import { PruningBoard } from './pruning-board.js';
 import { type RedisSettings, createRedis, redisOptions } from './redis.js';
 import { HEARTBEAT_MS, JOB_NOTE_MS, type WorkerState, redisClock, removeWorker, writeWorkerState } from './worker-registry.js';
 
@@ -32,6 +33,9 @@ export interface HandlerContext {
   signal: AbortSignal;
   attempt: number;
   reportProgress(progress: JobProgress): void;
+  /** The runs' pruning boards on this slot's Redis connection: a job with a pruner decides its epoch ends there. */
+  pruningBoard: PruningBoard;
+  log(line: string): void;
 }
 
 /** Job contracts of any blockqnn version; a job of another version is handed back, anything else that breaks the contract is rejected. */
@@ -64,6 +68,7 @@ export interface EvaluationWorkerOptions {
 export class EvaluationWorker {
   private readonly worker: Worker;
   private readonly client: Redis;
+  private readonly board: PruningBoard;
   private readonly state: WorkerState;
   /** Jobs in training, by job id, with their run (whose cancel flag the poll watches). */
   private readonly active = new Map<string, { runId: string; controller: AbortController }>();
@@ -95,6 +100,7 @@ export class EvaluationWorker {
       jobsDone: 0,
     };
     this.client = createRedis(settings);
+    this.board = new PruningBoard(this.client, settings.prefix);
     this.worker = new Worker(evaluateQueueName(options.engine), (job, token) => this.process(job, token), {
       connection: redisOptions(settings),
       prefix: settings.prefix,
@@ -188,6 +194,8 @@ export class EvaluationWorker {
       const outcome = await this.handler(data, {
         signal: controller.signal,
         attempt: job.attemptsMade + 1,
+        pruningBoard: this.board,
+        log: (line) => this.options.log?.(`slot ${this.options.slot}: ${line}`),
         reportProgress: (p) => {
           this.state.currentJob = { ...this.state.currentJob!, ...p };
           void job.updateProgress({ ...p }).catch(() => undefined);

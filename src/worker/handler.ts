@@ -1,5 +1,6 @@
 /**
- * Turns an engine into a queue handler: job → engine.train → outcome. The
+ * Turns an engine into a queue handler: job → engine.train → outcome, with the
+ * job's pruner answering the engine's epoch-end question (pruning.ts). The
  * built-in engines answer every candidate with an outcome (engines/failure.ts);
  * for an engine that throws anyway, errors that retrying cannot fix (an
  * invalid architecture) become a `failed` outcome, running out of memory
@@ -10,6 +11,7 @@ import { InvalidArchitectureError, toBlockqnnError } from '../common/errors.js';
 import type { Engine } from '../engines/engine.js';
 import { isOutOfMemory } from '../engines/failure.js';
 import type { EvaluationHandler, EvaluationOutcome } from '../queue/evaluation-worker.js';
+import { pruningHooks } from './pruning.js';
 
 const failure = (status: 'failed' | 'too_large', error: string): EvaluationOutcome => ({
   status, accuracy: null, curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, error: error.slice(0, 4000),
@@ -18,10 +20,15 @@ const failure = (status: 'failed' | 'too_large', error: string): EvaluationOutco
 export function engineHandler(engine: Engine): EvaluationHandler {
   return async (job, context) => {
     try {
-      const request = { ir: job.ir, networks: job.networks, task: job.task, seed: job.seed, candidateKey: job.candidateKey, evaluateOn: job.evaluateOn, checkpoint: job.checkpoint !== undefined };
+      const pruning = pruningHooks(job, context.pruningBoard, { log: context.log });
+      const request = {
+        ir: job.ir, networks: job.networks, task: job.task, seed: job.seed, candidateKey: job.candidateKey, evaluateOn: job.evaluateOn, checkpoint: job.checkpoint !== undefined,
+        shouldContinue: pruning?.shouldContinue,
+      };
       const outcome = await engine.train(request, context.signal, (p) =>
         context.reportProgress({ epoch: p.epoch, epochs: p.epochs, loss: p.loss, valAccuracy: p.valAccuracy, imagesPerSecond: p.imagesPerSecond }),
       );
+      await pruning?.finished(outcome);
       return { ...outcome, curve: outcome.curve.map((r) => ({ ...r, loss: finiteOrNull(r.loss), trainAccuracy: finiteOrNull(r.trainAccuracy), valAccuracy: finiteOrNull(r.valAccuracy) })) };
     } catch (error) {
       if (context.signal.aborted) throw error;

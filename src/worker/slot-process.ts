@@ -6,8 +6,9 @@
 import { z } from 'zod';
 import { toBlockqnnError } from '../common/errors.js';
 import { createEngine } from '../engines/registry.js';
-import { EvaluationWorker } from '../queue/evaluation-worker.js';
+import { type EvaluationHandler, EvaluationWorker } from '../queue/evaluation-worker.js';
 import { engineHandler } from './handler.js';
+import type { SlotJobReport } from './packing.js';
 
 export const slotConfigSchema = z.strictObject({
   redisUrl: z.string(),
@@ -26,7 +27,7 @@ export type SlotLog = (line: string) => void;
 
 export async function runSlot(config: SlotConfig, log: SlotLog): Promise<() => Promise<void>> {
   const engine = await createEngine(config.engine);
-  const worker = new EvaluationWorker({ url: config.redisUrl, prefix: config.prefix }, engineHandler(engine), {
+  const worker = new EvaluationWorker({ url: config.redisUrl, prefix: config.prefix }, reportingJobs(engineHandler(engine), config.slot), {
     engine: config.engine,
     engineDescription: engine.describe(),
     slot: config.slot,
@@ -41,6 +42,22 @@ export async function runSlot(config: SlotConfig, log: SlotLog): Promise<() => P
     await worker.close(config.graceMs);
     await engine.close?.();
     log(`slot ${config.slot} stopped${worker.handedBack ? ' (handed its job back)' : ''}`);
+  };
+}
+
+/**
+ * Tells the supervisor (over the IPC channel `fork` opened, when there is one) about every job the slot
+ * finished: its training images/s and peak GPU memory, which `--slots-per-gpu auto` measures.
+ */
+function reportingJobs(handler: EvaluationHandler, slot: string): EvaluationHandler {
+  return async (job, context) => {
+    const startedAt = Date.now();
+    const outcome = await handler(job, context);
+    const report: SlotJobReport = {
+      slot, startedAt, finishedAt: Date.now(), imagesPerSecond: outcome.imagesPerSecond, peakGpuMemoryBytes: outcome.extra?.peakGpuMemoryBytes ?? null,
+    };
+    if (process.connected) process.send?.({ type: 'job', report }, undefined, undefined, () => {});
+    return outcome;
   };
 }
 

@@ -1,6 +1,6 @@
 /** The job contract: a lookup job needs no IR (the engine reads its key); a classification job does. */
 import { describe, expect, it } from 'vitest';
-import { JOB_CONTRACT, parseEvaluateJob } from '../../src/queue/contract.js';
+import { JOB_CONTRACT, RESULT_CONTRACT, parseEvaluateJob, parseEvaluateResult } from '../../src/queue/contract.js';
 import { buildNb201Network, parseNb201 } from '../../src/search-space/index.js';
 import { parseTask } from '../../src/task/task.js';
 
@@ -24,5 +24,27 @@ describe('evaluate job contract', () => {
     expect(() => parseEvaluateJob({ ...base, engine: 'tfjs', task })).toThrow(/ir.*classification job needs the network IR/);
     const ir = buildNb201Network(parseNb201(ARCH), { inputShape: [8, 8, 1], classes: 10 }).ir;
     expect(parseEvaluateJob({ ...base, engine: 'tfjs', task, ir }).ir).toEqual(ir);
+  });
+
+  it('carries a pruner only on classification evaluations, checked against the recipe, and absent stays valid', () => {
+    const task = parseTask({ kind: 'classification', dataset: { name: 'mnist' }, recipe: { epochs: 4 } });
+    const ir = buildNb201Network(parseNb201(ARCH), { inputShape: [8, 8, 1], classes: 10 }).ir;
+    const job = { ...base, engine: 'torch', task, ir };
+    expect(parseEvaluateJob(job).pruner).toBeUndefined();
+    expect(parseEvaluateJob({ ...job, pruner: { name: 'asha', options: { reductionFactor: 3 } } }).pruner).toEqual({ name: 'asha', options: { reductionFactor: 3 } });
+    expect(() => parseEvaluateJob({ ...job, pruner: { name: 'asha', options: { reductionFactor: 1 } } })).toThrow(/pruner: pruner asha: reductionFactor: must be >= 2/);
+    expect(() => parseEvaluateJob({ ...job, pruner: { name: 'median', options: { warmupEpochs: 3 } } })).toThrow(/warmupEpochs 3 leaves no epoch to decide at in a 4-epoch recipe/);
+    expect(() => parseEvaluateJob({ ...job, pruner: { name: 'hyperband' } })).toThrow(/unknown pruner "hyperband"/);
+    expect(() => parseEvaluateJob({ ...job, purpose: 'train', pruner: { name: 'median' } })).toThrow(/only a search's classification evaluations are pruned/);
+    expect(() => parseEvaluateJob({ ...base, task: lookup, candidateKey: ARCH, pruner: { name: 'median' } })).toThrow(/only a search's classification/);
+  });
+
+  it('accepts a pruned result with the curve of the epochs it trained', () => {
+    const result = parseEvaluateResult({
+      contract: RESULT_CONTRACT, runId: 'r1', candidateHash: 'ab'.repeat(16), status: 'pruned', accuracy: 0.3,
+      curve: [{ epoch: 1, loss: 2, trainAccuracy: 0.2, valAccuracy: 0.3, learningRate: 1e-3, seconds: 1 }],
+      trainSeconds: 1, evalSeconds: 0.1, imagesPerSecond: 100, worker: { id: 'w', host: 'h', pid: 1 }, engine: { name: 'torch', description: 'd' }, attempt: 1, finishedAt: 1,
+    });
+    expect(result.status).toBe('pruned');
   });
 });

@@ -2,13 +2,15 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { createEngine } from '../../engines/registry.js';
 import { assertRedisReachable, redactUrl } from '../../queue/redis.js';
+import { AutoSlots } from '../../worker/auto-slots.js';
 import { Supervisor } from '../../worker/supervisor.js';
-import { planSlots } from '../../worker/slots.js';
+import { parseSlotsPerGpu, planSlots } from '../../worker/slots.js';
 import { type ConnectionFlags, log, redisFrom, withRedis } from '../context.js';
 import { engineFor, engineOption } from '../engine-choice.js';
 
 interface WorkerFlags extends ConnectionFlags {
   gpus?: string;
+  slotsPerGpu?: number | 'auto';
   cpuSlots?: number;
   engine?: string;
   graceSeconds: number;
@@ -18,8 +20,15 @@ interface WorkerFlags extends ConnectionFlags {
 export function registerWorker(program: Command): void {
   const command = program
     .command('worker')
-    .description('run worker slots on this host: one process per GPU (CUDA_VISIBLE_DEVICES pinned) or CPU slot')
+    .description('run worker slots on this host: one process per GPU slot (CUDA_VISIBLE_DEVICES pinned) or CPU slot')
     .option('--gpus <list>', '"all" or GPU indices, e.g. 0,1')
+    .option('--slots-per-gpu <K>', 'trainer slots per GPU (default 1), or "auto": from free memory and the measured throughput of the first jobs', (v) => {
+      try {
+        return parseSlotsPerGpu(v);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    })
     .option('--cpu-slots <N>', 'CPU slots (default 1 when no GPU is given)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new Error(`--cpu-slots must be a non-negative integer, got "${v}"`);
@@ -33,7 +42,10 @@ export function registerWorker(program: Command): void {
       return n;
     });
   withRedis(command).action(async (flags: WorkerFlags) => {
-    const slots = planSlots({ gpus: flags.gpus, cpuSlots: flags.cpuSlots });
+    const slots = planSlots({ gpus: flags.gpus, slotsPerGpu: flags.slotsPerGpu, cpuSlots: flags.cpuSlots });
+    const gpus = [...new Set(slots.flatMap((s) => (s.gpu === null ? [] : [s.gpu])))];
+    // Before any slot starts: the free memory auto packs into is the memory nobody else holds.
+    const auto = flags.slotsPerGpu === 'auto' ? new AutoSlots(gpus, log) : undefined;
     // A worker serves whatever its engine's queue holds: no task to check; `auto` picks among the engines that train networks.
     const engine = await engineFor(flags.engine);
     // Fail here, once, with the install command, rather than in every slot.
@@ -41,10 +53,17 @@ export function registerWorker(program: Command): void {
     await probe.close?.();
     const settings = redisFrom(flags);
     await assertRedisReachable(settings);
-    const supervisor = new Supervisor({ redisUrl: settings.url, prefix: settings.prefix, engine, slots, graceMs: flags.graceSeconds * 1000, log, ...(flags.lockSeconds ? { lockDurationMs: Math.round(flags.lockSeconds * 1000) } : {}) });
+    const supervisor = new Supervisor({
+      redisUrl: settings.url, prefix: settings.prefix, engine, slots, graceMs: flags.graceSeconds * 1000, log,
+      ...(flags.lockSeconds ? { lockDurationMs: Math.round(flags.lockSeconds * 1000) } : {}),
+      slotsPerGpu: auto ? auto.maxSlots : typeof flags.slotsPerGpu === 'number' ? flags.slotsPerGpu : 1,
+      ...(auto ? { onJobReport: auto.onJob } : {}),
+    });
+    auto?.attach(supervisor);
     supervisor.start();
     log(`worker: ${slots.length} slot(s) [${slots.map((s) => s.name).join(', ')}] on ${redactUrl(settings.url)} (prefix ${settings.prefix}), engine ${engine}`);
     const shutdown = () => {
+      auto?.stop();
       log('worker: stopping (running jobs finish or are handed back)');
       void supervisor.stop();
     };

@@ -42,7 +42,7 @@ export class TfjsEngine implements Engine {
       ? (compiled: CompiledIr, steps: number) =>
           writeCheckpoint(tfjsToTorchState(checked, compiled, { batchesTracked: steps }), checkpointMetadata({ engine: this.name, params: networkCost(checked).params, ir: checked.ir }))
       : undefined;
-    return trainTfjs({ tf: this.loaded.tf, checked, task: request.task, data, seed: request.seed, signal, onProgress, evaluateOn: request.evaluateOn, checkpoint });
+    return trainTfjs({ tf: this.loaded.tf, checked, task: request.task, data, seed: request.seed, signal, onProgress, evaluateOn: request.evaluateOn, checkpoint, shouldContinue: request.shouldContinue });
   }
 }
 

@@ -15,6 +15,7 @@ import type { CheckedIr } from '../../search-space/index.js';
 import { type ClassificationTask, learningRateAt } from '../../task/task.js';
 import { epochOrder, fillBatch } from '../batches.js';
 import { type EpochProgress, type EpochRecord, type TrainOutcome, TrainingAborted } from '../engine.js';
+import { prunedOutcome, stopsAfter } from '../pruning.js';
 import type { CompiledIr } from './compile.js';
 import { accuracyOn, robustnessOutcome } from './fgsm.js';
 import type { Tfjs } from './tfjs-types.js';
@@ -31,6 +32,8 @@ export interface TfjsTrainOptions {
   evaluateOn?: 'validation' | 'test' | undefined;
   /** Called with the trained model and its step count when training ends ok; its bytes become the outcome's checkpoint. */
   checkpoint?: ((compiled: CompiledIr, steps: number) => Uint8Array | Promise<Uint8Array>) | undefined;
+  /** The request's epoch-end decision (TrainRequest.shouldContinue): false stops the training as `pruned`. */
+  shouldContinue?: ((record: EpochRecord) => Promise<boolean>) | undefined;
 }
 
 /** What one optimiser step on a batch reports. */
@@ -60,6 +63,8 @@ export interface EpochLoopResult {
   steps: number;
   /** The outcome when training diverged; absent when every epoch ran. */
   diverged?: TrainOutcome;
+  /** The outcome when the epoch-end decision stopped training (a pruner); absent when every epoch ran. */
+  pruned?: TrainOutcome;
 }
 
 const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
@@ -108,6 +113,10 @@ export async function runEpochs(o: TfjsTrainOptions, model: LayersModel, setLear
     const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), valAccuracy, learningRate, seconds: epochSeconds };
     result.curve.push(record);
     o.onProgress({ ...record, epochs: recipe.epochs, imagesPerSecond: seen / Math.max(epochSeconds, 1e-9) });
+    if (await stopsAfter(o.shouldContinue, record, recipe.epochs)) {
+      result.pruned = prunedOutcome(result.curve, result.trainSeconds, result.evalSeconds, result.images);
+      return result;
+    }
   }
   return result;
 }

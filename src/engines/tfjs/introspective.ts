@@ -68,7 +68,7 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
   };
   try {
     const loop = await runEpochs(o, model, setLearningRate, { step, afterBatches });
-    return loop.diverged ?? (await finishedOutcome(o, compiled, loop, { ...epochStats, ...intro.lastRound, winnPoolSize: intro.pool.size }));
+    return loop.diverged ?? loop.pruned ?? (await finishedOutcome(o, compiled, loop, { ...epochStats, ...intro.lastRound, winnPoolSize: intro.pool.size }));
   } finally {
     optimizer.dispose();
     intro.dispose();

@@ -66,7 +66,7 @@ export async function trainTfjs(o: TfjsTrainOptions): Promise<TrainOutcome> {
   };
   try {
     const loop = await runEpochs(o, model, setLearningRate, { step });
-    return loop.diverged ?? (await finishedOutcome(o, compiled, loop));
+    return loop.diverged ?? loop.pruned ?? (await finishedOutcome(o, compiled, loop));
   } finally {
     optimizer.dispose();
     model.dispose();

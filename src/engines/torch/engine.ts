@@ -118,6 +118,7 @@ export class TorchEngine implements Engine {
     job: { checked: ReturnType<typeof parseIr>; generated: ReturnType<typeof generateTorchModule>; data: { path: string; key: string }; checkpointFile: string | undefined },
   ): Promise<TrainOutcome> {
     const { generated, checkpointFile } = job;
+    const { shouldContinue } = request;
     if (request.task.kind !== 'classification') throw new BlockqnnError(ErrorCode.INTERNAL, 'unreachable: not a classification task');
     let result: ResultMessage;
     try {
@@ -127,9 +128,11 @@ export class TorchEngine implements Engine {
           seed: request.seed, recipe: request.task.recipe, dataset: job.data,
           ...(request.evaluateOn ? { evaluateOn: request.evaluateOn } : {}),
           ...(checkpointFile ? { checkpoint: { path: checkpointFile, metadata: { ...checkpointMetadata({ engine: this.name, params: generated.params, ir: job.checked.ir }) } } } : {}),
+          ...(shouldContinue ? { decisions: true } : {}),
         },
         signal,
         (p) => onProgress({ epoch: p.epoch, epochs: p.epochs, loss: p.loss, trainAccuracy: p.trainAccuracy, valAccuracy: p.valAccuracy, learningRate: p.learningRate, seconds: p.seconds, imagesPerSecond: p.imagesPerSecond }),
+        shouldContinue && ((p) => shouldContinue({ epoch: p.epoch, loss: p.loss, trainAccuracy: p.trainAccuracy, valAccuracy: p.valAccuracy, learningRate: p.learningRate, seconds: p.seconds })),
       );
     } catch (error) {
       // Whatever broke (a crash, garbage, a Python exception that may have left CUDA in a bad state): the next job gets a fresh trainer.

@@ -151,7 +151,8 @@ class Introspection:
                            "winnSynthesisSteps": float(np.mean(steps_taken))}
 
 
-def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=lambda record: None, evaluate_on="validation"):
+def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=lambda record: None, evaluate_on="validation",
+          should_continue=lambda record: True):
     """recipe.train with the WINN loss and synthesis; the outcome carries "extra" (WINN_METRICS in introspective.ts)."""
     options = recipe["introspective"]
     train_split, eval_split = data["train"], data[evaluate_on]
@@ -222,10 +223,11 @@ def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=l
                   "valAccuracy": accuracy, "learningRate": lr, "seconds": epoch_seconds}
         curve.append(record)
         on_epoch({**record, "epochs": recipe["epochs"], "imagesPerSecond": seen / max(epoch_seconds, 1e-9)})
+        if epoch + 1 < recipe["epochs"] and not should_continue(record):
+            break
     extra = {**epoch_stats, **(intro.last_round or {}), "winnPoolSize": float(intro.pool.size)}
-    return {"status": "ok", "accuracy": curve[-1]["valAccuracy"] if curve else None, "curve": curve,
-            "trainSeconds": train_seconds, "evalSeconds": eval_seconds,
-            "imagesPerSecond": images_seen / max(train_seconds, 1e-9), "extra": extra}
+    status = "ok" if len(curve) == recipe["epochs"] else "pruned"
+    return {**base.ended(status, curve, train_seconds, eval_seconds, images_seen), "extra": extra}
 
 
 def fgsm_accuracies(model, split, epsilons, batch_size, device):

@@ -26,6 +26,17 @@ export interface TrainMessage {
   evaluateOn?: 'validation' | 'test';
   /** Write the trained weights here (safetensors, checkpoint_file.py) with this metadata when training ends ok. */
   checkpoint?: { path: string; metadata: Record<string, string> };
+  /** The job has a pruner: after every epoch but the last the trainer waits for a `decision` (continue or stop). */
+  decisions?: boolean;
+}
+
+/** Request: the answer to a job's progress line of `epoch` (only for a train request with `decisions`). */
+export interface DecisionMessage {
+  type: 'decision';
+  id: string;
+  epoch: number;
+  /** False stops the training after that epoch: the result's status is then `pruned`. */
+  continue: boolean;
 }
 
 export interface CancelMessage {
@@ -37,7 +48,7 @@ export interface ShutdownMessage {
   type: 'shutdown';
 }
 
-export type Request = TrainMessage | CancelMessage | ShutdownMessage;
+export type Request = TrainMessage | DecisionMessage | CancelMessage | ShutdownMessage;
 
 /** JSON carries non-finite numbers as null: a diverged loss, the missing validation accuracy. */
 const num = z.number().nullable().transform((x) => x ?? Number.NaN);
@@ -70,7 +81,7 @@ const progress = z.object({ type: z.literal('progress'), id: z.string(), ...epoc
 const result = z.object({
   type: z.literal('result'),
   id: z.string(),
-  status: z.enum(['ok', 'diverged', 'too_large', 'cancelled']),
+  status: z.enum(['ok', 'diverged', 'too_large', 'cancelled', 'pruned']),
   accuracy: z.number().nullable(),
   curve: z.array(z.object(epochRecord)),
   trainSeconds: z.number(),

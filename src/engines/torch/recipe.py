@@ -15,12 +15,15 @@
 - mean softmax cross-entropy; a non-finite loss stops training as "diverged";
 - accuracy on the evaluation split (validation, or test for a final training) after
   every epoch, in order, in batches of
-  max(batch size, 256).
+  max(batch size, 256);
+- after every epoch but the last, `should_continue(record)` may stop the training
+  (status "pruned": the job's pruner decided, src/controller/pruners).
 Only the training time counts in images per second (evaluation is timed apart).
 
 Needs torch and numpy. CUDA: bf16 autocast where supported, channels_last,
 cudnn.benchmark, TF32; the uint8 dataset resident on the GPU when it takes under
-an eighth of the free memory, else pinned-memory batches copied asynchronously
+an eighth of the free memory divided by the slots sharing the GPU
+(BLOCKQNN_TORCH_SLOTS_PER_GPU), else pinned-memory batches copied asynchronously
 (BLOCKQNN_TORCH_DATA=device|pinned forces either). CPU: the threads set by the caller.
 """
 import contextlib
@@ -154,9 +157,12 @@ class Images:
         host_y = torch.from_numpy(np.ascontiguousarray(labels)).long()
         self.count = host_x.shape[0]
         self.device = device
-        # BLOCKQNN_TORCH_DATA = auto | device | pinned (pinned: always stream, e.g. to test that path).
+        # BLOCKQNN_TORCH_DATA = auto | device | pinned (pinned: always stream, e.g. to test that path). In auto, the
+        # data stays on the GPU when it takes under an eighth of the free memory, shared among the slots that may
+        # run on this GPU (BLOCKQNN_TORCH_SLOTS_PER_GPU, set by the worker): K slots loading at once never fill it.
         mode = os.environ.get("BLOCKQNN_TORCH_DATA", "auto")
-        resident = not device.cuda or mode == "device" or (mode == "auto" and host_x.numel() < torch.cuda.mem_get_info(device.torch)[0] // 8)
+        share = 8 * max(1, int(os.environ.get("BLOCKQNN_TORCH_SLOTS_PER_GPU") or 1))
+        resident = not device.cuda or mode == "device" or (mode == "auto" and host_x.numel() < torch.cuda.mem_get_info(device.torch)[0] // share)
         if resident:
             self.x, self.y = host_x.to(device.torch), host_y.to(device.torch)
         else:
@@ -227,12 +233,14 @@ def evaluate(model, split, table, device, batch_size):
     return correct.item() / split.count if split.count else 0.0
 
 
-def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=lambda record: None, evaluate_on="validation"):
+def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=lambda record: None, evaluate_on="validation",
+          should_continue=lambda record: True):
     """Trains `model` (already on the device) with the recipe.
 
     data: {"train": Images, "validation": Images, "test": Images}; accuracy is measured
     on data[evaluate_on]. Returns the outcome dict of the protocol's result message
-    (status "ok" or "diverged"); raises Cancelled.
+    (status "ok", "diverged" or "pruned"); raises Cancelled. `should_continue` is asked
+    after every epoch but the last, with the epoch's record.
     """
     train_split, val_split = data["train"], data[evaluate_on]
     table = pixel_table(device.torch)
@@ -304,7 +312,15 @@ def train(model, data, recipe, seed, device, cancelled=lambda: False, on_epoch=l
                   "valAccuracy": val_accuracy, "learningRate": lr, "seconds": epoch_seconds}
         curve.append(record)
         on_epoch({**record, "epochs": recipe["epochs"], "imagesPerSecond": seen / max(epoch_seconds, 1e-9)})
-    return {"status": "ok", "accuracy": curve[-1]["valAccuracy"] if curve else None, "curve": curve,
+        if epoch + 1 < recipe["epochs"] and not should_continue(record):
+            return ended("pruned", curve, train_seconds, eval_seconds, images_seen)
+    return ended("ok", curve, train_seconds, eval_seconds, images_seen)
+
+
+def ended(status, curve, train_seconds, eval_seconds, images_seen):
+    """The outcome of a training that ran its epochs ("ok") or was stopped after the last in `curve` ("pruned"):
+    the accuracy is the last epoch's."""
+    return {"status": status, "accuracy": curve[-1]["valAccuracy"] if curve else None, "curve": curve,
             "trainSeconds": train_seconds, "evalSeconds": eval_seconds,
             "imagesPerSecond": images_seen / max(train_seconds, 1e-9)}
 

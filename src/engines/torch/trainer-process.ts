@@ -28,6 +28,7 @@ interface PendingJob {
   resolve(result: ResultMessage): void;
   reject(error: Error): void;
   onProgress(progress: ProgressMessage): void;
+  decide: ((progress: ProgressMessage) => Promise<boolean>) | undefined;
 }
 
 const STDERR_LINES = 30;
@@ -95,11 +96,14 @@ export class TrainerProcess {
 
   /**
    * Runs one job. Resolves with the result message (status ok, diverged,
-   * too_large or cancelled); rejects when the job failed in Python or the
+   * too_large, pruned or cancelled); rejects when the job failed in Python or the
    * trainer broke. Aborting `signal` sends a cancel, and kills the process if
-   * it has not answered within the grace period.
+   * it has not answered within the grace period. With `decide` (and
+   * `message.decisions`), every progress line but the last epoch's is answered
+   * with its decision, which the trainer waits for; a `decide` that throws
+   * answers continue.
    */
-  run(message: TrainMessage, signal: AbortSignal, onProgress: (progress: ProgressMessage) => void): Promise<ResultMessage> {
+  run(message: TrainMessage, signal: AbortSignal, onProgress: (progress: ProgressMessage) => void, decide?: (progress: ProgressMessage) => Promise<boolean>): Promise<ResultMessage> {
     if (!this.usable) return Promise.reject(this.broken ?? this.error('the torch trainer is not running'));
     if (this.pending) return Promise.reject(new BlockqnnError(ErrorCode.INTERNAL, `the torch trainer is busy with job ${this.pending.id}`));
     return new Promise<ResultMessage>((resolve, reject) => {
@@ -120,6 +124,7 @@ export class TrainerProcess {
       this.pending = {
         id: message.id,
         onProgress,
+        decide: message.decisions ? decide : undefined,
         resolve: (result) => (settle(), resolve(result)),
         reject: (error) => (settle(), reject(error)),
       };
@@ -163,7 +168,10 @@ export class TrainerProcess {
         for (const w of this.readyWaiters.splice(0)) w.resolve(message);
         return;
       case 'progress':
-        if (this.pending?.id === message.id) this.pending.onProgress(message);
+        if (this.pending?.id === message.id) {
+          this.pending.onProgress(message);
+          if (message.epoch < message.epochs && this.pending.decide) this.answer(this.pending.decide, message);
+        }
         return;
       case 'result':
         if (this.pending?.id === message.id) this.pending.resolve(message);
@@ -175,6 +183,15 @@ export class TrainerProcess {
         return;
       }
     }
+  }
+
+  /** Sends the decision after a progress line; the trainer waits for it, so a failed decision must still answer. */
+  private answer(decide: (progress: ProgressMessage) => Promise<boolean>, progress: ProgressMessage): void {
+    void decide(progress)
+      .catch(() => true)
+      .then((go) => {
+        if (this.pending?.id === progress.id) this.send({ type: 'decision', id: progress.id, epoch: progress.epoch, continue: go });
+      });
   }
 
   /** Marks the process unusable and rejects whoever waits on it. */

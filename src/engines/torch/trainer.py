@@ -69,18 +69,21 @@ class Channel:
 
 
 class JobState:
-    """Which job runs, and which were cancelled (a cancel may arrive before its job starts)."""
+    """Which job runs, which were cancelled (a cancel may arrive before its job starts), and the
+    continue/stop decisions the worker sends for the running job's epochs (a job with a pruner)."""
 
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.current = None
         self.cancel = threading.Event()
         self.cancelled_ids = set()
+        self.decisions = {}
 
     def start(self, job_id):
         with self.lock:
             self.cancel.clear()
             self.current = job_id
+            self.decisions = {}
             if job_id in self.cancelled_ids:
                 self.cancelled_ids.discard(job_id)
                 self.cancel.set()
@@ -89,8 +92,29 @@ class JobState:
         with self.lock:
             if job_id == self.current:
                 self.cancel.set()
+                self.lock.notify_all()
             else:
                 self.cancelled_ids.add(job_id)
+
+    def cancel_all(self):
+        with self.lock:
+            self.cancel.set()
+            self.lock.notify_all()
+
+    def decide(self, job_id, epoch, go_on):
+        with self.lock:
+            if job_id == self.current:
+                self.decisions[epoch] = go_on
+                self.lock.notify_all()
+
+    def await_decision(self, epoch):
+        """The worker's continue (True) or stop (False) after `epoch`; raises recipe.Cancelled on a cancel."""
+        with self.lock:
+            while epoch not in self.decisions:
+                if self.cancel.is_set():
+                    raise recipe.Cancelled()
+                self.lock.wait()
+            return self.decisions.pop(epoch)
 
     def finish(self):
         with self.lock:
@@ -177,11 +201,14 @@ def run_job(request, channel, device, memo, state):
             torch.cuda.reset_peak_memory_stats(device.torch)
         # WINN mode has its own loop (introspective.py); either model is then measured under FGSM if asked.
         train = introspective.train if request["recipe"].get("introspective") else recipe.train
+        # With "decisions", the worker answers every epoch's progress line but the last's with continue or stop
+        # (its pruner's decision): the training waits for it, so no epoch runs on without an answer.
         outcome = train(
             model, splits, request["recipe"], int(request["seed"]), device,
             cancelled=state.cancel.is_set,
             on_epoch=lambda record: channel.send({"type": "progress", "id": job_id, **record}),
             evaluate_on=request.get("evaluateOn", "validation"),
+            should_continue=(lambda record: state.await_decision(record["epoch"])) if request.get("decisions") else (lambda record: True),
         )
         introspective.add_robustness(outcome, model, splits[request.get("evaluateOn", "validation")], request["recipe"], device)
         peak = torch.cuda.max_memory_allocated(device.torch) if device.cuda else None
@@ -226,13 +253,15 @@ def read_requests(channel, jobs, state):
             jobs.put(message)
         elif kind == "cancel":
             state.request_cancel(message.get("id"))
+        elif kind == "decision":
+            state.decide(message.get("id"), message.get("epoch"), bool(message.get("continue")))
         elif kind == "shutdown":
             jobs.put(None)
             return
         else:
             channel.send({"type": "error", "id": None, "kind": "protocol", "message": f"not a request: {str(message)[:200]}"})
     # stdin closed: the worker is gone. Stop the job and exit, forcibly if it does not stop.
-    state.cancel.set()
+    state.cancel_all()
     jobs.put(None)
     timer = threading.Timer(EXIT_GRACE_SECONDS, lambda: os._exit(0))
     timer.daemon = True
