@@ -42,6 +42,8 @@ export interface TrainRequest {
   evaluateOn?: 'validation' | 'test' | undefined;
   /** Return the trained weights (src/engines/checkpoint.ts format) in the outcome when training ends ok. */
   checkpoint?: boolean | undefined;
+  /** The job's time limit (the worker aborts the signal when it passes); engines running user code tell it the budget. */
+  timeLimitSeconds?: number | undefined;
 }
 
 export interface TrainOutcome {

@@ -21,7 +21,7 @@ const failure = (status: 'failed' | 'too_large', error: string): EvaluationOutco
 export function engineHandler(engine: Engine): EvaluationHandler {
   return async (job, context) => {
     try {
-      const request = { ir: job.ir, networks: job.networks, task: job.task, seed: job.seed, candidateKey: job.candidateKey, evaluateOn: job.evaluateOn, checkpoint: job.checkpoint !== undefined };
+      const request = { ir: job.ir, networks: job.networks, task: job.task, seed: job.seed, candidateKey: job.candidateKey, evaluateOn: job.evaluateOn, checkpoint: job.checkpoint !== undefined, timeLimitSeconds: job.timeLimitSeconds };
       const outcome = await engine.train(request, context.signal, (p) =>
         context.reportProgress({ epoch: p.epoch, epochs: p.epochs, loss: p.loss, valAccuracy: p.valAccuracy, imagesPerSecond: p.imagesPerSecond }),
       );

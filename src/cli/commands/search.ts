@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { chooseEngine } from '../../engines/auto.js';
 import { registerBuiltinEngines } from '../../engines/builtin.js';
 import { engineFactories } from '../../engines/registry.js';
+import { TRAINER_ENV, prepareRunTrainer, prepareTrainer } from '../../engines/script/index.js';
+import type { TrainingTask } from '../../task/task.js';
 import { createRun, prepareConfig, runController } from '../../orchestrator/session.js';
 import { type LocalRedis, ensureRedis } from '../../queue/local-redis.js';
 import { assertRedisReachable } from '../../queue/redis.js';
@@ -99,7 +101,8 @@ export function registerSearch(program: Command): void {
     .option('--name <name>', 'run name')
     .option('--space <space>', 'nsc (BlockQNN blocks) | nasbench201')
     .option('--strategy <name>', 'qlearning-predictor (default) | qlearning | evolution | random')
-    .option('--engine <name>', 'auto | tfjs | torch | table', 'auto')
+    .option('--engine <name>', 'auto | tfjs | torch | table | script', 'auto')
+    .option('--trainer <path>', 'engine script: your own Python training script (it imports blockqnn_trial; see README "Your own training code")')
     .option('--dataset <name>', 'mnist | fashion-mnist | cifar10')
     .option('--table <file>', 'lookup table (CSV) for --engine table')
     .option('--fitness <column>', 'table column the search optimises')
@@ -133,7 +136,10 @@ export function registerSearch(program: Command): void {
     .option('--json', 'print the final summary as JSON');
   withRedis(withDatabase(search)).action(async (flags: SearchFlags & RunFlags) => {
     const engine = await resolveEngine(flags);
-    const config = prepareConfig(buildSearchConfig(flags, engine));
+    const trainer = await prepareTrainer(engine, flags.trainer);
+    // The local worker slots run the same file; the jobs name it by sha-256 only.
+    if (trainer) process.env[TRAINER_ENV] = trainer.path;
+    const config = prepareConfig(buildSearchConfig({ ...flags, ...(trainer ? { trainer: trainer.path } : {}) }, engine));
     await drive(
       async (store) => {
         const run = await createRun(store, config);
@@ -150,9 +156,17 @@ export function registerSearch(program: Command): void {
     .description('continue a stopped or crashed run exactly where it left off')
     .argument('<run>', 'run id')
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
+    .option('--trainer <path>', 'engine script: the training script the run was started with (checked by sha-256)')
     .option('--json', 'print the final summary as JSON');
-  withRedis(withDatabase(resume)).action(async (runId: string, flags: RunFlags) => {
+  withRedis(withDatabase(resume)).action(async (runId: string, flags: RunFlags & { trainer?: string }) => {
     registerBuiltinEngines();
-    await drive(async () => runId, async (store, id) => (await store.getRun(id)).engine, flags);
+    await drive(async () => runId, async (store, id) => {
+      const run = await store.getRun(id);
+      if (flags.workers > 0 || flags.trainer !== undefined) {
+        const trainer = await prepareRunTrainer(run.engine, (run.config as { task: TrainingTask }).task, flags.trainer);
+        if (trainer) process.env[TRAINER_ENV] = trainer.path;
+      }
+      return run.engine;
+    }, flags);
   });
 }

@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { chooseEngine } from '../../engines/auto.js';
 import { registerBuiltinEngines } from '../../engines/builtin.js';
 import { createEngine } from '../../engines/registry.js';
+import { TRAINER_ENV, prepareTrainer } from '../../engines/script/index.js';
 import { assertRedisReachable, redactUrl } from '../../queue/redis.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { planSlots } from '../../worker/slots.js';
@@ -12,6 +13,7 @@ interface WorkerFlags extends ConnectionFlags {
   gpus?: string;
   cpuSlots?: number;
   engine: string;
+  trainer?: string;
   graceSeconds: number;
   lockSeconds?: number;
 }
@@ -26,7 +28,8 @@ export function registerWorker(program: Command): void {
       if (!Number.isInteger(n) || n < 0) throw new Error(`--cpu-slots must be a non-negative integer, got "${v}"`);
       return n;
     })
-    .option('--engine <name>', 'auto | tfjs | torch | table', 'auto')
+    .option('--engine <name>', 'auto | tfjs | torch | table | script', 'auto')
+    .option('--trainer <path>', 'engine script: your own Python training script; jobs run only if their run named the same file (sha-256)')
     .option('--grace-seconds <S>', 'on SIGTERM, wait this long for running jobs before handing them back', (v) => Number(v), 30)
     .option('--lock-seconds <S>', 'job lock and stalled-job check period: a job whose slot died is retried elsewhere after about 2×S (default 30)', (v) => {
       const n = Number(v);
@@ -41,6 +44,11 @@ export function registerWorker(program: Command): void {
       const choice = await chooseEngine();
       engine = choice.engine;
       log(`engine: ${engine} — ${choice.reason}`);
+    }
+    const trainer = await prepareTrainer(engine, flags.trainer);
+    if (trainer) {
+      process.env[TRAINER_ENV] = trainer.path;
+      log(`trainer: ${trainer.path} (sha256 ${trainer.sha256})`);
     }
     // Fail here, once, with the install command, rather than in every slot.
     const probe = await createEngine(engine);
