@@ -67,8 +67,13 @@ export function checkScriptRun(engine: string, task: TrainingTask): void {
  * with, checked by sha-256 against the task, so a resumed run never trains with other code.
  */
 export async function prepareRunTrainer(engine: string, task: TrainingTask, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<TrainerFile | undefined> {
-  const trainer = await prepareTrainer(engine, given, env);
   const wanted = task.kind === 'classification' ? task.trainer?.sha256 : undefined;
+  if (engine === 'script' && given === undefined && !env[TRAINER_ENV]) {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the run's engine is "script": its local worker slots need the training script it was started with (sha256 ${wanted ?? '?'})`, {
+      hint: 'resume with --trainer PATH, or with --workers 0 and workers started elsewhere',
+    });
+  }
+  const trainer = await prepareTrainer(engine, given, env);
   if (trainer !== undefined && trainer.sha256 !== wanted) {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `trainer ${trainer.path} has sha256 ${trainer.sha256}, but the run was started with a trainer whose sha256 is ${wanted ?? '(none)'}`, {
       hint: 'resume with the same script the run started with (or start a new run with this one)',

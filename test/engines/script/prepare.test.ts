@@ -69,6 +69,10 @@ describe('prepareTrainer: --engine script and --trainer go together', () => {
     await expect(prepareRunTrainer('script', classification(sha), edited, {})).rejects.toMatchObject({
       code: 'INVALID_CONFIG', message: expect.stringMatching(new RegExp(`but the run was started with a trainer whose sha256 is ${sha}$`)),
     });
+    await expect(prepareRunTrainer('script', classification(sha), undefined, {})).rejects.toMatchObject({
+      message: `the run's engine is "script": its local worker slots need the training script it was started with (sha256 ${sha})`, hint: expect.stringContaining('--trainer PATH'),
+    });
+    expect(await prepareRunTrainer('torch', classification(), undefined, {})).toBeUndefined();
   });
 });
 
