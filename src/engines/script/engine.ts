@@ -18,12 +18,12 @@ import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import type { ClassificationTask } from '../../task/task.js';
-import { loadClassifierData } from '../classifier-data.js';
+import { type ClassifierData, loadClassifierData } from '../classifier-data.js';
 import { type Engine, type EpochProgress, type TrainOutcome, type TrainRequest, TrainingAborted } from '../engine.js';
-import { generateTorchModule } from '../torch/codegen.js';
+import { type GeneratedModule, generateTorchModule } from '../torch/codegen.js';
 import type { EngineFactory } from '../registry.js';
 import { TORCH_INSTALL_HINT, type TorchPython, describeAttempts, describeTorchPython, findTorchPython } from '../torch/python.js';
-import { outcomeOf, stopReason } from './outcome.js';
+import { epochRecordOf, outcomeOf, stopReason } from './outcome.js';
 import { TRIAL_HELPER_DIR } from './paths.js';
 import { ANSWER_FD, CHANNEL_FD, TRIAL_PROTOCOL, type TrialJobFile } from './protocol.js';
 import { TRAINER_ENV, type TrainerFile, readTrainerFile } from './trainer-file.js';
@@ -81,22 +81,10 @@ export class ScriptEngine implements Engine {
     if (signal.aborted) throw new TrainingAborted(signal.reason);
     const folder = await mkdtemp(join(tmpdir(), 'blockqnn-trial-'));
     try {
+      const job = this.jobFile({ request, task, folder, data, generated });
       const jobFile = join(folder, 'job.json');
-      const job: TrialJobFile = {
-        protocol: TRIAL_PROTOCOL,
-        job: `${process.pid}-${++jobCounter}`,
-        seed: request.seed,
-        device: this.env.BLOCKQNN_TORCH_DEVICE ?? 'auto',
-        timeLimitSeconds: request.timeLimitSeconds ?? null,
-        evaluateOn: request.evaluateOn ?? 'validation',
-        recipe: task.recipe,
-        network: { module: join(folder, 'network.py'), className: generated.className, params: generated.params },
-        dataset: { path: data.cachePath, key: data.key, name: data.name, classes: data.classes, shape: data.shape },
-        channel: { fd: CHANNEL_FD, answerFd: ANSWER_FD },
-      };
       await writeFile(job.network.module, generated.source);
       await writeFile(jobFile, `${JSON.stringify(job, null, 2)}\n`);
-      const epochs = task.recipe.epochs;
       const record = await runTrialProcess(
         {
           python: this.options.python.executable,
@@ -108,10 +96,7 @@ export class ScriptEngine implements Engine {
         },
         signal,
         stopReason,
-        (m) => onProgress({
-          epoch: m.epoch, epochs: Math.max(epochs, m.epoch), loss: m.loss, trainAccuracy: m.trainAccuracy ?? Number.NaN, valAccuracy: m.valAccuracy ?? Number.NaN,
-          learningRate: Number.isFinite(m.learningRate) ? m.learningRate! : 0, seconds: m.seconds, imagesPerSecond: m.seconds > 0 ? m.images / m.seconds : 0,
-        }),
+        (m) => onProgress({ ...epochRecordOf(m), epochs: Math.max(task.recipe.epochs, m.epoch), imagesPerSecond: m.seconds > 0 ? m.images / m.seconds : 0 }),
       );
       if (record.aborted) throw new TrainingAborted(signal.reason);
       if (record.spawnError !== null) {
@@ -122,6 +107,22 @@ export class ScriptEngine implements Engine {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  }
+
+  /** What the script reads through blockqnn_trial: the network module beside it, the dataset cache, the recipe, the budget. */
+  private jobFile(o: { request: TrainRequest; task: ClassificationTask; folder: string; data: ClassifierData['data']; generated: GeneratedModule }): TrialJobFile {
+    return {
+      protocol: TRIAL_PROTOCOL,
+      job: `${process.pid}-${++jobCounter}`,
+      seed: o.request.seed,
+      device: this.env.BLOCKQNN_TORCH_DEVICE ?? 'auto',
+      timeLimitSeconds: o.request.timeLimitSeconds ?? null,
+      evaluateOn: o.request.evaluateOn ?? 'validation',
+      recipe: o.task.recipe,
+      network: { module: join(o.folder, 'network.py'), className: o.generated.className, params: o.generated.params },
+      dataset: { path: o.data.cachePath, key: o.data.key, name: o.data.name, classes: o.data.classes, shape: o.data.shape },
+      channel: { fd: CHANNEL_FD, answerFd: ANSWER_FD },
+    };
   }
 
   private get env(): NodeJS.ProcessEnv {

@@ -40,8 +40,9 @@ function exitText(record: TrialRecord): string {
   return record.signal ? `was killed by ${record.signal}` : `exited with code ${record.code}`;
 }
 
-function curveOf(record: TrialRecord): EpochRecord[] {
-  return record.epochs.map((m) => ({
+/** An epoch as the curve records it: what the script did not report is NaN (null in the result). */
+export function epochRecordOf(m: EpochMessage): EpochRecord {
+  return {
     epoch: m.epoch,
     loss: m.loss,
     trainAccuracy: m.trainAccuracy ?? Number.NaN,
@@ -49,7 +50,7 @@ function curveOf(record: TrialRecord): EpochRecord[] {
     // The contract needs a number; a script that does not say reports 0.
     learningRate: m.learningRate !== undefined && Number.isFinite(m.learningRate) ? m.learningRate : 0,
     seconds: m.seconds,
-  }));
+  };
 }
 
 /**
@@ -58,7 +59,7 @@ function curveOf(record: TrialRecord): EpochRecord[] {
  * reported failure, then its final report and exit status.
  */
 export function outcomeOf(record: TrialRecord, trainer: string): TrainOutcome {
-  const curve = curveOf(record);
+  const curve = record.epochs.map(epochRecordOf);
   const images = record.epochs.reduce((sum, m) => sum + m.images, 0);
   const epochSeconds = record.epochs.reduce((sum, m) => sum + m.seconds, 0);
   const base = { curve, trainSeconds: record.seconds, evalSeconds: 0, imagesPerSecond: images > 0 && epochSeconds > 0 ? images / epochSeconds : null };

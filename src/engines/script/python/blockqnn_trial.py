@@ -49,12 +49,19 @@ import threading
 import time
 import traceback
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "..", "..", "datasets")))
+import numpy as np
 
-import numpy as np  # noqa: E402
 
-import dataset_cache  # noqa: E402
+def _load_dataset_cache():
+    """src/datasets/dataset_cache.py, loaded by path so the script's own imports see nothing of blockqnn's but this module."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "datasets", "dataset_cache.py")
+    spec = importlib.util.spec_from_file_location("blockqnn_dataset_cache", os.path.normpath(path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+dataset_cache = _load_dataset_cache()
 
 PROTOCOL = 1
 JOB_ENV = "BLOCKQNN_TRIAL_JOB"
