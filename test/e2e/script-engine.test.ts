@@ -14,7 +14,7 @@ import { DEFAULT_REWARD, shapedReward } from '../../src/controller/index.js';
 import { readTrainerFile } from '../../src/engines/script/index.js';
 import { deletePrefix } from '../helpers/redis.js';
 import { sqliteBackend } from '../store/backends.js';
-import { BIN, REDIS, REPO, candidatesOf, cli, onCleanup, parentOf, readStore, runIdOf, running, start, startCli } from './harness.js';
+import { BIN, type Proc, REDIS, REPO, candidatesOf, cli, onCleanup, parentOf, readStore, running, start, startCli } from './harness.js';
 
 const EXAMPLE = 'examples/custom-trainer/train.py';
 const HANG = 'test/engines/script/fixtures/hang.py';
@@ -25,6 +25,11 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'blockqnn-e2e-script-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** The run id a search prints once its trainer is checked (a loaded machine takes a while to start Python). */
+async function runIdOfSearch(search: Proc): Promise<string> {
+  return (await search.waitFor(/run ([a-z0-9]+) \(/, 90_000))[1]!;
 }
 
 function uniquePrefix(label: string): string {
@@ -48,7 +53,7 @@ describe('blockqnn search --engine script', () => {
     expect(worker.output).toMatch(/trainer: .*examples\/custom-trainer\/train\.py \(sha256 [0-9a-f]{64}\)/);
     // --workers 1: the search starts a slot of its own, which gets the trainer from --trainer alone.
     const search = startCli('search', ['search', '--engine', 'script', '--trainer', EXAMPLE, ...TASK, '--budget', String(budget), '--max-in-flight', '2', '--seed', '3', '--workers', '1', '--db', db.url, '--redis', REDIS, '--prefix', prefix, '--json']);
-    const runId = await runIdOf(search);
+    const runId = await runIdOfSearch(search);
     expect(await search.done(240_000), search.output).toBe(0);
     expect(search.stderr).toMatch(/started 1 local worker slot\(s\) with engine script/);
 
@@ -88,7 +93,7 @@ describe('blockqnn search --engine script', () => {
     const worker = startScriptWorker('hanging worker', HANG, prefix);
     await worker.waitFor(/slot cpu0 ready/, 60_000);
     const search = startCli('search', ['search', '--config', join(dir, 'config.json'), '--engine', 'script', '--trainer', HANG, ...TASK, '--budget', '2', '--max-in-flight', '1', '--workers', '0', '--db', db, '--redis', REDIS, '--prefix', prefix]);
-    const runId = await runIdOf(search);
+    const runId = await runIdOfSearch(search);
     expect(await search.done(120_000), search.output).toBe(0);
     const store = await readStore(db);
     const rows = await candidatesOf(store, runId);

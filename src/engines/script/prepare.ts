@@ -1,11 +1,12 @@
 /**
  * The checks a command makes before it queues anything or starts a slot for the
- * script engine: the engine and `--trainer` go together, the trainer exists, a
- * Python with torch is there to run it, and it compiles.
+ * script engine: the engine and `--trainer` go together, the trainer exists and it
+ * compiles. (Whether a host's Python has torch is the engine's probe: `blockqnn
+ * worker` asks it before starting slots; a controller alone needs no torch.)
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import type { TrainingTask } from '../../task/task.js';
-import { TORCH_INSTALL_HINT, describeAttempts, findTorchPython } from '../torch/python.js';
+import { pythonCandidates } from '../torch/python.js';
 import { TRAINER_ENV, type TrainerFile, checkTrainerCompiles, readTrainerFile } from './trainer-file.js';
 
 const EXAMPLE = '--engine script --trainer examples/custom-trainer/train.py';
@@ -29,11 +30,7 @@ export async function prepareTrainer(engine: string, given: string | undefined, 
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--engine script needs the training script to run: --trainer PATH', { hint: `e.g. ${EXAMPLE}` });
   }
   const trainer = readTrainerFile(path);
-  const search = await findTorchPython();
-  if (!search.found) {
-    throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `the script engine runs ${trainer.path} with a Python that has PyTorch, and none was found: ${describeAttempts(search.tried)}`, { hint: TORCH_INSTALL_HINT });
-  }
-  await checkTrainerCompiles(search.found.executable, trainer);
+  await checkTrainerCompiles(trainer, pythonCandidates(env));
   return trainer;
 }
 

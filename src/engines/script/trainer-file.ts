@@ -52,18 +52,32 @@ export function readTrainerFile(given: string): TrainerFile {
 }
 
 /**
- * Compiles the trainer with the Python that will run it (nothing is executed), so a
- * syntax error or a file that is not Python text stops the command before anything is queued.
+ * Compiles the trainer (nothing is executed) with the first Python of `candidates` that exists
+ * ($BLOCKQNN_PYTHON, else python3, then /usr/bin/python3: the torch engine's order), so a syntax
+ * error or a file that is not Python text stops the command before anything is queued. No torch
+ * import: a controller host need not have PyTorch, only its workers do.
  */
-export function checkTrainerCompiles(python: string, trainer: TrainerFile): Promise<void> {
+export async function checkTrainerCompiles(trainer: TrainerFile, candidates: readonly string[]): Promise<void> {
   const program = 'import sys\nsource = open(sys.argv[1], "rb").read()\ncompile(source, sys.argv[1], "exec")';
-  return new Promise((resolvePromise, reject) => {
-    execFile(python, ['-B', '-c', program, trainer.path], { timeout: 60_000, maxBuffer: 1 << 20 }, (error, _stdout, stderr) => {
-      if (!error) return resolvePromise();
-      const lines = stderr.trim().split('\n').filter(Boolean);
-      reject(new BlockqnnError(ErrorCode.INVALID_INPUT, `trainer ${trainer.path} cannot run: ${lines.at(-1) ?? error.message}`, {
-        hint: `fix the script (\`${python} ${trainer.path}\` shows the same error)${lines.length > 1 ? `; Python said:\n${lines.slice(-6).join('\n')}` : ''}`,
-      }));
+  const missing: string[] = [];
+  for (const python of candidates) {
+    const answer = await new Promise<{ missing: true } | { stderr: string; failed: boolean }>((done) => {
+      execFile(python, ['-B', '-c', program, trainer.path], { timeout: 60_000, maxBuffer: 1 << 20 }, (error, _stdout, stderr) => {
+        if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') done({ missing: true });
+        else done({ stderr, failed: error !== null });
+      });
     });
+    if ('missing' in answer) {
+      missing.push(python);
+      continue;
+    }
+    if (!answer.failed) return;
+    const lines = answer.stderr.trim().split('\n').filter(Boolean);
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `trainer ${trainer.path} cannot run: ${lines.at(-1) ?? 'Python could not compile it'}`, {
+      hint: `fix the script (\`${python} ${trainer.path}\` shows the same error)${lines.length > 1 ? `; Python said:\n${lines.slice(-6).join('\n')}` : ''}`,
+    });
+  }
+  throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `no Python to run trainer ${trainer.path} (tried ${missing.join(', ')})`, {
+    hint: 'install Python 3 with PyTorch (`apt-get install python3-torch`), or set BLOCKQNN_PYTHON to one',
   });
 }

@@ -57,6 +57,9 @@ describe('prepareTrainer: --engine script and --trainer go together', () => {
       message: expect.stringMatching(/^trainer .*broken\.py cannot run: SyntaxError: /),
       hint: expect.stringContaining('line 2'),
     });
+    await expect(prepareTrainer('script', write('fine.py', GOOD), { BLOCKQNN_PYTHON: '/nonexistent/python3' })).rejects.toMatchObject({
+      code: 'ENGINE_UNAVAILABLE', message: expect.stringMatching(/^no Python to run trainer .*fine\.py \(tried \/nonexistent\/python3\)$/),
+    });
     const binary = write('binary.py', '\u0000\u0001\u0002ELF');
     await expect(prepareTrainer('script', binary, {})).rejects.toMatchObject({ message: expect.stringMatching(/binary\.py cannot run: .*null bytes/) });
   });
