@@ -68,7 +68,7 @@ while True:
 def run(trainer, cache, epochs, batch, env_extra=None, cancel_after=None):
     """One job as the worker runs it; returns the messages, exit code and output tails."""
     folder = tempfile.mkdtemp(prefix="blockqnn-trial-")
-    job = {"protocol": 1, "job": "gpu-check", "seed": 1, "device": "auto", "timeLimitSeconds": 600, "evaluateOn": "validation",
+    job = {"protocol": 1, "job": "gpu-check", "seed": 1, "device": "auto", "timeLimitSeconds": 600, "startedAtMs": time.time() * 1000, "evaluateOn": "validation",
            "recipe": {"epochs": epochs, "batchSize": batch, "learningRate": 0.003, "optimizer": "adam"},
            "network": {"module": NETWORK, "className": "Network", "params": None},
            "dataset": {"path": cache, "key": "bench", "name": "bench", "classes": [str(i) for i in range(10)], "shape": [32, 32, 3]},

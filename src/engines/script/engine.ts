@@ -66,6 +66,7 @@ export class ScriptEngine implements Engine {
   }
 
   private async trainNow(request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void): Promise<TrainOutcome> {
+    const startedAtMs = Date.now();
     const task = request.task;
     if (task.kind !== 'classification') {
       throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the script engine trains classification tasks, not "${task.kind}"`, { hint: 'use --engine torch for image-to-image tasks and --engine table for lookup tasks' });
@@ -81,7 +82,7 @@ export class ScriptEngine implements Engine {
     if (signal.aborted) throw new TrainingAborted(signal.reason);
     const folder = await mkdtemp(join(tmpdir(), 'blockqnn-trial-'));
     try {
-      const job = this.jobFile({ request, task, folder, data, generated });
+      const job = this.jobFile({ request, task, folder, data, generated, startedAtMs });
       const jobFile = join(folder, 'job.json');
       await writeFile(job.network.module, generated.source);
       await writeFile(jobFile, `${JSON.stringify(job, null, 2)}\n`);
@@ -110,13 +111,14 @@ export class ScriptEngine implements Engine {
   }
 
   /** What the script reads through blockqnn_trial: the network module beside it, the dataset cache, the recipe, the budget. */
-  private jobFile(o: { request: TrainRequest; task: ClassificationTask; folder: string; data: ClassifierData['data']; generated: GeneratedModule }): TrialJobFile {
+  private jobFile(o: { request: TrainRequest; task: ClassificationTask; folder: string; data: ClassifierData['data']; generated: GeneratedModule; startedAtMs: number }): TrialJobFile {
     return {
       protocol: TRIAL_PROTOCOL,
       job: `${process.pid}-${++jobCounter}`,
       seed: o.request.seed,
       device: this.env.BLOCKQNN_TORCH_DEVICE ?? 'auto',
       timeLimitSeconds: o.request.timeLimitSeconds ?? null,
+      startedAtMs: o.startedAtMs,
       evaluateOn: o.request.evaluateOn ?? 'validation',
       recipe: o.task.recipe,
       network: { module: join(o.folder, 'network.py'), className: o.generated.className, params: o.generated.params },

@@ -23,6 +23,8 @@ export interface TrialJobFile {
   /** BLOCKQNN_TORCH_DEVICE's meaning: auto | cpu | cuda (the environment variable wins). */
   device: string;
   timeLimitSeconds: number | null;
+  /** When the engine took the job (ms since the epoch): the time limit counts from about here, not from the script's start. */
+  startedAtMs: number;
   evaluateOn: 'validation' | 'test';
   recipe: Recipe;
   network: { module: string; className: string; params: number };

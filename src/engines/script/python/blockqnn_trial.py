@@ -285,10 +285,12 @@ class Trial:
     # -- talking to the worker ---------------------------------------------------------
 
     def seconds_left(self):
-        """Seconds until the worker's time limit for this job (None without one)."""
+        """Seconds until the worker's time limit for this job (None without one), counted from when the worker took it."""
         if self.time_limit_seconds is None:
             return None
-        return self.time_limit_seconds - (time.monotonic() - self._started)
+        started = self.job.get("startedAtMs")
+        elapsed = time.time() - started / 1000 if started is not None else time.monotonic() - self._started
+        return self.time_limit_seconds - elapsed
 
     def should_stop(self):
         """True once the worker asked the trial to stop (the run was cancelled, or the time limit is near)."""
