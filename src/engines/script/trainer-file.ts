@@ -72,7 +72,10 @@ export async function checkTrainerCompiles(trainer: TrainerFile, candidates: rea
       continue;
     }
     if (!answer.failed) return;
-    const lines = answer.stderr.trim().split('\n').filter(Boolean);
+    const all = answer.stderr.trim().split('\n').filter(Boolean);
+    // From the trainer's own frame on: the checking program's frames mean nothing to the user.
+    const own = all.findIndex((l) => l.includes(trainer.path));
+    const lines = own >= 0 ? all.slice(own) : all;
     throw new BlockqnnError(ErrorCode.INVALID_INPUT, `trainer ${trainer.path} cannot run: ${lines.at(-1) ?? 'Python could not compile it'}`, {
       hint: `fix the script (\`${python} ${trainer.path}\` shows the same error)${lines.length > 1 ? `; Python said:\n${lines.slice(-6).join('\n')}` : ''}`,
     });
