@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { DEFAULT_STRATEGY } from '../controller/index.js';
+import { readTrainerFile } from '../engines/script/trainer-file.js';
 import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
 import type { SearchConfigInput } from '../orchestrator/config.js';
 import { IMAGE2IMAGE_PROBLEMS, type Image2ImageProblem, PROCEDURES_FOR_PROBLEM } from '../task/image2image/schema.js';
@@ -53,6 +54,8 @@ export interface SearchFlags {
   procedure?: string;
   trainExamples?: number;
   evalExamples?: number;
+  /** The script engine's training script: the task names it by sha-256. */
+  trainer?: string;
 }
 
 /** An image-to-image problem name, or an error listing them. */
@@ -189,6 +192,7 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
         ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
         ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
       },
+      ...(flags.trainer !== undefined ? { trainer: { sha256: readTrainerFile(flags.trainer).sha256 } } : {}),
     });
   }
   let inputShape: [number, number, number] = [32, 32, 3];

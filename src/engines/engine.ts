@@ -52,6 +52,8 @@ export interface TrainRequest {
    * trains. The worker answers from the job's pruner (src/worker/pruning.ts); engines without epochs ignore it.
    */
   shouldContinue?: ((record: EpochRecord) => Promise<boolean>) | undefined;
+  /** The job's time limit (the worker aborts the signal when it passes); engines running user code tell it the budget. */
+  timeLimitSeconds?: number | undefined;
 }
 
 export interface TrainOutcome {

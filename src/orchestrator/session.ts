@@ -9,6 +9,7 @@ import { type AnySpace, restoreStrategy, spaces, strategies } from '../controlle
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import { type RedisSettings, redactUrl } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
+import { checkScriptRun } from '../engines/script/prepare.js';
 import { materializeBaselines, resolveBaselineNames } from './baselines.js';
 import type { ExtraLayerType } from '../search-space/index.js';
 import { type CandidateFactory, nb201Candidates, nscCandidates } from './candidates.js';
@@ -56,6 +57,7 @@ function strategyOptionsOf(config: SearchConfig) {
 /** Validates a configuration completely (names, schedule, network) before a run row exists. */
 export function prepareConfig(input: SearchConfigInput): SearchConfig {
   const parsed = parseSearchConfig(input);
+  checkScriptRun(parsed.engine, parsed.task);
   // `all` is expanded once, here, so a resumed run evaluates the baselines it started with.
   const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) } };
   const space = spaceFor(config);

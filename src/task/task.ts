@@ -40,6 +40,12 @@ export const classificationTaskSchema = z.strictObject({
   /** Portable dataset description (no paths: each worker host finds its own files). */
   dataset: datasetSpecSchema,
   recipe: recipeSchema,
+  /**
+   * The user's training script of the `script` engine, named by its sha-256 only (never a path
+   * or code: each worker runs its own copy, given with `--trainer`, and refuses a different one).
+   * Part of the task, so results are reused only between runs of the same trainer.
+   */
+  trainer: z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha-256 is 64 lowercase hex digits') }).optional(),
 });
 
 /**

@@ -23,7 +23,7 @@ export function engineHandler(engine: Engine): EvaluationHandler {
       const pruning = pruningHooks(job, context.pruningBoard, { log: context.log });
       const request = {
         ir: job.ir, networks: job.networks, task: job.task, seed: job.seed, candidateKey: job.candidateKey, evaluateOn: job.evaluateOn, checkpoint: job.checkpoint !== undefined,
-        shouldContinue: pruning?.shouldContinue,
+        timeLimitSeconds: job.timeLimitSeconds, shouldContinue: pruning?.shouldContinue,
       };
       const outcome = await engine.train(request, context.signal, (p) =>
         context.reportProgress({ epoch: p.epoch, epochs: p.epochs, loss: p.loss, valAccuracy: p.valAccuracy, imagesPerSecond: p.imagesPerSecond }),

@@ -1,5 +1,7 @@
 /** `blockqnn search` and `blockqnn resume`: run a controller, with local worker slots unless told otherwise. */
 import type { Command } from 'commander';
+import { TRAINER_ENV, prepareRunTrainer, prepareTrainer } from '../../engines/script/index.js';
+import type { TrainingTask } from '../../task/task.js';
 import { createRun, prepareConfig, runController } from '../../orchestrator/session.js';
 import { type LocalRedis, ensureRedis } from '../../queue/local-redis.js';
 import { assertRedisReachable } from '../../queue/redis.js';
@@ -90,6 +92,7 @@ export function registerSearch(program: Command): void {
     .option('--space <space>', `search space: ${choicesHelp(spaces.list().map((name) => ({ name })))} (default nsc, nasbench201 with --table)`)
     .option('--strategy <name>', strategyOption())
     .option('--engine <name>', engineOption())
+    .option('--trainer <path>', 'engine script: your own Python training script (it imports blockqnn_trial; see README "Your own training code")')
     .option('--dataset <name>', datasetOption())
     .option('--table <file>', 'lookup table (CSV) for --engine table')
     .option('--fitness <column>', 'table column the search optimises')
@@ -123,7 +126,10 @@ export function registerSearch(program: Command): void {
     .option('--json', 'print the final summary as JSON');
   withRedis(withDatabase(search)).action(async (flags: SearchFlags & RunFlags) => {
     const { engine, file } = await engineAndConfig(flags);
-    const config = prepareConfig(buildSearchConfig(flags, engine, file));
+    const trainer = await prepareTrainer(engine, flags.trainer);
+    // The local worker slots run the same file; the jobs name it by sha-256 only.
+    if (trainer) process.env[TRAINER_ENV] = trainer.path;
+    const config = prepareConfig(buildSearchConfig({ ...flags, ...(trainer ? { trainer: trainer.path } : {}) }, engine, file));
     await drive(
       async (store) => {
         const run = await createRun(store, config);
@@ -140,8 +146,16 @@ export function registerSearch(program: Command): void {
     .description('continue a stopped or crashed run exactly where it left off')
     .argument('<run>', 'run id')
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
+    .option('--trainer <path>', 'engine script: the training script the run was started with (checked by sha-256)')
     .option('--json', 'print the final summary as JSON');
-  withRedis(withDatabase(resume)).action(async (runId: string, flags: RunFlags) => {
-    await drive(async () => runId, async (store, id) => (await store.getRun(id)).engine, flags);
+  withRedis(withDatabase(resume)).action(async (runId: string, flags: RunFlags & { trainer?: string }) => {
+    await drive(async () => runId, async (store, id) => {
+      const run = await store.getRun(id);
+      if (flags.workers > 0 || flags.trainer !== undefined) {
+        const trainer = await prepareRunTrainer(run.engine, (run.config as { task: TrainingTask }).task, flags.trainer);
+        if (trainer) process.env[TRAINER_ENV] = trainer.path;
+      }
+      return run.engine;
+    }, flags);
   });
 }

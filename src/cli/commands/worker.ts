@@ -1,6 +1,7 @@
 /** `blockqnn worker`: worker slots on this host, one process per GPU or CPU slot, fed by Redis. */
 import { type Command, InvalidArgumentError } from 'commander';
 import { createEngine } from '../../engines/registry.js';
+import { TRAINER_ENV, prepareTrainer } from '../../engines/script/index.js';
 import { assertRedisReachable, redactUrl } from '../../queue/redis.js';
 import { AutoSlots } from '../../worker/auto-slots.js';
 import { Supervisor } from '../../worker/supervisor.js';
@@ -13,6 +14,7 @@ interface WorkerFlags extends ConnectionFlags {
   slotsPerGpu?: number | 'auto';
   cpuSlots?: number;
   engine?: string;
+  trainer?: string;
   graceSeconds: number;
   lockSeconds?: number;
 }
@@ -35,6 +37,7 @@ export function registerWorker(program: Command): void {
       return n;
     })
     .option('--engine <name>', engineOption())
+    .option('--trainer <path>', 'engine script: your own Python training script; jobs run only if their run named the same file (sha-256)')
     .option('--grace-seconds <S>', 'on SIGTERM, wait this long for running jobs before handing them back', (v) => Number(v), 30)
     .option('--lock-seconds <S>', 'job lock and stalled-job check period: a job whose slot died is retried elsewhere after about 2×S (default 30)', (v) => {
       const n = Number(v);
@@ -48,6 +51,11 @@ export function registerWorker(program: Command): void {
     const auto = flags.slotsPerGpu === 'auto' ? new AutoSlots(gpus, log) : undefined;
     // A worker serves whatever its engine's queue holds: no task to check; `auto` picks among the engines that train networks.
     const engine = await engineFor(flags.engine);
+    const trainer = await prepareTrainer(engine, flags.trainer);
+    if (trainer) {
+      process.env[TRAINER_ENV] = trainer.path;
+      log(`trainer: ${trainer.path} (sha256 ${trainer.sha256})`);
+    }
     // Fail here, once, with the install command, rather than in every slot.
     const probe = await createEngine(engine);
     await probe.close?.();

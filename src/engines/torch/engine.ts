@@ -9,8 +9,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlockqnnError, ErrorCode, InvalidArchitectureError } from '../../common/errors.js';
-import { loadDataset } from '../../datasets/index.js';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { loadClassifierData } from '../classifier-data.js';
 import type { TrainGenerative } from '../generative.js';
 import { trainImage2Image } from '../image2image.js';
 import { trainGenerativeTorch } from './generative.js';
@@ -84,21 +84,7 @@ export class TorchEngine implements Engine {
     if (request.task.kind !== 'classification') {
       throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the torch engine trains classification and image-to-image tasks, not "${request.task.kind}"`, { hint: 'use --engine table for lookup tasks' });
     }
-    const checked = parseIr(request.ir);
-    const data = await loadDataset(request.task.dataset);
-    const [h, w, c] = checked.ir.input.shape;
-    if (h !== data.shape[0] || w !== data.shape[1] || c !== data.shape[2]) {
-      throw new InvalidArchitectureError(`the network expects [${h}, ${w}, ${c}] images but dataset ${data.name} has [${data.shape.join(', ')}]`);
-    }
-    const out = checked.shapes.get(checked.ir.output)!;
-    if (out.length !== 1 || out[0] !== data.classes.length) {
-      throw new InvalidArchitectureError(`the network's output is [${out.join(', ')}] but dataset ${data.name} has ${data.classes.length} classes: a classifier must output [${data.classes.length}] logits`);
-    }
-    if (data.cachePath === undefined) {
-      throw new BlockqnnError(ErrorCode.IO_ERROR, `the torch engine reads datasets from the decoded-dataset cache, but ${data.name} could not be cached`, {
-        hint: 'set BLOCKQNN_CACHE_DIR to a writable directory',
-      });
-    }
+    const { checked, data } = await loadClassifierData(request.ir, request.task, this.name);
     const generated = generateTorchModule(checked);
     if (signal.aborted) throw new TrainingAborted(signal.reason);
     const trainer = await this.ensureTrainer();
