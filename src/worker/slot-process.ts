@@ -64,19 +64,16 @@ function reportingJobs(handler: EvaluationHandler, slot: string): EvaluationHand
 /** Entry point of the child process: `node slot-main.js '<config JSON>'`. */
 export async function slotMain(argv: string[]): Promise<void> {
   const log: SlotLog = (line) => process.stderr.write(`${line}\n`);
+  // The handlers go in before the slot starts: a SIGTERM that arrives while the slot is still starting (its registry
+  // entry may already be written) must stop it cleanly once started, not kill it with its entry left behind.
   let stop: (() => Promise<void>) | undefined;
-  try {
-    const config = slotConfigSchema.parse(JSON.parse(argv[2] ?? '{}'));
-    stop = await runSlot(config, log);
-  } catch (error) {
-    log(`slot failed to start: ${toBlockqnnError(error).describe()}`);
-    process.exit(3);
-  }
+  let stopRequested = false;
   let stopping = false;
   const shutdown = () => {
-    if (stopping) return;
+    stopRequested = true;
+    if (stopping || !stop) return;
     stopping = true;
-    void stop!().then(() => process.exit(0), (error: unknown) => {
+    void stop().then(() => process.exit(0), (error: unknown) => {
       log(`slot shutdown error: ${toBlockqnnError(error).message}`);
       process.exit(1);
     });
@@ -85,4 +82,12 @@ export async function slotMain(argv: string[]): Promise<void> {
   process.on('SIGINT', shutdown);
   // The supervisor's death closes our stdin/IPC: exit rather than linger as an orphan.
   process.on('disconnect', shutdown);
+  try {
+    const config = slotConfigSchema.parse(JSON.parse(argv[2] ?? '{}'));
+    stop = await runSlot(config, log);
+  } catch (error) {
+    log(`slot failed to start: ${toBlockqnnError(error).describe()}`);
+    process.exit(3);
+  }
+  if (stopRequested) shutdown();
 }

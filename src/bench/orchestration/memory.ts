@@ -50,33 +50,29 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 export async function measureMemory(store: Store, dbUrl: string, redis: RedisSettings, o: OrchestrationBenchOptions): Promise<NonNullable<OrchestrationBenchReport['memory']>> {
-  // A worker slot's RSS across `workerJobs` jobs: one slot, one run, sampled every tenth of the way.
+  // A worker slot's RSS across `workerJobs` jobs: one slot, ten runs of a tenth each, sampled after each.
   const workerRedis = { ...redis, prefix: `${redis.prefix}-w` };
   const single = await spawnWorkerProcess(workerRedis, 1);
   const samples: { jobs: number; rssMb: number }[] = [];
   try {
     const [slotPid] = await single.slotPids();
-    samples.push({ jobs: 0, rssMb: mb(rssOf(slotPid!)) });
+    // The jobs go in ten consecutive runs and the RSS is read after each, once the slot has counted the run's jobs:
+    // sampling on a timer missed steps whenever the slot finished jobs faster than the timer fired.
     const step = Math.max(1, Math.round(o.workerJobs / 10));
-    let next = step;
-    let sampling = Promise.resolve();
-    const sampler = setInterval(() => {
-      sampling = sampling.then(async () => {
-        const done = await single.jobsDone(slotPid!);
-        if (done !== undefined && done >= next) {
-          samples.push({ jobs: done, rssMb: mb(rssOf(slotPid!)) });
-          next += step;
-        }
-      }).catch(() => undefined);
-    }, 20);
-    try {
-      await runLoop(store, workerRedis, lookupConfig({ ...o, candidates: o.workerJobs, maxInFlight: 16, delayMs: 0, seed: 101 }), () => {});
-    } finally {
-      clearInterval(sampler);
-      await sampling;
+    samples.push({ jobs: (await single.jobsDone(slotPid!)) ?? 0, rssMb: mb(rssOf(slotPid!)) });
+    for (let sent = 0, chunk = 1; sent < o.workerJobs; chunk++) {
+      const candidates = Math.min(step, o.workerJobs - sent);
+      await runLoop(store, workerRedis, lookupConfig({ ...o, candidates, maxInFlight: 16, delayMs: 0, seed: 100 + chunk }), () => {});
+      sent += candidates;
+      // The slot rewrites its registry entry (job count included) after each job.
+      const giveUpAt = Date.now() + 10_000;
+      let done = (await single.jobsDone(slotPid!)) ?? 0;
+      while (done < sent && Date.now() < giveUpAt) {
+        await wait(20);
+        done = (await single.jobsDone(slotPid!)) ?? 0;
+      }
+      samples.push({ jobs: done, rssMb: mb(rssOf(slotPid!)) });
     }
-    await wait(200); // the slot rewrites its registry entry (job count included) after each job
-    samples.push({ jobs: (await single.jobsDone(slotPid!)) ?? o.workerJobs, rssMb: mb(rssOf(slotPid!)) });
   } finally {
     await single.stop();
     await deletePrefix(workerRedis);
