@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { DEFAULT_STRATEGY } from '../controller/index.js';
 import { readTrainerFile } from '../engines/script/trainer-file.js';
-import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
+import { datasetFacts } from '../datasets/index.js';
 import type { SearchConfigInput } from '../orchestrator/config.js';
 import { IMAGE2IMAGE_PROBLEMS, type Image2ImageProblem, PROCEDURES_FOR_PROBLEM } from '../task/image2image/schema.js';
 import { parseTask, taskKey } from '../task/task.js';
@@ -56,6 +56,10 @@ export interface SearchFlags {
   evalExamples?: number;
   /** The script engine's training script: the task names it by sha-256. */
   trainer?: string;
+  /** Convert images to 1 (grey) or 3 (RGB) channels; a folder source decodes to it. */
+  channels?: 1 | 3;
+  /** The sha-256 of the pack a user source (`--dataset folder:PATH`, ...) was decoded into (cli/dataset-source.ts). */
+  datasetPack?: string;
 }
 
 /** An image-to-image problem name, or an error listing them. */
@@ -181,7 +185,10 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
       dataset: {
         ...(embedded ? EMBEDDED_DEFAULTS.dataset : { name: 'mnist' }),
         ...fileDataset,
-        ...(flags.dataset ? { name: flags.dataset } : {}),
+        // A pack is the data of the file's source: another --dataset drops it, a new pack replaces it.
+        ...(flags.dataset ? { name: flags.dataset, pack: undefined } : {}),
+        ...(flags.datasetPack ? { pack: flags.datasetPack } : {}),
+        ...(flags.channels !== undefined ? { channels: flags.channels } : {}),
         ...(flags.subset !== undefined ? { subset: flags.subset } : {}),
         ...(flags.validationSize !== undefined ? { validationSize: flags.validationSize } : {}),
         ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
@@ -198,14 +205,14 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
   let inputShape: [number, number, number] = [32, 32, 3];
   let classes = 10;
   if (task.kind === 'classification') {
-    const source = datasetSources.get(task.dataset.name);
-    inputShape = specShape(resolveSpec(task.dataset), source.shape);
-    classes = source.classes.length;
+    const facts = datasetFacts(task.dataset);
+    inputShape = facts.shape;
+    classes = facts.classes.length;
   } else if (task.kind === 'image2image') {
     // The generators are built from the task (orchestrator/generative.ts); the shape only describes the examples.
-    const source = datasetSources.get(task.dataset.name);
-    inputShape = [task.imageSize, task.imageSize, specShape(resolveSpec(task.dataset), source.shape)[2]];
-    classes = source.classes.length;
+    const facts = datasetFacts(task.dataset);
+    inputShape = [task.imageSize, task.imageSize, facts.shape[2]];
+    classes = facts.classes.length;
   }
   const fileNetwork = (file.network as Record<string, unknown> | undefined) ?? {};
   const embeddedNetwork = file.network === undefined && space === 'nsc' ? EMBEDDED_DEFAULTS.network : {};

@@ -25,3 +25,7 @@ export type { SourceKind, DecodeOptions, DecodedPack, LabelSet } from './sources
 export { LABEL_SETS } from './sources/types.js';
 export { packSource, readPack, readPackHeaderSync, ensurePack, setPackFetcher, resolvePackDir, packPath, sha256File, SHA256_PATTERN } from './packs.js';
 export type { Pack, PackHeader, PackSummary, PackFetcher, PackOptions } from './packs.js';
+export { datasetFacts } from './facts.js';
+export type { DatasetFacts } from './facts.js';
+export { sampleGrid } from './grid.js';
+export type { SampleGrid, GridOptions } from './grid.js';

@@ -159,9 +159,21 @@ export interface PackOptions {
  * (`<packDir>/index/<key>.json`, key = hash of the source's file stats and the
  * options) says it is packed already. Returns the pack and whether it was decoded now.
  */
-export async function packSource(text: string, decodeOptions: DecodeOptions, options: PackOptions = {}): Promise<Pack & { decodedNow: boolean }> {
+export async function packSource(text: string, given: DecodeOptions, options: PackOptions = {}): Promise<Pack & { decodedNow: boolean }> {
   const ref = parseSourceRef(text);
   if (ref === undefined) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${text} is not a dataset source`, { hint: 'a source is folder:PATH, npz:PATH, idx:DIR or cifar100[:DIR]' });
+  const flags: Record<keyof DecodeOptions, string> = { imageSize: '--image-size', channels: '--channels', labels: '--labels', skipBad: '--skip-bad', layout: '--layout' };
+  const decodeOptions = Object.fromEntries(
+    Object.entries(given).filter(([name, value]) => {
+      if (value === undefined || value === false) return false;
+      // --image-size and --channels also resize and convert any dataset after the split: fine to give for any source.
+      if (ref.kind.options.includes(name as keyof DecodeOptions)) return true;
+      if (name === 'imageSize' || name === 'channels') return false;
+      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${flags[name as keyof DecodeOptions]} does not apply to ${ref.kind.scheme} sources`, {
+        hint: `${ref.kind.scheme} reads ${ref.kind.options.map((o) => flags[o]).join(', ') || 'no options'}; leave it out`,
+      });
+    }),
+  ) as DecodeOptions;
   const dir = resolvePackDir(options);
   const fingerprint = await ref.kind.fingerprint(ref.arg, decodeOptions);
   const indexKey = createHash('sha256').update(JSON.stringify({ v: PACK_FORMAT_VERSION, kind: ref.kind.scheme, fingerprint, decodeOptions })).digest('hex');
@@ -183,7 +195,7 @@ export async function packSource(text: string, decodeOptions: DecodeOptions, opt
   const summary: PackSummary = {
     pack: PACK_FORMAT_VERSION,
     kind: ref.kind.scheme,
-    options: Object.fromEntries(Object.entries(decodeOptions).filter(([, v]) => v !== undefined)),
+    options: decodeOptions,
     notes: decoded.notes,
     counts: { train: classCounts(decoded.pool.labels, decoded.classes.length), test: classCounts(decoded.test.labels, decoded.classes.length) },
   };

@@ -81,6 +81,7 @@ export const cifar100Source: SourceKind = {
   scheme: 'cifar100',
   description: 'CIFAR-100 binary version (train.bin, test.bin); fine labels, or --labels coarse',
   usage: 'cifar100[:DIR]',
+  options: ['labels'],
   fingerprint: (arg) => findAll(arg),
   async decode(arg, options): Promise<DecodedPack> {
     const { files } = await findAll(arg);

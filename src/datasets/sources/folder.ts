@@ -105,6 +105,7 @@ export const folderSource: SourceKind = {
   scheme: 'folder',
   description: 'an ImageFolder: one subfolder of PNG/JPEG/WebP files per class, optional train/ and test/ (or val/)',
   usage: 'folder:PATH',
+  options: ['imageSize', 'channels', 'skipBad'],
   async fingerprint(arg): Promise<SourceFingerprint> {
     const { root, fingerprint } = await list(arg);
     return { origin: root, files: fingerprint };

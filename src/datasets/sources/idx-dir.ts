@@ -59,6 +59,7 @@ export const idxSource: SourceKind = {
   scheme: 'idx',
   description: 'an MNIST-format IDX quadruple in a directory (EMNIST, KMNIST, ...)',
   usage: 'idx:DIR',
+  options: [],
   fingerprint: (arg) => findAll(arg),
   async decode(arg): Promise<DecodedPack> {
     const { origin, files } = await findAll(arg);

@@ -155,6 +155,7 @@ export const npzSource: SourceKind = {
   scheme: 'npz',
   description: 'NumPy arrays x_train, y_train (+ x_test, y_test, classes) in an .npz file or a directory of .npy files',
   usage: 'npz:PATH',
+  options: ['layout'],
   fingerprint: (arg) => fingerprintOf(arg),
   async decode(arg, options): Promise<DecodedPack> {
     const { origin: path } = await fingerprintOf(arg);

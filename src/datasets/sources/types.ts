@@ -44,6 +44,8 @@ export interface SourceKind {
   readonly description: string;
   /** How to write it, e.g. `folder:PATH`. */
   readonly usage: string;
+  /** The decode options it reads; others are refused, so a pack's identity holds only what changed it. */
+  readonly options: readonly (keyof DecodeOptions)[];
   /** Stats (never reads) the files it would decode; throws NOT_FOUND naming the path and the fix. */
   fingerprint(arg: string | undefined, options: DecodeOptions): Promise<SourceFingerprint>;
   /** Reads and validates everything; throws INVALID_INPUT naming the file and the fix. */
