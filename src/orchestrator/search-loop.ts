@@ -19,13 +19,14 @@
  *   count against no budget, and a resumed run evaluates only those without a result.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, rewardOptions, shapedReward } from '../controller/index.js';
+import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, shapedReward } from '../controller/index.js';
 import { JOB_CONTRACT, type EvaluateResult } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
 import { type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type Store } from '../store/index.js';
 import type { MaterializedBaseline } from './baselines.js';
 import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
+import { runReward } from './run-reward.js';
 
 export const SEARCH_SNAPSHOT_FORMAT = 'blockqnn-search/1';
 
@@ -107,7 +108,8 @@ export class SearchLoop {
     private readonly config: SearchConfig,
     private readonly deps: SearchDeps,
   ) {
-    this.reward = rewardOptions(config.reward);
+    // The reward the strategy learns from (run-reward.ts), so the stored reward is the optimised one.
+    this.reward = runReward(config, deps.space);
   }
 
   /** Asks the loop to stop at its next turn (the CLI's SIGINT, the dashboard's stop button via the store). */
