@@ -19,13 +19,15 @@
  *   count against no budget, and a resumed run evaluates only those without a result.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, rewardOptions, shapedReward } from '../controller/index.js';
+import type { RecordedStatus } from '../common/statuses.js';
+import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, shapedReward } from '../controller/index.js';
 import { JOB_CONTRACT, type EvaluateResult } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
-import { type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type Store } from '../store/index.js';
+import { type CacheableStatus, type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type Store } from '../store/index.js';
 import type { MaterializedBaseline } from './baselines.js';
 import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
+import { runReward } from './run-reward.js';
 
 export const SEARCH_SNAPSHOT_FORMAT = 'blockqnn-search/1';
 
@@ -42,7 +44,7 @@ interface InFlight {
 }
 
 interface KnownResult {
-  status: 'ok' | 'diverged' | 'too_large' | 'failed';
+  status: RecordedStatus;
   accuracy: number | null;
 }
 
@@ -107,7 +109,8 @@ export class SearchLoop {
     private readonly config: SearchConfig,
     private readonly deps: SearchDeps,
   ) {
-    this.reward = rewardOptions(config.reward);
+    // The reward the strategy learns from (run-reward.ts), so the stored reward is the optimised one.
+    this.reward = runReward(config, deps.space);
   }
 
   /** Asks the loop to stop at its next turn (the CLI's SIGINT, the dashboard's stop button via the store). */
@@ -230,7 +233,7 @@ export class SearchLoop {
   }
 
   private async loadKnown(): Promise<void> {
-    for await (const c of this.eachCandidate({ status: ['ok', 'diverged', 'too_large', 'failed'] })) {
+    for await (const c of this.eachCandidate({ status: [...RESULT_STATUSES] })) {
       this.noteResult(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy, reward: c.reward }, c);
     }
   }
@@ -278,7 +281,7 @@ export class SearchLoop {
     for (const report of reports) {
       if (report.kind === 'result') this.reports.push(report);
       else if (report.kind === 'lost') again.push(report.candidateHash);
-      else if (report.kind === 'failed' && /^cancelled/.test(report.reason)) {
+      else if (report.kind === 'cancelled') {
         await this.deps.queue.forget(this.runId, report.candidateHash);
         again.push(report.candidateHash);
       } else if (report.kind === 'failed') this.reports.push(report);
@@ -307,7 +310,7 @@ export class SearchLoop {
       const hash = report.kind === 'result' ? report.result.candidateHash : report.candidateHash;
       const baseline = this.baselinesInFlight.get(hash);
       if (baseline) {
-        if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue;
+        if (report.kind === 'cancelled') continue;
         const result = report.kind === 'result' ? report.result : null;
         const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
         this.baselinesInFlight.delete(hash);
@@ -321,7 +324,7 @@ export class SearchLoop {
         if (report.kind === 'result' && this.known.has(hash)) lateDuplicates.push(hash);
         continue;
       }
-      if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue; // a stop's cancellation; resume re-enqueues it
+      if (report.kind === 'cancelled') continue; // a stop's cancellation; resume re-enqueues it
       const result = report.kind === 'result' ? report.result : null;
       const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
       for (const id of entry.proposalIds) this.strategy.tell(id, this.toEvaluation(known, entry.candidate));
@@ -393,7 +396,7 @@ export class SearchLoop {
     this.deps.log(`run ${this.runId}: ${list.length} baseline(s): ${finished} already evaluated, ${cachedCount} from the result cache, ${fresh.length} queued, ${waiting} waiting from before`);
   }
 
-  private cachedReport(hash: string, cached: { status: 'ok' | 'diverged'; accuracy: number | null }): JobReport {
+  private cachedReport(hash: string, cached: { status: CacheableStatus; accuracy: number | null }): JobReport {
     return {
       kind: 'result',
       result: {

@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type AnySpace, restoreStrategy, spaces, strategies } from '../controller/index.js';
+import { type AnySpace, type Strategy, restoreStrategy, spaces, strategies } from '../controller/index.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import { type RedisSettings, redactUrl } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
@@ -16,6 +16,7 @@ import { type CandidateFactory, nb201Candidates, nscCandidates } from './candida
 import { GENERATOR_BASE_FILTERS, assertSearchable, searchedGeneratorCandidates } from './generative.js';
 import { type SearchConfig, type SearchConfigInput, parseSearchConfig } from './config.js';
 import { type SearchOutcome, type SearchProgress, SearchLoop } from './search-loop.js';
+import { checkRewardGivenOnce, strategyOptionsOf } from './run-reward.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -49,9 +50,9 @@ export function candidatesFor(config: SearchConfig): CandidateFactory {
   return nscCandidates({ ...config.network }, config.maxIndex, config.nscTypes as ExtraLayerType[]);
 }
 
-/** The strategy's options; a budget of 0 (baselines only) leaves the strategy its unbudgeted defaults. */
-function strategyOptionsOf(config: SearchConfig) {
-  return { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates || undefined };
+/** A fresh strategy for the run, created with the run's reward (run-reward.ts): what it learns is what the store records. */
+export function strategyFor(config: SearchConfig, space: AnySpace = spaceFor(config)): Strategy {
+  return strategies.get(config.strategy).create(space, strategyOptionsOf(config, space));
 }
 
 /** Validates a configuration completely (names, schedule, network) before a run row exists. */
@@ -60,9 +61,10 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   checkScriptRun(parsed.engine, parsed.task);
   // `all` is expanded once, here, so a resumed run evaluates the baselines it started with.
   const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) } };
+  checkRewardGivenOnce(config);
   const space = spaceFor(config);
   // Creating the strategy checks its name and options now, not after the run is stored.
-  strategies.get(config.strategy).create(space, strategyOptionsOf(config));
+  strategyFor(config, space);
   if (config.budget.candidates === 0 && config.baselines.names.length === 0 && config.budget.seconds === undefined) {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'a candidate budget of 0 evaluates nothing: it is for runs of baselines only', { hint: 'give a positive budget, or baselines to evaluate' });
   }
@@ -135,7 +137,7 @@ export async function runController(runId: string, o: ControllerOptions): Promis
       space,
       candidates: candidatesFor(config),
       baselines: () => materializeBaselines(config),
-      createStrategy: () => strategies.get(config.strategy).create(space, strategyOptionsOf(config)),
+      createStrategy: () => strategyFor(config, space),
       restoreStrategy: (snapshot) => restoreStrategy(space, snapshot),
       log: o.log,
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
