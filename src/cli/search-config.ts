@@ -5,12 +5,14 @@
  * the pure-JS tfjs backend trains in seconds per candidate.
  */
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { resolve } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { DEFAULT_STRATEGY } from '../controller/index.js';
 import { readTrainerFile } from '../engines/script/trainer-file.js';
 import { datasetFacts } from '../datasets/index.js';
-import type { SearchConfigInput } from '../orchestrator/config.js';
+import { parseWith } from '../common/parse.js';
+import { BUDGET_HINT, budgetSchema, type SearchConfigInput } from '../orchestrator/config.js';
 import { IMAGE2IMAGE_PROBLEMS, type Image2ImageProblem, PROCEDURES_FOR_PROBLEM } from '../task/image2image/schema.js';
 import { parseTask, taskKey } from '../task/task.js';
 import type { TaskKind } from '../engines/registry.js';
@@ -216,9 +218,11 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
   }
   const fileNetwork = (file.network as Record<string, unknown> | undefined) ?? {};
   const embeddedNetwork = file.network === undefined && space === 'nsc' ? EMBEDDED_DEFAULTS.network : {};
-  const fileBudget = (file.budget as Record<string, unknown> | undefined) ?? {};
-  const budgetCandidates = pick(flags.budget, fileBudget.candidates as number | undefined, flags.timeBudget === undefined && fileBudget.seconds === undefined ? EMBEDDED_DEFAULTS.budget : undefined);
-  const budgetSeconds = pick(flags.timeBudget, fileBudget.seconds as number | undefined);
+  // Checked before flags complete it: a wrong budget in the file is refused, never silently replaced by the default.
+  const fileBudget: { candidates?: number; seconds?: number } =
+    file.budget === undefined ? {} : parseWith(z.object({ budget: budgetSchema }), { budget: file.budget }, { what: 'configuration', code: ErrorCode.INVALID_CONFIG, showValues: true, hint: BUDGET_HINT }).budget;
+  const budgetCandidates = pick(flags.budget, fileBudget.candidates, flags.timeBudget === undefined && fileBudget.seconds === undefined ? EMBEDDED_DEFAULTS.budget : undefined);
+  const budgetSeconds = pick(flags.timeBudget, fileBudget.seconds);
   const network = { inputShape, classes, ...embeddedNetwork, ...fileNetwork, ...(flags.blocks ? { blocksPerStage: flags.blocks } : {}), ...(flags.baseFilters ? { baseFilters: flags.baseFilters } : {}), ...(flags.stages ? { stages: flags.stages } : {}), ...(flags.downsample ? { downsample: flags.downsample } : {}) } as SearchConfigInput['network'];
   return {
     ...file,

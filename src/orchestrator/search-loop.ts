@@ -23,7 +23,7 @@ import type { RecordedStatus } from '../common/statuses.js';
 import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, shapedReward } from '../controller/index.js';
 import { JOB_CONTRACT, type EvaluateResult } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
-import { type CacheableStatus, type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type Store } from '../store/index.js';
+import { type CachedResult, type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type Store } from '../store/index.js';
 import type { MaterializedBaseline } from './baselines.js';
 import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
@@ -90,6 +90,8 @@ export class SearchLoop {
   /** Baselines queued and not yet committed: evaluated like candidates, never told to the strategy. */
   private readonly baselinesInFlight = new Map<string, MaterializedBaseline>();
   private readonly known = new Map<string, KnownCandidate>();
+  /** Hashes whose report came from the cross-run result cache, not a worker: stored with fromCache. */
+  private readonly answeredFromCache = new Set<string>();
   private reports: JobReport[] = [];
   private wake: (() => void) | undefined;
   private recorded = 0;
@@ -396,13 +398,16 @@ export class SearchLoop {
     this.deps.log(`run ${this.runId}: ${list.length} baseline(s): ${finished} already evaluated, ${cachedCount} from the result cache, ${fresh.length} queued, ${waiting} waiting from before`);
   }
 
-  private cachedReport(hash: string, cached: { status: CacheableStatus; accuracy: number | null }): JobReport {
+  /** The cache entry as a worker's report; no training happened in this run, so no seconds are counted. */
+  private cachedReport(hash: string, cached: CachedResult): JobReport {
+    this.answeredFromCache.add(hash);
     return {
       kind: 'result',
       result: {
         contract: 'blockqnn/result@1', runId: this.runId, candidateHash: hash, status: cached.status, accuracy: cached.accuracy,
         curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, worker: { id: 'cache', host: 'cache', pid: 0 },
         engine: { name: this.config.engine, description: 'result cache' }, attempt: 1, finishedAt: Date.now(),
+        ...(cached.metrics ? { extra: { ...cached.metrics } } : {}),
       },
     };
   }
@@ -422,6 +427,7 @@ export class SearchLoop {
       error: result?.error ?? failure?.reason ?? null,
       finishedAt: new Date(result?.finishedAt ?? Date.now()),
       metrics: result?.extra && Object.keys(result.extra).length > 0 ? { ...result.extra } : null,
+      fromCache: result !== null && this.answeredFromCache.delete(result.candidateHash),
       ...(result?.samples ? { samples: result.samples } : {}),
     };
   }

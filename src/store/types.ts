@@ -236,6 +236,8 @@ export interface CachedResult {
   workerId: string | null;
   sourceRunId: string;
   createdAt: Date;
+  /** The engine's further numbers (a table's report column, ...): a run answered from the cache stores them too. */
+  metrics: CandidateMetrics | null;
 }
 
 export interface RunEvent {
