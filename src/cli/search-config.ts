@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { DEFAULT_STRATEGY } from '../controller/index.js';
 import { readTrainerFile } from '../engines/script/trainer-file.js';
@@ -15,7 +15,10 @@ import { parseWith } from '../common/parse.js';
 import { BUDGET_HINT, budgetSchema, type SearchConfigInput } from '../orchestrator/config.js';
 import { IMAGE2IMAGE_PROBLEMS, type Image2ImageProblem, PROCEDURES_FOR_PROBLEM } from '../task/image2image/schema.js';
 import { parseTask, taskKey } from '../task/task.js';
-import type { TaskKind } from '../engines/registry.js';
+import { registerBuiltinEngines } from '../engines/builtin.js';
+import { engineFactories, type TaskKind } from '../engines/registry.js';
+import { AUTO_ENGINE } from '../engines/resolve.js';
+import { BUNDLED_NB201_COLUMNS, BUNDLED_NB201_TABLE } from '../engines/table/index.js';
 
 export interface SearchFlags {
   config?: string;
@@ -114,14 +117,37 @@ const pick = <T>(...values: (T | undefined)[]): T | undefined => values.find((v)
 /** A configuration: the keys of a `--config` file, or of the dashboard's POST /api/runs body. */
 export type ConfigObject = Record<string, unknown>;
 
-/** The configuration `flags.config` names, or undefined without one. */
-export const configFileOf = (flags: SearchFlags): ConfigObject | undefined => (flags.config ? readConfigFile(flags.config) : undefined);
+/**
+ * The configuration `flags.config` names, or undefined without one. A relative
+ * `task.table` in it is read from the file's folder, as a person writing the
+ * file expects, and stored absolute (workers never resolve paths themselves).
+ */
+export function configFileOf(flags: SearchFlags): ConfigObject | undefined {
+  if (!flags.config) return undefined;
+  const file = readConfigFile(flags.config);
+  const task = file.task as Record<string, unknown> | undefined;
+  if (task && typeof task === 'object' && typeof task.table === 'string' && task.table !== '' && !isAbsolute(task.table)) {
+    return { ...file, task: { ...task, table: resolve(dirname(resolve(flags.config)), task.table) } };
+  }
+  return file;
+}
+
+/** The one task family an engine named outright trains (the table engine: lookup), if it trains only one. */
+function familyOfEngine(engine: string | undefined): TaskKind | undefined {
+  if (engine === undefined || engine === AUTO_ENGINE) return undefined;
+  registerBuiltinEngines();
+  if (!engineFactories.has(engine)) return undefined;
+  const { tasks } = engineFactories.get(engine);
+  return tasks.length === 1 ? tasks[0] : undefined;
+}
 
 /** The task family flags and configuration ask for: a lookup table, an image-to-image problem, or classification. */
 export function taskKindOf(flags: SearchFlags, file: ConfigObject = {}): TaskKind {
   const fileTask = file.task as Record<string, unknown> | undefined;
-  const lookup = flags.table !== undefined || fileTask?.kind === 'lookup';
-  const image2image = flags.task !== undefined || fileTask?.kind === 'image2image';
+  // An engine that trains one family only (`--engine table`) asks for that family by itself.
+  const implied = fileTask?.kind === undefined ? familyOfEngine(requestedEngine(flags, file)) : undefined;
+  const lookup = flags.table !== undefined || fileTask?.kind === 'lookup' || implied === 'lookup';
+  const image2image = flags.task !== undefined || fileTask?.kind === 'image2image' || implied === 'image2image';
   if (lookup && image2image) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--task (an image-to-image problem) and --table (a lookup table) exclude each other', { hint: 'drop one of them' });
   return lookup ? 'lookup' : image2image ? 'image2image' : 'classification';
 }
@@ -148,13 +174,19 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
   const space = pick(flags.space, file.space as string | undefined, lookup ? 'nasbench201' : 'nsc');
   let task;
   if (lookup) {
-    if (flags.table === undefined && fileTask === undefined) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--table is required for a lookup search');
+    const named = pick(flags.table, typeof fileTask?.table === 'string' && fileTask.table !== '' ? fileTask.table : undefined);
+    // NAS-Bench-201 cells without a table: the CIFAR-10 table shipped in data/nasbench201.
+    if (named === undefined && space !== 'nasbench201') {
+      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `a lookup search in the ${space} space needs --table (the bundled table holds NAS-Bench-201 cells only)`, { hint: 'pass --table FILE with a key column of this space\'s codes, or use --space nasbench201' });
+    }
+    const bundled = named === undefined;
     task = parseTask({
       ...(fileTask ?? { kind: 'lookup' }),
       kind: 'lookup',
-      ...(flags.table ? { table: resolve(flags.table) } : {}),
-      ...(flags.fitness ? { fitness: flags.fitness } : fileTask?.fitness ? {} : { fitness: 'c10valid_val_12ep' }),
-      ...(flags.report ? { report: flags.report } : {}),
+      // Resolved here, where the run is created: a worker never resolves a relative path against its own folder.
+      table: bundled ? BUNDLED_NB201_TABLE : resolve(named),
+      ...(flags.fitness ? { fitness: flags.fitness } : fileTask?.fitness ? {} : { fitness: BUNDLED_NB201_COLUMNS.fitness }),
+      ...(flags.report ? { report: flags.report } : bundled && fileTask?.report === undefined ? { report: BUNDLED_NB201_COLUMNS.report } : {}),
       ...(flags.keyColumn ? { keyColumn: flags.keyColumn } : {}),
       ...(flags.delayMs !== undefined ? { delayMs: flags.delayMs } : {}),
     });

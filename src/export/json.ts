@@ -106,6 +106,7 @@ export const jsonExporter: Exporter = {
   format: 'json',
   description: 'architecture.json: NSC code, IR, cost, metrics, training recipe and provenance',
   weights: 'none',
+  files: { [ARCHITECTURE_FILE]: 'the architecture: NSC code, IR, cost, metrics, recipe, provenance' },
   async write(subject, dir) {
     await writeFile(path.join(dir, ARCHITECTURE_FILE), `${JSON.stringify(await architectureJson(subject), null, 2)}\n`);
     return [ARCHITECTURE_FILE];

@@ -10,6 +10,7 @@ import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import { type RedisSettings, redactUrl } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
 import { checkScriptRun } from '../engines/script/prepare.js';
+import { checkLookupTask } from '../engines/table/index.js';
 import { materializeBaselines, resolveBaselineNames } from './baselines.js';
 import type { ExtraLayerType } from '../search-space/index.js';
 import { type CandidateFactory, nb201Candidates, nscCandidates } from './candidates.js';
@@ -76,6 +77,9 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
 }
 
 export async function createRun(store: Store, config: SearchConfig): Promise<Run> {
+  // A table the controller can read is checked before the run exists: a missing file or column
+  // would otherwise fail every candidate of the budget on the workers.
+  if (config.task.kind === 'lookup') await checkLookupTask(config.task);
   return store.createRun({
     name: config.name,
     strategy: config.strategy,
