@@ -100,9 +100,11 @@ describe('every registered baseline: IR, tfjs and PyTorch agree', () => {
 const FAMILIES: readonly { family: string; register: (r: Registry<Baseline>) => void; name: string; width: number; learns: boolean; side?: number }[] = [
   { family: 'ResNet', register: registerResNets, name: 'resnet-20-cifar', width: 0.125, learns: true },
   { family: 'SE-ResNet', register: registerResNets, name: 'se-resnet-20-cifar', width: 0.125, learns: true },
-  // ImageNet-stem families need 32 px (total stride 32); width 1/2 keeps 32 groups over 64 channels (a true grouped conv, not depthwise) in SE-ResNeXt's first stage.
-  { family: 'SE-ResNeXt', register: registerResNets, name: 'se-resnext-50-32x4d', width: 0.5, learns: false, side: 32 },
-  { family: 'SE-BN-Inception', register: registerBnInceptions, name: 'se-bn-inception', width: 0.125, learns: false, side: 32 },
+  // ImageNet-stem families need 32 px (total stride 32). Width 1/4 leaves SE-ResNeXt's first stage depthwise
+  // (32 groups over 32 channels) and its later stages truly grouped (32 groups over 64+); width 1/2 is the
+  // narrowest SE-BN-Inception whose SE squeezes stay whole (608/16 = 38 units).
+  { family: 'SE-ResNeXt', register: registerResNets, name: 'se-resnext-50-32x4d', width: 0.25, learns: false, side: 32 },
+  { family: 'SE-BN-Inception', register: registerBnInceptions, name: 'se-bn-inception', width: 0.5, learns: false, side: 32 },
   { family: 'DLA', register: registerDlas, name: 'dla-34-cifar', width: 0.125, learns: false },
   // k = 24, T = 18 at width 1/8 (k = 3): the CliqueNet the tfjs budget affords with stage II sharing, the head and transitions intact.
   { family: 'CliqueNet', register: registerCliqueNets, name: 'cliquenet-k24-t18', width: 0.125, learns: false },
