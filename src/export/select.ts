@@ -143,7 +143,8 @@ export async function selectSubjects(reads: ExportReads, options: SelectOptions)
       // A final training in another layout trained another network: its weights do not belong to this one.
       if (found && relayout && !sameLayout(found.training?.config.layout, relayout.layout)) found = null;
     }
-    subjects.push(found ? { ...base, ...found } : { ...base, checked, training: null, weights: null });
+    const layout = relayout ? { layout: relayout.layout } : {};
+    subjects.push(found ? { ...base, ...found, ...layout } : { ...base, checked, training: null, weights: null, ...layout });
   }
   return subjects;
 }
