@@ -189,7 +189,7 @@ describe.each(['torch', 'tfjs'] as const)('one epoch of real MNIST on the %s eng
     // The torch engine counts the parameters of the module it trained.
     if (engineName === 'torch') expect(outcome.extra?.params, report).toBe(networkCost(checked).params);
     if (learns && engineName === 'torch') expect(outcome.accuracy, report).toBeGreaterThan(CHANCE_PLUS);
-  }, 120_000);
+  }, 300_000);
 
   it('WINN mode (winn-resnet-20): the introspective step trains, FGSM is measured', async () => {
     const checked = smallRepresentative('resnet-20-cifar', 0.125);
