@@ -11,6 +11,7 @@ import { formatOrchestrationBench, type OrchestrationBenchOptions } from '../../
 import { SCENARIOS, formatReliabilityBench, runReliabilityBench } from '../../bench/reliability/index.js';
 import { formatSearchBench, runSearchBenchOnFile } from '../../bench/search.js';
 import { strategies } from '../../controller/index.js';
+import { registerClaim } from './bench-claim.js';
 import { redisPrefix } from '../context.js';
 import { nonNegativeInt, oneOf, positiveInt } from './options.js';
 
@@ -162,4 +163,5 @@ export function registerBench(program: Command): void {
   registerEngines(bench);
   registerOrchestration(bench);
   registerReliability(bench);
+  registerClaim(bench);
 }
