@@ -13,8 +13,9 @@
  * training set (no validation hold-out), measured on the test set.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { datasetSources } from '../datasets/index.js';
+import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
 import { baselines, isNscBlockBaseline } from '../search-space/baselines/index.js';
+import { scaleWidth } from '../search-space/baselines/proxy-width.js';
 import {
   type CheckedIr, type ExtraLayerType, type LayoutFlags, type NetworkIr, type NetworkLayout, assembleNetwork, buildNb201Network, hasLayoutFlags,
   networkCost, parseIr, parseNb201, parseNsc, resolveLayout,
@@ -42,6 +43,10 @@ export interface TrainingFlags {
   batchSize?: number | undefined;
   dataset?: string | undefined;
   subset?: number | undefined;
+  /** Resize every image to imageSize × imageSize (a cheaper final training, e.g. bench claim's CPU scale). */
+  imageSize?: number | undefined;
+  /** Multiply the layer widths of a whole-network baseline by this (proxy-width.ts, rounded to whole channels); NSC blocks use filters. */
+  baselineWidth?: number | undefined;
   seed?: number | undefined;
   timeLimitSeconds?: number | undefined;
   checkpointMaxBytes?: number | undefined;
@@ -155,7 +160,10 @@ function layoutFor(flags: LayoutFlags | undefined, network: { baseFilters: numbe
 }
 
 /** The network at the final width and the dataset's shape. */
-function buildNetwork(run: Run | null, candidate: CandidateDetail | null, selector: TrainingSelector, shape: [number, number, number], classes: number, filters: number | undefined, layoutFlags?: LayoutFlags): { checked: CheckedIr; layout?: NetworkLayout } {
+function buildNetwork(
+  run: Run | null, candidate: CandidateDetail | null, selector: TrainingSelector, shape: [number, number, number], classes: number, filters: number | undefined,
+  layoutFlags?: LayoutFlags, width?: number,
+): { checked: CheckedIr; layout?: NetworkLayout } {
   const baselineName = selector.kind === 'baseline' ? selector.name : candidate?.baseline ?? null;
   if (baselineName !== null) {
     const entry = baselines.get(baselineName);
@@ -169,7 +177,8 @@ function buildNetwork(run: Run | null, candidate: CandidateDetail | null, select
       return { checked: entry.build({ inputShape: shape, classes, network: { ...(network ? { blocksPerStage: network.blocksPerStage, stages: network.stages, baseFilters: network.baseFilters } : {}), ...(filters ? { baseFilters: filters } : {}) } }) };
     }
     if (filters !== undefined) throw invalid(`--filters widens a searched block's network; baseline ${baselineName} is a whole network with its own widths`, 'leave out --filters for this baseline');
-    return { checked: entry.build({ inputShape: shape, classes }) };
+    const built = entry.build({ inputShape: shape, classes });
+    return { checked: width === undefined ? built : scaleWidth(built, width, baselineName, { round: true }) };
   }
   const config = runConfig(run!);
   const c = candidate!;
@@ -197,16 +206,17 @@ export async function planTraining(store: Store, selector: TrainingSelector, fla
   if (candidate && !candidate.baseline && !candidate.nsc) throw invalid(`candidate ${candidate.id} has no architecture code to rebuild`);
   const datasetName = datasetOf(run, flags);
   const source = datasetSources.get(datasetName);
-  const [h, w, c] = source.shape;
+  const spec = { name: datasetName, seed: 0, validationSize: 0, ...(flags.subset !== undefined ? { subset: flags.subset } : {}), ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}) };
+  const [h, w, c] = specShape(resolveSpec(spec), source.shape);
   // Builds (and so checks: an image too small for the layout fails here) before anything is stored or queued.
-  const { checked, layout } = buildNetwork(run, candidate, selector, [h, w, c], source.classes.length, flags.filters, flags.layout);
+  const { checked, layout } = buildNetwork(run, candidate, selector, [h, w, c], source.classes.length, flags.filters, flags.layout, flags.baselineWidth);
   const optimizer = flags.optimizer ?? FINAL_RECIPE.optimizer;
   const batchSize = flags.batchSize ?? FINAL_RECIPE.batchSize;
   const epochs = flags.epochs ?? FINAL_RECIPE.epochs;
   const schedule = flags.schedule ?? FINAL_RECIPE.lrSchedule;
   const task = parseTask({
     kind: 'classification',
-    dataset: { name: datasetName, seed: 0, validationSize: 0, ...(flags.subset !== undefined ? { subset: flags.subset } : {}) },
+    dataset: spec,
     recipe: {
       epochs,
       batchSize,
@@ -232,7 +242,7 @@ export async function planTraining(store: Store, selector: TrainingSelector, fla
     label, engine, seed, task, ir, flops: cost.macs, params: cost.params, timeLimitSeconds,
     checkpointMaxBytes: flags.checkpointMaxBytes,
     config: {
-      label, task, filters: flags.filters ?? null, timeLimitSeconds,
+      label, task, filters: flags.filters ?? null, ...(flags.baselineWidth !== undefined ? { baselineWidth: flags.baselineWidth } : {}), timeLimitSeconds,
       ...(layout ? { layout } : {}),
       ...(flags.checkpointMaxBytes !== undefined ? { checkpointMaxBytes: flags.checkpointMaxBytes } : {}),
     },

@@ -11,6 +11,7 @@ import { SCENARIOS, formatReliabilityBench, runReliabilityBench } from '../../be
 import { formatSearchBench, runSearchBenchOnFile } from '../../bench/search.js';
 import { strategies } from '../../controller/index.js';
 import { BUNDLED_NB201_COLUMNS, BUNDLED_NB201_TABLE } from '../../engines/table/index.js';
+import { registerClaim } from './bench-claim.js';
 import { redisPrefix } from '../context.js';
 import { nonNegativeInt, oneOf, positiveInt } from './options.js';
 
@@ -162,4 +163,5 @@ export function registerBench(program: Command): void {
   registerEngines(bench);
   registerOrchestration(bench);
   registerReliability(bench);
+  registerClaim(bench);
 }
