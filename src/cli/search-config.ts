@@ -7,12 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { DEFAULT_STRATEGY } from '../controller/index.js';
+import { DEFAULT_PRUNER, DEFAULT_STRATEGY, NO_PRUNER } from '../controller/index.js';
 import { readTrainerFile } from '../engines/script/trainer-file.js';
 import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
 import type { SearchConfigInput } from '../orchestrator/config.js';
 import { IMAGE2IMAGE_PROBLEMS, type Image2ImageProblem, PROCEDURES_FOR_PROBLEM } from '../task/image2image/schema.js';
-import { parseTask, taskKey } from '../task/task.js';
+import { type TrainingTask, parseTask, taskKey } from '../task/task.js';
 import type { TaskKind } from '../engines/registry.js';
 
 export interface SearchFlags {
@@ -56,6 +56,8 @@ export interface SearchFlags {
   evalExamples?: number;
   /** The script engine's training script: the task names it by sha-256. */
   trainer?: string;
+  /** A registered pruner (none, median, asha); its options come from the file's `pruner`. */
+  pruner?: string;
 }
 
 /** An image-to-image problem name, or an error listing them. */
@@ -101,6 +103,30 @@ function baselinesFrom(flags: SearchFlags, fromFile: unknown): { names: string[]
   const names = flags.baselines !== undefined ? flags.baselines.split(',').map((n) => n.trim()).filter(Boolean) : (file.names ?? []);
   const width = flags.baselineWidth ?? file.width;
   return { names, ...(width !== undefined ? { width } : {}) };
+}
+
+/**
+ * The pruner asked for: `--pruner` over the file's `pruner` (a name, or `{ "name", "options" }`), else the
+ * default for a classification search whose recipe leaves epochs to decide at, else none. The file's options
+ * apply only to the pruner the file names: `--pruner` naming another one starts from that one's defaults.
+ * prepareConfig validates and completes it (normalizePrunerSpec).
+ */
+function prunerFrom(flags: SearchFlags, fromFile: unknown, task: TrainingTask): { name: string; options: Record<string, number> } {
+  if (fromFile !== undefined && typeof fromFile !== 'string' && (fromFile === null || typeof fromFile !== 'object' || Array.isArray(fromFile))) {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the configuration's pruner must be a name or { "name": ..., "options": { ... } }, got ${JSON.stringify(fromFile)}`, {
+      hint: 'for example "pruner": { "name": "asha", "options": { "reductionFactor": 3 } }',
+    });
+  }
+  const file = typeof fromFile === 'string' ? { name: fromFile } : (fromFile as { name?: unknown; options?: unknown } | undefined);
+  const fileName = typeof file?.name === 'string' ? file.name : undefined;
+  if (file !== undefined && fileName === undefined) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, "the configuration's pruner has no name", { hint: 'name one of: none, median, asha' });
+  const name = flags.pruner ?? fileName;
+  if (name === undefined) {
+    const prunable = task.kind === 'classification' && task.recipe.epochs >= 2;
+    return { name: prunable ? DEFAULT_PRUNER : NO_PRUNER, options: {} };
+  }
+  const options = name === fileName && file?.options !== undefined ? (file.options as Record<string, number>) : {};
+  return { name, options };
 }
 
 const pick = <T>(...values: (T | undefined)[]): T | undefined => values.find((v) => v !== undefined);
@@ -230,5 +256,6 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(lookup && file.reward === undefined ? { reward: { mu: 0, rho: 0 } } : {}),
     ...(flags.baselines !== undefined || flags.baselineWidth !== undefined ? { baselines: baselinesFrom(flags, file.baselines) } : {}),
+    pruner: prunerFrom(flags, file.pruner, task),
   };
 }
