@@ -11,11 +11,15 @@ import { type SampleGrid, sampleGridSchema } from '../common/sample-grid.js';
 export const RUN_STATUSES = ['pending', 'running', 'stopping', 'stopped', 'paused', 'finished', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const CANDIDATE_STATUSES = ['queued', 'running', 'ok', 'diverged', 'too_large', 'failed', 'cancelled'] as const;
+export const CANDIDATE_STATUSES = ['queued', 'running', 'ok', 'diverged', 'too_large', 'failed', 'pruned', 'cancelled'] as const;
 export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
 
-/** Outcomes of an evaluation: a candidate in one of these has its result and never gets another. */
-export const RESULT_STATUSES = ['ok', 'diverged', 'too_large', 'failed'] as const;
+/**
+ * Outcomes of an evaluation: a candidate in one of these has its result and never gets another. `pruned`: the
+ * run's pruner stopped its training at an epoch end; its curve holds the epochs it trained and its accuracy is
+ * the last of them (what a strategy learns from it: src/orchestrator/pruned-result.ts).
+ */
+export const RESULT_STATUSES = ['ok', 'diverged', 'too_large', 'failed', 'pruned'] as const;
 export type ResultStatus = (typeof RESULT_STATUSES)[number];
 
 /** Statuses that still accept a result. A cancelled job may still finish, and its result is worth keeping. */
