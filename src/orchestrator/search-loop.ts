@@ -349,6 +349,9 @@ export class SearchLoop {
     if (items.length === 0) return;
     await this.deps.store.commitResults(this.runId, items, this.snapshot());
     items.forEach(({ hash, result }, i) => this.noteResult(hash, result, costs[i]!));
+    // The board holds what the store holds, whatever Redis lost meanwhile (one idempotent, pipelined call; the
+    // workers recorded the same already): later decisions read exactly what a resume would re-seed.
+    if (this.pruned) await this.deps.queue.seedPruningBoard(this.runId, items.filter(({ result }) => result.curve && result.curve.length > 0).map(({ hash, result }) => boardCurve(hash, result.status, result.curve!.map((p) => ({ valAccuracy: p.valAccuracy ?? null })))));
     this.forgetLater(items.map(({ hash }) => hash));
   }
 

@@ -209,7 +209,9 @@ function registerPruning(bench: Command): void {
         pruners: flags.pruners.split(',').map((p) => p.trim()).filter(Boolean),
         seeds: flags.seeds, candidates: flags.candidates, epochs: flags.epochs, dataset: flags.dataset, subset: flags.subset, validationSize: flags.validationSize,
         imageSize: flags.imageSize, batchSize: flags.batchSize, learningRate: flags.learningRate, blocksPerStage: flags.blocks, baseFilters: flags.baseFilters,
-        stages: flags.stages, maxIndex: flags.maxIndex, strategy: flags.strategy, seed: flags.seed, log: logFor(flags.json),
+        stages: flags.stages, maxIndex: flags.maxIndex, strategy: flags.strategy, seed: flags.seed,
+        // Minutes of training: progress goes to stderr even with --json (stdout holds only the report).
+        log: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatPruningBench(report)}\n`);
     });
