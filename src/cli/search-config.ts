@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { DEFAULT_STRATEGY } from '../controller/index.js';
+import { DEFAULT_PRUNER, DEFAULT_STRATEGY, NO_PRUNER } from '../controller/index.js';
 import { readTrainerFile } from '../engines/script/trainer-file.js';
 import { datasetFacts } from '../datasets/index.js';
 import { parseWith } from '../common/parse.js';
 import { BUDGET_HINT, budgetSchema, type SearchConfigInput } from '../orchestrator/config.js';
 import { IMAGE2IMAGE_PROBLEMS, type Image2ImageProblem, PROCEDURES_FOR_PROBLEM } from '../task/image2image/schema.js';
-import { parseTask, taskKey } from '../task/task.js';
+import { type TrainingTask, parseTask, taskKey } from '../task/task.js';
 import { registerBuiltinEngines } from '../engines/builtin.js';
 import { engineFactories, type TaskKind } from '../engines/registry.js';
 import { AUTO_ENGINE } from '../engines/resolve.js';
@@ -65,6 +65,8 @@ export interface SearchFlags {
   channels?: 1 | 3;
   /** The sha-256 of the pack a user source (`--dataset folder:PATH`, ...) was decoded into (cli/dataset-source.ts). */
   datasetPack?: string;
+  /** A registered pruner (none, median, asha); its options come from the file's `pruner`. */
+  pruner?: string;
 }
 
 /** An image-to-image problem name, or an error listing them. */
@@ -110,6 +112,30 @@ function baselinesFrom(flags: SearchFlags, fromFile: unknown): { names: string[]
   const names = flags.baselines !== undefined ? flags.baselines.split(',').map((n) => n.trim()).filter(Boolean) : (file.names ?? []);
   const width = flags.baselineWidth ?? file.width;
   return { names, ...(width !== undefined ? { width } : {}) };
+}
+
+/**
+ * The pruner asked for: `--pruner` over the file's `pruner` (a name, or `{ "name", "options" }`), else the
+ * default for a classification search whose recipe leaves epochs to decide at, else none. The file's options
+ * apply only to the pruner the file names: `--pruner` naming another one starts from that one's defaults.
+ * prepareConfig validates and completes it (normalizePrunerSpec).
+ */
+function prunerFrom(flags: SearchFlags, fromFile: unknown, task: TrainingTask): { name: string; options: Record<string, number> } {
+  if (fromFile !== undefined && typeof fromFile !== 'string' && (fromFile === null || typeof fromFile !== 'object' || Array.isArray(fromFile))) {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the configuration's pruner must be a name or { "name": ..., "options": { ... } }, got ${JSON.stringify(fromFile)}`, {
+      hint: 'for example "pruner": { "name": "asha", "options": { "reductionFactor": 3 } }',
+    });
+  }
+  const file = typeof fromFile === 'string' ? { name: fromFile } : (fromFile as { name?: unknown; options?: unknown } | undefined);
+  const fileName = typeof file?.name === 'string' ? file.name : undefined;
+  if (file !== undefined && fileName === undefined) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, "the configuration's pruner has no name", { hint: 'name one of: none, median, asha' });
+  const name = flags.pruner ?? fileName;
+  if (name === undefined) {
+    const prunable = task.kind === 'classification' && task.recipe.epochs >= 2;
+    return { name: prunable ? DEFAULT_PRUNER : NO_PRUNER, options: {} };
+  }
+  const options = name === fileName && file?.options !== undefined ? (file.options as Record<string, number>) : {};
+  return { name, options };
 }
 
 const pick = <T>(...values: (T | undefined)[]): T | undefined => values.find((v) => v !== undefined);
@@ -273,5 +299,6 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(lookup && file.reward === undefined ? { reward: { mu: 0, rho: 0 } } : {}),
     ...(flags.baselines !== undefined || flags.baselineWidth !== undefined ? { baselines: baselinesFrom(flags, file.baselines) } : {}),
+    pruner: prunerFrom(flags, file.pruner, task),
   };
 }

@@ -21,11 +21,8 @@ export type EvaluationStatus = (typeof EVALUATION_STATUSES)[number];
 export const FAILURE_STATUSES = ['diverged', 'too_large', 'failed'] as const;
 export type FailureStatus = (typeof FAILURE_STATUSES)[number];
 
-/**
- * The outcomes a candidate row records today: a candidate in one of these has its result and never gets
- * another. `pruned` joins them when the search loop records pruned candidates (issue 17, second part).
- */
-export const RECORDED_STATUSES = ['ok', ...FAILURE_STATUSES] as const;
+/** The outcomes a candidate row records: a candidate in one of these has its result and never gets another. */
+export const RECORDED_STATUSES = EVALUATION_STATUSES;
 export type RecordedStatus = (typeof RECORDED_STATUSES)[number];
 
 /** A job or training a stop cancelled (a candidate row may keep it; its result, if one still arrives, is kept). */

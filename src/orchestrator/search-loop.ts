@@ -19,11 +19,12 @@
  *   count against no budget, and a resumed run evaluates only those without a result.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import type { RecordedStatus } from '../common/statuses.js';
-import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, shapedReward } from '../controller/index.js';
+import { type AnySpace, NO_PRUNER, type Proposal, type Strategy, type StrategySnapshot, shapedReward } from '../controller/index.js';
 import { JOB_CONTRACT, type EvaluateResult } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
-import { type CachedResult, type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type Store } from '../store/index.js';
+import { type CachedResult, type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type ResultStatus, type Store } from '../store/index.js';
+import { boardCurve, type BoardCurve } from '../queue/pruning-board.js';
+import { learnedFitness, strategyEvaluation } from './pruned-result.js';
 import type { MaterializedBaseline } from './baselines.js';
 import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
@@ -44,7 +45,7 @@ interface InFlight {
 }
 
 interface KnownResult {
-  status: RecordedStatus;
+  status: ResultStatus;
   accuracy: number | null;
 }
 
@@ -234,10 +235,19 @@ export class SearchLoop {
     } while (cursor);
   }
 
+  /** The run's results; with a pruner, its pruning board re-seeded from them (exact decisions after a crash or a Redis loss). */
   private async loadKnown(): Promise<void> {
+    const curves: BoardCurve[] = [];
     for await (const c of this.eachCandidate({ status: [...RESULT_STATUSES] })) {
-      this.noteResult(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy, reward: c.reward }, c);
+      this.noteResult(c.hash, { status: c.status as ResultStatus, accuracy: c.accuracy, reward: c.reward }, c);
+      if (this.pruned && c.curve && c.curve.length > 0) curves.push(boardCurve(c.hash, c.status, c.curve.map((p) => ({ valAccuracy: p.valAccuracy ?? null }))));
     }
+    if (curves.length > 0) await this.deps.queue.seedPruningBoard(this.runId, curves);
+  }
+
+  /** Whether the run's jobs carry a pruner. */
+  private get pruned(): boolean {
+    return this.config.pruner.name !== NO_PRUNER;
   }
 
   private async candidatesAfter(sequence: number): Promise<Candidate[]> {
@@ -268,9 +278,7 @@ export class SearchLoop {
   }
 
   private toEvaluation(result: KnownResult, cost: { flops: number; density: number }) {
-    return result.status === 'ok' && result.accuracy !== null
-      ? { fitness: result.accuracy, flops: cost.flops, density: cost.density }
-      : { status: result.status === 'ok' ? ('failed' as const) : result.status };
+    return strategyEvaluation(result, cost);
   }
 
   // ---- reconcile with the queue ---------------------------------------------
@@ -345,6 +353,9 @@ export class SearchLoop {
     if (items.length === 0) return;
     await this.deps.store.commitResults(this.runId, items, this.snapshot());
     items.forEach(({ hash, result }, i) => this.noteResult(hash, result, costs[i]!));
+    // The board holds what the store holds, whatever Redis lost meanwhile (one idempotent, pipelined call; the
+    // workers recorded the same already): later decisions read exactly what a resume would re-seed.
+    if (this.pruned) await this.deps.queue.seedPruningBoard(this.runId, items.filter(({ result }) => result.curve && result.curve.length > 0).map(({ hash, result }) => boardCurve(hash, result.status, result.curve!.map((p) => ({ valAccuracy: p.valAccuracy ?? null })))));
     this.forgetLater(items.map(({ hash }) => hash));
   }
 
@@ -413,7 +424,8 @@ export class SearchLoop {
   }
 
   private toCandidateResult(known: KnownResult, cost: { flops: number; density: number }, result: EvaluateResult | null, failure: { reason: string; attempts: number; workerId?: string } | null): CandidateResult {
-    const reward = known.status === 'ok' && known.accuracy !== null ? shapedReward({ accuracy: known.accuracy, flops: cost.flops, density: cost.density }, this.reward) : null;
+    const fitness = learnedFitness(known);
+    const reward = fitness !== null ? shapedReward({ accuracy: fitness, flops: cost.flops, density: cost.density }, this.reward) : null;
     return {
       status: known.status,
       accuracy: known.accuracy,
@@ -435,7 +447,7 @@ export class SearchLoop {
   private noteResult(hash: string, result: CandidateResult, cost: { flops: number; density: number }): void {
     this.known.set(hash, { status: result.status, accuracy: result.accuracy ?? null, flops: cost.flops, density: cost.density });
     this.done++;
-    if (result.status !== 'ok') this.failed++;
+    if (result.status !== 'ok' && result.status !== 'pruned') this.failed++;
     if (result.reward != null && (this.bestReward === null || result.reward > this.bestReward)) this.bestReward = result.reward;
     if (result.accuracy != null && (this.bestAccuracy === null || result.accuracy > this.bestAccuracy)) this.bestAccuracy = result.accuracy;
   }
@@ -519,6 +531,8 @@ export class SearchLoop {
         engine: this.config.engine,
         seed: (seedBase * 1_000_003 + parseInt(m.hash.slice(0, 8), 16)) >>> 0,
         timeLimitSeconds: this.config.timeLimitSeconds,
+        // The run's pruner, options complete (prepareConfig): only a classification search's candidates, never a baseline.
+        ...(this.pruned && this.config.task.kind === 'classification' && m.task === undefined && !this.baselinesInFlight.has(m.hash) ? { pruner: this.config.pruner } : {}),
       })),
     );
   }
@@ -538,6 +552,7 @@ export class SearchLoop {
   private async finish(): Promise<SearchOutcome> {
     await this.forgetting;
     await this.deps.store.updateRun(this.runId, { status: 'finished', finishedAt: new Date(), controllerId: null });
+    if (this.pruned && this.config.task.kind === 'classification') await this.deps.queue.clearPruningBoard(this.runId, this.config.task.recipe.epochs).catch(() => undefined);
     await this.deps.store.appendEvent(this.runId, 'finished', { results: this.done, failed: this.failed });
     this.reportProgress();
     return 'finished';

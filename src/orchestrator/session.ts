@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type AnySpace, type Strategy, restoreStrategy, spaces, strategies } from '../controller/index.js';
+import { type AnySpace, NO_PRUNER, type Strategy, normalizePrunerSpec, restoreStrategy, spaces, strategies } from '../controller/index.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import { type RedisSettings, redactUrl } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
@@ -61,7 +61,7 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   const parsed = parseSearchConfig(input);
   checkScriptRun(parsed.engine, parsed.task);
   // `all` is expanded once, here, so a resumed run evaluates the baselines it started with.
-  const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) } };
+  const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) }, pruner: prunerOf(parsed) };
   checkRewardGivenOnce(config);
   const space = spaceFor(config);
   // Creating the strategy checks its name and options now, not after the run is stored.
@@ -74,6 +74,19 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   // An image-to-image search trains its generators with pix2pix; a run of baselines alone may name any procedure.
   if (config.task.kind === 'image2image' && config.budget.candidates !== 0) assertSearchable(config.task);
   return config;
+}
+
+/**
+ * The run's pruner with every option filled in, checked against the recipe's epochs: an unknown name, an
+ * option out of range or a pruner that could never decide in this recipe is refused here, before the run
+ * row exists and anything is queued. Only classification candidates train in epochs a pruner can cut.
+ */
+function prunerOf(config: SearchConfig): SearchConfig['pruner'] {
+  if (config.task.kind !== 'classification') {
+    if (config.pruner.name === NO_PRUNER) return { name: NO_PRUNER, options: {} };
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `pruner ${config.pruner.name}: only classification searches are pruned (this run's task is ${config.task.kind})`, { hint: 'use --pruner none' });
+  }
+  return normalizePrunerSpec(config.pruner, config.task.recipe.epochs);
 }
 
 export async function createRun(store: Store, config: SearchConfig): Promise<Run> {

@@ -100,8 +100,9 @@ async function applyReport(store: Store, queue: EvaluationQueue, training: Train
     case 'result': {
       const r = report.result;
       let checkpointPath: string | null = null;
-      let status = r.status;
-      let error = r.error ?? null;
+      // A final training carries no pruner, so nothing can prune it; a worker that says so anyway failed it.
+      let status = r.status === 'pruned' ? ('failed' as const) : r.status;
+      let error = r.status === 'pruned' ? `a worker reported the final training pruned after ${r.curve.length} epoch(s), but it carries no pruner` : (r.error ?? null);
       if (r.checkpoint) {
         // Without a folder the result stays collectable: set it and collect again.
         const folder = store.trainings.checkpointDir;

@@ -13,18 +13,11 @@ import { type BoardCurve, PruningBoard } from './pruning-board.js';
 import { type RedisSettings, createRedis, redisOptions } from './redis.js';
 
 /**
- * A result as the search loop records it today. A `pruned` result is not among them yet: no job is queued with a
- * pruner until the loop stores pruned candidates (issue 17, second part), and until then resultReport reports a
- * pruned result as a failure naming why instead of handing the loop a status it cannot record.
- */
-export type RecordableResult = EvaluateResult & { status: Exclude<EvaluateResult['status'], 'pruned'> };
-
-/**
  * What the controller hears about a job. `lost` means the job is no longer in Redis (e.g. Redis restarted empty);
  * `cancelled`, that a stop cancelled it while a worker trained it (the job is not finished: a resume trains it again).
  */
 export type JobReport =
-  | { kind: 'result'; result: RecordableResult }
+  | { kind: 'result'; result: EvaluateResult }
   | { kind: 'failed'; runId: string; candidateHash: string; reason: string; attempts: number; workerId?: string }
   | { kind: 'cancelled'; runId: string; candidateHash: string; reason: string }
   | { kind: 'lost'; runId: string; candidateHash: string }
@@ -251,11 +244,7 @@ function failedReport(ids: { runId: string; candidateHash: string }, reason: str
 function resultReport(ids: { runId: string; candidateHash: string }, returnvalue: unknown): JobReport {
   try {
     const value = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
-    const result = parseEvaluateResult(value);
-    if (result.status === 'pruned') {
-      return { kind: 'failed', ...ids, reason: `pruned after ${result.curve.length} epoch(s), but this controller does not record pruned results yet`, attempts: result.attempt, workerId: result.worker.id };
-    }
-    return { kind: 'result', result: { ...result, status: result.status } };
+    return { kind: 'result', result: parseEvaluateResult(value) };
   } catch (error) {
     return { kind: 'failed', ...ids, reason: `the worker returned a malformed result: ${(error as Error).message}`, attempts: 1 };
   }

@@ -15,7 +15,11 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const CANDIDATE_STATUSES = ['queued', 'running', ...RECORDED_STATUSES, CANCELLED] as const;
 export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
 
-/** Outcomes of an evaluation: a candidate in one of these has its result and never gets another (common/statuses.ts). */
+/**
+ * Outcomes of an evaluation: a candidate in one of these has its result and never gets another (common/statuses.ts).
+ * `pruned`: the run's pruner stopped its training at an epoch end; its curve holds the epochs it trained and its
+ * accuracy is the last of them (what a strategy learns from it: src/orchestrator/pruned-result.ts).
+ */
 export const RESULT_STATUSES = RECORDED_STATUSES;
 export type ResultStatus = RecordedStatus;
 
