@@ -9,14 +9,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { evaluateQueueName } from '../../src/queue/contract.js';
+import { redisOptions } from '../../src/queue/redis.js';
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import { BIN, eventually, keysUnder, readStore, REDIS, runIdOf, start, startCli, tempDb, uniquePrefix } from './harness.js';
 
-const EPOCHS = 4;
+const EPOCHS = 3;
 
-/** The embedded MNIST proxy with 4 epochs and Optuna's median pruner after 2 completed candidates. */
+/** The embedded MNIST proxy (200 training, 100 validation images) with 3 epochs and Optuna's median pruner after 2 completed candidates. */
 function configFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'blockqnn-pruned-'));
   const path = join(dir, 'pruned.json');
@@ -25,7 +28,7 @@ function configFile(): string {
 }
 
 function searchArgs(o: { db: string; prefix: string; budget: number; maxInFlight: number; seed: number }): string[] {
-  return ['search', '--config', configFile(), '--engine', 'tfjs', '--epochs', String(EPOCHS), '--budget', String(o.budget), '--max-in-flight', String(o.maxInFlight),
+  return ['search', '--config', configFile(), '--engine', 'tfjs', '--epochs', String(EPOCHS), '--subset', '200', '--validation-size', '100', '--budget', String(o.budget), '--max-in-flight', String(o.maxInFlight),
     '--seed', String(o.seed), '--workers', '0', '--db', o.db, '--redis', REDIS, '--prefix', o.prefix];
 }
 
@@ -47,12 +50,12 @@ describe('pruned runs end to end (tfjs, Redis, SQLite)', () => {
     const prefix = uniquePrefix('pruned');
     const db = tempDb().url('run');
     await Promise.all([startTfjsWorker('worker A', prefix), startTfjsWorker('worker B', prefix)]);
-    const search = startCli('search', [...searchArgs({ db, prefix, budget: 10, maxInFlight: 2, seed: 5 }), '--json']);
+    const search = startCli('search', [...searchArgs({ db, prefix, budget: 6, maxInFlight: 2, seed: 5 }), '--json']);
     const runId = await runIdOf(search);
     expect(await search.done(240_000), search.output).toBe(0);
     const store = await readStore(db);
     const rows = (await store.listCandidates(runId, { sort: 'sequence', order: 'asc', limit: 100 })).items;
-    expect(rows).toHaveLength(10);
+    expect(rows).toHaveLength(6);
     const pruned = rows.filter((c) => c.status === 'pruned');
     expect(pruned.length).toBeGreaterThan(0);
     expect(rows.every((c) => c.status === 'ok' || c.status === 'pruned')).toBe(true);
@@ -67,7 +70,7 @@ describe('pruned runs end to end (tfjs, Redis, SQLite)', () => {
     expect(new Set(rows.map((c) => c.workerId)).size).toBe(2);
     const run = await store.getRun(runId);
     expect(run.status).toBe('finished');
-    expect(run.resultsByStatus).toMatchObject({ ok: 10 - pruned.length, pruned: pruned.length, failed: 0 });
+    expect(run.resultsByStatus).toMatchObject({ ok: 6 - pruned.length, pruned: pruned.length, failed: 0 });
     expect((await store.countByStatus(runId)).pruned).toBe(pruned.length);
     // A finished run leaves no pruning board behind.
     expect((await keysUnder(REDIS, prefix)).filter((k) => k.includes(':prune:'))).toEqual([]);
@@ -76,18 +79,24 @@ describe('pruned runs end to end (tfjs, Redis, SQLite)', () => {
   it('kill -9 of the controller and its board lost, then resume: the same pruner decisions as an uninterrupted run', async () => {
     const prefix = uniquePrefix('prunekill');
     const dbs = tempDb();
-    const common = { prefix, budget: 8, maxInFlight: 1, seed: 7 };
+    const common = { prefix, budget: 6, maxInFlight: 1, seed: 7 };
     await startTfjsWorker('worker', prefix);
 
     const interruptedDb = dbs.url('interrupted');
     const search = startCli('search (to be killed)', searchArgs({ ...common, db: interruptedDb }));
     const runId = await runIdOf(search);
     const store = await readStore(interruptedDb);
-    await eventually(async () => ((await store.getRun(runId)).resultCount >= 4 ? true : undefined), 180_000, '4 results committed');
+    await eventually(async () => ((await store.getRun(runId)).resultCount >= 3 ? true : undefined), 180_000, '3 results committed');
     search.kill9();
     await search.exited;
-    // The job in flight finishes on the worker meanwhile; then Redis "loses" the board (the controller re-seeds it from the store).
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // The job in flight finishes on the worker meanwhile (its decisions read the board as it was); then Redis
+    // "loses" the board, and the resumed controller re-seeds it from the store.
+    const jobs = new Queue(evaluateQueueName('tfjs'), { connection: redisOptions({ url: REDIS, prefix }), prefix });
+    await eventually(async () => {
+      const counts = await jobs.getJobCounts('active', 'waiting', 'prioritized');
+      return (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0 ? true : undefined;
+    }, 180_000, 'the job in flight done');
+    await jobs.close();
     const client = new Redis(REDIS);
     const boardKeys = (await keysUnder(REDIS, prefix)).filter((k) => k.includes(`:prune:{${runId}}`));
     expect(boardKeys.length).toBeGreaterThan(0);
@@ -104,7 +113,7 @@ describe('pruned runs end to end (tfjs, Redis, SQLite)', () => {
 
     const resumed = await decisionsOf(store, runId);
     const straight = await decisionsOf(await readStore(referenceDb), referenceId);
-    expect(resumed).toHaveLength(8);
+    expect(resumed).toHaveLength(6);
     expect(resumed).toEqual(straight);
     // The pruner did decide in this run (the comparison is about its decisions, not only full trainings).
     expect(straight.some((d) => d.status === 'pruned')).toBe(true);
