@@ -11,6 +11,18 @@ import { trainingTaskSchema } from '../task/task.js';
 
 const positiveInt = z.number().int().positive();
 
+/**
+ * A run's budget: candidates, seconds, or both. Strict, because a budget
+ * written wrongly (`"budget": 3`, `{}`, a misspelt key) must be refused, not
+ * replaced by the default: it decides how much the run spends.
+ */
+export const budgetSchema = z
+  .strictObject({ candidates: z.number().int().nonnegative().optional(), seconds: positiveInt.optional() }, { error: (issue) => (issue.code === 'invalid_type' ? 'the budget is an object: {"candidates": N}, {"seconds": S} or both' : undefined) })
+  .refine((b) => b.candidates !== undefined || b.seconds !== undefined, 'give a candidate budget, a time budget, or both');
+
+/** What to write instead of a wrong budget, for the errors that refuse one. */
+export const BUDGET_HINT = 'write "budget": {"candidates": 10}, {"seconds": 3600} or {"candidates": 10, "seconds": 3600}';
+
 export const searchConfigSchema = z.strictObject({
   name: z.string().min(1).max(200).default('search'),
   /** Search space: BlockQNN blocks (nsc) or NAS-Bench-201 cells (nasbench201). */
@@ -37,7 +49,7 @@ export const searchConfigSchema = z.strictObject({
   /** NSC: optional layer types the search may use besides the paper's (8 se, 9 dpp); none by default. */
   nscTypes: z.array(z.enum(EXTRA_LAYER_TYPE_NAMES as [string, ...string[]])).max(EXTRA_LAYER_TYPE_NAMES.length).default([]),
   /** A candidate budget of 0 evaluates only the baselines (`blockqnn baseline`). */
-  budget: z.strictObject({ candidates: z.number().int().nonnegative().optional(), seconds: positiveInt.optional() }).refine((b) => b.candidates !== undefined || b.seconds !== undefined, 'give a candidate budget, a time budget, or both'),
+  budget: budgetSchema,
   /** Candidates queued at once; keep it above the number of worker slots so none idles. */
   maxInFlight: positiveInt.max(100_000).default(8),
   seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(0),

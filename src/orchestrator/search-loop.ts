@@ -19,15 +19,16 @@
  *   count against no budget, and a resumed run evaluates only those without a result.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type AnySpace, NO_PRUNER, type Proposal, type Strategy, type StrategySnapshot, rewardOptions, shapedReward } from '../controller/index.js';
+import { type AnySpace, NO_PRUNER, type Proposal, type Strategy, type StrategySnapshot, shapedReward } from '../controller/index.js';
 import { JOB_CONTRACT, type EvaluateResult } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
-import { type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type ResultStatus, type Store } from '../store/index.js';
+import { type CachedResult, type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type ResultStatus, type Store } from '../store/index.js';
 import { boardCurve, type BoardCurve } from '../queue/pruning-board.js';
 import { learnedFitness, strategyEvaluation } from './pruned-result.js';
 import type { MaterializedBaseline } from './baselines.js';
 import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
+import { runReward } from './run-reward.js';
 
 export const SEARCH_SNAPSHOT_FORMAT = 'blockqnn-search/1';
 
@@ -90,6 +91,8 @@ export class SearchLoop {
   /** Baselines queued and not yet committed: evaluated like candidates, never told to the strategy. */
   private readonly baselinesInFlight = new Map<string, MaterializedBaseline>();
   private readonly known = new Map<string, KnownCandidate>();
+  /** Hashes whose report came from the cross-run result cache, not a worker: stored with fromCache. */
+  private readonly answeredFromCache = new Set<string>();
   private reports: JobReport[] = [];
   private wake: (() => void) | undefined;
   private recorded = 0;
@@ -109,7 +112,8 @@ export class SearchLoop {
     private readonly config: SearchConfig,
     private readonly deps: SearchDeps,
   ) {
-    this.reward = rewardOptions(config.reward);
+    // The reward the strategy learns from (run-reward.ts), so the stored reward is the optimised one.
+    this.reward = runReward(config, deps.space);
   }
 
   /** Asks the loop to stop at its next turn (the CLI's SIGINT, the dashboard's stop button via the store). */
@@ -287,7 +291,7 @@ export class SearchLoop {
     for (const report of reports) {
       if (report.kind === 'result') this.reports.push(report);
       else if (report.kind === 'lost') again.push(report.candidateHash);
-      else if (report.kind === 'failed' && /^cancelled/.test(report.reason)) {
+      else if (report.kind === 'cancelled') {
         await this.deps.queue.forget(this.runId, report.candidateHash);
         again.push(report.candidateHash);
       } else if (report.kind === 'failed') this.reports.push(report);
@@ -316,7 +320,7 @@ export class SearchLoop {
       const hash = report.kind === 'result' ? report.result.candidateHash : report.candidateHash;
       const baseline = this.baselinesInFlight.get(hash);
       if (baseline) {
-        if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue;
+        if (report.kind === 'cancelled') continue;
         const result = report.kind === 'result' ? report.result : null;
         const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
         this.baselinesInFlight.delete(hash);
@@ -330,7 +334,7 @@ export class SearchLoop {
         if (report.kind === 'result' && this.known.has(hash)) lateDuplicates.push(hash);
         continue;
       }
-      if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue; // a stop's cancellation; resume re-enqueues it
+      if (report.kind === 'cancelled') continue; // a stop's cancellation; resume re-enqueues it
       const result = report.kind === 'result' ? report.result : null;
       const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
       for (const id of entry.proposalIds) this.strategy.tell(id, this.toEvaluation(known, entry.candidate));
@@ -405,13 +409,16 @@ export class SearchLoop {
     this.deps.log(`run ${this.runId}: ${list.length} baseline(s): ${finished} already evaluated, ${cachedCount} from the result cache, ${fresh.length} queued, ${waiting} waiting from before`);
   }
 
-  private cachedReport(hash: string, cached: { status: 'ok' | 'diverged'; accuracy: number | null }): JobReport {
+  /** The cache entry as a worker's report; no training happened in this run, so no seconds are counted. */
+  private cachedReport(hash: string, cached: CachedResult): JobReport {
+    this.answeredFromCache.add(hash);
     return {
       kind: 'result',
       result: {
         contract: 'blockqnn/result@1', runId: this.runId, candidateHash: hash, status: cached.status, accuracy: cached.accuracy,
         curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, worker: { id: 'cache', host: 'cache', pid: 0 },
         engine: { name: this.config.engine, description: 'result cache' }, attempt: 1, finishedAt: Date.now(),
+        ...(cached.metrics ? { extra: { ...cached.metrics } } : {}),
       },
     };
   }
@@ -432,6 +439,7 @@ export class SearchLoop {
       error: result?.error ?? failure?.reason ?? null,
       finishedAt: new Date(result?.finishedAt ?? Date.now()),
       metrics: result?.extra && Object.keys(result.extra).length > 0 ? { ...result.extra } : null,
+      fromCache: result !== null && this.answeredFromCache.delete(result.candidateHash),
       ...(result?.samples ? { samples: result.samples } : {}),
     };
   }

@@ -92,12 +92,11 @@ async function applyReport(store: Store, queue: EvaluationQueue, training: Train
     case 'lost':
       await store.trainings.commitResult(id, { status: 'failed', error: 'the training job is no longer in Redis (Redis restarted empty, or its keys were deleted)' });
       return;
-    case 'failed': {
-      const cancelled = /^cancelled/.test(report.reason);
-      await store.trainings.commitResult(id, { status: cancelled ? 'cancelled' : 'failed', error: report.reason.slice(0, 10_000) });
+    case 'cancelled':
+    case 'failed':
+      await store.trainings.commitResult(id, { status: report.kind, error: report.reason.slice(0, 10_000) });
       await queue.forget(report.runId, report.candidateHash);
       return;
-    }
     case 'result': {
       const r = report.result;
       let checkpointPath: string | null = null;

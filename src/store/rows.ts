@@ -148,6 +148,7 @@ export function toCachedResult(row: CacheRow): CachedResult {
     workerId: row.workerId,
     sourceRunId: row.sourceRunId,
     createdAt: row.createdAt,
+    metrics: row.metrics === null ? null : readJson(row.metrics, metricsSchema, `${where}.metrics`),
   };
 }
 

@@ -3,7 +3,6 @@
  * in one run. The harnesses live in src/bench; here are only their command
  * lines: flags parsed, the suite run, the report printed.
  */
-import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { formatEnginesBench, runEnginesBench, type EnginesBenchOptions } from '../../bench/engines.js';
 import { runOrchestrationBench } from '../../bench/orchestration/index.js';
@@ -12,11 +11,13 @@ import { SCENARIOS, formatReliabilityBench, runReliabilityBench } from '../../be
 import { formatSearchBench, runSearchBenchOnFile } from '../../bench/search.js';
 import { PRUNING_BENCH_DEFAULTS, formatPruningBench, runPruningBench } from '../../bench/pruning/index.js';
 import { pruners, strategies } from '../../controller/index.js';
+import { BUNDLED_NB201_COLUMNS, BUNDLED_NB201_TABLE } from '../../engines/table/index.js';
+import { registerClaim } from './bench-claim.js';
 import { redisPrefix } from '../context.js';
 import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
 
-/** The NAS-Bench-201 table the orchestration and reliability suites use unless given another. */
-const DEFAULT_TABLE = fileURLToPath(new URL('../../../../shared/data/nasbench201/cifar10.csv', import.meta.url));
+/** The NAS-Bench-201 table every bench uses unless given another: the one bundled in data/nasbench201. */
+const DEFAULT_TABLE = BUNDLED_NB201_TABLE;
 const DEFAULT_REDIS = (): string => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Progress on stderr, or nothing when the report is JSON. */
 const logFor = (json: boolean | undefined) => (json ? () => {} : (line: string) => process.stderr.write(`${line}\n`));
@@ -70,9 +71,9 @@ function registerSearch(bench: Command): void {
   bench
     .command('search')
     .description('search quality of each strategy on a benchmark table (NAS-Bench-201 protocol), with ratios to random search')
-    .requiredOption('--table <file>', 'CSV table, one row per architecture (a NAS-Bench-201 export, for instance)')
-    .requiredOption('--fitness <column>', 'column the search sees (e.g. c10valid_val_12ep)')
-    .requiredOption('--report <column>', 'column reported for the picked candidate (e.g. c10_test_200ep)')
+    .option('--table <file>', 'CSV table (or .csv.gz), one row per architecture; default: the bundled NAS-Bench-201 CIFAR-10 table', DEFAULT_TABLE)
+    .option('--fitness <column>', 'column the search sees', BUNDLED_NB201_COLUMNS.fitness)
+    .option('--report <column>', 'column reported for the picked candidate', BUNDLED_NB201_COLUMNS.report)
     .option('--key <column>', 'key column (default arch_str)')
     .option('--space <name>', 'search space of the keys', 'nasbench201')
     .option('--budget <n>', 'evaluations per run', positiveInt('--budget'), 100)
@@ -223,5 +224,6 @@ export function registerBench(program: Command): void {
   registerEngines(bench);
   registerOrchestration(bench);
   registerReliability(bench);
+  registerClaim(bench);
   registerPruning(bench);
 }

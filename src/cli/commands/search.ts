@@ -9,6 +9,7 @@ import type { Store } from '../../store/index.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 import { progressPrinter } from '../progress-line.js';
+import { type SourceFlags, packIfSource, withSourceOptions } from '../dataset-source.js';
 import { startDashboard } from './dashboard.js';
 import { engineFor, engineOption } from '../engine-choice.js';
 import { type ConfigObject, buildSearchConfig, configFileOf, requestedEngine, type SearchFlags, taskKindOf } from '../search-config.js';
@@ -125,8 +126,13 @@ export function registerSearch(program: Command): void {
     .option('--dashboard', 'serve the web dashboard on 127.0.0.1 while the search runs (token: BLOCKQNN_TOKEN)')
     .option('--port <port>', 'port of --dashboard', nonNegativeInt('--port'), 8080)
     .option('--json', 'print the final summary as JSON');
-  withRedis(withDatabase(search)).action(async (flags: SearchFlags & RunFlags) => {
+  withSourceOptions(search);
+  withRedis(withDatabase(search)).action(async (flags: SearchFlags & SourceFlags & RunFlags) => {
     const { engine, file } = await engineAndConfig(flags);
+    // A user source is decoded (or found packed) before anything is queued: a bad one stops here.
+    const sourceName = flags.dataset ?? ((file?.task as { dataset?: { name?: unknown } } | undefined)?.dataset?.name as string | undefined);
+    const pack = await packIfSource(sourceName, flags, log);
+    if (pack) Object.assign(flags, { dataset: sourceName, datasetPack: pack.sha256 });
     const trainer = await prepareTrainer(engine, flags.trainer);
     // The local worker slots run the same file; the jobs name it by sha-256 only.
     if (trainer) process.env[TRAINER_ENV] = trainer.path;

@@ -3,6 +3,7 @@
  * the statuses of the built-in engines. Pure: no process, no I/O.
  */
 import type { EpochRecord, TrainOutcome } from '../engine.js';
+import type { FailureStatus } from '../../common/statuses.js';
 import { prunedOutcome } from '../pruning.js';
 import type { EpochMessage } from './protocol.js';
 import type { TrialRecord } from './trial-process.js';
@@ -65,7 +66,7 @@ export function outcomeOf(record: TrialRecord, trainer: string): TrainOutcome {
   const images = record.epochs.reduce((sum, m) => sum + m.images, 0);
   const epochSeconds = record.epochs.reduce((sum, m) => sum + m.seconds, 0);
   const base = { curve, trainSeconds: record.seconds, evalSeconds: 0, imagesPerSecond: images > 0 && epochSeconds > 0 ? images / epochSeconds : null };
-  const failed = (status: 'failed' | 'too_large' | 'diverged', error: string): TrainOutcome => ({ ...base, status, accuracy: null, error });
+  const failed = (status: FailureStatus, error: string): TrainOutcome => ({ ...base, status, accuracy: null, error });
 
   if (record.broken !== null) {
     return failed('failed', withTail(`trainer ${trainer} wrote a line on the blockqnn_trial channel that is not the protocol: ${record.broken}`, record));
