@@ -15,7 +15,7 @@ import type { ExtraLayerType } from '../search-space/index.js';
 import { type CandidateFactory, nb201Candidates, nscCandidates } from './candidates.js';
 import { GENERATOR_BASE_FILTERS, assertSearchable, searchedGeneratorCandidates } from './generative.js';
 import { type SearchConfig, type SearchConfigInput, parseSearchConfig } from './config.js';
-import { type SearchOutcome, type SearchProgress, SearchLoop } from './search-loop.js';
+import { type SearchOutcome, type SearchProgress, SearchLoop } from './loop/index.js';
 import { checkRewardGivenOnce, strategyOptionsOf } from './run-reward.js';
 
 export interface ControllerOptions {
