@@ -16,7 +16,7 @@ import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { datasetSources } from '../datasets/index.js';
 import { baselines, isNscBlockBaseline } from '../search-space/baselines/index.js';
 import {
-  type CheckedIr, type ExtraLayerType, type NetworkIr, assembleNetwork, buildNb201Network, networkCost, parseIr, parseNb201, parseNsc,
+  type CheckedIr, type ExtraLayerType, type NetworkIr, networkCost, parseIr, searchSpaces,
 } from '../search-space/index.js';
 import type { CandidateDetail, Run, Store } from '../store/index.js';
 import { type ClassificationTask, parseTask } from '../task/task.js';
@@ -151,11 +151,7 @@ function buildNetwork(run: Run | null, candidate: CandidateDetail | null, select
   }
   const config = runConfig(run!);
   const c = candidate!;
-  if (config.space === 'nasbench201') {
-    return buildNb201Network(parseNb201(c.nsc), { inputShape: shape, classes, ...(filters ? { channels: filters } : {}) });
-  }
-  const block = parseNsc(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] });
-  return assembleNetwork(block, { ...config.network, inputShape: shape, classes, ...(filters ? { baseFilters: filters } : {}) });
+  return searchSpaces.get(config.space).build(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] }, { ...config.network, inputShape: shape, classes }, filters);
 }
 
 function describe(selector: TrainingSelector, run: Run | null, candidate: CandidateDetail | null): string {

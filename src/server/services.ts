@@ -11,6 +11,7 @@ import { type RedisSettings, createRedis } from '../queue/redis.js';
 import type { Candidate, Run, Store } from '../store/index.js';
 import type { CandidateRow, QueueCounts, RunOverview, RunSummary } from './api-types.js';
 import type { SpaceName } from './block-graph.js';
+import { searchSpaces } from '../search-space/index.js';
 import { RunDigest } from './run-digest.js';
 
 export class Services {
@@ -120,8 +121,10 @@ export function controllerAlive(run: Run): boolean {
   return (run.status === 'running' || run.status === 'stopping') && run.heartbeatAt !== null && Date.now() - run.heartbeatAt.getTime() <= STALE_CONTROLLER_MS;
 }
 
+/** The run's space; runs stored before spaces were named are NSC runs. */
 export function spaceOf(run: Run): SpaceName {
-  return (run.config as { space?: string }).space === 'nasbench201' ? 'nasbench201' : 'nsc';
+  const space = (run.config as { space?: unknown }).space;
+  return typeof space === 'string' && searchSpaces.has(space) ? space : 'nsc';
 }
 
 export function candidateRow(c: Candidate): CandidateRow {

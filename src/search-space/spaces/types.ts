@@ -37,6 +37,8 @@ export interface SpaceCost {
 export interface SearchSpaceEntry {
   /** One line for --help and the dashboard. */
   readonly description: string;
+  /** A valid key, for help texts and the registry's conformance test. */
+  readonly example: string;
   /** Whether candidate rows keep their IR; false where readers rebuild it from the key with `build`. */
   readonly storesIr: boolean;
   /** Whether a result depends on the network built around the key (then the network is part of the task key). */

@@ -16,6 +16,7 @@ const shapeOf = (n: SpaceNetwork) => ({ ...(n.inputShape ? { inputShape: n.input
 
 export const nasbench201Space: SearchSpaceEntry = {
   description: 'NAS-Bench-201 cells (an op on each edge of a 4-node cell), in the benchmark\'s macro network',
+  example: '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|',
   storesIr: false,
   // One fixed macro network: a cell's result does not depend on the run's network settings.
   networkInTaskKey: false,

@@ -16,6 +16,7 @@ function assemble(block: NscBlock, network: SpaceNetwork, filters?: number) {
 
 export const nscSpace: SearchSpaceEntry = {
   description: "BlockQNN blocks (NSC codes), stacked into the paper's network",
+  example: '(1,1,3,0,0)(2,1,3,1,0)(3,5,0,1,2)(4,7,0,0,0)',
   storesIr: true,
   networkInTaskKey: true,
   decisionSettings: (s) => ({ ...(s.maxIndex !== undefined ? { maxIndex: s.maxIndex } : {}), ...(s.extraTypes && s.extraTypes.length > 0 ? { types: s.extraTypes.join(',') } : {}) }),
