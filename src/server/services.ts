@@ -12,6 +12,7 @@ import type { Candidate, Run, Store } from '../store/index.js';
 import type { CandidateRow, QueueCounts, RunOverview, RunSummary } from './api-types.js';
 import type { SpaceName } from './block-graph.js';
 import { searchSpaces } from '../search-space/index.js';
+import { strategies } from '../controller/index.js';
 import { RunDigest } from './run-digest.js';
 
 export class Services {
@@ -75,7 +76,8 @@ export class Services {
     const dataset = task?.kind === 'lookup' ? `table ${String(task.table ?? '').split('/').pop()}` : (task?.dataset?.name ?? '?');
     const slotSeconds = await this.slotSeconds(run);
     return {
-      id: run.id, name: run.name, status: run.status, strategy: run.strategy, engine: run.engine, space: config.space ?? 'nsc', dataset,
+      id: run.id, name: run.name, status: run.status, strategy: run.strategy, strategyDescription: strategies.has(run.strategy) ? strategies.get(run.strategy).description : null,
+      engine: run.engine, space: config.space ?? 'nsc', dataset,
       candidateCount: run.candidateCount, resultCount: run.resultCount, budget: run.budget,
       progress: run.budget.candidates ? Math.min(1, run.resultCount / run.budget.candidates) : null,
       bestReward: run.best?.reward ?? null, bestAccuracy: bestAcc?.accuracy ?? null,
