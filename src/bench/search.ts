@@ -18,7 +18,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { spaces, strategies } from '../controller/index.js';
+import { decisionSpaces, strategies } from '../controller/index.js';
 import { LookupTable, type TableColumns, readTableFile } from '../engines/table/index.js';
 
 export interface SearchBenchOptions {
@@ -77,7 +77,7 @@ function runSeed(seed: number, run: number): number {
 /** Runs `chunks` in this thread: the loop that both the main thread and the workers execute. */
 function runChunks(o: Omit<SearchBenchOptions, 'workers' | 'strategies'>, chunks: Chunk[]): RunOutcome[][] {
   const table = LookupTable.fromCsv(o.csv, o.columns, o.source);
-  const space = spaces.get(o.space)({});
+  const space = decisionSpaces.get(o.space)({});
   return chunks.map(({ strategy: name, from, to }) => {
     const entry = strategies.get(name);
     // One untimed run first, so one-time costs (JIT, the space's key table) are not charged to a strategy.
@@ -176,7 +176,7 @@ function summarise(outcomes: RunOutcome[], bestFitness: number, budget: number):
 /** Runs the whole benchmark; `workers` > 1 spreads runs over worker threads. */
 export async function runSearchBench(o: SearchBenchOptions): Promise<SearchBenchReport> {
   for (const name of o.strategies) strategies.get(name);
-  spaces.get(o.space);
+  decisionSpaces.get(o.space);
   const table = LookupTable.fromCsv(o.csv, o.columns, o.source); // fail fast on bad columns, before any worker starts
   if (table.columns.report === undefined) throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'bench search needs a report column', { hint: 'pass --report COL' });
   const started = performance.now();

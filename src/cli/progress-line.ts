@@ -1,5 +1,5 @@
 /** The terminal progress display of a running search: one line, rewritten in place on a TTY. */
-import type { SearchProgress } from '../orchestrator/search-loop.js';
+import type { SearchProgress } from '../orchestrator/loop/index.js';
 
 export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (p: SearchProgress) => void {
   let last = '';

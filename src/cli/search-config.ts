@@ -4,6 +4,7 @@
  * overrides the embedded defaults, which make a short real search on the bundled MNIST that
  * the pure-JS tfjs backend trains in seconds per candidate.
  */
+import { searchSpaces } from '../search-space/index.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -197,7 +198,7 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
   const kind = taskKindOf(flags, file);
   const lookup = kind === 'lookup';
   const image2image = kind === 'image2image';
-  const space = pick(flags.space, file.space as string | undefined, lookup ? 'nasbench201' : 'nsc');
+  const space = pick(flags.space, file.space as string | undefined, lookup ? 'nasbench201' : 'nsc')!;
   let task;
   if (lookup) {
     const named = pick(flags.table, typeof fileTask?.table === 'string' && fileTask.table !== '' ? fileTask.table : undefined);
@@ -285,12 +286,12 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
   return {
     ...file,
     name: pick(flags.name, file.name as string | undefined, 'search')!,
-    space: space as 'nsc' | 'nasbench201',
+    space,
     strategy: pick(flags.strategy, file.strategy as string | undefined, DEFAULT_STRATEGY)!,
     engine,
     task,
     // NAS-Bench-201 cells have one fixed network; a BlockQNN block's result depends on the network built around it.
-    taskKey: taskKey(task, engine, space === 'nsc' ? (network as Record<string, unknown>) : undefined),
+    taskKey: taskKey(task, engine, searchSpaces.get(space).networkInTaskKey ? (network as Record<string, unknown>) : undefined),
     network,
     ...(flags.nscTypes ? { nscTypes: flags.nscTypes } : {}),
     maxIndex: pick(flags.maxIndex, file.maxIndex as number | undefined, file.maxIndex === undefined && space === 'nsc' && given === undefined ? EMBEDDED_DEFAULTS.maxIndex : undefined),

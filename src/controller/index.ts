@@ -9,7 +9,7 @@ export { Sfc32 } from './rng.js';
 export type { Rng, RngState } from './rng.js';
 export { SNAPSHOT_FORMAT, checkResult } from './strategy.js';
 export type { Strategy, StrategyEntry, StrategyOptions, StrategySnapshot, Proposal, EvaluationResult, FailureStatus, JsonValue } from './strategy.js';
-export { strategies, spaces, restoreStrategy, DEFAULT_STRATEGY } from './registry.js';
+export { strategies, decisionSpaces, restoreStrategy, DEFAULT_STRATEGY } from './registry.js';
 export type { SpaceFactory } from './registry.js';
 export { RandomSearchStrategy } from './random-search.js';
 export { RegularizedEvolutionStrategy } from './evolution.js';

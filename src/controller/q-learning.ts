@@ -86,7 +86,7 @@ export class QLearningStrategy implements Strategy {
 }
 
 export const qLearningEntry: StrategyEntry = {
-  description: 'BlockQNN tabular Q-learning as in the paper (ε-greedy schedule 1.0 → 0.1, α 0.01, γ 1, replay 128, r_t = r_T / T)',
+  description: "BlockQNN's method as in the paper: tabular Q-learning, every proposal an agent episode (ε-greedy schedule 1.0 → 0.1, α 0.01, γ 1, replay 128, r_t = r_T / T)",
   create: (space, options) => QLearningStrategy.create(space, options),
   restore: (space, snapshot) => QLearningStrategy.restore(space, snapshot),
 };

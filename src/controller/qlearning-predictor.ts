@@ -1,9 +1,12 @@
 /**
- * The default controller: BlockQNN's Q-learning agent (Zhong et al., CVPR 2018)
- * whose proposals are screened by an online performance predictor before
- * anything is trained — the step the BlockQNN journal version (Zhong et al.,
- * "BlockQNN: Efficient Block-wise Neural Network Architecture Generation",
- * TPAMI 2021) takes to search on one GPU, and the pattern of predictor-guided
+ * The default controller. Most of its proposals are one- and two-op mutations
+ * of the best candidates measured so far, screened by an online performance
+ * predictor before anything is trained; BlockQNN's Q-learning agent (Zhong et
+ * al., CVPR 2018) learns from every result, but its episodes are a minority of
+ * each pool (20 of about 240 with the defaults) and alone only in the warm-up.
+ * `qlearning` (q-learning.ts) is the paper's method. Screening proposals is
+ * the step the BlockQNN journal version (Zhong et al., "BlockQNN: Efficient
+ * Block-wise Neural Network Architecture Generation", TPAMI 2021) takes to search on one GPU, and the pattern of predictor-guided
  * NAS (White et al., "BANANAS", AAAI 2021).
  *
  * - Warm-up: the first `warmup` proposals are the agent's own ε-greedy episodes
@@ -264,7 +267,8 @@ export class QLearningPredictorStrategy implements Strategy {
 }
 
 export const qLearningPredictorEntry: StrategyEntry = {
-  description: 'Q-learning agent whose proposals a Gaussian-process predictor screens (with elite mutations) before training: the sample-efficient default',
+  description:
+    'mostly mutations of the best cells measured so far, screened by a Gaussian-process predictor; the Q-learning agent learns from every result but its episodes are a minority of the pool (the paper\'s method is qlearning)',
   create: (space, options) => QLearningPredictorStrategy.create(space, options),
   restore: (space, snapshot) => QLearningPredictorStrategy.restore(space, snapshot),
 };

@@ -1,5 +1,6 @@
 /**
- * The controller's registries: search strategies and decision spaces by the
+ * The controller's registries: search strategies and decision spaces (`decisionSpaces`, the
+ * decision process of each space of search-space/spaces/, under the same name) by the
  * names users type (`--strategy qlearning-predictor`, `--space nasbench201`),
  * filled explicitly here rather than by import side effects.
  */
@@ -27,7 +28,7 @@ export const strategies = new Registry<StrategyEntry>('strategy')
 /** Creates a space from its name and settings (e.g. `{ maxIndex: 6 }` for nsc). */
 export type SpaceFactory = (settings: Readonly<Record<string, unknown>>) => AnySpace;
 
-export const spaces = new Registry<SpaceFactory>('search space')
+export const decisionSpaces = new Registry<SpaceFactory>('search space')
   .register('nsc', (settings) => {
     const { maxIndex, types, ...rest } = settings;
     rejectUnknown('nsc', rest, ['maxIndex', 'types']);

@@ -6,13 +6,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { irDigest } from '../engines/checkpoint.js';
-import {
-  type NetworkIr, type NetworkOptions, assembleNetwork, blockHash, buildNb201Network, canonicalText, density, networkCost, parseIr, parseNb201, parseNsc,
-} from '../search-space/index.js';
+import { type NetworkIr, type SpaceNetwork, canonicalText, networkCost, parseIr, parseNsc, searchSpaces } from '../search-space/index.js';
 import type { Exporter } from './exporter.js';
 import { type ExportSubject, spaceOf } from './subject.js';
 import { exportVersions } from './versions.js';
@@ -75,7 +72,7 @@ export async function architectureJson(subject: ExportSubject): Promise<Record<s
 
 const exportedSchema = z.object({
   format: z.literal(EXPORT_JSON_FORMAT),
-  architecture: z.object({ space: z.enum(['nsc', 'nasbench201']), code: z.string(), hash: z.string(), maxIndex: z.number().int().optional() }),
+  architecture: z.object({ space: z.string().refine((name) => searchSpaces.has(name), { message: `unknown search space (known: ${searchSpaces.list().join(', ')})` }), code: z.string(), hash: z.string(), maxIndex: z.number().int().optional() }),
   network: z.record(z.string(), z.unknown()).nullable(),
   ir: z.unknown(),
 });
@@ -92,14 +89,13 @@ export function rebuildFromExport(json: unknown): { hash: string; ir: NetworkIr;
   const parsed = exportedSchema.safeParse(json);
   if (!parsed.success) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `not a blockqnn export: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { hint: `pass an ${ARCHITECTURE_FILE} written by blockqnn export` });
   const { architecture, network } = parsed.data;
-  if (architecture.space === 'nasbench201') {
-    const options = (network ?? {}) as { inputShape?: [number, number, number]; classes?: number };
-    const checked = buildNb201Network(parseNb201(architecture.code), options);
-    return { hash: createHash('sha256').update(`nb201:${architecture.code}`).digest('hex').slice(0, 32), ir: checked.ir, density: Number.NaN };
-  }
-  const block = parseNsc(architecture.code, architecture.maxIndex === undefined ? {} : { maxIndex: architecture.maxIndex });
-  if (network === null) throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'the export has no network options to assemble the block with', { hint: 'use its "ir" as is' });
-  return { hash: blockHash(block), ir: assembleNetwork(block, network as unknown as NetworkOptions).ir, density: density(block) };
+  const space = searchSpaces.get(architecture.space);
+  const settings = architecture.maxIndex === undefined ? {} : { maxIndex: architecture.maxIndex };
+  const code = architecture.code;
+  if (network === null && space.networkInTaskKey) throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'the export has no network options to assemble the block with', { hint: 'use its "ir" as is' });
+  // Malformed codes fail in the space's parser, before any network options are read.
+  const hash = space.hash(code, settings);
+  return { hash, ir: space.build(code, settings, (network ?? {}) as SpaceNetwork).ir, density: space.density(code, settings) };
 }
 
 /** The stored IR, parsed and checked (what other formats are generated from). */

@@ -2,6 +2,7 @@
  * What an exporter receives: one architecture with everything known about it,
  * read from the store (or assembled by a test) before any file is written.
  */
+import { searchSpaces } from '../search-space/index.js';
 import type { Checkpoint } from '../engines/checkpoint.js';
 import type { CheckedIr, NetworkLayout } from '../search-space/index.js';
 
@@ -54,6 +55,7 @@ export interface ExportSubject {
 }
 
 /** The search space the run explored ('nsc' unless its configuration says otherwise). */
-export function spaceOf(run: ExportRun): 'nsc' | 'nasbench201' {
-  return run.config.space === 'nasbench201' ? 'nasbench201' : 'nsc';
+export function spaceOf(run: ExportRun): string {
+  const space = run.config.space;
+  return typeof space === 'string' && searchSpaces.has(space) ? space : 'nsc';
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ErrorCode } from '../common/errors.js';
 import { parseWith } from '../common/parse.js';
-import { DOWNSAMPLING_NAMES, EXTRA_LAYER_TYPE_NAMES } from '../search-space/index.js';
+import { DOWNSAMPLING_NAMES, EXTRA_LAYER_TYPE_NAMES, searchSpaces } from '../search-space/index.js';
 import { trainingTaskSchema } from '../task/task.js';
 
 const positiveInt = z.number().int().positive();
@@ -26,7 +26,7 @@ export const BUDGET_HINT = 'write "budget": {"candidates": 10}, {"seconds": 3600
 export const searchConfigSchema = z.strictObject({
   name: z.string().min(1).max(200).default('search'),
   /** Search space: BlockQNN blocks (nsc) or NAS-Bench-201 cells (nasbench201). */
-  space: z.enum(['nsc', 'nasbench201']).default('nsc'),
+  space: z.string().refine((name) => searchSpaces.has(name), { message: `unknown search space (valid: ${searchSpaces.list().join(', ')})` }).default('nsc'),
   strategy: z.string().min(1).max(64),
   /** Strategy-specific settings (epsilon schedule, replay size, predictor, ...). */
   strategyOptions: z.record(z.string(), z.unknown()).default({}),

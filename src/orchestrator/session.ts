@@ -5,18 +5,18 @@
  */
 import { hostname } from 'node:os';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type AnySpace, NO_PRUNER, type Strategy, normalizePrunerSpec, restoreStrategy, spaces, strategies } from '../controller/index.js';
+import { type AnySpace, NO_PRUNER, type Strategy, decisionSpaces, normalizePrunerSpec, restoreStrategy, strategies } from '../controller/index.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import { type RedisSettings, redactUrl } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
 import { checkScriptRun } from '../engines/script/prepare.js';
 import { checkLookupTask } from '../engines/table/index.js';
 import { materializeBaselines, resolveBaselineNames } from './baselines.js';
-import type { ExtraLayerType } from '../search-space/index.js';
-import { type CandidateFactory, nb201Candidates, nscCandidates } from './candidates.js';
+import { type ExtraLayerType, type SpaceSettings, searchSpaces } from '../search-space/index.js';
+import { type CandidateFactory, spaceCandidates } from './candidates.js';
 import { GENERATOR_BASE_FILTERS, assertSearchable, searchedGeneratorCandidates } from './generative.js';
 import { type SearchConfig, type SearchConfigInput, parseSearchConfig } from './config.js';
-import { type SearchOutcome, type SearchProgress, SearchLoop } from './search-loop.js';
+import { type SearchOutcome, type SearchProgress, SearchLoop } from './loop/index.js';
 import { checkRewardGivenOnce, strategyOptionsOf } from './run-reward.js';
 
 export interface ControllerOptions {
@@ -37,18 +37,24 @@ export interface ControllerOptions {
 /** A database restart or failover usually takes seconds; a controller waits this long before pausing the run. */
 export const RIDE_OUT_MS = 60_000;
 
+/** The run's settings of its space (search-space/spaces/types.ts). */
+export function spaceSettingsOf(config: SearchConfig): SpaceSettings {
+  return { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] };
+}
+
 export function spaceFor(config: SearchConfig): AnySpace {
-  return spaces.get(config.space)(config.space === 'nsc' ? { maxIndex: config.maxIndex, ...(config.nscTypes.length > 0 ? { types: config.nscTypes.join(',') } : {}) } : {});
+  return decisionSpaces.get(config.space)(searchSpaces.get(config.space).decisionSettings(spaceSettingsOf(config)));
 }
 
 export function candidatesFor(config: SearchConfig): CandidateFactory {
-  if (config.space === 'nasbench201') return nb201Candidates({ inputShape: config.network.inputShape, classes: config.network.classes, withIr: config.task.kind === 'classification' });
-  if (config.task.kind === 'image2image') {
+  if (config.task.kind === 'image2image' && config.space === 'nsc') {
     // The U-Net's first level has baseFilters filters, as the classifier's first stage does.
     const { blocksPerStage, baseFilters } = config.network;
     return searchedGeneratorCandidates(config.task, { blocksPerStage, width: baseFilters / GENERATOR_BASE_FILTERS }, config.maxIndex, config.nscTypes as ExtraLayerType[]);
   }
-  return nscCandidates({ ...config.network }, config.maxIndex, config.nscTypes as ExtraLayerType[]);
+  // A lookup task reads the key: where rows keep no IR either, its candidates are costed without building networks.
+  const withIr = config.task.kind === 'classification' || searchSpaces.get(config.space).storesIr;
+  return spaceCandidates(config.space, spaceSettingsOf(config), config.network, withIr);
 }
 
 /** A fresh strategy for the run, created with the run's reward (run-reward.ts): what it learns is what the store records. */

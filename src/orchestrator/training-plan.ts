@@ -17,8 +17,8 @@ import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
 import { baselines, isNscBlockBaseline } from '../search-space/baselines/index.js';
 import { scaleWidth } from '../search-space/baselines/proxy-width.js';
 import {
-  type CheckedIr, type ExtraLayerType, type LayoutFlags, type NetworkIr, type NetworkLayout, assembleNetwork, buildNb201Network, hasLayoutFlags,
-  networkCost, parseIr, parseNb201, parseNsc, resolveLayout,
+  type CheckedIr, type ExtraLayerType, type LayoutFlags, type NetworkIr, type NetworkLayout, assembleNetwork, hasLayoutFlags,
+  networkCost, parseIr, parseNsc, resolveLayout, searchSpaces,
 } from '../search-space/index.js';
 import type { CandidateDetail, Run, Store } from '../store/index.js';
 import { type ClassificationTask, parseTask } from '../task/task.js';
@@ -182,14 +182,13 @@ function buildNetwork(
   }
   const config = runConfig(run!);
   const c = candidate!;
-  if (config.space === 'nasbench201') {
-    if (layoutFlags && hasLayoutFlags(layoutFlags)) throw invalid(`run ${config.name} searched NAS-Bench-201 cells, whose network is fixed by the benchmark; layouts stack NSC blocks`, 'leave out the layout flags');
-    return { checked: buildNb201Network(parseNb201(c.nsc), { inputShape: shape, classes, ...(filters ? { channels: filters } : {}) }) };
+  if (layoutFlags && hasLayoutFlags(layoutFlags)) {
+    if (!searchSpaces.get(config.space).storesIr) throw invalid(`run ${config.name} searched ${config.space} cells, whose network is fixed by the benchmark; layouts stack NSC blocks`, 'leave out the layout flags');
+    const block = parseNsc(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] });
+    const layout = layoutFor(layoutFlags, config.network, filters)!;
+    return { checked: assembleNetwork(block, { ...config.network, inputShape: shape, classes, ...(filters ? { baseFilters: filters } : {}), layout }), layout };
   }
-  const block = parseNsc(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] });
-  const layout = layoutFor(layoutFlags, config.network, filters);
-  const checked = assembleNetwork(block, { ...config.network, inputShape: shape, classes, ...(filters ? { baseFilters: filters } : {}), ...(layout ? { layout } : {}) });
-  return layout ? { checked, layout } : { checked };
+  return { checked: searchSpaces.get(config.space).build(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] }, { ...config.network, inputShape: shape, classes }, filters) };
 }
 
 function describe(selector: TrainingSelector, run: Run | null, candidate: CandidateDetail | null): string {

@@ -15,6 +15,8 @@ export interface RunSummary {
   name: string;
   status: RunStatus;
   strategy: string;
+  /** What the strategy does (its registry description; null for a name this server does not know). */
+  strategyDescription: string | null;
   engine: string;
   space: string;
   dataset: string;

@@ -11,6 +11,8 @@ import { type RedisSettings, createRedis } from '../queue/redis.js';
 import type { Candidate, Run, Store } from '../store/index.js';
 import type { CandidateRow, QueueCounts, RunOverview, RunSummary } from './api-types.js';
 import type { SpaceName } from './block-graph.js';
+import { searchSpaces } from '../search-space/index.js';
+import { strategies } from '../controller/index.js';
 import { RunDigest } from './run-digest.js';
 
 export class Services {
@@ -74,7 +76,8 @@ export class Services {
     const dataset = task?.kind === 'lookup' ? `table ${String(task.table ?? '').split('/').pop()}` : (task?.dataset?.name ?? '?');
     const slotSeconds = await this.slotSeconds(run);
     return {
-      id: run.id, name: run.name, status: run.status, strategy: run.strategy, engine: run.engine, space: config.space ?? 'nsc', dataset,
+      id: run.id, name: run.name, status: run.status, strategy: run.strategy, strategyDescription: strategies.has(run.strategy) ? strategies.get(run.strategy).description : null,
+      engine: run.engine, space: config.space ?? 'nsc', dataset,
       candidateCount: run.candidateCount, resultCount: run.resultCount, budget: run.budget,
       progress: run.budget.candidates ? Math.min(1, run.resultCount / run.budget.candidates) : null,
       bestReward: run.best?.reward ?? null, bestAccuracy: bestAcc?.accuracy ?? null,
@@ -120,8 +123,10 @@ export function controllerAlive(run: Run): boolean {
   return (run.status === 'running' || run.status === 'stopping') && run.heartbeatAt !== null && Date.now() - run.heartbeatAt.getTime() <= STALE_CONTROLLER_MS;
 }
 
+/** The run's space; runs stored before spaces were named are NSC runs. */
 export function spaceOf(run: Run): SpaceName {
-  return (run.config as { space?: string }).space === 'nasbench201' ? 'nasbench201' : 'nsc';
+  const space = (run.config as { space?: unknown }).space;
+  return typeof space === 'string' && searchSpaces.has(space) ? space : 'nsc';
 }
 
 export function candidateRow(c: Candidate): CandidateRow {

@@ -1,6 +1,6 @@
 /** NscSpace with the optional layer types: proposed only when enabled, after the paper's actions, round-tripping through episodes. */
 import { describe, expect, it } from 'vitest';
-import { NscSpace, spaces } from '../../src/controller/index.js';
+import { NscSpace, decisionSpaces } from '../../src/controller/index.js';
 import { Sfc32 } from '../../src/controller/rng.js';
 import { parseNsc } from '../../src/search-space/index.js';
 
@@ -42,9 +42,9 @@ describe('NscSpace with optional types', () => {
   });
 
   it('the space registry takes the recorded setting and rejects unknown types', () => {
-    const space = spaces.get('nsc')({ maxIndex: 5, types: 'se,dpp' });
+    const space = decisionSpaces.get('nsc')({ maxIndex: 5, types: 'se,dpp' });
     expect(space.settings).toEqual({ maxIndex: 5, types: 'se,dpp' });
-    expect(() => spaces.get('nsc')({ maxIndex: 5, types: 'se,attention' })).toThrow(/unknown optional layer type "attention"/);
+    expect(() => decisionSpaces.get('nsc')({ maxIndex: 5, types: 'se,attention' })).toThrow(/unknown optional layer type "attention"/);
     expect(parseNsc('(1,9,3,0,0)(2,7,0,0,0)', { extraTypes: ['dpp'] })).toHaveLength(2);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nb201Candidates, nscCandidates } from '../../src/orchestrator/candidates.js';
-import { nb201CostModel } from '../../src/orchestrator/nb201-cost.js';
+import { nb201CostModel } from '../../src/search-space/spaces/nasbench201/cost.js';
 import { NB201_EDGES, NB201_OPS, RESNET_BLOCK_NSC, buildNb201Network, networkCost, printNb201 } from '../../src/search-space/index.js';
 
 function randomCell(next: () => number) {

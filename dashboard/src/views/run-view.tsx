@@ -77,9 +77,10 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
             {run.name} <Status status={run.status} />
           </h1>
           <div class="muted">
-            {run.strategy} · {run.engine} · {run.space} · {run.dataset} · started {ago(run.startedAt ?? run.createdAt)}
+            <span title={run.strategyDescription ?? undefined}>{run.strategy}</span> · {run.engine} · {run.space} · {run.dataset} · started {ago(run.startedAt ?? run.createdAt)}
             {run.controllerId && ` · controller ${run.controllerId}${run.controllerAlive ? '' : ' (silent)'}`}
           </div>
+          {run.strategyDescription && <div class="muted">strategy: {run.strategyDescription}</div>}
         </div>
         <div class="actions">
           <span class={`live ${state}`}>{state}</span>

@@ -1,7 +1,7 @@
 /** One run of the real search loop (strategy, store commits with the snapshot, queue) on NAS-Bench-201 with the table engine. */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import type { SearchConfigInput } from '../../orchestrator/config.js';
-import type { SearchProgress } from '../../orchestrator/search-loop.js';
+import type { SearchProgress } from '../../orchestrator/loop/index.js';
 import { createRun, prepareConfig, runController } from '../../orchestrator/session.js';
 import type { RedisSettings } from '../../queue/redis.js';
 import type { Store } from '../../store/index.js';

@@ -17,7 +17,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
-import { DEFAULT_STRATEGY, NO_PRUNER, normalizePrunerSpec, spaces, strategies } from '../../controller/index.js';
+import { DEFAULT_STRATEGY, NO_PRUNER, decisionSpaces, normalizePrunerSpec, strategies } from '../../controller/index.js';
 import { datasetSources, resolveSpec, specShape } from '../../datasets/index.js';
 import type { Engine } from '../../engines/engine.js';
 import { torchEngineFactory } from '../../engines/torch/index.js';
@@ -137,7 +137,7 @@ export async function runPruningBench(o: PruningBenchOptions): Promise<PruningBe
   const specs = o.pruners.map((name) => normalizePrunerSpec({ name, options: o.prunerOptions?.[name] ?? {} }, o.epochs));
   const loadBefore = loadavg();
   const started = performance.now();
-  const space = spaces.get('nsc')({ maxIndex: o.maxIndex });
+  const space = decisionSpaces.get('nsc')({ maxIndex: o.maxIndex });
   const source = datasetSources.get(task.dataset.name);
   const network = { inputShape: specShape(resolveSpec(task.dataset), source.shape), classes: source.classes.length, blocksPerStage: o.blocksPerStage, baseFilters: o.baseFilters, stages: o.stages };
   const factory = nscCandidates(network, o.maxIndex);

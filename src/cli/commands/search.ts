@@ -16,7 +16,7 @@ import { type ConfigObject, buildSearchConfig, configFileOf, requestedEngine, ty
 import { nonNegativeInt, positiveInt, positiveNumber } from './options.js';
 import { printRunSummary } from './runs.js';
 import { choicesHelp, datasetOption, prunerOption, strategyOption } from '../registry-help.js';
-import { spaces } from '../../controller/index.js';
+import { searchSpaces } from '../../search-space/index.js';
 import { IMAGE2IMAGE_PROBLEMS } from '../../task/image2image/schema.js';
 
 export interface RunFlags extends ConnectionFlags {
@@ -90,7 +90,7 @@ export function registerSearch(program: Command): void {
     .description('start a search run; with no flags, a short real search on the bundled MNIST with local workers')
     .option('--config <file>', 'JSON configuration (flags you type override it)')
     .option('--name <name>', 'run name')
-    .option('--space <space>', `search space: ${choicesHelp(spaces.list().map((name) => ({ name })))} (default nsc, nasbench201 with --table)`)
+    .option('--space <space>', `search space: ${choicesHelp(searchSpaces.list().map((name) => ({ name, description: searchSpaces.get(name).description })))} (default nsc, nasbench201 with --table)`)
     .option('--strategy <name>', strategyOption())
     .option('--engine <name>', engineOption())
     .option('--trainer <path>', 'engine script: your own Python training script (it imports blockqnn_trial; see README "Your own training code")')

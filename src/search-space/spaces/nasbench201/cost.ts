@@ -11,7 +11,8 @@
  * per-candidate cost at table speed). test/orchestrator/candidates.test.ts checks
  * the sum against `networkCost` of the built network.
  */
-import { NB201_EDGES, NB201_OPS, type Nb201Cell, type Nb201Op, buildNb201Network, networkCost } from '../search-space/index.js';
+import { NB201_EDGES, NB201_OPS, type Nb201Cell, type Nb201Op, buildNb201Network } from '../../nasbench201.js';
+import { networkCost } from '../../cost.js';
 
 export interface Nb201Cost {
   macs: number;
