@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type AnySpace, restoreStrategy, spaces, strategies } from '../controller/index.js';
+import { type AnySpace, NO_PRUNER, type Strategy, normalizePrunerSpec, restoreStrategy, spaces, strategies } from '../controller/index.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import { type RedisSettings, redactUrl } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
@@ -17,6 +17,7 @@ import { type CandidateFactory, nb201Candidates, nscCandidates } from './candida
 import { GENERATOR_BASE_FILTERS, assertSearchable, searchedGeneratorCandidates } from './generative.js';
 import { type SearchConfig, type SearchConfigInput, parseSearchConfig } from './config.js';
 import { type SearchOutcome, type SearchProgress, SearchLoop } from './search-loop.js';
+import { checkRewardGivenOnce, strategyOptionsOf } from './run-reward.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -50,9 +51,9 @@ export function candidatesFor(config: SearchConfig): CandidateFactory {
   return nscCandidates({ ...config.network }, config.maxIndex, config.nscTypes as ExtraLayerType[]);
 }
 
-/** The strategy's options; a budget of 0 (baselines only) leaves the strategy its unbudgeted defaults. */
-function strategyOptionsOf(config: SearchConfig) {
-  return { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates || undefined };
+/** A fresh strategy for the run, created with the run's reward (run-reward.ts): what it learns is what the store records. */
+export function strategyFor(config: SearchConfig, space: AnySpace = spaceFor(config)): Strategy {
+  return strategies.get(config.strategy).create(space, strategyOptionsOf(config, space));
 }
 
 /** Validates a configuration completely (names, schedule, network) before a run row exists. */
@@ -60,10 +61,11 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   const parsed = parseSearchConfig(input);
   checkScriptRun(parsed.engine, parsed.task);
   // `all` is expanded once, here, so a resumed run evaluates the baselines it started with.
-  const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) } };
+  const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) }, pruner: prunerOf(parsed) };
+  checkRewardGivenOnce(config);
   const space = spaceFor(config);
   // Creating the strategy checks its name and options now, not after the run is stored.
-  strategies.get(config.strategy).create(space, strategyOptionsOf(config));
+  strategyFor(config, space);
   if (config.budget.candidates === 0 && config.baselines.names.length === 0 && config.budget.seconds === undefined) {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'a candidate budget of 0 evaluates nothing: it is for runs of baselines only', { hint: 'give a positive budget, or baselines to evaluate' });
   }
@@ -72,6 +74,19 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   // An image-to-image search trains its generators with pix2pix; a run of baselines alone may name any procedure.
   if (config.task.kind === 'image2image' && config.budget.candidates !== 0) assertSearchable(config.task);
   return config;
+}
+
+/**
+ * The run's pruner with every option filled in, checked against the recipe's epochs: an unknown name, an
+ * option out of range or a pruner that could never decide in this recipe is refused here, before the run
+ * row exists and anything is queued. Only classification candidates train in epochs a pruner can cut.
+ */
+function prunerOf(config: SearchConfig): SearchConfig['pruner'] {
+  if (config.task.kind !== 'classification') {
+    if (config.pruner.name === NO_PRUNER) return { name: NO_PRUNER, options: {} };
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `pruner ${config.pruner.name}: only classification searches are pruned (this run's task is ${config.task.kind})`, { hint: 'use --pruner none' });
+  }
+  return normalizePrunerSpec(config.pruner, config.task.recipe.epochs);
 }
 
 export async function createRun(store: Store, config: SearchConfig): Promise<Run> {
@@ -139,7 +154,7 @@ export async function runController(runId: string, o: ControllerOptions): Promis
       space,
       candidates: candidatesFor(config),
       baselines: () => materializeBaselines(config),
-      createStrategy: () => strategies.get(config.strategy).create(space, strategyOptionsOf(config)),
+      createStrategy: () => strategyFor(config, space),
       restoreStrategy: (snapshot) => restoreStrategy(space, snapshot),
       log: o.log,
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),

@@ -5,8 +5,9 @@ import type { Command } from 'commander';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { type Selection, exportFromStore, exporters } from '../../export/index.js';
 import { type ConnectionFlags, log, openStoreFrom, withDatabase } from '../context.js';
+import { type LayoutOptionValues, addLayoutOptions, layoutFlagsOf } from '../layout-flags.js';
 
-interface ExportFlags extends ConnectionFlags {
+interface ExportFlags extends ConnectionFlags, LayoutOptionValues {
   best?: boolean;
   candidate?: string;
   top?: string;
@@ -52,7 +53,7 @@ export async function exportSummary(dir: string, files: readonly string[], purpo
 export function registerExport(program: Command): void {
   const formats = exporters().list();
   withDatabase(
-    program
+    addLayoutOptions(program
       .command('export')
       .description(`export a found architecture: ${formats.join(', ')}`)
       .argument('<run>', 'run id')
@@ -63,7 +64,7 @@ export function registerExport(program: Command): void {
       .requiredOption('--out <dir>', 'output folder (created; an existing non-empty one needs --force); inside $BLOCKQNN_EXPORT_ROOT when that is set')
       .option('--weights <file>', 'a checkpoint (.safetensors) to export instead of the newest final training\'s')
       .option('--require-weights', 'fail unless trained weights exist')
-      .option('--force', 'replace an existing non-empty output folder (its mode is kept)'),
+      .option('--force', 'replace an existing non-empty output folder (its mode is kept)'), true),
   ).action(async (runId: string, flags: ExportFlags) => {
     const selection = selectionFrom(flags);
     const store = await openStoreFrom(flags, { existing: true });
@@ -71,6 +72,7 @@ export function registerExport(program: Command): void {
       const outcome = await exportFromStore(store, {
         runId, selection, format: flags.format, out: flags.out, force: flags.force ?? false, requireWeights: flags.requireWeights ?? false,
         ...(flags.weights ? { weightsFile: flags.weights } : {}),
+        layout: layoutFlagsOf(flags),
       });
       const exporter = exporters().get(flags.format);
       for (const w of outcome.weights) {
