@@ -6,6 +6,8 @@
 #
 #   scripts/check-package.sh            pack (prepack builds dist/ first), install, run
 #   scripts/check-package.sh --no-build pack the dist/ already built (faster when it is fresh)
+#   ... --global                         also npm install -g under a private prefix (installs everything
+#                                        a second time: better-sqlite3 compiles again without a prebuilt binary)
 #
 # Needs Redis at REDIS_URL (default redis://127.0.0.1:6379); uses a key prefix of its own and
 # deletes it at the end. Everything else lives in a temporary folder, removed at the end.
@@ -27,7 +29,14 @@ step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
 
 step "pack"
 pack_flags=(--pack-destination "$work" --silent)
-[ "${1:-}" = "--no-build" ] && pack_flags+=(--ignore-scripts)
+global=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) pack_flags+=(--ignore-scripts) ;;
+    --global) global=1 ;;
+    *) echo "check-package: unknown option $arg (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
 tarball="$work/$(cd "$repo" && npm pack "${pack_flags[@]}" | tail -1)"
 ls -l "$tarball"
 contents="$(tar -tzf "$tarball")"
@@ -80,8 +89,10 @@ node -e 'fetch(process.argv[1] + "/api/runs").then(async (r) => { const b = awai
 kill "$dashboard_pid"
 dashboard_pid=""
 
+if [ "$global" = 1 ]; then
 step "npm install -g (under a private prefix)"
 npm install -g --prefix "$work/global" --prefer-offline --no-audit --no-fund "$tarball" 2>&1 | grep -v '^npm warn install-scripts' || true
 "$work/global/bin/blockqnn" --help | grep -q 'search'
+fi
 
 step "ok: packed, installed and ran from $(basename "$tarball")"
