@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs blockqnn, installs the tarball into an empty folder (and globally under a private prefix),
+# Packs blockqnn, installs the tarball into an empty folder (with --global also globally under a private prefix),
 # from the npm registry only (prefer-offline: the cache first), and runs it from there as a user would: --help, `worker --help`, a real
 # short search to a finished run (table engine, the bundled NAS-Bench-201 table, local worker slots)
 # and the dashboard answering its API. `npm run test:package`; .ci/run runs it after `npm test`.
