@@ -20,13 +20,15 @@
 // BLOCKQNN_PG_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/postgres
 // (nothing is written to it).
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const prismaCli = join(root, 'node_modules', 'prisma', 'build', 'index.js');
+/** The Prisma CLI wherever npm put it (hoisted or not); only a checkout has it (a devDependency). */
+const prismaCli = () => createRequire(join(root, 'package.json')).resolve('prisma/build/index.js');
 const sqliteSchema = join(root, 'prisma', 'schema.prisma');
 const postgresSchema = join(root, 'prisma', 'postgresql.prisma');
 const historyDir = join(root, 'prisma', 'migrations', 'history');
@@ -58,7 +60,7 @@ function derivePostgresSchema(source = readFileSync(sqliteSchema, 'utf8')) {
 }
 
 function prisma(args, databaseUrl) {
-  return execFileSync(process.execPath, [prismaCli, ...args], {
+  return execFileSync(process.execPath, [prismaCli(), ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
@@ -125,7 +127,17 @@ function check() {
 }
 
 const [command, arg] = process.argv.slice(2);
-if (command === '--check') {
+// The installed package (npm install blockqnn-*.tgz) is not a checkout: its clients were generated
+// and compiled into dist/ before packing, and neither the sources nor the Prisma CLI come with it.
+const checkout = existsSync(join(root, 'src', 'store', 'store.ts'));
+const shipped = ['sqlite', 'postgresql'].every((p) => existsSync(join(root, 'dist', 'store', 'generated', p, 'client.js')));
+if (command === undefined && !checkout) {
+  if (!shipped) {
+    console.error('prisma: this install has neither the sources nor the generated clients in dist/store/generated: reinstall the package');
+    process.exit(1);
+  }
+  process.exit(0);
+} else if (command === '--check') {
   check();
 } else {
   writeFileSync(postgresSchema, derivePostgresSchema());

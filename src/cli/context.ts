@@ -3,7 +3,9 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PREFIX, REDIS_TLS_CA_ENV, type RedisSettings, redisSettings } from '../queue/redis.js';
-import { type Store, openStore } from '../store/index.js';
+import { existsSync } from 'node:fs';
+import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { DEFAULT_DATABASE_URL, type Store, openStore, parseDatabaseUrl } from '../store/index.js';
 
 export interface ConnectionFlags {
   db?: string;
@@ -33,8 +35,22 @@ export function withRedis(command: Command): Command {
     .option('--redis-tls-ca <file>', `PEM file of the CA that signed the Redis server's certificate, for rediss:// (default: ${REDIS_TLS_CA_ENV})`);
 }
 
-export function openStoreFrom(flags: ConnectionFlags): Promise<Store> {
-  return openStore(flags.db ?? process.env.DATABASE_URL);
+/**
+ * Opens the database the flags name. `existing`: a command that only reads (runs, status,
+ * export, ...) refuses a SQLite file that does not exist instead of creating an empty one
+ * (with its disk reserve) under a mistyped name.
+ */
+export async function openStoreFrom(flags: ConnectionFlags, options: { existing?: boolean } = {}): Promise<Store> {
+  const url = flags.db ?? process.env.DATABASE_URL;
+  if (options.existing) {
+    const target = parseDatabaseUrl(url ?? DEFAULT_DATABASE_URL);
+    if (target.provider === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) {
+      throw new BlockqnnError(ErrorCode.NOT_FOUND, `database ${target.display} does not exist`, {
+        hint: `check --db / DATABASE_URL; a new database is created only by commands that start runs (blockqnn search, baseline, dashboard)`,
+      });
+    }
+  }
+  return openStore(url);
 }
 
 export function redisFrom(flags: ConnectionFlags): RedisSettings {

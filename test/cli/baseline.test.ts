@@ -4,7 +4,7 @@
  * trains for real (torch engine, tiny MNIST) on a worker listening on the same
  * Redis prefix, and prints what the comparison table needs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -125,8 +125,10 @@ describe('bad input fails before anything is recorded or queued', () => {
     expect(width.stderr).toMatch(/INVALID_CONFIG\]: baseline resnet-20-cifar: width 0.3 turns the 16 filters .* not a whole number of channels/);
     expect((await cli('baseline', ...common)).stderr).toMatch(/name the baseline\(s\) to evaluate/);
 
+    // Nothing recorded: the database file was never created (and `runs` refuses to create it).
     const runs = await cli('runs', '--db', db, '--json');
-    expect(JSON.parse(runs.stdout)).toEqual([]);
+    expect(runs.stderr).toMatch(/database file:.*bad\.db does not exist/);
+    expect(existsSync(db.slice('file:'.length))).toBe(false);
     expect(await keysUnder(redis.prefix)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  * the run they landed in keeps going.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -46,8 +46,9 @@ describe('bad input: clear errors, exit code 2, nothing recorded', () => {
     expect(invalid).toMatch(/maxInFlight: /);
     await expectError(['search', '--config', join(dir, 'array.json'), ...table, '--db', db], 'INVALID_CONFIG', /the top level must be an object/);
     await expectError(['search', '--config', join(dir, 'missing.json'), ...table, '--db', db], 'INVALID_INPUT', /cannot read config file .*missing\.json/);
-    const runs = await cli(['runs', '--db', db, '--json']);
-    expect(JSON.parse(runs.stdout)).toEqual([]);
+    // Nothing was recorded: not even the database file exists, and `runs` says so instead of creating it.
+    await expectError(['runs', '--db', db, '--json'], 'NOT_FOUND', /database file:.*runs\.db does not exist/);
+    expect(existsSync(join(dir, 'runs.db'))).toBe(false);
   });
 
   it('an unknown dataset, engine or strategy is named with the valid choices', async () => {
@@ -73,7 +74,7 @@ describe('bad input: clear errors, exit code 2, nothing recorded', () => {
     const missing = new URL(PG_ADMIN_URL);
     missing.pathname = `/blockqnn_missing_${randomBytes(4).toString('hex')}`;
     await expectError(['status', 'r1', '--db', missing.toString()], 'UNREACHABLE', /does not exist[\s\S]*createdb/);
-    await expectError(['runs', '--db', `file:${join(tempDir(), 'no', 'such', 'dir', 'x.db')}`], 'UNREACHABLE|IO_ERROR', /x\.db/);
+    await expectError(['runs', '--db', `file:${join(tempDir(), 'no', 'such', 'dir', 'x.db')}`], 'NOT_FOUND', /x\.db does not exist/);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * A NAS-Bench-201 lookup table written by the test itself (the repository never
- * reads ../shared): every one of the 15,625 cells, so any proposal is found, with
+ * A NAS-Bench-201 lookup table written by the test itself (kept beside the bundled
+ * data/nasbench201 table for tests that want their own values): every one of the 15,625 cells, so any proposal is found, with
  * a fitness and a report column that are plain functions of the cell's ops.
  */
 import { writeFileSync } from 'node:fs';

@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { LookupTable, TableEngine } from '../../src/engines/table/index.js';
 import { nb201Candidates } from '../../src/orchestrator/candidates.js';
 import type { SearchConfigInput } from '../../src/orchestrator/config.js';
@@ -21,7 +22,7 @@ import { engineHandler } from '../../src/worker/handler.js';
 import { deletePrefix, testRedisSettings } from '../helpers/redis.js';
 import { sqliteBackend } from '../store/backends.js';
 
-const TABLE = resolve(import.meta.dirname, '../../../shared/data/nasbench201/cifar10.csv');
+const TABLE = resolve(import.meta.dirname, '../../data/nasbench201/cifar10.csv.gz');
 const BUDGET = 8;
 
 function config(reward: { mu: number }, strategyOptions: Record<string, unknown> = {}): SearchConfigInput {
@@ -61,7 +62,7 @@ async function search(reward: { mu: number }) {
 function proposals(reward: { mu: number }, count: number): string[] {
   const cfg = prepareConfig({ ...config(reward), budget: { candidates: count } });
   const strategy = strategyFor(cfg);
-  const table = LookupTable.fromCsv(readFileSync(TABLE, 'utf8'), { fitness: 'c10valid_val_12ep' }, TABLE);
+  const table = LookupTable.fromCsv(gunzipSync(readFileSync(TABLE)).toString('utf8'), { fitness: 'c10valid_val_12ep' }, TABLE);
   const cells = nb201Candidates();
   const keys: string[] = [];
   for (let i = 0; i < count; i++) {

@@ -67,7 +67,7 @@ export function registerExport(program: Command): void {
       .option('--force', 'replace an existing non-empty output folder (its mode is kept)'), true),
   ).action(async (runId: string, flags: ExportFlags) => {
     const selection = selectionFrom(flags);
-    const store = await openStoreFrom(flags);
+    const store = await openStoreFrom(flags, { existing: true });
     try {
       const outcome = await exportFromStore(store, {
         runId, selection, format: flags.format, out: flags.out, force: flags.force ?? false, requireWeights: flags.requireWeights ?? false,

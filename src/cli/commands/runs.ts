@@ -60,7 +60,7 @@ export async function printRunSummary(store: Store, runId: string, json: boolean
 export function registerRuns(program: Command): void {
   const runs = program.command('runs').description('list runs, newest first; `runs compare <run>`: the best searched candidate beside the baselines');
   withDatabase(runs.option('--json', 'print JSON')).action(async (flags: ConnectionFlags & { json?: boolean }) => {
-    const store = await openStoreFrom(flags);
+    const store = await openStoreFrom(flags, { existing: true });
     try {
       const runs = await store.listRuns({ limit: 100 });
       const baselines = await Promise.all(runs.map((r) => store.listBaselines(r.id)));
@@ -87,7 +87,7 @@ export function registerRuns(program: Command): void {
   ).action(async (runId: string, _flags: unknown, command: Command) => {
     // `--db` and `--json` may land on the parent `runs` command: read both levels.
     const flags = command.optsWithGlobals<ConnectionFlags & { json?: boolean }>();
-    const store = await openStoreFrom(flags);
+    const store = await openStoreFrom(flags, { existing: true });
     try {
       const comparison = await compareRun(store, runId);
       process.stdout.write(flags.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${formatComparison(comparison)}\n`);
@@ -97,7 +97,7 @@ export function registerRuns(program: Command): void {
   });
 
   withDatabase(program.command('status').description('counts by status and the best candidate of a run').argument('<run>', 'run id').option('--json', 'print JSON')).action(async (runId: string, flags: ConnectionFlags & { json?: boolean }) => {
-    const store = await openStoreFrom(flags);
+    const store = await openStoreFrom(flags, { existing: true });
     try {
       await printRunSummary(store, runId, Boolean(flags.json));
     } finally {
@@ -106,7 +106,7 @@ export function registerRuns(program: Command): void {
   });
 
   withRedis(withDatabase(program.command('stop').description('stop a run: its controller cancels queued jobs; resume continues exactly').argument('<run>', 'run id'))).action(async (runId: string, flags: ConnectionFlags) => {
-    const store = await openStoreFrom(flags);
+    const store = await openStoreFrom(flags, { existing: true });
     try {
       const run = await store.getRun(runId);
       const alive = run.status === 'running' && run.heartbeatAt !== null && Date.now() - run.heartbeatAt.getTime() <= STALE_CONTROLLER_MS;

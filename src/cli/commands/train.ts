@@ -228,7 +228,7 @@ export function registerTrain(program: Command): void {
     .option('--limit <N>', 'newest N', positiveInt('--limit'), 20)
     .option('--json', 'print JSON');
   withRedis(withDatabase(list)).action(async (flags: ConnectionFlags & { cancel?: number; limit: number; json?: boolean }) => {
-    const store = await openStoreFrom(flags);
+    const store = await openStoreFrom(flags, { existing: true });
     const settings = redisFrom(flags);
     const queues = new Map<string, EvaluationQueue>();
     const queueFor = (engine: string) => {
