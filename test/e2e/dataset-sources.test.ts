@@ -73,10 +73,13 @@ describe('searches on every kind of source', () => {
     writeCifar100Dir(join(dir, 'cifar-100-binary'), 200, 40);
     mkdirSync(join(dir, 'idx'));
     writeFashionDir(join(dir, 'idx'), 60, 20);
-    const npz = await searchOn(`npz:${join(dir, 'data.npz')}`);
+    // Side by side: each search mostly waits for its processes to start.
+    const [npz, cifar, idx] = await Promise.all([
+      searchOn(`npz:${join(dir, 'data.npz')}`),
+      searchOn('cifar100', ['--labels', 'coarse'], { BLOCKQNN_CIFAR100_DIR: dir }),
+      searchOn(`idx:${join(dir, 'idx')}`),
+    ]);
     expect(npz.output).toMatch(/3 classes, 12×12×3; .*NCHW layout, uint8/);
-    const cifar = await searchOn('cifar100', ['--labels', 'coarse'], { BLOCKQNN_CIFAR100_DIR: dir });
-    const idx = await searchOn(`idx:${join(dir, 'idx')}`);
     expect(idx.output).toMatch(/10 classes, 28×28×1/);
     for (const { rows } of [npz, cifar, idx]) expect(rows.map((r) => r.status)).toEqual(['ok', 'ok']);
     expect(cifar.output).toMatch(/20 classes, 32×32×3; .*20 coarse labels/);
