@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
-import { BlockqnnError, ErrorCode } from '../../src/common/errors.js';
+import { ErrorCode } from '../../src/common/errors.js';
+import { rejection } from '../datasets/fixtures.js';
 import { fetchPack, publishPack } from '../../src/queue/dataset-transfer.js';
 import { deletePrefix, testRedisSettings } from '../helpers/redis.js';
 
@@ -32,13 +33,12 @@ it('publishes a file in bounded chunks and fetches it back byte for byte; a seco
     expect(readFileSync(dest).equals(bytes)).toBe(true);
     // A chunk lost on Redis (evicted, say) is named, not written as a short file.
     await client.del(`${settings.prefix}:pack:${sha}:4`);
-    const lost = await fetchPack(settings, sha, join(dir, 'short')).catch((e: unknown) => e as BlockqnnError);
-    expect(lost).toBeInstanceOf(BlockqnnError);
-    expect((lost as BlockqnnError).message).toMatch(/chunk 4 of 10 is missing/);
+    const lost = await rejection(fetchPack(settings, sha, join(dir, 'short')));
+    expect(lost.message).toMatch(/chunk 4 of 10 is missing/);
   } finally {
     client.disconnect();
   }
-  const missing = await fetchPack(settings, 'cd'.repeat(32), join(dir, 'none')).catch((e: unknown) => e as BlockqnnError);
+  const missing = await rejection(fetchPack(settings, 'cd'.repeat(32), join(dir, 'none')));
   expect([missing.code, missing.message]).toEqual([ErrorCode.NOT_FOUND, expect.stringMatching(/is not published on redis:.*prefix bqtest-packs-/)]);
   expect(missing.hint).toMatch(/blockqnn resume/);
 });
