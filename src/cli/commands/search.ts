@@ -18,7 +18,7 @@ import { engineFor, engineOption } from '../engine-choice.js';
 import { type ConfigObject, buildSearchConfig, configFileOf, requestedEngine, type SearchFlags, taskKindOf } from '../search-config.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from './options.js';
 import { printRunSummary } from './runs.js';
-import { choicesHelp, datasetOption, strategyOption } from '../registry-help.js';
+import { choicesHelp, datasetOption, prunerOption, strategyOption } from '../registry-help.js';
 import { spaces } from '../../controller/index.js';
 import { IMAGE2IMAGE_PROBLEMS } from '../../task/image2image/schema.js';
 
@@ -126,6 +126,7 @@ export function registerSearch(program: Command): void {
     .option('--time-budget <seconds>', 'stop proposing after this many seconds', positiveInt('--time-budget'))
     .option('--max-in-flight <N>', 'candidates queued at once', positiveInt('--max-in-flight'))
     .option('--seed <S>', 'seed of the strategy', nonNegativeInt('--seed'))
+    .option('--pruner <name>', prunerOption())
     .option('--epochs <E>', 'early-stop epochs', positiveInt('--epochs'))
     .option('--batch-size <B>', 'training batch size', positiveInt('--batch-size'))
     .option('--subset <N>', 'train on N images (cheap proxy)', positiveInt('--subset'))
