@@ -83,7 +83,13 @@ export function readPackHeaderSync(sha256: string, dir = resolvePackDir()): Pack
     if (preamble.toString('ascii', 0, 8) !== CACHE_MAGIC) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${path} is not a dataset pack`, { hint: `delete it; it is written again from the source` });
     const text = Buffer.alloc(preamble.readUInt32LE(8));
     readSync(fd, text, 0, text.length, 12);
-    return headerOf(JSON.parse(text.toString('utf8')) as CacheHeader);
+    let header: CacheHeader;
+    try {
+      header = JSON.parse(text.toString('utf8')) as CacheHeader;
+    } catch {
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${path}: the pack's header is not JSON (damaged file)`, { hint: 'delete it; it is fetched or written again from the source' });
+    }
+    return headerOf(header);
   } finally {
     closeSync(fd);
   }

@@ -13,7 +13,7 @@
  * training set (no validation hold-out), measured on the test set.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
+import { datasetFacts, datasetSources } from '../datasets/index.js';
 import { baselines, isNscBlockBaseline } from '../search-space/baselines/index.js';
 import { scaleWidth } from '../search-space/baselines/proxy-width.js';
 import {
@@ -134,15 +134,15 @@ async function findSource(store: Store, selector: TrainingSelector): Promise<{ r
   }
 }
 
-/** The dataset the training uses: the flag, else the run's (a lookup run has none). */
-function datasetOf(run: Run | null, flags: TrainingFlags): string {
+/** The dataset the training uses: the flag, else the run's (a lookup run has none); a run on your own data keeps its pack. */
+function datasetOf(run: Run | null, flags: TrainingFlags): { name: string; pack?: string } {
   if (flags.dataset) {
     datasetSources.get(flags.dataset); // UNKNOWN_NAME listing the datasets
-    return flags.dataset;
+    return { name: flags.dataset };
   }
   if (run) {
     const config = runConfig(run);
-    if (config.task.kind === 'classification') return config.task.dataset.name;
+    if (config.task.kind === 'classification') return { name: config.task.dataset.name, ...(config.task.dataset.pack ? { pack: config.task.dataset.pack } : {}) };
     if (config.task.kind === 'image2image') throw invalid(`run ${run.id} searched generators for ${config.task.problem}; \`blockqnn train\` trains classifiers`, 'train a classification run\'s candidate, or name the dataset with --dataset');
     throw invalid(`run ${run.id} looked its candidates up in a table (${config.task.table}); it trained on no dataset this machine knows`, 'name the dataset to train on with --dataset (e.g. --dataset cifar10)');
   }
@@ -203,12 +203,12 @@ export async function planTraining(store: Store, selector: TrainingSelector, fla
   if (engine === 'table') throw invalid('the table engine looks accuracies up, it cannot train a network', 'use --engine torch or --engine tfjs');
   const { run, candidate } = await findSource(store, selector);
   if (candidate && !candidate.baseline && !candidate.nsc) throw invalid(`candidate ${candidate.id} has no architecture code to rebuild`);
-  const datasetName = datasetOf(run, flags);
-  const source = datasetSources.get(datasetName);
-  const spec = { name: datasetName, seed: 0, validationSize: 0, ...(flags.subset !== undefined ? { subset: flags.subset } : {}), ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}) };
-  const [h, w, c] = specShape(resolveSpec(spec), source.shape);
+  // A run on your own data keeps its pack: shape and classes come from the pack's header.
+  const spec = { ...datasetOf(run, flags), seed: 0, validationSize: 0, ...(flags.subset !== undefined ? { subset: flags.subset } : {}), ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}) };
+  const facts = datasetFacts(spec);
+  const [h, w, c] = facts.shape;
   // Builds (and so checks: an image too small for the layout fails here) before anything is stored or queued.
-  const { checked, layout } = buildNetwork(run, candidate, selector, [h, w, c], source.classes.length, flags.filters, flags.layout, flags.baselineWidth);
+  const { checked, layout } = buildNetwork(run, candidate, selector, [h, w, c], facts.classes.length, flags.filters, flags.layout, flags.baselineWidth);
   const optimizer = flags.optimizer ?? FINAL_RECIPE.optimizer;
   const batchSize = flags.batchSize ?? FINAL_RECIPE.batchSize;
   const epochs = flags.epochs ?? FINAL_RECIPE.epochs;

@@ -183,3 +183,24 @@ export interface StreamOverview extends RunOverview {
   /** Changes whenever a result, a candidate or the status changed: refetch charts then. */
   version: string;
 }
+
+/** GET /api/runs/:id/dataset: what the run trains on, for the run page's Dataset tab. */
+export interface RunDatasetView {
+  /** The dataset as the run names it: `fashion-mnist`, or a source such as `folder:./photos`. */
+  name: string;
+  /** `pack`: a user source, pinned by the sha-256 of its pack; `built-in`: a registered dataset. */
+  kind: 'pack' | 'built-in' | 'none';
+  sha256: string | null;
+  /** False when this host lacks the pack (the dashboard runs elsewhere than the controller that packed it). */
+  available: boolean;
+  /** The spec's transforms: resize and channels the jobs apply after the split. */
+  spec: Record<string, unknown>;
+  /** `[height, width, channels]` as decoded. */
+  shape: number[] | null;
+  /** Each class with its image counts per split (null where the host does not know them). */
+  classes: { name: string; train: number | null; test: number | null }[];
+  notes: string[];
+  /** Whether GET …/dataset/samples.png draws a grid. */
+  samples: boolean;
+  hint: string | null;
+}

@@ -16,6 +16,7 @@ import { requireToken } from './auth.js';
 import { blockGraph, networkView } from './block-graph.js';
 import { exportRouter } from './export-route.js';
 import { samplesRouter } from './samples-route.js';
+import { datasetRouter } from './dataset-route.js';
 import { route, validate } from './http-errors.js';
 import type { RunControl } from './run-control.js';
 import { type Services, candidateRow, spaceOf } from './services.js';
@@ -154,6 +155,7 @@ export function apiRouter(services: Services, control: RunControl, token: string
 
   api.use(exportRouter(services));
   api.use(samplesRouter(services));
+  api.use(datasetRouter(services));
 
   api.use(trainingsRouter(services));
 

@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import { toBlockqnnError } from '../common/errors.js';
+import { setPackFetcher } from '../datasets/index.js';
 import { createEngine } from '../engines/registry.js';
+import { fetchPack } from '../queue/dataset-transfer.js';
 import { type EvaluationHandler, EvaluationWorker } from '../queue/evaluation-worker.js';
 import { engineHandler } from './handler.js';
 import type { SlotJobReport } from './packing.js';
@@ -26,6 +28,11 @@ export type SlotConfig = z.infer<typeof slotConfigSchema>;
 export type SlotLog = (line: string) => void;
 
 export async function runSlot(config: SlotConfig, log: SlotLog): Promise<() => Promise<void>> {
+  // A job's user dataset is named by its pack's sha-256: one this host lacks comes from the run's Redis.
+  setPackFetcher(async (sha256, dest) => {
+    log(`slot ${config.slot}: fetching dataset pack ${sha256.slice(0, 12)} from Redis`);
+    await fetchPack({ url: config.redisUrl, prefix: config.prefix }, sha256, dest);
+  });
   const engine = await createEngine(config.engine);
   const worker = new EvaluationWorker({ url: config.redisUrl, prefix: config.prefix }, reportingJobs(engineHandler(engine), config.slot), {
     engine: config.engine,

@@ -7,69 +7,14 @@
  * reach Redis over the link, and the controller on the host records results
  * from both. Needs root (CAP_NET_ADMIN); without it this test fails, saying so.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
+import { createHost, freeSubnet, inHost } from './netns.js';
 import { candidatesOf, onCleanup, readStore, runIdOf, start, startCli, startRedis, startWorker, tableSearchArgs } from './harness.js';
-
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-interface Host {
-  ns: string;
-  hostname: string;
-  /** Address of the host's end of the link (where Redis listens) and of the namespace's end. */
-  hostAddress: string;
-  nsAddress: string;
-}
-
-/** Creates a namespace with a veth pair to this host, /30 addresses on both ends; removed when the test ends. */
-function createHost(tag: string, name: string, hostAddress: string, nsAddress: string): Host {
-  const ns = `bqe2e-${tag}-${name}`;
-  const hostIf = `bq${tag}${name}h`;
-  const nsIf = `bq${tag}${name}n`;
-  try {
-    ip('netns', 'add', ns);
-    onCleanup(() => {
-      try {
-        ip('link', 'del', hostIf); // deletes both ends of the pair
-      } catch {
-        // gone with the namespace already
-      }
-      ip('netns', 'del', ns);
-    });
-    ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf);
-    ip('link', 'set', nsIf, 'netns', ns);
-    ip('addr', 'add', `${hostAddress}/30`, 'dev', hostIf);
-    ip('link', 'set', hostIf, 'up');
-    ip('netns', 'exec', ns, 'ip', 'addr', 'add', `${nsAddress}/30`, 'dev', nsIf);
-    ip('netns', 'exec', ns, 'ip', 'link', 'set', nsIf, 'up');
-    ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
-  } catch (error) {
-    const e = error as Error & { stderr?: string };
-    throw new Error(
-      `this test needs network namespaces and veth links (root or CAP_NET_ADMIN, iproute2); creating ${ns} failed: ${e.stderr?.trim() || e.message}`,
-    );
-  }
-  return { ns, hostname: `bqhost-${tag}-${name}`, hostAddress, nsAddress };
-}
-
-/** Runs a command inside the host's network namespace under its own hostname. */
-const inHost = (host: Host): string[] => ['ip', 'netns', 'exec', host.ns, 'unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', host.hostname];
-
-/** A 10.200.N.0/29 block no interface of this machine uses yet. */
-function freeSubnet(): number {
-  const used = ip('-4', '-o', 'addr');
-  for (;;) {
-    const n = 1 + Math.floor(Math.random() * 250);
-    if (!used.includes(`10.200.${n}.`)) return n;
-  }
-}
 
 it('workers in two network namespaces reach Redis over veth links and both take jobs', async () => {
   const tag = randomBytes(2).toString('hex');

@@ -8,6 +8,7 @@ import { ago, num, pct } from '../format.js';
 import { BaselinesView } from './baselines.js';
 import { BestBlocks } from './best-blocks.js';
 import { CandidateTable } from './candidate-table.js';
+import { DatasetView } from './dataset-view.js';
 import { type QueueSample, RunCharts } from './run-charts.js';
 
 const TABS = [
@@ -15,6 +16,7 @@ const TABS = [
   ['best', 'Best blocks'],
   ['candidates', 'Candidates'],
   ['baselines', 'Baselines'],
+  ['dataset', 'Dataset'],
   ['events', 'Events'],
 ] as const;
 
@@ -115,6 +117,7 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
       {tab === 'best' && <BestBlocks runId={runId} version={version} />}
       {tab === 'candidates' && <CandidateTable runId={runId} version={version} />}
       {tab === 'baselines' && <BaselinesView runId={runId} version={version} />}
+      {tab === 'dataset' && <DatasetView runId={runId} />}
       {tab === 'events' && (
         <Card title="Events">
           {events.length === 0 ? (

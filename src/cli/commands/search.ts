@@ -4,7 +4,10 @@ import { TRAINER_ENV, prepareRunTrainer, prepareTrainer } from '../../engines/sc
 import type { TrainingTask } from '../../task/task.js';
 import { createRun, prepareConfig, runController } from '../../orchestrator/session.js';
 import { type LocalRedis, ensureRedis } from '../../queue/local-redis.js';
-import { assertRedisReachable } from '../../queue/redis.js';
+import { existsSync } from 'node:fs';
+import { packPath, resolvePackDir } from '../../datasets/index.js';
+import { publishPack } from '../../queue/dataset-transfer.js';
+import { type RedisSettings, assertRedisReachable } from '../../queue/redis.js';
 import type { Store } from '../../store/index.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
@@ -32,6 +35,8 @@ export async function drive(
   engineOf: (store: Store, runId: string) => Promise<string>,
   flags: RunFlags,
   summary: (store: Store, runId: string, json: boolean) => Promise<void> = printRunSummary,
+  /** Runs once Redis is up, before the run starts: publishes the run's dataset pack for workers on other hosts. */
+  beforeRun: (redis: RedisSettings, store: Store, runId: string) => Promise<void> = publishRunPack,
 ): Promise<void> {
   const store = await openStoreFrom(flags);
   let redis: LocalRedis | undefined;
@@ -53,6 +58,7 @@ export async function drive(
     if (flags.dashboard) dashboard = await startDashboard({ store, redis: redisSettings, port: flags.port ?? 8080 });
     const runId = await runIdOrCreate(store);
     const engine = await engineOf(store, runId);
+    await beforeRun?.(redisSettings, store, runId);
     if (flags.workers > 0) {
       supervisor = new Supervisor({ redisUrl: redisSettings.url, prefix: redisSettings.prefix, engine, slots: Array.from({ length: flags.workers }, (_, i) => ({ name: `cpu${i}`, gpu: null })), graceMs: 2000, log });
       supervisor.start();
@@ -82,6 +88,22 @@ export async function engineAndConfig(flags: SearchFlags): Promise<{ engine: str
   const file = configFileOf(flags);
   const engine = await engineFor(requestedEngine(flags, file), taskKindOf(flags, file));
   return { engine, file };
+}
+
+/**
+ * Puts the run's dataset pack (a user source) on Redis, where workers on other
+ * hosts fetch it; a pack this host lacks is left to the workers that hold it.
+ */
+async function publishRunPack(redis: RedisSettings, store: Store, runId: string): Promise<void> {
+  const task = (((await store.getRun(runId)).config as { task?: TrainingTask }).task);
+  const sha256 = task?.kind === 'classification' || task?.kind === 'image2image' ? task.dataset.pack : undefined;
+  if (sha256 === undefined) return;
+  const path = packPath(resolvePackDir(), sha256);
+  if (!existsSync(path)) {
+    log(`dataset pack ${sha256.slice(0, 12)} is not on this host (${path}): workers that lack it fetch it only if it was published before`);
+    return;
+  }
+  if (await publishPack(redis, sha256, path)) log(`dataset pack ${sha256.slice(0, 12)} published on Redis for workers on other hosts`);
 }
 
 export function registerSearch(program: Command): void {

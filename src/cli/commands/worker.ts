@@ -1,4 +1,5 @@
 /** `blockqnn worker`: worker slots on this host, one process per GPU or CPU slot, fed by Redis. */
+import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { createEngine } from '../../engines/registry.js';
 import { TRAINER_ENV, prepareTrainer } from '../../engines/script/index.js';
@@ -17,6 +18,7 @@ interface WorkerFlags extends ConnectionFlags {
   trainer?: string;
   graceSeconds: number;
   lockSeconds?: number;
+  dataDir?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -38,6 +40,7 @@ export function registerWorker(program: Command): void {
     })
     .option('--engine <name>', engineOption())
     .option('--trainer <path>', 'engine script: your own Python training script; jobs run only if their run named the same file (sha-256)')
+    .option('--data-dir <dir>', 'where this host keeps dataset packs (user sources), fetched from Redis by sha-256 when missing (default: $BLOCKQNN_DATA_DIR, else <cache dir>/packs)')
     .option('--grace-seconds <S>', 'on SIGTERM, wait this long for running jobs before handing them back', (v) => Number(v), 30)
     .option('--lock-seconds <S>', 'job lock and stalled-job check period: a job whose slot died is retried elsewhere after about 2×S (default 30)', (v) => {
       const n = Number(v);
@@ -45,6 +48,8 @@ export function registerWorker(program: Command): void {
       return n;
     });
   withRedis(command).action(async (flags: WorkerFlags) => {
+    // Through the environment, so every slot process keeps packs in the same place.
+    if (flags.dataDir) process.env.BLOCKQNN_DATA_DIR = resolve(flags.dataDir);
     const slots = planSlots({ gpus: flags.gpus, slotsPerGpu: flags.slotsPerGpu, cpuSlots: flags.cpuSlots });
     const gpus = [...new Set(slots.flatMap((s) => (s.gpu === null ? [] : [s.gpu])))];
     // Before any slot starts: the free memory auto packs into is the memory nobody else holds.
@@ -69,6 +74,7 @@ export function registerWorker(program: Command): void {
     });
     auto?.attach(supervisor);
     supervisor.start();
+    if (flags.dataDir) log(`dataset packs: ${process.env.BLOCKQNN_DATA_DIR}`);
     log(`worker: ${slots.length} slot(s) [${slots.map((s) => s.name).join(', ')}] on ${redactUrl(settings.url)} (prefix ${settings.prefix}), engine ${engine}`);
     const shutdown = () => {
       auto?.stop();

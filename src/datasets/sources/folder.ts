@@ -42,7 +42,11 @@ async function subdirs(dir: string): Promise<string[]> {
 
 async function imagesIn(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isFile() && EXTENSIONS.has(extname(e.name).toLowerCase())).map((e) => join(dir, e.name)).sort();
+  // Symbolic links count (a folder of links into a photo library is common); a link to a folder does not.
+  const files = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && EXTENSIONS.has(extname(e.name).toLowerCase())).map((e) => join(dir, e.name));
+  const kept = [];
+  for (const path of files) if ((await stat(path).catch(() => undefined))?.isFile() ?? true) kept.push(path);
+  return kept.sort();
 }
 
 async function list(arg: string | undefined): Promise<Listing> {
