@@ -11,6 +11,18 @@ import { trainingTaskSchema } from '../task/task.js';
 
 const positiveInt = z.number().int().positive();
 
+/**
+ * A run's budget: candidates, seconds, or both. Strict, because a budget
+ * written wrongly (`"budget": 3`, `{}`, a misspelt key) must be refused, not
+ * replaced by the default: it decides how much the run spends.
+ */
+export const budgetSchema = z
+  .strictObject({ candidates: z.number().int().nonnegative().optional(), seconds: positiveInt.optional() }, { error: (issue) => (issue.code === 'invalid_type' ? 'the budget is an object: {"candidates": N}, {"seconds": S} or both' : undefined) })
+  .refine((b) => b.candidates !== undefined || b.seconds !== undefined, 'give a candidate budget, a time budget, or both');
+
+/** What to write instead of a wrong budget, for the errors that refuse one. */
+export const BUDGET_HINT = 'write "budget": {"candidates": 10}, {"seconds": 3600} or {"candidates": 10, "seconds": 3600}';
+
 export const searchConfigSchema = z.strictObject({
   name: z.string().min(1).max(200).default('search'),
   /** Search space: BlockQNN blocks (nsc) or NAS-Bench-201 cells (nasbench201). */
@@ -37,7 +49,7 @@ export const searchConfigSchema = z.strictObject({
   /** NSC: optional layer types the search may use besides the paper's (8 se, 9 dpp); none by default. */
   nscTypes: z.array(z.enum(EXTRA_LAYER_TYPE_NAMES as [string, ...string[]])).max(EXTRA_LAYER_TYPE_NAMES.length).default([]),
   /** A candidate budget of 0 evaluates only the baselines (`blockqnn baseline`). */
-  budget: z.strictObject({ candidates: z.number().int().nonnegative().optional(), seconds: positiveInt.optional() }).refine((b) => b.candidates !== undefined || b.seconds !== undefined, 'give a candidate budget, a time budget, or both'),
+  budget: budgetSchema,
   /** Candidates queued at once; keep it above the number of worker slots so none idles. */
   maxInFlight: positiveInt.max(100_000).default(8),
   seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(0),
@@ -52,6 +64,12 @@ export const searchConfigSchema = z.strictObject({
    * proxy width of the whole-network ones (see orchestrator/baselines.ts).
    */
   baselines: z.strictObject({ names: z.array(z.string().min(1).max(100)).max(500).default([]), width: z.number().positive().max(16).default(1) }).default({ names: [], width: 1 }),
+  /**
+   * The pruner that stops hopeless candidates at epoch ends (src/controller/pruners), with its options;
+   * prepareConfig fills every option in (normalizePrunerSpec), so the stored run, and every job it queues,
+   * carries the exact options it started with. Runs stored before pruners read back as `none`.
+   */
+  pruner: z.strictObject({ name: z.string().min(1).max(64), options: z.record(z.string().max(64), z.number()).default({}) }).default({ name: 'none', options: {} }),
 });
 
 export type SearchConfig = z.infer<typeof searchConfigSchema>;

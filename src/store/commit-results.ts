@@ -62,6 +62,8 @@ export interface Claimed {
   id: number;
   item: Item;
   curve: string | null;
+  /** The metrics as written to the row (JSON text), for the cache. */
+  metrics: string | null;
   finishedAt: Date;
 }
 
@@ -89,7 +91,7 @@ export async function claim(tx: SqlRunner, runId: string, item: Item, kind: 'sea
       "fromCache" = ${r.fromCache ?? false}, "finishedAt" = ${finishedAt}, "metrics" = ${metrics}, "samples" = ${samples} ${Prisma.join(optional, '')}
     WHERE "runId" = ${runId} AND "hash" = ${item.hash} AND "status" IN ${OPEN} AND ${isKind}
     RETURNING "id"`;
-  return row ? { id: row.id, item, curve, finishedAt } : undefined;
+  return row ? { id: row.id, item, curve, metrics, finishedAt } : undefined;
 }
 
 type Provider = DatabaseTarget['provider'];
@@ -154,14 +156,14 @@ export async function claimMany(tx: SqlRunner, provider: Provider, runId: string
     const optional = (['workerId', 'engine', 'attempts'] as const).filter((c) => first[c] !== undefined);
     const chunk = indices.filter((i) => !seen.has(items[i]!.hash) && seen.add(items[i]!.hash));
     if (chunk.length === 0) continue;
-    const prepared = new Map<string, { index: number; curve: string | null; finishedAt: Date }>();
+    const prepared = new Map<string, { index: number; curve: string | null; metrics: string | null; finishedAt: Date }>();
     const rows = chunk.map((i) => {
       const { hash, result: r } = items[i]!;
       const curve = r.curve === undefined || r.curve === null ? null : toJsonText(r.curve, 'the training curve');
       const metrics = r.metrics === undefined || r.metrics === null ? null : toJsonText(r.metrics, 'the result metrics');
       const samples = r.samples === undefined || r.samples === null ? null : toJsonText(r.samples, 'the sample grid');
       const finishedAt = r.finishedAt ?? new Date();
-      prepared.set(hash, { index: i, curve, finishedAt });
+      prepared.set(hash, { index: i, curve, metrics, finishedAt });
       return {
         hash, status: r.status, accuracy: r.accuracy ?? null, reward: r.reward ?? null, curve, trainSeconds: r.trainSeconds ?? null,
         evalSeconds: r.evalSeconds ?? null, error: r.error ?? null, fromCache: r.fromCache ?? false, finishedAt, metrics, samples,
@@ -178,7 +180,7 @@ export async function claimMany(tx: SqlRunner, provider: Provider, runId: string
       RETURNING "Candidate"."id", "Candidate"."hash"`;
     for (const row of updated) {
       const p = prepared.get(row.hash)!;
-      out[p.index] = { id: row.id, item: items[p.index]!, curve: p.curve, finishedAt: p.finishedAt };
+      out[p.index] = { id: row.id, item: items[p.index]!, curve: p.curve, metrics: p.metrics, finishedAt: p.finishedAt };
     }
   }
   return out;
@@ -212,17 +214,17 @@ async function updateRun(tx: SqlRunner, runId: string, claimed: readonly Claimed
 export async function cacheResults(tx: SqlRunner, provider: Provider, taskKey: string, runId: string, committed: readonly Claimed[]): Promise<void> {
   const cacheable = committed.filter((c) => (CACHEABLE_STATUSES as readonly string[]).includes(c.item.result.status) && !c.item.result.fromCache);
   if (cacheable.length === 0) return;
-  const rows = cacheable.map(({ item: { hash, result: r }, curve, finishedAt }) => ({
+  const rows = cacheable.map(({ item: { hash, result: r }, curve, metrics, finishedAt }) => ({
     hash, status: r.status, accuracy: r.accuracy ?? null, curve, trainSeconds: r.trainSeconds ?? null, evalSeconds: r.evalSeconds ?? null,
-    engine: r.engine ?? null, workerId: r.workerId ?? null, finishedAt,
+    engine: r.engine ?? null, workerId: r.workerId ?? null, finishedAt, metrics,
   }));
-  const columns = ['hash', 'status', 'accuracy', 'curve', 'trainSeconds', 'evalSeconds', 'engine', 'workerId', 'finishedAt'];
+  const columns = ['hash', 'status', 'accuracy', 'curve', 'trainSeconds', 'evalSeconds', 'engine', 'workerId', 'finishedAt', 'metrics'];
   // ON CONFLICT DO NOTHING keeps the first result and cannot fail the transaction
   // when another run with the same task commits the same architecture at the same moment.
   // (`WHERE true` lets SQLite tell the upsert clause from a join condition.)
   await tx.run`
-    INSERT INTO "ResultCache" ("taskKey", "hash", "status", "accuracy", "curve", "trainSeconds", "evalSeconds", "engine", "workerId", "sourceRunId", "createdAt")
-    SELECT ${taskKey}, "v"."hash", "v"."status", "v"."accuracy", "v"."curve", "v"."trainSeconds", "v"."evalSeconds", "v"."engine", "v"."workerId", ${runId}, "v"."finishedAt"
+    INSERT INTO "ResultCache" ("taskKey", "hash", "status", "accuracy", "curve", "trainSeconds", "evalSeconds", "engine", "workerId", "sourceRunId", "createdAt", "metrics")
+    SELECT ${taskKey}, "v"."hash", "v"."status", "v"."accuracy", "v"."curve", "v"."trainSeconds", "v"."evalSeconds", "v"."engine", "v"."workerId", ${runId}, "v"."finishedAt", "v"."metrics"
     FROM ${jsonRows(provider, columns, rows)} AS "v" WHERE true ON CONFLICT ("taskKey", "hash") DO NOTHING`;
 }
 
