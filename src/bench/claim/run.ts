@@ -17,7 +17,7 @@
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { dirEnvVar, datasetSources } from '../../datasets/index.js';
-import { DEFAULT_STRATEGY } from '../../controller/index.js';
+import { DEFAULT_PRUNER, DEFAULT_STRATEGY, NO_PRUNER } from '../../controller/index.js';
 import { type SearchConfig, parseSearchConfig } from '../../orchestrator/config.js';
 import { parseTask, taskKey } from '../../task/task.js';
 import { createRun, prepareConfig, runController } from '../../orchestrator/session.js';
@@ -96,6 +96,8 @@ export function claimSearchConfig(scale: ClaimScale, engine: string): SearchConf
     name: searchRunName(scale), space: 'nsc', strategy: DEFAULT_STRATEGY, engine, task,
     // As `blockqnn search` keys it, so a result of an earlier run of the same proxy is reused.
     taskKey: taskKey(task, engine, network), network, maxIndex: s.maxIndex, budget: { candidates: s.budget }, seed: 1,
+    // As `blockqnn search` defaults: the default pruner where the proxy leaves epochs to decide at.
+    pruner: { name: task.kind === 'classification' && task.recipe.epochs >= 2 ? DEFAULT_PRUNER : NO_PRUNER, options: {} },
   });
 }
 
