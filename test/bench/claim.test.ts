@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   CLAIM_BASELINES, MAC_TOLERANCE, SCALES, checkClaimInput, claimSearchConfig, matchBaseline, matchBlock, referenceMacs, runClaim, summarize, verdictOf,
 } from '../../src/bench/claim/index.js';
-import { DEFAULT_STRATEGY } from '../../src/controller/index.js';
+import { DEFAULT_PRUNER, DEFAULT_STRATEGY, NO_PRUNER } from '../../src/controller/index.js';
 import { baselines } from '../../src/search-space/baselines/index.js';
 import { RESNET_BLOCK_NSC, assembleNetwork, networkCost, parseNsc } from '../../src/search-space/index.js';
 
@@ -96,6 +96,7 @@ describe('scales', () => {
     for (const scale of Object.values(SCALES)) {
       const config = claimSearchConfig(scale, 'torch');
       expect(config.strategy).toBe(DEFAULT_STRATEGY);
+      expect(config.pruner.name).toBe(scale.search.epochs >= 2 ? DEFAULT_PRUNER : NO_PRUNER);
       expect(config.budget.candidates).toBe(scale.search.budget);
       expect(config.task).toMatchObject({ kind: 'classification', dataset: { name: 'fashion-mnist', subset: scale.search.subset, imageSize: scale.imageSize }, recipe: { epochs: scale.search.epochs } });
     }

@@ -64,6 +64,8 @@ export interface ClaimReport {
   verdict: Verdict;
   /** Wall seconds of this invocation (not of earlier, resumed ones). */
   seconds: number;
+  /** With --emit-jobs: the job files written (nothing was trained here). */
+  emitted?: number;
 }
 
 export function buildReport(input: {
@@ -121,6 +123,7 @@ export function formatClaimReport(r: ClaimReport): string {
   lines.push('|---|---|---|---|---|---|');
   for (const t of r.trainings) lines.push(`| ${t.network} | ${t.seed} | ${t.trainingId} | ${t.status} | ${t.accuracy === null ? '–' : pct(t.accuracy)} | ${t.seconds === null ? '–' : t.seconds.toFixed(0)} |`);
   lines.push('');
+  if (r.emitted !== undefined) lines.push(`${r.emitted} training(s) written as job files (nothing trained here); the table holds the trainings finished before.`, '');
   lines.push(`Verdict: ${r.verdict.text}.`);
   if (!r.complete) lines.push(`Incomplete: ${r.trainings.filter((t) => t.status === 'ok').length} of ${r.planned} trainings finished ok; run the same command again to resume.`);
   lines.push(`Wall time of this invocation: ${(r.seconds / 60).toFixed(1)} min; database ${r.db} (search run ${r.searchRunId}).`);

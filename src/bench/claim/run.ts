@@ -17,7 +17,7 @@
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { dirEnvVar, datasetSources } from '../../datasets/index.js';
-import { DEFAULT_STRATEGY } from '../../controller/index.js';
+import { DEFAULT_PRUNER, DEFAULT_STRATEGY, NO_PRUNER } from '../../controller/index.js';
 import { type SearchConfig, parseSearchConfig } from '../../orchestrator/config.js';
 import { parseTask, taskKey } from '../../task/task.js';
 import { createRun, prepareConfig, runController } from '../../orchestrator/session.js';
@@ -34,6 +34,7 @@ import { Supervisor } from '../../worker/supervisor.js';
 import { matchBaseline, matchBlock, referenceMacs } from './match.js';
 import { CLAIM_BASELINES, type ClaimScale, SCALES, type ScaleName } from './scales.js';
 import { type ClaimReport, type NetworkPlan, type TrainingRow, buildReport } from './report.js';
+import { type PlannedTraining, importResults, readResults, writeJobs } from './jobs.js';
 
 export const CLAIM_DATASET = 'fashion-mnist';
 const CLASSES = 10;
@@ -58,6 +59,10 @@ export interface ClaimOptions {
   /** Seconds of the search's controller between reconciles (tests shorten it). */
   reconcileEveryMs?: number;
   controllerId: string;
+  /** Write the trainings without a result as job files for bench/gpu/claim.py into this folder, train nothing. */
+  emitJobs?: string | undefined;
+  /** Read bench/gpu/claim.py's results file into the database, train nothing. */
+  importResults?: string | undefined;
   /** GPU indices (default nvidia-smi); the gpu scale refuses to start without one. */
   gpus?: () => number[];
 }
@@ -91,6 +96,8 @@ export function claimSearchConfig(scale: ClaimScale, engine: string): SearchConf
     name: searchRunName(scale), space: 'nsc', strategy: DEFAULT_STRATEGY, engine, task,
     // As `blockqnn search` keys it, so a result of an earlier run of the same proxy is reused.
     taskKey: taskKey(task, engine, network), network, maxIndex: s.maxIndex, budget: { candidates: s.budget }, seed: 1,
+    // As `blockqnn search` defaults: the default pruner where the proxy leaves epochs to decide at.
+    pruner: { name: task.kind === 'classification' && task.recipe.epochs >= 2 ? DEFAULT_PRUNER : NO_PRUNER, options: {} },
   });
 }
 
@@ -175,61 +182,94 @@ async function trainingsByKey(store: Store): Promise<Map<string, Training>> {
   return byKey;
 }
 
+/** Each planned training (network × seed) as stored, and the plans of those still without a result or a job. */
+async function trainingsOf(store: Store, scale: ClaimScale, runId: string, networks: readonly NetworkPlan[], engine: string): Promise<{ kept: Map<string, Training>; missing: PlannedTraining[] }> {
+  const byKey = await trainingsByKey(store);
+  const kept = new Map<string, Training>();
+  const missing: PlannedTraining[] = [];
+  for (const seed of scale.final.seeds) {
+    for (const network of networks) {
+      const key = trainingKey(scale, network, seed);
+      const had = byKey.get(key);
+      if (had && (had.status === 'ok' || OPEN.has(had.status))) {
+        kept.set(key, had);
+        continue;
+      }
+      const selector: TrainingSelector = network.kind === 'searched' ? { kind: 'run-candidate', runId, candidate: network.candidateHash! } : { kind: 'baseline', name: network.key };
+      const plan = await planTraining(store, selector, trainingFlagsFor(scale, network, seed), engine);
+      plan.config = { ...plan.config, claim: { key, network: network.key, seed, scale: scale.name } };
+      missing.push({ key, network, seed, plan });
+    }
+  }
+  return { kept, missing };
+}
+
+async function finishedSearch(store: Store, scale: ClaimScale, what: string): Promise<string> {
+  const run = (await store.listRuns({ limit: 1000 })).find((r) => r.name === searchRunName(scale));
+  if (run?.status !== 'finished') {
+    throw invalid(`${what} needs this database's ${scale.name} search finished; it is ${run ? run.status : 'not started'}`, `run \`blockqnn bench claim --scale ${scale.name} --emit-jobs DIR\` with the same --db first`);
+  }
+  return run.id;
+}
+
 /** Runs (or resumes) the bench; returns the report of whatever is finished, complete or not. */
 export async function runClaim(o: ClaimOptions): Promise<ClaimReport> {
   const scale = SCALES[o.scale];
   const started = Date.now();
-  await checkClaimInput(scale, o.gpus);
+  const offline = o.emitJobs !== undefined || o.importResults !== undefined;
+  // Emitting and importing train nothing here: no GPU needed on this machine.
+  await checkClaimInput(scale, offline ? () => [0] : o.gpus);
+  const results = o.importResults !== undefined ? await readResults(o.importResults) : undefined;
   const store = await openStore(o.db);
   let redis: LocalRedis | undefined;
   let supervisor: Supervisor | undefined;
   let queue: EvaluationQueue | undefined;
+  const report = (searchRunId: string, searchFinished: boolean, target: number | null, networks: NetworkPlan[], rows: TrainingRow[], extra: Partial<ClaimReport> = {}) => ({
+    ...buildReport({ scale, engine: o.engine, db: o.db, searchRunId, searchFinished, target, networks, rows, seconds: (Date.now() - started) / 1000 }),
+    ...extra,
+  });
   try {
     if (store.trainings.checkpointDir === null) throw invalid(`the database ${o.db} has no checkpoint folder for the final trainings`, 'use a SQLite database (file:PATH), or set BLOCKQNN_CHECKPOINT_DIR');
+    if (results) {
+      const runId = await finishedSearch(store, scale, '--import-results');
+      const { target, networks } = await planNetworks(store, runId, scale);
+      const { missing } = await trainingsOf(store, scale, runId, networks, o.engine);
+      const imported = await importResults(store, results, scale, runId, new Map(missing.map((m) => [m.key, m])), o.log);
+      o.log(`imported ${imported} result(s) from ${o.importResults}`);
+      const { kept } = await trainingsOf(store, scale, runId, networks, o.engine);
+      return report(runId, true, target, networks, [...kept.values()].map(rowOf));
+    }
     if (o.redisGiven) await assertRedisReachable(o.redis);
     else redis = await ensureRedis(o.redis, o.log);
     const redisSettings = { ...o.redis, url: redis?.url ?? o.redis.url };
-    const options = { ...o, redis: redisSettings };
     const workers = o.workers ?? scale.workers;
     if (workers > 0) {
       supervisor = new Supervisor({ redisUrl: redisSettings.url, prefix: redisSettings.prefix, engine: o.engine, slots: Array.from({ length: workers }, (_, i) => ({ name: `cpu${i}`, gpu: null })), graceMs: 2000, log: o.log });
       supervisor.start();
     }
-    const search = await searchPhase(store, scale, options);
+    const search = await searchPhase(store, scale, { ...o, redis: redisSettings });
     if (!search.finished) {
-      o.log(`search stopped before its budget; run the same command again to resume it`);
-      return buildReport({ scale, engine: o.engine, db: o.db, searchRunId: search.runId, searchFinished: false, target: null, networks: [], rows: [], seconds: (Date.now() - started) / 1000 });
+      o.log('search stopped before its budget; run the same command again to resume it');
+      return report(search.runId, false, null, [], []);
     }
     const { target, networks } = await planNetworks(store, search.runId, scale);
     for (const n of networks) o.log(`network ${n.label}: ${(n.macs / 1e6).toFixed(2)} M multiply-adds (${n.offset >= 0 ? '+' : ''}${(n.offset * 100).toFixed(1)} % of the reference${n.within ? '' : ', OUTSIDE ±10 %'}), ${n.params.toLocaleString('en')} parameters, ${n.kind === 'searched' ? `base filters ${n.baseFilters}` : `width ${n.width}${n.rounded ? ' (rounded)' : ''}`}`);
-    queue = new EvaluationQueue(redisSettings, o.engine);
-    const byKey = await trainingsByKey(store);
-    const ids = new Map<string, number>();
-    let reused = 0;
-    for (const seed of scale.final.seeds) {
-      for (const network of networks) {
-        if (o.stopSignal?.aborted) break;
-        const key = trainingKey(scale, network, seed);
-        const had = byKey.get(key);
-        if (had && (had.status === 'ok' || OPEN.has(had.status))) {
-          ids.set(key, had.id);
-          if (had.status === 'ok') reused++;
-          continue;
-        }
-        const selector: TrainingSelector = network.kind === 'searched' ? { kind: 'run-candidate', runId: search.runId, candidate: network.candidateHash! } : { kind: 'baseline', name: network.key };
-        const plan = await planTraining(store, selector, trainingFlagsFor(scale, network, seed), o.engine);
-        plan.config = { ...plan.config, claim: { key, network: network.key, seed, scale: scale.name } };
-        const t = await submitTraining(store, queue, plan);
-        ids.set(key, t.id);
-      }
-    }
+    const { kept, missing } = await trainingsOf(store, scale, search.runId, networks, o.engine);
+    const reused = [...kept.values()].filter((t) => t.status === 'ok').length;
     if (reused > 0) o.log(`${reused} training(s) already finished in ${o.db}: not trained again`);
-    o.log(`final trainings: ${ids.size} of ${networks.length * scale.final.seeds.length} submitted or kept (${scale.final.epochs} epoch(s), ${scale.final.subset ?? 60_000} images, seeds ${scale.final.seeds.join(', ')})`);
-    const open = new Set([...ids.values()]);
-    for (const id of [...open]) {
-      const t = await store.trainings.get(id);
-      if (!OPEN.has(t.status)) open.delete(id);
+    if (o.emitJobs !== undefined) {
+      const count = await writeJobs(o.emitJobs, scale, search.runId, missing);
+      o.log(`wrote ${count} training job(s) to ${o.emitJobs}: run \`bench/gpu/claim.sh ${o.emitJobs} --out results.json\` on the GPU host, then \`blockqnn bench claim --scale ${scale.name} --db ${o.db} --import-results results.json\``);
+      return report(search.runId, true, target, networks, [...kept.values()].filter((t) => t.status === 'ok').map(rowOf), { emitted: count });
     }
+    queue = new EvaluationQueue(redisSettings, o.engine);
+    const ids = new Map<string, number>([...kept].map(([key, t]) => [key, t.id]));
+    for (const m of missing) {
+      if (o.stopSignal?.aborted) break;
+      ids.set(m.key, (await submitTraining(store, queue, m.plan)).id);
+    }
+    o.log(`final trainings: ${ids.size} of ${networks.length * scale.final.seeds.length} submitted or kept (${scale.final.epochs} epoch(s), ${scale.final.subset ?? 60_000} images, seeds ${scale.final.seeds.join(', ')})`);
+    const open = new Set([...ids.values()].filter((id) => ![...kept.values()].some((t) => t.id === id && t.status === 'ok')));
     while (open.size > 0 && !o.stopSignal?.aborted) {
       for (const id of [...open]) {
         const t = await collectTraining(store, queue, id);
@@ -245,7 +285,7 @@ export async function runClaim(o: ClaimOptions): Promise<ClaimReport> {
     if (open.size > 0) o.log(`stopped with ${open.size} training(s) unfinished; run the same command again to resume (finished ones are kept)`);
     const rows: TrainingRow[] = [];
     for (const id of ids.values()) rows.push(rowOf(await store.trainings.get(id)));
-    return buildReport({ scale, engine: o.engine, db: o.db, searchRunId: search.runId, searchFinished: true, target, networks, rows, seconds: (Date.now() - started) / 1000 });
+    return report(search.runId, true, target, networks, rows);
   } finally {
     await supervisor?.stop();
     await queue?.close();

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { SCALES, SCALE_NAMES, type ScaleName, formatClaimReport, runClaim } from '../../bench/claim/index.js';
 import { redisSettings } from '../../queue/redis.js';
 import { controllerId, redisPrefix } from '../context.js';
@@ -15,6 +16,8 @@ interface ClaimFlags {
   prefix?: string;
   engine: string;
   workers?: number;
+  emitJobs?: string;
+  importResults?: string;
   json?: boolean;
 }
 
@@ -31,8 +34,11 @@ export function registerClaim(bench: Command): void {
     .option('--prefix <prefix>', 'key prefix of the queues in Redis (default bench-claim-SCALE)', redisPrefix)
     .option('--engine <name>', 'engine of the search and the trainings', 'torch')
     .option('--workers <n>', 'local worker slots (default: the scale\'s; 0: workers elsewhere)', nonNegativeInt('--workers'))
+    .option('--emit-jobs <dir>', 'run the search here, then write the trainings without a result as job files for bench/gpu/claim.sh (a GPU host without Node) instead of training them')
+    .option('--import-results <file>', "read bench/gpu/claim.sh's results file into the database and print the table")
     .option('--json', 'print the report as JSON')
     .action(async (flags: ClaimFlags) => {
+      if (flags.emitJobs !== undefined && flags.importResults !== undefined) throw new BlockqnnError(ErrorCode.INVALID_INPUT, '--emit-jobs and --import-results are two ends of one GPU session: give one of them', { hint: 'emit, run bench/gpu/claim.sh on the GPU host, then import' });
       const db = flags.db ?? defaultClaimDb(flags.scale);
       if (db.startsWith('file:')) mkdirSync(dirname(resolve(db.slice('file:'.length))), { recursive: true });
       const engine = await engineFor(flags.engine, 'classification');
@@ -47,14 +53,13 @@ export function registerClaim(bench: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         const report = await runClaim({
-          scale: flags.scale, db, engine, workers: flags.workers,
+          scale: flags.scale, db, engine, workers: flags.workers, emitJobs: flags.emitJobs === undefined ? undefined : resolve(flags.emitJobs), importResults: flags.importResults,
           redis: redisSettings({ ...(redisUrl ? { url: redisUrl } : {}), prefix: flags.prefix ?? `bench-claim-${flags.scale}` }),
           redisGiven: flags.redis !== undefined,
           log: (line) => process.stderr.write(`${line}\n`),
           stopSignal: stop.signal, controllerId: controllerId(),
         });
         process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatClaimReport(report)}\n`);
-        if (!report.complete) process.exitCode = 3;
       } finally {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
