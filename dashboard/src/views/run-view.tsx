@@ -72,7 +72,7 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
           </h1>
           <div class="muted">
             {run.strategy} · {run.engine} · {run.space} · {run.dataset} · started {ago(run.startedAt ?? run.createdAt)}
-            {run.controllerId && ` · controller ${run.controllerId}${run.controllerAlive ? '' : ' (silent)'}`}
+            {run.controllerId && ` · controller ${run.controllerId}${run.controller === 'dead' ? ' (dead)' : ''}`}
           </div>
         </div>
         <div class="actions">
