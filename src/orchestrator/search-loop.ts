@@ -422,6 +422,7 @@ export class SearchLoop {
       engine: result?.engine.name ?? this.config.engine,
       attempts: result?.attempt ?? failure?.attempts ?? 0,
       error: result?.error ?? failure?.reason ?? null,
+      ...(result?.startedAt !== undefined ? { startedAt: new Date(result.startedAt) } : {}),
       finishedAt: new Date(result?.finishedAt ?? Date.now()),
       metrics: result?.extra && Object.keys(result.extra).length > 0 ? { ...result.extra } : null,
       fromCache: result !== null && this.answeredFromCache.delete(result.candidateHash),

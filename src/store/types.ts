@@ -179,6 +179,8 @@ export const candidateResultSchema = z.strictObject({
   error: z.string().max(10_000).nullable().optional(),
   /** The result was copied from the cross-run cache rather than trained. */
   fromCache: z.boolean().optional(),
+  /** When a worker took the job (Candidate.startedAt); left as it was when absent. */
+  startedAt: z.date().optional(),
   finishedAt: z.date().optional(),
   /** Extra numbers the engine reported (EvaluateResult.extra), kept in Candidate.metrics. */
   metrics: metricsSchema.nullable().optional(),
