@@ -12,7 +12,6 @@
  * every strategy uses seed `seed·1,000,003 + r`, so results do not depend on
  * the number of workers.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { availableParallelism, cpus } from 'node:os';
@@ -20,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { spaces, strategies } from '../controller/index.js';
-import { LookupTable, type TableColumns } from '../engines/table/index.js';
+import { LookupTable, type TableColumns, readTableFile } from '../engines/table/index.js';
 
 export interface SearchBenchOptions {
   /** CSV text of the table, and a name for it in messages. */
@@ -223,12 +222,8 @@ export function formatSearchBench(r: SearchBenchReport): string {
 
 /** A benchmark table read from a file, and the strategies named (default: all, random first). */
 export async function runSearchBenchOnFile(o: Omit<SearchBenchOptions, 'csv' | 'source' | 'strategies' | 'workers'> & { table: string; strategies?: string[] | undefined; workers?: number | undefined }): Promise<SearchBenchReport> {
-  let csv: string;
-  try {
-    csv = readFileSync(o.table, 'utf8');
-  } catch (error) {
-    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot read table ${o.table}: ${(error as Error).message}`, { hint: 'pass the path of a CSV file with --table' });
-  }
+  // CSV or gzip (the bundled table), errors naming the file.
+  const csv = await readTableFile(o.table);
   const { table, ...rest } = o;
   return runSearchBench({
     ...rest,

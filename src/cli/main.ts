@@ -8,6 +8,7 @@ import { toBlockqnnError } from '../common/errors.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerBench } from './commands/bench.js';
 import { registerDashboard } from './commands/dashboard.js';
+import { registerData } from './commands/data.js';
 import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRuns } from './commands/runs.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerBench(program);
   registerDashboard(program);
+  registerData(program);
   registerExport(program);
   registerTrain(program);
   registerBaseline(program);

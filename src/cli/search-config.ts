@@ -6,16 +6,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { DEFAULT_STRATEGY } from '../controller/index.js';
+import { DEFAULT_PRUNER, DEFAULT_STRATEGY, NO_PRUNER } from '../controller/index.js';
 import { readTrainerFile } from '../engines/script/trainer-file.js';
-import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
+import { datasetFacts } from '../datasets/index.js';
 import { parseWith } from '../common/parse.js';
 import { BUDGET_HINT, budgetSchema, type SearchConfigInput } from '../orchestrator/config.js';
 import { IMAGE2IMAGE_PROBLEMS, type Image2ImageProblem, PROCEDURES_FOR_PROBLEM } from '../task/image2image/schema.js';
-import { parseTask, taskKey } from '../task/task.js';
-import type { TaskKind } from '../engines/registry.js';
+import { type TrainingTask, parseTask, taskKey } from '../task/task.js';
+import { registerBuiltinEngines } from '../engines/builtin.js';
+import { engineFactories, type TaskKind } from '../engines/registry.js';
+import { AUTO_ENGINE } from '../engines/resolve.js';
+import { BUNDLED_NB201_COLUMNS, BUNDLED_NB201_TABLE } from '../engines/table/index.js';
 
 export interface SearchFlags {
   config?: string;
@@ -58,6 +61,12 @@ export interface SearchFlags {
   evalExamples?: number;
   /** The script engine's training script: the task names it by sha-256. */
   trainer?: string;
+  /** Convert images to 1 (grey) or 3 (RGB) channels; a folder source decodes to it. */
+  channels?: 1 | 3;
+  /** The sha-256 of the pack a user source (`--dataset folder:PATH`, ...) was decoded into (cli/dataset-source.ts). */
+  datasetPack?: string;
+  /** A registered pruner (none, median, asha); its options come from the file's `pruner`. */
+  pruner?: string;
 }
 
 /** An image-to-image problem name, or an error listing them. */
@@ -105,19 +114,66 @@ function baselinesFrom(flags: SearchFlags, fromFile: unknown): { names: string[]
   return { names, ...(width !== undefined ? { width } : {}) };
 }
 
+/**
+ * The pruner asked for: `--pruner` over the file's `pruner` (a name, or `{ "name", "options" }`), else the
+ * default for a classification search whose recipe leaves epochs to decide at, else none. The file's options
+ * apply only to the pruner the file names: `--pruner` naming another one starts from that one's defaults.
+ * prepareConfig validates and completes it (normalizePrunerSpec).
+ */
+function prunerFrom(flags: SearchFlags, fromFile: unknown, task: TrainingTask): { name: string; options: Record<string, number> } {
+  if (fromFile !== undefined && typeof fromFile !== 'string' && (fromFile === null || typeof fromFile !== 'object' || Array.isArray(fromFile))) {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the configuration's pruner must be a name or { "name": ..., "options": { ... } }, got ${JSON.stringify(fromFile)}`, {
+      hint: 'for example "pruner": { "name": "asha", "options": { "reductionFactor": 3 } }',
+    });
+  }
+  const file = typeof fromFile === 'string' ? { name: fromFile } : (fromFile as { name?: unknown; options?: unknown } | undefined);
+  const fileName = typeof file?.name === 'string' ? file.name : undefined;
+  if (file !== undefined && fileName === undefined) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, "the configuration's pruner has no name", { hint: 'name one of: none, median, asha' });
+  const name = flags.pruner ?? fileName;
+  if (name === undefined) {
+    const prunable = task.kind === 'classification' && task.recipe.epochs >= 2;
+    return { name: prunable ? DEFAULT_PRUNER : NO_PRUNER, options: {} };
+  }
+  const options = name === fileName && file?.options !== undefined ? (file.options as Record<string, number>) : {};
+  return { name, options };
+}
+
 const pick = <T>(...values: (T | undefined)[]): T | undefined => values.find((v) => v !== undefined);
 
 /** A configuration: the keys of a `--config` file, or of the dashboard's POST /api/runs body. */
 export type ConfigObject = Record<string, unknown>;
 
-/** The configuration `flags.config` names, or undefined without one. */
-export const configFileOf = (flags: SearchFlags): ConfigObject | undefined => (flags.config ? readConfigFile(flags.config) : undefined);
+/**
+ * The configuration `flags.config` names, or undefined without one. A relative
+ * `task.table` in it is read from the file's folder, as a person writing the
+ * file expects, and stored absolute (workers never resolve paths themselves).
+ */
+export function configFileOf(flags: SearchFlags): ConfigObject | undefined {
+  if (!flags.config) return undefined;
+  const file = readConfigFile(flags.config);
+  const task = file.task as Record<string, unknown> | undefined;
+  if (task && typeof task === 'object' && typeof task.table === 'string' && task.table !== '' && !isAbsolute(task.table)) {
+    return { ...file, task: { ...task, table: resolve(dirname(resolve(flags.config)), task.table) } };
+  }
+  return file;
+}
+
+/** The one task family an engine named outright trains (the table engine: lookup), if it trains only one. */
+function familyOfEngine(engine: string | undefined): TaskKind | undefined {
+  if (engine === undefined || engine === AUTO_ENGINE) return undefined;
+  registerBuiltinEngines();
+  if (!engineFactories.has(engine)) return undefined;
+  const { tasks } = engineFactories.get(engine);
+  return tasks.length === 1 ? tasks[0] : undefined;
+}
 
 /** The task family flags and configuration ask for: a lookup table, an image-to-image problem, or classification. */
 export function taskKindOf(flags: SearchFlags, file: ConfigObject = {}): TaskKind {
   const fileTask = file.task as Record<string, unknown> | undefined;
-  const lookup = flags.table !== undefined || fileTask?.kind === 'lookup';
-  const image2image = flags.task !== undefined || fileTask?.kind === 'image2image';
+  // An engine that trains one family only (`--engine table`) asks for that family by itself.
+  const implied = fileTask?.kind === undefined ? familyOfEngine(requestedEngine(flags, file)) : undefined;
+  const lookup = flags.table !== undefined || fileTask?.kind === 'lookup' || implied === 'lookup';
+  const image2image = flags.task !== undefined || fileTask?.kind === 'image2image' || implied === 'image2image';
   if (lookup && image2image) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--task (an image-to-image problem) and --table (a lookup table) exclude each other', { hint: 'drop one of them' });
   return lookup ? 'lookup' : image2image ? 'image2image' : 'classification';
 }
@@ -144,13 +200,19 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
   const space = pick(flags.space, file.space as string | undefined, lookup ? 'nasbench201' : 'nsc');
   let task;
   if (lookup) {
-    if (flags.table === undefined && fileTask === undefined) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--table is required for a lookup search');
+    const named = pick(flags.table, typeof fileTask?.table === 'string' && fileTask.table !== '' ? fileTask.table : undefined);
+    // NAS-Bench-201 cells without a table: the CIFAR-10 table shipped in data/nasbench201.
+    if (named === undefined && space !== 'nasbench201') {
+      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `a lookup search in the ${space} space needs --table (the bundled table holds NAS-Bench-201 cells only)`, { hint: 'pass --table FILE with a key column of this space\'s codes, or use --space nasbench201' });
+    }
+    const bundled = named === undefined;
     task = parseTask({
       ...(fileTask ?? { kind: 'lookup' }),
       kind: 'lookup',
-      ...(flags.table ? { table: resolve(flags.table) } : {}),
-      ...(flags.fitness ? { fitness: flags.fitness } : fileTask?.fitness ? {} : { fitness: 'c10valid_val_12ep' }),
-      ...(flags.report ? { report: flags.report } : {}),
+      // Resolved here, where the run is created: a worker never resolves a relative path against its own folder.
+      table: bundled ? BUNDLED_NB201_TABLE : resolve(named),
+      ...(flags.fitness ? { fitness: flags.fitness } : fileTask?.fitness ? {} : { fitness: BUNDLED_NB201_COLUMNS.fitness }),
+      ...(flags.report ? { report: flags.report } : bundled && fileTask?.report === undefined ? { report: BUNDLED_NB201_COLUMNS.report } : {}),
       ...(flags.keyColumn ? { keyColumn: flags.keyColumn } : {}),
       ...(flags.delayMs !== undefined ? { delayMs: flags.delayMs } : {}),
     });
@@ -183,7 +245,10 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
       dataset: {
         ...(embedded ? EMBEDDED_DEFAULTS.dataset : { name: 'mnist' }),
         ...fileDataset,
-        ...(flags.dataset ? { name: flags.dataset } : {}),
+        // A pack is the data of the file's source: another --dataset drops it, a new pack replaces it.
+        ...(flags.dataset ? { name: flags.dataset, pack: undefined } : {}),
+        ...(flags.datasetPack ? { pack: flags.datasetPack } : {}),
+        ...(flags.channels !== undefined ? { channels: flags.channels } : {}),
         ...(flags.subset !== undefined ? { subset: flags.subset } : {}),
         ...(flags.validationSize !== undefined ? { validationSize: flags.validationSize } : {}),
         ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
@@ -200,14 +265,14 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
   let inputShape: [number, number, number] = [32, 32, 3];
   let classes = 10;
   if (task.kind === 'classification') {
-    const source = datasetSources.get(task.dataset.name);
-    inputShape = specShape(resolveSpec(task.dataset), source.shape);
-    classes = source.classes.length;
+    const facts = datasetFacts(task.dataset);
+    inputShape = facts.shape;
+    classes = facts.classes.length;
   } else if (task.kind === 'image2image') {
     // The generators are built from the task (orchestrator/generative.ts); the shape only describes the examples.
-    const source = datasetSources.get(task.dataset.name);
-    inputShape = [task.imageSize, task.imageSize, specShape(resolveSpec(task.dataset), source.shape)[2]];
-    classes = source.classes.length;
+    const facts = datasetFacts(task.dataset);
+    inputShape = [task.imageSize, task.imageSize, facts.shape[2]];
+    classes = facts.classes.length;
   }
   const fileNetwork = (file.network as Record<string, unknown> | undefined) ?? {};
   const embeddedNetwork = file.network === undefined && space === 'nsc' ? EMBEDDED_DEFAULTS.network : {};
@@ -234,5 +299,6 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(lookup && file.reward === undefined ? { reward: { mu: 0, rho: 0 } } : {}),
     ...(flags.baselines !== undefined || flags.baselineWidth !== undefined ? { baselines: baselinesFrom(flags, file.baselines) } : {}),
+    pruner: prunerFrom(flags, file.pruner, task),
   };
 }

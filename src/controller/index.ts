@@ -28,5 +28,5 @@ export { shapedReward, stepReward, rewardOptions, DEFAULT_REWARD, FITNESS_ONLY_R
 export type { RewardOptions, RewardInput } from './reward.js';
 export { GaussianProcessPredictor } from './gp-predictor.js';
 export type { GpOptions } from './gp-predictor.js';
-export { DEFAULT_PRUNER, createPruner, normalizePrunerSpec, pruners, MedianPruner, AshaPruner, NoPruner, rungEpochs } from './pruners/index.js';
+export { DEFAULT_PRUNER, NO_PRUNER, createPruner, normalizePrunerSpec, pruners, MedianPruner, AshaPruner, NoPruner, rungEpochs } from './pruners/index.js';
 export type { EpochNeeds, EpochView, Pruner, PruneDecision, PrunerSpec, PrunerEntry, MedianOptions, AshaOptions } from './pruners/index.js';

@@ -20,7 +20,8 @@
  *   instead of outweighing it. The NAS-Bench-201 space defaults to μ = ρ = 0
  *   (its protocol ranks cells by fitness alone), and `blockqnn bench search`
  *   passes μ = ρ = 0 explicitly: its reward is the fitness column itself, passed
- *   through this same function. Strategy options `mu`, `rho` override both.
+ *   through this same function. A run's `reward` configuration overrides both,
+ *   for the stored reward and the strategy alike (orchestrator/run-reward.ts).
  *
  * Shaping: the reward arrives only when the block is finished; BlockQNN gives
  * every one of the T steps r_t = r_T / T, so early in the search the terminal

@@ -14,6 +14,7 @@
  * const saved = JSON.stringify(strategy.snapshot());
  * const resumed = restoreStrategy(new Nb201Space(), JSON.parse(saved)); // asks exactly what `strategy` would
  */
+import { FAILURE_STATUSES, type FailureStatus, isFailureStatus } from '../common/statuses.js';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import type { AnySpace } from './space.js';
 
@@ -25,8 +26,7 @@ export interface Proposal {
   readonly key: string;
 }
 
-/** Outcomes other than a measured fitness; the controller learns from them but never sees a number. */
-export type FailureStatus = 'diverged' | 'too_large' | 'failed';
+export type { FailureStatus } from '../common/statuses.js';
 
 export type EvaluationResult =
   | {
@@ -89,17 +89,15 @@ export interface StrategyEntry {
 /** A told result reduced to what strategies use; throws for anything malformed. */
 export type CheckedResult = { ok: true; fitness: number; flops?: number | undefined; density?: number | undefined } | { ok: false; status: FailureStatus };
 
-const FAILURES: readonly string[] = ['diverged', 'too_large', 'failed'];
-
 export function checkResult(proposalId: string, result: EvaluationResult): CheckedResult {
   if (result === null || typeof result !== 'object') {
     throw new BlockqnnError(ErrorCode.INVALID_INPUT, `result for proposal ${proposalId} must be {fitness} or {status}, got ${String(result)}`);
   }
   const status = (result as { status?: unknown }).status;
   if (status !== undefined && status !== 'ok') {
-    if (typeof status === 'string' && FAILURES.includes(status)) return { ok: false, status: status as FailureStatus };
+    if (isFailureStatus(status)) return { ok: false, status };
     throw new BlockqnnError(ErrorCode.INVALID_INPUT, `result for proposal ${proposalId} has unknown status ${JSON.stringify(status)}`, {
-      hint: `use one of ok, ${FAILURES.join(', ')}`,
+      hint: `use one of ok, ${FAILURE_STATUSES.join(', ')}`,
     });
   }
   const { fitness, flops, density } = result as { fitness?: unknown; flops?: unknown; density?: unknown };

@@ -67,7 +67,7 @@ export interface CacheArray {
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 /** Lays out the arrays after a header; the header holds their offsets, so iterate until its length settles. */
-function layout(meta: CacheMeta, arrays: Readonly<Record<string, CacheArray>>): { header: Buffer; table: Record<string, CacheArrayInfo> } {
+function layout(meta: CacheMeta, arrays: Readonly<Record<string, CacheArray>>, createdAt = new Date().toISOString()): { header: Buffer; table: Record<string, CacheArrayInfo> } {
   let headerLength = 0;
   for (;;) {
     let offset = align(PREAMBLE + headerLength);
@@ -76,7 +76,7 @@ function layout(meta: CacheMeta, arrays: Readonly<Record<string, CacheArray>>): 
       table[name] = { dtype: data instanceof Uint32Array ? '<u4' : '|u1', shape, offset, nbytes: data.byteLength };
       offset = align(offset + data.byteLength);
     }
-    const full: CacheHeader = { format: CACHE_FORMAT, version: CACHE_VERSION, ...meta, createdAt: new Date().toISOString(), arrays: table };
+    const full: CacheHeader = { format: CACHE_FORMAT, version: CACHE_VERSION, ...meta, createdAt, arrays: table };
     const header = Buffer.from(JSON.stringify(full), 'utf8');
     if (align(PREAMBLE + header.length) === align(PREAMBLE + headerLength)) return { header, table };
     headerLength = header.length;
@@ -84,13 +84,13 @@ function layout(meta: CacheMeta, arrays: Readonly<Record<string, CacheArray>>): 
 }
 
 /** Writes the file atomically (unique temp file, fsync, rename). */
-export async function writeCacheFile(path: string, meta: CacheMeta, arrays: Readonly<Record<string, CacheArray>>): Promise<void> {
+export async function writeCacheFile(path: string, meta: CacheMeta, arrays: Readonly<Record<string, CacheArray>>, createdAt?: string): Promise<void> {
   if (endianness() !== 'LE') {
     throw new BlockqnnError(ErrorCode.INTERNAL, 'the dataset cache is little-endian and this machine is big-endian', {
       hint: 'run with cache: false',
     });
   }
-  const { header, table } = layout(meta, arrays);
+  const { header, table } = layout(meta, arrays, createdAt);
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   let file: FileHandle | undefined;
   try {

@@ -19,3 +19,13 @@ export { CACHE_MAGIC, CACHE_FORMAT, CACHE_VERSION, readCacheFile } from './cache
 export type { CacheHeader, CacheArrayInfo, CacheRead } from './cache-file.js';
 export { FASHION_MNIST_DEBIAN_DIR } from './fashion-mnist.js';
 export { CIFAR10_FOLDER } from './cifar10.js';
+export { sourceKinds, parseSourceRef } from './sources/registry.js';
+export type { SourceRef } from './sources/registry.js';
+export type { SourceKind, DecodeOptions, DecodedPack, LabelSet } from './sources/types.js';
+export { LABEL_SETS } from './sources/types.js';
+export { packSource, readPack, readPackHeaderSync, ensurePack, setPackFetcher, resolvePackDir, packPath, sha256File, SHA256_PATTERN } from './packs.js';
+export type { Pack, PackHeader, PackSummary, PackFetcher, PackOptions } from './packs.js';
+export { datasetFacts } from './facts.js';
+export type { DatasetFacts } from './facts.js';
+export { sampleGrid } from './grid.js';
+export type { SampleGrid, GridOptions } from './grid.js';

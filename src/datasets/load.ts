@@ -11,9 +11,10 @@
  * data.cachePath;    // hand this to the Python trainer
  */
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CACHE_VERSION, readCacheFile, writeCacheFile } from './cache-file.js';
 import type { CacheArray, CacheHeader, CacheTypedArray } from './cache-file.js';
+import { ensurePack, readPack, readPackHeaderSync, resolvePackDir } from './packs.js';
 import { PREPARE_VERSION, prepareSets } from './prepare.js';
 import type { PreparedSets } from './prepare.js';
 import { datasetSources } from './sources.js';
@@ -32,6 +33,8 @@ export function clearDatasetMemo(): void {
 function keySpec(spec: ResolvedDatasetSpec): Record<string, unknown> {
   return {
     name: spec.name,
+    // Packs are named by content: the source's text (a local path) must not change the key.
+    ...(spec.pack !== undefined ? { name: 'pack', pack: spec.pack } : {}),
     seed: spec.seed,
     validationSize: spec.validationSize ?? null,
     subset: spec.subset ?? null,
@@ -158,13 +161,37 @@ async function build(context: BuildContext): Promise<Dataset> {
 /** Loads a dataset by spec or bare name (see the file header for the order of look-ups). */
 export async function loadDataset(spec: DatasetSpec | string, options: LoadOptions = {}): Promise<Dataset> {
   const resolved = resolveSpec(spec);
+  if (resolved.pack !== undefined) return loadPacked(resolved, resolved.pack, options);
   const source = datasetSources.get(resolved.name);
   const given = options.dir ?? (process.env[dirEnvVar(source.name)] || undefined) ?? source.defaultDir;
   // Absolute, so error messages and cache keys do not depend on the working directory.
   const dir = given === undefined ? undefined : resolve(given);
+  return loadFrom(source, dir, resolved, options, source.name);
+}
+
+/**
+ * A user source, by its pack: fetched first when this host lacks it. Its classes
+ * and shape come from the pack's header; the split and transforms are the spec's, as for any dataset.
+ */
+async function loadPacked(resolved: ResolvedDatasetSpec, sha256: string, options: LoadOptions): Promise<Dataset> {
+  const path = await ensurePack(sha256, resolvePackDir(options));
+  const header = readPackHeaderSync(sha256, dirname(path));
+  const source: DatasetSource = {
+    name: resolved.name,
+    description: `pack ${sha256}`,
+    classes: header.classes,
+    shape: header.shape,
+    defaultDir: undefined,
+    fingerprint: () => Promise.resolve({ origin: `pack:${sha256}`, files: [] }),
+    decode: async () => (await readPack(path)).decoded,
+  };
+  return loadFrom(source, undefined, resolved, options, 'pack');
+}
+
+async function loadFrom(source: DatasetSource, dir: string | undefined, resolved: ResolvedDatasetSpec, options: LoadOptions, stem: string): Promise<Dataset> {
   const fingerprint = await source.fingerprint(dir);
   const key = datasetKey(resolved, fingerprint);
-  const cachePath = options.cache === false ? undefined : join(resolveCacheDir(options), 'datasets', `${source.name}-${key}.bqds`);
+  const cachePath = options.cache === false ? undefined : join(resolveCacheDir(options), 'datasets', `${stem}-${key}.bqds`);
   const memoKey = `${key}\n${cachePath ?? ''}`;
   let pending = memo.get(memoKey);
   if (pending === undefined) {

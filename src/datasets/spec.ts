@@ -13,8 +13,13 @@ export type ResizeMethod = (typeof RESIZE_METHODS)[number];
 
 export const datasetSpecSchema = z
   .object({
-    /** A registered dataset name: `mnist`, `fashion-mnist`, `cifar10`. */
+    /** A registered dataset name (`mnist`, `fashion-mnist`, `cifar10`), or with `pack`, the source as the user wrote it (`folder:./photos`). */
     name: z.string().min(1, 'dataset name is empty'),
+    /**
+     * The sha-256 of the dataset pack (packs.ts) a user source was decoded into: the
+     * data itself, so workers on other hosts read it by hash, never by the source's path.
+     */
+    pack: z.string().regex(/^[0-9a-f]{64}$/, 'pack must be a sha-256 (64 lowercase hex digits)').optional(),
     /** Seed of the train/validation shuffle (mulberry32, see split.ts). */
     seed: z.number().int('seed must be an integer').min(0, 'seed must be >= 0').max(0xffffffff, 'seed must fit in 32 bits').default(0),
     /**
@@ -51,6 +56,8 @@ export interface LoadOptions {
   dir?: string;
   /** Default `$BLOCKQNN_CACHE_DIR`, then `.blockqnn/cache` under the working directory. */
   cacheDir?: string;
+  /** Where dataset packs are kept (`blockqnn worker --data-dir`); default `$BLOCKQNN_DATA_DIR`, then `<cacheDir>/packs`. */
+  dataDir?: string;
   /** `false` skips the disk cache (the in-process memo still applies). Default true. */
   cache?: boolean;
 }
@@ -64,7 +71,7 @@ export function resolveSpec(spec: DatasetSpec | string): ResolvedDatasetSpec {
     return `${where}: ${issue.message}`;
   });
   throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `invalid dataset spec: ${problems.join('; ')}`, {
-    hint: 'a dataset spec is { name, seed?, validationSize?, subset?, imageSize?, resize?: "area" | "nearest", channels?: 1 | 3 }',
+    hint: 'a dataset spec is { name, pack?, seed?, validationSize?, subset?, imageSize?, resize?: "area" | "nearest", channels?: 1 | 3 }',
     details: { issues: parsed.error.issues },
   });
 }

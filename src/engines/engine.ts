@@ -12,12 +12,9 @@ import type { NetworkIr } from '../search-space/index.js';
 import type { SampleGrid } from '../task/image2image/sample-grid.js';
 import type { TrainingTask } from '../task/task.js';
 
-/**
- * `too_large` (out of memory, or over a size limit) and `diverged` (non-finite loss) are outcomes the controller learns from;
- * `failed` is an error; `pruned` is a training its request's `shouldContinue` stopped at an epoch end (its curve and
- * accuracy are those of the epochs it trained).
- */
-export type EvaluationStatus = 'ok' | 'diverged' | 'too_large' | 'failed' | 'pruned';
+/** How a training ends (common/statuses.ts): `pruned` is one its request's `shouldContinue` stopped at an epoch end. */
+export type { EvaluationStatus } from '../common/statuses.js';
+import type { EvaluationStatus } from '../common/statuses.js';
 
 export interface EpochRecord {
   epoch: number;

@@ -20,6 +20,8 @@ export interface Exporter {
   readonly format: string;
   readonly description: string;
   readonly weights: WeightsUse;
+  /** What each file it may write is for, by file name: the summary `blockqnn export` prints. */
+  readonly files: Readonly<Record<string, string>>;
   /** Writes the export into `dir` (empty, owned by this call); returns the files written, relative to dir. */
   write(subject: ExportSubject, dir: string): Promise<string[]>;
 }

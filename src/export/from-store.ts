@@ -1,5 +1,6 @@
 /** Select from a store and export: what `blockqnn export` and the dashboard's export route both do. */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import type { LayoutFlags } from '../search-space/index.js';
 import { exporters } from './registry.js';
 import { type ExportOutcome, runExport } from './run-export.js';
 import { type ExportReads, type Selection, selectSubjects } from './select.js';
@@ -15,6 +16,8 @@ export interface StoreExportOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   dataDir?: string;
+  /** Stack the block into another layout (see SelectOptions.layout). */
+  layout?: LayoutFlags;
 }
 
 /**
@@ -32,6 +35,7 @@ export async function exportFromStore(reads: ExportReads, options: StoreExportOp
     weights: exporter.weights !== 'none',
     ...(options.weightsFile ? { weightsFile: options.weightsFile } : {}),
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.layout ? { layout: options.layout } : {}),
   });
   return runExport({
     exporter, subjects, out: options.out, requireWeights: options.requireWeights ?? false, force: options.force ?? false,

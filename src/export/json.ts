@@ -28,7 +28,12 @@ function networkOptions(subject: ExportSubject): Record<string, unknown> | null 
     const ir = subject.checked.ir;
     return { inputShape: ir.input.shape, classes: subject.checked.shapes.get(ir.output)!.at(-1)! };
   }
-  return record(subject.training?.config.network) ?? record(subject.run.config.network);
+  const base = record(subject.training?.config.network) ?? record(subject.run.config.network);
+  // A block stacked into another layout (export --layout, or a final training that used one): its input, classes and layout.
+  const layout = subject.layout ?? record(subject.training?.config.layout);
+  if (!layout) return base;
+  const ir = subject.checked.ir;
+  return { ...base, inputShape: ir.input.shape, classes: subject.checked.shapes.get(ir.output)!.at(-1)!, layout };
 }
 
 export async function architectureJson(subject: ExportSubject): Promise<Record<string, unknown>> {
@@ -106,6 +111,7 @@ export const jsonExporter: Exporter = {
   format: 'json',
   description: 'architecture.json: NSC code, IR, cost, metrics, training recipe and provenance',
   weights: 'none',
+  files: { [ARCHITECTURE_FILE]: 'the architecture: NSC code, IR, cost, metrics, recipe, provenance' },
   async write(subject, dir) {
     await writeFile(path.join(dir, ARCHITECTURE_FILE), `${JSON.stringify(await architectureJson(subject), null, 2)}\n`);
     return [ARCHITECTURE_FILE];

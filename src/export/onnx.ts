@@ -17,6 +17,7 @@ export const onnxExporter: Exporter = {
   format: 'onnx',
   description: `${ONNX_FILE}: ONNX opset ${ONNX_OPSET} through torch.onnx.export, dynamic batch size, NCHW input`,
   weights: 'optional',
+  files: { [ONNX_FILE]: `ONNX graph with its weights (opset ${ONNX_OPSET}, NCHW input, dynamic batch)` },
   async write(subject, dir) {
     await withTorchFiles(subject, dir, async (files) => {
       await runPythonExport({ module: files.module, checkpoint: files.checkpoint, onnx: { path: path.join(dir, ONNX_FILE), opset: ONNX_OPSET }, seed: subject.run.seed }, 'exporting ONNX');

@@ -223,6 +223,7 @@ export const svgExporter: Exporter = {
   format: 'svg',
   description: `${SVG_FILE}: the block as a DAG and the whole network by stage`,
   weights: 'none',
+  files: { [SVG_FILE]: 'figure: the block as a DAG and the network by stage' },
   async write(subject, dir) {
     await writeFile(path.join(dir, SVG_FILE), architectureSvg(subject));
     return [SVG_FILE];
@@ -233,6 +234,7 @@ export const pngExporter: Exporter = {
   format: 'png',
   description: `${PNG_FILE}: the svg figure rendered at 2x`,
   weights: 'none',
+  files: { [PNG_FILE]: 'figure: the svg rendered at 2x' },
   async write(subject, dir) {
     await writeFile(path.join(dir, PNG_FILE), architecturePng(architectureSvg(subject)));
     return [PNG_FILE];

@@ -15,6 +15,7 @@ export const pytorchExporter: Exporter = {
   format: 'pytorch',
   description: `${MODULE_FILE} (the generated PyTorch module) and ${STATE_DICT_FILE} (torch.save'd state_dict) when trained weights exist`,
   weights: 'optional',
+  files: { [MODULE_FILE]: 'PyTorch module source (import it, or run it to check shapes)', [STATE_DICT_FILE]: 'trained weights: torch.save\'d state_dict for the module' },
   async write(subject, dir) {
     if (!subject.weights) {
       await withTorchFiles(subject, dir, async () => undefined);

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { type Checkpoint, assertCheckpointMatches, dataDirectory, irDigest, loadCheckpoint, resolveCheckpointFile } from '../engines/checkpoint.js';
-import { type CheckedIr, type NetworkIr, parseIr } from '../search-space/index.js';
+import { type CheckedIr, type LayoutFlags, type NetworkIr, hasLayoutFlags, parseIr, rebuildWithLayout, sameLayout } from '../search-space/index.js';
 import type { ExportCandidate, ExportRun, ExportSubject, ExportTraining } from './subject.js';
 
 type CandidateRow = ExportCandidate & { runId: string };
@@ -38,6 +38,12 @@ export interface SelectOptions {
   weights: boolean;
   /** A checkpoint file given by the user, used instead of the final trainings. */
   weightsFile?: string;
+  /**
+   * Stack the block into this layout (e.g. `{ layout: 'imagenet' }`) instead of
+   * exporting the stored network; weights come only from a final training that
+   * used the same layout (or a --weights file that fits).
+   */
+  layout?: LayoutFlags;
   /** Where legacy relative checkpoint paths (with folders) of trainings live; default $BLOCKQNN_DATA_DIR or ./.blockqnn. */
   dataDir?: string;
 }
@@ -108,6 +114,13 @@ async function fileWeights(reads: ExportReads, candidate: CandidateRow, ir: Chec
   throw new BlockqnnError(ErrorCode.INTERNAL, 'unreachable');
 }
 
+function relayoutOf(config: Readonly<Record<string, unknown>>, row: CandidateRow, flags: LayoutFlags) {
+  if (row.baseline !== null) {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `candidate ${row.hash} is baseline ${row.baseline}, a whole network; a layout stacks a found block`, { hint: 'export a searched candidate with --layout, or this one without it' });
+  }
+  return rebuildWithLayout(config, row.nsc, flags, `candidate ${row.hash}`);
+}
+
 /** The subjects to export, in rank order, with their weights where the format takes some. */
 export async function selectSubjects(reads: ExportReads, options: SelectOptions): Promise<ExportSubject[]> {
   const run = await reads.getRun(options.runId);
@@ -116,7 +129,8 @@ export async function selectSubjects(reads: ExportReads, options: SelectOptions)
   const subjects: ExportSubject[] = [];
   for (const row of rows) {
     const detail = 'ir' in row ? (row as CandidateRow & { ir: NetworkIr | null }) : await reads.getCandidate(options.runId, row.hash);
-    const checked = checkedIr(detail?.ir, `candidate ${row.hash}`);
+    const relayout = options.layout && hasLayoutFlags(options.layout) ? relayoutOf(run.config, row, options.layout) : null;
+    const checked = relayout?.checked ?? checkedIr(detail?.ir, `candidate ${row.hash}`);
     const candidate: ExportCandidate = {
       id: row.id, hash: row.hash, sequence: row.sequence, nsc: row.nsc, status: row.status, accuracy: row.accuracy, reward: row.reward,
       flops: row.flops, params: row.params, density: row.density, metrics: row.metrics ?? null, baseline: row.baseline ?? null,
@@ -124,8 +138,13 @@ export async function selectSubjects(reads: ExportReads, options: SelectOptions)
     const base = { run: { id: run.id, name: run.name, seed: run.seed, engine: run.engine, strategy: run.strategy, taskKey: run.taskKey, config: run.config }, candidate };
     let found: Weights | null = null;
     if (options.weightsFile) found = await fileWeights(reads, row, checked, options.weightsFile);
-    else if (options.weights) found = await trainedWeights(reads, row, dataDir);
-    subjects.push(found ? { ...base, ...found } : { ...base, checked, training: null, weights: null });
+    else if (options.weights) {
+      found = await trainedWeights(reads, row, dataDir);
+      // A final training in another layout trained another network: its weights do not belong to this one.
+      if (found && relayout && !sameLayout(found.training?.config.layout, relayout.layout)) found = null;
+    }
+    const layout = relayout ? { layout: relayout.layout } : {};
+    subjects.push(found ? { ...base, ...found, ...layout } : { ...base, checked, training: null, weights: null, ...layout });
   }
   return subjects;
 }

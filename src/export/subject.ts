@@ -3,7 +3,7 @@
  * read from the store (or assembled by a test) before any file is written.
  */
 import type { Checkpoint } from '../engines/checkpoint.js';
-import type { CheckedIr } from '../search-space/index.js';
+import type { CheckedIr, NetworkLayout } from '../search-space/index.js';
 
 export interface ExportRun {
   readonly id: string;
@@ -47,6 +47,8 @@ export interface ExportSubject {
   /** The network exported: the candidate's IR, or the training's when weights come from one. */
   readonly checked: CheckedIr;
   readonly training: ExportTraining | null;
+  /** The layout the block was stacked into when it is not the search's network (export --layout). */
+  readonly layout?: NetworkLayout;
   /** Trained weights (PyTorch state_dict names), already checked against `checked.ir`. */
   readonly weights: { readonly checkpoint: Checkpoint; readonly source: string } | null;
 }

@@ -204,6 +204,7 @@ export const tfjsExporter: Exporter = {
   format: 'tfjs',
   description: `${TFJS_MODEL_FILE} + ${TFJS_WEIGHTS_FILE}: a LayersModel of built-in layers for tf.loadLayersModel (NHWC input)`,
   weights: 'optional',
+  files: { [TFJS_MODEL_FILE]: 'tfjs LayersModel topology (tf.loadLayersModel)', [TFJS_WEIGHTS_FILE]: 'tfjs weights the model.json names' },
   async write(subject, dir) {
     const { tf } = await loadTfjs({ logger: () => undefined });
     const built = buildBuiltinModel(tf, subject.checked);

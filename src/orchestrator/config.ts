@@ -64,6 +64,12 @@ export const searchConfigSchema = z.strictObject({
    * proxy width of the whole-network ones (see orchestrator/baselines.ts).
    */
   baselines: z.strictObject({ names: z.array(z.string().min(1).max(100)).max(500).default([]), width: z.number().positive().max(16).default(1) }).default({ names: [], width: 1 }),
+  /**
+   * The pruner that stops hopeless candidates at epoch ends (src/controller/pruners), with its options;
+   * prepareConfig fills every option in (normalizePrunerSpec), so the stored run, and every job it queues,
+   * carries the exact options it started with. Runs stored before pruners read back as `none`.
+   */
+  pruner: z.strictObject({ name: z.string().min(1).max(64), options: z.record(z.string().max(64), z.number()).default({}) }).default({ name: 'none', options: {} }),
 });
 
 export type SearchConfig = z.infer<typeof searchConfigSchema>;

@@ -19,13 +19,16 @@
  *   count against no budget, and a resumed run evaluates only those without a result.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type AnySpace, type Proposal, type Strategy, type StrategySnapshot, rewardOptions, shapedReward } from '../controller/index.js';
+import { type AnySpace, NO_PRUNER, type Proposal, type Strategy, type StrategySnapshot, shapedReward } from '../controller/index.js';
 import { JOB_CONTRACT, type EvaluateResult } from '../queue/contract.js';
 import type { EvaluationQueue, JobReport } from '../queue/evaluation-queue.js';
-import { type CachedResult, type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type Store } from '../store/index.js';
+import { type CachedResult, type Candidate, type CandidateQuery, type CandidateResult, MAX_BATCH, RESULT_STATUSES, type ResultStatus, type Store } from '../store/index.js';
+import { boardCurve, type BoardCurve } from '../queue/pruning-board.js';
+import { learnedFitness, strategyEvaluation } from './pruned-result.js';
 import type { MaterializedBaseline } from './baselines.js';
 import type { CandidateFactory, MaterializedCandidate } from './candidates.js';
 import type { SearchConfig } from './config.js';
+import { runReward } from './run-reward.js';
 
 export const SEARCH_SNAPSHOT_FORMAT = 'blockqnn-search/1';
 
@@ -42,7 +45,7 @@ interface InFlight {
 }
 
 interface KnownResult {
-  status: 'ok' | 'diverged' | 'too_large' | 'failed';
+  status: ResultStatus;
   accuracy: number | null;
 }
 
@@ -109,7 +112,8 @@ export class SearchLoop {
     private readonly config: SearchConfig,
     private readonly deps: SearchDeps,
   ) {
-    this.reward = rewardOptions(config.reward);
+    // The reward the strategy learns from (run-reward.ts), so the stored reward is the optimised one.
+    this.reward = runReward(config, deps.space);
   }
 
   /** Asks the loop to stop at its next turn (the CLI's SIGINT, the dashboard's stop button via the store). */
@@ -231,10 +235,19 @@ export class SearchLoop {
     } while (cursor);
   }
 
+  /** The run's results; with a pruner, its pruning board re-seeded from them (exact decisions after a crash or a Redis loss). */
   private async loadKnown(): Promise<void> {
-    for await (const c of this.eachCandidate({ status: ['ok', 'diverged', 'too_large', 'failed'] })) {
-      this.noteResult(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy, reward: c.reward }, c);
+    const curves: BoardCurve[] = [];
+    for await (const c of this.eachCandidate({ status: [...RESULT_STATUSES] })) {
+      this.noteResult(c.hash, { status: c.status as ResultStatus, accuracy: c.accuracy, reward: c.reward }, c);
+      if (this.pruned && c.curve && c.curve.length > 0) curves.push(boardCurve(c.hash, c.status, c.curve.map((p) => ({ valAccuracy: p.valAccuracy ?? null }))));
     }
+    if (curves.length > 0) await this.deps.queue.seedPruningBoard(this.runId, curves);
+  }
+
+  /** Whether the run's jobs carry a pruner. */
+  private get pruned(): boolean {
+    return this.config.pruner.name !== NO_PRUNER;
   }
 
   private async candidatesAfter(sequence: number): Promise<Candidate[]> {
@@ -265,9 +278,7 @@ export class SearchLoop {
   }
 
   private toEvaluation(result: KnownResult, cost: { flops: number; density: number }) {
-    return result.status === 'ok' && result.accuracy !== null
-      ? { fitness: result.accuracy, flops: cost.flops, density: cost.density }
-      : { status: result.status === 'ok' ? ('failed' as const) : result.status };
+    return strategyEvaluation(result, cost);
   }
 
   // ---- reconcile with the queue ---------------------------------------------
@@ -280,7 +291,7 @@ export class SearchLoop {
     for (const report of reports) {
       if (report.kind === 'result') this.reports.push(report);
       else if (report.kind === 'lost') again.push(report.candidateHash);
-      else if (report.kind === 'failed' && /^cancelled/.test(report.reason)) {
+      else if (report.kind === 'cancelled') {
         await this.deps.queue.forget(this.runId, report.candidateHash);
         again.push(report.candidateHash);
       } else if (report.kind === 'failed') this.reports.push(report);
@@ -309,7 +320,7 @@ export class SearchLoop {
       const hash = report.kind === 'result' ? report.result.candidateHash : report.candidateHash;
       const baseline = this.baselinesInFlight.get(hash);
       if (baseline) {
-        if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue;
+        if (report.kind === 'cancelled') continue;
         const result = report.kind === 'result' ? report.result : null;
         const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
         this.baselinesInFlight.delete(hash);
@@ -323,7 +334,7 @@ export class SearchLoop {
         if (report.kind === 'result' && this.known.has(hash)) lateDuplicates.push(hash);
         continue;
       }
-      if (report.kind === 'failed' && /^cancelled/.test(report.reason)) continue; // a stop's cancellation; resume re-enqueues it
+      if (report.kind === 'cancelled') continue; // a stop's cancellation; resume re-enqueues it
       const result = report.kind === 'result' ? report.result : null;
       const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
       for (const id of entry.proposalIds) this.strategy.tell(id, this.toEvaluation(known, entry.candidate));
@@ -342,6 +353,9 @@ export class SearchLoop {
     if (items.length === 0) return;
     await this.deps.store.commitResults(this.runId, items, this.snapshot());
     items.forEach(({ hash, result }, i) => this.noteResult(hash, result, costs[i]!));
+    // The board holds what the store holds, whatever Redis lost meanwhile (one idempotent, pipelined call; the
+    // workers recorded the same already): later decisions read exactly what a resume would re-seed.
+    if (this.pruned) await this.deps.queue.seedPruningBoard(this.runId, items.filter(({ result }) => result.curve && result.curve.length > 0).map(({ hash, result }) => boardCurve(hash, result.status, result.curve!.map((p) => ({ valAccuracy: p.valAccuracy ?? null })))));
     this.forgetLater(items.map(({ hash }) => hash));
   }
 
@@ -410,7 +424,8 @@ export class SearchLoop {
   }
 
   private toCandidateResult(known: KnownResult, cost: { flops: number; density: number }, result: EvaluateResult | null, failure: { reason: string; attempts: number; workerId?: string } | null): CandidateResult {
-    const reward = known.status === 'ok' && known.accuracy !== null ? shapedReward({ accuracy: known.accuracy, flops: cost.flops, density: cost.density }, this.reward) : null;
+    const fitness = learnedFitness(known);
+    const reward = fitness !== null ? shapedReward({ accuracy: fitness, flops: cost.flops, density: cost.density }, this.reward) : null;
     return {
       status: known.status,
       accuracy: known.accuracy,
@@ -433,7 +448,7 @@ export class SearchLoop {
   private noteResult(hash: string, result: CandidateResult, cost: { flops: number; density: number }): void {
     this.known.set(hash, { status: result.status, accuracy: result.accuracy ?? null, flops: cost.flops, density: cost.density });
     this.done++;
-    if (result.status !== 'ok') this.failed++;
+    if (result.status !== 'ok' && result.status !== 'pruned') this.failed++;
     if (result.reward != null && (this.bestReward === null || result.reward > this.bestReward)) this.bestReward = result.reward;
     if (result.accuracy != null && (this.bestAccuracy === null || result.accuracy > this.bestAccuracy)) this.bestAccuracy = result.accuracy;
   }
@@ -517,6 +532,8 @@ export class SearchLoop {
         engine: this.config.engine,
         seed: (seedBase * 1_000_003 + parseInt(m.hash.slice(0, 8), 16)) >>> 0,
         timeLimitSeconds: this.config.timeLimitSeconds,
+        // The run's pruner, options complete (prepareConfig): only a classification search's candidates, never a baseline.
+        ...(this.pruned && this.config.task.kind === 'classification' && m.task === undefined && !this.baselinesInFlight.has(m.hash) ? { pruner: this.config.pruner } : {}),
       })),
     );
   }
@@ -536,6 +553,7 @@ export class SearchLoop {
   private async finish(): Promise<SearchOutcome> {
     await this.forgetting;
     await this.deps.store.updateRun(this.runId, { status: 'finished', finishedAt: new Date(), controllerId: null });
+    if (this.pruned && this.config.task.kind === 'classification') await this.deps.queue.clearPruningBoard(this.runId, this.config.task.recipe.epochs).catch(() => undefined);
     await this.deps.store.appendEvent(this.runId, 'finished', { results: this.done, failed: this.failed });
     this.reportProgress();
     return 'finished';

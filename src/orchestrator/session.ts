@@ -4,11 +4,12 @@
  * `blockqnn search` and `blockqnn resume`, and by the tests.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type AnySpace, restoreStrategy, spaces, strategies } from '../controller/index.js';
+import { type AnySpace, NO_PRUNER, type Strategy, normalizePrunerSpec, restoreStrategy, spaces, strategies } from '../controller/index.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import { type RedisSettings, redactUrl } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
 import { checkScriptRun } from '../engines/script/prepare.js';
+import { checkLookupTask } from '../engines/table/index.js';
 import { materializeBaselines, resolveBaselineNames } from './baselines.js';
 import { STALE_CONTROLLER_MS, controllerState } from './controller-state.js';
 import type { ExtraLayerType } from '../search-space/index.js';
@@ -16,6 +17,7 @@ import { type CandidateFactory, nb201Candidates, nscCandidates } from './candida
 import { GENERATOR_BASE_FILTERS, assertSearchable, searchedGeneratorCandidates } from './generative.js';
 import { type SearchConfig, type SearchConfigInput, parseSearchConfig } from './config.js';
 import { type SearchOutcome, type SearchProgress, SearchLoop } from './search-loop.js';
+import { checkRewardGivenOnce, strategyOptionsOf } from './run-reward.js';
 
 export interface ControllerOptions {
   store: Store;
@@ -49,9 +51,9 @@ export function candidatesFor(config: SearchConfig): CandidateFactory {
   return nscCandidates({ ...config.network }, config.maxIndex, config.nscTypes as ExtraLayerType[]);
 }
 
-/** The strategy's options; a budget of 0 (baselines only) leaves the strategy its unbudgeted defaults. */
-function strategyOptionsOf(config: SearchConfig) {
-  return { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates || undefined };
+/** A fresh strategy for the run, created with the run's reward (run-reward.ts): what it learns is what the store records. */
+export function strategyFor(config: SearchConfig, space: AnySpace = spaceFor(config)): Strategy {
+  return strategies.get(config.strategy).create(space, strategyOptionsOf(config, space));
 }
 
 /** Validates a configuration completely (names, schedule, network) before a run row exists. */
@@ -59,10 +61,11 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   const parsed = parseSearchConfig(input);
   checkScriptRun(parsed.engine, parsed.task);
   // `all` is expanded once, here, so a resumed run evaluates the baselines it started with.
-  const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) } };
+  const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) }, pruner: prunerOf(parsed) };
+  checkRewardGivenOnce(config);
   const space = spaceFor(config);
   // Creating the strategy checks its name and options now, not after the run is stored.
-  strategies.get(config.strategy).create(space, strategyOptionsOf(config));
+  strategyFor(config, space);
   if (config.budget.candidates === 0 && config.baselines.names.length === 0 && config.budget.seconds === undefined) {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'a candidate budget of 0 evaluates nothing: it is for runs of baselines only', { hint: 'give a positive budget, or baselines to evaluate' });
   }
@@ -73,7 +76,23 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   return config;
 }
 
+/**
+ * The run's pruner with every option filled in, checked against the recipe's epochs: an unknown name, an
+ * option out of range or a pruner that could never decide in this recipe is refused here, before the run
+ * row exists and anything is queued. Only classification candidates train in epochs a pruner can cut.
+ */
+function prunerOf(config: SearchConfig): SearchConfig['pruner'] {
+  if (config.task.kind !== 'classification') {
+    if (config.pruner.name === NO_PRUNER) return { name: NO_PRUNER, options: {} };
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `pruner ${config.pruner.name}: only classification searches are pruned (this run's task is ${config.task.kind})`, { hint: 'use --pruner none' });
+  }
+  return normalizePrunerSpec(config.pruner, config.task.recipe.epochs);
+}
+
 export async function createRun(store: Store, config: SearchConfig): Promise<Run> {
+  // A table the controller can read is checked before the run exists: a missing file or column
+  // would otherwise fail every candidate of the budget on the workers.
+  if (config.task.kind === 'lookup') await checkLookupTask(config.task);
   return store.createRun({
     name: config.name,
     strategy: config.strategy,
@@ -129,7 +148,7 @@ export async function runController(runId: string, o: ControllerOptions): Promis
       space,
       candidates: candidatesFor(config),
       baselines: () => materializeBaselines(config),
-      createStrategy: () => strategies.get(config.strategy).create(space, strategyOptionsOf(config)),
+      createStrategy: () => strategyFor(config, space),
       restoreStrategy: (snapshot) => restoreStrategy(space, snapshot),
       log: o.log,
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),

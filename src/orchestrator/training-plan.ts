@@ -13,10 +13,12 @@
  * training set (no validation hold-out), measured on the test set.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { datasetSources } from '../datasets/index.js';
+import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
 import { baselines, isNscBlockBaseline } from '../search-space/baselines/index.js';
+import { scaleWidth } from '../search-space/baselines/proxy-width.js';
 import {
-  type CheckedIr, type ExtraLayerType, type NetworkIr, assembleNetwork, buildNb201Network, networkCost, parseIr, parseNb201, parseNsc,
+  type CheckedIr, type ExtraLayerType, type LayoutFlags, type NetworkIr, type NetworkLayout, assembleNetwork, buildNb201Network, hasLayoutFlags,
+  networkCost, parseIr, parseNb201, parseNsc, resolveLayout,
 } from '../search-space/index.js';
 import type { CandidateDetail, Run, Store } from '../store/index.js';
 import { type ClassificationTask, parseTask } from '../task/task.js';
@@ -41,9 +43,19 @@ export interface TrainingFlags {
   batchSize?: number | undefined;
   dataset?: string | undefined;
   subset?: number | undefined;
+  /** Resize every image to imageSize × imageSize (a cheaper final training, e.g. bench claim's CPU scale). */
+  imageSize?: number | undefined;
+  /** Multiply the layer widths of a whole-network baseline by this (proxy-width.ts, rounded to whole channels); NSC blocks use filters. */
+  baselineWidth?: number | undefined;
   seed?: number | undefined;
   timeLimitSeconds?: number | undefined;
   checkpointMaxBytes?: number | undefined;
+  /**
+   * The macro-structure to stack a found block into instead of the search's
+   * (the paper's ImageNet transfer: `{ layout: 'imagenet' }`), or just other
+   * stage and block counts (`{ stages: 4, blocks: 2 }`). NSC blocks only.
+   */
+  layout?: LayoutFlags | undefined;
 }
 
 export const FINAL_RECIPE = {
@@ -137,25 +149,47 @@ function datasetOf(run: Run | null, flags: TrainingFlags): string {
   throw invalid('a baseline trained on its own needs a dataset', 'add --dataset mnist | fashion-mnist | cifar10');
 }
 
+/** The layout the flags ask for over the run's network, or undefined to keep the search's; `filters` widens the first stage of the cifar preset. */
+function layoutFor(flags: LayoutFlags | undefined, network: { baseFilters: number; stages: number; blocksPerStage: number } | undefined, filters: number | undefined): NetworkLayout | undefined {
+  if (!flags || !hasLayoutFlags(flags)) return undefined;
+  const search = { baseFilters: filters ?? network?.baseFilters ?? 16, stages: network?.stages ?? 2, blocksPerStage: network?.blocksPerStage ?? 1 };
+  if (filters !== undefined && (flags.layout ?? 'cifar') !== 'cifar') {
+    throw invalid(`--filters sets the search network's base width; the ${flags.layout} layout has its own widths`, 'give the widths with --widths instead of --filters');
+  }
+  return resolveLayout(flags, search);
+}
+
 /** The network at the final width and the dataset's shape. */
-function buildNetwork(run: Run | null, candidate: CandidateDetail | null, selector: TrainingSelector, shape: [number, number, number], classes: number, filters: number | undefined): CheckedIr {
+function buildNetwork(
+  run: Run | null, candidate: CandidateDetail | null, selector: TrainingSelector, shape: [number, number, number], classes: number, filters: number | undefined,
+  layoutFlags?: LayoutFlags, width?: number,
+): { checked: CheckedIr; layout?: NetworkLayout } {
   const baselineName = selector.kind === 'baseline' ? selector.name : candidate?.baseline ?? null;
   if (baselineName !== null) {
     const entry = baselines.get(baselineName);
+    if (layoutFlags && hasLayoutFlags(layoutFlags) && !isNscBlockBaseline(entry)) {
+      throw invalid(`baseline ${baselineName} is a whole network with its own stages; --layout, --stem, --widths, --strides, --stages and --blocks stack a block into a network`, 'leave out the layout flags for this baseline, or name an NSC block baseline (blockqnn-resnet-block, ...)');
+    }
     if (isNscBlockBaseline(entry)) {
       const network = run ? runConfig(run).network : undefined;
-      return entry.build({ inputShape: shape, classes, network: { ...(network ? { blocksPerStage: network.blocksPerStage, stages: network.stages, baseFilters: network.baseFilters } : {}), ...(filters ? { baseFilters: filters } : {}) } });
+      const layout = layoutFor(layoutFlags, network, filters);
+      if (layout) return { checked: entry.build({ inputShape: shape, classes, network: { layout } }), layout };
+      return { checked: entry.build({ inputShape: shape, classes, network: { ...(network ? { blocksPerStage: network.blocksPerStage, stages: network.stages, baseFilters: network.baseFilters } : {}), ...(filters ? { baseFilters: filters } : {}) } }) };
     }
     if (filters !== undefined) throw invalid(`--filters widens a searched block's network; baseline ${baselineName} is a whole network with its own widths`, 'leave out --filters for this baseline');
-    return entry.build({ inputShape: shape, classes });
+    const built = entry.build({ inputShape: shape, classes });
+    return { checked: width === undefined ? built : scaleWidth(built, width, baselineName, { round: true }) };
   }
   const config = runConfig(run!);
   const c = candidate!;
   if (config.space === 'nasbench201') {
-    return buildNb201Network(parseNb201(c.nsc), { inputShape: shape, classes, ...(filters ? { channels: filters } : {}) });
+    if (layoutFlags && hasLayoutFlags(layoutFlags)) throw invalid(`run ${config.name} searched NAS-Bench-201 cells, whose network is fixed by the benchmark; layouts stack NSC blocks`, 'leave out the layout flags');
+    return { checked: buildNb201Network(parseNb201(c.nsc), { inputShape: shape, classes, ...(filters ? { channels: filters } : {}) }) };
   }
   const block = parseNsc(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] });
-  return assembleNetwork(block, { ...config.network, inputShape: shape, classes, ...(filters ? { baseFilters: filters } : {}) });
+  const layout = layoutFor(layoutFlags, config.network, filters);
+  const checked = assembleNetwork(block, { ...config.network, inputShape: shape, classes, ...(filters ? { baseFilters: filters } : {}), ...(layout ? { layout } : {}) });
+  return layout ? { checked, layout } : { checked };
 }
 
 function describe(selector: TrainingSelector, run: Run | null, candidate: CandidateDetail | null): string {
@@ -172,15 +206,17 @@ export async function planTraining(store: Store, selector: TrainingSelector, fla
   if (candidate && !candidate.baseline && !candidate.nsc) throw invalid(`candidate ${candidate.id} has no architecture code to rebuild`);
   const datasetName = datasetOf(run, flags);
   const source = datasetSources.get(datasetName);
-  const [h, w, c] = source.shape;
-  const checked = buildNetwork(run, candidate, selector, [h, w, c], source.classes.length, flags.filters);
+  const spec = { name: datasetName, seed: 0, validationSize: 0, ...(flags.subset !== undefined ? { subset: flags.subset } : {}), ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}) };
+  const [h, w, c] = specShape(resolveSpec(spec), source.shape);
+  // Builds (and so checks: an image too small for the layout fails here) before anything is stored or queued.
+  const { checked, layout } = buildNetwork(run, candidate, selector, [h, w, c], source.classes.length, flags.filters, flags.layout, flags.baselineWidth);
   const optimizer = flags.optimizer ?? FINAL_RECIPE.optimizer;
   const batchSize = flags.batchSize ?? FINAL_RECIPE.batchSize;
   const epochs = flags.epochs ?? FINAL_RECIPE.epochs;
   const schedule = flags.schedule ?? FINAL_RECIPE.lrSchedule;
   const task = parseTask({
     kind: 'classification',
-    dataset: { name: datasetName, seed: 0, validationSize: 0, ...(flags.subset !== undefined ? { subset: flags.subset } : {}) },
+    dataset: spec,
     recipe: {
       epochs,
       batchSize,
@@ -206,7 +242,8 @@ export async function planTraining(store: Store, selector: TrainingSelector, fla
     label, engine, seed, task, ir, flops: cost.macs, params: cost.params, timeLimitSeconds,
     checkpointMaxBytes: flags.checkpointMaxBytes,
     config: {
-      label, task, filters: flags.filters ?? null, timeLimitSeconds,
+      label, task, filters: flags.filters ?? null, ...(flags.baselineWidth !== undefined ? { baselineWidth: flags.baselineWidth } : {}), timeLimitSeconds,
+      ...(layout ? { layout } : {}),
       ...(flags.checkpointMaxBytes !== undefined ? { checkpointMaxBytes: flags.checkpointMaxBytes } : {}),
     },
   };

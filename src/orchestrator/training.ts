@@ -92,17 +92,17 @@ async function applyReport(store: Store, queue: EvaluationQueue, training: Train
     case 'lost':
       await store.trainings.commitResult(id, { status: 'failed', error: 'the training job is no longer in Redis (Redis restarted empty, or its keys were deleted)' });
       return;
-    case 'failed': {
-      const cancelled = /^cancelled/.test(report.reason);
-      await store.trainings.commitResult(id, { status: cancelled ? 'cancelled' : 'failed', error: report.reason.slice(0, 10_000) });
+    case 'cancelled':
+    case 'failed':
+      await store.trainings.commitResult(id, { status: report.kind, error: report.reason.slice(0, 10_000) });
       await queue.forget(report.runId, report.candidateHash);
       return;
-    }
     case 'result': {
       const r = report.result;
       let checkpointPath: string | null = null;
-      let status = r.status;
-      let error = r.error ?? null;
+      // A final training carries no pruner, so nothing can prune it; a worker that says so anyway failed it.
+      let status = r.status === 'pruned' ? ('failed' as const) : r.status;
+      let error = r.status === 'pruned' ? `a worker reported the final training pruned after ${r.curve.length} epoch(s), but it carries no pruner` : (r.error ?? null);
       if (r.checkpoint) {
         // Without a folder the result stays collectable: set it and collect again.
         const folder = store.trainings.checkpointDir;

@@ -15,6 +15,7 @@
  * through Redis (see checkpoint-handoff.ts); the result names the key. Fields
  * added for trainings have defaults, so jobs written before them stay valid.
  */
+import { EVALUATION_STATUSES } from '../common/statuses.js';
 import { z } from 'zod';
 import { sampleGridSchema } from '../common/sample-grid.js';
 import { parseWith } from '../common/parse.js';
@@ -105,7 +106,7 @@ const epochRecordSchema = z.strictObject({
 });
 
 /** `pruned`: stopped by the job's pruner at an epoch end; the curve and accuracy are those of the epochs it trained. */
-export const evaluationStatusSchema = z.enum(['ok', 'diverged', 'too_large', 'failed', 'pruned']);
+export const evaluationStatusSchema = z.enum(EVALUATION_STATUSES);
 
 export const evaluateResultSchema = z.strictObject({
   contract: z.literal(RESULT_CONTRACT),
@@ -145,6 +146,12 @@ export function evaluateQueueName(engine: string): string {
 }
 
 /** One job per (run, candidate): BullMQ ignores a second add with the same id, so a candidate never trains twice. */
+/**
+ * The failure reason a worker gives a job a stopped run cancelled. The queue turns it into a `cancelled` report
+ * (evaluation-queue.ts), so no reader above the queue looks at reason strings.
+ */
+export const CANCELLED_REASON = 'cancelled: the run was stopped';
+
 export function evaluateJobId(runId: string, candidateHash: string): string {
   return `${runId}.${candidateHash}`;
 }

@@ -7,22 +7,19 @@
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { dropCheckpoint, getCheckpoint } from './checkpoint-handoff.js';
-import { type CheckpointRef, type EvaluateJob, type EvaluateJobInput, type EvaluateResult, evaluateJobId, evaluateQueueName, parseEvaluateJob, parseEvaluateResult, parseJobId } from './contract.js';
+import { CANCELLED_REASON, type CheckpointRef, type EvaluateJob, type EvaluateJobInput, type EvaluateResult, evaluateJobId, evaluateQueueName, parseEvaluateJob, parseEvaluateResult, parseJobId } from './contract.js';
 import type { Redis } from 'ioredis';
 import { type BoardCurve, PruningBoard } from './pruning-board.js';
 import { type RedisSettings, createRedis, redisOptions } from './redis.js';
 
 /**
- * A result as the search loop records it today. A `pruned` result is not among them yet: no job is queued with a
- * pruner until the loop stores pruned candidates (issue 17, second part), and until then resultReport reports a
- * pruned result as a failure naming why instead of handing the loop a status it cannot record.
+ * What the controller hears about a job. `lost` means the job is no longer in Redis (e.g. Redis restarted empty);
+ * `cancelled`, that a stop cancelled it while a worker trained it (the job is not finished: a resume trains it again).
  */
-export type RecordableResult = EvaluateResult & { status: Exclude<EvaluateResult['status'], 'pruned'> };
-
-/** What the controller hears about a job. `lost` means the job is no longer in Redis (e.g. Redis restarted empty). */
 export type JobReport =
-  | { kind: 'result'; result: RecordableResult }
+  | { kind: 'result'; result: EvaluateResult }
   | { kind: 'failed'; runId: string; candidateHash: string; reason: string; attempts: number; workerId?: string }
+  | { kind: 'cancelled'; runId: string; candidateHash: string; reason: string }
   | { kind: 'lost'; runId: string; candidateHash: string }
   | { kind: 'pending'; runId: string; candidateHash: string; state: string };
 
@@ -138,10 +135,10 @@ export class EvaluationQueue {
   private async finalFailure(jobId: string, reason: string): Promise<JobReport | null> {
     const job = await this.queue.getJob(jobId);
     const ids = parseJobId(jobId)!;
-    if (!job) return { kind: 'failed', ...ids, reason, attempts: 0 };
+    if (!job) return failedReport(ids, reason, 0);
     const state = await job.getState();
     if (state !== 'failed') return null; // it will be retried
-    return { kind: 'failed', ...ids, reason: job.failedReason ?? reason, attempts: job.attemptsMade, ...failedBy(job) };
+    return failedReport(ids, job.failedReason ?? reason, job.attemptsMade, failedBy(job));
   }
 
   /** Current state of each (run, candidate): a finished result, a final failure, still pending, or lost. */
@@ -159,7 +156,7 @@ export class EvaluationQueue {
           if (!job) return { kind: 'lost', runId, candidateHash };
         }
         if (state === 'completed') return resultReport({ runId, candidateHash }, job.returnvalue);
-        if (state === 'failed') return { kind: 'failed', runId, candidateHash, reason: job.failedReason ?? 'failed', attempts: job.attemptsMade, ...failedBy(job) };
+        if (state === 'failed') return failedReport({ runId, candidateHash }, job.failedReason ?? 'failed', job.attemptsMade, failedBy(job));
         return { kind: 'pending', runId, candidateHash, state };
       }),
     );
@@ -233,6 +230,12 @@ function failedBy(job: Job): { workerId?: string } {
   return typeof id === 'string' && id.length <= 200 ? { workerId: id } : {};
 }
 
+/** A job's final failure as a report: the worker's cancellation reason (contract.ts) becomes its own kind. */
+function failedReport(ids: { runId: string; candidateHash: string }, reason: string, attempts: number, by: { workerId?: string } = {}): JobReport {
+  if (reason === CANCELLED_REASON) return { kind: 'cancelled', ...ids, reason };
+  return { kind: 'failed', ...ids, reason, attempts, ...by };
+}
+
 /**
  * A completed job's return value as a report. A value that breaks the contract
  * (a foreign or outdated worker) becomes a failure naming the problem, so one
@@ -241,11 +244,7 @@ function failedBy(job: Job): { workerId?: string } {
 function resultReport(ids: { runId: string; candidateHash: string }, returnvalue: unknown): JobReport {
   try {
     const value = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
-    const result = parseEvaluateResult(value);
-    if (result.status === 'pruned') {
-      return { kind: 'failed', ...ids, reason: `pruned after ${result.curve.length} epoch(s), but this controller does not record pruned results yet`, attempts: result.attempt, workerId: result.worker.id };
-    }
-    return { kind: 'result', result: { ...result, status: result.status } };
+    return { kind: 'result', result: parseEvaluateResult(value) };
   } catch (error) {
     return { kind: 'failed', ...ids, reason: `the worker returned a malformed result: ${(error as Error).message}`, attempts: 1 };
   }

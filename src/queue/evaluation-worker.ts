@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { toBlockqnnError } from '../common/errors.js';
-import { type EvaluateJob, type EvaluateResult, JOB_CONTRACT, RESULT_CONTRACT, evaluateQueueName, parseEvaluateJob, parseEvaluateResult } from './contract.js';
+import { CANCELLED_REASON, type EvaluateJob, type EvaluateResult, JOB_CONTRACT, RESULT_CONTRACT, evaluateQueueName, parseEvaluateJob, parseEvaluateResult } from './contract.js';
 import { checkpointTooLarge, putCheckpoint } from './checkpoint-handoff.js';
 import { CANCEL_KEY } from './evaluation-queue.js';
 import { PruningBoard } from './pruning-board.js';
@@ -249,7 +249,7 @@ export class EvaluationWorker {
   }
 
   private async aborted(job: Job, token: string | undefined, reason: unknown, data: EvaluateJob, startedAt: number): Promise<EvaluateResult> {
-    if (reason === 'cancelled') throw new UnrecoverableError('cancelled: the run was stopped');
+    if (reason === 'cancelled') throw new UnrecoverableError(CANCELLED_REASON);
     if (reason === 'hand-back') {
       await job.moveToWait(token);
       throw new WaitingError();

@@ -35,6 +35,7 @@ import type { CheckedIr } from './graph.js';
 import { INPUT_ID } from './ir.js';
 import { DOWNSAMPLINGS, DOWNSAMPLING_NAMES } from './baselines/dpp-variants.js';
 import { appendDownsampling } from './baselines/dpp-resnet.js';
+import { type NetworkLayout, LAYOUT_PRESETS, checkLayout, checkLayoutInput } from './layouts.js';
 import { type NscBlock, LayerType, inputsOf, outputLayers } from './nsc.js';
 
 /** SE reduction of the optional se layer type (the SENet paper's r). */
@@ -52,6 +53,12 @@ export interface NetworkOptions {
   name?: string;
   /** Layer between stages: `maxpool` (the paper's, default), `avgpool` or a DPP variant (`dpp-lite-s3-sym`, ...). */
   downsample?: string;
+  /**
+   * The macro-structure (stem, per-stage widths, strides, block counts; see
+   * layouts.ts), e.g. the ImageNet transfer of a found block. When given it
+   * replaces blocksPerStage, baseFilters and stages.
+   */
+  layout?: NetworkLayout;
 }
 
 export const DEFAULT_NETWORK_OPTIONS: NetworkOptions = {
@@ -120,6 +127,11 @@ function checkOptions(o: NetworkOptions): void {
   }
   if (o.inputShape.length !== 3 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) bad('inputShape', o.inputShape, 'must be [H, W, C] of positive integers');
   if (o.downsample !== undefined && !Object.hasOwn(DOWNSAMPLINGS, o.downsample)) bad('downsample', o.downsample, `must be one of ${DOWNSAMPLING_NAMES.join(', ')}`);
+  if (o.layout) {
+    checkLayout(o.layout);
+    checkLayoutInput(o.layout, o.inputShape);
+    return;
+  }
   const reduction = 2 ** (o.stages - 1);
   if (o.inputShape[0] < reduction || o.inputShape[1] < reduction) {
     bad('stages', o.stages, `${o.stages} stages halve the image ${o.stages - 1} times, too often for ${o.inputShape[0]}x${o.inputShape[1]}`);
@@ -130,12 +142,19 @@ function checkOptions(o: NetworkOptions): void {
 export function assembleNetwork(block: NscBlock, options: Partial<NetworkOptions> = {}): CheckedIr {
   const o = { ...DEFAULT_NETWORK_OPTIONS, ...options };
   checkOptions(o);
+  // The search network is the cifar layout of its own options: one code path builds both.
+  const layout = o.layout ?? LAYOUT_PRESETS.cifar!.layout(o);
   const b = new IrBuilder(o.name ?? 'blockqnn', o.inputShape);
-  let x = b.scoped('stem', () => b.batchNorm(b.conv(INPUT_ID, { filters: o.baseFilters, kernel: 3, padding: 1 })));
-  for (let stage = 0; stage < o.stages; stage++) {
-    const width = o.baseFilters * 2 ** stage;
-    if (stage > 0) x = appendDownsampling(b, x, DOWNSAMPLINGS[o.downsample ?? 'maxpool']!.d, `pool${stage}`);
-    for (let i = 0; i < o.blocksPerStage; i++) {
+  const stemWidth = layout.widths[0]!;
+  let x = b.scoped('stem', () => {
+    if (layout.stem === 'cifar') return b.batchNorm(b.conv(INPUT_ID, { filters: stemWidth, kernel: 3, padding: 1 }));
+    const y = b.relu(b.batchNorm(b.conv(INPUT_ID, { filters: stemWidth, kernel: 7, stride: 2, padding: 3 })));
+    return b.maxPool(y, { kernel: 3, stride: 2, padding: 1 });
+  });
+  for (let stage = 0; stage < layout.widths.length; stage++) {
+    const width = layout.widths[stage]!;
+    if (layout.strides[stage] === 2) x = appendDownsampling(b, x, DOWNSAMPLINGS[o.downsample ?? 'maxpool']!.d, `pool${stage}`);
+    for (let i = 0; i < layout.blocks[stage]!; i++) {
       x = b.scoped(`s${stage + 1}b${i + 1}`, () => appendBlock(b, block, x, width));
     }
   }

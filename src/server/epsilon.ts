@@ -5,16 +5,15 @@
  * a budget-scaled schedule shows as the run uses it); strategies without one
  * (evolution, random) have none.
  */
-import { strategies } from '../controller/index.js';
 import { parseSearchConfig } from '../orchestrator/config.js';
-import { spaceFor } from '../orchestrator/session.js';
+import { strategyFor } from '../orchestrator/session.js';
 import type { Run } from '../store/index.js';
 import type { SeriesResponse } from './api-types.js';
 
 export function epsilonSchedule(run: Run): [number, number][] | null {
   try {
     const config = parseSearchConfig(run.config);
-    const strategy = strategies.get(config.strategy).create(spaceFor(config), { ...config.strategyOptions, seed: config.seed, budget: config.budget.candidates });
+    const strategy = strategyFor(config);
     const schedule = strategy.snapshot().options.schedule;
     if (!Array.isArray(schedule)) return null;
     const pairs = schedule.filter((p): p is [number, number] => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number');

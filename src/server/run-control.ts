@@ -12,6 +12,7 @@ import { resolveEngine } from '../engines/resolve.js';
 import { type StopOutcome, controllerState, stopRun } from '../orchestrator/controller-state.js';
 import { createRun, prepareConfig, runController } from '../orchestrator/session.js';
 import { Supervisor } from '../worker/supervisor.js';
+import { confineTable } from './data-dir.js';
 import { HttpCode, HttpError } from './http-errors.js';
 import type { Services } from './services.js';
 
@@ -20,6 +21,8 @@ export interface RunControlOptions {
   log: (line: string) => void;
   /** Local worker slots started beside each controller this server runs (default 0: external workers). */
   localWorkers?: number;
+  /** The only folder whose tables a run started here may name (see data-dir.ts). */
+  dataDir: string;
 }
 
 export class RunControl {
@@ -29,10 +32,12 @@ export class RunControl {
   ) {}
 
   /** Creates a run from a JSON configuration (the keys of `blockqnn search --config`) and starts its controller here. */
-  async start(input: Record<string, unknown>): Promise<string> {
+  async start(body: Record<string, unknown>): Promise<string> {
     registerBuiltinEngines();
+    const input = await confineTable(body, this.options.dataDir);
     const { engine } = await resolveEngine(requestedEngine({}, input), taskKindOf({}, input));
-    // Exactly the semantics of `blockqnn search --config FILE` with the body as the file, defaults included.
+    // Exactly the semantics of `blockqnn search --config FILE` with the body as the file, defaults included;
+    // createRun reads the table and refuses a missing one or missing columns (400) before anything is queued.
     const config = prepareConfig(buildSearchConfig({}, engine, input));
     const run = await createRun(this.services.store, config);
     this.launch(run.id, engine);

@@ -19,6 +19,7 @@ import helmet from 'helmet';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import type { RedisSettings } from '../queue/redis.js';
 import type { Store } from '../store/index.js';
+import { BUNDLED_DATA_DIR } from '../engines/table/index.js';
 import { errorMiddleware } from './http-errors.js';
 import { apiRateLimit, effectiveRateLimit, urlLengthLimit } from './request-limits.js';
 import { RunControl } from './run-control.js';
@@ -42,6 +43,8 @@ export interface ServerOptions {
   warmRuns?: number;
   /** API requests per minute per client address; 0: no limit. Default: 600 on an address other machines reach, none on loopback. */
   rateLimit?: number;
+  /** The folder POST /api/runs may name lookup tables in (default: the package's data/, holding the bundled NAS-Bench-201 table). */
+  dataDir?: string;
   /** Folder of the built front-end (default: dashboard/dist of this checkout). */
   staticDir?: string;
   log?: (line: string) => void;
@@ -92,7 +95,7 @@ export function createServer(options: ServerOptions): DashboardServer {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const services = new Services(options.store, options.redis);
   const hub = new StreamHub(options.streamIntervalMs ?? 1000, log);
-  const control = new RunControl(services, { controllerId: options.controllerId ?? `dashboard:${process.pid}`, log, localWorkers: options.localWorkers ?? 0 });
+  const control = new RunControl(services, { controllerId: options.controllerId ?? `dashboard:${process.pid}`, log, localWorkers: options.localWorkers ?? 0, dataDir: options.dataDir ?? BUNDLED_DATA_DIR });
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

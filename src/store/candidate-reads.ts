@@ -18,6 +18,7 @@ interface CounterRow {
   divergedCount: number;
   tooLargeCount: number;
   failedCount: number;
+  prunedCount: number;
 }
 
 export interface StatusCounts {
@@ -28,7 +29,7 @@ export interface StatusCounts {
 
 export async function statusCounts(db: Db, runId: string): Promise<StatusCounts> {
   const [[run], open] = await Promise.all([
-    db.$queryRaw<CounterRow[]>`SELECT "candidateCount", "okCount", "divergedCount", "tooLargeCount", "failedCount" FROM "Run" WHERE "id" = ${runId}`,
+    db.$queryRaw<CounterRow[]>`SELECT "candidateCount", "okCount", "divergedCount", "tooLargeCount", "failedCount", "prunedCount" FROM "Run" WHERE "id" = ${runId}`,
     db.$queryRaw<{ status: string; n: bigint }[]>`
       SELECT "status", COUNT(*) AS "n" FROM "Candidate" WHERE "runId" = ${runId} AND "status" IN ${inList(OPEN_STATUSES)} AND "baseline" IS NULL GROUP BY "status"`,
   ]);
@@ -38,6 +39,7 @@ export async function statusCounts(db: Db, runId: string): Promise<StatusCounts>
   byStatus.diverged = run.divergedCount;
   byStatus.too_large = run.tooLargeCount;
   byStatus.failed = run.failedCount;
+  byStatus.pruned = run.prunedCount;
   for (const group of open) byStatus[group.status as CandidateStatus] = count(group.n);
   return { byStatus, total: run.candidateCount };
 }

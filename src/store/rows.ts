@@ -77,7 +77,7 @@ export function toRun(row: RunRow): Run {
     budget: { candidates: row.budgetCandidates, seconds: row.budgetSeconds },
     candidateCount: row.candidateCount,
     resultCount: row.resultCount,
-    resultsByStatus: { ok: row.okCount, diverged: row.divergedCount, too_large: row.tooLargeCount, failed: row.failedCount },
+    resultsByStatus: { ok: row.okCount, diverged: row.divergedCount, too_large: row.tooLargeCount, failed: row.failedCount, pruned: row.prunedCount },
     best: row.bestCandidateId !== null && row.bestReward !== null ? { candidateId: row.bestCandidateId, reward: row.bestReward } : null,
     controllerId: row.controllerId,
     heartbeatAt: row.heartbeatAt,

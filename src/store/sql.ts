@@ -26,6 +26,7 @@ export const RESULT_COUNT_COLUMNS: Record<ResultStatus, string> = {
   diverged: 'divergedCount',
   too_large: 'tooLargeCount',
   failed: 'failedCount',
+  pruned: 'prunedCount',
 };
 
 export const SORT_COLUMNS: Record<CandidateSortKey, Prisma.Sql> = {

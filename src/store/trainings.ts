@@ -17,14 +17,15 @@ import type { DatabaseTarget } from './url.js';
 import { parseInput, toJsonText } from './input.js';
 import { withRecomputedIr } from './recomputed-ir.js';
 import { readJson, toCandidateDetail } from './rows.js';
+import { CANCELLED, RECORDED_STATUSES } from '../common/statuses.js';
 import type { Training as TrainingRow } from './generated/sqlite/client.js';
 import { type CandidateDetail, type CurvePoint, type JsonObject, curveSchema, jsonObjectSchema, runIdSchema } from './types.js';
 
-export const TRAINING_STATUSES = ['queued', 'running', 'ok', 'diverged', 'too_large', 'failed', 'cancelled'] as const;
+export const TRAINING_STATUSES = ['queued', 'running', ...RECORDED_STATUSES, CANCELLED] as const;
 export type TrainingStatus = (typeof TRAINING_STATUSES)[number];
 /** Statuses that still accept a result. */
 export const OPEN_TRAINING_STATUSES = ['queued', 'running'] as const;
-export const TRAINING_RESULT_STATUSES = ['ok', 'diverged', 'too_large', 'failed', 'cancelled'] as const;
+export const TRAINING_RESULT_STATUSES = [...RECORDED_STATUSES, CANCELLED] as const;
 
 export interface Training {
   id: number;

@@ -4,6 +4,7 @@
  * columns on the way out. No Prisma type appears here, so the rest of the
  * system depends on these names only.
  */
+import { CANCELLED, RECORDED_STATUSES, type RecordedStatus } from '../common/statuses.js';
 import { z } from 'zod';
 import type { NetworkIr } from '../search-space/index.js';
 import { type SampleGrid, sampleGridSchema } from '../common/sample-grid.js';
@@ -11,15 +12,19 @@ import { type SampleGrid, sampleGridSchema } from '../common/sample-grid.js';
 export const RUN_STATUSES = ['pending', 'running', 'stopping', 'stopped', 'paused', 'finished', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const CANDIDATE_STATUSES = ['queued', 'running', 'ok', 'diverged', 'too_large', 'failed', 'cancelled'] as const;
+export const CANDIDATE_STATUSES = ['queued', 'running', ...RECORDED_STATUSES, CANCELLED] as const;
 export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
 
-/** Outcomes of an evaluation: a candidate in one of these has its result and never gets another. */
-export const RESULT_STATUSES = ['ok', 'diverged', 'too_large', 'failed'] as const;
-export type ResultStatus = (typeof RESULT_STATUSES)[number];
+/**
+ * Outcomes of an evaluation: a candidate in one of these has its result and never gets another (common/statuses.ts).
+ * `pruned`: the run's pruner stopped its training at an epoch end; its curve holds the epochs it trained and its
+ * accuracy is the last of them (what a strategy learns from it: src/orchestrator/pruned-result.ts).
+ */
+export const RESULT_STATUSES = RECORDED_STATUSES;
+export type ResultStatus = RecordedStatus;
 
 /** Statuses that still accept a result. A cancelled job may still finish, and its result is worth keeping. */
-export const OPEN_STATUSES = ['queued', 'running', 'cancelled'] as const;
+export const OPEN_STATUSES = ['queued', 'running', CANCELLED] as const;
 export type OpenStatus = (typeof OPEN_STATUSES)[number];
 
 /** Results that do not depend on the machine that produced them, so other runs may reuse them. */

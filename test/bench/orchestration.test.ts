@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runOrchestrationBench } from '../../src/bench/orchestration/index.js';
 
-const TABLE = resolve(import.meta.dirname, '../../../shared/data/nasbench201/cifar10.csv');
+const TABLE = resolve(import.meta.dirname, '../../data/nasbench201/cifar10.csv.gz');
 
 describe('blockqnn bench orchestration', () => {
   it('reports raw BullMQ, end-to-end and scaling figures from one run', async () => {

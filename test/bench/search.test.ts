@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatSearchBench, runSearchBench } from '../../src/bench/search.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const csvPath = path.resolve(repoRoot, '../shared/data/nasbench201/cifar10.csv');
+const csvPath = path.resolve(repoRoot, 'data/nasbench201/cifar10.csv.gz');
 const COLUMNS = ['--fitness', 'c10valid_val_12ep', '--report', 'c10_test_200ep'];
 
 /** Runs the real CLI (TypeScript sources through tsx) in a child process. */
@@ -35,7 +36,7 @@ describe('blockqnn bench search', () => {
 
   it('gives the same numbers whatever the number of worker threads, and prints a table', async () => {
     const options = {
-      csv: readFileSync(csvPath, 'utf8'),
+      csv: gunzipSync(readFileSync(csvPath)).toString('utf8'),
       source: csvPath,
       columns: { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' },
       space: 'nasbench201',

@@ -17,6 +17,9 @@ import { EvaluationWorker } from '../../src/queue/evaluation-worker.js';
 import { openStore } from '../../src/store/index.js';
 import { engineHandler } from '../../src/worker/handler.js';
 import { deletePrefix, testRedisSettings } from '../helpers/redis.js';
+import { baselines } from '../../src/search-space/baselines/index.js';
+import { generativeBaselines, generativeBaselinesFor } from '../../src/search-space/baselines/generative/index.js';
+import { TRAINING_MODES } from '../../src/task/training-modes.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'blockqnn-baseline-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,6 +64,41 @@ describe('blockqnn baseline --list', () => {
     expect(list.find((e) => e.name === 'winn-resnet-20')).toMatchObject({ params: 269_722, inAll: false, trainingMode: { baseline: 'resnet-20-cifar', recipe: { introspective: {}, robustness: {} } } });
     expect(list.find((e) => e.name === 'resnet-20-fgsm')).toMatchObject({ trainingMode: { baseline: 'resnet-20-cifar', recipe: { robustness: {} } } });
     expect(text.stdout).toMatch(/^Training modes .*\n {2}winn-resnet-20 +32x32x3 +269,722 params .*WINN classifier.*\n {2}resnet-20-fgsm /m);
+  });
+});
+
+describe('blockqnn baseline --list shows every registered baseline (#16 item 5)', () => {
+  it('--json holds every classification baseline, training mode and generative baseline, with family, problems and costs', async () => {
+    const r = await cli('baseline', '--list', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout) as { name: string; family: string; problems: string[]; procedure?: string; params: number; flops: number }[];
+    const names = list.map((e) => e.name).sort();
+    expect(names).toEqual([...baselines.list(), ...Object.keys(TRAINING_MODES), ...generativeBaselines.list()].sort());
+    expect(generativeBaselines.list()).toHaveLength(6);
+    for (const name of generativeBaselines.list()) {
+      const e = list.find((x) => x.name === name)!;
+      expect(e).toMatchObject({ family: 'image2image', procedure: generativeBaselines.get(name).procedure, problems: [...generativeBaselines.get(name).problems] });
+      expect(e.params).toBeGreaterThan(0);
+      expect(e.flops).toBeGreaterThan(0);
+    }
+    expect(list.find((e) => e.name === 'resnet-20-cifar')).toMatchObject({ family: 'classification', problems: ['classification'] });
+    const text = await cli('baseline', '--list');
+    expect(text.stdout).toMatch(/^Generative \(image-to-image\) baselines: blockqnn baseline NAME --task PROBLEM$/m);
+    for (const name of ['unet-pix2pix', 'segan', 'stargan', 'paired-cyclegan', 'vunet', 'winn-synthesis']) expect(text.stdout).toMatch(new RegExp(`^  ${name} +16x16x\\d +[\\d,]+ params +[\\d.]+ MFLOPs`, 'm'));
+  });
+
+  it('--task keeps one problem: an image-to-image one, or classification; an unknown one is named', async () => {
+    const amodal = JSON.parse((await cli('baseline', '--list', '--task', 'amodal-completion', '--json')).stdout) as { name: string }[];
+    expect(amodal.map((e) => e.name).sort()).toEqual(generativeBaselinesFor('amodal-completion'));
+    const classification = JSON.parse((await cli('baseline', '--list', '--task', 'classification', '--json')).stdout) as { family: string }[];
+    expect(classification.length).toBe(baselines.list().length + Object.keys(TRAINING_MODES).length);
+    expect(new Set(classification.map((e) => e.family))).toEqual(new Set(['classification']));
+    const text = await cli('baseline', '--list', '--task', 'introspective-synthesis');
+    expect(text.stdout).toMatch(/winn-synthesis/);
+    expect(text.stdout).not.toMatch(/resnet-20-cifar|Classification baselines/);
+    const bad = await cli('baseline', '--list', '--task', 'colouring');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown image-to-image problem "colouring"[\s\S]*amodal-completion/);
   });
 });
 

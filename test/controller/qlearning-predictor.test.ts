@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { LookupTable } from '../../src/engines/table/index.js';
 import { nb201Fitness } from './helpers.js';
 
 const space = new Nb201Space();
-const csvPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/nasbench201/cifar10.csv');
+const csvPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/nasbench201/cifar10.csv.gz');
 
 /** Runs a search on the table; returns the report column of the best-fitness pick. */
 function search(strategy: Strategy, table: LookupTable, budget: number): number {
@@ -88,7 +89,7 @@ describe('Q-learning with a predictor (the default strategy)', () => {
   });
 
   it('beats random search on the real NAS-Bench-201 table (20 seeded runs × 100 evaluations)', () => {
-    const table = LookupTable.fromCsv(readFileSync(csvPath, 'utf8'), { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' }, csvPath);
+    const table = LookupTable.fromCsv(gunzipSync(readFileSync(csvPath)).toString('utf8'), { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' }, csvPath);
     const mean = (make: (seed: number) => Strategy) => Array.from({ length: 20 }, (_, seed) => search(make(seed), table, 100)).reduce((s, v) => s + v, 0) / 20;
     const predictor = mean((seed) => QLearningPredictorStrategy.create(space, { seed, budget: 100 }));
     const random = mean((seed) => RandomSearchStrategy.create(space, { seed }));

@@ -19,7 +19,7 @@ import { deletePrefix, eventually } from '../helpers/redis.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const BIN = resolve(REPO, 'bin/blockqnn.js');
-export const TABLE = resolve(REPO, '../shared/data/nasbench201/cifar10.csv');
+export const TABLE = resolve(REPO, 'data/nasbench201/cifar10.csv.gz');
 /** The machine's shared Redis: tests use prefixes of their own on it. */
 export const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

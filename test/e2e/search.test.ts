@@ -53,7 +53,7 @@ describe.each([sqliteBackend, postgresBackend])('blockqnn search with two worker
     // `blockqnn status <run> --json`: counts by status and the best candidate.
     const status = await cliJson<StatusReport>(['status', runId, '--db', db.url]);
     expect(status.run).toMatchObject({ id: runId, status: 'finished', resultCount: BUDGET, engine: 'table' });
-    expect(status.counts).toEqual({ queued: 0, running: 0, ok: BUDGET, diverged: 0, too_large: 0, failed: 0, cancelled: 0 });
+    expect(status.counts).toEqual({ queued: 0, running: 0, ok: BUDGET, diverged: 0, too_large: 0, failed: 0, pruned: 0, cancelled: 0 });
     const bestReward = Math.max(...rows.map((r) => r.reward!));
     expect(status.best!.reward).toBe(bestReward);
     expect(rows.find((r) => r.hash === status.best!.hash)!.reward).toBe(bestReward);

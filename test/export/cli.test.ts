@@ -7,7 +7,7 @@
  * a checkpoint of another network, an output outside the export root (.. or a
  * symbolic link), an unwritable target, an existing non-empty folder without --force.
  */
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -163,7 +163,7 @@ describe('blockqnn export: bad input', () => {
 
   it('an output folder outside the export root, by .. or through a symbolic link', async () => {
     await refused([runId, '--format', 'json', '--out', path.join(root, '..', 'elsewhere')], 'INVALID_INPUT', /is outside the export root/, /BLOCKQNN_EXPORT_ROOT/);
-    await refused([runId, '--format', 'json', '--out', root], 'INVALID_INPUT', /is outside the export root/);
+    await refused([runId, '--format', 'json', '--out', root], 'INVALID_INPUT', /is the export root itself: an export needs a folder of its own/, /--out .*export/);
     const outside = await mkdtemp(path.join(tmpdir(), 'blockqnn-outside-'));
     await symlink(outside, path.join(root, 'link'));
     await refused([runId, '--format', 'json', '--out', path.join(root, 'link', 'sub')], 'INVALID_INPUT', /is outside the export root/);
@@ -183,5 +183,83 @@ describe('blockqnn export: bad input', () => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(await readdir(exportDir('full'))).toEqual(['architecture.json']);
     expect(await leftovers()).toEqual([]);
+  });
+});
+
+describe('blockqnn export at a shell: anywhere, --force, a summary, modes kept (#16 item 4, #21 items 9 and 10)', () => {
+  // No export root: a person's own shell, where the containment of the HTTP route does not apply.
+  const unconfined = async <T>(body: () => Promise<T>): Promise<T> => {
+    vi.stubEnv('BLOCKQNN_EXPORT_ROOT', '');
+    try {
+      return await body();
+    } finally {
+      vi.stubEnv('BLOCKQNN_EXPORT_ROOT', root);
+    }
+  };
+  const modeOf = async (p: string) => (await stat(p)).mode & 0o777;
+
+  it('writes to an absolute path outside the working directory and prints each file, its size and what it is for', async () => {
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'blockqnn-export-anywhere-'));
+    try {
+      const out = path.join(elsewhere, 'x', 'pt');
+      const r = await unconfined(() => cli('export', runId, '--best', '--format', 'pytorch', '--out', out));
+      expect(r.code, r.stderr).toBe(0);
+      expect((await readdir(out)).sort()).toEqual(['network.py', 'state_dict.pt']);
+      expect(r.stdout.trim().split('\n')).toEqual([path.join(out, 'network.py'), path.join(out, 'state_dict.pt')]);
+      expect(r.stderr).toContain(`exported pytorch to ${out}:`);
+      const size = (await stat(path.join(out, 'network.py'))).size;
+      expect(r.stderr).toMatch(new RegExp(`^  network\\.py +${(size / 1000).toFixed(1).replace('.', '\\.')} kB  PyTorch module source`, 'm'));
+      expect(r.stderr).toMatch(/^  state_dict\.pt +[\d.]+ kB  trained weights: torch\.save'd state_dict/m);
+      // A new folder gets the usual mode for new folders, not mkdtemp's 0700.
+      await mkdir(path.join(elsewhere, 'probe'));
+      expect(await modeOf(out)).toBe(await modeOf(path.join(elsewhere, 'probe')));
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('resolves a relative --out against the working directory; refuses . and its ancestors by name', async () => {
+    const here = await mkdtemp(path.join(tmpdir(), 'blockqnn-export-cwd-'));
+    const before = process.cwd();
+    process.chdir(here);
+    try {
+      const ok = await unconfined(() => cli('export', runId, '--format', 'svg', '--out', 'figures/best'));
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(await readdir(path.join(here, 'figures', 'best'))).toEqual(['architecture.svg']);
+      for (const out of ['.', './', '..', here, path.dirname(here)]) {
+        const r = await unconfined(() => cli('export', runId, '--format', 'json', '--out', out));
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/is (the working directory itself|a folder that contains the working directory): an export needs a folder of its own/);
+        expect(r.stderr).not.toMatch(/outside/);
+      }
+      const dot = await cli('export', runId, '--format', 'json', '--out', root);
+      expect(dot.stderr).toMatch(/is the export root itself/);
+      expect((await readdir(here)).sort()).toEqual(['figures']);
+    } finally {
+      process.chdir(before);
+      await rm(here, { recursive: true, force: true });
+    }
+  });
+
+  it('an existing export is kept without --force, replaced with it, and its folder keeps its mode', async () => {
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'blockqnn-export-force-'));
+    try {
+      const out = path.join(elsewhere, 'served');
+      const first = await unconfined(() => cli('export', runId, '--format', 'json', '--out', out));
+      expect(first.code, first.stderr).toBe(0);
+      await chmod(out, 0o751);
+      const again = await unconfined(() => cli('export', runId, '--format', 'svg', '--out', out));
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/output folder .*served is not empty/);
+      expect(again.stderr).toMatch(/--force/);
+      expect(await readdir(out)).toEqual(['architecture.json']);
+      const forced = await unconfined(() => cli('export', runId, '--format', 'svg', '--out', out, '--force'));
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(await readdir(out)).toEqual(['architecture.svg']);
+      expect((await modeOf(out)).toString(8)).toBe('751');
+      expect((await readdir(elsewhere)).sort()).toEqual(['served']);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 });

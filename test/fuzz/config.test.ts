@@ -23,7 +23,7 @@ afterAll(() => {
 });
 
 const path = join(dir.path, 'search.json');
-const TABLE = join(import.meta.dirname, '../../../shared/data/nasbench201/cifar10.csv');
+const TABLE = join(import.meta.dirname, '../../data/nasbench201/cifar10.csv.gz');
 
 /** The configuration a file gives, exactly as `blockqnn search --config FILE --engine E` builds it. */
 function fromFile(text: string | Uint8Array, engine = 'tfjs') {

@@ -17,7 +17,7 @@ import { engineHandler } from '../../src/worker/handler.js';
 import { type Backend, type TestDatabase, postgresBackend, sqliteBackend } from '../store/backends.js';
 import { deletePrefix, testRedisSettings } from '../helpers/redis.js';
 
-const TABLE = resolve(import.meta.dirname, '../../../shared/data/nasbench201/cifar10.csv');
+const TABLE = resolve(import.meta.dirname, '../../data/nasbench201/cifar10.csv.gz');
 
 function config(budget: number, strategy = 'evolution', extra: Partial<SearchConfigInput> = {}): SearchConfigInput {
   const task = parseTask({ kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep', report: 'c10_test_200ep', delayMs: 5 });

@@ -1,4 +1,4 @@
-/** The fault scenarios at the tests' scale: the machine's Redis, the NAS-Bench-201 table beside the checkout, short outages. */
+/** The fault scenarios at the tests' scale: the machine's Redis, the NAS-Bench-201 table bundled in data/, short outages. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ScenarioOptions } from '../../src/bench/reliability/index.js';
@@ -9,7 +9,7 @@ if (!existsSync(resolve(REPO, 'dist/cli/main.js'))) {
 }
 
 export const quick: ScenarioOptions = {
-  table: resolve(REPO, '../shared/data/nasbench201/cifar10.csv'),
+  table: resolve(REPO, 'data/nasbench201/cifar10.csv.gz'),
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   quick: true,
   redisDownSeconds: 15,

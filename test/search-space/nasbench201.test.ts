@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,12 +7,12 @@ import { InvalidArchitectureError } from '../../src/common/errors.js';
 import { NB201_CELL_COUNT, buildNb201Network, networkCost, parseNb201, printNb201 } from '../../src/search-space/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const csvPath = path.resolve(repoRoot, '../shared/data/nasbench201/cifar10.csv');
+const csvPath = path.resolve(repoRoot, 'data/nasbench201/cifar10.csv.gz');
 
 interface Row { index: number; arch: string; paramsM: string; flopsM: string }
 
 function readRows(): Row[] {
-  const [header, ...lines] = readFileSync(csvPath, 'utf8').trim().split(/\r?\n/);
+  const [header, ...lines] = gunzipSync(readFileSync(csvPath)).toString('utf8').trim().split(/\r?\n/);
   const columns = header!.split(',');
   const at = (name: string) => columns.indexOf(name);
   return lines.map((line) => {

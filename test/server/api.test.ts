@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenMatches } from '../../src/server/auth.js';
 import type { CandidateDetailResponse, CandidatePageResponse, RunOverview, RunSummary, SeriesResponse } from '../../src/server/api-types.js';
 import { eventually } from '../helpers/redis.js';
-import { NSC_BLOCKS, TOKEN, type TestDashboard, seedNscRun, startDashboard } from './harness.js';
+import { NSC_BLOCKS, TABLE, TOKEN, type TestDashboard, seedNscRun, startDashboard } from './harness.js';
 
 let dash: TestDashboard;
 let runId: string;
@@ -135,7 +135,7 @@ describe('changing state needs the token', () => {
     expect(((await malformed.json()) as ErrorBody).error.message).toMatch(/not valid JSON/);
     const extra = await post('/api/runs', { config: {}, evil: true }, TOKEN);
     expect(extra.status).toBe(400);
-    const badConfig = await post('/api/runs', { config: { engine: 'table', strategy: 'no-such-strategy', task: { kind: 'lookup', table: '/nonexistent.csv', fitness: 'x' }, budget: { candidates: 3 } } }, TOKEN);
+    const badConfig = await post('/api/runs', { config: { engine: 'table', strategy: 'no-such-strategy', task: { kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep' }, budget: { candidates: 3 } } }, TOKEN);
     expect(badConfig.status).toBe(400);
     expect(((await badConfig.json()) as ErrorBody).error.message).toMatch(/no-such-strategy/);
     const huge = await post('/api/runs', { config: { name: 'x'.repeat(100_000) } }, TOKEN);

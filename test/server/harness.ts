@@ -14,7 +14,7 @@ import { engineHandler } from '../../src/worker/handler.js';
 import { deletePrefix, testRedisSettings } from '../helpers/redis.js';
 import { type TestDatabase, sqliteBackend } from '../store/backends.js';
 
-export const TABLE = resolve(import.meta.dirname, '../../../shared/data/nasbench201/cifar10.csv');
+export const TABLE = resolve(import.meta.dirname, '../../data/nasbench201/cifar10.csv.gz');
 export const TOKEN = 'test-token-7f3a';
 
 export interface TestDashboard {
@@ -27,7 +27,7 @@ export interface TestDashboard {
   close(): Promise<void>;
 }
 
-export async function startDashboard(o: { workers?: number; staticDir?: string; streamIntervalMs?: number } = {}): Promise<TestDashboard> {
+export async function startDashboard(o: { workers?: number; staticDir?: string; streamIntervalMs?: number; dataDir?: string } = {}): Promise<TestDashboard> {
   const db: TestDatabase = await sqliteBackend.create();
   const store = await openStore(db.url);
   const redis = testRedisSettings('dash');
@@ -35,7 +35,7 @@ export async function startDashboard(o: { workers?: number; staticDir?: string; 
   const workers = Array.from({ length: o.workers ?? 0 }, (_, i) => new EvaluationWorker(redis, engineHandler(engine), { engine: 'table', engineDescription: engine.describe(), slot: `cpu${i}`, concurrency: 1 }));
   for (const w of workers) await w.start();
   const logs: string[] = [];
-  const server = createServer({ store, redis, token: TOKEN, controllerId: 'test-dashboard', streamIntervalMs: o.streamIntervalMs ?? 250, log: (l) => logs.push(l), ...(o.staticDir ? { staticDir: o.staticDir } : {}) });
+  const server = createServer({ store, redis, token: TOKEN, controllerId: 'test-dashboard', streamIntervalMs: o.streamIntervalMs ?? 250, log: (l) => logs.push(l), ...(o.staticDir ? { staticDir: o.staticDir } : {}), ...(o.dataDir ? { dataDir: o.dataDir } : {}) });
   const { url } = await server.start({ port: 0 });
   return {
     store, redis, server, url, logs, workers,

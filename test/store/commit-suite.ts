@@ -83,7 +83,7 @@ export function commitSuite(backend: Backend): void {
     expect(outcomes).toEqual(['committed', 'committed', 'committed', 'duplicate', 'duplicate']);
     const after = await store.getRun(run.id);
     expect(after.resultCount).toBe(4);
-    expect(after.resultsByStatus).toEqual({ ok: 3, diverged: 0, too_large: 0, failed: 1 });
+    expect(after.resultsByStatus).toEqual({ ok: 3, diverged: 0, too_large: 0, failed: 1, pruned: 0 });
     expect(after.best?.candidateId).toBe((await store.getCandidate(run.id, b!))?.id);
     expect(await store.latestSnapshot(run.id)).toMatchObject({ sequence: 2, resultCount: 4, state: { step: 2 } });
     expect(await store.countByStatus(run.id)).toMatchObject({ ok: 3, failed: 1, queued: 0 });

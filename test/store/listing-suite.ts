@@ -125,6 +125,7 @@ export function listingSuite(backend: Backend): void {
       diverged: 0,
       too_large: 0,
       failed: rows.filter((c) => c.status === 'failed').length,
+      pruned: 0,
       cancelled: 0,
     });
     const run = await store.getRun(runId);

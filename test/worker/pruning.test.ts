@@ -59,8 +59,8 @@ describe('worker: pruning through the board', () => {
     expect(pruned.status).toBe('pruned');
     expect(pruned.curve.map((r) => r.epoch)).toEqual([1]);
     expect(pruned.accuracy).toBe(pruned.curve[0]!.valAccuracy);
-    // The search loop does not record pruned results yet: the queue tells it why instead.
-    expect(await queue.reconcile('median-run', [hash(3)])).toEqual([expect.objectContaining({ kind: 'failed', reason: expect.stringMatching(/^pruned after 1 epoch\(s\)/) })]);
+    // The controller hears it as a result, pruned, with its curve.
+    expect(await queue.reconcile('median-run', [hash(3)])).toEqual([{ kind: 'result', result: expect.objectContaining({ status: 'pruned', curve: pruned.curve }) }]);
 
     await queue.enqueue(job('asha-run', 4, { name: 'asha', options: { reductionFactor: 2 } }));
     const first = await resultOf(raw, 'asha-run', 4);

@@ -7,7 +7,7 @@ import { RunActions } from '../components/run-actions.js';
 import { ago, num, pct } from '../format.js';
 
 const EXAMPLE = JSON.stringify(
-  { name: 'nb201-table', engine: 'table', task: { kind: 'lookup', table: '../shared/data/nasbench201/cifar10.csv', fitness: 'c10valid_val_12ep', delayMs: 50 }, budget: { candidates: 200 } },
+  { name: 'nb201-table', engine: 'table', task: { kind: 'lookup', table: 'nasbench201/cifar10.csv.gz', fitness: 'c10valid_val_12ep', delayMs: 50 }, budget: { candidates: 200 } },
   null,
   2,
 );

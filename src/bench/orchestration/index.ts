@@ -40,7 +40,7 @@ export { measureRawBullmq } from './raw-bullmq.js';
 export async function runOrchestrationBench(o: OrchestrationBenchOptions): Promise<OrchestrationBenchReport> {
   const redis: RedisSettings = { url: o.redisUrl, prefix: o.prefix ?? `bench-orch-${randomBytes(4).toString('hex')}` };
   await assertRedisReachable(redis);
-  if (!existsSync(o.table)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `no table at ${o.table}`, { hint: 'pass --table with the NAS-Bench-201 CSV (../shared/data/nasbench201/cifar10.csv)' });
+  if (!existsSync(o.table)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `no table at ${o.table}`, { hint: 'pass --table with a NAS-Bench-201 CSV, or leave it out for the bundled data/nasbench201/cifar10.csv.gz' });
   const dir = o.db ? null : mkdtempSync(join(tmpdir(), 'blockqnn-bench-'));
   const dbUrl = o.db ?? `file:${join(dir!, 'bench.db')}`;
   const store = await openStore(dbUrl);

@@ -10,6 +10,7 @@
  *   because the fault destroyed a finished job's delivery), not counting
  *   trainings a scenario repeats on purpose. Recorded once all the same.
  */
+import { RECORDED_STATUSES } from '../../common/statuses.js';
 
 export interface RecordedRow {
   sequence: number;
@@ -36,7 +37,7 @@ export interface Counted {
   retrained: number | null;
 }
 
-export const RESULT_STATUSES = ['ok', 'diverged', 'too_large', 'failed'] as const;
+export const RESULT_STATUSES = RECORDED_STATUSES;
 
 export function countOutcome(record: RunRecord): Counted {
   const okHashes = new Set(record.rows.filter((r) => r.status === 'ok').map((r) => r.hash));

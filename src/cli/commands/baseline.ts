@@ -10,6 +10,9 @@ import { ALL_BASELINES, resolveBaselineNames, taskScaleBaselines } from '../../o
 import { compareRun, formatComparison } from '../../orchestrator/compare.js';
 import { createRun, prepareConfig } from '../../orchestrator/session.js';
 import { baselines, isNscBlockBaseline } from '../../search-space/baselines/index.js';
+import { generativeBaselines } from '../../search-space/baselines/generative/index.js';
+import { generatingCost, generativeSpecOf } from '../../orchestrator/generative.js';
+import { parseImage2ImageTask } from '../../task/image2image/schema.js';
 import { networkCost } from '../../search-space/index.js';
 import type { Store } from '../../store/index.js';
 import { log, withDatabase, withRedis } from '../context.js';
@@ -25,7 +28,13 @@ import { type RunFlags, drive, engineAndConfig } from './search.js';
 export interface BaselineListEntry {
   name: string;
   description: string;
-  /** The configuration's own input [H, W, C] and classes: params and FLOPs are at these. */
+  /** The task family it is evaluated on: classification networks, or generative (image-to-image) ones. */
+  family: 'classification' | 'image2image';
+  /** The problems it solves (`--task`): `classification`, or its image-to-image problems. */
+  problems: string[];
+  /** Image-to-image: the training procedure it brings. */
+  procedure?: string;
+  /** The configuration's own input [H, W, C] and classes: params and FLOPs are at these (image-to-image: the default task of its first problem on MNIST, the generating roles only). */
   inputShape: number[];
   classes: number;
   params: number;
@@ -44,10 +53,36 @@ export function listBaselines(): BaselineListEntry[] {
     const entry = baselines.get(name);
     const cost = networkCost(entry.build());
     return {
-      name, description: entry.description, inputShape: [...entry.defaults.inputShape], classes: entry.defaults.classes,
+      name, description: entry.description, family: 'classification' as const, problems: ['classification'], inputShape: [...entry.defaults.inputShape], classes: entry.defaults.classes,
       params: cost.params, flops: cost.macs, inAll: inAll.has(name), nscBlock: isNscBlockBaseline(entry),
     };
   });
+}
+
+/**
+ * The generative baselines, from their registry: each costed as `blockqnn baseline NAME --task P`
+ * builds it by default (P its first problem, MNIST, the default image size), generating roles only.
+ */
+export function listGenerativeBaselines(): BaselineListEntry[] {
+  return generativeBaselines.list().map((name) => {
+    const entry = generativeBaselines.get(name);
+    const task = parseImage2ImageTask({ kind: 'image2image', problem: entry.problems[0], procedure: entry.procedure, dataset: { name: 'mnist' } });
+    const spec = generativeSpecOf(task);
+    const cost = generatingCost(entry.build(spec));
+    return {
+      name, description: entry.description, family: 'image2image' as const, problems: [...entry.problems], procedure: entry.procedure,
+      inputShape: [spec.imageSize, spec.imageSize, spec.channels.input], classes: 0, params: cost.params, flops: cost.macs, inAll: false, nscBlock: false,
+    };
+  });
+}
+
+/** Every entry `--list` shows, `--task` keeping those of one problem (`classification` or an image-to-image problem). */
+export function listedBaselines(task?: string): BaselineListEntry[] {
+  const architectures = listBaselines();
+  const all = [...architectures, ...listTrainingModes(architectures), ...listGenerativeBaselines()];
+  if (task === undefined) return all;
+  const problem = task === 'classification' ? task : imageProblem(task);
+  return all.filter((e) => e.problems.includes(problem));
 }
 
 /** The training modes as list entries after the baselines: `blockqnn baseline NAME` takes their names too. */
@@ -62,13 +97,23 @@ function printList(entries: BaselineListEntry[]): string {
   const width = Math.max(...entries.map((e) => e.name.length));
   const line = (e: BaselineListEntry) =>
     `${e.inAll ? '*' : ' '} ${e.name.padEnd(width)}  ${e.inputShape.join('x').padStart(9)}  ${Math.round(e.params).toLocaleString('en-US').padStart(11)} params  ${(e.flops / 1e6).toFixed(1).padStart(9)} MFLOPs  ${e.description}`;
+  const classification = entries.filter((e) => e.family === 'classification' && !e.trainingMode);
   const modes = entries.filter((e) => e.trainingMode);
-  return [
-    ...entries.filter((e) => !e.trainingMode).map(line),
-    '',
-    '* in `all` (task-scale: NSC blocks and small-image configurations); params and FLOPs at each configuration\'s own input.',
-    ...(modes.length > 0 ? ['', 'Training modes (a baseline plus recipe options for the whole run; give the name on its own):', ...modes.map(line)] : []),
-  ].join('\n');
+  const generative = entries.filter((e) => e.family === 'image2image');
+  const sections: string[][] = [];
+  if (classification.length > 0) {
+    sections.push(['Classification baselines:', ...classification.map(line), '', '* in `all` (task-scale: NSC blocks and small-image configurations); params and FLOPs at each configuration\'s own input.']);
+  }
+  if (modes.length > 0) sections.push(['Training modes (a baseline plus recipe options for the whole run; give the name on its own):', ...modes.map(line)]);
+  if (generative.length > 0) {
+    sections.push([
+      'Generative (image-to-image) baselines: blockqnn baseline NAME --task PROBLEM',
+      ...generative.map((e) => `${line(e)}\n    problems: ${e.problems.join(', ')}; procedure ${e.procedure}`),
+      '',
+      'params and FLOPs of the generating networks (no discriminators), on MNIST at the default 16x16 of their first problem.',
+    ]);
+  }
+  return sections.map((s) => s.join('\n')).join('\n\n');
 }
 
 interface BaselineFlags extends SearchFlags, RunFlags {
@@ -85,7 +130,7 @@ export function registerBaseline(program: Command): void {
     .command('baseline')
     .description('evaluate hand-designed baselines (a name, NAME,NAME or all) as a run of their own, with the harness and recipe of a search')
     .argument('[names]', `baseline name(s), comma-separated, or ${ALL_BASELINES}, or one training mode (${Object.keys(TRAINING_MODES).join(', ')})`)
-    .option('--list', 'list the baselines with parameters and FLOPs, and exit')
+    .option('--list', 'list every baseline (classification and generative) with its family, problems, parameters and FLOPs, and exit; --task P keeps one problem (classification or an image-to-image one); --json')
     .option('--config <file>', 'JSON configuration, as for search (flags you type override it)')
     .option('--name <name>', 'run name')
     .option('--engine <name>', engineOption())
@@ -108,8 +153,7 @@ export function registerBaseline(program: Command): void {
     .option('--json', 'print the result as JSON');
   withRedis(withDatabase(command)).action(async (names: string | undefined, flags: BaselineFlags) => {
     if (flags.list) {
-      const architectures = listBaselines();
-      const entries = [...architectures, ...listTrainingModes(architectures)];
+      const entries = listedBaselines(flags.task);
       process.stdout.write(flags.json ? `${JSON.stringify(entries, null, 2)}\n` : `${printList(entries)}\n`);
       return;
     }

@@ -3,19 +3,21 @@
  * in one run. The harnesses live in src/bench; here are only their command
  * lines: flags parsed, the suite run, the report printed.
  */
-import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { formatEnginesBench, runEnginesBench, type EnginesBenchOptions } from '../../bench/engines.js';
 import { runOrchestrationBench } from '../../bench/orchestration/index.js';
 import { formatOrchestrationBench, type OrchestrationBenchOptions } from '../../bench/orchestration/report.js';
 import { SCENARIOS, formatReliabilityBench, runReliabilityBench } from '../../bench/reliability/index.js';
 import { formatSearchBench, runSearchBenchOnFile } from '../../bench/search.js';
-import { strategies } from '../../controller/index.js';
+import { PRUNING_BENCH_DEFAULTS, formatPruningBench, runPruningBench } from '../../bench/pruning/index.js';
+import { pruners, strategies } from '../../controller/index.js';
+import { BUNDLED_NB201_COLUMNS, BUNDLED_NB201_TABLE } from '../../engines/table/index.js';
+import { registerClaim } from './bench-claim.js';
 import { redisPrefix } from '../context.js';
-import { nonNegativeInt, oneOf, positiveInt } from './options.js';
+import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from './options.js';
 
-/** The NAS-Bench-201 table the orchestration and reliability suites use unless given another. */
-const DEFAULT_TABLE = fileURLToPath(new URL('../../../../shared/data/nasbench201/cifar10.csv', import.meta.url));
+/** The NAS-Bench-201 table every bench uses unless given another: the one bundled in data/nasbench201. */
+const DEFAULT_TABLE = BUNDLED_NB201_TABLE;
 const DEFAULT_REDIS = (): string => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Progress on stderr, or nothing when the report is JSON. */
 const logFor = (json: boolean | undefined) => (json ? () => {} : (line: string) => process.stderr.write(`${line}\n`));
@@ -69,9 +71,9 @@ function registerSearch(bench: Command): void {
   bench
     .command('search')
     .description('search quality of each strategy on a benchmark table (NAS-Bench-201 protocol), with ratios to random search')
-    .requiredOption('--table <file>', 'CSV table, one row per architecture (a NAS-Bench-201 export, for instance)')
-    .requiredOption('--fitness <column>', 'column the search sees (e.g. c10valid_val_12ep)')
-    .requiredOption('--report <column>', 'column reported for the picked candidate (e.g. c10_test_200ep)')
+    .option('--table <file>', 'CSV table (or .csv.gz), one row per architecture; default: the bundled NAS-Bench-201 CIFAR-10 table', DEFAULT_TABLE)
+    .option('--fitness <column>', 'column the search sees', BUNDLED_NB201_COLUMNS.fitness)
+    .option('--report <column>', 'column reported for the picked candidate', BUNDLED_NB201_COLUMNS.report)
     .option('--key <column>', 'key column (default arch_str)')
     .option('--space <name>', 'search space of the keys', 'nasbench201')
     .option('--budget <n>', 'evaluations per run', positiveInt('--budget'), 100)
@@ -156,10 +158,72 @@ function registerReliability(bench: Command): void {
     });
 }
 
+interface PruningFlags {
+  pruners: string;
+  seeds: number;
+  candidates: number;
+  epochs: number;
+  dataset: string;
+  subset: number;
+  validationSize: number;
+  imageSize: number;
+  batchSize: number;
+  learningRate: number;
+  blocks: number;
+  baseFilters: number;
+  stages: number;
+  maxIndex: number;
+  strategy: string;
+  seed: number;
+  redis?: string;
+  prefix?: string;
+  json?: boolean;
+}
+
+function registerPruning(bench: Command): void {
+  const d = PRUNING_BENCH_DEFAULTS;
+  bench
+    .command('pruning')
+    .description('the same strategy, seeds and proposals trained (torch engine) under each pruner: epochs, wall seconds, best validation accuracy and their ratios to none')
+    .option('--pruners <list>', `comma-separated pruners (${pruners.list().join(', ')})`, d.pruners.join(','))
+    .option('--seeds <n>', 'seeds (each its own proposals)', positiveInt('--seeds'), d.seeds)
+    .option('--candidates <n>', 'candidates per seed', positiveInt('--candidates'), d.candidates)
+    .option('--epochs <n>', 'epochs of the recipe', positiveInt('--epochs'), d.epochs)
+    .option('--dataset <name>', 'dataset', d.dataset)
+    .option('--subset <n>', 'training images', positiveInt('--subset'), d.subset)
+    .option('--validation-size <n>', 'validation images', positiveInt('--validation-size'), d.validationSize)
+    .option('--image-size <s>', 'resize images to SxS', positiveInt('--image-size'), d.imageSize)
+    .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'), d.batchSize)
+    .option('--learning-rate <r>', 'learning rate', positiveNumber('--learning-rate'), d.learningRate)
+    .option('--blocks <n>', 'blocks per stage', positiveInt('--blocks'), d.blocksPerStage)
+    .option('--base-filters <n>', 'filters of the first stage', positiveInt('--base-filters'), d.baseFilters)
+    .option('--stages <n>', 'stages', positiveInt('--stages'), d.stages)
+    .option('--max-index <n>', 'NSC: maximum layer index', positiveInt('--max-index'), d.maxIndex)
+    .option('--strategy <name>', 'the strategy that proposes the candidates', d.strategy)
+    .option('--seed <n>', 'first seed', nonNegativeInt('--seed'), d.seed)
+    .option('--redis <url>', 'Redis of the pruning boards (default: REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--prefix <prefix>', 'key prefix in Redis, deleted afterwards (default: bench-pruning-PID)', redisPrefix)
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: PruningFlags) => {
+      const report = await runPruningBench({
+        redis: { url: flags.redis ?? DEFAULT_REDIS(), prefix: flags.prefix ?? `bench-pruning-${process.pid}` },
+        pruners: flags.pruners.split(',').map((p) => p.trim()).filter(Boolean),
+        seeds: flags.seeds, candidates: flags.candidates, epochs: flags.epochs, dataset: flags.dataset, subset: flags.subset, validationSize: flags.validationSize,
+        imageSize: flags.imageSize, batchSize: flags.batchSize, learningRate: flags.learningRate, blocksPerStage: flags.blocks, baseFilters: flags.baseFilters,
+        stages: flags.stages, maxIndex: flags.maxIndex, strategy: flags.strategy, seed: flags.seed,
+        // Minutes of training: progress goes to stderr even with --json (stdout holds only the report).
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatPruningBench(report)}\n`);
+    });
+}
+
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('run a benchmark suite (see subcommands)');
   registerSearch(bench);
   registerEngines(bench);
   registerOrchestration(bench);
   registerReliability(bench);
+  registerClaim(bench);
+  registerPruning(bench);
 }

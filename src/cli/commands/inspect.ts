@@ -3,10 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import {
-  type CheckedIr, type ExtraLayerType, assembleNetwork, blockHash, buildNb201Network, canonicalText, density, networkCost,
-  baselines, parseIr, parseNb201, parseNsc, printNb201,
+  type CheckedIr, type ExtraLayerType, DEFAULT_NETWORK_OPTIONS, assembleNetwork, blockHash, buildNb201Network, canonicalText, density, networkCost,
+  LAYOUT_PRESETS, type NetworkLayout, baselines, parseIr, parseNb201, parseNsc, printNb201, resolveLayout,
 } from '../../search-space/index.js';
-import { imageShape, positiveInt } from './options.js';
+import { addLayoutOptions, layoutFlagsOf } from '../layout-flags.js';
+import { blockCounts, imageShape, positiveInt } from './options.js';
 
 export interface InspectOptions {
   ir?: string;
@@ -14,7 +15,8 @@ export interface InspectOptions {
   space: string;
   input?: [number, number, number];
   classes?: number;
-  blocks?: number;
+  /** Blocks per stage: one number, or (with a layout) one per stage. */
+  blocks?: number | number[];
   baseFilters?: number;
   stages?: number;
   maxIndex?: number;
@@ -22,6 +24,11 @@ export interface InspectOptions {
   nscTypes?: string[];
   /** Layer between stages (maxpool, avgpool, dpp-…). */
   downsample?: string;
+  /** Network layout (src/search-space/layouts.ts): a preset and its overrides. */
+  layout?: string;
+  stem?: string;
+  widths?: number[];
+  strides?: number[];
   json?: boolean;
 }
 
@@ -32,6 +39,8 @@ export interface InspectReport {
   canonical?: string;
   hash?: string;
   density?: number;
+  /** The macro-structure the block was stacked into, when a layout was asked for. */
+  layout?: NetworkLayout;
   inputShape: number[];
   outputShape: number[];
   nodes: number;
@@ -92,10 +101,23 @@ export function inspect(code: string | undefined, o: InspectOptions): InspectRep
     throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown search space "${o.space}"`, { hint: 'valid spaces: nsc, nasbench201' });
   }
   const block = parseNsc(text, { ...(o.maxIndex ? { maxIndex: o.maxIndex } : {}), extraTypes: (o.nscTypes ?? []) as ExtraLayerType[] });
+  const usesLayout = o.layout !== undefined || o.stem !== undefined || o.widths !== undefined || o.strides !== undefined || Array.isArray(o.blocks);
+  if (usesLayout) {
+    // The search network's options are the cifar preset's inputs; a named preset brings its own input and classes.
+    const preset = LAYOUT_PRESETS[o.layout ?? 'cifar'];
+    const search = { baseFilters: o.baseFilters ?? DEFAULT_NETWORK_OPTIONS.baseFilters, stages: DEFAULT_NETWORK_OPTIONS.stages, blocksPerStage: DEFAULT_NETWORK_OPTIONS.blocksPerStage };
+    const layout = resolveLayout(layoutFlagsOf(o), search);
+    const inputShape = shape ?? (preset?.inputShape ? [...preset.inputShape] as [number, number, number] : undefined);
+    const classes = o.classes ?? preset?.classes;
+    const checked = assembleNetwork(block, {
+      ...(inputShape ? { inputShape } : {}), ...(classes ? { classes } : {}), layout, ...(o.downsample ? { downsample: o.downsample } : {}),
+    });
+    return { space: 'nsc', canonical: canonicalText(block), hash: blockHash(block), density: density(block), layout, ...costFields(checked) };
+  }
   const checked = assembleNetwork(block, {
     ...(shape ? { inputShape: shape } : {}),
     ...(o.classes ? { classes: o.classes } : {}),
-    ...(o.blocks ? { blocksPerStage: o.blocks } : {}),
+    ...(o.blocks ? { blocksPerStage: o.blocks as number } : {}),
     ...(o.baseFilters ? { baseFilters: o.baseFilters } : {}),
     ...(o.stages ? { stages: o.stages } : {}),
     ...(o.downsample ? { downsample: o.downsample } : {}),
@@ -110,6 +132,7 @@ function printReport(r: InspectReport): string {
     ...(r.canonical ? [['canonical', r.canonical]] : []),
     ...(r.hash ? [['hash', r.hash]] : []),
     ...(r.density !== undefined ? [['density', r.density.toFixed(4)]] : []),
+    ...(r.layout ? [['layout', `stem ${r.layout.stem}, widths ${r.layout.widths.join(',')}, strides ${r.layout.strides.join(',')}, blocks ${r.layout.blocks.join(',')}`]] : []),
     ['input', `[${r.inputShape.join(', ')}]`],
     ['output', `[${r.outputShape.join(', ')}]`],
     ['nodes', String(r.nodes)],
@@ -120,7 +143,7 @@ function printReport(r: InspectReport): string {
 }
 
 export function registerInspect(program: Command): void {
-  program
+  const command = program
     .command('inspect')
     .description('validate an architecture and print its canonical form, hash, density, parameters and FLOPs')
     .argument('[code]', 'NSC code (text or file), or a NAS-Bench-201 arch string with --space nasbench201')
@@ -129,13 +152,15 @@ export function registerInspect(program: Command): void {
     .option('--baseline <name>', 'inspect a hand-designed baseline by name (e.g. resnet-50, se-resnet-20-cifar)')
     .option('--input <HxWxC>', 'input shape (default 32x32x3; a baseline\'s own default for --baseline)', imageShape)
     .option('--classes <K>', 'number of classes (default 10; a baseline\'s own default for --baseline)', positiveInt('--classes'))
-    .option('--blocks <N>', 'NSC: blocks per stage (default 4)', positiveInt('--blocks'))
+    .option('--blocks <N|list>', 'NSC: blocks per stage (default 4; with a layout, one number or one per stage)', blockCounts('--blocks'))
     .option('--base-filters <F>', 'NSC: width of the first stage (default 32)', positiveInt('--base-filters'))
     .option('--stages <S>', 'NSC: number of stages (default 3)', positiveInt('--stages'))
     .option('--max-index <M>', 'NSC: maximum layer index (default 23)', positiveInt('--max-index'))
     .option('--nsc-types <list>', 'NSC: optional layer types the code may use, comma-separated: se (8), dpp (9)', (v: string) => v.split(',').map((t) => t.trim()).filter(Boolean))
     .option('--downsample <name>', 'NSC: layer between stages: maxpool (default) | avgpool | dpp-lite-s3-sym ...')
-    .option('--json', 'print machine-readable JSON')
+    .option('--json', 'print machine-readable JSON');
+  addLayoutOptions(command, false);
+  command
     .action((code: string | undefined, o: InspectOptions) => {
       const report = inspect(code, o);
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${printReport(report)}\n`);

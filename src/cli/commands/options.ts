@@ -42,3 +42,24 @@ export function positiveNumber(flag: string): (value: string) => number {
     return n;
   };
 }
+
+/** Parses a comma-separated list of positive integers, e.g. 64,128,256,512. */
+export function positiveIntList(flag: string): (value: string) => number[] {
+  return (value) => {
+    const parts = value.split(',').map((p) => p.trim());
+    const numbers = parts.map(Number);
+    if (parts.length === 0 || parts.some((p) => p === '') || !numbers.every((n) => Number.isInteger(n) && n > 0)) {
+      throw new InvalidArgumentError(`${flag} must be a comma-separated list of positive integers (e.g. 64,128,256,512), got "${value}"`);
+    }
+    return numbers;
+  };
+}
+
+/** One positive integer (every stage) or a comma-separated list (one per stage), e.g. 2 or 2,2,2,2. */
+export function blockCounts(flag: string): (value: string) => number | number[] {
+  const list = positiveIntList(flag);
+  return (value) => {
+    const numbers = list(value);
+    return numbers.length === 1 && !value.includes(',') ? numbers[0]! : numbers;
+  };
+}

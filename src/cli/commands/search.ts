@@ -9,12 +9,13 @@ import type { Store } from '../../store/index.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 import { progressPrinter } from '../progress-line.js';
+import { type SourceFlags, packIfSource, withSourceOptions } from '../dataset-source.js';
 import { startDashboard } from './dashboard.js';
 import { engineFor, engineOption } from '../engine-choice.js';
 import { type ConfigObject, buildSearchConfig, configFileOf, requestedEngine, type SearchFlags, taskKindOf } from '../search-config.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from './options.js';
 import { printRunSummary } from './runs.js';
-import { choicesHelp, datasetOption, strategyOption } from '../registry-help.js';
+import { choicesHelp, datasetOption, prunerOption, strategyOption } from '../registry-help.js';
 import { spaces } from '../../controller/index.js';
 import { IMAGE2IMAGE_PROBLEMS } from '../../task/image2image/schema.js';
 
@@ -110,6 +111,7 @@ export function registerSearch(program: Command): void {
     .option('--time-budget <seconds>', 'stop proposing after this many seconds', positiveInt('--time-budget'))
     .option('--max-in-flight <N>', 'candidates queued at once', positiveInt('--max-in-flight'))
     .option('--seed <S>', 'seed of the strategy', nonNegativeInt('--seed'))
+    .option('--pruner <name>', prunerOption())
     .option('--epochs <E>', 'early-stop epochs', positiveInt('--epochs'))
     .option('--batch-size <B>', 'training batch size', positiveInt('--batch-size'))
     .option('--subset <N>', 'train on N images (cheap proxy)', positiveInt('--subset'))
@@ -131,8 +133,13 @@ export function registerSearch(program: Command): void {
     .option('--dashboard', 'serve the web dashboard on 127.0.0.1 while the search runs (token: BLOCKQNN_TOKEN)')
     .option('--port <port>', 'port of --dashboard', nonNegativeInt('--port'), 8080)
     .option('--json', 'print the final summary as JSON');
-  withRedis(withDatabase(search)).action(async (flags: SearchFlags & RunFlags) => {
+  withSourceOptions(search);
+  withRedis(withDatabase(search)).action(async (flags: SearchFlags & SourceFlags & RunFlags) => {
     const { engine, file } = await engineAndConfig(flags);
+    // A user source is decoded (or found packed) before anything is queued: a bad one stops here.
+    const sourceName = flags.dataset ?? ((file?.task as { dataset?: { name?: unknown } } | undefined)?.dataset?.name as string | undefined);
+    const pack = await packIfSource(sourceName, flags, log);
+    if (pack) Object.assign(flags, { dataset: sourceName, datasetPack: pack.sha256 });
     const trainer = await prepareTrainer(engine, flags.trainer);
     // The local worker slots run the same file; the jobs name it by sha-256 only.
     if (trainer) process.env[TRAINER_ENV] = trainer.path;

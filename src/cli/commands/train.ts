@@ -20,11 +20,12 @@ import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 import { oneOf, positiveInt } from './options.js';
 import { engineFor, engineOption } from '../engine-choice.js';
+import { type LayoutOptionValues, addLayoutOptions, layoutFlagsOf } from '../layout-flags.js';
 
 /** `--engine run`: the engine of the run the architecture comes from. */
 const RUN_ENGINE = 'run';
 
-interface TrainFlags extends ConnectionFlags {
+interface TrainFlags extends ConnectionFlags, LayoutOptionValues {
   run?: string;
   best?: boolean;
   candidate?: string;
@@ -81,6 +82,7 @@ function trainingFlags(flags: TrainFlags): TrainingFlags {
     weightDecay: flags.weightDecay, schedule: flags.schedule, augmentation: flags.augmentation, batchSize: flags.batchSize,
     dataset: flags.dataset, subset: flags.subset, seed: flags.seed, timeLimitSeconds: flags.timeLimit,
     checkpointMaxBytes: flags.checkpointMaxMb === undefined ? undefined : Math.round(flags.checkpointMaxMb * 1024 * 1024),
+    layout: layoutFlagsOf(flags),
   };
 }
 
@@ -163,6 +165,8 @@ export function registerTrain(program: Command): void {
     .option('--detach', 'enqueue and return (needs workers elsewhere; follow with `blockqnn trainings` or --watch ID)')
     .option('--watch <id>', 'follow an existing training until it ends', positiveInt('--watch'))
     .option('--json', 'print the finished training as JSON');
+  // --layout imagenet stacks the found block into the ImageNet network; --stages/--blocks override the search's counts.
+  addLayoutOptions(train, true);
   withRedis(withDatabase(train)).action(async (candidateId: string | undefined, flags: TrainFlags) => {
     const store = await openStoreFrom(flags);
     let redis: LocalRedis | undefined;

@@ -1,6 +1,6 @@
 /** Pruners: the port, the registry (`none`, `median`, `asha`) and the pieces tests and the worker use. */
 export type { EpochNeeds, EpochView, Pruner, PruneDecision, PrunerSpec } from './pruner.js';
-export { DEFAULT_PRUNER, createPruner, normalizePrunerSpec, pruners } from './registry.js';
+export { DEFAULT_PRUNER, NO_PRUNER, createPruner, normalizePrunerSpec, pruners } from './registry.js';
 export type { PrunerEntry } from './registry.js';
 export { MedianPruner, medianOptionsSchema } from './median.js';
 export type { MedianOptions } from './median.js';

@@ -14,7 +14,10 @@ import { type MedianOptions, MedianPruner, medianOptionsSchema } from './median.
 import { NoPruner, noneOptionsSchema } from './none.js';
 import type { Pruner, PrunerSpec } from './pruner.js';
 
-/** The pruner of a run that names none. */
+/** The pruner that never prunes: runs stored before pruners, and tasks without epochs to cut. */
+export const NO_PRUNER = 'none';
+
+/** The pruner of a classification search that names none (chosen from `blockqnn bench pruning`, see README). */
 export const DEFAULT_PRUNER = 'none';
 
 export interface PrunerEntry {
@@ -79,7 +82,7 @@ export function normalizePrunerSpec(spec: PrunerSpec, epochs: number): { name: s
   if (!parsed.success) {
     refuse(spec.name, formatZodIssues(parsed.error, 5, spec.options ?? {}), `valid options of ${spec.name}: ${optionNames(entry).join(', ') || 'none'}`);
   }
-  if (spec.name !== DEFAULT_PRUNER && epochs < 2) {
+  if (spec.name !== NO_PRUNER && epochs < 2) {
     refuse(spec.name, `a ${epochs}-epoch recipe leaves no epoch to decide at (decisions come at the end of epochs 1 .. epochs−1)`, 'train at least 2 epochs, or use --pruner none');
   }
   entry.checkEpochs(parsed.data, epochs);

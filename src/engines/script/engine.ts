@@ -24,6 +24,7 @@ import { type GeneratedModule, generateTorchModule } from '../torch/codegen.js';
 import type { EngineFactory } from '../registry.js';
 import { TORCH_INSTALL_HINT, type TorchPython, describeAttempts, describeTorchPython, findTorchPython } from '../torch/python.js';
 import { epochRecordOf, outcomeOf, stopReason } from './outcome.js';
+import { stopsAfter } from '../pruning.js';
 import { TRIAL_HELPER_DIR } from './paths.js';
 import { ANSWER_FD, CHANNEL_FD, TRIAL_PROTOCOL, type TrialJobFile } from './protocol.js';
 import { TRAINER_ENV, type TrainerFile, readTrainerFile } from './trainer-file.js';
@@ -96,7 +97,13 @@ export class ScriptEngine implements Engine {
           echo: this.options.echo,
         },
         signal,
-        stopReason,
+        async (m) => {
+          const diverged = stopReason(m);
+          if (diverged !== null) return { status: 'diverged', reason: diverged };
+          // The job's pruner, at the end of every epoch of the recipe but the last (as the built-in engines ask it).
+          if (await stopsAfter(request.shouldContinue, epochRecordOf(m), task.recipe.epochs)) return { status: 'pruned', reason: `pruned after epoch ${m.epoch} by the run's pruner` };
+          return null;
+        },
         (m) => onProgress({ ...epochRecordOf(m), epochs: Math.max(task.recipe.epochs, m.epoch), imagesPerSecond: m.seconds > 0 ? m.images / m.seconds : 0 }),
       );
       if (record.aborted) throw new TrainingAborted(signal.reason);

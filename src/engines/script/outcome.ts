@@ -3,6 +3,8 @@
  * the statuses of the built-in engines. Pure: no process, no I/O.
  */
 import type { EpochRecord, TrainOutcome } from '../engine.js';
+import type { FailureStatus } from '../../common/statuses.js';
+import { prunedOutcome } from '../pruning.js';
 import type { EpochMessage } from './protocol.js';
 import type { TrialRecord } from './trial-process.js';
 
@@ -15,7 +17,7 @@ const OUT_OF_MEMORY = /CUDA out of memory|HIP out of memory|OutOfMemoryError|CUB
 /** How JS prints a non-finite number, so the engines word divergence alike ("loss became NaN in epoch 2"). */
 const jsNumber = (x: number): string => String(x);
 
-/** The engine's answer to an epoch: stop on a non-finite loss or accuracy (the built-in engines' `diverged`). */
+/** The engine's own reason to stop after an epoch: a non-finite loss or accuracy (the built-in engines' `diverged`). */
 export function stopReason(epoch: EpochMessage): string | null {
   if (!Number.isFinite(epoch.loss)) return `loss became ${jsNumber(epoch.loss)} in epoch ${epoch.epoch}`;
   for (const [name, value] of [['training accuracy', epoch.trainAccuracy], ['validation accuracy', epoch.valAccuracy]] as const) {
@@ -55,20 +57,22 @@ export function epochRecordOf(m: EpochMessage): EpochRecord {
 
 /**
  * The outcome of a script run that was not aborted. `trainer` names the script in messages.
- * Precedence: a broken channel, then the engine's own stop (diverged), then the script's
- * reported failure, then its final report and exit status.
+ * Precedence: a broken channel, then the engine's own stop (diverged, or pruned: the curve so far and
+ * its last validation accuracy, whatever the script did after), then the script's reported failure,
+ * then its final report and exit status.
  */
 export function outcomeOf(record: TrialRecord, trainer: string): TrainOutcome {
   const curve = record.epochs.map(epochRecordOf);
   const images = record.epochs.reduce((sum, m) => sum + m.images, 0);
   const epochSeconds = record.epochs.reduce((sum, m) => sum + m.seconds, 0);
   const base = { curve, trainSeconds: record.seconds, evalSeconds: 0, imagesPerSecond: images > 0 && epochSeconds > 0 ? images / epochSeconds : null };
-  const failed = (status: 'failed' | 'too_large' | 'diverged', error: string): TrainOutcome => ({ ...base, status, accuracy: null, error });
+  const failed = (status: FailureStatus, error: string): TrainOutcome => ({ ...base, status, accuracy: null, error });
 
   if (record.broken !== null) {
     return failed('failed', withTail(`trainer ${trainer} wrote a line on the blockqnn_trial channel that is not the protocol: ${record.broken}`, record));
   }
-  if (record.stopped !== null) return failed('diverged', record.stopped);
+  if (record.stopped?.status === 'pruned') return prunedOutcome(curve, record.seconds, 0, images);
+  if (record.stopped !== null) return failed('diverged', record.stopped.reason);
   if (record.failure !== null) {
     const status = record.failure.outOfMemory ? 'too_large' : 'failed';
     return failed(status, withTail(`trainer ${trainer} raised ${record.failure.error}`, record));

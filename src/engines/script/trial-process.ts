@@ -29,8 +29,8 @@ export interface TrialRecord {
   epochs: EpochMessage[];
   final: FinalMessage | null;
   failure: Extract<TrialMessage, { type: 'failure' }> | null;
-  /** Why the engine told the script to stop (a non-finite number), if it did. */
-  stopped: string | null;
+  /** Why the engine told the script to stop (a non-finite number, the job's pruner), if it did. */
+  stopped: EpochStop | null;
   /** What broke the channel (a line that is not the protocol), if anything did. */
   broken: string | null;
   /** The script could not be started at all. */
@@ -44,8 +44,17 @@ export interface TrialRecord {
   seconds: number;
 }
 
-/** Decides after each epoch: null to continue, or the reason to stop. */
-export type EpochDecision = (epoch: EpochMessage) => string | null;
+/** A stop the engine answered an epoch with: `diverged` (a non-finite number) or `pruned` (the job's pruner). */
+export interface EpochStop {
+  status: 'diverged' | 'pruned';
+  reason: string;
+}
+
+/**
+ * Decides after each epoch: null to continue, or the stop. It may wait (a pruner reads the run's pruning
+ * board): the script waits for the answer before its next epoch, as it does for every answer.
+ */
+export type EpochDecision = (epoch: EpochMessage) => EpochStop | null | Promise<EpochStop | null>;
 
 const TAIL_LINES = 40;
 /** When the script has exited but something it left holds the pipes open. */
@@ -131,13 +140,19 @@ export function runTrialProcess(options: TrialProcessOptions, signal: AbortSigna
           if (message.epoch <= last) return breakChannel(`epoch ${message.epoch} reported after epoch ${last}`);
           record.epochs.push(message);
           onEpoch(message);
-          const reason = record.stopped === null ? decide(message) : record.stopped;
-          if (reason !== null) {
-            record.stopped = reason;
-            answer({ type: 'stop', epoch: message.epoch, reason });
-          } else {
-            answer({ type: 'continue', epoch: message.epoch });
-          }
+          const answerWith = (stop: EpochStop | null) => {
+            // A script that ended (or broke the channel) while its answer was being decided gets none.
+            if (settled || record.broken !== null) return;
+            if (stop !== null) {
+              record.stopped ??= stop;
+              answer({ type: 'stop', epoch: message.epoch, reason: record.stopped.reason });
+            } else {
+              answer({ type: 'continue', epoch: message.epoch });
+            }
+          };
+          if (record.stopped !== null) return answerWith(record.stopped);
+          // A decision that throws is the engine's fault, not the script's: continue, as a board that does not answer.
+          void Promise.resolve().then(() => decide(message)).then(answerWith, () => answerWith(null));
           return;
         }
         case 'final':

@@ -6,28 +6,19 @@
  * report, params and FLOPs travel in `extra`. An optional per-job delay
  * simulates training time for scaling benchmarks and honours cancellation.
  *
- * Tables are read through an injected reader (the file system by default) and
- * parsed once per (path, columns).
+ * Tables are read through an injected reader (the file system by default, CSV
+ * or gzip: table-file.ts) and parsed once per (path, columns).
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import type { LookupTask } from '../../task/task.js';
 import type { Engine, EpochProgress, TrainOutcome, TrainRequest } from '../engine.js';
 import type { EngineFactory } from '../registry.js';
 import { LookupTable } from './lookup-table.js';
+import { readTableFile } from './table-file.js';
 
 export type ReadText = (path: string) => Promise<string>;
 
-const readFromDisk: ReadText = async (path) => {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot read table ${path}: ${(error as Error).message}`, {
-      hint: 'the lookup task names a CSV path on the worker host; copy the table there or fix the path',
-      cause: error,
-    });
-  }
-};
+const readFromDisk: ReadText = readTableFile;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -50,11 +50,14 @@ Procedures (λ = recipe.lambda):
 - vunet: [μ, log σ²] = E(appearance), z = μ + exp(log σ² / 2)·ε, ε ~ N(0, I); G(shape, z tiled);
   loss λ.l1 · L1(G, target) + λ.kl · KL, KL = mean over the batch of
   ½ Σ (μ² + σ² − 1 − log σ²); outputs use z = μ.
-- winn-synthesis: a pool of recipe.samples pseudo-negatives starts as uniform noise. Each epoch
-  trains the critic on every batch of real images against as many pool images (drawn uniformly):
-  E f(negative) − E f(real) + λ.gp · GP (GP as stargan's); then refreshes the whole pool with
-  recipe.langevin.steps Langevin steps x ← clip(x + (stepSize / 2)·∇f(x) + noise·N(0, 1), 0, 1)
-  from where it was. Outputs: the pool after the last refresh.
+- winn-synthesis: recipe.samples chains start as the paper's Gaussian noise, N(0.5, 0.5²) clipped
+  to [0, 1] (N(0, 1) on the paper's [-1, 1] pixels), or U(0, 1) with langevin.start 'uniform'.
+  The pseudo-negative pool accumulates: the starting noise and every round's chains. Each epoch
+  trains the critic on every batch of real images against as many pool images (drawn uniformly
+  from every round): E f(negative) − E f(real) + λ.gp · GP (GP as stargan's); then moves the
+  chains by recipe.langevin.steps Langevin steps x ← clip(x + (stepSize / 2)·∇f(x) +
+  noise·N(0, 1), 0, 1) from where they were, and adds them to the pool as a new round.
+  Outputs: the chains after the last round.
 """
 import json
 import linecache
@@ -458,7 +461,12 @@ def train_winn(job, epoch, terms):
     f = job.nets["critic"]
     if epoch == 0:
         job.opt = job.adam("critic")
-        job.pool = torch.rand((job.recipe["samples"], job.c, job.size, job.size), generator=job.noise, device=job.device)
+        shape = (job.recipe["samples"], job.c, job.size, job.size)
+        if job.recipe["langevin"]["start"] == "uniform":
+            job.chains = torch.rand(shape, generator=job.noise, device=job.device)
+        else:
+            job.chains = (0.5 + 0.5 * torch.randn(shape, generator=job.noise, device=job.device)).clamp(0.0, 1.0)
+        job.pool = job.chains.clone()
     for b in job.batches(epoch):
         real = b["real"]
         idx = torch.randint(0, job.pool.shape[0], (real.shape[0],), generator=job.noise, device=job.device)
@@ -470,11 +478,13 @@ def train_winn(job, epoch, terms):
         loss.backward()
         job.opt.step()
         terms.add(critic=loss, wasserstein=-distance, gp=gp)
-    job.pool = langevin(job, job.pool)
+    job.chains = langevin(job, job.chains)
+    # The paper's pool keeps every iteration's pseudo-negatives.
+    job.pool = torch.cat([job.pool, job.chains], 0)
 
 
 def outputs_winn(job):
-    return {"samples": job.pool}
+    return {"samples": job.chains}
 
 
 PROCEDURES = {

@@ -15,6 +15,7 @@
  * const nets = generativeBaselines.get('segan').build({ problem, imageSize: 16, channels, domains: 0, latent: 8 });
  * const outcome = await trainGenerativeTorch({ task, examples, networks: nets.roles, seed: 1 }, signal, (p) => log(p));
  */
+import { RECORDED_STATUSES } from '../../common/statuses.js';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,7 +47,7 @@ const epochRecord = z.object({ epoch: z.number().int(), losses, seconds: z.numbe
 const progressLine = z.object({ type: z.literal('progress'), epochs: z.number().int() }).extend(epochRecord.shape);
 const resultLine = z.object({
   type: z.literal('result'),
-  status: z.enum(['ok', 'diverged', 'too_large', 'failed']),
+  status: z.enum(RECORDED_STATUSES),
   curve: z.array(epochRecord),
   trainSeconds: z.number(),
   outputs: z.record(z.string(), z.object({ file: z.string(), shape: z.array(z.number().int().nonnegative()) })).optional(),

@@ -5,6 +5,7 @@
  * stdout. Every response line is validated here: anything else on stdout is a
  * broken trainer, and the engine replaces it.
  */
+import { CANCELLED, EVALUATION_STATUSES } from '../../common/statuses.js';
 import { z } from 'zod';
 import type { Recipe } from '../../task/task.js';
 
@@ -81,7 +82,8 @@ const progress = z.object({ type: z.literal('progress'), id: z.string(), ...epoc
 const result = z.object({
   type: z.literal('result'),
   id: z.string(),
-  status: z.enum(['ok', 'diverged', 'too_large', 'cancelled', 'pruned']),
+  // The trainer reports errors as error lines, never as a `failed` result.
+  status: z.enum([...EVALUATION_STATUSES, CANCELLED]).exclude(['failed']),
   accuracy: z.number().nullable(),
   curve: z.array(z.object(epochRecord)),
   trainSeconds: z.number(),

@@ -16,3 +16,6 @@ export type { NscBlockBaseline, BlockNetworkOptions } from './nsc-blocks.js';
 export { buildPooledResNet, checkPooledResNetConfig, appendDownsampling } from './dpp-resnet.js';
 export type { PooledResNetConfig, Downsampling } from './dpp-resnet.js';
 export { DPP_RESNET_VARIANTS, DOWNSAMPLINGS, DOWNSAMPLING_NAMES, registerDppResNets } from './dpp-variants.js';
+export { buildBnInception, checkBnInceptionConfig, BN_INCEPTION_MODULES } from './bn-inception.js';
+export type { BnInceptionConfig, InceptionModule } from './bn-inception.js';
+export { BN_INCEPTION_VARIANTS, registerBnInceptions } from './bn-inception-variants.js';

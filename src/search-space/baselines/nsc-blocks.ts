@@ -16,7 +16,7 @@ import type { Baseline, BaselineOptions } from './baseline.js';
 const BLOCKQNN_PAPER = 'Zhong, Yan, Wu, Shao, Liu, "Practical Block-wise Neural Network Architecture Generation", CVPR 2018 (arXiv:1708.05552)';
 
 /** The network around the block, besides input shape and classes (which BaselineOptions carries). */
-export type BlockNetworkOptions = Partial<Pick<NetworkOptions, 'blocksPerStage' | 'baseFilters' | 'stages'>>;
+export type BlockNetworkOptions = Partial<Pick<NetworkOptions, 'blocksPerStage' | 'baseFilters' | 'stages' | 'layout'>>;
 
 /** A baseline that is an NSC block: the harness assembles it with the run's network options. */
 export interface NscBlockBaseline extends Baseline {

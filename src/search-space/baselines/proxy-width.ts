@@ -30,8 +30,13 @@ function classifierOf(ir: NetworkIr): string | undefined {
   return node && (node.op === 'dense' || node.op === 'conv2d') ? node.id : undefined;
 }
 
-/** Returns the network with every width (but the classifier's) multiplied by `factor`; `name` labels errors. */
-export function scaleWidth(checked: CheckedIr, factor: number, name: string): CheckedIr {
+/**
+ * Returns the network with every width (but the classifier's) multiplied by `factor`; `name` labels errors.
+ * `round` rounds each width to the nearest whole channel instead of refusing a fraction: layers of one width
+ * stay of one width (the rounding is a function of the width), and the IR check refuses a network whose
+ * widths then disagree. It is for matching a cost (bench claim), where exact multiples are too coarse.
+ */
+export function scaleWidth(checked: CheckedIr, factor: number, name: string, options: { round?: boolean } = {}): CheckedIr {
   if (!(Number.isFinite(factor) && factor > 0)) {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `baseline width must be a positive number, got ${factor}`, { hint: 'use 1 for the paper widths, 0.5 or 0.25 for the cheap proxy' });
   }
@@ -42,6 +47,7 @@ export function scaleWidth(checked: CheckedIr, factor: number, name: string): Ch
     const scaled = value * factor;
     // Nothing is thinner than one channel: an SE squeeze of 1 unit stays 1 (its reduction shrinks with the width).
     if (scaled < 1) return 1;
+    if (options.round) return Math.max(1, Math.round(scaled));
     if (Math.abs(scaled - Math.round(scaled)) > 1e-9) {
       throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `baseline ${name}: width ${factor} turns the ${value} ${what} of node ${node.id} into ${+scaled.toFixed(4)}, not a whole number of channels`, {
         hint: 'choose a width whose multiples of every layer width are whole (e.g. 0.5 or 0.25 for most CIFAR configurations), or 1 for the paper widths',

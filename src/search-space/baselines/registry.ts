@@ -5,6 +5,7 @@
  */
 import { Registry } from '../../common/registry.js';
 import type { Baseline } from './baseline.js';
+import { registerBnInceptions } from './bn-inception-variants.js';
 import { registerCliqueNets } from './cliquenet-variants.js';
 import { registerDlas } from './dla-variants.js';
 import { registerDppResNets } from './dpp-variants.js';
@@ -18,6 +19,7 @@ export function createBaselineRegistry(): Registry<Baseline> {
   registerCliqueNets(registry);
   registerDppResNets(registry);
   registerNscBlocks(registry);
+  registerBnInceptions(registry);
   return registry;
 }
 

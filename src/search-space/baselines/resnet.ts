@@ -9,6 +9,11 @@
  *   ReLU → 3×3 → BN → ReLU → 1×1 (4× width) → BN. Where a bottleneck downsamples
  *   is `strideOn`: on the 3×3 ("v1.5", torchvision) or on the first 1×1 ("v1", the
  *   paper's and SENet's Caffe models). Parameter counts are the same; MACs differ.
+ * - ResNeXt (Xie, Girshick, Dollár, Tu, He, "Aggregated Residual Transformations
+ *   for Deep Neural Networks", CVPR 2017): with `cardinality` C and `groupWidth` d,
+ *   a bottleneck's 1×1 → 3×3 → 1×1 runs ⌊width·d/64⌋·C channels inside and its 3×3
+ *   is a grouped convolution of C groups (the paper's form (c), Fig. 3), so
+ *   "32×4d" has 128 inner channels in the first stage; the output stays 4×width.
  * - SE (when `seReduction` is set) rescales the branch after its last BN, before
  *   the sum with the shortcut (SENet Fig. 3).
  * - Shortcuts where the shape changes: 'projection' is 1×1 conv (stride s) → BN
@@ -35,6 +40,10 @@ export interface ResNetConfig {
   /** Which conv of a downsampling bottleneck has stride 2 (see the header). Ignored by basic blocks. */
   readonly strideOn: '1x1' | '3x3';
   readonly shortcut: 'projection' | 'pad';
+  /** ResNeXt cardinality C (groups of the bottleneck's 3×3); omitted for a ResNet. Bottleneck only. */
+  readonly cardinality?: number;
+  /** ResNeXt width per group d at the first stage's width 64 (the "4d" of 32×4d); required with `cardinality`. */
+  readonly groupWidth?: number;
   /** SE reduction ratio r; omitted for a plain ResNet. */
   readonly seReduction?: number;
   readonly defaults: Baseline['defaults'];
@@ -42,8 +51,8 @@ export interface ResNetConfig {
 
 const EXPANSION = { basic: 1, bottleneck: 4 } as const;
 
-function convBn(b: IrBuilder, x: string, filters: number, kernel: number, stride: number, name: string): string {
-  return b.scoped(name, () => b.batchNorm(b.conv(x, { filters, kernel, stride, padding: Math.floor(kernel / 2) })));
+function convBn(b: IrBuilder, x: string, filters: number, kernel: number, stride: number, name: string, groups = 1): string {
+  return b.scoped(name, () => b.batchNorm(b.conv(x, { filters, kernel, stride, padding: Math.floor(kernel / 2), groups })));
 }
 
 function shortcut(b: IrBuilder, x: string, c: ResNetConfig, out: number, stride: number): string {
@@ -58,6 +67,11 @@ function shortcut(b: IrBuilder, x: string, c: ResNetConfig, out: number, stride:
   });
 }
 
+/** Channels inside a bottleneck: the stage width, or ResNeXt's ⌊width·d/64⌋·C (torchvision's and the authors' formula). */
+function innerWidth(c: ResNetConfig, width: number): number {
+  return c.cardinality === undefined ? width : Math.floor((width * c.groupWidth!) / 64) * c.cardinality;
+}
+
 function residualBlock(b: IrBuilder, x: string, c: ResNetConfig, width: number, stride: number): string {
   const out = width * EXPANSION[c.block];
   let y: string;
@@ -66,8 +80,9 @@ function residualBlock(b: IrBuilder, x: string, c: ResNetConfig, width: number, 
     y = convBn(b, b.relu(y), width, 3, 1, 'conv2');
   } else {
     const [s1, s3] = c.strideOn === '1x1' ? [stride, 1] : [1, stride];
-    y = convBn(b, x, width, 1, s1, 'conv1');
-    y = convBn(b, b.relu(y), width, 3, s3, 'conv2');
+    const inner = innerWidth(c, width);
+    y = convBn(b, x, inner, 1, s1, 'conv1');
+    y = convBn(b, b.relu(y), inner, 3, s3, 'conv2', c.cardinality);
     y = convBn(b, b.relu(y), out, 1, 1, 'conv3');
   }
   if (c.seReduction !== undefined) y = appendSqueezeExcite(b, y, c.seReduction);
@@ -88,6 +103,15 @@ export function checkResNetConfig(name: string, c: ResNetConfig): void {
   }
   if (!positive(c.stemWidth)) badConfig(name, 'stemWidth', c.stemWidth, 'must be a positive integer');
   const outs = c.widths.map((w) => w * EXPANSION[c.block]);
+  if (c.cardinality !== undefined) {
+    if (c.block !== 'bottleneck') badConfig(name, 'cardinality', c.cardinality, 'grouped (ResNeXt) blocks need block: \'bottleneck\'');
+    if (!positive(c.cardinality)) badConfig(name, 'cardinality', c.cardinality, 'must be a positive integer');
+    if (!positive(c.groupWidth)) badConfig(name, 'groupWidth', c.groupWidth, 'must be a positive integer when cardinality is set');
+    const empty = c.widths.find((w) => Math.floor((w * c.groupWidth!) / 64) === 0);
+    if (empty !== undefined) badConfig(name, 'groupWidth', c.groupWidth, `a stage of width ${empty} would get ⌊${empty}·${c.groupWidth}/64⌋ = 0 channels per group`);
+  } else if (c.groupWidth !== undefined) {
+    badConfig(name, 'groupWidth', c.groupWidth, 'only applies with cardinality', 'set cardinality too (e.g. 32 for 32x4d)');
+  }
   if (c.seReduction !== undefined) {
     if (!positive(c.seReduction)) badConfig(name, 'seReduction', c.seReduction, 'must be a positive integer');
     const bad = outs.find((w) => w % c.seReduction! !== 0);

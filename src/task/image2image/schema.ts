@@ -77,6 +77,12 @@ export const langevinSchema = z.strictObject({
   stepSize: n('langevin.stepSize').gt(0, { error: 'langevin.stepSize must be > 0' }).max(100).default(0.25),
   /** Standard deviation of η per pixel ([0, 1] pixels). */
   noise: n('langevin.noise').min(0, { error: 'langevin.noise must be ≥ 0' }).max(1).default(0.005),
+  /**
+   * Where the pseudo-negatives start (WINN synthesis): 'gaussian', the paper's N(0, 1) on its
+   * [-1, 1] pixels, i.e. N(0.5, 0.5²) on ours, clipped to [0, 1]; or 'uniform' over [0, 1]
+   * (this project's earlier start).
+   */
+  start: z.enum(['gaussian', 'uniform'], { error: "langevin.start must be 'gaussian' (the paper's) or 'uniform'" }).default('gaussian'),
 });
 
 /** The training recipe shared by every generative procedure (both engines implement it identically). */

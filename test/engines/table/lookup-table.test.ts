@@ -1,18 +1,19 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BlockqnnError } from '../../../src/common/errors.js';
 import { LookupTable } from '../../../src/engines/table/index.js';
 
-const csvPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/nasbench201/cifar10.csv');
+const csvPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/nasbench201/cifar10.csv.gz');
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|';
 
 const small = ['arch_str,fit,rep,params_M,flops_M', 'a,80.5,93.1,1.5,100', 'b,81,94,0.5,20'].join('\n');
 
 describe('lookup table', () => {
   it('answers the NAS-Bench-201 table by arch string: fitness, report, params and FLOPs', () => {
-    const table = LookupTable.fromCsv(readFileSync(csvPath, 'utf8'), { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' }, csvPath);
+    const table = LookupTable.fromCsv(gunzipSync(readFileSync(csvPath)).toString('utf8'), { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' }, csvPath);
     expect(table.size).toBe(15_625);
     expect(table.columns).toEqual({ key: 'arch_str', fitness: 'c10valid_val_12ep', report: 'c10_test_200ep', params: 'params_M_c10', flops: 'flops_M_c10' });
     expect(table.evaluate(BEST)).toMatchObject({ fitness: 84.892, report: 94.3733 });

@@ -25,7 +25,7 @@ import { createEngine } from '../../../src/engines/registry.js';
 import { compileIr, loadTfjs, trainableParams } from '../../../src/engines/tfjs/index.js';
 import { generateTorchModule } from '../../../src/engines/torch/index.js';
 import {
-  type Baseline, baselines, isNscBlockBaseline, registerCliqueNets, registerDlas, registerDppResNets, registerNscBlocks, registerResNets,
+  type Baseline, baselines, isNscBlockBaseline, registerBnInceptions, registerCliqueNets, registerDlas, registerDppResNets, registerNscBlocks, registerResNets,
 } from '../../../src/search-space/baselines/index.js';
 import { scaleWidth } from '../../../src/search-space/baselines/proxy-width.js';
 import { type CheckedIr, networkCost } from '../../../src/search-space/index.js';
@@ -97,9 +97,14 @@ describe('every registered baseline: IR, tfjs and PyTorch agree', () => {
  * function, so a family added to the registry without a representative here
  * fails the coverage test below instead of going untrained.
  */
-const FAMILIES: readonly { family: string; register: (r: Registry<Baseline>) => void; name: string; width: number; learns: boolean }[] = [
+const FAMILIES: readonly { family: string; register: (r: Registry<Baseline>) => void; name: string; width: number; learns: boolean; side?: number }[] = [
   { family: 'ResNet', register: registerResNets, name: 'resnet-20-cifar', width: 0.125, learns: true },
   { family: 'SE-ResNet', register: registerResNets, name: 'se-resnet-20-cifar', width: 0.125, learns: true },
+  // ImageNet-stem families need 32 px (total stride 32). Width 1/4 leaves SE-ResNeXt's first stage depthwise
+  // (32 groups over 32 channels) and its later stages truly grouped (32 groups over 64+); width 1/2 is the
+  // narrowest SE-BN-Inception whose SE squeezes stay whole (608/16 = 38 units).
+  { family: 'SE-ResNeXt', register: registerResNets, name: 'se-resnext-50-32x4d', width: 0.25, learns: false, side: 32 },
+  { family: 'SE-BN-Inception', register: registerBnInceptions, name: 'se-bn-inception', width: 0.5, learns: false, side: 32 },
   { family: 'DLA', register: registerDlas, name: 'dla-34-cifar', width: 0.125, learns: false },
   // k = 24, T = 18 at width 1/8 (k = 3): the CliqueNet the tfjs budget affords with stage II sharing, the head and transitions intact.
   { family: 'CliqueNet', register: registerCliqueNets, name: 'cliquenet-k24-t18', width: 0.125, learns: false },
@@ -128,11 +133,18 @@ const WINN_TASK = applyTrainingMode(
   TRAINING_MODES['winn-resnet-20']!,
 );
 
-function smallRepresentative(name: string, width: number): CheckedIr {
+function smallRepresentative(name: string, width: number, side = SIDE): CheckedIr {
   const entry = baselines.get(name);
-  if (isNscBlockBaseline(entry)) return entry.build({ inputShape: [SIDE, SIDE, 1], classes: 10, network: { ...NSC_NETWORK, stages: 2 } });
-  return scaleWidth(entry.build({ inputShape: [SIDE, SIDE, 1], classes: 10 }), width, name);
+  if (isNscBlockBaseline(entry)) return entry.build({ inputShape: [side, side, 1], classes: 10, network: { ...NSC_NETWORK, stages: 2 } });
+  return scaleWidth(entry.build({ inputShape: [side, side, 1], classes: 10 }), width, name);
 }
+
+/** The smoke task at another image side (MNIST resized), for families whose total stride exceeds SIDE. */
+const smokeAt = (side: number) => (side === SIDE ? SMOKE_TASK : parseTask({
+  kind: 'classification',
+  dataset: { name: 'mnist', subset: 50, validationSize: 50, imageSize: side },
+  recipe: { epochs: 1, batchSize: 25, learningRate: 0.01 },
+}));
 
 describe('family representatives', () => {
   it('cover every family of the registry', () => {
@@ -165,9 +177,9 @@ describe.each(['torch', 'tfjs'] as const)('one epoch of real MNIST on the %s eng
     return engine;
   };
 
-  it.each(FAMILIES.map((f) => [f.family, f] as const))('%s', async (_family, { name, width, learns }) => {
-    const checked = smallRepresentative(name, width);
-    const outcome = await (await get()).train({ ir: checked.ir, task: learns && engineName === 'torch' ? LEARNING_TASK : SMOKE_TASK, seed: 1 }, never, () => {});
+  it.each(FAMILIES.map((f) => [f.family, f] as const))('%s', async (_family, { name, width, learns, side }) => {
+    const checked = smallRepresentative(name, width, side);
+    const outcome = await (await get()).train({ ir: checked.ir, task: learns && engineName === 'torch' ? LEARNING_TASK : smokeAt(side ?? SIDE), seed: 1 }, never, () => {});
     const report = `${name}: ${JSON.stringify({ status: outcome.status, error: outcome.error, accuracy: outcome.accuracy, curve: outcome.curve })}`;
     expect(outcome.status, report).toBe('ok');
     expect(outcome.curve, report).toHaveLength(1);
@@ -177,7 +189,7 @@ describe.each(['torch', 'tfjs'] as const)('one epoch of real MNIST on the %s eng
     // The torch engine counts the parameters of the module it trained.
     if (engineName === 'torch') expect(outcome.extra?.params, report).toBe(networkCost(checked).params);
     if (learns && engineName === 'torch') expect(outcome.accuracy, report).toBeGreaterThan(CHANCE_PLUS);
-  }, 120_000);
+  }, 300_000);
 
   it('WINN mode (winn-resnet-20): the introspective step trains, FGSM is measured', async () => {
     const checked = smallRepresentative('resnet-20-cifar', 0.125);

@@ -26,9 +26,9 @@ script prints whatever it likes. Protocol 1 (src/engines/script/README.md):
                        {"type": "cancel", "reason"}                                          (at any time)
 
 Non-finite numbers travel as the strings "NaN", "Infinity", "-Infinity" (JSON has none).
-Every epoch report waits for the worker's answer: "stop" (a non-finite loss or accuracy
-today; a pruner's decision later) makes report_epoch raise Stopped, which ends the
-script quietly. An uncaught exception is reported as a failure (out of memory flagged),
+Every epoch report waits for the worker's answer: "stop" (a non-finite loss or accuracy,
+or the run's pruner stopping a hopeless candidate) makes report_epoch raise Stopped, which
+ends the script quietly. An uncaught exception is reported as a failure (out of memory flagged),
 then printed as usual.
 
 current() seeds random, numpy and torch with the job's seed. torch is imported on first
@@ -298,8 +298,8 @@ class Trial:
 
     def report_epoch(self, epoch, loss, train_accuracy=None, val_accuracy=None, learning_rate=None):
         """Reports one finished epoch (counting from 1) and waits for the worker's answer.
-        Raises Stopped when the worker says stop: the run was cancelled, or a non-finite
-        loss or accuracy ended the trial as diverged."""
+        Raises Stopped when the worker says stop: the run was cancelled, a non-finite
+        loss or accuracy ended the trial as diverged, or the run's pruner ended it as pruned."""
         if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 1:
             raise ValueError(f"blockqnn_trial: epochs count from 1, got {epoch!r} (in a range(trial.epochs) loop report epoch + 1)")
         if epoch <= self._last_epoch:

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Run" ADD COLUMN     "prunedCount" INTEGER NOT NULL DEFAULT 0;
+
