@@ -106,6 +106,8 @@ export class SearchLoop {
   private forgetting: Promise<void> = Promise.resolve();
   private readonly reward;
   private readonly started = Date.now();
+  /** Seconds the run had spent in earlier sessions (Run.secondsSpent), read at restore. */
+  private spentBefore = 0;
 
   constructor(
     private readonly runId: string,
@@ -145,7 +147,8 @@ export class SearchLoop {
         }
         if (Date.now() - lastPoll > 1000) {
           lastPoll = Date.now();
-          const run = await store.updateRun(this.runId, { heartbeatAt: new Date() });
+          // The time spent is saved with the heartbeat, so a crash loses at most a second of the time budget's account.
+          const run = await store.updateRun(this.runId, { heartbeatAt: new Date(), secondsSpent: this.secondsSpent() });
           if (run.status === 'stopping') this.stopRequested = true;
         }
         if (this.stopRequested) return await this.stop();
@@ -177,7 +180,7 @@ export class SearchLoop {
   private budgetLeft(): boolean {
     const { candidates, seconds } = this.config.budget;
     if (candidates !== undefined && this.recorded >= candidates) return false;
-    if (seconds !== undefined && Date.now() - this.started >= seconds * 1000) return false;
+    if (seconds !== undefined && this.secondsSpent() >= seconds) return false;
     return true;
   }
 
@@ -187,8 +190,14 @@ export class SearchLoop {
 
   // ---- restore and replay -------------------------------------------------
 
+  /** Seconds the run has spent over all its sessions: a time budget and the rate line count from the run's start, not this process's. */
+  private secondsSpent(): number {
+    return this.spentBefore + (Date.now() - this.started) / 1000;
+  }
+
   private async restore(): Promise<void> {
     const { store, log } = this.deps;
+    this.spentBefore = (await store.getRun(this.runId)).secondsSpent;
     const snapshot = await store.latestSnapshot(this.runId);
     let since = 0;
     if (snapshot) {
@@ -543,7 +552,7 @@ export class SearchLoop {
   private async stop(): Promise<SearchOutcome> {
     await this.forgetting;
     const removed = await this.deps.queue.cancelRun(this.runId);
-    await this.deps.store.updateRun(this.runId, { status: 'stopped', controllerId: null });
+    await this.deps.store.updateRun(this.runId, { status: 'stopped', controllerId: null, secondsSpent: this.secondsSpent() });
     await this.deps.store.appendEvent(this.runId, 'stopped', { inFlight: this.inFlight.size, baselinesInFlight: this.baselinesInFlight.size, removedJobs: removed });
     const baselines = this.baselinesInFlight.size > 0 ? ` and ${this.baselinesInFlight.size} baseline(s)` : '';
     this.deps.log(`run ${this.runId}: stopped with ${this.inFlight.size} candidate(s)${baselines} in flight; \`blockqnn resume ${this.runId}\` continues exactly here`);
@@ -552,7 +561,7 @@ export class SearchLoop {
 
   private async finish(): Promise<SearchOutcome> {
     await this.forgetting;
-    await this.deps.store.updateRun(this.runId, { status: 'finished', finishedAt: new Date(), controllerId: null });
+    await this.deps.store.updateRun(this.runId, { status: 'finished', finishedAt: new Date(), controllerId: null, secondsSpent: this.secondsSpent() });
     if (this.pruned && this.config.task.kind === 'classification') await this.deps.queue.clearPruningBoard(this.runId, this.config.task.recipe.epochs).catch(() => undefined);
     await this.deps.store.appendEvent(this.runId, 'finished', { results: this.done, failed: this.failed });
     this.reportProgress();
@@ -560,7 +569,8 @@ export class SearchLoop {
   }
 
   private reportProgress(): void {
-    const seconds = (Date.now() - this.started) / 1000;
+    // The run's own figures: every result it has over every second it has run (a resumed run's results are not all this process's).
+    const seconds = this.secondsSpent();
     this.deps.onProgress?.({
       runId: this.runId,
       done: this.done,

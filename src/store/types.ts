@@ -70,6 +70,8 @@ export interface Run {
   best: { candidateId: number; reward: number } | null;
   controllerId: string | null;
   heartbeatAt: Date | null;
+  /** Seconds its search loop has run over all its sessions: a resumed run spends what is left of a time budget. */
+  secondsSpent: number;
   error: string | null;
   createdAt: Date;
   /** Last change through createRun or updateRun (results and candidates do not touch it). */
@@ -101,6 +103,7 @@ export const runPatchSchema = z.strictObject({
   error: z.string().max(10_000).nullable().optional(),
   startedAt: z.date().nullable().optional(),
   finishedAt: z.date().nullable().optional(),
+  secondsSpent: z.number().finite().nonnegative().optional(),
 });
 export type RunPatch = z.input<typeof runPatchSchema>;
 
