@@ -112,7 +112,8 @@ describe('#21 item 6: a crashed run (controller killed with -9)', () => {
       return run.status === 'running' && run.controllerId !== null && !run.controllerId.endsWith(`:${deadPid}`) ? run : undefined;
     }, 30_000, 'the dashboard\'s controller taking the run over');
     expect(resumed.controllerId).toMatch(new RegExp(`:${dash.proc.pid}$`));
-    expect((await store.listEvents(runId)).map((e) => e.kind)).toContain('resumed');
+    // The event follows the row's takeover.
+    await eventually(async () => ((await store.listEvents(runId)).some((e) => e.kind === 'resumed') ? true : undefined), 15_000, 'the resumed event');
     await page.locator('button[data-action="resume"]').waitFor({ state: 'detached', timeout: 15_000 });
     expect(pageErrors).toEqual([]);
   }, 180_000);
