@@ -113,6 +113,8 @@ export interface CandidateDetailResponse {
   network: BlockGraph | null;
   costs: NodeCostRow[];
   totals: { params: number; macs: number } | null;
+  /** Epochs of the run's recipe (null for a lookup task): a pruned candidate's curve stops short of them. */
+  recipeEpochs: number | null;
 }
 
 export interface BestBlock {
@@ -135,6 +137,11 @@ export interface SeriesResponse {
   throughputPerMinute: number;
   /** The strategy's ε schedule as [ε, candidates] pairs and the run's position on it (candidates sampled); null without one. */
   epsilon: { schedule: [number, number][]; position: number; current: number } | null;
+  /**
+   * The run's pruner at work: candidates it stopped, epochs trained by all results, and epochs saved (the
+   * recipe's epochs minus those trained, over pruned candidates); null when the run has no pruner.
+   */
+  pruning: { pruner: string; recipeEpochs: number; pruned: number; epochsTrained: number; epochsSaved: number } | null;
 }
 
 export interface QueueCounts {

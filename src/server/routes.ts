@@ -20,6 +20,7 @@ import { route, validate } from './http-errors.js';
 import type { RunControl } from './run-control.js';
 import { type Services, candidateRow, spaceOf } from './services.js';
 import { trainingsRouter } from './trainings-routes.js';
+import { recipeEpochsOf } from './run-digest.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const statusList = z
@@ -109,6 +110,7 @@ export function apiRouter(services: Services, control: RunControl, token: string
       network: view?.network ?? null,
       costs: view?.costs ?? [],
       totals: view?.totals ?? null,
+      recipeEpochs: recipeEpochsOf(run),
     };
     res.json(out);
   }));

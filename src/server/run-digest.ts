@@ -16,6 +16,18 @@ import { epsilonSchedule, epsilonView } from './epsilon.js';
 const RESULT = new Set<string>(RESULT_STATUSES);
 const PAGE = 1000;
 
+/** Epochs of a run's recipe, from its stored configuration; null for a task without epochs (a lookup table). */
+export function recipeEpochsOf(run: Run): number | null {
+  const epochs = (run.config as { task?: { recipe?: { epochs?: unknown } } }).task?.recipe?.epochs;
+  return typeof epochs === 'number' ? epochs : null;
+}
+
+/** The run's pruner name, or null when it prunes nothing (runs stored before pruners have none). */
+export function prunerOf(run: Run): string | null {
+  const name = (run.config as { pruner?: { name?: unknown } }).pruner?.name;
+  return typeof name === 'string' && name !== 'none' ? name : null;
+}
+
 interface Entry {
   sequence: number;
   types: string[];
@@ -33,6 +45,9 @@ export class RunDigest {
   private schedule: [number, number][] | null | undefined;
   /** Train seconds summed over results. */
   trainSeconds = 0;
+  /** Epochs trained over results, and how many of them were pruned with how many epochs each. */
+  private epochsTrained = 0;
+  private readonly prunedEpochs: number[] = [];
 
   constructor(
     private readonly store: Store,
@@ -81,9 +96,17 @@ export class RunDigest {
       if (e.result) results.push(e.result);
     }
     const { points, downsampled } = history(results);
-    this.series = { results: results.length, downsampled, points, ...accuracyVsFlops(results), layers: layerShares(blocks), throughputPerMinute: throughput(results), epsilon: epsilonView(this.schedule, run) };
+    this.series = { results: results.length, downsampled, points, ...accuracyVsFlops(results), layers: layerShares(blocks), throughputPerMinute: throughput(results), epsilon: epsilonView(this.schedule, run), pruning: this.pruning(run) };
     this.version = version;
     return this.series;
+  }
+
+  private pruning(run: Run): SeriesResponse['pruning'] {
+    const pruner = prunerOf(run);
+    const recipeEpochs = recipeEpochsOf(run);
+    if (pruner === null || recipeEpochs === null) return null;
+    const epochsSaved = this.prunedEpochs.reduce((sum, trained) => sum + Math.max(0, recipeEpochs - trained), 0);
+    return { pruner, recipeEpochs, pruned: this.prunedEpochs.length, epochsTrained: this.epochsTrained, epochsSaved };
   }
 
   private note(c: Candidate): void {
@@ -97,6 +120,11 @@ export class RunDigest {
         flops: c.flops, ok: c.status === 'ok',
       };
       this.trainSeconds += c.trainSeconds ?? 0;
+      // Baselines are never pruned and stay outside the search's epochs.
+      if (c.baseline === null) {
+        this.epochsTrained += c.curve?.length ?? 0;
+        if (c.status === 'pruned') this.prunedEpochs.push(c.curve?.length ?? 0);
+      }
     }
     this.entries.set(c.sequence, entry);
   }

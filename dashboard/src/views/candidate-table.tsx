@@ -6,7 +6,7 @@ import { ErrorNote, Status } from '../components/bits.js';
 import { count, num, pct, seconds, shortHash } from '../format.js';
 
 const SORTS = ['sequence', 'reward', 'accuracy', 'flops'] as const;
-const STATUSES = ['', 'ok', 'queued', 'running', 'failed', 'diverged', 'too_large', 'cancelled'];
+const STATUSES = ['', 'ok', 'pruned', 'queued', 'running', 'failed', 'diverged', 'too_large', 'cancelled'];
 
 export function CandidateTable({ runId, version }: { runId: string; version: string }) {
   const [sort, setSort] = useState<(typeof SORTS)[number]>('reward');

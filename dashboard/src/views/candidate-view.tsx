@@ -11,11 +11,16 @@ import { count, num, pct, seconds } from '../format.js';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#9333ea', '#0891b2'];
 
-function Curve({ curve }: { curve: NonNullable<CandidateDetailResponse['candidate']['curve']> }) {
+/** The curve on an axis to `epochs` (the recipe's) when given, so a pruned candidate's curve visibly stops short. */
+function Curve({ curve, epochs }: { curve: NonNullable<CandidateDetailResponse['candidate']['curve']>; epochs?: number | undefined }) {
   const keys = useMemo(() => [...new Set(curve.flatMap((p) => Object.keys(p)))].filter((k) => k !== 'epoch'), [curve]);
   const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(
-    () => ({ scales: { x: { time: false } }, axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100] }, { size: 60 }], series: [{ label: 'epoch' }, ...keys.map((k, i) => line(k, COLORS[i % COLORS.length]!, { points: { show: true, size: 5 } }))] }),
-    [keys],
+    () => ({
+      scales: { x: { time: false, ...(epochs ? { range: [1, Math.max(epochs, curve.length)] as [number, number] } : {}) } },
+      axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100] }, { size: 60 }],
+      series: [{ label: 'epoch' }, ...keys.map((k, i) => line(k, COLORS[i % COLORS.length]!, { points: { show: true, size: 5 } }))],
+    }),
+    [keys, epochs, curve.length],
   );
   const data = useMemo<uPlot.AlignedData>(() => [curve.map((p, i) => p.epoch ?? i + 1), ...keys.map((k) => curve.map((p) => p[k] ?? null))], [curve, keys]);
   return <Chart options={options} data={data} height={220} label="training curve" />;
@@ -66,7 +71,14 @@ export function CandidateView({ runId, hash }: { runId: string; hash: string }) 
       <div class="grid-2">
         <Card title="Block">{data.block ? <Dag graph={data.block} /> : <p class="empty">This code cannot be drawn.</p>}</Card>
         <Card title="Full network (by scope)">{data.network ? <Dag graph={data.network} compact /> : <p class="empty">No network IR stored for this candidate.</p>}</Card>
-        <Card title="Training curve">{c.curve && c.curve.length > 0 ? <Curve curve={c.curve} /> : <p class="empty">No training curve (not trained yet, a table lookup, or a cached result).</p>}</Card>
+        <Card title="Training curve">
+          {c.status === 'pruned' && c.curve && (
+            <p class="muted pruned-note">
+              Pruned after epoch {c.curve.length} of {data.recipeEpochs ?? '?'}: the run's pruner judged it below its peers there; its accuracy is that epoch's.
+            </p>
+          )}
+          {c.curve && c.curve.length > 0 ? <Curve curve={c.curve} epochs={c.status === 'pruned' ? (data.recipeEpochs ?? undefined) : undefined} /> : <p class="empty">No training curve (not trained yet, a table lookup, or a cached result).</p>}
+        </Card>
         <Card title="Where and when">
           <dl class="facts wide">
             <dt>worker</dt>

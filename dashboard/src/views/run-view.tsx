@@ -33,6 +33,12 @@ function useThrottled<T>(value: T, ms: number): T {
   return out;
 }
 
+/** Epochs saved as a share of the epochs every result would have trained without pruning. */
+function savedShare(p: NonNullable<SeriesResponse['pruning']>): string {
+  const whole = p.epochsTrained + p.epochsSaved;
+  return whole > 0 ? `${Math.round((100 * p.epochsSaved) / whole)} %` : '0 %';
+}
+
 export function RunView({ runId, tab }: { runId: string; tab: string }) {
   const [streamed, setOverview] = useState<StreamOverview | null>(null);
   // One plain GET beside the stream: whichever answers first paints the page; the stream keeps it live.
@@ -88,6 +94,13 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
         <Stat label="in flight" value={counts.queued + counts.running} sub={overview.queue ? `${overview.queue.waiting} waiting · ${overview.queue.active} active` : 'queue unreachable'} />
         <Stat label="throughput" value={series ? `${series.throughputPerMinute.toFixed(1)}/min` : '–'} sub="last 5 min" />
         <Stat label="failed" value={counts.failed + counts.diverged + counts.too_large} sub={`${counts.diverged} diverged · ${counts.too_large} too large`} />
+        {series?.pruning && (
+          <Stat
+            label="pruned"
+            value={counts.pruned}
+            sub={`${series.pruning.epochsSaved.toLocaleString()} epochs saved (${series.pruning.pruner}) · ${savedShare(series.pruning)} of the recipe's`}
+          />
+        )}
       </div>
       <nav class="tabs">
         {TABS.filter(([key]) => key !== 'baselines' || run.baselineCount > 0 || tab === 'baselines').map(([key, label]) => (

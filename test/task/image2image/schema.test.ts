@@ -26,7 +26,7 @@ describe('image2image task schema', () => {
       criticSteps: 1,
       lambda: { l1: 100, cls: 1, rec: 10, gp: 10, kl: 0.01 },
       latent: 8,
-      langevin: { steps: 20, stepSize: 0.25, noise: 0.005 },
+      langevin: { steps: 20, stepSize: 0.25, noise: 0.005, start: 'gaussian' },
       samples: 64,
     });
     expect(parseImage2ImageTask({ ...base, recipe: { lambda: { l1: 10 } } }).recipe.lambda).toEqual({ l1: 10, cls: 1, rec: 10, gp: 10, kl: 0.01 });
@@ -42,6 +42,7 @@ describe('image2image task schema', () => {
       }
       return 'parsed';
     };
+    expect(message({ ...base, recipe: { langevin: { start: 'normal' } } })).toContain("langevin.start must be 'gaussian' (the paper's) or 'uniform'");
     expect(message({ ...base, procedure: 'stargan' })).toMatch(/procedure: procedure stargan does not solve amodal-completion; use one of pix2pix, segan/);
     expect(message({ ...base, imageSize: 4 })).toMatch(/imageSize: imageSize must be at least 8/);
     expect(message({ ...base, problem: 'colourise' })).toMatch(/problem must be one of amodal-completion, /);

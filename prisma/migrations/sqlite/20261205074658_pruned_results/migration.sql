@@ -28,9 +28,10 @@ CREATE TABLE "new_Run" (
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
     "startedAt" DATETIME,
-    "finishedAt" DATETIME
+    "finishedAt" DATETIME,
+    "secondsSpent" REAL NOT NULL DEFAULT 0
 );
-INSERT INTO "new_Run" ("bestCandidateId", "bestReward", "budgetCandidates", "budgetSeconds", "candidateCount", "config", "controllerId", "createdAt", "divergedCount", "engine", "error", "failedCount", "finishedAt", "heartbeatAt", "id", "name", "okCount", "resultCount", "seed", "snapshotCount", "startedAt", "status", "strategy", "taskKey", "tooLargeCount", "updatedAt") SELECT "bestCandidateId", "bestReward", "budgetCandidates", "budgetSeconds", "candidateCount", "config", "controllerId", "createdAt", "divergedCount", "engine", "error", "failedCount", "finishedAt", "heartbeatAt", "id", "name", "okCount", "resultCount", "seed", "snapshotCount", "startedAt", "status", "strategy", "taskKey", "tooLargeCount", "updatedAt" FROM "Run";
+INSERT INTO "new_Run" ("bestCandidateId", "bestReward", "budgetCandidates", "budgetSeconds", "candidateCount", "config", "controllerId", "createdAt", "divergedCount", "engine", "error", "failedCount", "finishedAt", "heartbeatAt", "id", "name", "okCount", "resultCount", "secondsSpent", "seed", "snapshotCount", "startedAt", "status", "strategy", "taskKey", "tooLargeCount", "updatedAt") SELECT "bestCandidateId", "bestReward", "budgetCandidates", "budgetSeconds", "candidateCount", "config", "controllerId", "createdAt", "divergedCount", "engine", "error", "failedCount", "finishedAt", "heartbeatAt", "id", "name", "okCount", "resultCount", "secondsSpent", "seed", "snapshotCount", "startedAt", "status", "strategy", "taskKey", "tooLargeCount", "updatedAt" FROM "Run";
 DROP TABLE "Run";
 ALTER TABLE "new_Run" RENAME TO "Run";
 CREATE INDEX "Run_status_idx" ON "Run"("status");
