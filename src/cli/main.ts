@@ -39,7 +39,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    // A command may end without an error and still owe its caller a status (a run stopped by Ctrl-C: 130).
+    return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander already printed the usage problem (or the help text).

@@ -3,7 +3,6 @@
  * strategy, a candidate factory and a queue, driven by the SearchLoop. Used by
  * `blockqnn search` and `blockqnn resume`, and by the tests.
  */
-import { hostname } from 'node:os';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { type AnySpace, NO_PRUNER, type Strategy, decisionSpaces, normalizePrunerSpec, restoreStrategy, strategies } from '../controller/index.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
@@ -12,6 +11,7 @@ import type { Run, Store } from '../store/index.js';
 import { checkScriptRun } from '../engines/script/prepare.js';
 import { checkLookupTask } from '../engines/table/index.js';
 import { materializeBaselines, resolveBaselineNames } from './baselines.js';
+import { STALE_CONTROLLER_MS, controllerState } from './controller-state.js';
 import { type ExtraLayerType, type SpaceSettings, searchSpaces } from '../search-space/index.js';
 import { type CandidateFactory, spaceCandidates } from './candidates.js';
 import { GENERATOR_BASE_FILTERS, assertSearchable, searchedGeneratorCandidates } from './generative.js';
@@ -111,27 +111,27 @@ export async function createRun(store: Store, config: SearchConfig): Promise<Run
   });
 }
 
-/** Statuses a controller may take a run over from; `running` only when its controller stopped beating. */
-const RESUMABLE = ['pending', 'stopped', 'paused', 'failed', 'stopping'] as const;
-export const STALE_CONTROLLER_MS = 15_000;
-/** How often a controller stamps its run's heartbeat, whatever its loop is waiting on. */
-const HEARTBEAT_MS = 5_000;
+/** Statuses a controller may take a run over from; `running` and `stopping` only when its controller is dead (controller-state.ts). */
+const RESUMABLE = ['pending', 'stopped', 'paused', 'failed'] as const;
 
 /**
- * Whether the run's controller was a process of this host that no longer exists
- * (killed with -9, the host's power cut): then resume need not wait for its
- * heartbeat to go stale. Controller ids are host:pid (see cli/context.ts).
+ * Refuses to resume a run that has finished, or whose controller is alive
+ * (controller-state.ts): checked before anything starts, worker slots included.
  */
-export function controllerGone(controllerId: string | null): boolean {
-  const m = /^(.+):(\d+)$/.exec(controllerId ?? '');
-  if (!m || m[1] !== hostname()) return false;
-  try {
-    process.kill(Number(m[2]), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+export function assertResumable(run: Run): void {
+  if (run.status === 'finished') {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${run.id} has finished; nothing to resume`, { hint: 'start a new run with blockqnn search' });
+  }
+  if (controllerState(run) === 'alive') {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${run.id} is ${run.status} under controller ${run.controllerId ?? '?'} (heartbeat ${run.heartbeatAt?.toISOString()})`, {
+      hint: run.status === 'stopping'
+        ? 'it stops at its next turn; resume it once it has stopped'
+        : `stop it first (blockqnn stop ${run.id}); a controller that died is taken over at once on its host, elsewhere ${STALE_CONTROLLER_MS / 1000} s after its last heartbeat`,
+    });
   }
 }
+/** How often a controller stamps its run's heartbeat, whatever its loop is waiting on (well within STALE_CONTROLLER_MS). */
+const HEARTBEAT_MS = 5_000;
 
 /** Errors of the database or the disk under it: the run pauses, and resume continues once they are fixed. */
 const PAUSING_ERRORS: readonly string[] = [ErrorCode.IO_ERROR, ErrorCode.UNREACHABLE];
@@ -140,16 +140,10 @@ const PAUSING_ERRORS: readonly string[] = [ErrorCode.IO_ERROR, ErrorCode.UNREACH
 export async function runController(runId: string, o: ControllerOptions): Promise<SearchOutcome> {
   const run = await o.store.getRun(runId);
   const config = parseSearchConfig(run.config, `stored configuration of run ${runId}`);
-  const stale = run.status === 'running' && (!run.heartbeatAt || Date.now() - run.heartbeatAt.getTime() > STALE_CONTROLLER_MS || controllerGone(run.controllerId));
-  if (run.status === 'finished') {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${runId} has finished; nothing to resume`, { hint: 'start a new run with blockqnn search' });
-  }
-  if (run.status === 'running' && !stale) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${runId} is running under controller ${run.controllerId ?? '?'} (heartbeat ${run.heartbeatAt?.toISOString()})`, {
-      hint: `stop it first (blockqnn stop ${runId}), or wait ${STALE_CONTROLLER_MS / 1000} s after its controller died`,
-    });
-  }
-  await o.store.updateRun(runId, { status: 'running', controllerId: o.controllerId, heartbeatAt: new Date(), ...(run.startedAt ? {} : { startedAt: new Date() }), error: null }, { ifStatus: stale ? ['running'] : [...RESUMABLE] });
+  assertResumable(run);
+  // A dead controller's run is taken over only in the status it died in: a second resume racing this one loses.
+  const dead = controllerState(run) === 'dead';
+  await o.store.updateRun(runId, { status: 'running', controllerId: o.controllerId, heartbeatAt: new Date(), ...(run.startedAt ? {} : { startedAt: new Date() }), error: null }, { ifStatus: dead ? [run.status] : [...RESUMABLE] });
   await o.store.appendEvent(runId, run.startedAt ? 'resumed' : 'started', { controller: o.controllerId });
   const space = spaceFor(config);
   const queue = new EvaluationQueue(o.redis, config.engine);

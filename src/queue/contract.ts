@@ -127,6 +127,8 @@ export const evaluateResultSchema = z.strictObject({
   worker: z.strictObject({ id: z.string().max(200), host: z.string().max(255), pid: z.number().int() }),
   engine: z.strictObject({ name: z.string().max(64), description: z.string().max(500) }),
   attempt: z.number().int().positive(),
+  /** When the worker took the job (ms since the epoch); the controller stores it as Candidate.startedAt. Absent from older workers. */
+  startedAt: z.number().int().nonnegative().optional(),
   finishedAt: z.number().int().nonnegative(),
 });
 

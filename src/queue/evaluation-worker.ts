@@ -186,6 +186,7 @@ export class EvaluationWorker {
     }
 
     const controller = new AbortController();
+    const startedAt = Date.now();
     this.active.set(job.id!, { runId: data.runId, controller });
     const limit = setTimeout(() => controller.abort('time-limit'), data.timeLimitSeconds * 1000);
     this.state.currentJob = { jobId: job.id!, runId: data.runId, candidateHash: data.candidateHash, epoch: 0, epochs: data.task.kind === 'classification' ? data.task.recipe.epochs : 1, loss: null, valAccuracy: null, imagesPerSecond: null };
@@ -201,7 +202,7 @@ export class EvaluationWorker {
           void job.updateProgress({ ...p }).catch(() => undefined);
         },
       });
-      if (controller.signal.aborted) return await this.aborted(job, token, controller.signal.reason, data);
+      if (controller.signal.aborted) return await this.aborted(job, token, controller.signal.reason, data, startedAt);
       this.state.jobsDone++;
       return parseEvaluateResult({
         ...(await this.handOver(job.id!, data, outcome)),
@@ -211,10 +212,11 @@ export class EvaluationWorker {
         worker: { id: this.state.id, host: this.state.host, pid: this.state.pid },
         engine: { name: this.options.engine, description: this.options.engineDescription },
         attempt: job.attemptsMade + 1,
+        startedAt,
         finishedAt: Date.now(),
       });
     } catch (error) {
-      if (controller.signal.aborted) return await this.aborted(job, token, controller.signal.reason, data);
+      if (controller.signal.aborted) return await this.aborted(job, token, controller.signal.reason, data, startedAt);
       throw error;
     } finally {
       clearTimeout(limit);
@@ -246,7 +248,7 @@ export class EvaluationWorker {
     return new UnrecoverableError(reason);
   }
 
-  private async aborted(job: Job, token: string | undefined, reason: unknown, data: EvaluateJob): Promise<EvaluateResult> {
+  private async aborted(job: Job, token: string | undefined, reason: unknown, data: EvaluateJob, startedAt: number): Promise<EvaluateResult> {
     if (reason === 'cancelled') throw new UnrecoverableError(CANCELLED_REASON);
     if (reason === 'hand-back') {
       await job.moveToWait(token);
@@ -266,6 +268,7 @@ export class EvaluationWorker {
       worker: { id: this.state.id, host: this.state.host, pid: this.state.pid },
       engine: { name: this.options.engine, description: this.options.engineDescription },
       attempt: job.attemptsMade + 1,
+      startedAt,
       finishedAt: Date.now(),
     });
   }

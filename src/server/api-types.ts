@@ -30,8 +30,12 @@ export interface RunSummary {
   /** Sum of train seconds of this run's results, in hours (GPU or CPU slot hours); 0 before the first result. */
   slotHours: number;
   controllerId: string | null;
-  /** The controller's heartbeat is recent. */
+  /** controller === 'alive'. */
   controllerAlive: boolean;
+  /** The run's controller: alive, known dead (its process is gone, or its heartbeat is stale), or none. */
+  controller: 'alive' | 'dead' | 'none';
+  /** The buttons the page shows: what stop and resume would do by the same rule as the CLI. */
+  actions: { stop: boolean; resume: boolean };
   /** This server process drives the run's controller. */
   drivenHere: boolean;
   error: string | null;

@@ -9,11 +9,12 @@
 import { buildSearchConfig, requestedEngine, taskKindOf } from '../cli/search-config.js';
 import { registerBuiltinEngines } from '../engines/builtin.js';
 import { resolveEngine } from '../engines/resolve.js';
+import { type StopOutcome, controllerState, stopRun } from '../orchestrator/controller-state.js';
 import { createRun, prepareConfig, runController } from '../orchestrator/session.js';
 import { Supervisor } from '../worker/supervisor.js';
 import { confineTable } from './data-dir.js';
 import { HttpCode, HttpError } from './http-errors.js';
-import { type Services, controllerAlive } from './services.js';
+import type { Services } from './services.js';
 
 export interface RunControlOptions {
   controllerId: string;
@@ -43,30 +44,25 @@ export class RunControl {
     return run.id;
   }
 
-  async stop(runId: string): Promise<'stopping' | 'stopped' | 'already'> {
-    const { store } = this.services;
-    const run = await store.getRun(runId);
+  /** `blockqnn stop` by the same rule (controller-state.ts); a controller this process drives is told directly. */
+  async stop(runId: string): Promise<StopOutcome> {
     const here = this.services.controllers.get(runId);
     if (here) {
       here.stop.abort();
       return 'stopping';
     }
-    if (controllerAlive(run) && run.status === 'running') {
-      await store.updateRun(runId, { status: 'stopping' }, { ifStatus: ['running'] });
-      return 'stopping';
-    }
-    if (run.status === 'finished' || run.status === 'stopped' || run.status === 'stopping') return 'already';
-    const removed = await this.services.queue(run.engine).cancelRun(runId);
-    await store.updateRun(runId, { status: 'stopped', controllerId: null });
-    await store.appendEvent(runId, 'stopped', { removedJobs: removed, by: 'dashboard' });
-    return 'stopped';
+    const { outcome } = await stopRun(this.services.store, runId, { by: 'dashboard', cancelJobs: (run) => this.services.queue(run.engine).cancelRun(runId) });
+    return outcome;
   }
 
+  /** Resumes here unless the run finished or its controller is alive; a dead controller's run is taken over at once. */
   async resume(runId: string): Promise<void> {
     const run = await this.services.store.getRun(runId);
     if (this.services.controllers.has(runId)) throw new HttpError(HttpCode.CONFLICT, `run ${runId} is already running in this dashboard`);
     if (run.status === 'finished') throw new HttpError(HttpCode.CONFLICT, `run ${runId} has finished; nothing to resume`, 'start a new run');
-    if (controllerAlive(run)) throw new HttpError(HttpCode.CONFLICT, `run ${runId} is ${run.status} under controller ${run.controllerId ?? '?'}`, 'stop it first, or wait until it has stopped');
+    if (controllerState(run) === 'alive') {
+      throw new HttpError(HttpCode.CONFLICT, `run ${runId} is ${run.status} under controller ${run.controllerId ?? '?'}, which is alive`, run.status === 'stopping' ? 'resume it once it has stopped' : 'stop it first');
+    }
     this.launch(runId, run.engine);
   }
 

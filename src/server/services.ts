@@ -5,7 +5,7 @@
  * store records to API rows.
  */
 import type { Redis } from 'ioredis';
-import { STALE_CONTROLLER_MS } from '../orchestrator/session.js';
+import { type ControllerState, controllerState, runActions } from '../orchestrator/controller-state.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import { type RedisSettings, createRedis } from '../queue/redis.js';
 import type { Candidate, Run, Store } from '../store/index.js';
@@ -83,7 +83,9 @@ export class Services {
       bestReward: run.best?.reward ?? null, bestAccuracy: bestAcc?.accuracy ?? null,
       slotHours: slotSeconds / 3600,
       controllerId: run.controllerId,
-      controllerAlive: controllerAlive(run),
+      controllerAlive: this.controllerOf(run) === 'alive',
+      controller: this.controllerOf(run),
+      actions: runActions(run.status, this.controllerOf(run)),
       drivenHere: this.controllers.has(run.id),
       error: run.error,
       createdAt: run.createdAt.toISOString(), startedAt: run.startedAt?.toISOString() ?? null, finishedAt: run.finishedAt?.toISOString() ?? null,
@@ -106,6 +108,11 @@ export class Services {
     return seconds;
   }
 
+  /** The run's controller by the one rule (controller-state.ts); one this process drives is alive before it writes its row. */
+  controllerOf(run: Run): ControllerState {
+    return this.controllers.has(run.id) ? 'alive' : controllerState(run);
+  }
+
   async overview(runId: string): Promise<RunOverview> {
     const run = await this.store.getRun(runId);
     const [summary, counts, queue] = await Promise.all([this.summary(run), this.store.countByStatus(runId), this.queueCounts(run.engine)]);
@@ -117,10 +124,6 @@ export class Services {
     for (const q of this.queues.values()) await q.close().catch(() => undefined);
     this.redis.disconnect();
   }
-}
-
-export function controllerAlive(run: Run): boolean {
-  return (run.status === 'running' || run.status === 'stopping') && run.heartbeatAt !== null && Date.now() - run.heartbeatAt.getTime() <= STALE_CONTROLLER_MS;
 }
 
 /** The run's space; runs stored before spaces were named are NSC runs. */

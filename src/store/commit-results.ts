@@ -79,11 +79,12 @@ export async function claim(tx: SqlRunner, runId: string, item: Item, kind: 'sea
   const samples = r.samples === undefined || r.samples === null ? null : toJsonText(r.samples, 'the sample grid');
   const isKind = kind === 'baseline' ? Prisma.sql`"baseline" IS NOT NULL` : Prisma.sql`"baseline" IS NULL`;
   const finishedAt = r.finishedAt ?? new Date();
-  // Worker, engine and attempts stay as updateCandidate left them when the result does not say.
+  // Worker, engine, attempts and start time stay as updateCandidate left them when the result does not say.
   const optional = [
     r.workerId !== undefined ? Prisma.sql`, "workerId" = ${r.workerId}` : Prisma.empty,
     r.engine !== undefined ? Prisma.sql`, "engine" = ${r.engine}` : Prisma.empty,
     r.attempts !== undefined ? Prisma.sql`, "attempts" = ${r.attempts}` : Prisma.empty,
+    r.startedAt !== undefined ? Prisma.sql`, "startedAt" = ${r.startedAt}` : Prisma.empty,
   ];
   const [row] = await tx.rows<{ id: number }>`
     UPDATE "Candidate" SET "status" = ${r.status}, "accuracy" = ${r.accuracy ?? null}, "reward" = ${r.reward ?? null}, "curve" = ${curve},
@@ -99,7 +100,7 @@ type Provider = DatabaseTarget['provider'];
 // SQL types of the columns written from JSON rows, for PostgreSQL's jsonb_to_recordset.
 const COLUMN_TYPES: Record<string, string> = {
   hash: 'TEXT', status: 'TEXT', accuracy: 'DOUBLE PRECISION', reward: 'DOUBLE PRECISION', curve: 'TEXT', trainSeconds: 'DOUBLE PRECISION',
-  evalSeconds: 'DOUBLE PRECISION', error: 'TEXT', fromCache: 'BOOLEAN', finishedAt: 'TIMESTAMP(3)', metrics: 'TEXT', samples: 'TEXT', workerId: 'TEXT', engine: 'TEXT', attempts: 'INTEGER',
+  evalSeconds: 'DOUBLE PRECISION', error: 'TEXT', fromCache: 'BOOLEAN', startedAt: 'TIMESTAMP(3)', finishedAt: 'TIMESTAMP(3)', metrics: 'TEXT', samples: 'TEXT', workerId: 'TEXT', engine: 'TEXT', attempts: 'INTEGER',
 };
 
 /**
@@ -146,14 +147,14 @@ export async function claimMany(tx: SqlRunner, provider: Provider, runId: string
   const groups = new Map<string, number[]>();
   items.forEach((item, i) => {
     const r = item.result;
-    const signature = `${r.workerId !== undefined}${r.engine !== undefined}${r.attempts !== undefined}`;
+    const signature = `${r.workerId !== undefined}${r.engine !== undefined}${r.attempts !== undefined}${r.startedAt !== undefined}`;
     groups.set(signature, [...(groups.get(signature) ?? []), i]);
   });
   // A hash twice in a batch: only its first item can claim the row (as with one UPDATE per item).
   const seen = new Set<string>();
   for (const indices of groups.values()) {
     const first = items[indices[0]!]!.result;
-    const optional = (['workerId', 'engine', 'attempts'] as const).filter((c) => first[c] !== undefined);
+    const optional = (['workerId', 'engine', 'attempts', 'startedAt'] as const).filter((c) => first[c] !== undefined);
     const chunk = indices.filter((i) => !seen.has(items[i]!.hash) && seen.add(items[i]!.hash));
     if (chunk.length === 0) continue;
     const prepared = new Map<string, { index: number; curve: string | null; metrics: string | null; finishedAt: Date }>();
@@ -167,7 +168,7 @@ export async function claimMany(tx: SqlRunner, provider: Provider, runId: string
       return {
         hash, status: r.status, accuracy: r.accuracy ?? null, reward: r.reward ?? null, curve, trainSeconds: r.trainSeconds ?? null,
         evalSeconds: r.evalSeconds ?? null, error: r.error ?? null, fromCache: r.fromCache ?? false, finishedAt, metrics, samples,
-        workerId: r.workerId ?? null, engine: r.engine ?? null, attempts: r.attempts ?? 0,
+        workerId: r.workerId ?? null, engine: r.engine ?? null, attempts: r.attempts ?? 0, startedAt: r.startedAt ?? null,
       };
     });
     const columns = ['hash', 'status', 'accuracy', 'reward', 'curve', 'trainSeconds', 'evalSeconds', 'error', 'fromCache', 'finishedAt', 'metrics', 'samples', ...optional];

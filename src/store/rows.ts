@@ -81,6 +81,7 @@ export function toRun(row: RunRow): Run {
     best: row.bestCandidateId !== null && row.bestReward !== null ? { candidateId: row.bestCandidateId, reward: row.bestReward } : null,
     controllerId: row.controllerId,
     heartbeatAt: row.heartbeatAt,
+    secondsSpent: row.secondsSpent,
     error: row.error,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

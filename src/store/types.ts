@@ -70,6 +70,8 @@ export interface Run {
   best: { candidateId: number; reward: number } | null;
   controllerId: string | null;
   heartbeatAt: Date | null;
+  /** Seconds its search loop has run over all its sessions: a resumed run spends what is left of a time budget. */
+  secondsSpent: number;
   error: string | null;
   createdAt: Date;
   /** Last change through createRun or updateRun (results and candidates do not touch it). */
@@ -101,6 +103,7 @@ export const runPatchSchema = z.strictObject({
   error: z.string().max(10_000).nullable().optional(),
   startedAt: z.date().nullable().optional(),
   finishedAt: z.date().nullable().optional(),
+  secondsSpent: z.number().finite().nonnegative().optional(),
 });
 export type RunPatch = z.input<typeof runPatchSchema>;
 
@@ -184,6 +187,8 @@ export const candidateResultSchema = z.strictObject({
   error: z.string().max(10_000).nullable().optional(),
   /** The result was copied from the cross-run cache rather than trained. */
   fromCache: z.boolean().optional(),
+  /** When a worker took the job (Candidate.startedAt); left as it was when absent. */
+  startedAt: z.date().optional(),
   finishedAt: z.date().optional(),
   /** Extra numbers the engine reported (EvaluateResult.extra), kept in Candidate.metrics. */
   metrics: metricsSchema.nullable().optional(),

@@ -13,8 +13,9 @@ export interface DashboardProcess {
   api<T = Record<string, unknown>>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
-export async function startDashboardCli(o: { db: string; redis: string; prefix: string; env?: NodeJS.ProcessEnv }): Promise<DashboardProcess> {
-  const proc = startCli('blockqnn dashboard', ['dashboard', '--port', '0', '--token', DASHBOARD_TOKEN, '--db', o.db, '--redis', o.redis, '--prefix', o.prefix], o.env);
+/** `dataDir`: the folder whose lookup tables the API may name (`--data-dir`). */
+export async function startDashboardCli(o: { db: string; redis: string; prefix: string; dataDir?: string; env?: NodeJS.ProcessEnv }): Promise<DashboardProcess> {
+  const proc = startCli('blockqnn dashboard', ['dashboard', '--port', '0', '--token', DASHBOARD_TOKEN, '--db', o.db, '--redis', o.redis, '--prefix', o.prefix, ...(o.dataDir ? ['--data-dir', o.dataDir] : [])], o.env);
   const url = (await proc.waitFor(/dashboard: (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
   return {
     proc,

@@ -47,8 +47,8 @@ describe('#21 item 5: a budget written wrongly is refused', () => {
   }, 120_000);
 
   it('in POST /api/runs: 400 naming the problem and the fix, and no run; a right budget is stored as written', async () => {
-    const { db, config } = setup();
-    const dash = await startDashboardCli({ db, redis: REDIS, prefix: uniquePrefix('budget-api') });
+    const { dir, db, config } = setup();
+    const dash = await startDashboardCli({ db, redis: REDIS, prefix: uniquePrefix('budget-api'), dataDir: dir });
     for (const [budget, problem] of WRONG) {
       const r = await dash.api<{ error: { code: string; message: string; hint?: string } }>('POST', '/runs', { config: config(budget) });
       expect(r.status, JSON.stringify(r.body)).toBe(400);

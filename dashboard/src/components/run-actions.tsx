@@ -18,8 +18,9 @@ export function RunActions({ run }: { run: RunSummary }) {
       setBusy(false);
     }
   };
-  const canStop = run.status === 'running' || run.status === 'pending';
-  const canResume = !run.controllerAlive && ['stopped', 'paused', 'failed', 'pending', 'stopping', 'running'].includes(run.status) && run.status !== 'finished';
+  // The server decides by the rule the CLI follows (src/orchestrator/controller-state.ts): a run whose
+  // controller is dead offers both, Resume taking it over at once.
+  const { stop: canStop, resume: canResume } = run.actions;
   return (
     <div class="actions">
       {canStop && (
@@ -27,12 +28,13 @@ export function RunActions({ run }: { run: RunSummary }) {
           Stop
         </button>
       )}
-      {canResume && !canStop && (
+      {canResume && (
         <button class="btn" disabled={busy} onClick={() => act('resume')} data-action="resume">
           Resume
         </button>
       )}
-      {run.status === 'stopping' && <span class="muted">stopping…</span>}
+      {run.status === 'stopping' && run.controller === 'alive' && <span class="muted">stopping…</span>}
+      {run.controller === 'dead' && <span class="muted" data-note="controller-dead">its controller is dead</span>}
       <ErrorNote error={error} />
     </div>
   );

@@ -80,7 +80,7 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
           </h1>
           <div class="muted">
             <span title={run.strategyDescription ?? undefined}>{run.strategy}</span> · {run.engine} · {run.space} · {run.dataset} · started {ago(run.startedAt ?? run.createdAt)}
-            {run.controllerId && ` · controller ${run.controllerId}${run.controllerAlive ? '' : ' (silent)'}`}
+            {run.controllerId && ` · controller ${run.controllerId}${run.controller === 'dead' ? ' (dead)' : ''}`}
           </div>
           {run.strategyDescription && <div class="muted">strategy: {run.strategyDescription}</div>}
         </div>

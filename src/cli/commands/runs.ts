@@ -1,13 +1,15 @@
 /** `blockqnn runs`, `status <run>` and `stop <run>`: read and steer runs through the database. */
 import type { Command } from 'commander';
 import { compareRun, formatComparison } from '../../orchestrator/compare.js';
-import { STALE_CONTROLLER_MS } from '../../orchestrator/session.js';
+import { type ControllerState, controllerState, stopRun } from '../../orchestrator/controller-state.js';
 import { EvaluationQueue } from '../../queue/evaluation-queue.js';
 import type { Run, Store } from '../../store/index.js';
 import { type ConnectionFlags, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 
 export interface RunStatusReport {
   run: Pick<Run, 'id' | 'name' | 'status' | 'strategy' | 'engine' | 'seed' | 'candidateCount' | 'resultCount' | 'budget'> & { createdAt: string; finishedAt: string | null };
+  /** The run's controller by the rule of orchestrator/controller-state.ts. */
+  controller: { id: string | null; state: ControllerState };
   counts: Record<string, number>;
   best: { hash: string; nsc: string; accuracy: number | null; reward: number | null; flops: number; params: number; density: number } | null;
   /** Hand-designed baselines evaluated in the run (outside the counts above). */
@@ -25,6 +27,7 @@ export async function runStatus(store: Store, runId: string): Promise<RunStatusR
       candidateCount: run.candidateCount, resultCount: run.resultCount, budget: run.budget,
       createdAt: run.createdAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null,
     },
+    controller: { id: run.controllerId, state: controllerState(run) },
     counts,
     best: best ? { hash: best.hash, nsc: best.nsc, accuracy: best.accuracy, reward: best.reward, flops: best.flops, params: best.params, density: best.density } : null,
     baselines: baselines.map((b) => ({
@@ -39,11 +42,14 @@ export async function printRunSummary(store: Store, runId: string, json: boolean
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  const { run, counts, best, baselines } = report;
+  const { run, controller, counts, best, baselines } = report;
   const nonzero = Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'none yet';
   const lines = [
     `run ${run.id} "${run.name}": ${run.status} · ${run.strategy} on ${run.engine} · ${run.resultCount} result(s) of ${run.candidateCount} candidate(s) (${nonzero})`,
   ];
+  if (controller.state === 'dead') {
+    lines.push(`controller ${controller.id ?? '?'} is dead: \`blockqnn resume ${run.id}\` continues the run here, \`blockqnn stop ${run.id}\` stops it`);
+  }
   if (best) {
     lines.push(`best: ${best.nsc}`);
     lines.push(`      accuracy ${best.accuracy === null ? '–' : (best.accuracy * 100).toFixed(2) + '%'} · reward ${best.reward?.toFixed(4) ?? '–'} · ${(best.flops / 1e6).toFixed(2)} M multiply-adds · ${best.params.toLocaleString('en-US')} params · density ${best.density.toFixed(3)}`);
@@ -107,29 +113,21 @@ export function registerRuns(program: Command): void {
 
   withRedis(withDatabase(program.command('stop').description('stop a run: its controller cancels queued jobs; resume continues exactly').argument('<run>', 'run id'))).action(async (runId: string, flags: ConnectionFlags) => {
     const store = await openStoreFrom(flags, { existing: true });
+    const queues: EvaluationQueue[] = [];
     try {
-      const run = await store.getRun(runId);
-      const alive = run.status === 'running' && run.heartbeatAt !== null && Date.now() - run.heartbeatAt.getTime() <= STALE_CONTROLLER_MS;
-      if (alive) {
-        await store.updateRun(runId, { status: 'stopping' }, { ifStatus: ['running'] });
-        log(`asked the controller of run ${runId} to stop`);
-        return;
-      }
-      if (run.status === 'finished' || run.status === 'stopped') {
-        log(`run ${runId} is already ${run.status}`);
-        return;
-      }
-      // No live controller: cancel its jobs here so workers do not train for nobody.
-      const queue = new EvaluationQueue(redisFrom(flags), run.engine);
-      try {
-        const removed = await queue.cancelRun(runId);
-        await store.updateRun(runId, { status: 'stopped', controllerId: null });
-        await store.appendEvent(runId, 'stopped', { removedJobs: removed, by: 'blockqnn stop' });
-        log(`run ${runId} had no live controller; cancelled ${removed} queued job(s) and marked it stopped`);
-      } finally {
-        await queue.close();
-      }
+      const { outcome, run, removedJobs } = await stopRun(store, runId, {
+        by: 'blockqnn stop',
+        cancelJobs: (r) => {
+          const queue = new EvaluationQueue(redisFrom(flags), r.engine);
+          queues.push(queue);
+          return queue.cancelRun(runId);
+        },
+      });
+      if (outcome === 'stopping') log(`asked the controller of run ${runId} to stop`);
+      else if (outcome === 'already') log(`run ${runId} is already ${run.status}`);
+      else log(`run ${runId} had no live controller; cancelled ${removedJobs} queued job(s) and marked it stopped`);
     } finally {
+      for (const queue of queues) await queue.close();
       await store.close();
     }
   });

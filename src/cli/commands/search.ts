@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { TRAINER_ENV, prepareRunTrainer, prepareTrainer } from '../../engines/script/index.js';
 import type { TrainingTask } from '../../task/task.js';
-import { createRun, prepareConfig, runController } from '../../orchestrator/session.js';
+import { assertResumable, createRun, prepareConfig, runController } from '../../orchestrator/session.js';
 import { type LocalRedis, ensureRedis } from '../../queue/local-redis.js';
 import { existsSync } from 'node:fs';
 import { packPath, resolvePackDir } from '../../datasets/index.js';
@@ -29,6 +29,9 @@ export interface RunFlags extends ConnectionFlags {
   port?: number;
 }
 
+/** Exit status of a run stopped by SIGINT (Ctrl-C) or SIGTERM. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
 /** Starts Redis if needed, local worker slots if asked, runs the controller, and cleans up on every path. */
 export async function drive(
   runIdOrCreate: (store: Store) => Promise<string>,
@@ -43,7 +46,9 @@ export async function drive(
   let supervisor: Supervisor | undefined;
   let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined;
   const stop = new AbortController();
-  const onSignal = () => {
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled = signal;
     log('stopping: finishing the commit in progress and cancelling queued jobs (Ctrl-C again to force)');
     stop.abort();
     process.once('SIGINT', () => process.exit(130));
@@ -70,6 +75,8 @@ export async function drive(
     if (process.stderr.isTTY) process.stderr.write('\n');
     await summary(store, runId, Boolean(flags.json));
     if (outcome === 'stopped') log(`resume with: blockqnn resume ${runId}`);
+    // Stopped by a signal: the shell's convention (128 + the signal's number), so a script can tell it from a finished run.
+    if (outcome === 'stopped' && signalled) process.exitCode = SIGNAL_EXIT[signalled] ?? 130;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
@@ -180,6 +187,8 @@ export function registerSearch(program: Command): void {
   withRedis(withDatabase(resume)).action(async (runId: string, flags: RunFlags & { trainer?: string }) => {
     await drive(async () => runId, async (store, id) => {
       const run = await store.getRun(id);
+      // Before any worker slot starts: the controller would refuse it anyway, after the slots had started for nothing.
+      assertResumable(run);
       if (flags.workers > 0 || flags.trainer !== undefined) {
         const trainer = await prepareRunTrainer(run.engine, (run.config as { task: TrainingTask }).task, flags.trainer);
         if (trainer) process.env[TRAINER_ENV] = trainer.path;

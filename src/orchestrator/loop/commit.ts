@@ -94,6 +94,7 @@ function toCandidateResult(s: LoopState, known: KnownResult, cost: Cost, result:
     engine: result?.engine.name ?? s.config.engine,
     attempts: result?.attempt ?? failure?.attempts ?? 0,
     error: result?.error ?? failure?.reason ?? null,
+    ...(result?.startedAt !== undefined ? { startedAt: new Date(result.startedAt) } : {}),
     finishedAt: new Date(result?.finishedAt ?? Date.now()),
     metrics: result?.extra && Object.keys(result.extra).length > 0 ? { ...result.extra } : null,
     fromCache: result !== null && s.answeredFromCache.delete(result.candidateHash),

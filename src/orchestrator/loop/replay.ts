@@ -13,6 +13,7 @@ import { type KnownResult, SEARCH_SNAPSHOT_FORMAT, type SearchSnapshot } from '.
 
 export async function restore(s: LoopState): Promise<void> {
   const { store, log } = s.deps;
+  s.spentBefore = (await store.getRun(s.runId)).secondsSpent;
   const snapshot = await store.latestSnapshot(s.runId);
   let since = 0;
   if (snapshot) {

@@ -65,7 +65,8 @@ export class SearchLoop {
         }
         if (Date.now() - lastPoll > 1000) {
           lastPoll = Date.now();
-          const run = await store.updateRun(s.runId, { heartbeatAt: new Date() });
+          // The time spent is saved with the heartbeat, so a crash loses at most a second of the time budget's account.
+          const run = await store.updateRun(s.runId, { heartbeatAt: new Date(), secondsSpent: s.secondsSpent() });
           if (run.status === 'stopping') this.stopRequested = true;
         }
         if (this.stopRequested) return await this.stop();
@@ -98,7 +99,7 @@ export class SearchLoop {
     const s = this.s;
     await s.forgetting;
     const removed = await s.deps.queue.cancelRun(s.runId);
-    await s.deps.store.updateRun(s.runId, { status: 'stopped', controllerId: null });
+    await s.deps.store.updateRun(s.runId, { status: 'stopped', controllerId: null, secondsSpent: s.secondsSpent() });
     await s.deps.store.appendEvent(s.runId, 'stopped', { inFlight: s.inFlight.size, baselinesInFlight: s.baselinesInFlight.size, removedJobs: removed });
     const baselines = s.baselinesInFlight.size > 0 ? ` and ${s.baselinesInFlight.size} baseline(s)` : '';
     s.deps.log(`run ${s.runId}: stopped with ${s.inFlight.size} candidate(s)${baselines} in flight; \`blockqnn resume ${s.runId}\` continues exactly here`);
@@ -108,7 +109,7 @@ export class SearchLoop {
   private async finish(): Promise<SearchOutcome> {
     const s = this.s;
     await s.forgetting;
-    await s.deps.store.updateRun(s.runId, { status: 'finished', finishedAt: new Date(), controllerId: null });
+    await s.deps.store.updateRun(s.runId, { status: 'finished', finishedAt: new Date(), controllerId: null, secondsSpent: s.secondsSpent() });
     if (s.pruned && s.config.task.kind === 'classification') await s.deps.queue.clearPruningBoard(s.runId, s.config.task.recipe.epochs).catch(() => undefined);
     await s.deps.store.appendEvent(s.runId, 'finished', { results: s.done, failed: s.failed });
     this.reportProgress();
@@ -117,7 +118,8 @@ export class SearchLoop {
 
   private reportProgress(): void {
     const s = this.s;
-    const seconds = (Date.now() - s.started) / 1000;
+    // The run's own figures: every result it has over every second it has run (a resumed run's results are not all this process's).
+    const seconds = s.secondsSpent();
     s.deps.onProgress?.({
       runId: s.runId,
       done: s.done,

@@ -34,6 +34,8 @@ export class LoopState {
   /** The reward the strategy learns from (run-reward.ts), so the stored reward is the optimised one. */
   readonly reward: Required<RewardOptions>;
   readonly started = Date.now();
+  /** Seconds the run had spent in earlier sessions (Run.secondsSpent), read at restore. */
+  spentBefore = 0;
 
   constructor(
     readonly runId: string,
@@ -48,10 +50,15 @@ export class LoopState {
     return this.config.pruner.name !== NO_PRUNER;
   }
 
+  /** Seconds the run has spent over all its sessions: a time budget and the rate line count from the run's start, not this process's. */
+  secondsSpent(): number {
+    return this.spentBefore + (Date.now() - this.started) / 1000;
+  }
+
   budgetLeft(): boolean {
     const { candidates, seconds } = this.config.budget;
     if (candidates !== undefined && this.recorded >= candidates) return false;
-    if (seconds !== undefined && Date.now() - this.started >= seconds * 1000) return false;
+    if (seconds !== undefined && this.secondsSpent() >= seconds) return false;
     return true;
   }
 
