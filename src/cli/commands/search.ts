@@ -12,6 +12,7 @@ import type { Store } from '../../store/index.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 import { progressPrinter } from '../progress-line.js';
+import { watchWorkers, workerCommand } from '../worker-watch.js';
 import { type SourceFlags, packIfSource, withSourceOptions } from '../dataset-source.js';
 import { startDashboard } from './dashboard.js';
 import { engineFor, engineOption } from '../engine-choice.js';
@@ -44,6 +45,7 @@ export async function drive(
   const store = await openStoreFrom(flags);
   let redis: LocalRedis | undefined;
   let supervisor: Supervisor | undefined;
+  let stopWatching: (() => void) | undefined;
   let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined;
   const stop = new AbortController();
   let signalled: NodeJS.Signals | undefined;
@@ -69,7 +71,8 @@ export async function drive(
       supervisor.start();
       log(`started ${flags.workers} local worker slot(s) with engine ${engine}`);
     } else {
-      log('no local workers (--workers 0): start them with `blockqnn worker` on any host that reaches this Redis');
+      log(`no local workers (--workers 0): start them on any host that reaches this Redis with: ${workerCommand(engine, redisSettings)}`);
+      stopWatching = watchWorkers(redisSettings, engine, log);
     }
     const outcome = await runController(runId, { store, redis: redisSettings, log, onProgress: progressPrinter(), stopSignal: stop.signal, controllerId: controllerId() });
     if (process.stderr.isTTY) process.stderr.write('\n');
@@ -80,6 +83,7 @@ export async function drive(
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    stopWatching?.();
     await supervisor?.stop();
     await dashboard?.close();
     await redis?.close();
