@@ -52,8 +52,9 @@ afterAll(async () => {
 
 const STREAMS = /\/stream$/;
 const EXPORT = /\/export$/;
+const IMAGES = /\.png$/;
 
-/** Sends one request and checks the answer: below 500, JSON error bodies with a message, streams and downloads as themselves. */
+/** Sends one request and checks the answer: below 500, JSON error bodies with a message, streams, downloads and pictures as themselves. */
 async function probe(counter: CaseCounter, method: string, path: string, init: RequestInit = {}): Promise<number> {
   const abort = new AbortController();
   const res = await fetch(`${url}${path}`, { method, ...init, signal: abort.signal, redirect: 'manual' });
@@ -69,6 +70,7 @@ async function probe(counter: CaseCounter, method: string, path: string, init: R
       counter.refused();
     } else {
       if (STREAMS.test(path.split('?')[0]!)) expect(type).toMatch(/text\/event-stream/);
+      else if (IMAGES.test(path.split('?')[0]!)) expect(type).toMatch(/image\/png/);
       else if (!EXPORT.test(path.split('?')[0]!)) expect(type).toMatch(/application\/json/);
       counter.accepted();
     }
