@@ -199,6 +199,9 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
   const lookup = kind === 'lookup';
   const image2image = kind === 'image2image';
   const space = pick(flags.space, file.space as string | undefined, lookup ? 'nasbench201' : 'nsc')!;
+  if (!searchSpaces.has(space)) {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `invalid configuration: unknown search space ${JSON.stringify(space)} (the space key or --space)`, { hint: `valid spaces: ${searchSpaces.list().join(', ')}` });
+  }
   let task;
   if (lookup) {
     const named = pick(flags.table, typeof fileTask?.table === 'string' && fileTask.table !== '' ? fileTask.table : undefined);
