@@ -95,6 +95,9 @@ describe('searches on every kind of source', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/error \[INVALID_INPUT\]: .*empty_class: is an empty class folder/);
     expect(r.stderr).toMatch(/add images to it or remove the folder/);
-    expect(JSON.parse((await cli(['runs', '--db', db, '--json'])).stdout)).toEqual([]);
+    // Refused before the store was opened: no database file, so nothing can have been recorded.
+    expect(existsSync(join(dir, 'runs.db'))).toBe(false);
+    const runs = await cli(['runs', '--db', db, '--json']);
+    expect([runs.code, runs.stderr]).toEqual([2, expect.stringMatching(/does not exist/)]);
   });
 }, 600_000);
