@@ -5,6 +5,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PREFIX, REDIS_TLS_CA_ENV, type RedisSettings, redisSettings } from '../queue/redis.js';
 import { existsSync } from 'node:fs';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { activeDisplay } from './progress/index.js';
 import { DEFAULT_DATABASE_URL, type Store, openStore, parseDatabaseUrl } from '../store/index.js';
 
 export interface ConnectionFlags {
@@ -61,6 +62,7 @@ export function redisFrom(flags: ConnectionFlags): RedisSettings {
 
 export const controllerId = (): string => `${hostname()}:${process.pid}`;
 
+/** A line for the user on stderr, through the running command's display (above its status line, as JSON, or not at all with --quiet). */
 export const log = (line: string): void => {
-  process.stderr.write(`${line}\n`);
+  activeDisplay().log(line);
 };

@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { REDIS_PASSWORD_ENV } from '../queue/redis.js';
 import type { SlotJobReport } from './packing.js';
@@ -27,6 +28,8 @@ export interface SupervisorOptions {
   lockDurationMs?: number;
   /** Slots that may share one GPU (the most `--slots-per-gpu` allows it): each trainer keeps its dataset on the GPU only within its share. */
   slotsPerGpu?: number;
+  /** The slots' own stdout and stderr, line by line (the CLI's display); absent, they write to this process's terminal directly. */
+  output?: (line: string) => void;
   /** Each job a slot finished (its training images/s and peak GPU memory), as the slot reported it. */
   onJobReport?: (report: SlotJobReport) => void;
 }
@@ -89,8 +92,12 @@ export class Supervisor {
     };
     const child = fork(SLOT_ENTRY, [JSON.stringify(config)], {
       env: { ...process.env, ...slotEnv(slot, this.options.slotsPerGpu ?? 1), ...this.threadsFor(slot), ...(password ? { [REDIS_PASSWORD_ENV]: password } : {}) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: this.options.output ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    const output = this.options.output;
+    for (const stream of output ? [child.stdout, child.stderr] : []) {
+      if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', output!);
+    }
     this.children.set(slot.name, child);
     child.on('message', (message: unknown) => {
       const m = message as { type?: unknown; report?: SlotJobReport } | null;

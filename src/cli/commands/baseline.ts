@@ -16,6 +16,7 @@ import { parseImage2ImageTask } from '../../task/image2image/schema.js';
 import { networkCost } from '../../search-space/index.js';
 import type { Store } from '../../store/index.js';
 import { log, withDatabase, withRedis } from '../context.js';
+import { withDisplay, withProgressOptions } from '../progress/index.js';
 import { engineOption } from '../engine-choice.js';
 import { datasetOption } from '../registry-help.js';
 import { IMAGE2IMAGE_PROBLEMS } from '../../task/image2image/schema.js';
@@ -151,7 +152,8 @@ export function registerBaseline(program: Command): void {
     .option('--max-in-flight <N>', 'unused by baselines; accepted for symmetry with search', positiveInt('--max-in-flight'))
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
     .option('--json', 'print the result as JSON');
-  withRedis(withDatabase(command)).action(async (names: string | undefined, flags: BaselineFlags) => {
+  const evaluate = withProgressOptions(withRedis(withDatabase(command)));
+  evaluate.action((names: string | undefined, flags: BaselineFlags) => withDisplay(flags, async () => {
     if (flags.list) {
       const entries = listedBaselines(flags.task);
       process.stdout.write(flags.json ? `${JSON.stringify(entries, null, 2)}\n` : `${printList(entries)}\n`);
@@ -178,5 +180,5 @@ export function registerBaseline(program: Command): void {
       flags,
       summary,
     );
-  });
+  }));
 }

@@ -9,9 +9,10 @@ import { packPath, resolvePackDir } from '../../datasets/index.js';
 import { publishPack } from '../../queue/dataset-transfer.js';
 import { type RedisSettings, assertRedisReachable } from '../../queue/redis.js';
 import type { Store } from '../../store/index.js';
-import { Supervisor } from '../../worker/supervisor.js';
+import { Supervisor, type SupervisorOptions } from '../../worker/supervisor.js';
+import type { SearchProgress } from '../../orchestrator/loop/index.js';
 import { type ConnectionFlags, controllerId, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
-import { progressPrinter } from '../progress-line.js';
+import { type ProgressFlags, activeDisplay, searchReports, withDisplay, withProgressOptions } from '../progress/index.js';
 import { watchWorkers, workerCommand } from '../worker-watch.js';
 import { type SourceFlags, packIfSource, withSourceOptions } from '../dataset-source.js';
 import { startDashboard } from './dashboard.js';
@@ -23,7 +24,7 @@ import { choicesHelp, datasetOption, prunerOption, strategyOption } from '../reg
 import { searchSpaces } from '../../search-space/index.js';
 import { IMAGE2IMAGE_PROBLEMS } from '../../task/image2image/schema.js';
 
-export interface RunFlags extends ConnectionFlags {
+export interface RunFlags extends ConnectionFlags, ProgressFlags {
   workers: number;
   json?: boolean;
   dashboard?: boolean;
@@ -67,15 +68,20 @@ export async function drive(
     const engine = await engineOf(store, runId);
     await beforeRun?.(redisSettings, store, runId);
     if (flags.workers > 0) {
-      supervisor = new Supervisor({ redisUrl: redisSettings.url, prefix: redisSettings.prefix, engine, slots: Array.from({ length: flags.workers }, (_, i) => ({ name: `cpu${i}`, gpu: null })), graceMs: 2000, log });
+      supervisor = new Supervisor({ ...localSlots(redisSettings, engine, flags.workers), graceMs: 2000, log });
       supervisor.start();
       log(`started ${flags.workers} local worker slot(s) with engine ${engine}`);
     } else {
       log(`no local workers (--workers 0): start them on any host that reaches this Redis with: ${workerCommand(engine, redisSettings)}`);
       stopWatching = watchWorkers(redisSettings, engine, log);
     }
-    const outcome = await runController(runId, { store, redis: redisSettings, log, onProgress: progressPrinter(), stopSignal: stop.signal, controllerId: controllerId() });
-    if (process.stderr.isTTY) process.stderr.write('\n');
+    const display = activeDisplay();
+    const report = searchReports();
+    const onProgress = (p: SearchProgress) => display.update(report(p));
+    const controller = { store, redis: redisSettings, log, onProgress, stopSignal: stop.signal, controllerId: controllerId() };
+    const outcome = await runController(runId, controller);
+    // The last report and the end of the status line before the summary, which shares the terminal.
+    display.finish();
     await summary(store, runId, Boolean(flags.json));
     if (outcome === 'stopped') log(`resume with: blockqnn resume ${runId}`);
     // Stopped by a signal: the shell's convention (128 + the signal's number), so a script can tell it from a finished run.
@@ -89,6 +95,19 @@ export async function drive(
     await redis?.close();
     await store.close();
   }
+}
+
+/**
+ * Local CPU worker slots; their own output joins the command's display (above the status line, as JSON log events,
+ * or dropped with --quiet) unless the display prints plain lines, where they write to the terminal themselves.
+ */
+export function localSlots(
+  redis: RedisSettings,
+  engine: string,
+  count: number,
+): Pick<SupervisorOptions, 'redisUrl' | 'prefix' | 'engine' | 'slots' | 'output'> {
+  const slots = Array.from({ length: count }, (_, i) => ({ name: `cpu${i}`, gpu: null }));
+  return { redisUrl: redis.url, prefix: redis.prefix, engine, slots, ...(activeDisplay().mode === 'lines' ? {} : { output: log }) };
 }
 
 /**
@@ -160,7 +179,8 @@ export function registerSearch(program: Command): void {
     .option('--port <port>', 'port of --dashboard', nonNegativeInt('--port'), 8080)
     .option('--json', 'print the final summary as JSON');
   withSourceOptions(search);
-  withRedis(withDatabase(search)).action(async (flags: SearchFlags & SourceFlags & RunFlags) => {
+  const searching = withProgressOptions(withRedis(withDatabase(search)));
+  searching.action((flags: SearchFlags & SourceFlags & RunFlags) => withDisplay(flags, async () => {
     const { engine, file } = await engineAndConfig(flags);
     // A user source is decoded (or found packed) before anything is queued: a bad one stops here.
     const sourceName = flags.dataset ?? ((file?.task as { dataset?: { name?: unknown } } | undefined)?.dataset?.name as string | undefined);
@@ -179,7 +199,7 @@ export function registerSearch(program: Command): void {
       async () => engine,
       flags,
     );
-  });
+  }));
 
   const resume = program
     .command('resume')
@@ -188,7 +208,8 @@ export function registerSearch(program: Command): void {
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
     .option('--trainer <path>', 'engine script: the training script the run was started with (checked by sha-256)')
     .option('--json', 'print the final summary as JSON');
-  withRedis(withDatabase(resume)).action(async (runId: string, flags: RunFlags & { trainer?: string }) => {
+  const resuming = withProgressOptions(withRedis(withDatabase(resume)));
+  resuming.action((runId: string, flags: RunFlags & { trainer?: string }) => withDisplay(flags, async () => {
     await drive(async () => runId, async (store, id) => {
       const run = await store.getRun(id);
       // Before any worker slot starts: the controller would refuse it anyway, after the slots had started for nothing.
@@ -199,5 +220,5 @@ export function registerSearch(program: Command): void {
       }
       return run.engine;
     }, flags);
-  });
+  }));
 }

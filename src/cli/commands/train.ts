@@ -19,13 +19,15 @@ import type { Store, Training } from '../../store/index.js';
 import { Supervisor } from '../../worker/supervisor.js';
 import { type ConnectionFlags, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 import { oneOf, positiveInt } from './options.js';
+import { type ProgressFlags, activeDisplay, trainingReports, withDisplay, withProgressOptions } from '../progress/index.js';
+import { localSlots } from './search.js';
 import { engineFor, engineOption } from '../engine-choice.js';
 import { type LayoutOptionValues, addLayoutOptions, layoutFlagsOf } from '../layout-flags.js';
 
 /** `--engine run`: the engine of the run the architecture comes from. */
 const RUN_ENGINE = 'run';
 
-interface TrainFlags extends ConnectionFlags, LayoutOptionValues {
+interface TrainFlags extends ConnectionFlags, LayoutOptionValues, ProgressFlags {
   run?: string;
   best?: boolean;
   candidate?: string;
@@ -115,6 +117,8 @@ export function describeTraining(t: Training, checkpointDir: string | null = nul
 }
 
 async function follow(store: Store, queue: EvaluationQueue, id: number): Promise<Training> {
+  const display = activeDisplay();
+  const report = trainingReports(id);
   const stop = new AbortController();
   let cancelling = false;
   const onSignal = () => {
@@ -130,10 +134,12 @@ async function follow(store: Store, queue: EvaluationQueue, id: number): Promise
   try {
     return await watchTraining(store, queue, id, {
       signal: stop.signal,
-      onProgress: (p) => log(`training ${id}: epoch ${p.epoch}/${p.epochs} · loss ${p.loss?.toFixed(4) ?? '–'} · test accuracy ${p.valAccuracy === null ? '–' : `${(p.valAccuracy * 100).toFixed(2)}%`} · ${p.imagesPerSecond?.toFixed(0) ?? '–'} images/s`),
+      onProgress: (p) => display.update(report(p)),
     });
   } finally {
     process.removeListener('SIGINT', onSignal);
+    // The last epoch and the end of the status line before the result, which shares the terminal.
+    display.finish();
   }
 }
 
@@ -167,7 +173,8 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the finished training as JSON');
   // --layout imagenet stacks the found block into the ImageNet network; --stages/--blocks override the search's counts.
   addLayoutOptions(train, true);
-  withRedis(withDatabase(train)).action(async (candidateId: string | undefined, flags: TrainFlags) => {
+  const trainCommand = withProgressOptions(withRedis(withDatabase(train)));
+  trainCommand.action((candidateId: string | undefined, flags: TrainFlags) => withDisplay(flags, async () => {
     const store = await openStoreFrom(flags);
     let redis: LocalRedis | undefined;
     let supervisor: Supervisor | undefined;
@@ -207,7 +214,7 @@ export function registerTrain(program: Command): void {
       }
       if (flags.workers > 0 && flags.watch === undefined) {
         const url = redis?.url ?? settings.url;
-        supervisor = new Supervisor({ redisUrl: url, prefix: settings.prefix, engine, slots: Array.from({ length: flags.workers }, (_, i) => ({ name: `cpu${i}`, gpu: null })), graceMs: 2000, log });
+        supervisor = new Supervisor({ ...localSlots({ ...settings, url }, engine, flags.workers), graceMs: 2000, log });
         supervisor.start();
       }
       const done = await follow(store, queue, id);
@@ -219,7 +226,7 @@ export function registerTrain(program: Command): void {
       await redis?.close();
       await store.close();
     }
-  });
+  }));
 
   const list = program
     .command('trainings')
