@@ -197,6 +197,8 @@ describe('progress display on a TTY', () => {
     // In place: carriage moves and line clears, not one line per report.
     expect(text).toMatch(/\x1b\[1G/);
     expect(text.endsWith('\n')).toBe(true);
+    // The terminal's line wrapping is left alone (a second Ctrl-C exits without restoring it).
+    expect(text).not.toContain('\x1b[?7l');
     expect(lines(text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')).length).toBeLessThanOrEqual(3);
   });
 

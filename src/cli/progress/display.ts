@@ -118,7 +118,10 @@ export class ProgressDisplay {
         stream: this.options.stream as NodeJS.WritableStream,
         format: formatBar,
         barsize: 24,
+        // Neither hides the cursor nor turns the terminal's line wrapping off (cli-progress's linewrap: false does):
+        // a second Ctrl-C exits at once, and would leave the terminal so. The status line is cut to the width instead.
         hideCursor: false,
+        linewrap: true,
         // The run handles SIGINT itself (it stops after the commit in progress); the bar stops in finish().
         gracefulExit: false,
         // Worker slots write to the same terminal: redraw every tick, so their lines never leave the status line half gone.
