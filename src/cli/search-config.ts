@@ -19,7 +19,7 @@ import { type TrainingTask, parseTask, taskKey } from '../task/task.js';
 import { registerBuiltinEngines } from '../engines/builtin.js';
 import { engineFactories, type TaskKind } from '../engines/registry.js';
 import { AUTO_ENGINE } from '../engines/resolve.js';
-import { BUNDLED_NB201_COLUMNS, BUNDLED_NB201_TABLE } from '../engines/table/index.js';
+import { BUNDLED_NB201_COLUMNS, BUNDLED_NB201_TABLE, BUNDLED_TABLE_SPACE } from '../engines/table/index.js';
 
 export interface SearchFlags {
   config?: string;
@@ -198,16 +198,18 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
   const kind = taskKindOf(flags, file);
   const lookup = kind === 'lookup';
   const image2image = kind === 'image2image';
-  const space = pick(flags.space, file.space as string | undefined, lookup ? 'nasbench201' : 'nsc')!;
+  const space = pick(flags.space, file.space as string | undefined, lookup ? BUNDLED_TABLE_SPACE : 'nsc')!;
   if (!searchSpaces.has(space)) {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `invalid configuration: unknown search space ${JSON.stringify(space)} (the space key or --space)`, { hint: `valid spaces: ${searchSpaces.list().join(', ')}` });
   }
   let task;
   if (lookup) {
     const named = pick(flags.table, typeof fileTask?.table === 'string' && fileTask.table !== '' ? fileTask.table : undefined);
-    // NAS-Bench-201 cells without a table: the CIFAR-10 table shipped in data/nasbench201.
-    if (named === undefined && space !== 'nasbench201') {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `a lookup search in the ${space} space needs --table (the bundled table holds NAS-Bench-201 cells only)`, { hint: 'pass --table FILE with a key column of this space\'s codes, or use --space nasbench201' });
+    // The bundled table's space without a table: the CIFAR-10 table shipped in data/nasbench201.
+    if (named === undefined && space !== BUNDLED_TABLE_SPACE) {
+      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `a lookup search in the ${space} space needs --table (the bundled table holds NAS-Bench-201 cells only)`, {
+        hint: `pass --table FILE with a key column of this space's codes, or use --space ${BUNDLED_TABLE_SPACE}`,
+      });
     }
     const bundled = named === undefined;
     task = parseTask({
@@ -279,7 +281,9 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
     classes = facts.classes.length;
   }
   const fileNetwork = (file.network as Record<string, unknown> | undefined) ?? {};
-  const embeddedNetwork = file.network === undefined && space === 'nsc' ? EMBEDDED_DEFAULTS.network : {};
+  const entry = searchSpaces.get(space);
+  // The embedded network and maxIndex are defaults of the options a space reads (NSC's), not of a fixed network's.
+  const embeddedNetwork = file.network === undefined && entry.fixedNetwork === null ? EMBEDDED_DEFAULTS.network : {};
   // Checked before flags complete it: a wrong budget in the file is refused, never silently replaced by the default.
   const fileBudget: { candidates?: number; seconds?: number } =
     file.budget === undefined ? {} : parseWith(z.object({ budget: budgetSchema }), { budget: file.budget }, { what: 'configuration', code: ErrorCode.INVALID_CONFIG, showValues: true, hint: BUDGET_HINT }).budget;
@@ -294,10 +298,10 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
     engine,
     task,
     // NAS-Bench-201 cells have one fixed network; a BlockQNN block's result depends on the network built around it.
-    taskKey: taskKey(task, engine, searchSpaces.get(space).networkInTaskKey ? (network as Record<string, unknown>) : undefined),
+    taskKey: taskKey(task, engine, entry.networkInTaskKey ? (network as Record<string, unknown>) : undefined),
     network,
     ...(flags.nscTypes ? { nscTypes: flags.nscTypes } : {}),
-    maxIndex: pick(flags.maxIndex, file.maxIndex as number | undefined, file.maxIndex === undefined && space === 'nsc' && given === undefined ? EMBEDDED_DEFAULTS.maxIndex : undefined),
+    maxIndex: pick(flags.maxIndex, file.maxIndex as number | undefined, file.maxIndex === undefined && entry.settings.includes('maxIndex') && given === undefined ? EMBEDDED_DEFAULTS.maxIndex : undefined),
     budget: { ...(budgetCandidates !== undefined ? { candidates: budgetCandidates } : {}), ...(budgetSeconds !== undefined ? { seconds: budgetSeconds } : {}) },
     ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),

@@ -9,70 +9,25 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import dagre from '@dagrejs/dagre';
 import { Resvg } from '@resvg/resvg-js';
-import { type CheckedIr, INPUT_ID, LayerType, inputsOf, networkCost, outputLayers, parseNb201, parseNsc } from '../search-space/index.js';
+import { type CheckedIr, INPUT_ID, type PictureKind, type SpacePicture, networkCost, runSpaceOf } from '../search-space/index.js';
 import type { Exporter } from './exporter.js';
-import { type ExportSubject, spaceOf } from './subject.js';
+import type { ExportSubject } from './subject.js';
 
 export const SVG_FILE = 'architecture.svg';
 export const PNG_FILE = 'architecture.png';
 
-interface GraphNode {
-  id: string;
-  label: string;
-  detail?: string;
-  kind: 'io' | 'conv' | 'pool' | 'merge' | 'other';
-}
-interface GraphEdge {
-  from: string;
-  to: string;
-  label?: string;
-}
-interface Graph {
-  title: string;
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
+type Graph = SpacePicture;
+type GraphNode = Graph['nodes'][number];
+type GraphEdge = Graph['edges'][number];
 
 const FONT = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
-const FILL: Record<GraphNode['kind'], string> = { io: '#eceff4', conv: '#dbe9f6', pool: '#e3f1de', merge: '#fbe8cf', other: '#f2f2f2' };
-const STROKE: Record<GraphNode['kind'], string> = { io: '#6b7280', conv: '#2f6ea6', pool: '#3f8a3a', merge: '#b7791f', other: '#777777' };
+const FILL: Record<PictureKind, string> = { io: '#eceff4', conv: '#dbe9f6', pool: '#e3f1de', merge: '#fbe8cf', other: '#f2f2f2' };
+const STROKE: Record<PictureKind, string> = { io: '#6b7280', conv: '#2f6ea6', pool: '#3f8a3a', merge: '#b7791f', other: '#777777' };
 
-const NSC_LABEL: Record<number, (k: number) => string> = {
-  [LayerType.conv]: (k) => `conv ${k}×${k}`,
-  [LayerType.maxPool]: (k) => `max pool ${k}×${k}`,
-  [LayerType.avgPool]: (k) => `avg pool ${k}×${k}`,
-  [LayerType.identity]: () => 'identity',
-  [LayerType.add]: () => 'add',
-  [LayerType.concat]: () => 'concat',
-};
-const NSC_KIND: Record<number, GraphNode['kind']> = { [LayerType.conv]: 'conv', [LayerType.maxPool]: 'pool', [LayerType.avgPool]: 'pool', [LayerType.add]: 'merge', [LayerType.concat]: 'merge' };
-
-/** The block: input, one node per layer (named "L<index> <op>"), and the concatenated output. */
+/** The block, as its search space draws it (an NSC block's layers, a NAS-Bench-201 cell's edge ops). */
 export function blockGraph(subject: ExportSubject): Graph {
-  if (spaceOf(subject.run) === 'nasbench201') {
-    const ops = parseNb201(subject.candidate.nsc);
-    const nodes: GraphNode[] = [0, 1, 2, 3].map((i) => ({ id: `n${i}`, label: i === 0 ? 'node 0 (input)' : i === 3 ? 'node 3 (output)' : `node ${i}`, kind: i === 0 || i === 3 ? 'io' : 'other' }));
-    const edges: GraphEdge[] = [];
-    let e = 0;
-    for (let to = 1; to <= 3; to++) for (let from = 0; from < to; from++) {
-      const op = ops[e++]!;
-      if (op !== 'none') edges.push({ from: `n${from}`, to: `n${to}`, label: op });
-    }
-    return { title: `Cell ${subject.candidate.nsc}`, nodes, edges };
-  }
-  const maxIndex = typeof subject.run.config.maxIndex === 'number' ? subject.run.config.maxIndex : undefined;
-  const block = parseNsc(subject.candidate.nsc, maxIndex === undefined ? {} : { maxIndex });
-  const nodes: GraphNode[] = [{ id: 'L0', label: 'input', kind: 'io' }];
-  const edges: GraphEdge[] = [];
-  for (const layer of block) {
-    if (layer.type === LayerType.terminal) continue;
-    nodes.push({ id: `L${layer.index}`, label: `L${layer.index} ${NSC_LABEL[layer.type]!(layer.kernel)}`, kind: NSC_KIND[layer.type] ?? 'other' });
-    for (const p of inputsOf(layer)) edges.push({ from: `L${p}`, to: `L${layer.index}` });
-  }
-  const leaves = outputLayers(block);
-  nodes.push({ id: 'out', label: leaves.length > 1 ? 'output (concat)' : 'output', kind: 'io' });
-  for (const leaf of leaves) edges.push({ from: `L${leaf.index}`, to: 'out' });
-  return { title: 'Block', nodes, edges };
+  const { entry, settings } = runSpaceOf(subject.run.config);
+  return entry.picture(subject.candidate.nsc, settings);
 }
 
 const group = (id: string): string => id.split('/')[0]!;

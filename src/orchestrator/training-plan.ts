@@ -17,12 +17,12 @@ import { datasetFacts, datasetSources } from '../datasets/index.js';
 import { baselines, isNscBlockBaseline } from '../search-space/baselines/index.js';
 import { scaleWidth } from '../search-space/baselines/proxy-width.js';
 import {
-  type CheckedIr, type ExtraLayerType, type LayoutFlags, type NetworkIr, type NetworkLayout, assembleNetwork, hasLayoutFlags,
-  networkCost, parseIr, parseNsc, resolveLayout, searchSpaces,
+  type CheckedIr, type LayoutFlags, type NetworkIr, type NetworkLayout, hasLayoutFlags, networkCost, parseIr, resolveLayout, searchSpaces,
 } from '../search-space/index.js';
 import type { CandidateDetail, Run, Store } from '../store/index.js';
 import { type ClassificationTask, parseTask } from '../task/task.js';
 import { type SearchConfig, parseSearchConfig } from './config.js';
+import { spaceSettingsOf } from './session.js';
 
 /** Which architecture: exactly one of these. */
 export type TrainingSelector =
@@ -182,13 +182,14 @@ function buildNetwork(
   }
   const config = runConfig(run!);
   const c = candidate!;
+  const space = searchSpaces.get(config.space);
+  const settings = spaceSettingsOf(config);
   if (layoutFlags && hasLayoutFlags(layoutFlags)) {
-    if (!searchSpaces.get(config.space).storesIr) throw invalid(`run ${config.name} searched ${config.space} cells, whose network is fixed by the benchmark; layouts stack NSC blocks`, 'leave out the layout flags');
-    const block = parseNsc(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] });
+    if (space.fixedNetwork !== null) throw invalid(`run ${config.name} searched ${config.space} cells, whose network is fixed by the benchmark; layouts stack NSC blocks`, 'leave out the layout flags');
     const layout = layoutFor(layoutFlags, config.network, filters)!;
-    return { checked: assembleNetwork(block, { ...config.network, inputShape: shape, classes, ...(filters ? { baseFilters: filters } : {}), layout }), layout };
+    return { checked: space.build(c.nsc, settings, { ...config.network, inputShape: shape, classes, layout }, filters), layout };
   }
-  return { checked: searchSpaces.get(config.space).build(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] }, { ...config.network, inputShape: shape, classes }, filters) };
+  return { checked: space.build(c.nsc, settings, { ...config.network, inputShape: shape, classes }, filters) };
 }
 
 function describe(selector: TrainingSelector, run: Run | null, candidate: CandidateDetail | null): string {

@@ -27,5 +27,5 @@ export {
 export type { Baseline, BaselineOptions, ResNetConfig, DlaConfig, DlaBlock, CliqueNetConfig } from './baselines/index.js';
 export { buildPooledResNet, checkPooledResNetConfig, appendDownsampling, DPP_RESNET_VARIANTS, DOWNSAMPLINGS, DOWNSAMPLING_NAMES, registerDppResNets } from './baselines/index.js';
 export type { PooledResNetConfig, Downsampling } from './baselines/index.js';
-export { searchSpaces } from './spaces/index.js';
-export type { SearchSpaceEntry, SpaceCost, SpaceGraph, SpaceNetwork, SpaceSettings } from './spaces/index.js';
+export { searchSpaces, runSpaceOf, rebuildStoredIr } from './spaces/index.js';
+export type { PictureKind, RunSpace, SearchSpaceEntry, SpaceCost, SpaceGraph, SpaceNetwork, SpacePicture, SpaceSettings } from './spaces/index.js';

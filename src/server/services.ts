@@ -11,7 +11,7 @@ import { type RedisSettings, createRedis } from '../queue/redis.js';
 import type { Candidate, Run, Store } from '../store/index.js';
 import type { CandidateRow, QueueCounts, RunOverview, RunSummary } from './api-types.js';
 import type { SpaceName } from './block-graph.js';
-import { searchSpaces } from '../search-space/index.js';
+import { runSpaceOf } from '../search-space/index.js';
 import { strategies } from '../controller/index.js';
 import { RunDigest } from './run-digest.js';
 
@@ -128,8 +128,7 @@ export class Services {
 
 /** The run's space; runs stored before spaces were named are NSC runs. */
 export function spaceOf(run: Run): SpaceName {
-  const space = (run.config as { space?: unknown }).space;
-  return typeof space === 'string' && searchSpaces.has(space) ? space : 'nsc';
+  return runSpaceOf(run.config).name;
 }
 
 export function candidateRow(c: Candidate): CandidateRow {

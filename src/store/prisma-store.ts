@@ -19,7 +19,7 @@ import { upsertQueuedCandidates } from './queue-candidates.js';
 import { Serial } from './serial.js';
 import { type SqlDatabase, prismaSql } from './sql-runner.js';
 import { releaseReserve } from './disk-reserve.js';
-import { withRecomputedIr } from './recomputed-ir.js';
+import { type IrRebuild, withRecomputedIr } from './recomputed-ir.js';
 import { readJson, toCachedResult, toCandidate, toCandidateDetail, toEvent, toRun, toSnapshot, type CandidateSummaryRow } from './rows.js';
 import { CANDIDATE_COLUMNS, column, inList } from './sql.js';
 import type { Store } from './store.js';
@@ -62,6 +62,8 @@ export interface PrismaStoreOptions {
   writes?: SqlDatabase & { close(): void };
   /** The folder of final-training checkpoints (TrainingStore.checkpointDir); default: see checkpointFolder. */
   checkpointDir?: string | undefined;
+  /** Rebuilds the IR of a candidate row that keeps none (see recomputed-ir.ts); without it such rows read back without an IR. */
+  rebuildIr?: IrRebuild | undefined;
 }
 
 const listRunsSchema = z.strictObject({
@@ -102,7 +104,7 @@ export class PrismaStore implements Store {
     this.url = target.display;
     this.serial = target.provider === 'sqlite' ? new Serial() : undefined;
     this.writes = options.writes ?? prismaSql(db);
-    this.trainings = new PrismaTrainingStore(db, (action, work) => this.guard(action, work), checkpointFolder(target, options.checkpointDir));
+    this.trainings = new PrismaTrainingStore(db, (action, work) => this.guard(action, work), checkpointFolder(target, options.checkpointDir), options.rebuildIr);
   }
 
   /**
@@ -250,7 +252,7 @@ export class PrismaStore implements Store {
   async getCandidate(runId: string, hash: string): Promise<CandidateDetail | null> {
     return this.guard('read a candidate', async () => {
       const row = await this.db.candidate.findUnique({ where: { runId_hash: { runId, hash } } });
-      return row ? withRecomputedIr(this.db, toCandidateDetail(row)) : null;
+      return row ? withRecomputedIr(this.db, toCandidateDetail(row), this.options.rebuildIr) : null;
     });
   }
 

@@ -15,7 +15,7 @@ import { networkIrSchema, type NetworkIr } from '../search-space/index.js';
 import type { Db } from './db.js';
 import type { DatabaseTarget } from './url.js';
 import { parseInput, toJsonText } from './input.js';
-import { withRecomputedIr } from './recomputed-ir.js';
+import { type IrRebuild, withRecomputedIr } from './recomputed-ir.js';
 import { readJson, toCandidateDetail } from './rows.js';
 import { CANCELLED, RECORDED_STATUSES } from '../common/statuses.js';
 import type { Training as TrainingRow } from './generated/sqlite/client.js';
@@ -182,6 +182,7 @@ export class PrismaTrainingStore implements TrainingStore {
     private readonly db: Db,
     private readonly guard: Guard,
     readonly checkpointDir: string | null,
+    private readonly rebuildIr?: IrRebuild,
   ) {}
 
   async create(input: NewTraining): Promise<TrainingDetail> {
@@ -253,7 +254,7 @@ export class PrismaTrainingStore implements TrainingStore {
   async findCandidate(candidateId: number): Promise<CandidateDetail | null> {
     return this.guard('read a candidate', async () => {
       const row = await this.db.candidate.findUnique({ where: { id: candidateId } });
-      return row ? withRecomputedIr(this.db, toCandidateDetail(row)) : null;
+      return row ? withRecomputedIr(this.db, toCandidateDetail(row), this.rebuildIr) : null;
     });
   }
 }

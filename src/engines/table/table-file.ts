@@ -22,6 +22,9 @@ export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../../data/', import.m
 /** The NAS-Bench-201 CIFAR-10 table shipped in data/nasbench201 (see its README for provenance and licence). */
 export const BUNDLED_NB201_TABLE = fileURLToPath(new URL('../../../data/nasbench201/cifar10.csv.gz', import.meta.url));
 
+/** The search space whose keys the bundled table holds: a lookup search without --table searches it. */
+export const BUNDLED_TABLE_SPACE = 'nasbench201';
+
 /** The bundled table's column a search optimises and the one reported beside it. */
 export const BUNDLED_NB201_COLUMNS = { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' } as const;
 

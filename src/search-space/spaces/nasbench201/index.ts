@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { NB201_EDGES, buildNb201Network, parseNb201, printNb201 } from '../../nasbench201.js';
-import type { SearchSpaceEntry, SpaceGraph, SpaceNetwork } from '../types.js';
+import type { SearchSpaceEntry, SpaceGraph, SpaceNetwork, SpacePicture } from '../types.js';
 import { nb201CostModel } from './cost.js';
 
 const NB201_KIND: Record<string, string> = { skip_connect: 'identity', nor_conv_1x1: 'conv', nor_conv_3x3: 'conv', avg_pool_3x3: 'pool' };
@@ -20,6 +20,8 @@ export const nasbench201Space: SearchSpaceEntry = {
   storesIr: false,
   // One fixed macro network: a cell's result does not depend on the run's network settings.
   networkInTaskKey: false,
+  settings: [],
+  fixedNetwork: 'a NAS-Bench-201 cell, whose network the benchmark fixes',
   decisionSettings: () => ({}),
   canonical: (key) => printNb201(parseNb201(key)),
   // The key as written (arch strings have one spelling per cell); parsing first rejects a malformed one.
@@ -44,6 +46,16 @@ export const nasbench201Space: SearchSpaceEntry = {
       edges.push({ from: `n${from}`, to: id }, { from: id, to: `n${to}` });
     });
     return { nodes, edges };
+  },
+  picture(key): SpacePicture {
+    // The cell's four nodes, and its ops as edge labels ('none' edges are absent).
+    const ops = parseNb201(key);
+    const nodes: SpacePicture['nodes'] = [0, 1, 2, 3].map((i) => ({ id: `n${i}`, label: i === 0 ? 'node 0 (input)' : i === 3 ? 'node 3 (output)' : `node ${i}`, kind: i === 0 || i === 3 ? 'io' : 'other' }));
+    const edges: SpacePicture['edges'] = [];
+    NB201_EDGES.forEach(([to, from], i) => {
+      if (ops[i] !== 'none') edges.push({ from: `n${from}`, to: `n${to}`, label: ops[i]! });
+    });
+    return { title: `Cell ${key}`, nodes, edges };
   },
   layerTypes: (key) => [...parseNb201(key)],
 };
