@@ -60,7 +60,12 @@ export function networkGraph(checked: CheckedIr): Graph {
     const convs = g.nodes.filter((id) => byId.get(id)!.op === 'conv2d').length;
     const kind: GraphNode['kind'] = convs > 0 ? 'conv' : ops.every((o) => /pool/i.test(o)) ? 'pool' : 'other';
     const summary = g.nodes.length === 1 ? readableOp(ops[0]!) : `${g.nodes.length} layers${convs ? `, ${convs} conv` : ''}`;
-    nodes.push({ id: key, label: `${g.id}: ${summary}`, detail: `${shapeText(shapes.get(last)!)}${params ? ` · ${params.toLocaleString('en-US')} params` : ''}`, kind });
+    nodes.push({
+      id: key,
+      label: `${g.id}: ${summary}`,
+      detail: `${shapeText(shapes.get(last)!)}${params ? ` · ${params.toLocaleString('en-US')} params` : ''}`,
+      kind,
+    });
   }
   const edges = new Map<string, GraphEdge>();
   for (const node of ir.nodes) {
@@ -89,7 +94,11 @@ function smoothPath(points: readonly { x: number; y: number }[]): string {
   return parts.join(' ');
 }
 
-const readableOp = (op: string): string => op.replace(/([A-Z])/g, ' $1').toLowerCase().replace('conv2d', 'conv');
+const readableOp = (op: string): string =>
+  op
+    .replace(/([A-Z])/g, ' $1')
+    .toLowerCase()
+    .replace('conv2d', 'conv');
 
 interface Panel {
   svg: string;
@@ -105,29 +114,39 @@ function drawGraph(graph: Graph): Panel {
     const width = Math.max(textWidth(n.label, 13), n.detail ? textWidth(n.detail, 11) : 0) + 24;
     g.setNode(n.id, { width: Math.max(70, width), height: n.detail ? 44 : 30 });
   }
-  for (const e of graph.edges) g.setEdge(e.from, e.to, e.label ? { label: e.label, width: textWidth(e.label, 11) + 8, height: 14, labelpos: 'c' } : {});
+  for (const e of graph.edges)
+    g.setEdge(e.from, e.to, e.label ? { label: e.label, width: textWidth(e.label, 11) + 8, height: 14, labelpos: 'c' } : {});
   dagre.layout(g);
   const info = g.graph();
   const titleHeight = 28;
   const width = Math.max(info.width ?? 100, textWidth(graph.title, 14) + 32);
-  const parts: string[] = [`<text x="${(width / 2).toFixed(1)}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escape(graph.title)}</text>`];
+  const parts: string[] = [
+    `<text x="${(width / 2).toFixed(1)}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escape(graph.title)}</text>`,
+  ];
   parts.push(`<g transform="translate(${((width - (info.width ?? 0)) / 2).toFixed(1)},${titleHeight})">`);
   for (const e of graph.edges) {
     const edge = g.edge(e.from, e.to) as { points?: { x: number; y: number }[]; x?: number; y?: number };
     const pts = edge.points ?? [];
     parts.push(`<path d="${smoothPath(pts)}" fill="none" stroke="#4b5563" stroke-width="1.2" marker-end="url(#arrow)"/>`);
     if (e.label && edge.x !== undefined && edge.y !== undefined) {
-      parts.push(`<text x="${edge.x.toFixed(1)}" y="${(edge.y + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#374151" paint-order="stroke" stroke="#ffffff" stroke-width="3">${escape(e.label)}</text>`);
+      parts.push(
+        `<text x="${edge.x.toFixed(1)}" y="${(edge.y + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#374151" paint-order="stroke" stroke="#ffffff" stroke-width="3">${escape(e.label)}</text>`,
+      );
     }
   }
   for (const n of graph.nodes) {
     const p = g.node(n.id);
     const [x, y] = [p.x - p.width / 2, p.y - p.height / 2];
     parts.push(`<g class="layer" data-id="${escape(n.id)}">`);
-    parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${p.width.toFixed(1)}" height="${p.height.toFixed(1)}" rx="6" fill="${FILL[n.kind]}" stroke="${STROKE[n.kind]}" stroke-width="1.2"/>`);
+    parts.push(
+      `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${p.width.toFixed(1)}" height="${p.height.toFixed(1)}" rx="6" fill="${FILL[n.kind]}" stroke="${STROKE[n.kind]}" stroke-width="1.2"/>`,
+    );
     const labelY = n.detail ? p.y - 3 : p.y + 4.5;
     parts.push(`<text x="${p.x.toFixed(1)}" y="${labelY.toFixed(1)}" text-anchor="middle" font-size="13">${escape(n.label)}</text>`);
-    if (n.detail) parts.push(`<text x="${p.x.toFixed(1)}" y="${(p.y + 13).toFixed(1)}" text-anchor="middle" font-size="11" fill="#4b5563">${escape(n.detail)}</text>`);
+    if (n.detail)
+      parts.push(
+        `<text x="${p.x.toFixed(1)}" y="${(p.y + 13).toFixed(1)}" text-anchor="middle" font-size="11" fill="#4b5563">${escape(n.detail)}</text>`,
+      );
     parts.push('</g>');
   }
   parts.push('</g>');
@@ -148,7 +167,9 @@ export function architectureSvg(subject: ExportSubject): string {
     candidate.accuracy === null ? null : `accuracy ${(candidate.accuracy * 100).toFixed(2)}%`,
     candidate.reward === null ? null : `reward ${candidate.reward.toFixed(4)}`,
     subject.training?.accuracy == null ? null : `final accuracy ${(subject.training.accuracy * 100).toFixed(2)}%`,
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   let x = gap;
   const body = panels.map((p) => {
     const out = `<g transform="translate(${x.toFixed(1)},${header})">\n${p.svg}\n</g>`;
@@ -170,7 +191,11 @@ export function architectureSvg(subject: ExportSubject): string {
 
 /** The figure rendered at `scale` (2 = print quality at the SVG's size). */
 export function architecturePng(svg: string, scale = 2): Buffer {
-  const resvg = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: '#ffffff' });
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    background: '#ffffff',
+  });
   return Buffer.from(resvg.render().asPng());
 }
 

@@ -9,17 +9,25 @@ import type { CheckedIr } from './graph.js';
 import { type LayoutFlags, type NetworkLayout, LAYOUT_PRESETS, resolveLayout } from './layouts.js';
 import { runSpaceOf } from './spaces/index.js';
 
-const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const record = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /**
  * The block `nsc` of a run with configuration `runConfig`, stacked into the
  * layout the flags describe. Input and classes are the preset's where it has
  * them (imagenet: 224×224×3, 1000), else the run's network's.
  */
-export function rebuildWithLayout(runConfig: Readonly<Record<string, unknown>>, nsc: string, flags: LayoutFlags, what: string): { checked: CheckedIr; layout: NetworkLayout } {
+export function rebuildWithLayout(
+  runConfig: Readonly<Record<string, unknown>>,
+  nsc: string,
+  flags: LayoutFlags,
+  what: string,
+): { checked: CheckedIr; layout: NetworkLayout } {
   const { entry, settings, network } = runSpaceOf(runConfig);
   if (entry.fixedNetwork !== null) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${what} is ${entry.fixedNetwork}; a layout stacks an NSC block`, { hint: 'leave out --layout, --stem, --widths, --strides, --stages and --blocks' });
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${what} is ${entry.fixedNetwork}; a layout stacks an NSC block`, {
+      hint: 'leave out --layout, --stem, --widths, --strides, --stages and --blocks',
+    });
   }
   const search = { baseFilters: network.baseFilters ?? 16, stages: network.stages ?? 2, blocksPerStage: network.blocksPerStage ?? 1 };
   const layout = resolveLayout(flags, search);

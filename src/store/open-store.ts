@@ -50,14 +50,18 @@ export interface OpenStoreOptions {
  * const store = await openStore(process.env.DATABASE_URL);
  * try { console.log(await store.listRuns()); } finally { await store.close(); }
  */
-export async function openStore(url: string = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, options: OpenStoreOptions = {}): Promise<Store> {
+export async function openStore(
+  url: string = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+  options: OpenStoreOptions = {},
+): Promise<Store> {
   const keepSnapshots = options.keepSnapshots ?? 2;
   if (!Number.isInteger(keepSnapshots) || keepSnapshots < 1) {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `keepSnapshots must be a positive integer, got ${keepSnapshots}`);
   }
   const target = parseDatabaseUrl(url);
   const { checkpointDir, rebuildIr = rebuildStoredIr } = options;
-  if (target.provider === 'postgresql') return new PrismaStore(await openPostgres(target, options), target, { keepSnapshots, checkpointDir, rebuildIr });
+  if (target.provider === 'postgresql')
+    return new PrismaStore(await openPostgres(target, options), target, { keepSnapshots, checkpointDir, rebuildIr });
   const { db, writes } = await openSqlite(target, options);
   return new PrismaStore(db, target, { keepSnapshots, writes, checkpointDir, rebuildIr });
 }

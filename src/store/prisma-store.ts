@@ -75,7 +75,10 @@ const listEventsSchema = z.strictObject({
   afterId: z.number().int().nonnegative().default(0),
   limit: z.number().int().min(1).max(1000).default(100),
 });
-const bestSchema = z.strictObject({ by: z.enum(['reward', 'accuracy']).default('reward'), limit: z.number().int().min(1).max(1000).default(10) });
+const bestSchema = z.strictObject({
+  by: z.enum(['reward', 'accuracy']).default('reward'),
+  limit: z.number().int().min(1).max(1000).default(10),
+});
 
 /** Time-ordered, job-id-safe run ids: 8 base-36 digits of milliseconds and 4 random ones. */
 function newRunId(): string {
@@ -104,7 +107,12 @@ export class PrismaStore implements Store {
     this.url = target.display;
     this.serial = target.provider === 'sqlite' ? new Serial() : undefined;
     this.writes = options.writes ?? prismaSql(db);
-    this.trainings = new PrismaTrainingStore(db, (action, work) => this.guard(action, work), checkpointFolder(target, options.checkpointDir), options.rebuildIr);
+    this.trainings = new PrismaTrainingStore(
+      db,
+      (action, work) => this.guard(action, work),
+      checkpointFolder(target, options.checkpointDir),
+      options.rebuildIr,
+    );
   }
 
   /**
@@ -143,7 +151,10 @@ export class PrismaStore implements Store {
       } catch (error) {
         const duplicate = error instanceof BlockqnnError && isUniqueViolation(error.cause);
         if (duplicate && run.id === undefined && attempt < 3) continue;
-        if (duplicate) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `a run with id "${id}" already exists`, { hint: 'choose another id, or leave it out' });
+        if (duplicate)
+          throw new BlockqnnError(ErrorCode.INVALID_INPUT, `a run with id "${id}" already exists`, {
+            hint: 'choose another id, or leave it out',
+          });
         throw error;
       }
     }
@@ -215,8 +226,12 @@ export class PrismaStore implements Store {
     );
     if (row) return toCandidate(row);
     // Unknown, nothing to change, or its result is in: a late "running" must not undo a result.
-    const [existing] = await this.guard('read a candidate', () =>
-      this.db.$queryRaw<CandidateSummaryRow[]>`SELECT ${CANDIDATE_COLUMNS} FROM "Candidate" WHERE "runId" = ${runId} AND "hash" = ${hash}`,
+    const [existing] = await this.guard(
+      'read a candidate',
+      () =>
+        this.db.$queryRaw<
+          CandidateSummaryRow[]
+        >`SELECT ${CANDIDATE_COLUMNS} FROM "Candidate" WHERE "runId" = ${runId} AND "hash" = ${hash}`,
     );
     if (!existing) throw candidateNotFound(runId, hash);
     return toCandidate(existing);
@@ -282,7 +297,9 @@ export class PrismaStore implements Store {
   }
 
   async cachedResult(taskKey: string, hash: string): Promise<CachedResult | null> {
-    const row = await this.guard('read the result cache', () => this.db.resultCache.findUnique({ where: { taskKey_hash: { taskKey, hash } } }));
+    const row = await this.guard('read the result cache', () =>
+      this.db.resultCache.findUnique({ where: { taskKey_hash: { taskKey, hash } } }),
+    );
     return row ? toCachedResult(row) : null;
   }
 

@@ -190,8 +190,16 @@ export class PrismaTrainingStore implements TrainingStore {
     const row = await this.guard('create a training', () =>
       this.db.training.create({
         data: {
-          runId: t.runId, candidateId: t.candidateId, baseline: t.baseline, status: 'queued', engine: t.engine, seed: BigInt(t.seed),
-          config: toJsonText(t.config, 'the training config'), ir: toJsonText(t.ir, 'the training IR'), flops: t.flops, params: t.params,
+          runId: t.runId,
+          candidateId: t.candidateId,
+          baseline: t.baseline,
+          status: 'queued',
+          engine: t.engine,
+          seed: BigInt(t.seed),
+          config: toJsonText(t.config, 'the training config'),
+          ir: toJsonText(t.ir, 'the training IR'),
+          flops: t.flops,
+          params: t.params,
         },
       }),
     );
@@ -208,7 +216,13 @@ export class PrismaTrainingStore implements TrainingStore {
     const q = parseInput(trainingQuerySchema, query, 'training query');
     const status = q.status === undefined ? undefined : { in: Array.isArray(q.status) ? q.status : [q.status] };
     const rows = await this.guard('list trainings', () =>
-      this.db.training.findMany({ where: { status, runId: q.runId }, omit: SUMMARY, orderBy: { id: 'desc' }, take: q.limit, skip: q.offset }),
+      this.db.training.findMany({
+        where: { status, runId: q.runId },
+        omit: SUMMARY,
+        orderBy: { id: 'desc' },
+        take: q.limit,
+        skip: q.offset,
+      }),
     );
     return rows.map(toTraining);
   }
@@ -246,7 +260,11 @@ export class PrismaTrainingStore implements TrainingStore {
 
   async latestCheckpoint(candidateId: number): Promise<Training | null> {
     const row = await this.guard('find a checkpoint', () =>
-      this.db.training.findFirst({ where: { candidateId, status: 'ok', checkpointPath: { not: null } }, omit: SUMMARY, orderBy: { id: 'desc' } }),
+      this.db.training.findFirst({
+        where: { candidateId, status: 'ok', checkpointPath: { not: null } },
+        omit: SUMMARY,
+        orderBy: { id: 'desc' },
+      }),
     );
     return row ? toTraining(row) : null;
   }

@@ -3,11 +3,25 @@
  * block graph (layer names with their tuples) and the exported figure's
  * (layers numbered "L<index> <op>", coloured by kind).
  */
-import { EXTRA_LAYER_TYPE_NAMES, LAYER_TYPE_NAMES, LayerType, type NscBlock, type NscLayer, inputsOf, outputLayers, parseNsc } from '../../nsc.js';
+import {
+  EXTRA_LAYER_TYPE_NAMES,
+  LAYER_TYPE_NAMES,
+  LayerType,
+  type NscBlock,
+  type NscLayer,
+  inputsOf,
+  outputLayers,
+  parseNsc,
+} from '../../nsc.js';
 import type { PictureKind, SpaceGraph, SpacePicture } from '../types.js';
 
 /** Input, one node per layer (`L<index>`), and the output node joining the block's leaves. */
-function layerGraph<N extends { id: string }>(block: NscBlock, draw: (layer: NscLayer) => Omit<N, 'id'>, input: Omit<N, 'id'>, output: Omit<N, 'id'>) {
+function layerGraph<N extends { id: string }>(
+  block: NscBlock,
+  draw: (layer: NscLayer) => Omit<N, 'id'>,
+  input: Omit<N, 'id'>,
+  output: Omit<N, 'id'>,
+) {
   const nodes = [{ id: 'L0', ...input } as N];
   const edges: { from: string; to: string }[] = [];
   for (const layer of block) {
@@ -30,7 +44,11 @@ export function nscBlockGraph(key: string): SpaceGraph {
     (layer) => {
       const name = LAYER_TYPE_NAMES[layer.type];
       const label = layer.kernel > 0 ? `${name} ${layer.kernel}×${layer.kernel}` : name;
-      return { label, kind: GRAPH_KIND[layer.type] ?? 'other', detail: `layer ${layer.index}: (${layer.index},${layer.type},${layer.kernel},${layer.pred1},${layer.pred2})` };
+      return {
+        label,
+        kind: GRAPH_KIND[layer.type] ?? 'other',
+        detail: `layer ${layer.index}: (${layer.index},${layer.type},${layer.kernel},${layer.pred1},${layer.pred2})`,
+      };
     },
     { label: 'input', kind: 'io' },
     { label: 'output (concat)', kind: 'io' },
@@ -45,7 +63,13 @@ const PICTURE_LABEL: Record<number, (k: number) => string> = {
   [LayerType.add]: () => 'add',
   [LayerType.concat]: () => 'concat',
 };
-const PICTURE_KIND: Record<number, PictureKind> = { [LayerType.conv]: 'conv', [LayerType.maxPool]: 'pool', [LayerType.avgPool]: 'pool', [LayerType.add]: 'merge', [LayerType.concat]: 'merge' };
+const PICTURE_KIND: Record<number, PictureKind> = {
+  [LayerType.conv]: 'conv',
+  [LayerType.maxPool]: 'pool',
+  [LayerType.avgPool]: 'pool',
+  [LayerType.add]: 'merge',
+  [LayerType.concat]: 'merge',
+};
 
 /** The exported figure's block, parsed with the run's settings. Optional types (se, dpp) carry their name and kernel. */
 export function nscPicture(block: NscBlock): SpacePicture {
@@ -53,7 +77,9 @@ export function nscPicture(block: NscBlock): SpacePicture {
   const graph = layerGraph<SpacePicture['nodes'][number]>(
     block,
     (layer) => {
-      const op = PICTURE_LABEL[layer.type]?.(layer.kernel) ?? (layer.kernel > 0 ? `${LAYER_TYPE_NAMES[layer.type]} ${layer.kernel}×${layer.kernel}` : LAYER_TYPE_NAMES[layer.type]);
+      const op =
+        PICTURE_LABEL[layer.type]?.(layer.kernel) ??
+        (layer.kernel > 0 ? `${LAYER_TYPE_NAMES[layer.type]} ${layer.kernel}×${layer.kernel}` : LAYER_TYPE_NAMES[layer.type]);
       return { label: `L${layer.index} ${op}`, kind: PICTURE_KIND[layer.type] ?? 'other' };
     },
     { label: 'input', kind: 'io' },

@@ -6,7 +6,8 @@ import { EXTRA_LAYER_TYPE_NAMES, LAYER_TYPE_NAMES, LayerType, type NscBlock, den
 import type { SearchSpaceEntry, SpaceNetwork, SpaceSettings } from '../types.js';
 import { nscBlockGraph, nscPicture } from './graphs.js';
 
-const parse = (key: string, s: SpaceSettings): NscBlock => parseNsc(key, { ...(s.maxIndex !== undefined ? { maxIndex: s.maxIndex } : {}), ...(s.extraTypes ? { extraTypes: s.extraTypes } : {}) });
+const parse = (key: string, s: SpaceSettings): NscBlock =>
+  parseNsc(key, { ...(s.maxIndex !== undefined ? { maxIndex: s.maxIndex } : {}), ...(s.extraTypes ? { extraTypes: s.extraTypes } : {}) });
 
 function assemble(block: NscBlock, network: SpaceNetwork, filters?: number) {
   const defined = Object.fromEntries(Object.entries(network).filter(([, v]) => v !== undefined));
@@ -20,7 +21,10 @@ export const nscSpace: SearchSpaceEntry = {
   networkInTaskKey: true,
   settings: ['maxIndex', 'extraTypes'],
   fixedNetwork: null,
-  decisionSettings: (s) => ({ ...(s.maxIndex !== undefined ? { maxIndex: s.maxIndex } : {}), ...(s.extraTypes && s.extraTypes.length > 0 ? { types: s.extraTypes.join(',') } : {}) }),
+  decisionSettings: (s) => ({
+    ...(s.maxIndex !== undefined ? { maxIndex: s.maxIndex } : {}),
+    ...(s.extraTypes && s.extraTypes.length > 0 ? { types: s.extraTypes.join(',') } : {}),
+  }),
   canonical: (key, s) => canonicalText(parse(key, s)),
   hash: (key, s) => blockHash(parse(key, s)),
   build: (key, s, network, filters) => assemble(parse(key, s), network, filters),
@@ -31,5 +35,8 @@ export const nscSpace: SearchSpaceEntry = {
   },
   blockGraph: (key) => nscBlockGraph(key),
   picture: (key, s) => nscPicture(parse(key, s)),
-  layerTypes: (key) => parseNsc(key, { maxIndex: 64, extraTypes: EXTRA_LAYER_TYPE_NAMES }).filter((l) => l.type !== LayerType.terminal).map((l) => LAYER_TYPE_NAMES[l.type]),
+  layerTypes: (key) =>
+    parseNsc(key, { maxIndex: 64, extraTypes: EXTRA_LAYER_TYPE_NAMES })
+      .filter((l) => l.type !== LayerType.terminal)
+      .map((l) => LAYER_TYPE_NAMES[l.type]),
 };
