@@ -118,7 +118,7 @@ function subjectOf(key: string): ExportSubject {
 }
 
 describe('a third search space, registered in one line', () => {
-  it('exports through the registry: architecture.json records its canonical key and fixed network, and rebuilds the same hash and IR', async () => {
+  it('exports through the registry: architecture.json keeps its canonical key and network, and rebuilds the same hash and IR', async () => {
     const subject = subjectOf(KEY);
     const json = await architectureJson(subject);
     expect(json.architecture).toMatchObject({ space: 'chain', code: KEY, canonical: 'c3-p3-c1', hash: subject.candidate.hash });
