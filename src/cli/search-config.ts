@@ -19,7 +19,7 @@ import { type TrainingTask, parseTask, taskKey } from '../task/task.js';
 import { registerBuiltinEngines } from '../engines/builtin.js';
 import { engineFactories, type TaskKind } from '../engines/registry.js';
 import { AUTO_ENGINE } from '../engines/resolve.js';
-import { BUNDLED_NB201_COLUMNS, BUNDLED_NB201_TABLE } from '../engines/table/index.js';
+import { BUNDLED_NB201_COLUMNS, BUNDLED_NB201_TABLE, BUNDLED_TABLE_SPACE } from '../engines/table/index.js';
 
 export interface SearchFlags {
   config?: string;
@@ -73,9 +73,13 @@ export interface SearchFlags {
 /** An image-to-image problem name, or an error listing them. */
 export function imageProblem(name: string | undefined): Image2ImageProblem {
   if (name !== undefined && (IMAGE2IMAGE_PROBLEMS as readonly string[]).includes(name)) return name as Image2ImageProblem;
-  throw new BlockqnnError(ErrorCode.INVALID_CONFIG, name === undefined ? 'an image-to-image task needs a problem' : `unknown image-to-image problem "${name}"`, {
-    hint: `use --task ${IMAGE2IMAGE_PROBLEMS.join(' | ')}`,
-  });
+  throw new BlockqnnError(
+    ErrorCode.INVALID_CONFIG,
+    name === undefined ? 'an image-to-image task needs a problem' : `unknown image-to-image problem "${name}"`,
+    {
+      hint: `use --task ${IMAGE2IMAGE_PROBLEMS.join(' | ')}`,
+    },
+  );
 }
 
 /** The embedded defaults: a cheap proxy of BlockQNN's early-stop training. */
@@ -110,7 +114,13 @@ export function readConfigFile(path: string): Record<string, unknown> {
 /** `--baselines` and `--baseline-width` over the file's `baselines` object. */
 function baselinesFrom(flags: SearchFlags, fromFile: unknown): { names: string[]; width?: number } {
   const file = (fromFile && typeof fromFile === 'object' ? fromFile : {}) as { names?: string[]; width?: number };
-  const names = flags.baselines !== undefined ? flags.baselines.split(',').map((n) => n.trim()).filter(Boolean) : (file.names ?? []);
+  const names =
+    flags.baselines !== undefined
+      ? flags.baselines
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean)
+      : (file.names ?? []);
   const width = flags.baselineWidth ?? file.width;
   return { names, ...(width !== undefined ? { width } : {}) };
 }
@@ -122,14 +132,25 @@ function baselinesFrom(flags: SearchFlags, fromFile: unknown): { names: string[]
  * prepareConfig validates and completes it (normalizePrunerSpec).
  */
 function prunerFrom(flags: SearchFlags, fromFile: unknown, task: TrainingTask): { name: string; options: Record<string, number> } {
-  if (fromFile !== undefined && typeof fromFile !== 'string' && (fromFile === null || typeof fromFile !== 'object' || Array.isArray(fromFile))) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the configuration's pruner must be a name or { "name": ..., "options": { ... } }, got ${JSON.stringify(fromFile)}`, {
-      hint: 'for example "pruner": { "name": "asha", "options": { "reductionFactor": 3 } }',
-    });
+  if (
+    fromFile !== undefined &&
+    typeof fromFile !== 'string' &&
+    (fromFile === null || typeof fromFile !== 'object' || Array.isArray(fromFile))
+  ) {
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `the configuration's pruner must be a name or { "name": ..., "options": { ... } }, got ${JSON.stringify(fromFile)}`,
+      {
+        hint: 'for example "pruner": { "name": "asha", "options": { "reductionFactor": 3 } }',
+      },
+    );
   }
   const file = typeof fromFile === 'string' ? { name: fromFile } : (fromFile as { name?: unknown; options?: unknown } | undefined);
   const fileName = typeof file?.name === 'string' ? file.name : undefined;
-  if (file !== undefined && fileName === undefined) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, "the configuration's pruner has no name", { hint: 'name one of: none, median, asha' });
+  if (file !== undefined && fileName === undefined)
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, "the configuration's pruner has no name", {
+      hint: 'name one of: none, median, asha',
+    });
   const name = flags.pruner ?? fileName;
   if (name === undefined) {
     const prunable = task.kind === 'classification' && task.recipe.epochs >= 2;
@@ -175,7 +196,12 @@ export function taskKindOf(flags: SearchFlags, file: ConfigObject = {}): TaskKin
   const implied = fileTask?.kind === undefined ? familyOfEngine(requestedEngine(flags, file)) : undefined;
   const lookup = flags.table !== undefined || fileTask?.kind === 'lookup' || implied === 'lookup';
   const image2image = flags.task !== undefined || fileTask?.kind === 'image2image' || implied === 'image2image';
-  if (lookup && image2image) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--task (an image-to-image problem) and --table (a lookup table) exclude each other', { hint: 'drop one of them' });
+  if (lookup && image2image)
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      '--task (an image-to-image problem) and --table (a lookup table) exclude each other',
+      { hint: 'drop one of them' },
+    );
   return lookup ? 'lookup' : image2image ? 'image2image' : 'classification';
 }
 
@@ -183,7 +209,8 @@ export function taskKindOf(flags: SearchFlags, file: ConfigObject = {}): TaskKin
 export function requestedEngine(flags: SearchFlags, file: ConfigObject = {}): string | undefined {
   if (flags.engine !== undefined) return flags.engine;
   if (file.engine === undefined) return undefined;
-  if (typeof file.engine !== 'string') throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the configuration's engine must be a name, got ${JSON.stringify(file.engine)}`);
+  if (typeof file.engine !== 'string')
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the configuration's engine must be a name, got ${JSON.stringify(file.engine)}`);
   return file.engine;
 }
 
@@ -192,22 +219,36 @@ export function requestedEngine(flags: SearchFlags, file: ConfigObject = {}): st
  * file or API body, if any) over the embedded defaults; `engine` must already
  * be resolved (no "auto").
  */
-export function buildSearchConfig(flags: SearchFlags, engine: string, given: ConfigObject | undefined = configFileOf(flags)): SearchConfigInput {
+export function buildSearchConfig(
+  flags: SearchFlags,
+  engine: string,
+  given: ConfigObject | undefined = configFileOf(flags),
+): SearchConfigInput {
   const file = given ?? {};
   const fileTask = file.task as Record<string, unknown> | undefined;
   const kind = taskKindOf(flags, file);
   const lookup = kind === 'lookup';
   const image2image = kind === 'image2image';
-  const space = pick(flags.space, file.space as string | undefined, lookup ? 'nasbench201' : 'nsc')!;
+  const space = pick(flags.space, file.space as string | undefined, lookup ? BUNDLED_TABLE_SPACE : 'nsc')!;
   if (!searchSpaces.has(space)) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `invalid configuration: unknown search space ${JSON.stringify(space)} (the space key or --space)`, { hint: `valid spaces: ${searchSpaces.list().join(', ')}` });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `invalid configuration: unknown search space ${JSON.stringify(space)} (the space key or --space)`,
+      { hint: `valid spaces: ${searchSpaces.list().join(', ')}` },
+    );
   }
   let task;
   if (lookup) {
     const named = pick(flags.table, typeof fileTask?.table === 'string' && fileTask.table !== '' ? fileTask.table : undefined);
-    // NAS-Bench-201 cells without a table: the CIFAR-10 table shipped in data/nasbench201.
-    if (named === undefined && space !== 'nasbench201') {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `a lookup search in the ${space} space needs --table (the bundled table holds NAS-Bench-201 cells only)`, { hint: 'pass --table FILE with a key column of this space\'s codes, or use --space nasbench201' });
+    // The bundled table's space without a table: the CIFAR-10 table shipped in data/nasbench201.
+    if (named === undefined && space !== BUNDLED_TABLE_SPACE) {
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `a lookup search in the ${space} space needs --table (the bundled table holds NAS-Bench-201 cells only)`,
+        {
+          hint: `pass --table FILE with a key column of this space's codes, or use --space ${BUNDLED_TABLE_SPACE}`,
+        },
+      );
     }
     const bundled = named === undefined;
     task = parseTask({
@@ -216,7 +257,11 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
       // Resolved here, where the run is created: a worker never resolves a relative path against its own folder.
       table: bundled ? BUNDLED_NB201_TABLE : resolve(named),
       ...(flags.fitness ? { fitness: flags.fitness } : fileTask?.fitness ? {} : { fitness: BUNDLED_NB201_COLUMNS.fitness }),
-      ...(flags.report ? { report: flags.report } : bundled && fileTask?.report === undefined ? { report: BUNDLED_NB201_COLUMNS.report } : {}),
+      ...(flags.report
+        ? { report: flags.report }
+        : bundled && fileTask?.report === undefined
+          ? { report: BUNDLED_NB201_COLUMNS.report }
+          : {}),
       ...(flags.keyColumn ? { keyColumn: flags.keyColumn } : {}),
       ...(flags.delayMs !== undefined ? { delayMs: flags.delayMs } : {}),
     });
@@ -226,8 +271,16 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
       kind: 'image2image',
       ...(flags.task ? { problem: flags.task } : {}),
       // A search trains its generators with pix2pix; a problem pix2pix cannot solve (synthesis) gets its own procedure.
-      procedure: pick(flags.procedure, fileTask?.procedure as string | undefined, PROCEDURES_FOR_PROBLEM[imageProblem(pick(flags.task, fileTask?.problem as string | undefined))][0]),
-      dataset: { name: 'mnist', ...((fileTask?.dataset as Record<string, unknown> | undefined) ?? {}), ...(flags.dataset ? { name: flags.dataset } : {}) },
+      procedure: pick(
+        flags.procedure,
+        fileTask?.procedure as string | undefined,
+        PROCEDURES_FOR_PROBLEM[imageProblem(pick(flags.task, fileTask?.problem as string | undefined))][0],
+      ),
+      dataset: {
+        name: 'mnist',
+        ...((fileTask?.dataset as Record<string, unknown> | undefined) ?? {}),
+        ...(flags.dataset ? { name: flags.dataset } : {}),
+      },
       ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
       examples: {
         ...((fileTask?.examples as Record<string, unknown> | undefined) ?? {}),
@@ -279,13 +332,34 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
     classes = facts.classes.length;
   }
   const fileNetwork = (file.network as Record<string, unknown> | undefined) ?? {};
-  const embeddedNetwork = file.network === undefined && space === 'nsc' ? EMBEDDED_DEFAULTS.network : {};
+  const entry = searchSpaces.get(space);
+  // The embedded network and maxIndex are defaults of the options a space reads (NSC's), not of a fixed network's.
+  const embeddedNetwork = file.network === undefined && entry.fixedNetwork === null ? EMBEDDED_DEFAULTS.network : {};
   // Checked before flags complete it: a wrong budget in the file is refused, never silently replaced by the default.
   const fileBudget: { candidates?: number; seconds?: number } =
-    file.budget === undefined ? {} : parseWith(z.object({ budget: budgetSchema }), { budget: file.budget }, { what: 'configuration', code: ErrorCode.INVALID_CONFIG, showValues: true, hint: BUDGET_HINT }).budget;
-  const budgetCandidates = pick(flags.budget, fileBudget.candidates, flags.timeBudget === undefined && fileBudget.seconds === undefined ? EMBEDDED_DEFAULTS.budget : undefined);
+    file.budget === undefined
+      ? {}
+      : parseWith(
+          z.object({ budget: budgetSchema }),
+          { budget: file.budget },
+          { what: 'configuration', code: ErrorCode.INVALID_CONFIG, showValues: true, hint: BUDGET_HINT },
+        ).budget;
+  const budgetCandidates = pick(
+    flags.budget,
+    fileBudget.candidates,
+    flags.timeBudget === undefined && fileBudget.seconds === undefined ? EMBEDDED_DEFAULTS.budget : undefined,
+  );
   const budgetSeconds = pick(flags.timeBudget, fileBudget.seconds);
-  const network = { inputShape, classes, ...embeddedNetwork, ...fileNetwork, ...(flags.blocks ? { blocksPerStage: flags.blocks } : {}), ...(flags.baseFilters ? { baseFilters: flags.baseFilters } : {}), ...(flags.stages ? { stages: flags.stages } : {}), ...(flags.downsample ? { downsample: flags.downsample } : {}) } as SearchConfigInput['network'];
+  const network = {
+    inputShape,
+    classes,
+    ...embeddedNetwork,
+    ...fileNetwork,
+    ...(flags.blocks ? { blocksPerStage: flags.blocks } : {}),
+    ...(flags.baseFilters ? { baseFilters: flags.baseFilters } : {}),
+    ...(flags.stages ? { stages: flags.stages } : {}),
+    ...(flags.downsample ? { downsample: flags.downsample } : {}),
+  } as SearchConfigInput['network'];
   return {
     ...file,
     name: pick(flags.name, file.name as string | undefined, 'search')!,
@@ -294,11 +368,18 @@ export function buildSearchConfig(flags: SearchFlags, engine: string, given: Con
     engine,
     task,
     // NAS-Bench-201 cells have one fixed network; a BlockQNN block's result depends on the network built around it.
-    taskKey: taskKey(task, engine, searchSpaces.get(space).networkInTaskKey ? (network as Record<string, unknown>) : undefined),
+    taskKey: taskKey(task, engine, entry.networkInTaskKey ? (network as Record<string, unknown>) : undefined),
     network,
     ...(flags.nscTypes ? { nscTypes: flags.nscTypes } : {}),
-    maxIndex: pick(flags.maxIndex, file.maxIndex as number | undefined, file.maxIndex === undefined && space === 'nsc' && given === undefined ? EMBEDDED_DEFAULTS.maxIndex : undefined),
-    budget: { ...(budgetCandidates !== undefined ? { candidates: budgetCandidates } : {}), ...(budgetSeconds !== undefined ? { seconds: budgetSeconds } : {}) },
+    maxIndex: pick(
+      flags.maxIndex,
+      file.maxIndex as number | undefined,
+      file.maxIndex === undefined && entry.settings.includes('maxIndex') && given === undefined ? EMBEDDED_DEFAULTS.maxIndex : undefined,
+    ),
+    budget: {
+      ...(budgetCandidates !== undefined ? { candidates: budgetCandidates } : {}),
+      ...(budgetSeconds !== undefined ? { seconds: budgetSeconds } : {}),
+    },
     ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(lookup && file.reward === undefined ? { reward: { mu: 0, rho: 0 } } : {}),

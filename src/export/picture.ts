@@ -9,70 +9,25 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import dagre from '@dagrejs/dagre';
 import { Resvg } from '@resvg/resvg-js';
-import { type CheckedIr, INPUT_ID, LayerType, inputsOf, networkCost, outputLayers, parseNb201, parseNsc } from '../search-space/index.js';
+import { type CheckedIr, INPUT_ID, type PictureKind, type SpacePicture, networkCost, runSpaceOf } from '../search-space/index.js';
 import type { Exporter } from './exporter.js';
-import { type ExportSubject, spaceOf } from './subject.js';
+import type { ExportSubject } from './subject.js';
 
 export const SVG_FILE = 'architecture.svg';
 export const PNG_FILE = 'architecture.png';
 
-interface GraphNode {
-  id: string;
-  label: string;
-  detail?: string;
-  kind: 'io' | 'conv' | 'pool' | 'merge' | 'other';
-}
-interface GraphEdge {
-  from: string;
-  to: string;
-  label?: string;
-}
-interface Graph {
-  title: string;
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
+type Graph = SpacePicture;
+type GraphNode = Graph['nodes'][number];
+type GraphEdge = Graph['edges'][number];
 
 const FONT = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
-const FILL: Record<GraphNode['kind'], string> = { io: '#eceff4', conv: '#dbe9f6', pool: '#e3f1de', merge: '#fbe8cf', other: '#f2f2f2' };
-const STROKE: Record<GraphNode['kind'], string> = { io: '#6b7280', conv: '#2f6ea6', pool: '#3f8a3a', merge: '#b7791f', other: '#777777' };
+const FILL: Record<PictureKind, string> = { io: '#eceff4', conv: '#dbe9f6', pool: '#e3f1de', merge: '#fbe8cf', other: '#f2f2f2' };
+const STROKE: Record<PictureKind, string> = { io: '#6b7280', conv: '#2f6ea6', pool: '#3f8a3a', merge: '#b7791f', other: '#777777' };
 
-const NSC_LABEL: Record<number, (k: number) => string> = {
-  [LayerType.conv]: (k) => `conv ${k}×${k}`,
-  [LayerType.maxPool]: (k) => `max pool ${k}×${k}`,
-  [LayerType.avgPool]: (k) => `avg pool ${k}×${k}`,
-  [LayerType.identity]: () => 'identity',
-  [LayerType.add]: () => 'add',
-  [LayerType.concat]: () => 'concat',
-};
-const NSC_KIND: Record<number, GraphNode['kind']> = { [LayerType.conv]: 'conv', [LayerType.maxPool]: 'pool', [LayerType.avgPool]: 'pool', [LayerType.add]: 'merge', [LayerType.concat]: 'merge' };
-
-/** The block: input, one node per layer (named "L<index> <op>"), and the concatenated output. */
+/** The block, as its search space draws it (an NSC block's layers, a NAS-Bench-201 cell's edge ops). */
 export function blockGraph(subject: ExportSubject): Graph {
-  if (spaceOf(subject.run) === 'nasbench201') {
-    const ops = parseNb201(subject.candidate.nsc);
-    const nodes: GraphNode[] = [0, 1, 2, 3].map((i) => ({ id: `n${i}`, label: i === 0 ? 'node 0 (input)' : i === 3 ? 'node 3 (output)' : `node ${i}`, kind: i === 0 || i === 3 ? 'io' : 'other' }));
-    const edges: GraphEdge[] = [];
-    let e = 0;
-    for (let to = 1; to <= 3; to++) for (let from = 0; from < to; from++) {
-      const op = ops[e++]!;
-      if (op !== 'none') edges.push({ from: `n${from}`, to: `n${to}`, label: op });
-    }
-    return { title: `Cell ${subject.candidate.nsc}`, nodes, edges };
-  }
-  const maxIndex = typeof subject.run.config.maxIndex === 'number' ? subject.run.config.maxIndex : undefined;
-  const block = parseNsc(subject.candidate.nsc, maxIndex === undefined ? {} : { maxIndex });
-  const nodes: GraphNode[] = [{ id: 'L0', label: 'input', kind: 'io' }];
-  const edges: GraphEdge[] = [];
-  for (const layer of block) {
-    if (layer.type === LayerType.terminal) continue;
-    nodes.push({ id: `L${layer.index}`, label: `L${layer.index} ${NSC_LABEL[layer.type]!(layer.kernel)}`, kind: NSC_KIND[layer.type] ?? 'other' });
-    for (const p of inputsOf(layer)) edges.push({ from: `L${p}`, to: `L${layer.index}` });
-  }
-  const leaves = outputLayers(block);
-  nodes.push({ id: 'out', label: leaves.length > 1 ? 'output (concat)' : 'output', kind: 'io' });
-  for (const leaf of leaves) edges.push({ from: `L${leaf.index}`, to: 'out' });
-  return { title: 'Block', nodes, edges };
+  const { entry, settings } = runSpaceOf(subject.run.config);
+  return entry.picture(subject.candidate.nsc, settings);
 }
 
 const group = (id: string): string => id.split('/')[0]!;
@@ -105,7 +60,12 @@ export function networkGraph(checked: CheckedIr): Graph {
     const convs = g.nodes.filter((id) => byId.get(id)!.op === 'conv2d').length;
     const kind: GraphNode['kind'] = convs > 0 ? 'conv' : ops.every((o) => /pool/i.test(o)) ? 'pool' : 'other';
     const summary = g.nodes.length === 1 ? readableOp(ops[0]!) : `${g.nodes.length} layers${convs ? `, ${convs} conv` : ''}`;
-    nodes.push({ id: key, label: `${g.id}: ${summary}`, detail: `${shapeText(shapes.get(last)!)}${params ? ` · ${params.toLocaleString('en-US')} params` : ''}`, kind });
+    nodes.push({
+      id: key,
+      label: `${g.id}: ${summary}`,
+      detail: `${shapeText(shapes.get(last)!)}${params ? ` · ${params.toLocaleString('en-US')} params` : ''}`,
+      kind,
+    });
   }
   const edges = new Map<string, GraphEdge>();
   for (const node of ir.nodes) {
@@ -134,7 +94,11 @@ function smoothPath(points: readonly { x: number; y: number }[]): string {
   return parts.join(' ');
 }
 
-const readableOp = (op: string): string => op.replace(/([A-Z])/g, ' $1').toLowerCase().replace('conv2d', 'conv');
+const readableOp = (op: string): string =>
+  op
+    .replace(/([A-Z])/g, ' $1')
+    .toLowerCase()
+    .replace('conv2d', 'conv');
 
 interface Panel {
   svg: string;
@@ -150,29 +114,39 @@ function drawGraph(graph: Graph): Panel {
     const width = Math.max(textWidth(n.label, 13), n.detail ? textWidth(n.detail, 11) : 0) + 24;
     g.setNode(n.id, { width: Math.max(70, width), height: n.detail ? 44 : 30 });
   }
-  for (const e of graph.edges) g.setEdge(e.from, e.to, e.label ? { label: e.label, width: textWidth(e.label, 11) + 8, height: 14, labelpos: 'c' } : {});
+  for (const e of graph.edges)
+    g.setEdge(e.from, e.to, e.label ? { label: e.label, width: textWidth(e.label, 11) + 8, height: 14, labelpos: 'c' } : {});
   dagre.layout(g);
   const info = g.graph();
   const titleHeight = 28;
   const width = Math.max(info.width ?? 100, textWidth(graph.title, 14) + 32);
-  const parts: string[] = [`<text x="${(width / 2).toFixed(1)}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escape(graph.title)}</text>`];
+  const parts: string[] = [
+    `<text x="${(width / 2).toFixed(1)}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escape(graph.title)}</text>`,
+  ];
   parts.push(`<g transform="translate(${((width - (info.width ?? 0)) / 2).toFixed(1)},${titleHeight})">`);
   for (const e of graph.edges) {
     const edge = g.edge(e.from, e.to) as { points?: { x: number; y: number }[]; x?: number; y?: number };
     const pts = edge.points ?? [];
     parts.push(`<path d="${smoothPath(pts)}" fill="none" stroke="#4b5563" stroke-width="1.2" marker-end="url(#arrow)"/>`);
     if (e.label && edge.x !== undefined && edge.y !== undefined) {
-      parts.push(`<text x="${edge.x.toFixed(1)}" y="${(edge.y + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#374151" paint-order="stroke" stroke="#ffffff" stroke-width="3">${escape(e.label)}</text>`);
+      parts.push(
+        `<text x="${edge.x.toFixed(1)}" y="${(edge.y + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#374151" paint-order="stroke" stroke="#ffffff" stroke-width="3">${escape(e.label)}</text>`,
+      );
     }
   }
   for (const n of graph.nodes) {
     const p = g.node(n.id);
     const [x, y] = [p.x - p.width / 2, p.y - p.height / 2];
     parts.push(`<g class="layer" data-id="${escape(n.id)}">`);
-    parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${p.width.toFixed(1)}" height="${p.height.toFixed(1)}" rx="6" fill="${FILL[n.kind]}" stroke="${STROKE[n.kind]}" stroke-width="1.2"/>`);
+    parts.push(
+      `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${p.width.toFixed(1)}" height="${p.height.toFixed(1)}" rx="6" fill="${FILL[n.kind]}" stroke="${STROKE[n.kind]}" stroke-width="1.2"/>`,
+    );
     const labelY = n.detail ? p.y - 3 : p.y + 4.5;
     parts.push(`<text x="${p.x.toFixed(1)}" y="${labelY.toFixed(1)}" text-anchor="middle" font-size="13">${escape(n.label)}</text>`);
-    if (n.detail) parts.push(`<text x="${p.x.toFixed(1)}" y="${(p.y + 13).toFixed(1)}" text-anchor="middle" font-size="11" fill="#4b5563">${escape(n.detail)}</text>`);
+    if (n.detail)
+      parts.push(
+        `<text x="${p.x.toFixed(1)}" y="${(p.y + 13).toFixed(1)}" text-anchor="middle" font-size="11" fill="#4b5563">${escape(n.detail)}</text>`,
+      );
     parts.push('</g>');
   }
   parts.push('</g>');
@@ -193,7 +167,9 @@ export function architectureSvg(subject: ExportSubject): string {
     candidate.accuracy === null ? null : `accuracy ${(candidate.accuracy * 100).toFixed(2)}%`,
     candidate.reward === null ? null : `reward ${candidate.reward.toFixed(4)}`,
     subject.training?.accuracy == null ? null : `final accuracy ${(subject.training.accuracy * 100).toFixed(2)}%`,
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   let x = gap;
   const body = panels.map((p) => {
     const out = `<g transform="translate(${x.toFixed(1)},${header})">\n${p.svg}\n</g>`;
@@ -215,7 +191,11 @@ export function architectureSvg(subject: ExportSubject): string {
 
 /** The figure rendered at `scale` (2 = print quality at the SVG's size). */
 export function architecturePng(svg: string, scale = 2): Buffer {
-  const resvg = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: '#ffffff' });
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    background: '#ffffff',
+  });
   return Buffer.from(resvg.render().asPng());
 }
 

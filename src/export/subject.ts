@@ -2,7 +2,6 @@
  * What an exporter receives: one architecture with everything known about it,
  * read from the store (or assembled by a test) before any file is written.
  */
-import { searchSpaces } from '../search-space/index.js';
 import type { Checkpoint } from '../engines/checkpoint.js';
 import type { CheckedIr, NetworkLayout } from '../search-space/index.js';
 
@@ -52,10 +51,4 @@ export interface ExportSubject {
   readonly layout?: NetworkLayout;
   /** Trained weights (PyTorch state_dict names), already checked against `checked.ir`. */
   readonly weights: { readonly checkpoint: Checkpoint; readonly source: string } | null;
-}
-
-/** The search space the run explored ('nsc' unless its configuration says otherwise). */
-export function spaceOf(run: ExportRun): string {
-  const space = run.config.space;
-  return typeof space === 'string' && searchSpaces.has(space) ? space : 'nsc';
 }

@@ -17,12 +17,20 @@ import { datasetFacts, datasetSources } from '../datasets/index.js';
 import { baselines, isNscBlockBaseline } from '../search-space/baselines/index.js';
 import { scaleWidth } from '../search-space/baselines/proxy-width.js';
 import {
-  type CheckedIr, type ExtraLayerType, type LayoutFlags, type NetworkIr, type NetworkLayout, assembleNetwork, hasLayoutFlags,
-  networkCost, parseIr, parseNsc, resolveLayout, searchSpaces,
+  type CheckedIr,
+  type LayoutFlags,
+  type NetworkIr,
+  type NetworkLayout,
+  hasLayoutFlags,
+  networkCost,
+  parseIr,
+  resolveLayout,
+  searchSpaces,
 } from '../search-space/index.js';
 import type { CandidateDetail, Run, Store } from '../store/index.js';
 import { type ClassificationTask, parseTask } from '../task/task.js';
 import { type SearchConfig, parseSearchConfig } from './config.js';
+import { spaceSettingsOf } from './session.js';
 
 /** Which architecture: exactly one of these. */
 export type TrainingSelector =
@@ -109,13 +117,20 @@ async function findSource(store: Store, selector: TrainingSelector): Promise<{ r
   switch (selector.kind) {
     case 'candidate': {
       const candidate = await store.trainings.findCandidate(selector.candidateId);
-      if (!candidate) throw new BlockqnnError(ErrorCode.NOT_FOUND, `no candidate with id ${selector.candidateId} in this database`, { hint: 'candidate ids are listed by `blockqnn status RUN` and the dashboard; or use --run RUN --best' });
+      if (!candidate)
+        throw new BlockqnnError(ErrorCode.NOT_FOUND, `no candidate with id ${selector.candidateId} in this database`, {
+          hint: 'candidate ids are listed by `blockqnn status RUN` and the dashboard; or use --run RUN --best',
+        });
       return { run: await store.getRun(candidate.runId), candidate };
     }
     case 'best': {
       const run = await store.getRun(selector.runId);
       const [best] = await store.bestCandidates(run.id, { by: 'reward', limit: 1 });
-      if (!best) throw invalid(`run ${run.id} has no evaluated candidate yet, so it has no best`, `wait for results (blockqnn status ${run.id}), or pick one with --candidate`);
+      if (!best)
+        throw invalid(
+          `run ${run.id} has no evaluated candidate yet, so it has no best`,
+          `wait for results (blockqnn status ${run.id}), or pick one with --candidate`,
+        );
       return { run, candidate: await store.getCandidate(run.id, best.hash) };
     }
     case 'run-candidate': {
@@ -123,10 +138,14 @@ async function findSource(store: Store, selector: TrainingSelector): Promise<{ r
       let candidate: CandidateDetail | null = null;
       if (/^\d+$/.test(selector.candidate)) {
         candidate = await store.trainings.findCandidate(Number(selector.candidate));
-        if (candidate && candidate.runId !== run.id) throw invalid(`candidate ${selector.candidate} belongs to run ${candidate.runId}, not ${run.id}`);
+        if (candidate && candidate.runId !== run.id)
+          throw invalid(`candidate ${selector.candidate} belongs to run ${candidate.runId}, not ${run.id}`);
       }
       candidate ??= await store.getCandidate(run.id, selector.candidate);
-      if (!candidate) throw new BlockqnnError(ErrorCode.NOT_FOUND, `run ${run.id} has no candidate ${selector.candidate}`, { hint: `give a candidate id or hash from \`blockqnn status ${run.id}\`` });
+      if (!candidate)
+        throw new BlockqnnError(ErrorCode.NOT_FOUND, `run ${run.id} has no candidate ${selector.candidate}`, {
+          hint: `give a candidate id or hash from \`blockqnn status ${run.id}\``,
+        });
       return { run, candidate };
     }
     case 'baseline':
@@ -142,53 +161,99 @@ function datasetOf(run: Run | null, flags: TrainingFlags): { name: string; pack?
   }
   if (run) {
     const config = runConfig(run);
-    if (config.task.kind === 'classification') return { name: config.task.dataset.name, ...(config.task.dataset.pack ? { pack: config.task.dataset.pack } : {}) };
-    if (config.task.kind === 'image2image') throw invalid(`run ${run.id} searched generators for ${config.task.problem}; \`blockqnn train\` trains classifiers`, 'train a classification run\'s candidate, or name the dataset with --dataset');
-    throw invalid(`run ${run.id} looked its candidates up in a table (${config.task.table}); it trained on no dataset this machine knows`, 'name the dataset to train on with --dataset (e.g. --dataset cifar10)');
+    if (config.task.kind === 'classification')
+      return { name: config.task.dataset.name, ...(config.task.dataset.pack ? { pack: config.task.dataset.pack } : {}) };
+    if (config.task.kind === 'image2image')
+      throw invalid(
+        `run ${run.id} searched generators for ${config.task.problem}; \`blockqnn train\` trains classifiers`,
+        "train a classification run's candidate, or name the dataset with --dataset",
+      );
+    throw invalid(
+      `run ${run.id} looked its candidates up in a table (${config.task.table}); it trained on no dataset this machine knows`,
+      'name the dataset to train on with --dataset (e.g. --dataset cifar10)',
+    );
   }
   throw invalid('a baseline trained on its own needs a dataset', 'add --dataset mnist | fashion-mnist | cifar10');
 }
 
 /** The layout the flags ask for over the run's network, or undefined to keep the search's; `filters` widens the first stage of the cifar preset. */
-function layoutFor(flags: LayoutFlags | undefined, network: { baseFilters: number; stages: number; blocksPerStage: number } | undefined, filters: number | undefined): NetworkLayout | undefined {
+function layoutFor(
+  flags: LayoutFlags | undefined,
+  network: { baseFilters: number; stages: number; blocksPerStage: number } | undefined,
+  filters: number | undefined,
+): NetworkLayout | undefined {
   if (!flags || !hasLayoutFlags(flags)) return undefined;
-  const search = { baseFilters: filters ?? network?.baseFilters ?? 16, stages: network?.stages ?? 2, blocksPerStage: network?.blocksPerStage ?? 1 };
+  const search = {
+    baseFilters: filters ?? network?.baseFilters ?? 16,
+    stages: network?.stages ?? 2,
+    blocksPerStage: network?.blocksPerStage ?? 1,
+  };
   if (filters !== undefined && (flags.layout ?? 'cifar') !== 'cifar') {
-    throw invalid(`--filters sets the search network's base width; the ${flags.layout} layout has its own widths`, 'give the widths with --widths instead of --filters');
+    throw invalid(
+      `--filters sets the search network's base width; the ${flags.layout} layout has its own widths`,
+      'give the widths with --widths instead of --filters',
+    );
   }
   return resolveLayout(flags, search);
 }
 
 /** The network at the final width and the dataset's shape. */
 function buildNetwork(
-  run: Run | null, candidate: CandidateDetail | null, selector: TrainingSelector, shape: [number, number, number], classes: number, filters: number | undefined,
-  layoutFlags?: LayoutFlags, width?: number,
+  run: Run | null,
+  candidate: CandidateDetail | null,
+  selector: TrainingSelector,
+  shape: [number, number, number],
+  classes: number,
+  filters: number | undefined,
+  layoutFlags?: LayoutFlags,
+  width?: number,
 ): { checked: CheckedIr; layout?: NetworkLayout } {
-  const baselineName = selector.kind === 'baseline' ? selector.name : candidate?.baseline ?? null;
+  const baselineName = selector.kind === 'baseline' ? selector.name : (candidate?.baseline ?? null);
   if (baselineName !== null) {
     const entry = baselines.get(baselineName);
     if (layoutFlags && hasLayoutFlags(layoutFlags) && !isNscBlockBaseline(entry)) {
-      throw invalid(`baseline ${baselineName} is a whole network with its own stages; --layout, --stem, --widths, --strides, --stages and --blocks stack a block into a network`, 'leave out the layout flags for this baseline, or name an NSC block baseline (blockqnn-resnet-block, ...)');
+      throw invalid(
+        `baseline ${baselineName} is a whole network with its own stages; --layout, --stem, --widths, --strides, --stages and --blocks stack a block into a network`,
+        'leave out the layout flags for this baseline, or name an NSC block baseline (blockqnn-resnet-block, ...)',
+      );
     }
     if (isNscBlockBaseline(entry)) {
       const network = run ? runConfig(run).network : undefined;
       const layout = layoutFor(layoutFlags, network, filters);
       if (layout) return { checked: entry.build({ inputShape: shape, classes, network: { layout } }), layout };
-      return { checked: entry.build({ inputShape: shape, classes, network: { ...(network ? { blocksPerStage: network.blocksPerStage, stages: network.stages, baseFilters: network.baseFilters } : {}), ...(filters ? { baseFilters: filters } : {}) } }) };
+      return {
+        checked: entry.build({
+          inputShape: shape,
+          classes,
+          network: {
+            ...(network ? { blocksPerStage: network.blocksPerStage, stages: network.stages, baseFilters: network.baseFilters } : {}),
+            ...(filters ? { baseFilters: filters } : {}),
+          },
+        }),
+      };
     }
-    if (filters !== undefined) throw invalid(`--filters widens a searched block's network; baseline ${baselineName} is a whole network with its own widths`, 'leave out --filters for this baseline');
+    if (filters !== undefined)
+      throw invalid(
+        `--filters widens a searched block's network; baseline ${baselineName} is a whole network with its own widths`,
+        'leave out --filters for this baseline',
+      );
     const built = entry.build({ inputShape: shape, classes });
     return { checked: width === undefined ? built : scaleWidth(built, width, baselineName, { round: true }) };
   }
   const config = runConfig(run!);
   const c = candidate!;
+  const space = searchSpaces.get(config.space);
+  const settings = spaceSettingsOf(config);
   if (layoutFlags && hasLayoutFlags(layoutFlags)) {
-    if (!searchSpaces.get(config.space).storesIr) throw invalid(`run ${config.name} searched ${config.space} cells, whose network is fixed by the benchmark; layouts stack NSC blocks`, 'leave out the layout flags');
-    const block = parseNsc(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] });
+    if (space.fixedNetwork !== null)
+      throw invalid(
+        `run ${config.name} searched ${config.space} cells, whose network is fixed by the benchmark; layouts stack NSC blocks`,
+        'leave out the layout flags',
+      );
     const layout = layoutFor(layoutFlags, config.network, filters)!;
-    return { checked: assembleNetwork(block, { ...config.network, inputShape: shape, classes, ...(filters ? { baseFilters: filters } : {}), layout }), layout };
+    return { checked: space.build(c.nsc, settings, { ...config.network, inputShape: shape, classes, layout }, filters), layout };
   }
-  return { checked: searchSpaces.get(config.space).build(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] }, { ...config.network, inputShape: shape, classes }, filters) };
+  return { checked: space.build(c.nsc, settings, { ...config.network, inputShape: shape, classes }, filters) };
 }
 
 function describe(selector: TrainingSelector, run: Run | null, candidate: CandidateDetail | null): string {
@@ -200,15 +265,31 @@ function describe(selector: TrainingSelector, run: Run | null, candidate: Candid
 
 /** Resolves the selector and flags into a plan; every bad combination is a clear error before anything is stored. */
 export async function planTraining(store: Store, selector: TrainingSelector, flags: TrainingFlags, engine: string): Promise<TrainingPlan> {
-  if (engine === 'table') throw invalid('the table engine looks accuracies up, it cannot train a network', 'use --engine torch or --engine tfjs');
+  if (engine === 'table')
+    throw invalid('the table engine looks accuracies up, it cannot train a network', 'use --engine torch or --engine tfjs');
   const { run, candidate } = await findSource(store, selector);
   if (candidate && !candidate.baseline && !candidate.nsc) throw invalid(`candidate ${candidate.id} has no architecture code to rebuild`);
   // A run on your own data keeps its pack: shape and classes come from the pack's header.
-  const spec = { ...datasetOf(run, flags), seed: 0, validationSize: 0, ...(flags.subset !== undefined ? { subset: flags.subset } : {}), ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}) };
+  const spec = {
+    ...datasetOf(run, flags),
+    seed: 0,
+    validationSize: 0,
+    ...(flags.subset !== undefined ? { subset: flags.subset } : {}),
+    ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
+  };
   const facts = datasetFacts(spec);
   const [h, w, c] = facts.shape;
   // Builds (and so checks: an image too small for the layout fails here) before anything is stored or queued.
-  const { checked, layout } = buildNetwork(run, candidate, selector, [h, w, c], facts.classes.length, flags.filters, flags.layout, flags.baselineWidth);
+  const { checked, layout } = buildNetwork(
+    run,
+    candidate,
+    selector,
+    [h, w, c],
+    facts.classes.length,
+    flags.filters,
+    flags.layout,
+    flags.baselineWidth,
+  );
   const optimizer = flags.optimizer ?? FINAL_RECIPE.optimizer;
   const batchSize = flags.batchSize ?? FINAL_RECIPE.batchSize;
   const epochs = flags.epochs ?? FINAL_RECIPE.epochs;
@@ -238,10 +319,21 @@ export async function planTraining(store: Store, selector: TrainingSelector, fla
     runId: run?.id ?? null,
     candidateId: candidate?.id ?? null,
     baseline: selector.kind === 'baseline' ? selector.name : null,
-    label, engine, seed, task, ir, flops: cost.macs, params: cost.params, timeLimitSeconds,
+    label,
+    engine,
+    seed,
+    task,
+    ir,
+    flops: cost.macs,
+    params: cost.params,
+    timeLimitSeconds,
     checkpointMaxBytes: flags.checkpointMaxBytes,
     config: {
-      label, task, filters: flags.filters ?? null, ...(flags.baselineWidth !== undefined ? { baselineWidth: flags.baselineWidth } : {}), timeLimitSeconds,
+      label,
+      task,
+      filters: flags.filters ?? null,
+      ...(flags.baselineWidth !== undefined ? { baselineWidth: flags.baselineWidth } : {}),
+      timeLimitSeconds,
       ...(layout ? { layout } : {}),
       ...(flags.checkpointMaxBytes !== undefined ? { checkpointMaxBytes: flags.checkpointMaxBytes } : {}),
     },

@@ -1,39 +1,40 @@
 /**
  * Rebuilding a found block into another network layout (BlockQNN's transfer of
- * a CIFAR-searched block to ImageNet), from what a run stored: its NSC text and
- * the run configuration's `network`, `maxIndex` and `nscTypes`. Used by export;
- * `train` builds through the same assembleNetwork with the run's parsed config.
+ * a CIFAR-searched block to ImageNet), from what a run stored: its key, and its
+ * configuration as the run's space reads it (spaces/run-config.ts). Used by
+ * export; `train` builds through the same space entry with the run's parsed config.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { assembleNetwork } from './assemble.js';
 import type { CheckedIr } from './graph.js';
 import { type LayoutFlags, type NetworkLayout, LAYOUT_PRESETS, resolveLayout } from './layouts.js';
-import { type ExtraLayerType, parseNsc } from './nsc.js';
+import { runSpaceOf } from './spaces/index.js';
 
-const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-const int = (v: unknown, fallback: number): number => (Number.isInteger(v) ? (v as number) : fallback);
+const record = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /**
  * The block `nsc` of a run with configuration `runConfig`, stacked into the
  * layout the flags describe. Input and classes are the preset's where it has
  * them (imagenet: 224×224×3, 1000), else the run's network's.
  */
-export function rebuildWithLayout(runConfig: Readonly<Record<string, unknown>>, nsc: string, flags: LayoutFlags, what: string): { checked: CheckedIr; layout: NetworkLayout } {
-  if (runConfig.space === 'nasbench201') {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${what} is a NAS-Bench-201 cell, whose network the benchmark fixes; a layout stacks an NSC block`, { hint: 'leave out --layout, --stem, --widths, --strides, --stages and --blocks' });
+export function rebuildWithLayout(
+  runConfig: Readonly<Record<string, unknown>>,
+  nsc: string,
+  flags: LayoutFlags,
+  what: string,
+): { checked: CheckedIr; layout: NetworkLayout } {
+  const { entry, settings, network } = runSpaceOf(runConfig);
+  if (entry.fixedNetwork !== null) {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${what} is ${entry.fixedNetwork}; a layout stacks an NSC block`, {
+      hint: 'leave out --layout, --stem, --widths, --strides, --stages and --blocks',
+    });
   }
-  const network = record(runConfig.network);
-  const search = { baseFilters: int(network.baseFilters, 16), stages: int(network.stages, 2), blocksPerStage: int(network.blocksPerStage, 1) };
+  const search = { baseFilters: network.baseFilters ?? 16, stages: network.stages ?? 2, blocksPerStage: network.blocksPerStage ?? 1 };
   const layout = resolveLayout(flags, search);
   const preset = LAYOUT_PRESETS[flags.layout ?? 'cifar']!;
-  const inputShape = (preset.inputShape ? [...preset.inputShape] : network.inputShape) as [number, number, number] | undefined;
-  const classes = preset.classes ?? (Number.isInteger(network.classes) ? (network.classes as number) : undefined);
-  const nscTypes = Array.isArray(runConfig.nscTypes) ? (runConfig.nscTypes as ExtraLayerType[]) : [];
-  const block = parseNsc(nsc, { ...(Number.isInteger(runConfig.maxIndex) ? { maxIndex: runConfig.maxIndex as number } : {}), extraTypes: nscTypes });
-  const checked = assembleNetwork(block, {
-    ...(inputShape ? { inputShape } : {}), ...(classes ? { classes } : {}), layout,
-    ...(typeof network.downsample === 'string' ? { downsample: network.downsample } : {}),
-  });
+  const inputShape = preset.inputShape ? ([...preset.inputShape] as [number, number, number]) : network.inputShape;
+  const classes = preset.classes ?? network.classes;
+  const checked = entry.build(nsc, settings, { inputShape, classes, layout, downsample: network.downsample });
   return { checked, layout };
 }
 

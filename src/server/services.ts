@@ -11,7 +11,7 @@ import { type RedisSettings, createRedis } from '../queue/redis.js';
 import type { Candidate, Run, Store } from '../store/index.js';
 import type { CandidateRow, QueueCounts, RunOverview, RunSummary } from './api-types.js';
 import type { SpaceName } from './block-graph.js';
-import { searchSpaces } from '../search-space/index.js';
+import { runSpaceOf } from '../search-space/index.js';
 import { strategies } from '../controller/index.js';
 import { RunDigest } from './run-digest.js';
 
@@ -41,7 +41,14 @@ export class Services {
   async queueCounts(engine: string): Promise<QueueCounts | null> {
     try {
       const c = await this.queue(engine).counts();
-      return { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, completed: c.completed ?? 0, failed: c.failed ?? 0, prioritized: c.prioritized ?? 0 };
+      return {
+        waiting: c.waiting ?? 0,
+        active: c.active ?? 0,
+        delayed: c.delayed ?? 0,
+        completed: c.completed ?? 0,
+        failed: c.failed ?? 0,
+        prioritized: c.prioritized ?? 0,
+      };
     } catch {
       return null;
     }
@@ -71,16 +78,34 @@ export class Services {
 
   async summary(run: Run): Promise<RunSummary> {
     const [bestAcc] = run.resultCount > 0 ? await this.store.bestCandidates(run.id, { by: 'accuracy', limit: 1 }) : [];
-    const config = run.config as { space?: string; task?: { kind?: string; dataset?: { name?: string }; table?: string }; baselines?: { names?: unknown[] } };
+    const config = run.config as {
+      space?: string;
+      task?: { kind?: string; dataset?: { name?: string }; table?: string };
+      baselines?: { names?: unknown[] };
+    };
     const task = config.task;
-    const dataset = task?.kind === 'lookup' ? `table ${String(task.table ?? '').split('/').pop()}` : (task?.dataset?.name ?? '?');
+    const dataset =
+      task?.kind === 'lookup'
+        ? `table ${String(task.table ?? '')
+            .split('/')
+            .pop()}`
+        : (task?.dataset?.name ?? '?');
     const slotSeconds = await this.slotSeconds(run);
     return {
-      id: run.id, name: run.name, status: run.status, strategy: run.strategy, strategyDescription: strategies.has(run.strategy) ? strategies.get(run.strategy).description : null,
-      engine: run.engine, space: config.space ?? 'nsc', dataset,
-      candidateCount: run.candidateCount, resultCount: run.resultCount, budget: run.budget,
+      id: run.id,
+      name: run.name,
+      status: run.status,
+      strategy: run.strategy,
+      strategyDescription: strategies.has(run.strategy) ? strategies.get(run.strategy).description : null,
+      engine: run.engine,
+      space: config.space ?? 'nsc',
+      dataset,
+      candidateCount: run.candidateCount,
+      resultCount: run.resultCount,
+      budget: run.budget,
       progress: run.budget.candidates ? Math.min(1, run.resultCount / run.budget.candidates) : null,
-      bestReward: run.best?.reward ?? null, bestAccuracy: bestAcc?.accuracy ?? null,
+      bestReward: run.best?.reward ?? null,
+      bestAccuracy: bestAcc?.accuracy ?? null,
       slotHours: slotSeconds / 3600,
       controllerId: run.controllerId,
       controllerAlive: this.controllerOf(run) === 'alive',
@@ -88,7 +113,9 @@ export class Services {
       actions: runActions(run.status, this.controllerOf(run)),
       drivenHere: this.controllers.has(run.id),
       error: run.error,
-      createdAt: run.createdAt.toISOString(), startedAt: run.startedAt?.toISOString() ?? null, finishedAt: run.finishedAt?.toISOString() ?? null,
+      createdAt: run.createdAt.toISOString(),
+      startedAt: run.startedAt?.toISOString() ?? null,
+      finishedAt: run.finishedAt?.toISOString() ?? null,
       baselineCount: Array.isArray(config.baselines?.names) ? config.baselines.names.length : 0,
     };
   }
@@ -128,14 +155,28 @@ export class Services {
 
 /** The run's space; runs stored before spaces were named are NSC runs. */
 export function spaceOf(run: Run): SpaceName {
-  const space = (run.config as { space?: unknown }).space;
-  return typeof space === 'string' && searchSpaces.has(space) ? space : 'nsc';
+  return runSpaceOf(run.config).name;
 }
 
 export function candidateRow(c: Candidate): CandidateRow {
   return {
-    hash: c.hash, sequence: c.sequence, nsc: c.nsc, status: c.status, accuracy: c.accuracy, reward: c.reward, flops: c.flops, params: c.params,
-    density: c.density, trainSeconds: c.trainSeconds, workerId: c.workerId, engine: c.engine, attempts: c.attempts, fromCache: c.fromCache,
-    createdAt: c.createdAt.toISOString(), finishedAt: c.finishedAt?.toISOString() ?? null, baseline: c.baseline, metrics: c.metrics,
+    hash: c.hash,
+    sequence: c.sequence,
+    nsc: c.nsc,
+    status: c.status,
+    accuracy: c.accuracy,
+    reward: c.reward,
+    flops: c.flops,
+    params: c.params,
+    density: c.density,
+    trainSeconds: c.trainSeconds,
+    workerId: c.workerId,
+    engine: c.engine,
+    attempts: c.attempts,
+    fromCache: c.fromCache,
+    createdAt: c.createdAt.toISOString(),
+    finishedAt: c.finishedAt?.toISOString() ?? null,
+    baseline: c.baseline,
+    metrics: c.metrics,
   };
 }

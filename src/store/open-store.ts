@@ -11,11 +11,13 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { rebuildStoredIr } from '../search-space/index.js';
 import { createPostgresClient, createSqliteClient, type Db } from './db.js';
 import { storeError } from './db-errors.js';
 import { takeReserve } from './disk-reserve.js';
 import { loadMigrations, migratePostgres, migrateSqlite } from './migrate.js';
 import { PrismaStore } from './prisma-store.js';
+import type { IrRebuild } from './recomputed-ir.js';
 import { DirectSqlite } from './sqlite-direct.js';
 import type { Store } from './store.js';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, type DatabaseTarget } from './url.js';
@@ -36,6 +38,8 @@ export interface OpenStoreOptions {
   connectTimeoutMs?: number;
   /** Folder of final-training checkpoints (default: BLOCKQNN_CHECKPOINT_DIR, else beside a SQLite file; see TrainingStore.checkpointDir). */
   checkpointDir?: string;
+  /** Rebuilds the IR of candidate rows that keep none (default: the search-space registry's, from the run's stored configuration). */
+  rebuildIr?: IrRebuild;
 }
 
 /**
@@ -46,16 +50,20 @@ export interface OpenStoreOptions {
  * const store = await openStore(process.env.DATABASE_URL);
  * try { console.log(await store.listRuns()); } finally { await store.close(); }
  */
-export async function openStore(url: string = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, options: OpenStoreOptions = {}): Promise<Store> {
+export async function openStore(
+  url: string = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+  options: OpenStoreOptions = {},
+): Promise<Store> {
   const keepSnapshots = options.keepSnapshots ?? 2;
   if (!Number.isInteger(keepSnapshots) || keepSnapshots < 1) {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `keepSnapshots must be a positive integer, got ${keepSnapshots}`);
   }
   const target = parseDatabaseUrl(url);
-  const { checkpointDir } = options;
-  if (target.provider === 'postgresql') return new PrismaStore(await openPostgres(target, options), target, { keepSnapshots, checkpointDir });
+  const { checkpointDir, rebuildIr = rebuildStoredIr } = options;
+  if (target.provider === 'postgresql')
+    return new PrismaStore(await openPostgres(target, options), target, { keepSnapshots, checkpointDir, rebuildIr });
   const { db, writes } = await openSqlite(target, options);
-  return new PrismaStore(db, target, { keepSnapshots, writes, checkpointDir });
+  return new PrismaStore(db, target, { keepSnapshots, writes, checkpointDir, rebuildIr });
 }
 
 type SqliteTarget = Extract<DatabaseTarget, { provider: 'sqlite' }>;

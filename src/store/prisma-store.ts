@@ -19,7 +19,7 @@ import { upsertQueuedCandidates } from './queue-candidates.js';
 import { Serial } from './serial.js';
 import { type SqlDatabase, prismaSql } from './sql-runner.js';
 import { releaseReserve } from './disk-reserve.js';
-import { withRecomputedIr } from './recomputed-ir.js';
+import { type IrRebuild, withRecomputedIr } from './recomputed-ir.js';
 import { readJson, toCachedResult, toCandidate, toCandidateDetail, toEvent, toRun, toSnapshot, type CandidateSummaryRow } from './rows.js';
 import { CANDIDATE_COLUMNS, column, inList } from './sql.js';
 import type { Store } from './store.js';
@@ -62,6 +62,8 @@ export interface PrismaStoreOptions {
   writes?: SqlDatabase & { close(): void };
   /** The folder of final-training checkpoints (TrainingStore.checkpointDir); default: see checkpointFolder. */
   checkpointDir?: string | undefined;
+  /** Rebuilds the IR of a candidate row that keeps none (see recomputed-ir.ts); without it such rows read back without an IR. */
+  rebuildIr?: IrRebuild | undefined;
 }
 
 const listRunsSchema = z.strictObject({
@@ -73,7 +75,10 @@ const listEventsSchema = z.strictObject({
   afterId: z.number().int().nonnegative().default(0),
   limit: z.number().int().min(1).max(1000).default(100),
 });
-const bestSchema = z.strictObject({ by: z.enum(['reward', 'accuracy']).default('reward'), limit: z.number().int().min(1).max(1000).default(10) });
+const bestSchema = z.strictObject({
+  by: z.enum(['reward', 'accuracy']).default('reward'),
+  limit: z.number().int().min(1).max(1000).default(10),
+});
 
 /** Time-ordered, job-id-safe run ids: 8 base-36 digits of milliseconds and 4 random ones. */
 function newRunId(): string {
@@ -102,7 +107,12 @@ export class PrismaStore implements Store {
     this.url = target.display;
     this.serial = target.provider === 'sqlite' ? new Serial() : undefined;
     this.writes = options.writes ?? prismaSql(db);
-    this.trainings = new PrismaTrainingStore(db, (action, work) => this.guard(action, work), checkpointFolder(target, options.checkpointDir));
+    this.trainings = new PrismaTrainingStore(
+      db,
+      (action, work) => this.guard(action, work),
+      checkpointFolder(target, options.checkpointDir),
+      options.rebuildIr,
+    );
   }
 
   /**
@@ -141,7 +151,10 @@ export class PrismaStore implements Store {
       } catch (error) {
         const duplicate = error instanceof BlockqnnError && isUniqueViolation(error.cause);
         if (duplicate && run.id === undefined && attempt < 3) continue;
-        if (duplicate) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `a run with id "${id}" already exists`, { hint: 'choose another id, or leave it out' });
+        if (duplicate)
+          throw new BlockqnnError(ErrorCode.INVALID_INPUT, `a run with id "${id}" already exists`, {
+            hint: 'choose another id, or leave it out',
+          });
         throw error;
       }
     }
@@ -213,8 +226,12 @@ export class PrismaStore implements Store {
     );
     if (row) return toCandidate(row);
     // Unknown, nothing to change, or its result is in: a late "running" must not undo a result.
-    const [existing] = await this.guard('read a candidate', () =>
-      this.db.$queryRaw<CandidateSummaryRow[]>`SELECT ${CANDIDATE_COLUMNS} FROM "Candidate" WHERE "runId" = ${runId} AND "hash" = ${hash}`,
+    const [existing] = await this.guard(
+      'read a candidate',
+      () =>
+        this.db.$queryRaw<
+          CandidateSummaryRow[]
+        >`SELECT ${CANDIDATE_COLUMNS} FROM "Candidate" WHERE "runId" = ${runId} AND "hash" = ${hash}`,
     );
     if (!existing) throw candidateNotFound(runId, hash);
     return toCandidate(existing);
@@ -250,7 +267,7 @@ export class PrismaStore implements Store {
   async getCandidate(runId: string, hash: string): Promise<CandidateDetail | null> {
     return this.guard('read a candidate', async () => {
       const row = await this.db.candidate.findUnique({ where: { runId_hash: { runId, hash } } });
-      return row ? withRecomputedIr(this.db, toCandidateDetail(row)) : null;
+      return row ? withRecomputedIr(this.db, toCandidateDetail(row), this.options.rebuildIr) : null;
     });
   }
 
@@ -280,7 +297,9 @@ export class PrismaStore implements Store {
   }
 
   async cachedResult(taskKey: string, hash: string): Promise<CachedResult | null> {
-    const row = await this.guard('read the result cache', () => this.db.resultCache.findUnique({ where: { taskKey_hash: { taskKey, hash } } }));
+    const row = await this.guard('read the result cache', () =>
+      this.db.resultCache.findUnique({ where: { taskKey_hash: { taskKey, hash } } }),
+    );
     return row ? toCachedResult(row) : null;
   }
 

@@ -15,7 +15,7 @@ import { networkIrSchema, type NetworkIr } from '../search-space/index.js';
 import type { Db } from './db.js';
 import type { DatabaseTarget } from './url.js';
 import { parseInput, toJsonText } from './input.js';
-import { withRecomputedIr } from './recomputed-ir.js';
+import { type IrRebuild, withRecomputedIr } from './recomputed-ir.js';
 import { readJson, toCandidateDetail } from './rows.js';
 import { CANCELLED, RECORDED_STATUSES } from '../common/statuses.js';
 import type { Training as TrainingRow } from './generated/sqlite/client.js';
@@ -182,6 +182,7 @@ export class PrismaTrainingStore implements TrainingStore {
     private readonly db: Db,
     private readonly guard: Guard,
     readonly checkpointDir: string | null,
+    private readonly rebuildIr?: IrRebuild,
   ) {}
 
   async create(input: NewTraining): Promise<TrainingDetail> {
@@ -189,8 +190,16 @@ export class PrismaTrainingStore implements TrainingStore {
     const row = await this.guard('create a training', () =>
       this.db.training.create({
         data: {
-          runId: t.runId, candidateId: t.candidateId, baseline: t.baseline, status: 'queued', engine: t.engine, seed: BigInt(t.seed),
-          config: toJsonText(t.config, 'the training config'), ir: toJsonText(t.ir, 'the training IR'), flops: t.flops, params: t.params,
+          runId: t.runId,
+          candidateId: t.candidateId,
+          baseline: t.baseline,
+          status: 'queued',
+          engine: t.engine,
+          seed: BigInt(t.seed),
+          config: toJsonText(t.config, 'the training config'),
+          ir: toJsonText(t.ir, 'the training IR'),
+          flops: t.flops,
+          params: t.params,
         },
       }),
     );
@@ -207,7 +216,13 @@ export class PrismaTrainingStore implements TrainingStore {
     const q = parseInput(trainingQuerySchema, query, 'training query');
     const status = q.status === undefined ? undefined : { in: Array.isArray(q.status) ? q.status : [q.status] };
     const rows = await this.guard('list trainings', () =>
-      this.db.training.findMany({ where: { status, runId: q.runId }, omit: SUMMARY, orderBy: { id: 'desc' }, take: q.limit, skip: q.offset }),
+      this.db.training.findMany({
+        where: { status, runId: q.runId },
+        omit: SUMMARY,
+        orderBy: { id: 'desc' },
+        take: q.limit,
+        skip: q.offset,
+      }),
     );
     return rows.map(toTraining);
   }
@@ -245,7 +260,11 @@ export class PrismaTrainingStore implements TrainingStore {
 
   async latestCheckpoint(candidateId: number): Promise<Training | null> {
     const row = await this.guard('find a checkpoint', () =>
-      this.db.training.findFirst({ where: { candidateId, status: 'ok', checkpointPath: { not: null } }, omit: SUMMARY, orderBy: { id: 'desc' } }),
+      this.db.training.findFirst({
+        where: { candidateId, status: 'ok', checkpointPath: { not: null } },
+        omit: SUMMARY,
+        orderBy: { id: 'desc' },
+      }),
     );
     return row ? toTraining(row) : null;
   }
@@ -253,7 +272,7 @@ export class PrismaTrainingStore implements TrainingStore {
   async findCandidate(candidateId: number): Promise<CandidateDetail | null> {
     return this.guard('read a candidate', async () => {
       const row = await this.db.candidate.findUnique({ where: { id: candidateId } });
-      return row ? withRecomputedIr(this.db, toCandidateDetail(row)) : null;
+      return row ? withRecomputedIr(this.db, toCandidateDetail(row), this.rebuildIr) : null;
     });
   }
 }

@@ -3,8 +3,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import {
-  type CheckedIr, type ExtraLayerType, DEFAULT_NETWORK_OPTIONS, assembleNetwork, blockHash, buildNb201Network, canonicalText, density, networkCost,
-  LAYOUT_PRESETS, type NetworkLayout, baselines, parseIr, parseNb201, parseNsc, printNb201, resolveLayout,
+  type CheckedIr,
+  type ExtraLayerType,
+  DEFAULT_NETWORK_OPTIONS,
+  LAYOUT_PRESETS,
+  type NetworkLayout,
+  baselines,
+  networkCost,
+  parseIr,
+  resolveLayout,
+  searchSpaces,
 } from '../../search-space/index.js';
 import { addLayoutOptions, layoutFlagsOf } from '../layout-flags.js';
 import { blockCounts, imageShape, positiveInt } from './options.js';
@@ -33,7 +41,8 @@ export interface InspectOptions {
 }
 
 export interface InspectReport {
-  space: 'nsc' | 'nasbench201' | 'ir' | 'baseline';
+  /** A search space's name (searchSpaces), or 'ir' / 'baseline' for --ir / --baseline. */
+  space: string;
   /** The baseline's registry name (space 'baseline'). */
   baseline?: string;
   canonical?: string;
@@ -67,9 +76,13 @@ function costFields(checked: CheckedIr): Pick<InspectReport, 'inputShape' | 'out
 export function inspect(code: string | undefined, o: InspectOptions): InspectReport {
   if (o.baseline !== undefined) {
     if (code !== undefined || o.ir) {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `--baseline ${o.baseline} inspects a named network; do not also pass ${code !== undefined ? `the code "${code}"` : '--ir'}`, {
-        hint: 'run `blockqnn inspect --baseline NAME [--input HxWxC] [--classes K]` on its own',
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        `--baseline ${o.baseline} inspects a named network; do not also pass ${code !== undefined ? `the code "${code}"` : '--ir'}`,
+        {
+          hint: 'run `blockqnn inspect --baseline NAME [--input HxWxC] [--classes K]` on its own',
+        },
+      );
     }
     // An unknown name throws UNKNOWN_NAME with the valid names in the hint.
     const entry = baselines.get(o.baseline);
@@ -91,38 +104,45 @@ export function inspect(code: string | undefined, o: InspectOptions): InspectRep
     });
   }
   const text = textOrFile(code).trim();
-  const shape = o.input;
-  if (o.space === 'nasbench201') {
-    const cell = parseNb201(text);
-    const checked = buildNb201Network(cell, { ...(shape ? { inputShape: shape } : {}), ...(o.classes ? { classes: o.classes } : {}) });
-    return { space: 'nasbench201', canonical: printNb201(cell), ...costFields(checked) };
-  }
-  if (o.space !== 'nsc') {
-    throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown search space "${o.space}"`, { hint: 'valid spaces: nsc, nasbench201' });
-  }
-  const block = parseNsc(text, { ...(o.maxIndex ? { maxIndex: o.maxIndex } : {}), extraTypes: (o.nscTypes ?? []) as ExtraLayerType[] });
-  const usesLayout = o.layout !== undefined || o.stem !== undefined || o.widths !== undefined || o.strides !== undefined || Array.isArray(o.blocks);
+  // An unknown name throws UNKNOWN_NAME with the valid names in the hint.
+  const space = searchSpaces.get(o.space);
+  const settings = { ...(o.maxIndex ? { maxIndex: o.maxIndex } : {}), extraTypes: (o.nscTypes ?? []) as ExtraLayerType[] };
+  // Malformed keys fail here, in the space's parser, before any network option is read.
+  const key = {
+    space: o.space,
+    canonical: space.canonical(text, settings),
+    hash: space.hash(text, settings),
+    density: space.density(text, settings),
+  };
+  const usesLayout =
+    o.layout !== undefined || o.stem !== undefined || o.widths !== undefined || o.strides !== undefined || Array.isArray(o.blocks);
   if (usesLayout) {
+    if (space.fixedNetwork !== null) {
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${text} is ${space.fixedNetwork}; a layout stacks an NSC block`, {
+        hint: 'leave out --layout, --stem, --widths, --strides and a per-stage --blocks',
+      });
+    }
     // The search network's options are the cifar preset's inputs; a named preset brings its own input and classes.
     const preset = LAYOUT_PRESETS[o.layout ?? 'cifar'];
-    const search = { baseFilters: o.baseFilters ?? DEFAULT_NETWORK_OPTIONS.baseFilters, stages: DEFAULT_NETWORK_OPTIONS.stages, blocksPerStage: DEFAULT_NETWORK_OPTIONS.blocksPerStage };
+    const search = {
+      baseFilters: o.baseFilters ?? DEFAULT_NETWORK_OPTIONS.baseFilters,
+      stages: DEFAULT_NETWORK_OPTIONS.stages,
+      blocksPerStage: DEFAULT_NETWORK_OPTIONS.blocksPerStage,
+    };
     const layout = resolveLayout(layoutFlagsOf(o), search);
-    const inputShape = shape ?? (preset?.inputShape ? [...preset.inputShape] as [number, number, number] : undefined);
+    const inputShape = o.input ?? (preset?.inputShape ? ([...preset.inputShape] as [number, number, number]) : undefined);
     const classes = o.classes ?? preset?.classes;
-    const checked = assembleNetwork(block, {
-      ...(inputShape ? { inputShape } : {}), ...(classes ? { classes } : {}), layout, ...(o.downsample ? { downsample: o.downsample } : {}),
-    });
-    return { space: 'nsc', canonical: canonicalText(block), hash: blockHash(block), density: density(block), layout, ...costFields(checked) };
+    return { ...key, layout, ...costFields(space.build(text, settings, { inputShape, classes, layout, downsample: o.downsample })) };
   }
-  const checked = assembleNetwork(block, {
-    ...(shape ? { inputShape: shape } : {}),
-    ...(o.classes ? { classes: o.classes } : {}),
-    ...(o.blocks ? { blocksPerStage: o.blocks as number } : {}),
-    ...(o.baseFilters ? { baseFilters: o.baseFilters } : {}),
-    ...(o.stages ? { stages: o.stages } : {}),
-    ...(o.downsample ? { downsample: o.downsample } : {}),
-  });
-  return { space: 'nsc', canonical: canonicalText(block), hash: blockHash(block), density: density(block), ...costFields(checked) };
+  const network = {
+    inputShape: o.input,
+    classes: o.classes,
+    blocksPerStage: o.blocks as number | undefined,
+    baseFilters: o.baseFilters,
+    stages: o.stages,
+    downsample: o.downsample,
+  };
+  return { ...key, ...costFields(space.build(text, settings, network)) };
 }
 
 function printReport(r: InspectReport): string {
@@ -132,7 +152,14 @@ function printReport(r: InspectReport): string {
     ...(r.canonical ? [['canonical', r.canonical]] : []),
     ...(r.hash ? [['hash', r.hash]] : []),
     ...(r.density !== undefined ? [['density', r.density.toFixed(4)]] : []),
-    ...(r.layout ? [['layout', `stem ${r.layout.stem}, widths ${r.layout.widths.join(',')}, strides ${r.layout.strides.join(',')}, blocks ${r.layout.blocks.join(',')}`]] : []),
+    ...(r.layout
+      ? [
+          [
+            'layout',
+            `stem ${r.layout.stem}, widths ${r.layout.widths.join(',')}, strides ${r.layout.strides.join(',')}, blocks ${r.layout.blocks.join(',')}`,
+          ],
+        ]
+      : []),
     ['input', `[${r.inputShape.join(', ')}]`],
     ['output', `[${r.outputShape.join(', ')}]`],
     ['nodes', String(r.nodes)],
@@ -147,22 +174,26 @@ export function registerInspect(program: Command): void {
     .command('inspect')
     .description('validate an architecture and print its canonical form, hash, density, parameters and FLOPs')
     .argument('[code]', 'NSC code (text or file), or a NAS-Bench-201 arch string with --space nasbench201')
-    .option('--space <space>', 'search space of [code]: nsc | nasbench201', 'nsc')
+    .option('--space <space>', `search space of [code]: ${searchSpaces.list().join(' | ')}`, 'nsc')
     .option('--ir <file>', 'inspect an IR JSON file instead')
     .option('--baseline <name>', 'inspect a hand-designed baseline by name (e.g. resnet-50, se-resnet-20-cifar)')
-    .option('--input <HxWxC>', 'input shape (default 32x32x3; a baseline\'s own default for --baseline)', imageShape)
-    .option('--classes <K>', 'number of classes (default 10; a baseline\'s own default for --baseline)', positiveInt('--classes'))
+    .option('--input <HxWxC>', "input shape (default 32x32x3; a baseline's own default for --baseline)", imageShape)
+    .option('--classes <K>', "number of classes (default 10; a baseline's own default for --baseline)", positiveInt('--classes'))
     .option('--blocks <N|list>', 'NSC: blocks per stage (default 4; with a layout, one number or one per stage)', blockCounts('--blocks'))
     .option('--base-filters <F>', 'NSC: width of the first stage (default 32)', positiveInt('--base-filters'))
     .option('--stages <S>', 'NSC: number of stages (default 3)', positiveInt('--stages'))
     .option('--max-index <M>', 'NSC: maximum layer index (default 23)', positiveInt('--max-index'))
-    .option('--nsc-types <list>', 'NSC: optional layer types the code may use, comma-separated: se (8), dpp (9)', (v: string) => v.split(',').map((t) => t.trim()).filter(Boolean))
+    .option('--nsc-types <list>', 'NSC: optional layer types the code may use, comma-separated: se (8), dpp (9)', (v: string) =>
+      v
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
     .option('--downsample <name>', 'NSC: layer between stages: maxpool (default) | avgpool | dpp-lite-s3-sym ...')
     .option('--json', 'print machine-readable JSON');
   addLayoutOptions(command, false);
-  command
-    .action((code: string | undefined, o: InspectOptions) => {
-      const report = inspect(code, o);
-      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${printReport(report)}\n`);
-    });
+  command.action((code: string | undefined, o: InspectOptions) => {
+    const report = inspect(code, o);
+    process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${printReport(report)}\n`);
+  });
 }

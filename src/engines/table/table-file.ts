@@ -22,6 +22,9 @@ export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../../data/', import.m
 /** The NAS-Bench-201 CIFAR-10 table shipped in data/nasbench201 (see its README for provenance and licence). */
 export const BUNDLED_NB201_TABLE = fileURLToPath(new URL('../../../data/nasbench201/cifar10.csv.gz', import.meta.url));
 
+/** The search space whose keys the bundled table holds: a lookup search without --table searches it. */
+export const BUNDLED_TABLE_SPACE = 'nasbench201';
+
 /** The bundled table's column a search optimises and the one reported beside it. */
 export const BUNDLED_NB201_COLUMNS = { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' } as const;
 
@@ -34,7 +37,9 @@ export async function readTableFile(path: string): Promise<string> {
     bytes = await readFile(path);
   } catch (error) {
     // A path that names nothing readable is the caller's input at fault, not the machine.
-    const code = ['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '') ? ErrorCode.INVALID_INPUT : ErrorCode.IO_ERROR;
+    const code = ['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')
+      ? ErrorCode.INVALID_INPUT
+      : ErrorCode.IO_ERROR;
     throw new BlockqnnError(code, `cannot read table ${path}: ${(error as Error).message}`, {
       hint: 'the lookup task names a CSV (or .csv.gz) path; fix the path, or leave --table out for the bundled NAS-Bench-201 table',
       cause: error,
@@ -50,7 +55,9 @@ export async function readTableFile(path: string): Promise<string> {
       });
     }
   } else if (path.endsWith('.gz')) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `table ${path} is named .gz but is not gzip data`, { hint: 'restore the file, or rename it to .csv if it is plain CSV' });
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `table ${path} is named .gz but is not gzip data`, {
+      hint: 'restore the file, or rename it to .csv if it is plain CSV',
+    });
   }
   return bytes.toString('utf8');
 }
@@ -61,5 +68,9 @@ export async function readTableFile(path: string): Promise<string> {
  * non-numeric cell) otherwise. `table` must already be absolute.
  */
 export async function checkLookupTask(task: LookupTask): Promise<LookupTable> {
-  return LookupTable.fromCsv(await readTableFile(task.table), { key: task.keyColumn, fitness: task.fitness, report: task.report }, task.table);
+  return LookupTable.fromCsv(
+    await readTableFile(task.table),
+    { key: task.keyColumn, fitness: task.fitness, report: task.report },
+    task.table,
+  );
 }
