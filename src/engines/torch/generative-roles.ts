@@ -6,6 +6,7 @@
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import type { CheckedIr } from '../../search-space/index.js';
+import { SEGAN_FUSED_CHANNELS } from '../../search-space/baselines/generative/index.js';
 import { PROBLEM_CHANNELS } from '../../task/image2image/schema.js';
 import type { ExampleSet, Image2ImageTask } from '../generative.js';
 
@@ -31,7 +32,7 @@ export function roleIo(task: Pick<Image2ImageTask, 'procedure' | 'problem' | 're
       return task.problem === 'style-transfer' ? { ...roles, remover: generator(c, c), removerDiscriminator: patches(2 * c) } : roles;
     }
     case 'segan':
-      return { segmentor: generator(c + 1, 1), generator: generator(c + 1, c), discriminator: patches(c + 1) };
+      return { segmentor: generator(c + 1, 1), generator: generator(SEGAN_FUSED_CHANNELS, c), discriminator: patches(c + 1) };
     case 'stargan':
       return { generator: generator(c + k, c), discriminator: patches(c, 1 + k) };
     case 'paired-cyclegan':

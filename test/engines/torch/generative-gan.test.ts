@@ -28,7 +28,8 @@ describe.each([
     expect(outcome.curve).toHaveLength(o.epochs);
     for (const record of outcome.curve) for (const value of Object.values(record.losses)) expect(Number.isFinite(value), report).toBe(true);
     for (const values of Object.values(outcome.outputs!)) expect(values.every((v) => v >= 0 && v <= 1), report).toBe(true);
-    const { score, trivial } = scores(c, outcome.outputs!);
+    const { score, trivial, metrics } = scores(c, outcome.outputs!);
+    console.log(`${o.baseline} on ${o.problem} (torch): score ${score.toFixed(4)} vs trivial ${trivial.toFixed(4)}; metrics ${JSON.stringify(metrics)}`);
     expect(score, `${report} score ${score} trivial ${trivial}`).toBeGreaterThan(trivial + o.margin);
   }, 120_000);
 });
