@@ -59,7 +59,8 @@ export function cropToBox(frame: Float32Array, size: number, channels: number, b
   const out = new Float32Array(size * size * channels);
   const scale = box.side / size;
   for (let j = 0; j < size; j++) {
-    for (let i = 0; i < size; i++) sample(frame, size, channels, box.y0 + (j + 0.5) * scale - 0.5, box.x0 + (i + 0.5) * scale - 0.5, out, (j * size + i) * channels);
+    for (let i = 0; i < size; i++)
+      sample(frame, size, channels, box.y0 + (j + 0.5) * scale - 0.5, box.x0 + (i + 0.5) * scale - 0.5, out, (j * size + i) * channels);
   }
   return out;
 }
@@ -69,7 +70,8 @@ export function pasteFromBox(crop: Float32Array, size: number, channels: number,
   const out = Float32Array.from(outside);
   const scale = size / box.side;
   for (let y = box.y0; y < box.y0 + box.side; y++) {
-    for (let x = box.x0; x < box.x0 + box.side; x++) sample(crop, size, channels, (y + 0.5 - box.y0) * scale - 0.5, (x + 0.5 - box.x0) * scale - 0.5, out, (y * size + x) * channels);
+    for (let x = box.x0; x < box.x0 + box.side; x++)
+      sample(crop, size, channels, (y + 0.5 - box.y0) * scale - 0.5, (x + 0.5 - box.x0) * scale - 0.5, out, (y * size + x) * channels);
   }
   return out;
 }

@@ -43,14 +43,20 @@ function cropSplit(split: ExampleSplit, size: number): ExampleSplit {
     const channels = source.shape.at(-1)!;
     const len = pixels * channels;
     const data = new Uint8Array(source.data.length);
-    boxes.forEach((box, i) => writeBytes(cropToBox(toFloat(source.data.subarray(i * len, (i + 1) * len)), size, channels, box), data, i * len));
+    boxes.forEach((box, i) =>
+      writeBytes(cropToBox(toFloat(source.data.subarray(i * len, (i + 1) * len)), size, channels, box), data, i * len),
+    );
     arrays[crop] = { shape: [...source.shape], data };
   }
   return { count: split.count, arrays };
 }
 
 const seganCrops: ProcedureExamples = {
-  prepare: (examples) => ({ ...examples, train: cropSplit(examples.train, examples.imageSize), eval: cropSplit(examples.eval, examples.imageSize) }),
+  prepare: (examples) => ({
+    ...examples,
+    train: cropSplit(examples.train, examples.imageSize),
+    eval: cropSplit(examples.eval, examples.imageSize),
+  }),
   finish(examples, outputs) {
     const s = examples.imageSize;
     const c = examples.channels;
@@ -61,7 +67,10 @@ const seganCrops: ProcedureExamples = {
     boxesOf(split, s).forEach((box, i) => {
       const [m, p] = [s * s, s * s * c];
       mask.set(pasteFromBox(outputs.mask!.subarray(i * m, (i + 1) * m), s, 1, box, new Float32Array(m)), i * m);
-      image.set(pasteFromBox(outputs.image!.subarray(i * p, (i + 1) * p), s, c, box, toFloat(occluded.subarray(i * p, (i + 1) * p))), i * p);
+      image.set(
+        pasteFromBox(outputs.image!.subarray(i * p, (i + 1) * p), s, c, box, toFloat(occluded.subarray(i * p, (i + 1) * p))),
+        i * p,
+      );
     });
     return { ...outputs, mask, image };
   },
@@ -75,6 +84,10 @@ export function examplesForProcedure(procedure: GenerativeProcedure, examples: E
 }
 
 /** The problem's outputs from a procedure's raw eval outputs (the same when it changes nothing). */
-export function outputsForProcedure(procedure: GenerativeProcedure, examples: ExampleSet, outputs: Record<string, Float32Array>): Record<string, Float32Array> {
+export function outputsForProcedure(
+  procedure: GenerativeProcedure,
+  examples: ExampleSet,
+  outputs: Record<string, Float32Array>,
+): Record<string, Float32Array> {
   return PROCEDURE_EXAMPLES[procedure]?.finish(examples, outputs) ?? outputs;
 }

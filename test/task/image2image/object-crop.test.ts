@@ -31,7 +31,7 @@ describe('objectBox', () => {
 
 describe('crop and paste-back', () => {
   it('are the identity for the whole-frame box', () => {
-    const frame = Float32Array.from({ length: S * S * 3 }, (_, i) => (i * 37) % 101 / 100);
+    const frame = Float32Array.from({ length: S * S * 3 }, (_, i) => ((i * 37) % 101) / 100);
     const whole = { x0: 0, y0: 0, side: S };
     expect(cropToBox(frame, S, 3, whole)).toEqual(frame);
     expect(pasteFromBox(frame, S, 3, whole, new Float32Array(frame.length))).toEqual(frame);
@@ -56,9 +56,15 @@ describe('crop and paste-back', () => {
   });
 });
 
-describe('the segan procedure\'s examples', () => {
+describe("the segan procedure's examples", () => {
   it('add the crops of every split and paste crop outputs back into the frame', async () => {
-    const task = parseImage2ImageTask({ kind: 'image2image', problem: 'amodal-completion', procedure: 'segan', dataset: { name: 'mnist' }, examples: { train: 8, eval: 4 } });
+    const task = parseImage2ImageTask({
+      kind: 'image2image',
+      problem: 'amodal-completion',
+      procedure: 'segan',
+      dataset: { name: 'mnist' },
+      examples: { train: 8, eval: 4 },
+    });
     const data = await loadDataset({ name: 'mnist' }, { cache: false });
     const examples = buildExamples(task, { ...data.train, shape: data.shape }, 1);
     expect(examplesForProcedure('pix2pix', examples)).toBe(examples);
@@ -78,7 +84,10 @@ describe('the segan procedure\'s examples', () => {
     // Outputs that are the crops of the truth paste back to the truth inside each box, and to (0, occluded) outside it.
     const n = examples.eval.count;
     const toFloat = (a: Uint8Array) => Float32Array.from(a, (v) => v / 255);
-    const pasted = outputsForProcedure('segan', prepared, { mask: toFloat(prepared.eval.arrays.cropFullMask!.data), image: new Float32Array(n * S * S).fill(0.5) });
+    const pasted = outputsForProcedure('segan', prepared, {
+      mask: toFloat(prepared.eval.arrays.cropFullMask!.data),
+      image: new Float32Array(n * S * S).fill(0.5),
+    });
     const box = prepared.eval.arrays.cropBox!.data;
     const occluded = toFloat(examples.eval.arrays.occluded!.data);
     for (let i = 0; i < n; i++) {
@@ -97,7 +106,7 @@ describe('the segan procedure\'s examples', () => {
     }
     // Down-sampling a crop of the mask back into the frame keeps its pixels within a byte of bilinear blur of the truth.
     const truth = toFloat(examples.eval.arrays.fullMask!.data);
-    const agree = truth.filter((t, p) => (t > 0.5) === (pasted.mask![p]! > 0.5)).length / truth.length;
+    const agree = truth.filter((t, p) => t > 0.5 === pasted.mask![p]! > 0.5).length / truth.length;
     expect(agree).toBeGreaterThan(0.95);
   });
 });
