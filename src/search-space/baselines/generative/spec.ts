@@ -121,7 +121,7 @@ export function checkSpec(
     );
   }
   const labelSets = spec.labelSets ?? 1;
-  if (!positiveInt(labelSets) || (labelSets > 1 && spec.problem !== 'domain-translation') || labelSets > spec.domains) {
+  if (!positiveInt(labelSets) || (labelSets > 1 && (spec.problem !== 'domain-translation' || labelSets > spec.domains))) {
     badSpec(baseline, spec, 'labelSets', labelSets, 'must be 1, or several (at most one per domain) on domain-translation', 'use 1, or 2 with the task\'s secondDataset on domain-translation');
   }
   if (!positiveInt(spec.latent)) badSpec(baseline, spec, 'latent', spec.latent, 'must be a positive integer', 'use the recipe latent, e.g. 8');
