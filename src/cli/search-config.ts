@@ -59,6 +59,8 @@ export interface SearchFlags {
   /** The image-to-image task's training procedure (pix2pix for a search; baselines name their own). */
   procedure?: string;
   trainExamples?: number;
+  /** domain-translation: task.secondDataset's name (StarGAN's second label set). */
+  secondDataset?: string;
   evalExamples?: number;
   /** The script engine's training script: the task names it by sha-256. */
   trainer?: string;
@@ -282,6 +284,7 @@ export function buildSearchConfig(
         ...(flags.dataset ? { name: flags.dataset } : {}),
       },
       ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
+      ...(flags.secondDataset ? { secondDataset: { ...((fileTask?.secondDataset as Record<string, unknown> | undefined) ?? {}), name: flags.secondDataset } } : {}),
       examples: {
         ...((fileTask?.examples as Record<string, unknown> | undefined) ?? {}),
         ...(flags.trainExamples !== undefined ? { train: flags.trainExamples } : {}),

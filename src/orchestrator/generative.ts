@@ -32,13 +32,15 @@ const TRAINING_ONLY_ROLES = /discriminator$/i;
 export function generativeSpecOf(task: Image2ImageTask, options: { width?: number; depth?: number } = {}): GenerativeSpec {
   const source = datasetSources.get(task.dataset.name);
   const channels = specShape(resolveSpec(task.dataset), source.shape)[2];
-  const domains = domainsFor(task.problem, source.classes.length);
+  const labelSets = task.secondDataset === undefined ? 1 : 2;
+  const domains = domainsFor(task.problem, source.classes.length, labelSets);
   return {
     problem: task.problem,
     imageSize: task.imageSize,
     channels: PROBLEM_CHANNELS(task.problem, channels, domains),
     domains,
     latent: task.recipe.latent,
+    ...(labelSets > 1 ? { labelSets } : {}),
     ...(options.width !== undefined ? { width: options.width } : {}),
     ...(options.depth !== undefined ? { depth: options.depth } : {}),
   };

@@ -74,7 +74,7 @@ describe('blockqnn baseline --list shows every registered baseline (#16 item 5)'
     const list = JSON.parse(r.stdout) as { name: string; family: string; problems: string[]; procedure?: string; params: number; flops: number }[];
     const names = list.map((e) => e.name).sort();
     expect(names).toEqual([...baselines.list(), ...Object.keys(TRAINING_MODES), ...generativeBaselines.list()].sort());
-    expect(generativeBaselines.list()).toHaveLength(6);
+    expect(generativeBaselines.list()).toHaveLength(7);
     for (const name of generativeBaselines.list()) {
       const e = list.find((x) => x.name === name)!;
       expect(e).toMatchObject({ family: 'image2image', procedure: generativeBaselines.get(name).procedure, problems: [...generativeBaselines.get(name).problems] });
@@ -84,7 +84,7 @@ describe('blockqnn baseline --list shows every registered baseline (#16 item 5)'
     expect(list.find((e) => e.name === 'resnet-20-cifar')).toMatchObject({ family: 'classification', problems: ['classification'] });
     const text = await cli('baseline', '--list');
     expect(text.stdout).toMatch(/^Generative \(image-to-image\) baselines: blockqnn baseline NAME --task PROBLEM$/m);
-    for (const name of ['unet-pix2pix', 'segan', 'stargan', 'paired-cyclegan', 'vunet', 'winn-synthesis']) expect(text.stdout).toMatch(new RegExp(`^  ${name} +16x16x\\d +[\\d,]+ params +[\\d.]+ MFLOPs`, 'm'));
+    for (const name of ['unet-pix2pix', 'segan', 'stargan', 'stargan-jnt', 'paired-cyclegan', 'vunet', 'winn-synthesis']) expect(text.stdout).toMatch(new RegExp(`^  ${name} +16x16x\\d +[\\d,]+ params +[\\d.]+ MFLOPs`, 'm'));
   });
 
   it('--task keeps one problem: an image-to-image one, or classification; an unknown one is named', async () => {
@@ -124,6 +124,15 @@ describe('bad input fails before anything is recorded or queued', () => {
     const width = await cli('baseline', 'resnet-20-cifar', '--baseline-width', '0.3', ...common);
     expect(width.stderr).toMatch(/INVALID_CONFIG\]: baseline resnet-20-cifar: width 0.3 turns the 16 filters .* not a whole number of channels/);
     expect((await cli('baseline', ...common)).stderr).toMatch(/name the baseline\(s\) to evaluate/);
+
+    // StarGAN's mask vector trains on two label sets: a task with one names the baseline, the task's field and the fix.
+    const oneSet = await cli('baseline', 'stargan-jnt', '--task', 'domain-translation', ...common);
+    expect(oneSet.code).toBe(2);
+    expect(oneSet.stderr).toMatch(/error \[INVALID_CONFIG\]: generative baseline stargan-jnt on problem domain-translation: secondDataset = null: .*two label sets/);
+    expect(oneSet.stderr).toMatch(/hint: .*--second-dataset fashion-mnist/);
+    // A second dataset is for domain translation only.
+    const notTranslation = await cli('baseline', 'segan', '--task', 'amodal-completion', '--second-dataset', 'fashion-mnist', ...common);
+    expect(notTranslation.stderr).toMatch(/secondDataset is a second label set for domain-translation .*not for amodal-completion/);
 
     // Nothing recorded: the database file was never created (and `runs` refuses to create it).
     const runs = await cli('runs', '--db', db, '--json');

@@ -67,7 +67,9 @@ export function listBaselines(): BaselineListEntry[] {
 export function listGenerativeBaselines(): BaselineListEntry[] {
   return generativeBaselines.list().map((name) => {
     const entry = generativeBaselines.get(name);
-    const task = parseImage2ImageTask({ kind: 'image2image', problem: entry.problems[0], procedure: entry.procedure, dataset: { name: 'mnist' } });
+    // A baseline that trains on two label sets (stargan-jnt) is costed on MNIST with Fashion-MNIST's second set.
+    const second = (entry.labelSets ?? 1) > 1 ? { secondDataset: { name: 'fashion-mnist' } } : {};
+    const task = parseImage2ImageTask({ kind: 'image2image', problem: entry.problems[0], procedure: entry.procedure, dataset: { name: 'mnist' }, ...second });
     const spec = generativeSpecOf(task);
     const cost = generatingCost(entry.build(spec));
     return {
@@ -148,6 +150,7 @@ export function registerBaseline(program: Command): void {
     .option('--task <problem>', `image-to-image problem for the generative baselines: ${IMAGE2IMAGE_PROBLEMS.join(' | ')}`)
     .option('--train-examples <N>', 'image-to-image: training examples', positiveInt('--train-examples'))
     .option('--eval-examples <N>', 'image-to-image: evaluation examples', positiveInt('--eval-examples'))
+    .option('--second-dataset <name>', 'domain-translation: a second dataset with its own label set, for StarGAN\'s mask vector (stargan-jnt), e.g. fashion-mnist')
     .option('--seed <S>', 'seed of the training', nonNegativeInt('--seed'))
     .option('--max-in-flight <N>', 'unused by baselines; accepted for symmetry with search', positiveInt('--max-in-flight'))
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)

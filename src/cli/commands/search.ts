@@ -172,6 +172,7 @@ export function registerSearch(program: Command): void {
     .option('--baseline-width <W>', 'multiply the layer widths of whole-network baselines by W (proxy; default 1 = the papers\' widths)', positiveNumber('--baseline-width'))
     .option('--task <problem>', `search generator blocks for an image-to-image problem: ${IMAGE2IMAGE_PROBLEMS.join(' | ')}`)
     .option('--procedure <name>', 'image-to-image: training procedure (pix2pix for a search)')
+    .option('--second-dataset <name>', 'domain-translation: a second dataset with its own label set, for StarGAN\'s mask vector (baseline stargan-jnt), e.g. fashion-mnist')
     .option('--train-examples <N>', 'image-to-image: training examples', positiveInt('--train-examples'))
     .option('--eval-examples <N>', 'image-to-image: evaluation examples', positiveInt('--eval-examples'))
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)

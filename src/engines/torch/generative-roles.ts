@@ -6,6 +6,7 @@
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import type { CheckedIr } from '../../search-space/index.js';
+import { SEGAN_FUSED_CHANNELS, starganConditionChannels } from '../../search-space/baselines/generative/index.js';
 import { PROBLEM_CHANNELS } from '../../task/image2image/schema.js';
 import type { ExampleSet, Image2ImageTask } from '../generative.js';
 
@@ -21,7 +22,7 @@ const generator = (input: number, output: number): RoleIo => ({ input, output, i
 const patches = (input: number, output = 1): RoleIo => ({ input, output, image: false });
 
 /** Role → what it takes and gives, for a task's procedure and problem (C = examples.channels, K = examples.domains, z = recipe.latent). */
-export function roleIo(task: Pick<Image2ImageTask, 'procedure' | 'problem' | 'recipe'>, examples: Pick<ExampleSet, 'channels' | 'domains'>): Record<string, RoleIo> {
+export function roleIo(task: Pick<Image2ImageTask, 'procedure' | 'problem' | 'recipe'>, examples: Pick<ExampleSet, 'channels' | 'domains' | 'labelSets'>): Record<string, RoleIo> {
   const c = examples.channels;
   const k = examples.domains;
   switch (task.procedure) {
@@ -31,9 +32,9 @@ export function roleIo(task: Pick<Image2ImageTask, 'procedure' | 'problem' | 're
       return task.problem === 'style-transfer' ? { ...roles, remover: generator(c, c), removerDiscriminator: patches(2 * c) } : roles;
     }
     case 'segan':
-      return { segmentor: generator(c + 1, 1), generator: generator(c + 1, c), discriminator: patches(c + 1) };
+      return { segmentor: generator(c + 1, 1), generator: generator(SEGAN_FUSED_CHANNELS, c), discriminator: patches(c + 1) };
     case 'stargan':
-      return { generator: generator(c + k, c), discriminator: patches(c, 1 + k) };
+      return { generator: generator(c + starganConditionChannels(k, examples.labelSets ?? 1), c), discriminator: patches(c, 1 + k) };
     case 'paired-cyclegan':
       return { generator: generator(2 * c, c), remover: generator(c, c), styleDiscriminator: patches(2 * c), discriminator: patches(c) };
     case 'vunet':

@@ -5,7 +5,7 @@
 The request (built by generative.ts beside this file):
     {"procedure", "problem", "seed", "recipe" (src/task/image2image/schema.ts's generativeRecipeSchema),
      "examples": path of a .bqds file with arrays "train.<name>" / "eval.<name>" (uint8, N first),
-     "channels": C, "domains": K, "outDir": where the outputs go,
+     "channels": C, "domains": K, "labelSets": M (stargan's mask vector when 2), "outDir": where the outputs go,
      "roles": {role: {"source": generated module, "className", "expectedParams"}}}
 Lines on stdout:
     {"type": "progress", "epoch", "epochs", "losses": {term: mean over the epoch's steps}, "seconds"}
@@ -34,15 +34,21 @@ Procedures (λ = recipe.lambda):
   translation: x = (source, one-hot target domain); cycle output = G(G(x), one-hot source domain).
   style: two paired maps, apply G(plain, reference) → styled with D(plain, reference, ·), and
   remove F(styled) → plain with removerDiscriminator(styled, ·), their losses summed.
-- segan: segmentor S(occluded, visible) with BCE(S, fullMask); generator G(occluded, σ(S) detached)
-  with λ.l1 · L1(G, full) (plain L1 over the whole image, not the paper's weighting of the
-  invisible region) + BCE(D(G, σ(S)), 1); D on (image, predicted mask): real (full, σ(S)) vs
-  fake (G, σ(S)), so it judges the painting, not the mask. Outputs: mask σ(S), image G.
+- segan: on the crop around the object (the crop* arrays generative.ts adds, src/task/image2image/object-crop.ts;
+  the mask and image outputs are crops, pasted back into the frame on the TypeScript side).
+  segmentor S(occluded, visible) with BCE(S, fullMask); generator G(fused) with fused the paper's picture
+  of m = σ(S) detached: v·image (grey repeated to RGB) + (1 − v)·(m·red + (1 − m)·blue);
+  λ.l1 · L1(G, full) (plain L1 over the crop, not the paper's weighting of the invisible region)
+  + BCE(D(G, m), 1); D on (image, predicted mask): real (full, m) vs fake (G, m), so it judges the
+  painting, not the mask. Outputs: mask σ(S), image G(fused).
 - stargan: WGAN-GP. D's channel 0 is the patch critic, channels 1..K averaged over space the
   domain logits. D: −E D_src(x) + E D_src(G(x, t)) + λ.cls · CE(D_cls(x), s) + λ.gp · GP;
   G (every recipe.criticSteps-th step, as StarGAN's n_critic): −E D_src(G(x, t)) +
   λ.cls · CE(D_cls(G(x, t)), t) + λ.rec · L1(G(G(x, t), s), x). GP = E (‖∇ D_src‖₂ − 1)² at
   u·x + (1 − u)·G(x, t), u ~ U(0, 1) per image, the gradient of the patch map's sum.
+  Two label sets ("labelSets": 2, the task's secondDataset): t and s are one-hot over all K domains (zero
+  on the other set's), G also reads the mask vector (one-hot over the sets, tiled), and both CE terms
+  are taken within the example's own set (stargan_ce), so only the known labels are classified.
 - paired-cyclegan: G(plain, reference) → styled, F(styled) → plain. styleDiscriminator on
   (reference, styled) real vs (reference, G) fake; discriminator on plain images real vs F(styled)
   fake; both BCE, halved. G and F together: λ.l1 · (L1(G, styled) + L1(F(styled), plain)) +
@@ -297,23 +303,32 @@ def outputs_pix2pix(job):
 
 # ---- SeGAN -----------------------------------------------------------------------------------
 
+def segan_fused(image, visible, mask):
+    """SeGAN's fused picture [n, 3, S, S]: visible pixels of the image (grey repeated to RGB), red where the
+    full-mask probability says object, blue elsewhere: v·image + (1 − v)·(m·red + (1 − m)·blue)."""
+    rgb = image.expand(-1, 3, -1, -1) if image.shape[1] == 1 else image
+    painted = torch.cat([mask, torch.zeros_like(mask), 1 - mask], 1)
+    return visible * rgb + (1 - visible) * painted
+
+
 def train_segan(job, epoch, terms):
     S, G, D = job.nets["segmentor"], job.nets["generator"], job.nets["discriminator"]
     if epoch == 0:
         job.opt_s, job.opt_g, job.opt_d = job.adam("segmentor"), job.adam("generator"), job.adam("discriminator")
     for b in job.batches(epoch):
-        logit = S(torch.cat([b["occluded"], b["visible"]], 1))
-        seg = F.binary_cross_entropy_with_logits(logit, b["fullMask"])
+        occluded, visible, full = b["cropOccluded"], b["cropVisible"], b["cropFull"]
+        logit = S(torch.cat([occluded, visible], 1))
+        seg = F.binary_cross_entropy_with_logits(logit, b["cropFullMask"])
         job.opt_s.zero_grad(set_to_none=True)
         seg.backward()
         job.opt_s.step()
         m = torch.sigmoid(logit.detach())
-        fake = G(torch.cat([b["occluded"], m], 1))
-        loss_d = 0.5 * (bce(D(torch.cat([b["full"], m], 1)), 1.0) + bce(D(torch.cat([fake.detach(), m], 1)), 0.0))
+        fake = G(segan_fused(occluded, visible, m))
+        loss_d = 0.5 * (bce(D(torch.cat([full, m], 1)), 1.0) + bce(D(torch.cat([fake.detach(), m], 1)), 0.0))
         job.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         job.opt_d.step()
-        adv, rec = bce(D(torch.cat([fake, m], 1)), 1.0), l1(fake, b["full"])
+        adv, rec = bce(D(torch.cat([fake, m], 1)), 1.0), l1(fake, full)
         loss_g = adv + job.lam["l1"] * rec
         job.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -325,8 +340,9 @@ def outputs_segan(job):
     S, G = job.nets["segmentor"], job.nets["generator"]
 
     def compute(b):
-        m = torch.sigmoid(S(torch.cat([b["occluded"], b["visible"]], 1)))
-        return {"mask": m, "image": G(torch.cat([b["occluded"], m], 1))}
+        occluded, visible = b["cropOccluded"], b["cropVisible"]
+        m = torch.sigmoid(S(torch.cat([occluded, visible], 1)))
+        return {"mask": m, "image": G(segan_fused(occluded, visible, m))}
     return job.eval_outputs(compute)
 
 
@@ -337,18 +353,48 @@ def stargan_heads(D, x):
     return out[:, :1], out[:, 1:].mean((2, 3))
 
 
+def stargan_sets(job):
+    """M, the label sets of the examples (2 with the task's secondDataset: StarGAN's mask vector)."""
+    return int(job.request.get("labelSets", 1))
+
+
+def stargan_condition(job, domains, label_set):
+    """G's condition channels: the domain one-hot over all K (zero on the other set's entries), and with
+    several label sets the mask vector, one-hot over the sets, naming the example's own."""
+    k, size, sets = job.k, job.size, stargan_sets(job)
+    parts = [tiled(domains, k, size)]
+    if sets > 1:
+        parts.append(tiled(label_set, sets, size))
+    return torch.cat(parts, 1)
+
+
+def stargan_ce(job, logits, labels):
+    """CE within each example's own label set: the K logits are M equal groups softmaxed on their own, so
+    only the known set's logits get a gradient (the paper's multi-dataset classification loss)."""
+    sets = stargan_sets(job)
+    if sets <= 1:
+        return F.cross_entropy(logits, labels)
+    n = logits.shape[0]
+    log_probs = F.log_softmax(logits.view(n, sets, job.k // sets), -1).view(n, job.k)
+    return -(F.one_hot(labels, job.k).float() * log_probs).sum(1).mean()
+
+
+def stargan_label_sets(job, b):
+    return b["labelSet"] if stargan_sets(job) > 1 else torch.zeros_like(b["sourceDomain"])
+
+
 def train_stargan(job, epoch, terms):
     G, D = job.nets["generator"], job.nets["discriminator"]
     if epoch == 0:
         job.opt_g, job.opt_d, job.step = job.adam("generator"), job.adam("discriminator"), 0
-    k, size = job.k, job.size
     for b in job.batches(epoch):
         x, s, t = b["source"], b["sourceDomain"], b["targetDomain"]
-        fake = G(torch.cat([x, tiled(t, k, size)], 1))
+        m = stargan_label_sets(job, b)
+        fake = G(torch.cat([x, stargan_condition(job, t, m)], 1))
         src_real, cls_real = stargan_heads(D, x)
         src_fake, _ = stargan_heads(D, fake.detach())
         gp = gradient_penalty(lambda y: D(y)[:, :1], x, fake, job.noise)
-        d_cls = F.cross_entropy(cls_real, s)
+        d_cls = stargan_ce(job, cls_real, s)
         loss_d = -src_real.mean() + src_fake.mean() + job.lam["cls"] * d_cls + job.lam["gp"] * gp
         job.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
@@ -358,8 +404,8 @@ def train_stargan(job, epoch, terms):
         if job.step % job.recipe["criticSteps"] != 0:
             continue
         src, cls = stargan_heads(D, fake)
-        g_cls = F.cross_entropy(cls, t)
-        rec = l1(G(torch.cat([fake, tiled(s, k, size)], 1)), x)
+        g_cls = stargan_ce(job, cls, t)
+        rec = l1(G(torch.cat([fake, stargan_condition(job, s, m)], 1)), x)
         loss_g = -src.mean() + job.lam["cls"] * g_cls + job.lam["rec"] * rec
         job.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -371,8 +417,9 @@ def outputs_stargan(job):
     G = job.nets["generator"]
 
     def compute(b):
-        image = G(torch.cat([b["source"], tiled(b["targetDomain"], job.k, job.size)], 1))
-        return {"image": image, "cycle": G(torch.cat([image, tiled(b["sourceDomain"], job.k, job.size)], 1))}
+        m = stargan_label_sets(job, b)
+        image = G(torch.cat([b["source"], stargan_condition(job, b["targetDomain"], m)], 1))
+        return {"image": image, "cycle": G(torch.cat([image, stargan_condition(job, b["sourceDomain"], m)], 1))}
     return job.eval_outputs(compute)
 
 

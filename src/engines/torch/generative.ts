@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { writeCacheFile } from '../../datasets/cache-file.js';
 import { parseIr } from '../../search-space/index.js';
+import { examplesForProcedure, outputsForProcedure } from '../../task/image2image/procedure-examples.js';
 import { PROBLEM_OUTPUTS } from '../../task/image2image/schema.js';
 import { TrainingAborted } from '../engine.js';
 import type { ExampleSet, GenerativeOutcome, GenerativeProgress, GenerativeRequest } from '../generative.js';
@@ -162,21 +163,24 @@ export async function trainGenerativeTorch(
   const folder = await mkdtemp(join(tmpdir(), 'blockqnn-generative-'));
   try {
     const examplesPath = join(folder, 'examples.bqds');
-    await writeExamples(examplesPath, examples);
+    // A procedure's own view of the examples (SeGAN's object crops), made here so both engines train on the same bytes.
+    const trained = examplesForProcedure(task.procedure, examples);
+    await writeExamples(examplesPath, trained);
     const roles = Object.fromEntries(Object.entries(checked).map(([role, c]) => {
       const generated = generateTorchModule(c);
       return [role, { source: generated.source, className: generated.className, expectedParams: generated.params }];
     }));
     const result = await runChild(python.executable, options.env ?? process.env, {
       procedure: task.procedure, problem: task.problem, seed: request.seed, recipe: task.recipe, examples: examplesPath,
-      channels: examples.channels, domains: examples.domains, outDir: folder, roles,
+      channels: examples.channels, domains: examples.domains, labelSets: examples.labelSets ?? 1, outDir: folder, roles,
     }, signal, onProgress);
     const curve = result.curve.map(({ epoch, losses: l, seconds }) => ({ epoch, losses: l, seconds }));
     if (result.status !== 'ok') {
       const error = result.status === 'failed' && result.traceback ? `${result.error}\n${result.traceback.trim().split('\n').slice(-6).join('\n')}` : result.error;
       return { status: result.status, curve, trainSeconds: result.trainSeconds, error };
     }
-    return { status: 'ok', outputs: await readOutputs(result, request), curve, trainSeconds: result.trainSeconds };
+    const outputs = outputsForProcedure(task.procedure, trained, await readOutputs(result, request));
+    return { status: 'ok', outputs, curve, trainSeconds: result.trainSeconds };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

@@ -15,7 +15,8 @@
  * - written once, atomically (temp file + rename, by writeCacheFile); a file with the wrong key or
  *   arrays is rebuilt with a process warning, as the dataset cache does.
  * - source images: the dataset's train split as `task.dataset` specifies it (validation held out,
- *   subset applied), at the dataset's own resolution unless `dataset.imageSize` is set.
+ *   subset applied), at the dataset's own resolution unless `dataset.imageSize` is set; with
+ *   `task.secondDataset` (domain-translation's second label set) that dataset's train split too.
  */
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -29,7 +30,7 @@ import { EXAMPLE_ARRAYS, IMAGE2IMAGE_PROBLEMS } from './schema.js';
 import type { ExampleSet, ExampleSplit, Image2ImageProblem, Image2ImageTask } from './schema.js';
 
 /** Changes whenever examples.ts would build different bytes from the same task and seed. */
-export const EXAMPLES_VERSION = 1;
+export const EXAMPLES_VERSION = 2;
 
 export interface ExamplesOptions {
   /** Default `$BLOCKQNN_DATA_DIR`, else `./.blockqnn`. */
@@ -87,6 +88,7 @@ export async function writeExampleSet(path: string, examples: ExampleSet, info: 
       imageSize: examples.imageSize,
       channels: examples.channels,
       domains: examples.domains,
+      labelSets: examples.labelSets ?? 1,
       seed: info.seed,
       train: examples.train.count,
       eval: examples.eval.count,
@@ -120,7 +122,8 @@ export async function readExampleSet(path: string, key?: string): Promise<Exampl
   const evalSplit = split('eval');
   if (typeof train === 'string') return train;
   if (typeof evalSplit === 'string') return evalSplit;
-  return { problem, imageSize: spec.imageSize as number, channels: spec.channels as number, domains: spec.domains as number, train, eval: evalSplit };
+  const labelSets = typeof spec.labelSets === 'number' && spec.labelSets > 1 ? { labelSets: spec.labelSets } : {};
+  return { problem, imageSize: spec.imageSize as number, channels: spec.channels as number, domains: spec.domains as number, ...labelSets, train, eval: evalSplit };
 }
 
 const memo = new Map<string, Promise<LoadedExamples>>();
@@ -130,7 +133,8 @@ async function build(task: Image2ImageTask, seed: number, key: string, path: str
   if (typeof cached !== 'string') return { examples: cached, path, key, origin: 'cache' };
   if (cached !== 'missing') process.emitWarning(`example cache ${path} is unusable (${cached}); building the examples again`);
   const data = await loadDataset(task.dataset, options.load);
-  const examples = buildExamples(task, { ...data.train, shape: data.shape }, seed);
+  const second = task.secondDataset === undefined ? undefined : await loadDataset(task.secondDataset, options.load);
+  const examples = buildExamples(task, { ...data.train, shape: data.shape }, seed, second && { ...second.train, shape: second.shape });
   await writeExampleSet(path, examples, { key, task, seed, classes: data.classes });
   return { examples, path, key, origin: 'built' };
 }

@@ -26,7 +26,12 @@
  *   L element), 1 bold = dilation of b (3 × 3 cross), per channel (image-ops.ts morphology),
  *   2 low contrast = 0.3 + 0.4·b;
  *   `sourceDomain` [N] uniform, `targetDomain` [N] uniform among the other two; `source` and
- *   `target` [N,S,S,C] = b rendered in each.
+ *   `target` [N,S,S,C] = b rendered in each; `labelSet` [N] = 0.
+ *   With task.secondDataset (StarGAN's multi-dataset training), each split also holds as many
+ *   examples of the second dataset after the first's, in the second label set (schema.ts
+ *   SECOND_LABEL_SET_DOMAINS: 0 plain, 1 inverted, 2 dim, as global domains 3, 4, 5, rendered at
+ *   imageSize), with `labelSet` 1; they are selected and drawn exactly as the first's, from
+ *   the second dataset's own permutation and streams (seed mixed with SECOND_SET_SEED).
  * - style-transfer: STYLE_COUNT = 4 styles (image-ops.ts stylePattern: horizontal stripes,
  *   vertical stripes, dots, checker), a style moves each marked pixel halfway to white; `style`
  *   [N] uniform; `plain` [N,S,S,C] the image; `styled` = plain wearing the style (apply target,
@@ -52,7 +57,7 @@ import {
   writeBytes,
 } from './image-ops.js';
 import type { Rect } from './image-ops.js';
-import { domainsFor, STYLE_COUNT, TRANSLATION_DOMAINS } from './schema.js';
+import { domainsFor, SECOND_LABEL_SET_DOMAINS, STYLE_COUNT, TRANSLATION_DOMAINS } from './schema.js';
 import type { ExampleArray, ExampleSet, ExampleSplit, Image2ImageTask } from './schema.js';
 
 /** The images examples are made from: one split of a loaded dataset (bytes, N × H × W × C). */
@@ -64,7 +69,10 @@ export interface ExampleSource {
 }
 
 /** What buildExamples reads of a task. */
-export type ExampleTask = Pick<Image2ImageTask, 'problem' | 'imageSize' | 'examples'>;
+export type ExampleTask = Pick<Image2ImageTask, 'problem' | 'imageSize' | 'examples'> & Partial<Pick<Image2ImageTask, 'secondDataset'>>;
+
+/** Mixed into the seed for the second dataset's selection and streams, so its examples never repeat the first's draws. */
+const SECOND_SET_SEED = 0x5eca2d;
 
 /** Flat grey of the amodal occluders. */
 export const OCCLUDER_GREY = 0.5;
@@ -160,18 +168,33 @@ export function renderDomain(image: Float32Array, size: number, channels: number
   return image.map((v) => 0.3 + 0.4 * v);
 }
 
-function translation(ctx: SplitContext, nativeSize: number): Arrays {
+/** A base image rendered in a domain of the second label set (0 plain, 1 inverted, 2 dim). */
+export function renderSecondSet(image: Float32Array, domain: number): Float32Array {
+  if (domain === 0) return image;
+  return domain === 1 ? image.map((v) => 1 - v) : image.map((v) => 0.5 * v);
+}
+
+function translation(ctx: SplitContext, nativeSize: number, labelSet: 0 | 1): Arrays {
   const { n, size: s, channels: c } = ctx;
-  const out = { source: imageArray(n, s, c), sourceDomain: labelArray(n), targetDomain: labelArray(n), target: imageArray(n, s, c) };
+  const out = { source: imageArray(n, s, c), sourceDomain: labelArray(n), targetDomain: labelArray(n), target: imageArray(n, s, c), labelSet: labelArray(n) };
   const len = s * s * c;
+  const domains = labelSet === 0 ? TRANSLATION_DOMAINS : SECOND_LABEL_SET_DOMAINS;
+  const offset = labelSet === 0 ? 0 : TRANSLATION_DOMAINS;
+  out.labelSet.data.fill(labelSet);
   for (let i = 0; i < n; i++) {
-    const from = Math.floor(ctx.uniform() * TRANSLATION_DOMAINS);
-    const to = (from + 1 + Math.floor(ctx.uniform() * (TRANSLATION_DOMAINS - 1))) % TRANSLATION_DOMAINS;
-    const base = ctx.native(i);
-    out.sourceDomain.data[i] = from;
-    out.targetDomain.data[i] = to;
-    writeBytes(ctx.shrink(renderDomain(base, nativeSize, c, from)), out.source.data, i * len);
-    writeBytes(ctx.shrink(renderDomain(base, nativeSize, c, to)), out.target.data, i * len);
+    const from = Math.floor(ctx.uniform() * domains);
+    const to = (from + 1 + Math.floor(ctx.uniform() * (domains - 1))) % domains;
+    out.sourceDomain.data[i] = offset + from;
+    out.targetDomain.data[i] = offset + to;
+    if (labelSet === 0) {
+      const base = ctx.native(i);
+      writeBytes(ctx.shrink(renderDomain(base, nativeSize, c, from)), out.source.data, i * len);
+      writeBytes(ctx.shrink(renderDomain(base, nativeSize, c, to)), out.target.data, i * len);
+    } else {
+      const base = ctx.small(i);
+      writeBytes(renderSecondSet(base, from), out.source.data, i * len);
+      writeBytes(renderSecondSet(base, to), out.target.data, i * len);
+    }
   }
   return out;
 }
@@ -225,7 +248,7 @@ function synthesis(ctx: SplitContext): Arrays {
   return out;
 }
 
-function buildSplit(task: ExampleTask, source: ExampleSource, bases: Uint32Array, streamSeed: number): ExampleSplit {
+function buildSplit(task: ExampleTask, source: ExampleSource, bases: Uint32Array, streamSeed: number, labelSet: 0 | 1 = 0): ExampleSplit {
   const [h, w, c] = source.shape;
   const s = task.imageSize;
   const len = h * w * c;
@@ -255,7 +278,7 @@ function buildSplit(task: ExampleTask, source: ExampleSource, bases: Uint32Array
     task.problem === 'amodal-completion'
       ? amodal(ctx)
       : task.problem === 'domain-translation'
-        ? translation(ctx, h)
+        ? translation(ctx, h, labelSet)
         : task.problem === 'style-transfer'
           ? style(ctx)
           : task.problem === 'shape-guided'
@@ -264,29 +287,71 @@ function buildSplit(task: ExampleTask, source: ExampleSource, bases: Uint32Array
   return { count: bases.length, arrays };
 }
 
-/** Builds a task's train and eval examples from a dataset split (see the file header). */
-export function buildExamples(task: ExampleTask, source: ExampleSource, seed: number): ExampleSet {
+/** Concatenates two splits' arrays along the batch axis. */
+function concatSplits(a: ExampleSplit, b: ExampleSplit): ExampleSplit {
+  const arrays: Record<string, ExampleArray> = {};
+  for (const [name, x] of Object.entries(a.arrays)) {
+    const y = b.arrays[name]!;
+    const data = new Uint8Array(x.data.length + y.data.length);
+    data.set(x.data);
+    data.set(y.data, x.data.length);
+    arrays[name] = { shape: [x.shape[0]! + y.shape[0]!, ...x.shape.slice(1)], data };
+  }
+  return { count: a.count + b.count, arrays };
+}
+
+function checkSource(task: ExampleTask, source: ExampleSource, field: string): void {
   const [h, w, c] = source.shape;
   const { train, eval: evalCount } = task.examples;
   if (h !== w || (c !== 1 && c !== 3)) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `image-to-image examples need square images with 1 or 3 channels, got ${h}×${w}×${c}`, {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `image-to-image examples need square images with 1 or 3 channels, got ${h}×${w}×${c} (${field})`, {
       hint: 'use mnist, fashion-mnist or cifar10 (optionally with dataset.channels 1 or 3)',
     });
   }
   if (train + evalCount > source.count) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${task.problem} needs ${train} train + ${evalCount} eval images, the dataset split holds ${source.count}`, {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${task.problem} needs ${train} train + ${evalCount} eval images, the ${field} split holds ${source.count}`, {
       hint: 'lower examples.train / examples.eval, or drop dataset.subset / use a larger dataset',
     });
   }
+}
+
+/** The train and eval splits of one source: disjoint bases from its seeded permutation (see the file header). */
+function splitsOf(task: ExampleTask, source: ExampleSource, seed: number, labelSet: 0 | 1): { train: ExampleSplit; eval: ExampleSplit } {
+  const { train, eval: evalCount } = task.examples;
   const order = permutation(source.count, seed >>> 0);
+  return {
+    train: buildSplit(task, source, order.subarray(0, train), (seed ^ 0x9e3779b9) >>> 0, labelSet),
+    eval: buildSplit(task, source, order.subarray(source.count - evalCount), (seed ^ 0x85ebca6b) >>> 0, labelSet),
+  };
+}
+
+/**
+ * Builds a task's train and eval examples from a dataset split (see the file header); `second` is
+ * task.secondDataset's split, required exactly when the task names one.
+ */
+export function buildExamples(task: ExampleTask, source: ExampleSource, seed: number, second?: ExampleSource): ExampleSet {
+  checkSource(task, source, 'dataset');
+  const c = source.shape[2];
   let classes = 0;
   for (let i = 0; i < source.count; i++) classes = Math.max(classes, source.labels[i]! + 1);
+  const first = splitsOf(task, source, seed, 0);
+  if (task.secondDataset === undefined) {
+    return { problem: task.problem, imageSize: task.imageSize, channels: c, domains: domainsFor(task.problem, classes), ...first };
+  }
+  if (!second) {
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the task names secondDataset ${task.secondDataset.name} but no images of it were given`, {
+      hint: 'load task.secondDataset\'s training split and pass it to buildExamples (loadExamples does)',
+    });
+  }
+  checkSource(task, second, 'secondDataset');
+  if (second.shape[2] !== c) {
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `secondDataset ${task.secondDataset.name} has ${second.shape[2]}-channel images, the dataset ${c}-channel ones`, {
+      hint: `use a second dataset with ${c}-channel images, or set secondDataset.channels to ${c}`,
+    });
+  }
+  const other = splitsOf(task, second, (seed ^ SECOND_SET_SEED) >>> 0, 1);
   return {
-    problem: task.problem,
-    imageSize: task.imageSize,
-    channels: c,
-    domains: domainsFor(task.problem, classes),
-    train: buildSplit(task, source, order.subarray(0, train), (seed ^ 0x9e3779b9) >>> 0),
-    eval: buildSplit(task, source, order.subarray(source.count - evalCount), (seed ^ 0x85ebca6b) >>> 0),
+    problem: task.problem, imageSize: task.imageSize, channels: c, domains: domainsFor(task.problem, classes, 2), labelSets: 2,
+    train: concatSplits(first.train, other.train), eval: concatSplits(first.eval, other.eval),
   };
 }

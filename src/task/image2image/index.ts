@@ -7,6 +7,7 @@ export {
   PROBLEM_OUTPUTS,
   EXAMPLE_ARRAYS,
   TRANSLATION_DOMAINS,
+  SECOND_LABEL_SET_DOMAINS,
   STYLE_COUNT,
   domainsFor,
   generativeRecipeSchema,
@@ -32,3 +33,7 @@ export type { FrozenClassifier } from './frozen-classifier.js';
 export { frechetDistance } from './frechet.js';
 export { loadExamples, readExampleSet, writeExampleSet, examplesKey, examplesPath, examplesDataDir, clearExamplesMemo, EXAMPLES_VERSION } from './cache.js';
 export type { LoadedExamples, ExamplesOptions } from './cache.js';
+export { CROP_MARGIN, objectBox, cropToBox, pasteFromBox } from './object-crop.js';
+export type { CropBox } from './object-crop.js';
+export { examplesForProcedure, outputsForProcedure } from './procedure-examples.js';
+export type { ProcedureExamples } from './procedure-examples.js';

@@ -7,7 +7,7 @@
  * | problem                 | score                                   | also reported |
  * |-------------------------|-----------------------------------------|---------------|
  * | amodal-completion       | IoU of the invisible region             | full-mask IoU, L1 inside the invisible region, L1 |
- * | domain-translation      | frozen domain classifier's accuracy on the outputs (target domain) | L1 to the target, cycle L1 (back to the source), the classifier's accuracy on the true targets |
+ * | domain-translation      | frozen domain classifier's accuracy on the outputs (target domain) | L1 to the target, cycle L1 (back to the source), the classifier's accuracy on the true targets; with two label sets each set's accuracy |
  * | style-transfer          | 1 − mean(L1 apply, L1 remove)           | both L1s, both SSIMs |
  * | shape-guided            | SSIM, clipped at 0                       | L1 |
  * | introspective-synthesis | confidence × exp(−FD / trΣ_real)         | confidence, FD, trΣ_real, sample variance, the real eval images' confidence and FD (train vs eval) |
@@ -26,7 +26,7 @@
  * GenerativeOutputError naming it.
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
-import { accuracy, classClassifier, domainClassifier, HIDDEN } from './frozen-classifier.js';
+import { type FrozenClassifier, accuracy, classClassifier, domainClassifier, HIDDEN } from './frozen-classifier.js';
 import { frechetDistance, gaussianFit, trace } from './frechet.js';
 import { toFloat } from './image-ops.js';
 import { PROBLEM_OUTPUTS } from './schema.js';
@@ -239,6 +239,7 @@ function score(task: ScoredTask, examples: ExampleSet, raw: Record<string, Float
         targetL1: l1(out.image!, target),
         cycleL1: l1(out.cycle!, image('source')),
         realDomainAccuracy: accuracy(classifier, target, ev.targetDomain!),
+        ...labelSetAccuracies(examples, classifier, out.image!, ev),
       };
       return { score: domainAccuracy, metrics };
     }
@@ -273,6 +274,21 @@ function score(task: ScoredTask, examples: ExampleSet, raw: Record<string, Float
       return { score: confidence * Math.exp(-frechet / scale), metrics };
     }
   }
+}
+
+/** With several label sets (task.secondDataset): the domain accuracy on each set's eval examples, `domainAccuracySet<i>`. */
+function labelSetAccuracies(examples: ExampleSet, classifier: FrozenClassifier, images: Float32Array, ev: Record<string, Uint8Array>): Record<string, number> {
+  const sets = examples.labelSets ?? 1;
+  if (sets <= 1) return {};
+  const len = examples.imageSize * examples.imageSize * examples.channels;
+  const out: Record<string, number> = {};
+  for (let set = 0; set < sets; set++) {
+    const rows = [...ev.labelSet!.keys()].filter((i) => ev.labelSet![i] === set);
+    const picked = new Float32Array(rows.length * len);
+    rows.forEach((row, j) => picked.set(images.subarray(row * len, (row + 1) * len), j * len));
+    out[`domainAccuracySet${set}`] = accuracy(classifier, picked, rows.map((row) => ev.targetDomain![row]!));
+  }
+  return out;
 }
 
 function meanTopProbability(probs: Float64Array, classes: number): number {

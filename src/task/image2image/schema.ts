@@ -37,6 +37,12 @@ export const PROCEDURES_FOR_PROBLEM: Readonly<Record<Image2ImageProblem, readonl
 
 /** Synthetic domains of domain-translation: 0 thin strokes (erosion), 1 bold (dilation), 2 low contrast (grey) or colour tint (RGB). */
 export const TRANSLATION_DOMAINS = 3;
+/**
+ * The second label set of domain-translation (task.secondDataset, StarGAN's multi-dataset training), on
+ * the second dataset's images: 0 plain, 1 inverted (1 − x), 2 dim (0.5·x). Its domains follow the first
+ * set's: global ids TRANSLATION_DOMAINS + d.
+ */
+export const SECOND_LABEL_SET_DOMAINS = 3;
 /** Styles of style-transfer: 0 horizontal stripes, 1 vertical stripes, 2 dots, 3 checker (examples.ts draws them). */
 export const STYLE_COUNT = 4;
 
@@ -44,8 +50,8 @@ export const STYLE_COUNT = 4;
  * K of an example set: domains for translation, styles for style transfer, the dataset's
  * classes for synthesis (the frozen classifier's labels), 0 where the problem has none.
  */
-export function domainsFor(problem: Image2ImageProblem, classes: number): number {
-  if (problem === 'domain-translation') return TRANSLATION_DOMAINS;
+export function domainsFor(problem: Image2ImageProblem, classes: number, labelSets = 1): number {
+  if (problem === 'domain-translation') return TRANSLATION_DOMAINS + (labelSets > 1 ? SECOND_LABEL_SET_DOMAINS : 0);
   if (problem === 'style-transfer') return STYLE_COUNT;
   if (problem === 'introspective-synthesis') return classes;
   return 0;
@@ -118,6 +124,14 @@ export const image2imageTaskSchema = z.strictObject({
   examples: image2imageExamplesSchema.prefault({}),
   procedure: z.enum(GENERATIVE_PROCEDURES, { error: `procedure must be one of ${GENERATIVE_PROCEDURES.join(', ')}` }),
   recipe: generativeRecipeSchema.prefault({}),
+  /**
+   * domain-translation only: a second dataset whose images carry a second label set (SECOND_LABEL_SET_DOMAINS),
+   * so StarGAN trains on two label sets at once with its mask vector (examples.ts). Absent: one label set.
+   */
+  secondDataset: datasetSpecSchema.optional(),
+}).refine((task) => task.secondDataset === undefined || task.problem === 'domain-translation', {
+  error: (issue) => `secondDataset is a second label set for domain-translation (StarGAN's mask vector), not for ${(issue.input as { problem: string }).problem}`,
+  path: ['secondDataset'],
 }).refine((task) => PROCEDURES_FOR_PROBLEM[task.problem].includes(task.procedure), {
   error: (issue) => {
     const task = issue.input as { problem: Image2ImageProblem; procedure: string };
@@ -157,6 +171,8 @@ export interface ExampleSet {
   channels: number;
   /** K, see domainsFor. */
   domains: number;
+  /** Label sets of domain-translation (2 with task.secondDataset; each example's `labelSet` says which); 1 when absent. */
+  labelSets?: number;
   train: ExampleSplit;
   eval: ExampleSplit;
 }
@@ -164,7 +180,7 @@ export interface ExampleSet {
 /** The arrays each problem's split holds (examples.ts documents their contents). */
 export const EXAMPLE_ARRAYS: Readonly<Record<Image2ImageProblem, readonly string[]>> = {
   'amodal-completion': ['occluded', 'visible', 'fullMask', 'full'],
-  'domain-translation': ['source', 'sourceDomain', 'targetDomain', 'target'],
+  'domain-translation': ['source', 'sourceDomain', 'targetDomain', 'target', 'labelSet'],
   'style-transfer': ['plain', 'reference', 'styled', 'style'],
   'shape-guided': ['shape', 'appearance', 'target'],
   'introspective-synthesis': ['real', 'label'],

@@ -18,7 +18,8 @@ describe('tfjs generative: amodal completion', () => {
     expect(outcome.curve.at(-1)!.losses.l1).toBeLessThan(outcome.curve[0]!.losses.l1!);
   }, 600_000);
 
-  it('SeGAN beats the trivial answer on the invisible-region IoU', async () => {
+  it('SeGAN (on the object crop, fused generator input) beats the trivial answer on the invisible-region IoU', async () => {
+    // Measured (seed 1): 0.304 with #18's crop and fused input; 0.244 before.
     const { scores, trivial, outcome } = await trainBaseline('segan', 'amodal-completion', scale, recipe);
     expect(scores.score).toBeGreaterThan(trivial.score + 0.1);
     expect(outcome.curve.at(-1)!.losses.seg).toBeLessThan(outcome.curve[0]!.losses.seg!);

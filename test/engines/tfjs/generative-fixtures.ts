@@ -28,23 +28,32 @@ export interface Trained {
   progress: GenerativeProgress[];
 }
 
-let mnist: ReturnType<typeof loadDataset> | undefined;
+const datasets = new Map<string, ReturnType<typeof loadDataset>>();
+const loaded = (name: string) => {
+  if (!datasets.has(name)) datasets.set(name, loadDataset({ name }, { cache: false }));
+  return datasets.get(name)!;
+};
 
-/** The mnist package's training split (no disk cache: tests must not share files). */
+/** The mnist package's training split, and the task's secondDataset's (no disk cache: tests must not share files). */
 export async function examplesFor(task: Image2ImageTask, seed = 1): Promise<ExampleSet> {
-  mnist ??= loadDataset({ name: 'mnist' }, { cache: false });
-  const data = await mnist;
-  return buildExamples(task, { ...data.train, shape: data.shape }, seed);
+  const data = await loaded('mnist');
+  const second = task.secondDataset ? await loaded(task.secondDataset.name) : undefined;
+  return buildExamples(task, { ...data.train, shape: data.shape }, seed, second && { ...second.train, shape: second.shape });
 }
 
-export function taskFor(problem: Image2ImageTask['problem'], procedure: Image2ImageTask['procedure'], scale: Scale, recipe: Image2ImageTaskInput['recipe']): Image2ImageTask {
-  return parseImage2ImageTask({ kind: 'image2image', problem, procedure, dataset: { name: 'mnist' }, imageSize: 16, examples: { train: scale.train, eval: scale.eval }, recipe });
+export function taskFor(
+  problem: Image2ImageTask['problem'], procedure: Image2ImageTask['procedure'], scale: Scale, recipe: Image2ImageTaskInput['recipe'], secondDataset?: string,
+): Image2ImageTask {
+  return parseImage2ImageTask({
+    kind: 'image2image', problem, procedure, dataset: { name: 'mnist' }, imageSize: 16, examples: { train: scale.train, eval: scale.eval }, recipe,
+    ...(secondDataset ? { secondDataset: { name: secondDataset } } : {}),
+  });
 }
 
 export function networksFor(baseline: string, task: Image2ImageTask, examples: ExampleSet, width: number): Record<string, NetworkIr> {
   return generativeBaselines.get(baseline).build({
     problem: task.problem, imageSize: task.imageSize, channels: PROBLEM_CHANNELS(task.problem, examples.channels, examples.domains),
-    domains: examples.domains, latent: task.recipe.latent, width,
+    domains: examples.domains, latent: task.recipe.latent, width, labelSets: examples.labelSets ?? 1,
   }).roles;
 }
 
@@ -57,10 +66,10 @@ export async function train(task: Image2ImageTask, examples: ExampleSet, network
 
 /** Trains a registered baseline on its problem and scores the outputs beside the trivial answer. */
 export async function trainBaseline(
-  baseline: string, problem: Image2ImageTask['problem'], scale: Scale, recipe: Image2ImageTaskInput['recipe'],
+  baseline: string, problem: Image2ImageTask['problem'], scale: Scale, recipe: Image2ImageTaskInput['recipe'], secondDataset?: string,
 ): Promise<Trained & { scores: Scores; trivial: Scores }> {
   const procedure = generativeBaselines.get(baseline).procedure;
-  const task = taskFor(problem, procedure, scale, recipe);
+  const task = taskFor(problem, procedure, scale, recipe, secondDataset);
   const examples = await examplesFor(task);
   const trained = await train(task, examples, networksFor(baseline, task, examples, scale.width));
   if (trained.outcome.status !== 'ok') throw new Error(`${baseline} on ${problem}: ${trained.outcome.status}: ${trained.outcome.error}`);

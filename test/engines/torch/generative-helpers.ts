@@ -22,16 +22,22 @@ export interface Case {
   networks: Record<string, NetworkIr>;
 }
 
-export async function makeCase(o: { problem: Image2ImageProblem; procedure: Image2ImageTask['procedure']; baseline: string; epochs: number; width?: number; recipe?: Record<string, unknown> }): Promise<Case> {
+export async function makeCase(o: {
+  problem: Image2ImageProblem; procedure: Image2ImageTask['procedure']; baseline: string; epochs: number; width?: number; recipe?: Record<string, unknown>;
+  /** A second dataset with its own label set (domain-translation: StarGAN's mask vector). */
+  secondDataset?: string;
+}): Promise<Case> {
   const data = await loadDataset({ name: 'mnist' });
   const task = parseImage2ImageTask({
     kind: 'image2image', problem: o.problem, procedure: o.procedure, dataset: { name: 'mnist' }, imageSize: 16,
     examples: { train: 256, eval: 64 }, recipe: { ...TEST_RECIPE, epochs: o.epochs, ...o.recipe },
+    ...(o.secondDataset ? { secondDataset: { name: o.secondDataset } } : {}),
   });
-  const examples = buildExamples(task, { images: data.train.images, labels: data.train.labels, count: data.train.count, shape: data.shape }, 1);
+  const second = o.secondDataset ? await loadDataset({ name: o.secondDataset }) : undefined;
+  const examples = buildExamples(task, { images: data.train.images, labels: data.train.labels, count: data.train.count, shape: data.shape }, 1, second && { ...second.train, shape: second.shape });
   const networks = generativeBaselines.get(o.baseline).build({
     problem: o.problem, imageSize: 16, channels: PROBLEM_CHANNELS(o.problem, examples.channels, examples.domains),
-    domains: examples.domains, latent: task.recipe.latent, width: o.width ?? TEST_WIDTH,
+    domains: examples.domains, latent: task.recipe.latent, width: o.width ?? TEST_WIDTH, labelSets: examples.labelSets ?? 1,
   }).roles;
   return { task, examples, networks };
 }

@@ -27,9 +27,14 @@ function cases(): { label: string; ir: NetworkIr }[] {
   const all: { label: string; nets: GenerativeNetworks }[] = [];
   for (const entry of Object.values(GENERATIVE_BASELINES)) {
     for (const problem of entry.problems) {
-      for (const channels of [1, 3]) {
-        const spec = { problem, imageSize: 16, channels: generatorChannels(problem, channels, 3), domains: 3, latent: 8, width: WIDTH };
-        all.push({ label: `${entry.name} ${problem} C=${channels}`, nets: entry.build(spec) });
+      // Domain translation also with two label sets of 3 domains (StarGAN's mask vector); stargan-jnt only so.
+      const sets = problem === 'domain-translation' ? [1, 2].filter((m) => m >= (entry.labelSets ?? 1)) : [1];
+      for (const labelSets of sets) {
+        for (const channels of [1, 3]) {
+          const domains = 3 * labelSets;
+          const spec = { problem, imageSize: 16, channels: generatorChannels(problem, channels, domains), domains, latent: 8, width: WIDTH, labelSets };
+          all.push({ label: `${entry.name} ${problem} C=${channels} label sets ${labelSets}`, nets: entry.build(spec) });
+        }
       }
     }
   }

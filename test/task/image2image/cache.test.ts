@@ -62,6 +62,22 @@ describe('example cache', () => {
     expect(fromPython.arrays['train.occluded']).toEqual([occluded.shape, 'uint8', sha1(occluded.data)]);
   });
 
+  it('builds a second label set from task.secondDataset and reads it back with its label-set count', async () => {
+    const joint = parseImage2ImageTask({
+      kind: 'image2image', problem: 'domain-translation', procedure: 'stargan', dataset: { name: 'mnist' }, examples: { train: 32, eval: 8 },
+      secondDataset: { name: 'fashion-mnist' },
+    });
+    expect(examplesKey(joint, 1)).not.toBe(examplesKey({ ...joint, secondDataset: undefined }, 1));
+    const built = await loadExamples(joint, 1, options);
+    expect(built.examples).toMatchObject({ labelSets: 2, domains: 6 });
+    expect(built.examples.train.count).toBe(64);
+    clearExamplesMemo();
+    const read = await loadExamples(joint, 1, options);
+    expect(read.origin).toBe('cache');
+    expect(read.examples).toMatchObject({ labelSets: 2, domains: 6 });
+    expect(sha1(read.examples.eval.arrays.labelSet!.data)).toBe(sha1(built.examples.eval.arrays.labelSet!.data));
+  });
+
   it('rebuilds a damaged file with a warning, and a file of another key is not taken', async () => {
     const { path } = await loadExamples(task, 1, options);
     const before = readFileSync(path);

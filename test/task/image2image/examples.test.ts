@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BlockqnnError } from '../../../src/common/errors.js';
+import { loadDataset } from '../../../src/datasets/load.js';
 import { buildExamples, OCCLUDER_GREY, shapeTarget } from '../../../src/task/image2image/examples.js';
 import type { ExampleSource } from '../../../src/task/image2image/examples.js';
 import { applyStyle, toFloat } from '../../../src/task/image2image/image-ops.js';
@@ -94,6 +95,33 @@ describe('buildExamples', () => {
     for (const c of counts) expect(c).toBeGreaterThan(60);
     // Low contrast lifts the background to 0.3: its images are never black in a corner.
     for (let i = 0; i < set.train.count; i++) if (targetDomain!.data[i] === 2) expect(image(target!, i)[0]).toBe(Math.round(0.3 * 255));
+  });
+
+  it('domain translation with a second dataset: its examples follow the first\'s in their own label set (StarGAN\'s mask vector)', async () => {
+    const fashion = await loadDataset({ name: 'fashion-mnist' }, { cache: false });
+    const second: ExampleSource = { ...fashion.train, shape: fashion.shape };
+    const task = { problem: 'domain-translation' as const, imageSize: S, examples: { train: 60, eval: 20 }, secondDataset: { name: 'fashion-mnist', seed: 0, resize: 'area' as const } };
+    const set = buildExamples(task, mnist, 7, second);
+    expect(set.labelSets).toBe(2);
+    expect(set.domains).toBe(6);
+    expect(set.train.count).toBe(120);
+    expect(set.eval.count).toBe(40);
+    // The first 60 are exactly the single-set examples; the next 60 carry the second set's domains 3..5.
+    const single = buildExamples({ ...task, secondDataset: undefined }, mnist, 7);
+    const { source, target, sourceDomain, targetDomain, labelSet } = set.train.arrays;
+    expect(equal(source!.data.subarray(0, 60 * S * S), single.train.arrays.source!.data)).toBe(true);
+    for (let i = 0; i < 120; i++) {
+      const own = i < 60 ? 0 : 1;
+      expect(labelSet!.data[i]).toBe(own);
+      for (const d of [sourceDomain!.data[i]!, targetDomain!.data[i]!]) expect(Math.floor(d / 3)).toBe(own);
+      expect(targetDomain!.data[i]).not.toBe(sourceDomain!.data[i]);
+    }
+    // Inverted (domain 4) is 1 − plain, pixel by pixel, up to a byte's rounding.
+    const i = [...Array(120).keys()].find((k) => sourceDomain!.data[k] === 3 && targetDomain!.data[k] === 4)!;
+    image(source!, i).forEach((v, p) => expect(Math.abs(255 - v - image(target!, i)[p]!)).toBeLessThanOrEqual(1));
+    // A task that names a second dataset needs its images; one of other channels is refused naming the field.
+    expect(() => buildExamples(task, mnist, 7)).toThrow(/secondDataset fashion-mnist but no images of it/);
+    expect(() => buildExamples(task, mnist, 7, rgbSource(200))).toThrow(/secondDataset fashion-mnist has 3-channel images/);
   });
 
   it('style transfer: styled = plain wearing the style, reference wears it on another image', () => {

@@ -7,6 +7,7 @@
  * const outcome = await trainGenerativeTfjs({ task, examples, networks: baseline.build(spec).roles, seed: 1 }, signal, (p) => log(p.epoch, p.losses));
  */
 import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
+import { examplesForProcedure, outputsForProcedure } from '../../../task/image2image/procedure-examples.js';
 import type { GenerativeProcedure, TrainGenerative } from '../../generative.js';
 import { type Tfjs, loadTfjs } from '../backend.js';
 import { runProcedure } from './loop.js';
@@ -34,7 +35,11 @@ export function tfjsTrainGenerative(tf?: Tfjs): TrainGenerative {
     if (!definition) {
       throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown generative procedure "${request.task.procedure}"`, { hint: `use one of ${Object.keys(TFJS_GENERATIVE_PROCEDURES).join(', ')}` });
     }
-    return runProcedure(tf ?? (await loadTfjs()).tf, definition, request, signal, onProgress);
+    // A procedure's own view of the examples (SeGAN's object crops) in, the problem's outputs (the full frame) out.
+    const { procedure } = request.task;
+    const examples = examplesForProcedure(procedure, request.examples);
+    const outcome = await runProcedure(tf ?? (await loadTfjs()).tf, definition, { ...request, examples }, signal, onProgress);
+    return outcome.outputs ? { ...outcome, outputs: outputsForProcedure(procedure, examples, outcome.outputs) } : outcome;
   };
 }
 

@@ -47,3 +47,16 @@ export function crossEntropy(tf: Tfjs, logits: Tensor, labels: Int32Array, class
   const hot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat();
   return tf.neg(tf.mean(tf.sum(tf.mul(hot, tf.logSoftmax(logits)), -1)));
 }
+
+/**
+ * Cross-entropy within each example's own label set (StarGAN's multi-dataset classification loss): the K
+ * logits are `sets` equal groups, each softmaxed on its own, and the one-hot label picks the log-probability
+ * inside the example's group, so the other set's logits get no gradient. With one set it is crossEntropy.
+ */
+export function labelSetCrossEntropy(tf: Tfjs, logits: Tensor, labels: Int32Array, classes: number, sets: number): Tensor {
+  if (sets <= 1) return crossEntropy(tf, logits, labels, classes);
+  const n = logits.shape[0]!;
+  const logProbs = tf.logSoftmax(logits.reshape([n, sets, classes / sets])).reshape([n, classes]);
+  const hot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat();
+  return tf.neg(tf.mean(tf.sum(tf.mul(hot, logProbs), -1)));
+}

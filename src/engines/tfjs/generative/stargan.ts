@@ -12,12 +12,22 @@
  * logits D_cls in channels 1..K averaged over space (builders.ts). G's input is
  * [image C, one-hot domain K tiled]. The ground-truth `target` images are never used:
  * StarGAN is unpaired.
+ *
+ * Two label sets at once (the task's secondDataset; the paper's multi-dataset training): the K
+ * domains are the sets' domains one after the other, and G's input adds the mask vector
+ * [image C, label vector K tiled, mask M tiled] — the label vector one-hot inside the
+ * example's own set (the other set's entries zero), the mask one-hot naming the set
+ * (`labelSet`). Both CE terms are taken within the example's own set (labelSetCrossEntropy):
+ * the classification loss only on the known labels. Batches mix both datasets' examples (the
+ * authors alternate one dataset per iteration; with no batch norm in either network the
+ * per-example mask makes the two the same objective).
  * Loss terms (the torch engine's names): d, d_cls, gp, and on generator steps g, g_cls, rec.
  */
 import type { Tensor } from '@tensorflow/tfjs';
 import { BlockqnnError, ErrorCode } from '../../../common/errors.js';
 import { tiledOneHot } from './data.js';
-import { crossEntropy, gradientPenalty, l1 } from './losses.js';
+import { starganConditionChannels } from '../../../search-space/baselines/generative/index.js';
+import { gradientPenalty, l1, labelSetCrossEntropy } from './losses.js';
 import { type ProcedureDefinition, collectOutputs, uniforms } from './procedure.js';
 import { type Role, optimiseStep } from './roles.js';
 
@@ -31,15 +41,20 @@ export const stargan: ProcedureDefinition = {
     }
     const c = examples.channels;
     const k = examples.domains;
-    return { generator: { input: c + k, output: c, fullResolution: true }, discriminator: { input: c, output: 1 + k } };
+    return { generator: { input: c + starganConditionChannels(k, examples.labelSets ?? 1), output: c, fullResolution: true }, discriminator: { input: c, output: 1 + k } };
   },
   start(ctx) {
     const { tf, task, examples, roles } = ctx;
     const { generator: G, discriminator: D } = roles as Record<'generator' | 'discriminator', Role>;
     const { lambda, criticSteps } = task.recipe;
     const k = examples.domains;
+    const sets = examples.labelSets ?? 1;
     const size = examples.imageSize;
-    const translate = (x: Tensor, domains: Int32Array, training: boolean) => G.run(tf.concat([x, tiledOneHot(tf, domains, k, size)], -1), training);
+    /** G on images x toward `domains`; `labelSets` (the examples' sets) fill the mask vector when there are several. */
+    const translate = (x: Tensor, domains: Int32Array, labelSets: Int32Array, training: boolean) =>
+      G.run(tf.concat([x, tiledOneHot(tf, domains, k, size), ...(sets > 1 ? [tiledOneHot(tf, labelSets, sets, size)] : [])], -1), training);
+    const ce = (logits: Tensor, labels: Int32Array) => labelSetCrossEntropy(tf, logits, labels, k, sets);
+    const setsOf = (split: typeof ctx.train, indices: ArrayLike<number>) => (sets > 1 ? split.labels('labelSet', indices) : new Int32Array(indices.length));
     /** D's two heads from its one output: patch scores [n, s, s] and domain logits [n, K]. */
     const heads = (x: Tensor) => {
       const out = D.run(x, true);
@@ -50,25 +65,26 @@ export const stargan: ProcedureDefinition = {
         const x = ctx.train.images('source', batch);
         const s = ctx.train.labels('sourceDomain', batch);
         const t = ctx.train.labels('targetDomain', batch);
+        const m = setsOf(ctx.train, batch);
         const mix = uniforms(ctx.random, batch.length);
         try {
-          const fake = tf.tidy(() => translate(x, t, true));
+          const fake = tf.tidy(() => translate(x, t, m, true));
           const d = optimiseStep(tf, [D], () => {
             const onReal = heads(x);
             const real = tf.neg(tf.mean(onReal.src));
             const fakeScore = tf.mean(heads(fake).src);
-            const cls = crossEntropy(tf, onReal.cls, s, k);
+            const cls = ce(onReal.cls, s);
             const gp = gradientPenalty(tf, (input) => heads(input).src, x, fake, mix);
             return { total: tf.addN([real, fakeScore, tf.mul(cls, lambda.cls), tf.mul(gp, lambda.gp)]), d_cls: cls, gp };
           }, 'd');
           fake.dispose();
           if ((stepIndex + 1) % criticSteps !== 0) return d;
           const g = optimiseStep(tf, [G], () => {
-            const translated = translate(x, t, true);
+            const translated = translate(x, t, m, true);
             const judged = heads(translated);
             const adv = tf.neg(tf.mean(judged.src));
-            const cls = crossEntropy(tf, judged.cls, t, k);
-            const rec = l1(tf, translate(translated, s, true), x);
+            const cls = ce(judged.cls, t);
+            const rec = l1(tf, translate(translated, s, m, true), x);
             return { total: tf.addN([adv, tf.mul(cls, lambda.cls), tf.mul(rec, lambda.rec)]), g_cls: cls, rec };
           }, 'g');
           return { ...d, ...g };
@@ -78,8 +94,9 @@ export const stargan: ProcedureDefinition = {
       },
       outputs(signal) {
         return collectOutputs(ctx, EVAL_BATCH, (indices) => {
-          const image = translate(ctx.eval.images('source', indices), ctx.eval.labels('targetDomain', indices), false);
-          return { image, cycle: translate(image, ctx.eval.labels('sourceDomain', indices), false) };
+          const m = setsOf(ctx.eval, indices);
+          const image = translate(ctx.eval.images('source', indices), ctx.eval.labels('targetDomain', indices), m, false);
+          return { image, cycle: translate(image, ctx.eval.labels('sourceDomain', indices), m, false) };
         }, signal);
       },
     };

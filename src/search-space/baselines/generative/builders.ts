@@ -10,12 +10,17 @@
  *   (amodal: the mask as a probability).
  *   Style transfer is two paired maps, so it adds remover U-Net [styled C] → [C] and
  *   removerDiscriminator PatchGAN [styled C, candidate C] → [s, s, 1].
- * - SeGAN (Ehsani, Mottaghi, Farhadi, CVPR 2018), amodal completion:
+ * - SeGAN (Ehsani, Mottaghi, Farhadi, CVPR 2018), amodal completion, every role on the crop
+ *   around the object (src/task/image2image/object-crop.ts):
  *   segmentor U-Net [occluded C, visible 1] → [1] full-mask logit;
- *   generator U-Net [occluded C, full-mask probability 1] → [C];
+ *   generator U-Net [fused picture 3] → [C]: the paper's fused RGB input (visible pixels of the
+ *   image, grey repeated to RGB; red where the predicted mask says hidden object, blue elsewhere);
  *   discriminator PatchGAN [image C, full mask 1] → [s, s, 1].
  * - StarGAN (Choi et al., CVPR 2018), domain translation:
- *   generator residual [image C, target one-hot K tiled] → [C];
+ *   generator residual [image C, target one-hot K tiled] → [C]; with M ≥ 2 label sets (the task's
+ *   second dataset) [image C, label vector K tiled, mask vector M tiled] → [C]: the label vector
+ *   is one-hot within the example's own set and zero on the other's, the mask one-hot names the
+ *   set (the paper's multi-dataset input);
  *   discriminator PatchGAN, LeakyReLU 0.01, no norm (WGAN-GP), [image C] → [s, s, 1 + K]:
  *   channel 0 the real/fake patch logits, channels 1..K averaged over space the domain
  *   logits — the single-output form of StarGAN's two heads (D_src, D_cls).
@@ -35,7 +40,7 @@ import { IrBuilder } from '../../builder.js';
 import { INPUT_ID } from '../../ir.js';
 import { appendConvEncoder, appendPatchGan, appendResidualGenerator, appendUnet } from './parts.js';
 import {
-  type GenerativeNetworks, type GenerativeProcedureName, type GenerativeSpec, type Image2ImageProblemName, checkSpec, scaled,
+  type GenerativeNetworks, type GenerativeProcedureName, type GenerativeSpec, type Image2ImageProblemName, badSpec, checkSpec, scaled,
 } from './spec.js';
 
 export interface GenerativeBaseline {
@@ -46,6 +51,8 @@ export interface GenerativeBaseline {
   readonly problems: readonly Image2ImageProblemName[];
   readonly description: string;
   readonly citation: string;
+  /** Label sets it trains on at once (StarGAN-JNT: 2, the task's dataset and its secondDataset); 1 when absent. */
+  readonly labelSets?: number;
   /** Checks the spec, then builds and checks every role. */
   build(spec: GenerativeSpec): GenerativeNetworks;
 }
@@ -54,6 +61,8 @@ export interface GenerativeBaseline {
 const BASE = 64;
 const STARGAN_RESIDUAL_BLOCKS = 3;
 const STARGAN_HALVINGS = 2;
+/** SeGAN's generator reads the fused picture, an RGB image whatever the dataset's channels. */
+export const SEGAN_FUSED_CHANNELS = 3;
 
 /** The problems pix2pix solves as paired image → image maps (style transfer: apply and remove). */
 export const PIX2PIX_PROBLEMS: readonly Image2ImageProblemName[] = ['amodal-completion', 'domain-translation', 'style-transfer', 'shape-guided'];
@@ -89,24 +98,41 @@ export function buildSegan(spec: GenerativeSpec, name = 'segan'): GenerativeNetw
     procedure: 'segan',
     roles: {
       segmentor: role(`${name}/segmentor`, spec.imageSize, c + 1, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: 0, logitChannels: 1 })),
-      generator: role(`${name}/generator`, spec.imageSize, c + 1, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
+      generator: role(`${name}/generator`, spec.imageSize, SEGAN_FUSED_CHANNELS, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
       discriminator: role(`${name}/discriminator`, spec.imageSize, c + 1, (b) => appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1, norm: 'batch', slope: 0.2 })),
     },
   };
 }
 
+/** StarGAN's generator conditions: the K domain channels, and the M-channel mask vector when there are several label sets. */
+export function starganConditionChannels(domains: number, labelSets: number): number {
+  return domains + (labelSets > 1 ? labelSets : 0);
+}
+
 export function buildStargan(spec: GenerativeSpec, name = 'stargan'): GenerativeNetworks {
-  const { width, depth, imageChannels: c } = checkSpec(name, ['domain-translation'], spec, (d) => Math.max(d, STARGAN_HALVINGS));
+  const { width, depth, imageChannels: c, labelSets } = checkSpec(name, ['domain-translation'], spec, (d) => Math.max(d, STARGAN_HALVINGS));
   const base = scaled(BASE, width);
   return {
     procedure: 'stargan',
     roles: {
-      generator: role(`${name}/generator`, spec.imageSize, c + spec.domains, (b) =>
+      generator: role(`${name}/generator`, spec.imageSize, c + starganConditionChannels(spec.domains, labelSets), (b) =>
         appendResidualGenerator(b, INPUT_ID, { base, halvings: STARGAN_HALVINGS, residualBlocks: STARGAN_RESIDUAL_BLOCKS, outputs: c })),
       discriminator: role(`${name}/discriminator`, spec.imageSize, c, (b) =>
         appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1 + spec.domains, norm: 'none', slope: 0.01 })),
     },
   };
+}
+
+/** StarGAN-JNT, the paper's joint training on two datasets' label sets: StarGAN that refuses a task with one label set. */
+export function buildStarganJnt(spec: GenerativeSpec, name = 'stargan-jnt'): GenerativeNetworks {
+  const labelSets = spec.labelSets ?? 1;
+  if (labelSets < 2) {
+    badSpec(
+      name, spec, 'secondDataset', null, `${name} trains on two label sets at once through StarGAN's mask vector, and the task has one`,
+      'give the task a second dataset with its own label set: "secondDataset": { "name": "fashion-mnist" } in the task (--second-dataset fashion-mnist), or use the baseline stargan',
+    );
+  }
+  return buildStargan(spec, name);
 }
 
 export function buildPairedCycleGan(spec: GenerativeSpec, name = 'paired-cyclegan'): GenerativeNetworks {

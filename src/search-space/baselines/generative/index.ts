@@ -4,7 +4,7 @@ export {
 } from './spec.js';
 export type { GenerativeSpec, GenerativeNetworks, GenerativeProcedureName, Image2ImageProblemName } from './spec.js';
 export {
-  PIX2PIX_PROBLEMS, buildPix2pix, buildSegan, buildStargan, buildPairedCycleGan, buildVunet, buildWinnSynthesis,
+  PIX2PIX_PROBLEMS, SEGAN_FUSED_CHANNELS, buildPix2pix, buildSegan, buildStargan, buildStarganJnt, starganConditionChannels, buildPairedCycleGan, buildVunet, buildWinnSynthesis,
 } from './builders.js';
 export type { GenerativeBaseline } from './builders.js';
 export { GENERATIVE_BASELINES, generativeBaselines, generativeBaselinesFor, generativeCost } from './registry.js';

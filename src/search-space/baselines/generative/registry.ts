@@ -12,7 +12,7 @@ import { Registry } from '../../../common/registry.js';
 import { networkCost } from '../../cost.js';
 import { checkIr } from '../../graph.js';
 import {
-  type GenerativeBaseline, PIX2PIX_PROBLEMS, buildPairedCycleGan, buildPix2pix, buildSegan, buildStargan, buildVunet, buildWinnSynthesis,
+  type GenerativeBaseline, PIX2PIX_PROBLEMS, buildPairedCycleGan, buildPix2pix, buildSegan, buildStargan, buildStarganJnt, buildVunet, buildWinnSynthesis,
 } from './builders.js';
 import type { GenerativeNetworks } from './spec.js';
 
@@ -45,13 +45,18 @@ export const GENERATIVE_BASELINES: Readonly<Record<string, GenerativeBaseline>> 
     build: (spec) => buildStargan(spec, 'stargan'),
   }),
   entry({
+    name: 'stargan-jnt', procedure: 'stargan', problems: ['domain-translation'], citation: PAPERS.stargan, labelSets: 2,
+    description: 'StarGAN trained on two label sets at once (the task\'s dataset and its secondDataset) with the mask vector; classification loss on the known set only',
+    build: (spec) => buildStarganJnt(spec, 'stargan-jnt'),
+  }),
+  entry({
     name: 'paired-cyclegan', procedure: 'paired-cyclegan', problems: ['style-transfer'], citation: PAPERS.pairedCycleGan,
     description: 'asymmetric apply (plain + reference) and remove U-Nets, style discriminator on (reference, candidate) pairs, cycle L1',
     build: (spec) => buildPairedCycleGan(spec, 'paired-cyclegan'),
   }),
   entry({
     name: 'segan', procedure: 'segan', problems: ['amodal-completion'], citation: PAPERS.segan,
-    description: 'segmentor U-Net for the full mask + U-Net generator painting the invisible part + PatchGAN, L1 weight 100',
+    description: 'on the crop around the object: segmentor U-Net for the full mask + U-Net generator fed the fused picture (visible pixels, red hidden, blue rest) + PatchGAN, L1 weight 100',
     build: (spec) => buildSegan(spec, 'segan'),
   }),
   entry({

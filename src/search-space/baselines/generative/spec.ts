@@ -42,6 +42,11 @@ export interface GenerativeSpec {
   domains: number;
   /** z, the VUNet latent size. */
   latent: number;
+  /**
+   * Label sets of domain-translation's domains (1 by default; 2 when the task has a second dataset, whose
+   * domains follow the first's in `domains`). StarGAN's generator then also reads the mask vector.
+   */
+  labelSets?: number;
   /** Proxy multiplier on every layer width (1 = the widths documented per builder); widths round to whole channels, at least 1. */
   width?: number;
   /** Down-samplings of U-Nets and PatchGANs (2 at 16×16); the image side must be divisible by 2^depth. */
@@ -91,7 +96,7 @@ export function badSpec(baseline: string, spec: Pick<GenerativeSpec, 'problem'>,
  */
 export function checkSpec(
   baseline: string, problems: readonly Image2ImageProblemName[], spec: GenerativeSpec, halvings: (depth: number) => number,
-): { width: number; depth: number; imageChannels: number } {
+): { width: number; depth: number; imageChannels: number; labelSets: number } {
   if (!problems.includes(spec.problem)) {
     badSpec(baseline, spec, 'problem', spec.problem, `${baseline} does not solve ${spec.problem}`, `use it on ${problems.join(' or ')}, or pick a baseline made for ${spec.problem}`);
   }
@@ -115,6 +120,10 @@ export function checkSpec(
       'pass channels = generatorChannels(problem, datasetChannels, domains) (PROBLEM_CHANNELS of the task)',
     );
   }
+  const labelSets = spec.labelSets ?? 1;
+  if (!positiveInt(labelSets) || (labelSets > 1 && (spec.problem !== 'domain-translation' || labelSets > spec.domains))) {
+    badSpec(baseline, spec, 'labelSets', labelSets, 'must be 1, or several (at most one per domain) on domain-translation', 'use 1, or 2 with the task\'s secondDataset on domain-translation');
+  }
   if (!positiveInt(spec.latent)) badSpec(baseline, spec, 'latent', spec.latent, 'must be a positive integer', 'use the recipe latent, e.g. 8');
   const times = halvings(depth);
   const reduction = 2 ** times;
@@ -125,7 +134,7 @@ export function checkSpec(
       `use an imageSize that is a multiple of ${reduction} (e.g. ${Math.max(16, 2 * reduction)}), or a smaller depth`,
     );
   }
-  return { width, depth, imageChannels };
+  return { width, depth, imageChannels, labelSets };
 }
 
 /** A documented width times the proxy multiplier, in whole channels (at least one). */

@@ -31,13 +31,14 @@ function thrown(f: () => unknown): BlockqnnError {
 }
 
 describe('generative baseline registry', () => {
-  it('has the six names of the spec, one per procedure', () => {
-    expect(generativeBaselines.list()).toEqual(['paired-cyclegan', 'segan', 'stargan', 'unet-pix2pix', 'vunet', 'winn-synthesis']);
-    expect(Object.values(GENERATIVE_BASELINES).map((e) => e.procedure).sort()).toEqual([...GENERATIVE_PROCEDURE_NAMES].sort());
+  it('has the six names of the spec, one per procedure, and StarGAN-JNT beside StarGAN', () => {
+    expect(generativeBaselines.list()).toEqual(['paired-cyclegan', 'segan', 'stargan', 'stargan-jnt', 'unet-pix2pix', 'vunet', 'winn-synthesis']);
+    expect([...new Set(Object.values(GENERATIVE_BASELINES).map((e) => e.procedure))].sort()).toEqual([...GENERATIVE_PROCEDURE_NAMES].sort());
+    expect(GENERATIVE_BASELINES['stargan-jnt']!.procedure).toBe('stargan');
     expect(generativeBaselinesFor('amodal-completion')).toEqual(['segan', 'unet-pix2pix']);
     // The same procedures per problem as the task's PROCEDURES_FOR_PROBLEM.
     for (const [problem, procedures] of Object.entries(PROCEDURES_FOR_PROBLEM)) {
-      expect(generativeBaselinesFor(problem).map((name) => GENERATIVE_BASELINES[name]!.procedure).sort(), problem).toEqual([...procedures].sort());
+      expect([...new Set(generativeBaselinesFor(problem).map((name) => GENERATIVE_BASELINES[name]!.procedure))].sort(), problem).toEqual([...procedures].sort());
     }
     for (const problem of IMAGE2IMAGE_PROBLEMS) {
       for (const c of [1, 3]) expect(generatorChannels(problem, c, 4)).toEqual(PROBLEM_CHANNELS(problem, c, 4));
@@ -56,12 +57,19 @@ describe('role networks', () => {
       generator: [[16, 16, 2], [16, 16, 1]], discriminator: [[16, 16, 3], [4, 4, 1]],
       remover: [[16, 16, 1], [16, 16, 1]], removerDiscriminator: [[16, 16, 2], [4, 4, 1]],
     });
+    // SeGAN's generator reads the fused RGB picture, whatever the dataset's channels.
     expect(shapes(GENERATIVE_BASELINES.segan!.build(spec('amodal-completion', 3)))).toEqual({
-      segmentor: [[16, 16, 4], [16, 16, 1]], generator: [[16, 16, 4], [16, 16, 3]], discriminator: [[16, 16, 4], [4, 4, 1]],
+      segmentor: [[16, 16, 4], [16, 16, 1]], generator: [[16, 16, 3], [16, 16, 3]], discriminator: [[16, 16, 4], [4, 4, 1]],
     });
+    expect(shapes(GENERATIVE_BASELINES.segan!.build(spec('amodal-completion', 1))).generator).toEqual([[16, 16, 3], [16, 16, 1]]);
     expect(shapes(GENERATIVE_BASELINES.stargan!.build(spec('domain-translation', 3)))).toEqual({
       generator: [[16, 16, 6], [16, 16, 3]], discriminator: [[16, 16, 3], [4, 4, 4]],
     });
+    // Two label sets of 3 domains: the generator adds the 2-channel mask vector, the critic classifies all 6 domains.
+    const joint = spec('domain-translation', 1, { domains: 6, labelSets: 2, channels: generatorChannels('domain-translation', 1, 6) });
+    for (const name of ['stargan', 'stargan-jnt']) {
+      expect(shapes(GENERATIVE_BASELINES[name]!.build(joint)), name).toEqual({ generator: [[16, 16, 9], [16, 16, 1]], discriminator: [[16, 16, 1], [4, 4, 7]] });
+    }
     expect(shapes(GENERATIVE_BASELINES['paired-cyclegan']!.build(spec('style-transfer', 1)))).toEqual({
       generator: [[16, 16, 2], [16, 16, 1]], remover: [[16, 16, 1], [16, 16, 1]],
       styleDiscriminator: [[16, 16, 2], [4, 4, 1]], discriminator: [[16, 16, 1], [4, 4, 1]],
@@ -105,6 +113,11 @@ describe('a task that does not fit', () => {
     expect(thrown(() => GENERATIVE_BASELINES.stargan!.build(spec('domain-translation', 1, { imageSize: 6, depth: 1 }))).message).toMatch(/halves the image 2 times/);
     expect(thrown(() => GENERATIVE_BASELINES.stargan!.build(spec('domain-translation', 1, { domains: 1, channels: { input: 2, target: 1 } }))).message).toMatch(/at least 2 domains/);
     expect(thrown(() => GENERATIVE_BASELINES.vunet!.build(spec('shape-guided', 1, { width: 0 }))).message).toMatch(/width = 0/);
+    // StarGAN-JNT's mask vector needs two label sets: one is refused naming the task's field and the fix.
+    const oneSet = thrown(() => GENERATIVE_BASELINES['stargan-jnt']!.build(spec('domain-translation', 1)));
+    expect(oneSet.message).toMatch(/generative baseline stargan-jnt on problem domain-translation: secondDataset = null: .*two label sets at once.*the task has one/);
+    expect(oneSet.hint).toMatch(/"secondDataset": \{ "name": "fashion-mnist" \}.*--second-dataset fashion-mnist/);
+    expect(thrown(() => GENERATIVE_BASELINES.segan!.build(spec('amodal-completion', 1, { labelSets: 2 }))).message).toMatch(/labelSets = 2/);
   });
 });
 
