@@ -1,5 +1,6 @@
 /** `blockqnn runs`, `status <run>` and `stop <run>`: read and steer runs through the database. */
 import type { Command } from 'commander';
+import type { FailureCount } from '../../common/failure-causes.js';
 import { compareRun, formatComparison } from '../../orchestrator/compare.js';
 import { type ControllerState, controllerState, stopRun } from '../../orchestrator/controller-state.js';
 import { EvaluationQueue } from '../../queue/evaluation-queue.js';
@@ -7,10 +8,13 @@ import type { Run, Store } from '../../store/index.js';
 import { type ConnectionFlags, log, openStoreFrom, redisFrom, withDatabase, withRedis } from '../context.js';
 
 export interface RunStatusReport {
-  run: Pick<Run, 'id' | 'name' | 'status' | 'strategy' | 'engine' | 'seed' | 'candidateCount' | 'resultCount' | 'budget'> & { createdAt: string; finishedAt: string | null };
+  /** `error`: why a paused or failed run ended so (a systemic failure, an unreachable database, ...); null otherwise. */
+  run: Pick<Run, 'id' | 'name' | 'status' | 'strategy' | 'engine' | 'seed' | 'candidateCount' | 'resultCount' | 'budget' | 'error'> & { createdAt: string; finishedAt: string | null };
   /** The run's controller by the rule of orchestrator/controller-state.ts. */
   controller: { id: string | null; state: ControllerState };
   counts: Record<string, number>;
+  /** The most common reasons its candidates failed (first line of the error, or the status), with counts. */
+  failures: FailureCount[];
   best: { hash: string; nsc: string; accuracy: number | null; reward: number | null; flops: number; params: number; density: number } | null;
   /** Hand-designed baselines evaluated in the run (outside the counts above). */
   baselines: { name: string; hash: string; status: string; accuracy: number | null; reward: number | null; flops: number; params: number; density: number; metrics: Record<string, number> | null }[];
@@ -21,14 +25,16 @@ export async function runStatus(store: Store, runId: string): Promise<RunStatusR
   const counts = await store.countByStatus(runId);
   const [best] = await store.bestCandidates(runId, { limit: 1 });
   const baselines = await store.listBaselines(runId);
+  const failures = await store.failureReasons(runId, 5);
   return {
     run: {
       id: run.id, name: run.name, status: run.status, strategy: run.strategy, engine: run.engine, seed: run.seed,
-      candidateCount: run.candidateCount, resultCount: run.resultCount, budget: run.budget,
+      candidateCount: run.candidateCount, resultCount: run.resultCount, budget: run.budget, error: run.error,
       createdAt: run.createdAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null,
     },
     controller: { id: run.controllerId, state: controllerState(run) },
     counts,
+    failures,
     best: best ? { hash: best.hash, nsc: best.nsc, accuracy: best.accuracy, reward: best.reward, flops: best.flops, params: best.params, density: best.density } : null,
     baselines: baselines.map((b) => ({
       name: b.baseline!, hash: b.hash, status: b.status, accuracy: b.accuracy, reward: b.reward, flops: b.flops, params: b.params, density: b.density, metrics: b.metrics,
@@ -42,11 +48,19 @@ export async function printRunSummary(store: Store, runId: string, json: boolean
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  const { run, controller, counts, best, baselines } = report;
+  const { run, controller, counts, failures, best, baselines } = report;
   const nonzero = Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'none yet';
   const lines = [
     `run ${run.id} "${run.name}": ${run.status} · ${run.strategy} on ${run.engine} · ${run.resultCount} result(s) of ${run.candidateCount} candidate(s) (${nonzero})`,
   ];
+  if (run.error !== null && (run.status === 'paused' || run.status === 'failed')) {
+    lines.push(`${run.status}: ${run.error}`);
+    if (run.status === 'paused') lines.push(`once that is fixed, \`blockqnn resume ${run.id}\` continues the run exactly where it paused`);
+  }
+  if (failures.length > 0) {
+    lines.push('failures by reason:');
+    for (const f of failures) lines.push(`  ${String(f.count).padStart(5)} × ${f.reason}`);
+  }
   if (controller.state === 'dead') {
     lines.push(`controller ${controller.id ?? '?'} is dead: \`blockqnn resume ${run.id}\` continues the run here, \`blockqnn stop ${run.id}\` stops it`);
   }
