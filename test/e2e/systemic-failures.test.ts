@@ -117,7 +117,7 @@ it('with external workers that lack it, the run pauses after 3 identical failure
   const reason = `NOT_FOUND: CIFAR-10 file data_batch_1.bin not found in ${join(dir, 'cifar')}`;
   expect(search.output).toMatch(
     new RegExp(
-      `run ${runId} paused after 3 results in a row failed because the dataset is missing where the job ran \\(worker [^)]+\\): ${escape(reason)}`,
+      `run ${runId} paused: 3 results in a row failed because the dataset is missing where the job ran \\(worker [^)]+\\): ${escape(reason)}`,
     ),
   );
   expect(search.output).toContain(`blockqnn resume ${runId}`);
@@ -127,7 +127,7 @@ it('with external workers that lack it, the run pauses after 3 identical failure
   const status = await cli(['status', runId, '--db', db]);
   expect(status.code, status.stderr).toBe(0);
   expect(status.stdout).toMatch(
-    new RegExp(`: paused · .*\\npaused: paused after 3 results in a row failed because the dataset is missing where the job ran`),
+    new RegExp(`: paused · .*\\npaused: 3 results in a row failed because the dataset is missing where the job ran`),
   );
   expect(status.stdout).toMatch(/failures by reason:\n\s+[34] × NOT_FOUND: CIFAR-10 file data_batch_1\.bin not found in/);
   const json = JSON.parse((await cli(['status', runId, '--db', db, '--json'])).stdout) as {

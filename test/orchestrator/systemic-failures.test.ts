@@ -82,7 +82,7 @@ describe.each([sqliteBackend, postgresBackend])('a run whose workers lose its ta
     const failed = paused.resultCount;
     expect(failed === 3 || failed === 4, `${failed} results`).toBe(true);
     expect(paused.error).toMatch(
-      /^paused after 3 results in a row failed because the dataset is missing where the job ran \(worker [^)]+\): INVALID_INPUT: cannot read table .*table\.csv: ENOENT/,
+      /^3 results in a row failed because the dataset is missing where the job ran \(worker [^)]+\): INVALID_INPUT: cannot read table .*table\.csv: ENOENT/,
     );
     expect(logs.join('\n')).toContain(`blockqnn resume ${run.id}`);
     const reasons = await store.failureReasons(run.id);

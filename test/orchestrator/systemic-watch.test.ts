@@ -32,7 +32,7 @@ it('pauses after the threshold of one cause in a row; anything else breaks the r
     workers: ['h:1:cpu0', 'h:2:cpu0'],
   });
   expect(describePause(pause)).toBe(
-    'paused after 3 results in a row failed because the dataset is missing where the job ran (workers h:1:cpu0, h:2:cpu0): NOT_FOUND: CIFAR-10 file data_batch_1.bin not found in /x',
+    '3 results in a row failed because the dataset is missing where the job ran (workers h:1:cpu0, h:2:cpu0): NOT_FOUND: CIFAR-10 file data_batch_1.bin not found in /x',
   );
   expect(new SystemicFailureWatch(0).observe(missing)).toBeNull();
 });

@@ -124,7 +124,7 @@ export class SearchLoop {
     await s.deps.store.updateRun(s.runId, { status: 'paused', error: reason, controllerId: null, secondsSpent: s.secondsSpent() });
     await s.deps.store.appendEvent(s.runId, 'paused', { cause: pause.cause, reason: pause.reason, count: pause.count, workers: pause.workers, inFlight: s.inFlight.size, removedJobs: removed });
     this.reportProgress();
-    s.deps.log(`run ${s.runId} ${reason}\nnothing committed is lost; fix that, then \`blockqnn resume ${s.runId}\` continues exactly here`);
+    s.deps.log(`run ${s.runId} paused: ${reason}\nnothing committed is lost; fix that, then \`blockqnn resume ${s.runId}\` continues exactly here`);
     return 'paused';
   }
 

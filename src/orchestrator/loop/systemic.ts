@@ -45,11 +45,11 @@ export class SystemicFailureWatch {
   }
 }
 
-/** The sentence a paused run records as its error and the CLI prints. */
+/** Why the run paused, as it records it as its error and the CLI prints it after "paused: ". */
 export function describePause(p: SystemicPause): string {
   const where =
     p.workers.length > 0
       ? ` (worker${p.workers.length > 1 ? 's' : ''} ${p.workers.slice(0, 4).join(', ')}${p.workers.length > 4 ? ', …' : ''})`
       : '';
-  return `paused after ${p.count} results in a row failed because ${ENVIRONMENT_CAUSES[p.cause]}${where}: ${p.reason}`;
+  return `${p.count} results in a row failed because ${ENVIRONMENT_CAUSES[p.cause]}${where}: ${p.reason}`;
 }
