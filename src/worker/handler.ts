@@ -16,7 +16,8 @@ import type { EvaluationHandler, EvaluationOutcome } from '../queue/evaluation-w
 import { pruningHooks } from './pruning.js';
 
 const failure = (status: 'failed' | 'too_large', error: string, cause?: EnvironmentCause): EvaluationOutcome => ({
-  status, accuracy: null, curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, error: error.slice(0, 4000), ...(cause ? { cause } : {}),
+  status, accuracy: null, curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, error: error.slice(0, 4000),
+  ...(cause ? { cause } : {}),
 });
 
 export function engineHandler(engine: Engine): EvaluationHandler {

@@ -11,7 +11,10 @@ import { type ConnectionFlags, log, openStoreFrom, redisFrom, withDatabase, with
 
 export interface RunStatusReport {
   /** `error`: why a paused or failed run ended so (a systemic failure, an unreachable database, ...); null otherwise. */
-  run: Pick<Run, 'id' | 'name' | 'status' | 'strategy' | 'engine' | 'seed' | 'candidateCount' | 'resultCount' | 'budget' | 'error'> & { createdAt: string; finishedAt: string | null };
+  run: Pick<Run, 'id' | 'name' | 'status' | 'strategy' | 'engine' | 'seed' | 'candidateCount' | 'resultCount' | 'budget' | 'error'> & {
+    createdAt: string;
+    finishedAt: string | null;
+  };
   /** The run's controller by the rule of orchestrator/controller-state.ts. */
   controller: { id: string | null; state: ControllerState };
   counts: Record<string, number>;
@@ -128,7 +131,8 @@ export function registerRuns(program: Command): void {
   });
 
   // --redis/--prefix: where to look for the run's workers (a running run whose jobs no live worker can take says so).
-  withRedis(withDatabase(program.command('status').description('counts by status, failure reasons and the best candidate of a run').argument('<run>', 'run id').option('--json', 'print JSON'))).action(async (runId: string, flags: ConnectionFlags & { json?: boolean }) => {
+  const status = program.command('status').description('counts by status, failure reasons and the best candidate of a run').argument('<run>', 'run id');
+  withRedis(withDatabase(status.option('--json', 'print JSON'))).action(async (runId: string, flags: ConnectionFlags & { json?: boolean }) => {
     const store = await openStoreFrom(flags, { existing: true });
     try {
       await printRunSummary(store, runId, Boolean(flags.json), redisFrom(flags));

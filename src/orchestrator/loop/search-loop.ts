@@ -122,9 +122,12 @@ export class SearchLoop {
     const removed = await s.deps.queue.cancelRun(s.runId);
     const reason = describePause(pause);
     await s.deps.store.updateRun(s.runId, { status: 'paused', error: reason, controllerId: null, secondsSpent: s.secondsSpent() });
-    await s.deps.store.appendEvent(s.runId, 'paused', { cause: pause.cause, reason: pause.reason, count: pause.count, workers: pause.workers, inFlight: s.inFlight.size, removedJobs: removed });
+    await s.deps.store.appendEvent(s.runId, 'paused', {
+      cause: pause.cause, reason: pause.reason, count: pause.count, workers: pause.workers, inFlight: s.inFlight.size, removedJobs: removed,
+    });
     this.reportProgress();
-    s.deps.log(`run ${s.runId} paused: ${reason}\nnothing committed is lost; fix that, then \`blockqnn resume ${s.runId}\` continues exactly here`);
+    s.deps.log(`run ${s.runId} paused: ${reason}`);
+    s.deps.log(`nothing committed is lost; fix that, then \`blockqnn resume ${s.runId}\` continues exactly here`);
     return 'paused';
   }
 
