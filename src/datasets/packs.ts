@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, closeSync, openSync, readSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { BlockqnnError, ErrorCode, EnvironmentError } from '../common/errors.js';
 import { CACHE_MAGIC, readCacheFile, writeCacheFile } from './cache-file.js';
 import type { CacheHeader } from './cache-file.js';
 import { classCounts } from './sources/common.js';
@@ -96,7 +96,7 @@ export function readPackHeaderSync(sha256: string, dir = resolvePackDir()): Pack
 }
 
 function missingPack(sha256: string, dir: string): BlockqnnError {
-  return new BlockqnnError(ErrorCode.NOT_FOUND, `dataset pack ${sha256} is not in ${dir}`, {
+  return new EnvironmentError('dataset_missing', ErrorCode.NOT_FOUND, `dataset pack ${sha256} is not in ${dir}`, {
     hint: 'a worker fetches packs from the run\'s Redis by itself; if the run\'s controller is gone, copy the file `blockqnn data pack SOURCE --out FILE` wrote there as <sha256>.bqds',
     details: { sha256, dir },
   });

@@ -7,7 +7,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { BlockqnnError, ErrorCode } from '../common/errors.js';
+import { BlockqnnError, ErrorCode, EnvironmentError } from '../common/errors.js';
 import type { FileFingerprint } from './types.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -37,7 +37,7 @@ export async function findFile(dir: string, names: readonly string[], help: Sour
     const found = await statOrUndefined(join(dir, name));
     if (found) return found;
   }
-  throw new BlockqnnError(ErrorCode.NOT_FOUND, `${help.dataset} file ${names.join(' or ')} not found in ${dir}`, {
+  throw new EnvironmentError('dataset_missing', ErrorCode.NOT_FOUND, `${help.dataset} file ${names.join(' or ')} not found in ${dir}`, {
     hint: help.hint,
     details: { dataset: help.dataset, dir, file: names[0] },
   });

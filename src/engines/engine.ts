@@ -15,6 +15,7 @@ import type { TrainingTask } from '../task/task.js';
 /** How a training ends (common/statuses.ts): `pruned` is one its request's `shouldContinue` stopped at an epoch end. */
 export type { EvaluationStatus } from '../common/statuses.js';
 import type { EvaluationStatus } from '../common/statuses.js';
+import type { EnvironmentCause } from '../common/failure-causes.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -64,6 +65,8 @@ export interface TrainOutcome {
   /** Extra per-candidate numbers an engine knows (a table's report column, say). */
   extra?: Record<string, number> | undefined;
   error?: string | undefined;
+  /** A failure the host is at fault for, not the candidate (common/failure-causes.ts): the controller pauses a run after a few. */
+  cause?: EnvironmentCause | undefined;
   /** The trained weights as a safetensors file's bytes, when the request asked for them and status is ok. */
   checkpoint?: Uint8Array | undefined;
   /** An image-to-image result's sample grid (inputs, outputs, targets of a few eval examples). */

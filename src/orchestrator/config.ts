@@ -56,6 +56,12 @@ export const searchConfigSchema = z.strictObject({
   reward: z.strictObject({ mu: z.number().min(0).optional(), rho: z.number().min(0).optional(), flopsUnit: z.number().positive().optional() }).default({}),
   /** Per-job time limit in seconds. */
   timeLimitSeconds: z.number().positive().default(3600),
+  /**
+   * Results in a row failing for the same environmental cause (a dataset missing on the workers, an engine that
+   * cannot run there, a full disk: common/failure-causes.ts) after which the run pauses with that reason instead
+   * of spending its budget; `blockqnn resume` continues once it is fixed. 0: never pause.
+   */
+  pauseAfterFailures: z.number().int().nonnegative().max(10_000).default(3),
   /** Reuse results of earlier runs with the same task key and engine. */
   reuseResults: z.boolean().default(true),
   /**

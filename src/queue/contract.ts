@@ -16,6 +16,7 @@
  * added for trainings have defaults, so jobs written before them stay valid.
  */
 import { EVALUATION_STATUSES } from '../common/statuses.js';
+import { ENVIRONMENT_CAUSE_NAMES } from '../common/failure-causes.js';
 import { z } from 'zod';
 import { sampleGridSchema } from '../common/sample-grid.js';
 import { parseWith } from '../common/parse.js';
@@ -120,6 +121,8 @@ export const evaluateResultSchema = z.strictObject({
   imagesPerSecond: z.number().nonnegative().nullable(),
   extra: z.record(z.string(), z.number()).optional(),
   error: z.string().max(4000).optional(),
+  /** A failure the worker's host is at fault for, not the candidate (common/failure-causes.ts); absent from older workers. */
+  cause: z.enum(ENVIRONMENT_CAUSE_NAMES).optional(),
   /** An image-to-image result's sample grid: a small PNG (base64) of eval inputs, outputs and targets, row labels top to bottom. */
   samples: sampleGridSchema.optional(),
   /** The trained weights waiting in Redis (a job with `checkpoint` that ended ok). */

@@ -5,6 +5,7 @@
  */
 import type { RunComparison } from '../orchestrator/compare.js';
 import type { CandidateStatus, CurvePoint, RunStatus } from '../store/types.js';
+import type { NoWorkerNotice } from '../queue/worker-hint.js';
 
 export interface ApiError {
   error: { code: string; message: string; hint?: string; details?: Record<string, unknown> };
@@ -159,6 +160,11 @@ export interface RunOverview {
   run: RunSummary;
   counts: Record<CandidateStatus, number>;
   queue: QueueCounts | null;
+  /**
+   * A running run whose jobs have waited a while (30 s; BLOCKQNN_NO_WORKER_WARN_SECONDS) with no live worker of its
+   * engine registered under the server's prefix: what to start (src/queue/worker-hint.ts). Null otherwise.
+   */
+  workerHint: NoWorkerNotice | null;
 }
 
 export interface WorkerRow {

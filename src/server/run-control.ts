@@ -11,6 +11,7 @@ import { registerBuiltinEngines } from '../engines/builtin.js';
 import { resolveEngine } from '../engines/resolve.js';
 import { type StopOutcome, controllerState, stopRun } from '../orchestrator/controller-state.js';
 import { createRun, prepareConfig, runController } from '../orchestrator/session.js';
+import { checkDatasetFiles } from '../datasets/index.js';
 import { Supervisor } from '../worker/supervisor.js';
 import { confineTable } from './data-dir.js';
 import { HttpCode, HttpError } from './http-errors.js';
@@ -39,6 +40,8 @@ export class RunControl {
     // Exactly the semantics of `blockqnn search --config FILE` with the body as the file, defaults included;
     // createRun reads the table and refuses a missing one or missing columns (400) before anything is queued.
     const config = prepareConfig(buildSearchConfig({}, engine, input));
+    // The server's local slots read this host's dataset: a missing one is refused before the run exists.
+    if ((this.options.localWorkers ?? 0) > 0 && config.task.kind !== 'lookup') await checkDatasetFiles(config.task.dataset);
     const run = await createRun(this.services.store, config);
     this.launch(run.id, engine);
     return run.id;

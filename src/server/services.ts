@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis';
 import { type ControllerState, controllerState, runActions } from '../orchestrator/controller-state.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import { type RedisSettings, createRedis } from '../queue/redis.js';
+import { type NoWorkerNotice, noWorkerNotice, noWorkerWarnAfterMs } from '../queue/worker-hint.js';
+import { listWorkers } from '../queue/worker-registry.js';
 import type { Candidate, Run, Store } from '../store/index.js';
 import type { CandidateRow, QueueCounts, RunOverview, RunSummary } from './api-types.js';
 import type { SpaceName } from './block-graph.js';
@@ -23,6 +25,8 @@ export class Services {
   private readonly trainSeconds = new Map<string, { results: number; seconds: number }>();
   /** Runs whose controller runs in this process, with the means to stop it. */
   private closed = false;
+  /** Running runs with jobs in flight and no live worker of their engine: since when (ms), for the notice's grace period. */
+  private readonly unserved = new Map<string, number>();
   readonly controllers = new Map<string, { stop: AbortController; done: Promise<unknown> }>();
 
   constructor(
@@ -143,7 +147,31 @@ export class Services {
   async overview(runId: string): Promise<RunOverview> {
     const run = await this.store.getRun(runId);
     const [summary, counts, queue] = await Promise.all([this.summary(run), this.store.countByStatus(runId), this.queueCounts(run.engine)]);
-    return { run: summary, counts, queue };
+    return { run: summary, counts, queue, workerHint: await this.workerHint(run, counts.queued + counts.running) };
+  }
+
+  /**
+   * The no-worker notice of a running run with jobs in flight, once no live worker of its engine has been seen
+   * for the warning period (the CLI's watcher waits as long): a run whose workers are still starting shows none.
+   */
+  private async workerHint(run: Run, inFlight: number): Promise<NoWorkerNotice | null> {
+    if (run.status !== 'running' || inFlight === 0) {
+      this.unserved.delete(run.id);
+      return null;
+    }
+    let workers: Awaited<ReturnType<typeof listWorkers>>;
+    try {
+      workers = await listWorkers(this.redis, this.redisSettings.prefix);
+    } catch {
+      return null; // Redis away: the page says the queue is unreachable already
+    }
+    const now = Date.now();
+    const since = this.unserved.get(run.id) ?? now;
+    // Without the seconds waited: the stream sends the overview only when it changes.
+    const notice = noWorkerNotice(workers, run.engine, this.redisSettings);
+    if (notice === null) this.unserved.delete(run.id);
+    else this.unserved.set(run.id, since);
+    return notice !== null && now - since >= noWorkerWarnAfterMs() ? notice : null;
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,8 @@
  * the open statuses (queued, running, cancelled: in-flight work, a few
  * hundred rows) are counted from the candidates.
  */
+import { type FailureCount, failureReason, topFailures } from '../common/failure-causes.js';
+import { FAILURE_STATUSES } from '../common/statuses.js';
 import type { Db } from './db.js';
 import { runNotFound } from './input.js';
 import { cursorAfter, pageSql, statusesOf, type NormalisedQuery } from './pagination.js';
@@ -71,4 +73,21 @@ export async function resultTrainSeconds(db: Db, runId: string): Promise<number>
   const [row] = await db.$queryRaw<{ seconds: number | null }[]>`
     SELECT SUM("trainSeconds") AS "seconds" FROM "Candidate" WHERE "runId" = ${runId} AND "status" IN ${inList(RESULT_STATUSES)} AND "baseline" IS NULL`;
   return Number(row?.seconds ?? 0);
+}
+
+/** Distinct (status, error) groups read to fold into reasons: a run with more distinct errors than this is counted by its commonest. */
+const REASON_GROUPS = 1000;
+
+/** The run's failure reasons with counts, most frequent first: errors grouped in the database, folded to their first line here. */
+export async function failureReasons(db: Db, runId: string, limit: number): Promise<FailureCount[]> {
+  const groups = await db.$queryRaw<{ status: string; error: string | null; n: bigint }[]>`
+    SELECT "status", "error", COUNT(*) AS "n" FROM "Candidate"
+    WHERE "runId" = ${runId} AND "status" IN ${inList(FAILURE_STATUSES)} AND "baseline" IS NULL
+    GROUP BY "status", "error" ORDER BY "n" DESC LIMIT ${REASON_GROUPS}`;
+  const tally = new Map<string, number>();
+  for (const g of groups) {
+    const reason = failureReason(g.status, g.error);
+    tally.set(reason, (tally.get(reason) ?? 0) + count(g.n));
+  }
+  return topFailures(tally, limit);
 }

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { commitBaselineResults, listBaselines, upsertQueuedBaselines } from './baseline-rows.js';
-import { listCandidatePage, resultTrainSeconds, statusCounts } from './candidate-reads.js';
+import { failureReasons, listCandidatePage, resultTrainSeconds, statusCounts } from './candidate-reads.js';
+import type { FailureCount } from '../common/failure-causes.js';
 import { commitResults } from './commit-results.js';
 import { Prisma, type Db } from './db.js';
 import { isRecordMissing, isUniqueViolation, storeError } from './db-errors.js';
@@ -290,6 +291,11 @@ export class PrismaStore implements Store {
 
   async countByStatus(runId: string): Promise<Record<CandidateStatus, number>> {
     return (await this.guard('count candidates', () => statusCounts(this.db, runId))).byStatus;
+  }
+
+  async failureReasons(runId: string, limit = 5): Promise<FailureCount[]> {
+    await this.getRun(runId);
+    return this.guard('count failure reasons', () => failureReasons(this.db, runId, Math.max(1, Math.min(100, Math.floor(limit)))));
   }
 
   async trainSeconds(runId: string): Promise<number> {

@@ -4,6 +4,7 @@
  * implementation (Prisma) serves SQLite and PostgreSQL alike; the conformance
  * suite in test/store runs every method against both.
  */
+import type { FailureCount } from '../common/failure-causes.js';
 import type {
   CachedResult,
   Candidate,
@@ -107,6 +108,11 @@ export interface Store {
   bestCandidates(runId: string, options?: { by?: 'reward' | 'accuracy'; limit?: number }): Promise<Candidate[]>;
   /** Every status with its count, zeros included; cheap (result counts live on the run row). */
   countByStatus(runId: string): Promise<Record<CandidateStatus, number>>;
+  /**
+   * Why the run's candidates failed: reasons (common/failure-causes.ts `failureReason`) with their counts, most
+   * frequent first, at most `limit` (default 5); baselines left out, as the other reads do.
+   */
+  failureReasons(runId: string, limit?: number): Promise<FailureCount[]>;
   /** Train seconds summed over the run's results, baselines left out (the dashboard's slot-hours); 0 without results. */
   trainSeconds(runId: string): Promise<number>;
 

@@ -4,17 +4,20 @@
  * built-in engines answer every candidate with an outcome (engines/failure.ts);
  * for an engine that throws anyway, errors that retrying cannot fix (an
  * invalid architecture) become a `failed` outcome, running out of memory
- * becomes `too_large` so the controller learns from it, and anything else is
+ * becomes `too_large` so the controller learns from it, an error of the host
+ * (engines/failure.ts `environmentCause`) a `failed` outcome with its cause, and anything else is
  * thrown so the queue retries the job with backoff.
  */
 import { InvalidArchitectureError, toBlockqnnError } from '../common/errors.js';
 import type { Engine } from '../engines/engine.js';
-import { isOutOfMemory } from '../engines/failure.js';
+import { describeEngineError, environmentCause, isOutOfMemory } from '../engines/failure.js';
+import type { EnvironmentCause } from '../common/failure-causes.js';
 import type { EvaluationHandler, EvaluationOutcome } from '../queue/evaluation-worker.js';
 import { pruningHooks } from './pruning.js';
 
-const failure = (status: 'failed' | 'too_large', error: string): EvaluationOutcome => ({
+const failure = (status: 'failed' | 'too_large', error: string, cause?: EnvironmentCause): EvaluationOutcome => ({
   status, accuracy: null, curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, error: error.slice(0, 4000),
+  ...(cause ? { cause } : {}),
 });
 
 export function engineHandler(engine: Engine): EvaluationHandler {
@@ -34,6 +37,9 @@ export function engineHandler(engine: Engine): EvaluationHandler {
       if (context.signal.aborted) throw error;
       if (error instanceof InvalidArchitectureError) return failure('failed', error.message);
       if (isOutOfMemory(error)) return failure('too_large', (error as Error).message);
+      // Retrying on this host fails the same way: the controller hears it as a typed result and pauses the run after a few.
+      const cause = environmentCause(error);
+      if (cause) return failure('failed', describeEngineError(error), cause);
       throw toBlockqnnError(error);
     }
   };

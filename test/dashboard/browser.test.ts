@@ -10,6 +10,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserDashboard, openBrowserDashboard } from './chromium.js';
 import { writeWorkerState } from '../../src/queue/worker-registry.js';
+import { NO_WORKER_WARN_ENV } from '../../src/queue/worker-hint.js';
+import { redactUrl } from '../../src/queue/redis.js';
 import { TOKEN, type TestDashboard, seedNscRun, tableConfig } from '../server/harness.js';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
@@ -89,6 +91,22 @@ describe('dashboard in Chromium', () => {
     expect(labels.sort()).toEqual(['add', 'conv 3×3', 'conv 5×5', 'input', 'max_pool 3×3', 'output (concat)']);
     await page.locator('.card', { hasText: 'Training curve' }).locator('canvas').waitFor();
     await shot('candidate-detail');
+  });
+
+  it('says on the run page when no live worker of the run\'s engine can take its jobs, with the command', async () => {
+    process.env[NO_WORKER_WARN_ENV] = '0.3';
+    try {
+      // The page's workers serve the table engine; this run's torch jobs wait for a worker that never comes.
+      const run = await dash.store.createRun({ name: 'waiting', strategy: 'random', engine: 'torch', taskKey: 'hint', seed: 1, status: 'running', config: { space: 'nasbench201' }, budget: { candidates: 2 } });
+      await dash.store.upsertQueuedCandidates(run.id, [{ hash: 'a1b2c3d4e5f60718', nsc: 'cell', flops: 1, params: 1, density: 1 }]);
+      await page.goto(`${dash.url}/#/runs/${run.id}`);
+      await page.locator('.worker-hint').waitFor({ timeout: 15_000 });
+      expect(await page.locator('.worker-hint').innerText()).toContain(`Start one with: blockqnn worker --engine torch --redis ${redactUrl(dash.redis.url)} --prefix ${dash.redis.prefix}`);
+      await shot('run-no-worker');
+      await dash.store.updateRun(run.id, { status: 'stopped' });
+    } finally {
+      delete process.env[NO_WORKER_WARN_ENV];
+    }
   });
 
   it('shows workers, a dead one standing out, and an error state for an unknown run', async () => {

@@ -90,6 +90,14 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
         </div>
       </div>
       {run.error && <div class="error">Run error: {run.error}</div>}
+      {overview.workerHint && (
+        <div class="error worker-hint">
+          No live {overview.workerHint.engine} worker on prefix <span class="mono">{overview.workerHint.prefix}</span>
+          {overview.workerHint.otherEngines.length > 0 &&
+            ` (live slots of other engines: ${overview.workerHint.otherEngines.join(', ')}; they never take this run's jobs)`}
+          : the run's jobs wait. Start one with: <code class="mono">{overview.workerHint.command}</code>
+        </div>
+      )}
       <div class="stats">
         <Stat label="results" value={run.resultCount.toLocaleString()} sub={`${run.candidateCount.toLocaleString()} sampled${run.budget.candidates ? ` · budget ${run.budget.candidates}` : ''}`} />
         <Stat label="best accuracy" value={pct(run.bestAccuracy)} />

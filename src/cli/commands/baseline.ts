@@ -5,6 +5,7 @@
  * early-stop recipe, reward shaping and store. `--list` names them all.
  */
 import type { Command } from 'commander';
+import { checkDatasetFiles } from '../../datasets/index.js';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { ALL_BASELINES, resolveBaselineNames, taskScaleBaselines } from '../../orchestrator/baselines.js';
 import { compareRun, formatComparison } from '../../orchestrator/compare.js';
@@ -173,6 +174,8 @@ export function registerBaseline(program: Command): void {
     const input = buildSearchConfig({ ...flags, baselines: resolved.join(',') }, engine, file);
     if (mode) input.task = applyTrainingMode(input.task as TrainingTask, mode);
     const config = prepareConfig({ ...input, name: flags.name ?? `baseline ${names}`, budget: { candidates: 0 } });
+    // As in search: local slots read this host's dataset, so a missing one is refused before the run exists.
+    if (flags.workers > 0 && config.task.kind !== 'lookup') await checkDatasetFiles(config.task.dataset);
     await drive(
       async (store) => {
         const run = await createRun(store, config);

@@ -5,7 +5,7 @@ import type { TrainingTask } from '../../task/task.js';
 import { assertResumable, createRun, prepareConfig, runController } from '../../orchestrator/session.js';
 import { type LocalRedis, ensureRedis } from '../../queue/local-redis.js';
 import { existsSync } from 'node:fs';
-import { packPath, resolvePackDir } from '../../datasets/index.js';
+import { checkDatasetFiles, packPath, resolvePackDir } from '../../datasets/index.js';
 import { publishPack } from '../../queue/dataset-transfer.js';
 import { type RedisSettings, assertRedisReachable } from '../../queue/redis.js';
 import type { Store } from '../../store/index.js';
@@ -30,6 +30,9 @@ export interface RunFlags extends ConnectionFlags, ProgressFlags {
   dashboard?: boolean;
   port?: number;
 }
+
+/** Exit status of a run paused because its results kept failing for one environmental cause (orchestrator/loop/systemic.ts). */
+export const PAUSED_EXIT = 3;
 
 /** Exit status of a run stopped by SIGINT (Ctrl-C) or SIGTERM. */
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -84,6 +87,8 @@ export async function drive(
     display.finish();
     await summary(store, runId, Boolean(flags.json));
     if (outcome === 'stopped') log(`resume with: blockqnn resume ${runId}`);
+    // Paused by results failing for the host's fault (the summary above names the reason): its own status for scripts.
+    if (outcome === 'paused') process.exitCode = PAUSED_EXIT;
     // Stopped by a signal: the shell's convention (128 + the signal's number), so a script can tell it from a finished run.
     if (outcome === 'stopped' && signalled) process.exitCode = SIGNAL_EXIT[signalled] ?? 130;
   } finally {
@@ -191,6 +196,9 @@ export function registerSearch(program: Command): void {
     // The local worker slots run the same file; the jobs name it by sha-256 only.
     if (trainer) process.env[TRAINER_ENV] = trainer.path;
     const config = prepareConfig(buildSearchConfig({ ...flags, ...(trainer ? { trainer: trainer.path } : {}) }, engine, file));
+    // Local slots read the dataset on this host: a missing one is refused here, before the run exists. External
+    // workers may hold it where this host does not; a run whose workers lack it pauses after a few failures.
+    if (flags.workers > 0 && config.task.kind !== 'lookup') await checkDatasetFiles(config.task.dataset);
     await drive(
       async (store) => {
         const run = await createRun(store, config);
@@ -215,8 +223,11 @@ export function registerSearch(program: Command): void {
       const run = await store.getRun(id);
       // Before any worker slot starts: the controller would refuse it anyway, after the slots had started for nothing.
       assertResumable(run);
+      const task = (run.config as { task: TrainingTask }).task;
+      // A run paused because the dataset was missing resumes only once it is there (local slots read this host's).
+      if (flags.workers > 0 && task.kind !== 'lookup') await checkDatasetFiles(task.dataset);
       if (flags.workers > 0 || flags.trainer !== undefined) {
-        const trainer = await prepareRunTrainer(run.engine, (run.config as { task: TrainingTask }).task, flags.trainer);
+        const trainer = await prepareRunTrainer(run.engine, task, flags.trainer);
         if (trainer) process.env[TRAINER_ENV] = trainer.path;
       }
       return run.engine;

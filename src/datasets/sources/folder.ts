@@ -14,7 +14,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
-import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { BlockqnnError, ErrorCode, EnvironmentError } from '../../common/errors.js';
 import type { FileFingerprint, ImageSet, ImageShape, SourceFingerprint } from '../types.js';
 import { checkClassCount, invalidSource, splitOffTest } from './common.js';
 import type { DecodeOptions, DecodedPack, SourceKind } from './types.js';
@@ -53,7 +53,9 @@ async function list(arg: string | undefined): Promise<Listing> {
   if (!arg) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'folder: needs a path, e.g. --dataset folder:./photos', { hint: HINT });
   const root = resolve(arg);
   const info = await stat(root).catch(() => undefined);
-  if (!info) throw new BlockqnnError(ErrorCode.NOT_FOUND, `image folder ${root} does not exist`, { hint: HINT, details: { path: root } });
+  if (!info) {
+    throw new EnvironmentError('dataset_missing', ErrorCode.NOT_FOUND, `image folder ${root} does not exist`, { hint: HINT, details: { path: root } });
+  }
   if (!info.isDirectory()) throw invalidSource(root, 'is a file, not a folder', HINT);
   const top = await subdirs(root);
   const testName = top.includes('test') ? 'test' : top.includes('val') ? 'val' : undefined;

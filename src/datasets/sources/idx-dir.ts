@@ -7,7 +7,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { BlockqnnError, ErrorCode, EnvironmentError } from '../../common/errors.js';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdxFile } from '../idx.js';
 import { badFile, findFile } from '../source-files.js';
 import type { ImageSet, SourceFingerprint } from '../types.js';
@@ -32,7 +32,8 @@ async function findAll(arg: string | undefined): Promise<SourceFingerprint> {
   try {
     names = (await readdir(dir)).sort();
   } catch (error) {
-    throw new BlockqnnError(ErrorCode.NOT_FOUND, `idx source ${dir} is not a readable directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { hint: HINT, details: { dir } });
+    const problem = `idx source ${dir} is not a readable directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    throw new EnvironmentError('dataset_missing', ErrorCode.NOT_FOUND, problem, { hint: HINT, details: { dir } });
   }
   const files = [];
   for (const { role, file, pattern } of ROLES) {

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { BlockqnnError, ErrorCode } from '../../common/errors.js';
+import { BlockqnnError, EnvironmentError, ErrorCode } from '../../common/errors.js';
 import type { LookupTask } from '../../task/task.js';
 import { LookupTable } from './lookup-table.js';
 
@@ -37,13 +37,16 @@ export async function readTableFile(path: string): Promise<string> {
     bytes = await readFile(path);
   } catch (error) {
     // A path that names nothing readable is the caller's input at fault, not the machine.
-    const code = ['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')
-      ? ErrorCode.INVALID_INPUT
-      : ErrorCode.IO_ERROR;
-    throw new BlockqnnError(code, `cannot read table ${path}: ${(error as Error).message}`, {
+    const errno = (error as NodeJS.ErrnoException).code ?? '';
+    const code = ['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES'].includes(errno) ? ErrorCode.INVALID_INPUT : ErrorCode.IO_ERROR;
+    const options = {
       hint: 'the lookup task names a CSV (or .csv.gz) path; fix the path, or leave --table out for the bundled NAS-Bench-201 table',
       cause: error,
-    });
+    };
+    const message = `cannot read table ${path}: ${(error as Error).message}`;
+    // Checked where the run was created, so on a worker a missing table is that host's lack: the run pauses.
+    if (errno === 'ENOENT' || errno === 'ENOTDIR') throw new EnvironmentError('dataset_missing', code, message, options);
+    throw new BlockqnnError(code, message, options);
   }
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {

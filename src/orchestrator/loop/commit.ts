@@ -11,6 +11,7 @@ import { shapedReward } from '../../controller/index.js';
 import { boardCurve } from '../../queue/pruning-board.js';
 import { learnedFitness } from '../pruned-result.js';
 import { type LoopState, toEvaluation } from './state.js';
+import type { ObservedResult } from './systemic.js';
 import type { Cost, KnownResult } from './types.js';
 
 /** Commits every report that arrived, in slices the store takes in one call (each slice with its own snapshot). */
@@ -23,6 +24,8 @@ async function commitSlice(s: LoopState, reports: JobReport[]): Promise<void> {
   const costs: Cost[] = [];
   const baselineItems: { hash: string; result: CandidateResult }[] = [];
   const lateDuplicates: string[] = [];
+  // What the systemic-failure watch hears, in the order the reports arrived, once they are committed.
+  const observed: ObservedResult[] = [];
   for (const report of reports) {
     if (report.kind === 'pending' || report.kind === 'lost') continue;
     const hash = report.kind === 'result' ? report.result.candidateHash : report.candidateHash;
@@ -32,7 +35,9 @@ async function commitSlice(s: LoopState, reports: JobReport[]): Promise<void> {
       const result = report.kind === 'result' ? report.result : null;
       const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
       s.baselinesInFlight.delete(hash);
-      baselineItems.push({ hash, result: toCandidateResult(s, known, baseline, result, report.kind === 'failed' ? report : null) });
+      const row = toCandidateResult(s, known, baseline, result, report.kind === 'failed' ? report : null);
+      baselineItems.push({ hash, result: row });
+      observed.push({ status: row.status, cause: result?.cause, error: row.error, workerId: row.workerId });
       continue;
     }
     const entry = s.inFlight.get(hash);
@@ -47,7 +52,9 @@ async function commitSlice(s: LoopState, reports: JobReport[]): Promise<void> {
     const known: KnownResult = result ? { status: result.status, accuracy: result.accuracy } : { status: 'failed', accuracy: null };
     for (const id of entry.proposalIds) s.strategy.tell(id, toEvaluation(known, entry.candidate));
     s.inFlight.delete(hash);
-    items.push({ hash, result: toCandidateResult(s, known, entry.candidate, result, report.kind === 'failed' ? report : null) });
+    const row = toCandidateResult(s, known, entry.candidate, result, report.kind === 'failed' ? report : null);
+    items.push({ hash, result: row });
+    observed.push({ status: row.status, cause: result?.cause, error: row.error, workerId: row.workerId });
     costs.push(entry.candidate);
   }
   if (lateDuplicates.length > 0) {
@@ -58,8 +65,9 @@ async function commitSlice(s: LoopState, reports: JobReport[]): Promise<void> {
     await s.deps.store.commitBaselineResults(s.runId, baselineItems);
     forgetLater(s, baselineItems.map(({ hash }) => hash));
   }
+  if (items.length > 0) await s.deps.store.commitResults(s.runId, items, s.snapshot());
+  for (const result of observed) s.pause ??= s.systemic.observe(result);
   if (items.length === 0) return;
-  await s.deps.store.commitResults(s.runId, items, s.snapshot());
   items.forEach(({ hash, result }, i) => s.noteResult(hash, result, costs[i]!));
   // The board holds what the store holds, whatever Redis lost meanwhile (one idempotent, pipelined call; the
   // workers recorded the same already): later decisions read exactly what a resume would re-seed.

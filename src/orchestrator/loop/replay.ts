@@ -64,7 +64,7 @@ async function* eachCandidate(s: LoopState, query: CandidateQuery): AsyncGenerat
 async function loadKnown(s: LoopState): Promise<void> {
   const curves: BoardCurve[] = [];
   for await (const c of eachCandidate(s, { status: [...RESULT_STATUSES] })) {
-    s.noteResult(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy, reward: c.reward }, c);
+    s.noteResult(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy, reward: c.reward, error: c.error }, c);
     if (s.pruned && c.curve && c.curve.length > 0) curves.push(boardCurve(c.hash, c.status, c.curve.map((p) => ({ valAccuracy: p.valAccuracy ?? null }))));
   }
   if (curves.length > 0) await s.deps.queue.seedPruningBoard(s.runId, curves);

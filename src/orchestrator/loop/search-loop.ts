@@ -24,6 +24,8 @@ import { refill } from './proposals.js';
 import { reconcile } from './reconcile.js';
 import { restore } from './replay.js';
 import { LoopState } from './state.js';
+import { describePause } from './systemic.js';
+import { topFailures } from '../../common/failure-causes.js';
 import type { SearchDeps, SearchOutcome } from './types.js';
 
 export class SearchLoop {
@@ -71,7 +73,10 @@ export class SearchLoop {
         }
         if (this.stopRequested) return await this.stop();
         await commitArrived(s);
+        // Checked before proposing more: a run whose results keep failing for the host's fault spends no more of its budget.
+        if (s.pause) return await this.pause();
         await refill(s);
+        if (s.pause) return await this.pause();
         this.reportProgress();
         if (s.inFlight.size === 0 && s.baselinesInFlight.size === 0 && !s.canAsk()) return await this.finish();
         if (s.reports.length === 0) await this.sleep(1000);
@@ -106,6 +111,26 @@ export class SearchLoop {
     return 'stopped';
   }
 
+  /**
+   * Pauses the run as a stop does (queued jobs cancelled, in-flight ones re-enqueued by resume), with the
+   * reason stored as the run's error: results kept failing for one environmental cause (systemic.ts).
+   */
+  private async pause(): Promise<SearchOutcome> {
+    const s = this.s;
+    const pause = s.pause!;
+    await s.forgetting;
+    const removed = await s.deps.queue.cancelRun(s.runId);
+    const reason = describePause(pause);
+    await s.deps.store.updateRun(s.runId, { status: 'paused', error: reason, controllerId: null, secondsSpent: s.secondsSpent() });
+    await s.deps.store.appendEvent(s.runId, 'paused', {
+      cause: pause.cause, reason: pause.reason, count: pause.count, workers: pause.workers, inFlight: s.inFlight.size, removedJobs: removed,
+    });
+    this.reportProgress();
+    s.deps.log(`run ${s.runId} paused: ${reason}`);
+    s.deps.log(`nothing committed is lost; fix that, then \`blockqnn resume ${s.runId}\` continues exactly here`);
+    return 'paused';
+  }
+
   private async finish(): Promise<SearchOutcome> {
     const s = this.s;
     await s.forgetting;
@@ -130,6 +155,7 @@ export class SearchLoop {
       bestAccuracy: s.bestAccuracy,
       candidatesPerSecond: seconds > 0 ? s.done / seconds : 0,
       baselinesInFlight: s.baselinesInFlight.size,
+      topFailures: topFailures(s.failureTally, 3),
     });
   }
 }

@@ -11,7 +11,9 @@ import type { CandidateResult } from '../../store/index.js';
 import type { MaterializedBaseline } from '../baselines.js';
 import type { MaterializedCandidate } from '../candidates.js';
 import type { SearchConfig } from '../config.js';
+import { failureReason } from '../../common/failure-causes.js';
 import { runReward } from '../run-reward.js';
+import { type SystemicPause, SystemicFailureWatch } from './systemic.js';
 import { type Cost, type InFlight, type KnownCandidate, type KnownResult, SEARCH_SNAPSHOT_FORMAT, type SearchDeps, type SearchSnapshot } from './types.js';
 
 export class LoopState {
@@ -29,6 +31,11 @@ export class LoopState {
   bestReward: number | null = null;
   bestAccuracy: number | null = null;
   exhausted = false;
+  /** Watches for results failing for one environmental cause in a row (systemic.ts); `pause` is set once they are too many. */
+  readonly systemic: SystemicFailureWatch;
+  pause: SystemicPause | null = null;
+  /** Failed results by reason (common/failure-causes.ts), over every session of the run: the progress shows the top ones. */
+  readonly failureTally = new Map<string, number>();
   /** Removals of committed jobs from Redis still under way (commit.ts forgetLater). */
   forgetting: Promise<void> = Promise.resolve();
   /** The reward the strategy learns from (run-reward.ts), so the stored reward is the optimised one. */
@@ -43,6 +50,7 @@ export class LoopState {
     readonly deps: SearchDeps,
   ) {
     this.reward = runReward(config, deps.space);
+    this.systemic = new SystemicFailureWatch(config.pauseAfterFailures);
   }
 
   /** Whether the run's jobs carry a pruner. */
@@ -90,7 +98,11 @@ export class LoopState {
   noteResult(hash: string, result: CandidateResult, cost: Cost): void {
     this.known.set(hash, { status: result.status, accuracy: result.accuracy ?? null, flops: cost.flops, density: cost.density });
     this.done++;
-    if (result.status !== 'ok' && result.status !== 'pruned') this.failed++;
+    if (result.status !== 'ok' && result.status !== 'pruned') {
+      this.failed++;
+      const reason = failureReason(result.status, result.error);
+      this.failureTally.set(reason, (this.failureTally.get(reason) ?? 0) + 1);
+    }
     if (result.reward != null && (this.bestReward === null || result.reward > this.bestReward)) this.bestReward = result.reward;
     if (result.accuracy != null && (this.bestAccuracy === null || result.accuracy > this.bestAccuracy)) this.bestAccuracy = result.accuracy;
   }

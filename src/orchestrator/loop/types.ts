@@ -1,4 +1,5 @@
 /** The search loop's shared types: what it depends on, reports, and commits as its snapshot. */
+import type { FailureCount } from '../../common/failure-causes.js';
 import type { AnySpace, Strategy, StrategySnapshot } from '../../controller/index.js';
 import type { EvaluationQueue } from '../../queue/evaluation-queue.js';
 import type { ResultStatus, Store } from '../../store/index.js';
@@ -42,6 +43,8 @@ export interface SearchProgress {
   candidatesPerSecond: number;
   /** Hand-designed baselines of the run still waiting for their result. */
   baselinesInFlight: number;
+  /** The most common reasons its candidates failed, over every session of the run, most frequent first (at most 3). */
+  topFailures: FailureCount[];
 }
 
 export interface SearchDeps {
@@ -59,4 +62,5 @@ export interface SearchDeps {
   reconcileEveryMs?: number;
 }
 
-export type SearchOutcome = 'finished' | 'stopped';
+/** `paused`: results kept failing for one environmental cause (systemic.ts); the run's error says which, and resume continues it. */
+export type SearchOutcome = 'finished' | 'stopped' | 'paused';
