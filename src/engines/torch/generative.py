@@ -43,10 +43,12 @@ Procedures (λ = recipe.lambda):
   G (every recipe.criticSteps-th step, as StarGAN's n_critic): −E D_src(G(x, t)) +
   λ.cls · CE(D_cls(G(x, t)), t) + λ.rec · L1(G(G(x, t), s), x). GP = E (‖∇ D_src‖₂ − 1)² at
   u·x + (1 − u)·G(x, t), u ~ U(0, 1) per image, the gradient of the patch map's sum.
-- paired-cyclegan: G(plain, reference) → styled, F(styled) → plain. styleDiscriminator on
-  (reference, styled) real vs (reference, G) fake; discriminator on plain images real vs F(styled)
-  fake; both BCE, halved. G and F together: λ.l1 · (L1(G, styled) + L1(F(styled), plain)) +
-  BCE(Ds(reference, G), 1) + BCE(Dp(F(styled)), 1) + λ.rec · L1(F(G(plain, reference)), plain).
+- paired-cyclegan: G(plain, reference) → styled, F(styled) → plain. x = plain, y_B = reference.
+  styleDiscriminator on (y_B, styled) real (the paper's warped positives) vs (y_B, G(x, y_B)) fake;
+  discriminator on x real vs F(y_B) fake; both BCE, halved. G and F together, unpaired as the paper:
+  BCE(Ds(y_B, G(x, y_B)), 1) + BCE(Dp(F(y_B)), 1) + λ.rec · (L1(F(G(x, y_B)), x) [identity, "cycle"]
+  + L1(G(F(y_B), G(x, y_B)), y_B) [style]); recipe.pairedCycleGan.pairedL1 adds
+  λ.l1 · (L1(G(x, y_B), styled) + L1(F(styled), x)) ["l1"].
 - vunet: [μ, log σ²] = E(appearance), z = μ + exp(log σ² / 2)·ε, ε ~ N(0, I); G(shape, z tiled);
   loss λ.l1 · L1(G, target) + λ.kl · KL, KL = mean over the batch of
   ½ Σ (μ² + σ² − 1 − log σ²); outputs use z = μ.
@@ -379,26 +381,32 @@ def outputs_stargan(job):
 # ---- PairedCycleGAN --------------------------------------------------------------------------
 
 def train_paired_cyclegan(job, epoch, terms):
+    """PairedCycleGAN's losses (see the module docstring; tfjs: src/engines/tfjs/generative/paired-cyclegan.ts)."""
     G, Fr, Ds, Dp = job.nets["generator"], job.nets["remover"], job.nets["styleDiscriminator"], job.nets["discriminator"]
+    paired = job.recipe["pairedCycleGan"]["pairedL1"]
     if epoch == 0:
         job.opt_g, job.opt_d = job.adam("generator", "remover"), job.adam("styleDiscriminator", "discriminator")
     for b in job.batches(epoch):
-        plain, ref, styled = b["plain"], b["reference"], b["styled"]
-        applied = G(torch.cat([plain, ref], 1))
-        removed = Fr(styled)
+        x, ref, styled = b["plain"], b["reference"], b["styled"]
+        applied = G(torch.cat([x, ref], 1))
+        removed = Fr(ref)
         d_style = 0.5 * (bce(Ds(torch.cat([ref, styled], 1)), 1.0) + bce(Ds(torch.cat([ref, applied.detach()], 1)), 0.0))
-        d_plain = 0.5 * (bce(Dp(plain), 1.0) + bce(Dp(removed.detach()), 0.0))
+        d_plain = 0.5 * (bce(Dp(x), 1.0) + bce(Dp(removed.detach()), 0.0))
         job.opt_d.zero_grad(set_to_none=True)
         (d_style + d_plain).backward()
         job.opt_d.step()
         adv = bce(Ds(torch.cat([ref, applied], 1)), 1.0) + bce(Dp(removed), 1.0)
-        rec = l1(applied, styled) + l1(removed, plain)
-        cycle = l1(Fr(applied), plain)
-        loss_g = adv + job.lam["l1"] * rec + job.lam["rec"] * cycle
+        cycle = l1(Fr(applied), x)
+        style = l1(G(torch.cat([removed, applied], 1)), ref)
+        loss_g = adv + job.lam["rec"] * (cycle + style)
+        extra = {}
+        if paired:
+            extra["l1"] = l1(applied, styled) + l1(Fr(styled), x)
+            loss_g = loss_g + job.lam["l1"] * extra["l1"]
         job.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         job.opt_g.step()
-        terms.add(d_style=d_style, d_plain=d_plain, adv=adv, l1=rec, cycle=cycle)
+        terms.add(d_style=d_style, d_plain=d_plain, adv=adv, cycle=cycle, style=style, **extra)
 
 
 def outputs_paired_cyclegan(job):

@@ -85,6 +85,15 @@ export const langevinSchema = z.strictObject({
   start: z.enum(['gaussian', 'uniform'], { error: "langevin.start must be 'gaussian' (the paper's) or 'uniform'" }).default('gaussian'),
 });
 
+/** PairedCycleGAN's options (the paper's procedure by default). */
+export const pairedCycleGanSchema = z.strictObject({
+  /**
+   * Also fit both generators to the examples' synthetic ground truth, λ.l1·(‖G(x, y_B) − styled‖₁ + ‖F(styled) − x‖₁).
+   * false (the paper's unpaired training): only the adversarial, identity and style losses train them.
+   */
+  pairedL1: z.boolean({ error: 'pairedCycleGan.pairedL1 must be true or false' }).default(false),
+});
+
 /** The training recipe shared by every generative procedure (both engines implement it identically). */
 export const generativeRecipeSchema = z.strictObject({
   epochs: int('epochs', 1, 10_000).default(8),
@@ -101,6 +110,7 @@ export const generativeRecipeSchema = z.strictObject({
   langevin: langevinSchema.prefault({}),
   /** WINN samples drawn for the metric. */
   samples: int('samples', 2, 100_000).default(64),
+  pairedCycleGan: pairedCycleGanSchema.prefault({}),
 });
 
 export const image2imageExamplesSchema = z.strictObject({

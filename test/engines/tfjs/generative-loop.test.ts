@@ -149,4 +149,17 @@ describe('tfjs generative loop', () => {
       }
     }
   });
+
+  it('trains PairedCycleGAN unpaired unless recipe.pairedCycleGan.pairedL1, releasing its tensors', async () => {
+    const terms = ['adv', 'cycle', 'd_plain', 'd_style', 'style'];
+    for (const pairedL1 of [false, true]) {
+      const task = taskFor('style-transfer', 'paired-cyclegan', tiny, { epochs: 1, batchSize: 8, pairedCycleGan: { pairedL1 } });
+      const examples = await examplesFor(task);
+      const tensors = (await tfjs()).memory().numTensors;
+      const { outcome } = await train(task, examples, networksFor('paired-cyclegan', task, examples, tiny.width));
+      expect(outcome.status, outcome.error).toBe('ok');
+      expect((await tfjs()).memory().numTensors).toBe(tensors);
+      expect(Object.keys(outcome.curve[0]!.losses).sort()).toEqual(pairedL1 ? [...terms, 'l1'].sort() : terms);
+    }
+  });
 });

@@ -46,7 +46,7 @@ export const GENERATIVE_BASELINES: Readonly<Record<string, GenerativeBaseline>> 
   }),
   entry({
     name: 'paired-cyclegan', procedure: 'paired-cyclegan', problems: ['style-transfer'], citation: PAPERS.pairedCycleGan,
-    description: 'asymmetric apply (plain + reference) and remove U-Nets, style discriminator on (reference, candidate) pairs, cycle L1',
+    description: 'apply (plain + reference) and remove U-Nets, style discriminator on (reference, candidate) pairs, identity + style L1',
     build: (spec) => buildPairedCycleGan(spec, 'paired-cyclegan'),
   }),
   entry({
