@@ -49,9 +49,11 @@ Procedures (λ = recipe.lambda):
   BCE(Ds(y_B, G(x, y_B)), 1) + BCE(Dp(F(y_B)), 1) + λ.rec · (L1(F(G(x, y_B)), x) [identity, "cycle"]
   + L1(G(F(y_B), G(x, y_B)), y_B) [style]); recipe.pairedCycleGan.pairedL1 adds
   λ.l1 · (L1(G(x, y_B), styled) + L1(F(styled), x)) ["l1"].
-- vunet: [μ, log σ²] = E(appearance), z = μ + exp(log σ² / 2)·ε, ε ~ N(0, I); G(shape, z tiled);
-  loss λ.l1 · L1(G, target) + λ.kl · KL, KL = mean over the batch of
-  ½ Σ (μ² + σ² − 1 − log σ²); outputs use z = μ.
+- vunet: self-reconstruction, as the paper: x = appearance, y = appearanceShape (x's own mask);
+  [μ, log σ²] = E(x), z = μ + exp(log σ² / 2)·ε, ε ~ N(0, I); G(y, z tiled) (z joins at the U-Net's
+  bottleneck inside the network); loss λ.l1 · L1(G, x) + λ.kl · KL, KL = mean over the batch of
+  ½ Σ (μ² + σ² − 1 − log σ²). Outputs use z = μ(E(appearance)): image = G(shape of A, z) (transfer),
+  reconstruction = G(appearanceShape, z), prior = G(shape of A, z ~ N(0, I)).
 - winn-synthesis: recipe.samples chains start as the paper's Gaussian noise, N(0.5, 0.5²) clipped
   to [0, 1] (N(0, 1) on the paper's [-1, 1] pixels), or U(0, 1) with langevin.start 'uniform'.
   The pseudo-negative pool accumulates: the starting noise and every round's chains. Each epoch
@@ -421,16 +423,18 @@ def vunet_generate(job, shape, z):
 
 
 def train_vunet(job, epoch, terms):
+    """Self-reconstruction of the appearance image from its own shape (tfjs: src/engines/tfjs/generative/vunet.ts)."""
     E = job.nets["encoder"]
     if epoch == 0:
         job.opt = job.adam("encoder", "generator")
     for b in job.batches(epoch):
-        moments = E(b["appearance"])
+        x = b["appearance"]
+        moments = E(x)
         z_size = moments.shape[1] // 2
         mu, logvar = moments[:, :z_size], moments[:, z_size:]
         eps = torch.randn(mu.shape, generator=job.noise, device=mu.device)
         z = mu + torch.exp(0.5 * logvar) * eps
-        rec = l1(vunet_generate(job, b["shape"], z), b["target"])
+        rec = l1(vunet_generate(job, b["appearanceShape"], z), x)
         kl = (0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)).mean()
         loss = job.lam["l1"] * rec + job.lam["kl"] * kl
         job.opt.zero_grad(set_to_none=True)
@@ -444,7 +448,10 @@ def outputs_vunet(job):
 
     def compute(b):
         moments = E(b["appearance"])
-        return {"image": vunet_generate(job, b["shape"], moments[:, :moments.shape[1] // 2])}
+        mu = moments[:, :moments.shape[1] // 2]
+        prior = torch.randn(mu.shape, generator=job.noise, device=mu.device)
+        return {"image": vunet_generate(job, b["shape"], mu), "reconstruction": vunet_generate(job, b["appearanceShape"], mu),
+                "prior": vunet_generate(job, b["shape"], prior)}
     return job.eval_outputs(compute)
 
 

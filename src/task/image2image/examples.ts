@@ -35,7 +35,8 @@
  *   is found in 8 draws; `shape` [N,S,S,1] = A's object mask (silhouette); `appearance` = B;
  *   `target` [N,S,S,C] = B's mean object colour inside A's silhouette and B's mean background
  *   colour outside it (means over B's own object mask and its complement): A's shape in B's
- *   appearance, exactly determined by the two inputs.
+ *   appearance, exactly determined by the two inputs; `appearanceShape` [N,S,S,1] = B's own
+ *   object mask, the shape estimate of B that the Variational U-Net reconstructs B from.
  * - introspective-synthesis: `real` [N,S,S,C] the images, `label` [N] their classes.
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
@@ -203,12 +204,18 @@ export function shapeTarget(shape: Uint8Array, appearance: Float32Array, channel
 
 function shapeGuided(ctx: SplitContext): Arrays {
   const { n, size: s, channels: c } = ctx;
-  const out = { shape: imageArray(n, s, 1), appearance: imageArray(n, s, c), target: imageArray(n, s, c) };
+  const out = {
+    shape: imageArray(n, s, 1), appearance: imageArray(n, s, c), target: imageArray(n, s, c), appearanceShape: imageArray(n, s, 1),
+  };
   const pixels = s * s;
   for (let i = 0; i < n; i++) {
     const shape = objectMask(ctx.small(i), c);
     const appearance = ctx.small(partner(ctx, i, true));
-    for (let p = 0; p < pixels; p++) out.shape.data[i * pixels + p] = shape[p] ? 255 : 0;
+    const ownShape = objectMask(appearance, c);
+    for (let p = 0; p < pixels; p++) {
+      out.shape.data[i * pixels + p] = shape[p] ? 255 : 0;
+      out.appearanceShape.data[i * pixels + p] = ownShape[p] ? 255 : 0;
+    }
     writeBytes(appearance, out.appearance.data, i * pixels * c);
     writeBytes(shapeTarget(shape, appearance, c), out.target.data, i * pixels * c);
   }

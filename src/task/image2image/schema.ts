@@ -176,7 +176,7 @@ export const EXAMPLE_ARRAYS: Readonly<Record<Image2ImageProblem, readonly string
   'amodal-completion': ['occluded', 'visible', 'fullMask', 'full'],
   'domain-translation': ['source', 'sourceDomain', 'targetDomain', 'target'],
   'style-transfer': ['plain', 'reference', 'styled', 'style'],
-  'shape-guided': ['shape', 'appearance', 'target'],
+  'shape-guided': ['shape', 'appearance', 'target', 'appearanceShape'],
   'introspective-synthesis': ['real', 'label'],
 };
 
@@ -198,6 +198,15 @@ export function PROBLEM_OUTPUTS(problem: Image2ImageProblem, datasetChannels: nu
     case 'introspective-synthesis':
       return { samples: c };
   }
+}
+
+/**
+ * Outputs a procedure returns beyond its problem's (PROBLEM_OUTPUTS), for the sample grid only: the
+ * Variational U-Net's reconstruction of the appearance image from its own shape and appearance, and
+ * its image from A's shape with z drawn from the prior N(0, I).
+ */
+export function PROCEDURE_EXTRA_OUTPUTS(procedure: GenerativeProcedure, datasetChannels: number): Record<string, number> {
+  return procedure === 'vunet' ? { reconstruction: datasetChannels, prior: datasetChannels } : {};
 }
 
 /** Parses an image-to-image task, defaults filled in; errors name the field and the fix. */

@@ -150,7 +150,7 @@ describe('tfjs generative loop', () => {
     }
   });
 
-  it('trains PairedCycleGAN unpaired unless recipe.pairedCycleGan.pairedL1, releasing its tensors', async () => {
+  it('trains PairedCycleGAN unpaired unless pairedCycleGan.pairedL1, and VUNet with its extra outputs, releasing tensors', async () => {
     const terms = ['adv', 'cycle', 'd_plain', 'd_style', 'style'];
     for (const pairedL1 of [false, true]) {
       const task = taskFor('style-transfer', 'paired-cyclegan', tiny, { epochs: 1, batchSize: 8, pairedCycleGan: { pairedL1 } });
@@ -161,5 +161,14 @@ describe('tfjs generative loop', () => {
       expect((await tfjs()).memory().numTensors).toBe(tensors);
       expect(Object.keys(outcome.curve[0]!.losses).sort()).toEqual(pairedL1 ? [...terms, 'l1'].sort() : terms);
     }
+    const task = taskFor('shape-guided', 'vunet', tiny, { epochs: 1, batchSize: 8 });
+    const examples = await examplesFor(task);
+    const tensors = (await tfjs()).memory().numTensors;
+    const { outcome } = await train(task, examples, networksFor('vunet', task, examples, tiny.width));
+    expect(outcome.status, outcome.error).toBe('ok');
+    expect((await tfjs()).memory().numTensors).toBe(tensors);
+    for (const name of ['image', 'reconstruction', 'prior']) expect(outcome.outputs![name]!.length, name).toBe(tiny.eval * 16 * 16);
+    // The prior sample is another picture than the transfer (z from N(0, I), not μ of the appearance).
+    expect(outcome.outputs!.prior).not.toEqual(outcome.outputs!.image);
   });
 });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BlockqnnError } from '../../../src/common/errors.js';
 import { buildExamples, OCCLUDER_GREY, shapeTarget } from '../../../src/task/image2image/examples.js';
 import type { ExampleSource } from '../../../src/task/image2image/examples.js';
-import { applyStyle, toFloat } from '../../../src/task/image2image/image-ops.js';
+import { applyStyle, objectMask, toFloat } from '../../../src/task/image2image/image-ops.js';
 import { EXAMPLE_ARRAYS, IMAGE2IMAGE_PROBLEMS } from '../../../src/task/image2image/schema.js';
 import type { ExampleArray, Image2ImageProblem } from '../../../src/task/image2image/schema.js';
 import { mnistSource, rgbSource } from './fixtures.js';
@@ -121,6 +121,12 @@ describe('buildExamples', () => {
       const mask = Uint8Array.from(image(shape!, i), (v) => (v ? 1 : 0));
       const expected = shapeTarget(mask, toFloat(image(appearance!, i)), 1);
       image(target!, i).forEach((v, at) => expect(Math.abs(v - expected[at]! * 255)).toBeLessThanOrEqual(0.5 + 1e-4));
+    }
+    // The Variational U-Net's shape estimate of the appearance image: its own object mask (luminance > 0.2).
+    const { appearanceShape } = set.train.arrays;
+    for (let i = 0; i < set.train.count; i++) {
+      const own = objectMask(toFloat(image(appearance!, i)), 1);
+      expect(Array.from(image(appearanceShape!, i))).toEqual(Array.from(own, (v) => (v ? 255 : 0)));
     }
     // Hand check: a 2-pixel shape, an appearance with object 0.8 / 0.6 and background 0.1.
     const app = Float32Array.of(0.8, 0.6, 0.1, 0.1);

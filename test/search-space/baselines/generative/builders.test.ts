@@ -72,6 +72,17 @@ describe('role networks', () => {
     expect(shapes(GENERATIVE_BASELINES['winn-synthesis']!.build(spec('introspective-synthesis', 1)))).toEqual({ critic: [[16, 16, 1], [1]] });
   });
 
+  it('the Variational U-Net generator encodes the shape alone and takes z at the bottleneck', () => {
+    const g = checkIr(GENERATIVE_BASELINES.vunet!.build(spec('shape-guided', 1)).roles.generator!);
+    const slices = g.ir.nodes.filter((n) => n.op === 'channelSlice');
+    expect(slices.map((n) => n.op === 'channelSlice' && [n.start, n.size])).toEqual([[0, 1], [1, 8]]);
+    // Nothing but the two slices reads the input: the U-Net's first convolution sees the shape channel only.
+    expect(g.ir.nodes.filter((n) => n.inputs.includes('input')).map((n) => n.op)).toEqual(['channelSlice', 'channelSlice']);
+    const latent = g.ir.nodes.find((n) => n.op === 'concat' && n.id.endsWith('latent'))!;
+    // 16×16, depth 2: the innermost features are 4×4; z (8 channels) is pooled to 4×4 and concatenated there.
+    expect(latent.inputs.map((id) => g.shapes.get(id))).toEqual([[4, 4, 32], [4, 4, 8]]);
+  });
+
   it('image heads end in sigmoid; the amodal mask head and discriminators give logits', () => {
     const nets = GENERATIVE_BASELINES['unet-pix2pix']!.build(spec('amodal-completion', 1));
     const g = nets.roles.generator!;
