@@ -28,6 +28,8 @@ describe('image2image task schema', () => {
       latent: 8,
       langevin: { steps: 20, stepSize: 0.25, noise: 0.005, start: 'gaussian' },
       samples: 64,
+      // PairedCycleGAN trains unpaired, as its paper (#18).
+      pairedCycleGan: { pairedL1: false },
     });
     expect(parseImage2ImageTask({ ...base, recipe: { lambda: { l1: 10 } } }).recipe.lambda).toEqual({ l1: 10, cls: 1, rec: 10, gp: 10, kl: 0.01 });
   });
