@@ -39,6 +39,7 @@ export function generativeSpecOf(task: Image2ImageTask, options: { width?: numbe
     channels: PROBLEM_CHANNELS(task.problem, channels, domains),
     domains,
     latent: task.recipe.latent,
+    ...(task.recipe.pairedCycleGan.regions ? { regions: true } : {}),
     ...(options.width !== undefined ? { width: options.width } : {}),
     ...(options.depth !== undefined ? { depth: options.depth } : {}),
   };

@@ -48,7 +48,10 @@ Procedures (λ = recipe.lambda):
   discriminator on x real vs F(y_B) fake; both BCE, halved. G and F together, unpaired as the paper:
   BCE(Ds(y_B, G(x, y_B)), 1) + BCE(Dp(F(y_B)), 1) + λ.rec · (L1(F(G(x, y_B)), x) [identity, "cycle"]
   + L1(G(F(y_B), G(x, y_B)), y_B) [style]); recipe.pairedCycleGan.pairedL1 adds
-  λ.l1 · (L1(G(x, y_B), styled) + L1(F(styled), x)) ["l1"].
+  λ.l1 · (L1(G(x, y_B), styled) + L1(F(styled), x)) ["l1"]. recipe.pairedCycleGan.regions: the paper's
+  per-region generators, each edit m · (generator | remover)(·) + (1 − m) · (backgroundGenerator |
+  backgroundRemover)(·), m the edited image's mask (plainRegion for x, styled, G(x, y_B); referenceRegion
+  for y_B, F(y_B)).
 - vunet: self-reconstruction, as the paper: x = appearance, y = appearanceShape (x's own mask);
   [μ, log σ²] = E(x), z = μ + exp(log σ² / 2)·ε, ε ~ N(0, I); G(y, z tiled) (z joins at the U-Net's
   bottleneck inside the network); loss λ.l1 · L1(G, x) + λ.kl · KL, KL = mean over the batch of
@@ -382,28 +385,49 @@ def outputs_stargan(job):
 
 # ---- PairedCycleGAN --------------------------------------------------------------------------
 
+def paired_cyclegan_editors(job):
+    """(apply(image, reference, mask), remove(image, mask)): with recipe.pairedCycleGan.regions each edit is
+    mask * object role + (1 - mask) * background role (the paper's per-region generators), else the single role."""
+    G, Fr = job.nets["generator"], job.nets["remover"]
+    Gb, Fb = job.nets.get("backgroundGenerator"), job.nets.get("backgroundRemover")
+
+    def edit(obj, bg, x, mask):
+        return obj(x) if bg is None or mask is None else mask * obj(x) + (1 - mask) * bg(x)
+    return (lambda image, ref, mask: edit(G, Gb, torch.cat([image, ref], 1), mask)), (lambda image, mask: edit(Fr, Fb, image, mask))
+
+
+def paired_cyclegan_masks(job, b):
+    """Region masks of the batch's plain (= styled) and reference images, or (None, None) without regions."""
+    if not job.recipe["pairedCycleGan"]["regions"]:
+        return None, None
+    return b["plainRegion"], b["referenceRegion"]
+
+
 def train_paired_cyclegan(job, epoch, terms):
     """PairedCycleGAN's losses (see the module docstring; tfjs: src/engines/tfjs/generative/paired-cyclegan.ts)."""
-    G, Fr, Ds, Dp = job.nets["generator"], job.nets["remover"], job.nets["styleDiscriminator"], job.nets["discriminator"]
+    Ds, Dp = job.nets["styleDiscriminator"], job.nets["discriminator"]
     paired = job.recipe["pairedCycleGan"]["pairedL1"]
+    apply, remove = paired_cyclegan_editors(job)
     if epoch == 0:
-        job.opt_g, job.opt_d = job.adam("generator", "remover"), job.adam("styleDiscriminator", "discriminator")
+        editors = [r for r in ("generator", "remover", "backgroundGenerator", "backgroundRemover") if r in job.nets]
+        job.opt_g, job.opt_d = job.adam(*editors), job.adam("styleDiscriminator", "discriminator")
     for b in job.batches(epoch):
         x, ref, styled = b["plain"], b["reference"], b["styled"]
-        applied = G(torch.cat([x, ref], 1))
-        removed = Fr(ref)
+        m_x, m_ref = paired_cyclegan_masks(job, b)
+        applied = apply(x, ref, m_x)
+        removed = remove(ref, m_ref)
         d_style = 0.5 * (bce(Ds(torch.cat([ref, styled], 1)), 1.0) + bce(Ds(torch.cat([ref, applied.detach()], 1)), 0.0))
         d_plain = 0.5 * (bce(Dp(x), 1.0) + bce(Dp(removed.detach()), 0.0))
         job.opt_d.zero_grad(set_to_none=True)
         (d_style + d_plain).backward()
         job.opt_d.step()
         adv = bce(Ds(torch.cat([ref, applied], 1)), 1.0) + bce(Dp(removed), 1.0)
-        cycle = l1(Fr(applied), x)
-        style = l1(G(torch.cat([removed, applied], 1)), ref)
+        cycle = l1(remove(applied, m_x), x)
+        style = l1(apply(removed, applied, m_ref), ref)
         loss_g = adv + job.lam["rec"] * (cycle + style)
         extra = {}
         if paired:
-            extra["l1"] = l1(applied, styled) + l1(Fr(styled), x)
+            extra["l1"] = l1(applied, styled) + l1(remove(styled, m_x), x)
             loss_g = loss_g + job.lam["l1"] * extra["l1"]
         job.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -412,8 +436,12 @@ def train_paired_cyclegan(job, epoch, terms):
 
 
 def outputs_paired_cyclegan(job):
-    G, Fr = job.nets["generator"], job.nets["remover"]
-    return job.eval_outputs(lambda b: {"applied": G(torch.cat([b["plain"], b["reference"]], 1)), "removed": Fr(b["styled"])})
+    apply, remove = paired_cyclegan_editors(job)
+
+    def compute(b):
+        m_x, _ = paired_cyclegan_masks(job, b)
+        return {"applied": apply(b["plain"], b["reference"], m_x), "removed": remove(b["styled"], m_x)}
+    return job.eval_outputs(compute)
 
 
 # ---- Variational U-Net -----------------------------------------------------------------------

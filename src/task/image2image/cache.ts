@@ -29,8 +29,8 @@ import { EXAMPLE_ARRAYS, IMAGE2IMAGE_PROBLEMS } from './schema.js';
 import type { ExampleSet, ExampleSplit, Image2ImageProblem, Image2ImageTask } from './schema.js';
 
 /** Changes whenever examples.ts would build different bytes from the same task and seed. */
-// 2: shape-guided examples hold appearanceShape (issue #18).
-export const EXAMPLES_VERSION = 2;
+// 2: shape-guided examples hold appearanceShape; 3: style-transfer ones hold region masks (issue #18).
+export const EXAMPLES_VERSION = 3;
 
 export interface ExamplesOptions {
   /** Default `$BLOCKQNN_DATA_DIR`, else `./.blockqnn`. */

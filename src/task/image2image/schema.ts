@@ -92,7 +92,20 @@ export const pairedCycleGanSchema = z.strictObject({
    * false (the paper's unpaired training): only the adversarial, identity and style losses train them.
    */
   pairedL1: z.boolean({ error: 'pairedCycleGan.pairedL1 must be true or false' }).default(false),
+  /**
+   * The paper's per-region generators: a generator and a remover for each region of REGION_MASKS (the object
+   * and its background), composed by the region mask of the image each one edits. Needs a problem with region masks.
+   */
+  regions: z.boolean({ error: 'pairedCycleGan.regions must be true or false' }).default(false),
 });
+
+/**
+ * The region masks a problem's examples hold ([N, S, S, 1], 255 inside the object), by the image array they
+ * outline: PairedCycleGAN's per-region generators edit the object and the background of each image apart.
+ */
+export const REGION_MASKS: Readonly<Partial<Record<string, Readonly<Record<string, string>>>>> = {
+  'style-transfer': { plain: 'plainRegion', styled: 'plainRegion', reference: 'referenceRegion' },
+};
 
 /** The training recipe shared by every generative procedure (both engines implement it identically). */
 export const generativeRecipeSchema = z.strictObject({
@@ -134,6 +147,13 @@ export const image2imageTaskSchema = z.strictObject({
     return `procedure ${task.procedure} does not solve ${task.problem}; use one of ${PROCEDURES_FOR_PROBLEM[task.problem].join(', ')}`;
   },
   path: ['procedure'],
+}).refine((task) => !task.recipe.pairedCycleGan.regions || REGION_MASKS[task.problem] !== undefined, {
+  error: (issue) => {
+    const task = issue.input as { problem: Image2ImageProblem };
+    return `baseline paired-cyclegan: recipe.pairedCycleGan.regions needs region masks, and ${task.problem} examples have none `
+      + `(${Object.keys(REGION_MASKS).join(', ')} have them); set regions to false, or use ${Object.keys(REGION_MASKS).join(', ')}`;
+  },
+  path: ['recipe', 'pairedCycleGan', 'regions'],
 });
 
 export type GenerativeRecipe = z.infer<typeof generativeRecipeSchema>;
@@ -175,7 +195,7 @@ export interface ExampleSet {
 export const EXAMPLE_ARRAYS: Readonly<Record<Image2ImageProblem, readonly string[]>> = {
   'amodal-completion': ['occluded', 'visible', 'fullMask', 'full'],
   'domain-translation': ['source', 'sourceDomain', 'targetDomain', 'target'],
-  'style-transfer': ['plain', 'reference', 'styled', 'style'],
+  'style-transfer': ['plain', 'reference', 'styled', 'style', 'plainRegion', 'referenceRegion'],
   'shape-guided': ['shape', 'appearance', 'target', 'appearanceShape'],
   'introspective-synthesis': ['real', 'label'],
 };

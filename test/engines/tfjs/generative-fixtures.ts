@@ -44,7 +44,7 @@ export function taskFor(problem: Image2ImageTask['problem'], procedure: Image2Im
 export function networksFor(baseline: string, task: Image2ImageTask, examples: ExampleSet, width: number): Record<string, NetworkIr> {
   return generativeBaselines.get(baseline).build({
     problem: task.problem, imageSize: task.imageSize, channels: PROBLEM_CHANNELS(task.problem, examples.channels, examples.domains),
-    domains: examples.domains, latent: task.recipe.latent, width,
+    domains: examples.domains, latent: task.recipe.latent, width, regions: task.recipe.pairedCycleGan.regions,
   }).roles;
 }
 

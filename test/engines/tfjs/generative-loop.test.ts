@@ -150,13 +150,15 @@ describe('tfjs generative loop', () => {
     }
   });
 
-  it('trains PairedCycleGAN unpaired unless pairedCycleGan.pairedL1, and VUNet with its extra outputs, releasing tensors', async () => {
+  it('trains PairedCycleGAN (unpaired, pairedL1, per region) and VUNet with its extra outputs, releasing tensors', async () => {
     const terms = ['adv', 'cycle', 'd_plain', 'd_style', 'style'];
-    for (const pairedL1 of [false, true]) {
-      const task = taskFor('style-transfer', 'paired-cyclegan', tiny, { epochs: 1, batchSize: 8, pairedCycleGan: { pairedL1 } });
+    for (const [pairedL1, regions] of [[false, false], [true, false], [false, true]] as const) {
+      const task = taskFor('style-transfer', 'paired-cyclegan', tiny, { epochs: 1, batchSize: 8, pairedCycleGan: { pairedL1, regions } });
       const examples = await examplesFor(task);
       const tensors = (await tfjs()).memory().numTensors;
-      const { outcome } = await train(task, examples, networksFor('paired-cyclegan', task, examples, tiny.width));
+      const networks = networksFor('paired-cyclegan', task, examples, tiny.width);
+      expect(Object.keys(networks).length).toBe(regions ? 6 : 4);
+      const { outcome } = await train(task, examples, networks);
       expect(outcome.status, outcome.error).toBe('ok');
       expect((await tfjs()).memory().numTensors).toBe(tensors);
       expect(Object.keys(outcome.curve[0]!.losses).sort()).toEqual(pairedL1 ? [...terms, 'l1'].sort() : terms);

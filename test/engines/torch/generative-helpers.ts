@@ -31,7 +31,7 @@ export async function makeCase(o: { problem: Image2ImageProblem; procedure: Imag
   const examples = buildExamples(task, { images: data.train.images, labels: data.train.labels, count: data.train.count, shape: data.shape }, 1);
   const networks = generativeBaselines.get(o.baseline).build({
     problem: o.problem, imageSize: 16, channels: PROBLEM_CHANNELS(o.problem, examples.channels, examples.domains),
-    domains: examples.domains, latent: task.recipe.latent, width: o.width ?? TEST_WIDTH,
+    domains: examples.domains, latent: task.recipe.latent, width: o.width ?? TEST_WIDTH, regions: task.recipe.pairedCycleGan.regions,
   }).roles;
   return { task, examples, networks };
 }

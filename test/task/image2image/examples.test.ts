@@ -98,8 +98,11 @@ describe('buildExamples', () => {
 
   it('style transfer: styled = plain wearing the style, reference wears it on another image', () => {
     const set = build('style-transfer');
-    const { plain, reference, styled, style } = set.train.arrays;
+    const { plain, reference, styled, style, plainRegion, referenceRegion } = set.train.arrays;
     for (let i = 0; i < set.train.count; i++) {
+      // PairedCycleGAN's regions: plain's own object mask; the reference's is a mask too, of its image before styling.
+      expect(Array.from(image(plainRegion!, i))).toEqual(Array.from(objectMask(toFloat(image(plain!, i)), 1), (v) => (v ? 255 : 0)));
+      expect(image(referenceRegion!, i).every((v) => v === 0 || v === 255)).toBe(true);
       const k = style!.data[i]!;
       expect(k).toBeLessThan(4);
       const p = image(plain!, i);

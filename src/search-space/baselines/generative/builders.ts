@@ -23,7 +23,9 @@
  * - PairedCycleGAN (Chang, Lu, Yu, Finkelstein, CVPR 2018), style transfer:
  *   generator U-Net (apply) [plain C, reference C] → [C]; remover U-Net [styled C] → [C];
  *   styleDiscriminator PatchGAN [reference C, candidate C] → [s, s, 1] (same style or not);
- *   discriminator PatchGAN [image C] → [s, s, 1] (a plain image or not).
+ *   discriminator PatchGAN [image C] → [s, s, 1] (a plain image or not); with `spec.regions` (the paper's
+ *   per-region generators) also backgroundGenerator and backgroundRemover, U-Nets like generator and remover:
+ *   the first pair edits the object, the second its background.
  * - Variational U-Net (Esser, Sutter, Ommer, CVPR 2018), shape-guided generation:
  *   encoder [image C] → 3×3 conv, `depth` stride-2 convs, global average pool →
  *   dense [2z] = [μ, log σ²]; generator U-Net [shape 1, z tiled z] → [C] whose encoder reads
@@ -114,6 +116,7 @@ export function buildPairedCycleGan(spec: GenerativeSpec, name = 'paired-cyclega
   const { width, depth, imageChannels: c } = checkSpec(name, ['style-transfer'], spec, (d) => d);
   const base = scaled(BASE, width);
   const patch = { depth, base, outputs: 1, norm: 'batch', slope: 0.2 } as const;
+  const unet = { depth, base, imageChannels: c, logitChannels: 0 };
   return {
     procedure: 'paired-cyclegan',
     roles: {
@@ -121,6 +124,12 @@ export function buildPairedCycleGan(spec: GenerativeSpec, name = 'paired-cyclega
       remover: role(`${name}/remover`, spec.imageSize, c, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
       styleDiscriminator: role(`${name}/styleDiscriminator`, spec.imageSize, 2 * c, (b) => appendPatchGan(b, INPUT_ID, patch)),
       discriminator: role(`${name}/discriminator`, spec.imageSize, c, (b) => appendPatchGan(b, INPUT_ID, patch)),
+      ...(spec.regions
+        ? {
+          backgroundGenerator: role(`${name}/backgroundGenerator`, spec.imageSize, 2 * c, (b) => appendUnet(b, INPUT_ID, unet)),
+          backgroundRemover: role(`${name}/backgroundRemover`, spec.imageSize, c, (b) => appendUnet(b, INPUT_ID, unet)),
+        }
+        : {}),
     },
   };
 }

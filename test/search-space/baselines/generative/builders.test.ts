@@ -66,6 +66,10 @@ describe('role networks', () => {
       generator: [[16, 16, 2], [16, 16, 1]], remover: [[16, 16, 1], [16, 16, 1]],
       styleDiscriminator: [[16, 16, 2], [4, 4, 1]], discriminator: [[16, 16, 1], [4, 4, 1]],
     });
+    // Per region (object and background): a second generator and remover, shaped as the first.
+    expect(shapes(GENERATIVE_BASELINES['paired-cyclegan']!.build(spec('style-transfer', 1, { regions: true })))).toMatchObject({
+      backgroundGenerator: [[16, 16, 2], [16, 16, 1]], backgroundRemover: [[16, 16, 1], [16, 16, 1]],
+    });
     expect(shapes(GENERATIVE_BASELINES.vunet!.build(spec('shape-guided', 1)))).toEqual({
       encoder: [[16, 16, 1], [16]], generator: [[16, 16, 9], [16, 16, 1]],
     });
