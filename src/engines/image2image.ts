@@ -22,8 +22,11 @@ import type { Image2ImageTask } from '../task/image2image/schema.js';
 import type { EpochProgress, EpochRecord, TrainOutcome, TrainRequest } from './engine.js';
 import type { GenerativeEpochRecord, TrainGenerative } from './generative.js';
 
-/** Terms of the generators' objective as the procedures name them (both engines): adversarial, reconstruction, mask, cycle, segmentation. */
-const GENERATOR_TERMS = ['adv', 'l1', 'mask', 'cycle', 'seg'];
+/**
+ * Terms of the generators' objective as the procedures name them (both engines): adversarial, reconstruction, mask, cycle,
+ * style, segmentation.
+ */
+const GENERATOR_TERMS = ['adv', 'l1', 'mask', 'cycle', 'style', 'seg'];
 
 /**
  * A generative epoch as a curve point. Its loss is the generators' objective: StarGAN's `g`,

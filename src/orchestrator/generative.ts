@@ -41,6 +41,7 @@ export function generativeSpecOf(task: Image2ImageTask, options: { width?: numbe
     domains,
     latent: task.recipe.latent,
     ...(labelSets > 1 ? { labelSets } : {}),
+    ...(task.recipe.pairedCycleGan.regions ? { regions: true } : {}),
     ...(options.width !== undefined ? { width: options.width } : {}),
     ...(options.depth !== undefined ? { depth: options.depth } : {}),
   };

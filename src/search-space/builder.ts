@@ -160,6 +160,11 @@ export class IrBuilder {
     return this.push(suffix, { op: 'zeros', inputs: [input] });
   }
 
+  /** Channels [start, start + size) of `input`. */
+  channelSlice(input: string, start: number, size: number, suffix = 'slice'): string {
+    return this.push<IrNodeOf<'channelSlice'>>(suffix, { op: 'channelSlice', inputs: [input], start, size });
+  }
+
   /** Shape of the network input or of a node built so far. */
   shapeOf(id: string): Shape {
     const shape = id === INPUT_ID ? this.inputShape : this.shapes.get(id);

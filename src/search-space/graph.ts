@@ -124,6 +124,12 @@ export function inferShape(node: IrNode, inputs: Shape[]): Shape {
     case 'dropout':
     case 'zeros':
       return x;
+    case 'channelSlice': {
+      const channels = x.at(-1)!;
+      const end = node.start + node.size;
+      if (end > channels) invalid(node, `channels [${node.start}, ${end}) lie outside the input's ${channels}`, 'channels');
+      return [...x.slice(0, -1), node.size];
+    }
     case 'add': {
       for (const [i, s] of inputs.entries()) {
         if (s.join(',') !== x.join(',')) invalid(node, `input ${i} "${node.inputs[i]}" has shape [${s.join(', ')}], input 0 has [${x.join(', ')}]; add needs equal shapes`, 'shape-mismatch');

@@ -123,10 +123,15 @@ const dpp = node({
 /** A tensor of zeros shaped like its input (NAS-Bench-201's "none" edge feeding a node). */
 const zeros = node({
  op: z.literal('zeros') });
+/**
+ * Channels [start, start + size) of its input (the Variational U-Net's generator reads its shape channel
+ * and its latent channels apart from one input).
+ */
+const channelSlice = node({ op: z.literal('channelSlice'), start: nonNegativeInt, size: positiveInt });
 
 export const irNodeSchema = z.discriminatedUnion('op', [
   conv2d, conv2dTranspose, maxPool, avgPool, globalAvgPool, globalMaxPool, batchNorm, instanceNorm,
-  relu, leakyRelu, sigmoid, tanh, add, concat, channelScale, dense, flatten, dropout, upsample, zeros, dpp,
+  relu, leakyRelu, sigmoid, tanh, add, concat, channelScale, dense, flatten, dropout, upsample, zeros, dpp, channelSlice,
 ]);
 
 export type IrNode = z.infer<typeof irNodeSchema>;

@@ -38,6 +38,7 @@ function progress(o: Partial<SearchProgress> = {}): SearchProgress {
     bestAccuracy: null,
     candidatesPerSecond: 0,
     baselinesInFlight: 0,
+    topFailures: [],
     ...o,
   };
 }
@@ -102,6 +103,27 @@ describe('progress display off a TTY (lines)', () => {
     ]);
   });
 
+  it('names the most common failure reason with its count once candidates failed, and JSON carries them all', () => {
+    const report = searchReports();
+    expect(report(progress()).line).not.toContain('most failures');
+    const failing = report(
+      progress({
+        done: 4,
+        failed: 4,
+        topFailures: [
+          { reason: 'NOT_FOUND: CIFAR-10 file data_batch_1.bin not found', count: 3 },
+          { reason: 'failed', count: 1 },
+        ],
+      }),
+    );
+    expect(failing.line).toContain('most failures: NOT_FOUND: CIFAR-10 file data_batch_1.bin not found (×3)');
+    expect(failing.fields.topFailures).toEqual([
+      { reason: 'NOT_FOUND: CIFAR-10 file data_batch_1.bin not found', count: 3 },
+      { reason: 'failed', count: 1 },
+    ]);
+    expect(report(progress({ failed: 1, topFailures: [{ reason: 'x'.repeat(200), count: 1 }] })).line).toContain(`${'x'.repeat(79)}… (×1)`);
+  });
+
   it('log lines pass as they are', () => {
     const d = clocked('lines');
     d.display.log('started 2 local worker slot(s)');
@@ -140,6 +162,7 @@ describe('progress display as JSON', () => {
       bestReward: 0.8,
       candidatesPerSecond: 5,
       etaSeconds: 18,
+      topFailures: [],
     });
     expect(events[3]).toMatchObject({ done: 12, etaSeconds: 88 / 5 });
   });

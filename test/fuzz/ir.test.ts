@@ -42,7 +42,7 @@ const randomNode = fc.record({
   id,
   inputs: fc.array(id, { maxLength: 3 }),
   extra: fc.dictionary(
-    fc.constantFrom('filters', 'kernel', 'stride', 'padding', 'dilation', 'groups', 'units', 'scale', 'rate', 'alpha', 'epsilon', 'momentum', 'outputPadding', 'mode', 'variant', 'reward', 'sampling', 'bias', 'affine', 'countIncludePad', 'shareWeightsWith', 'code', '__proto__'),
+    fc.constantFrom('filters', 'kernel', 'stride', 'padding', 'dilation', 'groups', 'units', 'scale', 'rate', 'alpha', 'epsilon', 'momentum', 'outputPadding', 'mode', 'variant', 'reward', 'sampling', 'bias', 'affine', 'countIncludePad', 'shareWeightsWith', 'start', 'size', 'code', '__proto__'),
     hostile,
     { maxKeys: 5 },
   ),
@@ -53,6 +53,7 @@ const saneAttrs = fc.record({
   filters: fc.integer({ min: 1, max: 8 }), kernel: fc.integer({ min: 1, max: 5 }), stride: fc.integer({ min: 1, max: 3 }), padding: fc.integer({ min: 0, max: 3 }),
   dilation: fc.integer({ min: 1, max: 3 }), groups: fc.constantFrom(1, 2, 3), units: fc.integer({ min: 1, max: 10 }), scale: fc.integer({ min: 1, max: 3 }),
   rate: fc.constantFrom(0, 0.5), outputPadding: fc.integer({ min: 0, max: 2 }), variant: fc.constantFrom('lite', 'full'), sampling: fc.constantFrom('none', 's3'),
+  start: fc.integer({ min: 0, max: 3 }), size: fc.integer({ min: 1, max: 4 }),
 });
 const plausibleGraph = fc
   .tuple(
@@ -66,7 +67,7 @@ const plausibleGraph = fc
       const wanted: Record<string, string[]> = {
         conv2d: ['filters', 'kernel', 'stride', 'padding', 'dilation', 'groups'], conv2dTranspose: ['filters', 'kernel', 'stride', 'padding', 'outputPadding'],
         maxPool: ['kernel', 'stride', 'padding'], avgPool: ['kernel', 'stride', 'padding'], dpp: ['kernel', 'stride', 'padding', 'variant', 'sampling'],
-        dense: ['units'], dropout: ['rate'], upsample: ['scale'],
+        dense: ['units'], dropout: ['rate'], upsample: ['scale'], channelSlice: ['start', 'size'],
       };
       for (const k of wanted[op] ?? []) keep[k] = attrs[k as keyof typeof attrs];
       const inputs = picks.map((p) => ids[p % ids.length]!);

@@ -60,7 +60,7 @@ describe('the queue contract refuses what is not data it knows', () => {
   });
 
   it('the ops a job can name are exactly the closed set the engines implement', () => {
-    expect([...IR_OPS].sort()).toEqual(['add', 'avgPool', 'batchNorm', 'channelScale', 'concat', 'conv2d', 'conv2dTranspose', 'dense', 'dpp', 'dropout', 'flatten', 'globalAvgPool', 'globalMaxPool', 'instanceNorm', 'leakyRelu', 'maxPool', 'relu', 'sigmoid', 'tanh', 'upsample', 'zeros']);
+    expect([...IR_OPS].sort()).toEqual(['add', 'avgPool', 'batchNorm', 'channelScale', 'channelSlice', 'concat', 'conv2d', 'conv2dTranspose', 'dense', 'dpp', 'dropout', 'flatten', 'globalAvgPool', 'globalMaxPool', 'instanceNorm', 'leakyRelu', 'maxPool', 'relu', 'sigmoid', 'tanh', 'upsample', 'zeros']);
   });
 });
 

@@ -17,8 +17,12 @@ const etaOf = (left: number | null, rate: number | null): number | null =>
  * A search's reports. The line is the one `blockqnn search` always printed (tests and scripts read its prefix
  * `run ID: done D/B · in flight N`); JSON fields: kind "search", runId, done, budget (candidates, null when none),
  * inFlight, failed, baselinesInFlight, bestAccuracy, bestReward, candidatesPerSecond, etaSeconds (null without a
- * candidate budget or a rate yet).
+ * candidate budget or a rate yet), topFailures ([{reason, count}], the most common failure reasons, at most 3).
+ * The line and the bar end with the most common failure reason once a candidate failed.
  */
+/** A reason cut to `max` characters, so one long error does not push the rest of the line away. */
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
 export function searchReports(): (p: SearchProgress) => ProgressReport {
   let firstDone: number | undefined;
   let resulted = false;
@@ -34,7 +38,9 @@ export function searchReports(): (p: SearchProgress) => ProgressReport {
     const bestText = p.bestAccuracy === null ? '–' : `${percent(p.bestAccuracy)} (reward ${p.bestReward?.toFixed(4) ?? '–'})`;
     const baselines = p.baselinesInFlight > 0 ? ` · ${p.baselinesInFlight} baseline(s) in flight` : '';
     const rate = `${p.candidatesPerSecond.toFixed(2)} candidates/s`;
-    const status = `in flight ${p.inFlight} · failed ${p.failed} · best ${bestText} · ${rate}${baselines}`;
+    const top = p.topFailures[0];
+    const failures = top === undefined ? '' : ` · most failures: ${clip(top.reason, 80)} (×${top.count})`;
+    const status = `in flight ${p.inFlight} · failed ${p.failed} · best ${bestText} · ${rate}${baselines}${failures}`;
     return {
       state: `${p.done}|${p.inFlight}|${p.failed}|${p.baselinesInFlight}`,
       milestone: firstResult ? 'first-result' : newBest ? 'best' : null,
@@ -51,11 +57,12 @@ export function searchReports(): (p: SearchProgress) => ProgressReport {
         bestReward: p.bestReward,
         candidatesPerSecond: p.candidatesPerSecond,
         etaSeconds,
+        topFailures: p.topFailures,
       },
       bar: {
         label: `run ${p.runId}`,
         // What matters most first: a narrow terminal cuts the line's end.
-        status: `best ${bestText} · ${rate} · in flight ${p.inFlight} · failed ${p.failed}${baselines}`,
+        status: `best ${bestText} · ${rate} · in flight ${p.inFlight} · failed ${p.failed}${baselines}${failures}`,
         value: p.done,
         total: budget,
         etaSeconds,

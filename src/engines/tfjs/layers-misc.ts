@@ -1,6 +1,7 @@
 /**
  * Small layers tfjs lacks: instance normalisation, a zeros tensor shaped like its
- * input, and a pass-through that keeps branches alive which do not reach the output.
+ * input, a pass-through that keeps branches alive which do not reach the output, and
+ * a slice of the channels.
  */
 import type { LayerVariable, Shape, Tensor, serialization } from '@tensorflow/tfjs';
 import type { Tfjs } from './backend.js';
@@ -11,9 +12,15 @@ export interface InstanceNormArgs extends LayerBase {
   affine: boolean;
 }
 
+export interface ChannelSliceArgs extends LayerBase {
+  start: number;
+  size: number;
+}
+
 export interface MiscLayers {
   InstanceNorm: LayerClass<InstanceNormArgs>;
   ZerosLike: LayerClass<LayerBase>;
+  ChannelSlice: LayerClass<ChannelSliceArgs>;
   KeepAlive: LayerClass<LayerBase>;
 }
 
@@ -97,5 +104,35 @@ export function defineMiscLayers(tf: Tfjs): MiscLayers {
     }
   }
 
-  return { InstanceNorm, ZerosLike, KeepAlive };
+  /** Channels [start, start + size) of the last axis (the IR's channelSlice; torch: x[:, start:start + size]). */
+  class ChannelSlice extends tf.layers.Layer {
+    static className = 'BlockqnnChannelSlice';
+    private readonly start: number;
+    private readonly size: number;
+
+    constructor(args: ChannelSliceArgs) {
+      super(args);
+      this.start = args.start;
+      this.size = args.size;
+    }
+
+    override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+      return [...firstShape(inputShape).slice(0, -1), this.size];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = single(inputs);
+        const begin = x.shape.map((_, i) => (i === x.rank - 1 ? this.start : 0));
+        const size = x.shape.map((_, i) => (i === x.rank - 1 ? this.size : -1));
+        return tf.slice(x, begin, size);
+      });
+    }
+
+    override getConfig(): serialization.ConfigDict {
+      return { ...super.getConfig(), start: this.start, size: this.size };
+    }
+  }
+
+  return { InstanceNorm, ZerosLike, KeepAlive, ChannelSlice };
 }

@@ -162,6 +162,8 @@ export function buildNode(ctx: NodeContext, node: IrNode): NodeLayers {
       return plain(new custom.BilinearUpsample2D({ scale: node.scale, name }));
     case 'zeros':
       return plain(new custom.ZerosLike({ name }));
+    case 'channelSlice':
+      return plain(new custom.ChannelSlice({ start: node.start, size: node.size, name }));
     case 'dpp':
       return weighted(() => new custom.DetailPreservingPool2D({
         poolSize: pairOf(node.kernel), strides: pairOf(node.stride ?? node.kernel), padding: pairOf(node.padding),

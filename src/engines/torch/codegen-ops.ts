@@ -132,6 +132,8 @@ export function opCode(node: IrNode, inputShapes: readonly Shape[]): OpCode {
       );
     case 'zeros':
       return unary((a) => `torch.zeros_like(${a})`);
+    case 'channelSlice':
+      return unary((a) => `${a}[:, ${node.start}:${node.start + node.size}]`);
     case 'dpp': {
       const tuple = (v: PairValue): string => {
         const [a, b] = typeof v === 'number' ? [v, v] : v;

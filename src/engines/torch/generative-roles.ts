@@ -35,8 +35,12 @@ export function roleIo(task: Pick<Image2ImageTask, 'procedure' | 'problem' | 're
       return { segmentor: generator(c + 1, 1), generator: generator(SEGAN_FUSED_CHANNELS, c), discriminator: patches(c + 1) };
     case 'stargan':
       return { generator: generator(c + starganConditionChannels(k, examples.labelSets ?? 1), c), discriminator: patches(c, 1 + k) };
-    case 'paired-cyclegan':
-      return { generator: generator(2 * c, c), remover: generator(c, c), styleDiscriminator: patches(2 * c), discriminator: patches(c) };
+    case 'paired-cyclegan': {
+      const [apply, remove] = [generator(2 * c, c), generator(c, c)];
+      const roles = { generator: apply, remover: remove, styleDiscriminator: patches(2 * c), discriminator: patches(c) };
+      // The paper's per-region generators: a second pair for the background.
+      return task.recipe.pairedCycleGan.regions ? { ...roles, backgroundGenerator: apply, backgroundRemover: remove } : roles;
+    }
     case 'vunet':
       return { encoder: { input: c, output: 2 * task.recipe.latent, image: 'vector' }, generator: generator(1 + task.recipe.latent, c) };
     case 'winn-synthesis':

@@ -49,13 +49,20 @@ Procedures (λ = recipe.lambda):
   Two label sets ("labelSets": 2, the task's secondDataset): t and s are one-hot over all K domains (zero
   on the other set's), G also reads the mask vector (one-hot over the sets, tiled), and both CE terms
   are taken within the example's own set (stargan_ce), so only the known labels are classified.
-- paired-cyclegan: G(plain, reference) → styled, F(styled) → plain. styleDiscriminator on
-  (reference, styled) real vs (reference, G) fake; discriminator on plain images real vs F(styled)
-  fake; both BCE, halved. G and F together: λ.l1 · (L1(G, styled) + L1(F(styled), plain)) +
-  BCE(Ds(reference, G), 1) + BCE(Dp(F(styled)), 1) + λ.rec · L1(F(G(plain, reference)), plain).
-- vunet: [μ, log σ²] = E(appearance), z = μ + exp(log σ² / 2)·ε, ε ~ N(0, I); G(shape, z tiled);
-  loss λ.l1 · L1(G, target) + λ.kl · KL, KL = mean over the batch of
-  ½ Σ (μ² + σ² − 1 − log σ²); outputs use z = μ.
+- paired-cyclegan: G(plain, reference) → styled, F(styled) → plain. x = plain, y_B = reference.
+  styleDiscriminator on (y_B, styled) real (the paper's warped positives) vs (y_B, G(x, y_B)) fake;
+  discriminator on x real vs F(y_B) fake; both BCE, halved. G and F together, unpaired as the paper:
+  BCE(Ds(y_B, G(x, y_B)), 1) + BCE(Dp(F(y_B)), 1) + λ.rec · (L1(F(G(x, y_B)), x) [identity, "cycle"]
+  + L1(G(F(y_B), G(x, y_B)), y_B) [style]); recipe.pairedCycleGan.pairedL1 adds
+  λ.l1 · (L1(G(x, y_B), styled) + L1(F(styled), x)) ["l1"]. recipe.pairedCycleGan.regions: the paper's
+  per-region generators, each edit m · (generator | remover)(·) + (1 − m) · (backgroundGenerator |
+  backgroundRemover)(·), m the edited image's mask (plainRegion for x, styled, G(x, y_B); referenceRegion
+  for y_B, F(y_B)).
+- vunet: self-reconstruction, as the paper: x = appearance, y = appearanceShape (x's own mask);
+  [μ, log σ²] = E(x), z = μ + exp(log σ² / 2)·ε, ε ~ N(0, I); G(y, z tiled) (z joins at the U-Net's
+  bottleneck inside the network); loss λ.l1 · L1(G, x) + λ.kl · KL, KL = mean over the batch of
+  ½ Σ (μ² + σ² − 1 − log σ²). Outputs use z = μ(E(appearance)): image = G(shape of A, z) (transfer),
+  reconstruction = G(appearanceShape, z), prior = G(shape of A, z ~ N(0, I)).
 - winn-synthesis: recipe.samples chains start as the paper's Gaussian noise, N(0.5, 0.5²) clipped
   to [0, 1] (N(0, 1) on the paper's [-1, 1] pixels), or U(0, 1) with langevin.start 'uniform'.
   The pseudo-negative pool accumulates: the starting noise and every round's chains. Each epoch
@@ -425,32 +432,63 @@ def outputs_stargan(job):
 
 # ---- PairedCycleGAN --------------------------------------------------------------------------
 
+def paired_cyclegan_editors(job):
+    """(apply(image, reference, mask), remove(image, mask)): with recipe.pairedCycleGan.regions each edit is
+    mask * object role + (1 - mask) * background role (the paper's per-region generators), else the single role."""
+    G, Fr = job.nets["generator"], job.nets["remover"]
+    Gb, Fb = job.nets.get("backgroundGenerator"), job.nets.get("backgroundRemover")
+
+    def edit(obj, bg, x, mask):
+        return obj(x) if bg is None or mask is None else mask * obj(x) + (1 - mask) * bg(x)
+    return (lambda image, ref, mask: edit(G, Gb, torch.cat([image, ref], 1), mask)), (lambda image, mask: edit(Fr, Fb, image, mask))
+
+
+def paired_cyclegan_masks(job, b):
+    """Region masks of the batch's plain (= styled) and reference images, or (None, None) without regions."""
+    if not job.recipe["pairedCycleGan"]["regions"]:
+        return None, None
+    return b["plainRegion"], b["referenceRegion"]
+
+
 def train_paired_cyclegan(job, epoch, terms):
-    G, Fr, Ds, Dp = job.nets["generator"], job.nets["remover"], job.nets["styleDiscriminator"], job.nets["discriminator"]
+    """PairedCycleGAN's losses (see the module docstring; tfjs: src/engines/tfjs/generative/paired-cyclegan.ts)."""
+    Ds, Dp = job.nets["styleDiscriminator"], job.nets["discriminator"]
+    paired = job.recipe["pairedCycleGan"]["pairedL1"]
+    apply, remove = paired_cyclegan_editors(job)
     if epoch == 0:
-        job.opt_g, job.opt_d = job.adam("generator", "remover"), job.adam("styleDiscriminator", "discriminator")
+        editors = [r for r in ("generator", "remover", "backgroundGenerator", "backgroundRemover") if r in job.nets]
+        job.opt_g, job.opt_d = job.adam(*editors), job.adam("styleDiscriminator", "discriminator")
     for b in job.batches(epoch):
-        plain, ref, styled = b["plain"], b["reference"], b["styled"]
-        applied = G(torch.cat([plain, ref], 1))
-        removed = Fr(styled)
+        x, ref, styled = b["plain"], b["reference"], b["styled"]
+        m_x, m_ref = paired_cyclegan_masks(job, b)
+        applied = apply(x, ref, m_x)
+        removed = remove(ref, m_ref)
         d_style = 0.5 * (bce(Ds(torch.cat([ref, styled], 1)), 1.0) + bce(Ds(torch.cat([ref, applied.detach()], 1)), 0.0))
-        d_plain = 0.5 * (bce(Dp(plain), 1.0) + bce(Dp(removed.detach()), 0.0))
+        d_plain = 0.5 * (bce(Dp(x), 1.0) + bce(Dp(removed.detach()), 0.0))
         job.opt_d.zero_grad(set_to_none=True)
         (d_style + d_plain).backward()
         job.opt_d.step()
         adv = bce(Ds(torch.cat([ref, applied], 1)), 1.0) + bce(Dp(removed), 1.0)
-        rec = l1(applied, styled) + l1(removed, plain)
-        cycle = l1(Fr(applied), plain)
-        loss_g = adv + job.lam["l1"] * rec + job.lam["rec"] * cycle
+        cycle = l1(remove(applied, m_x), x)
+        style = l1(apply(removed, applied, m_ref), ref)
+        loss_g = adv + job.lam["rec"] * (cycle + style)
+        extra = {}
+        if paired:
+            extra["l1"] = l1(applied, styled) + l1(remove(styled, m_x), x)
+            loss_g = loss_g + job.lam["l1"] * extra["l1"]
         job.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         job.opt_g.step()
-        terms.add(d_style=d_style, d_plain=d_plain, adv=adv, l1=rec, cycle=cycle)
+        terms.add(d_style=d_style, d_plain=d_plain, adv=adv, cycle=cycle, style=style, **extra)
 
 
 def outputs_paired_cyclegan(job):
-    G, Fr = job.nets["generator"], job.nets["remover"]
-    return job.eval_outputs(lambda b: {"applied": G(torch.cat([b["plain"], b["reference"]], 1)), "removed": Fr(b["styled"])})
+    apply, remove = paired_cyclegan_editors(job)
+
+    def compute(b):
+        m_x, _ = paired_cyclegan_masks(job, b)
+        return {"applied": apply(b["plain"], b["reference"], m_x), "removed": remove(b["styled"], m_x)}
+    return job.eval_outputs(compute)
 
 
 # ---- Variational U-Net -----------------------------------------------------------------------
@@ -460,16 +498,18 @@ def vunet_generate(job, shape, z):
 
 
 def train_vunet(job, epoch, terms):
+    """Self-reconstruction of the appearance image from its own shape (tfjs: src/engines/tfjs/generative/vunet.ts)."""
     E = job.nets["encoder"]
     if epoch == 0:
         job.opt = job.adam("encoder", "generator")
     for b in job.batches(epoch):
-        moments = E(b["appearance"])
+        x = b["appearance"]
+        moments = E(x)
         z_size = moments.shape[1] // 2
         mu, logvar = moments[:, :z_size], moments[:, z_size:]
         eps = torch.randn(mu.shape, generator=job.noise, device=mu.device)
         z = mu + torch.exp(0.5 * logvar) * eps
-        rec = l1(vunet_generate(job, b["shape"], z), b["target"])
+        rec = l1(vunet_generate(job, b["appearanceShape"], z), x)
         kl = (0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)).mean()
         loss = job.lam["l1"] * rec + job.lam["kl"] * kl
         job.opt.zero_grad(set_to_none=True)
@@ -483,7 +523,10 @@ def outputs_vunet(job):
 
     def compute(b):
         moments = E(b["appearance"])
-        return {"image": vunet_generate(job, b["shape"], moments[:, :moments.shape[1] // 2])}
+        mu = moments[:, :moments.shape[1] // 2]
+        prior = torch.randn(mu.shape, generator=job.noise, device=mu.device)
+        return {"image": vunet_generate(job, b["shape"], mu), "reconstruction": vunet_generate(job, b["appearanceShape"], mu),
+                "prior": vunet_generate(job, b["shape"], prior)}
     return job.eval_outputs(compute)
 
 

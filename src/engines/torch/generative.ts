@@ -26,7 +26,7 @@ import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { writeCacheFile } from '../../datasets/cache-file.js';
 import { parseIr } from '../../search-space/index.js';
 import { examplesForProcedure, outputsForProcedure } from '../../task/image2image/procedure-examples.js';
-import { PROBLEM_OUTPUTS } from '../../task/image2image/schema.js';
+import { PROBLEM_OUTPUTS, PROCEDURE_EXTRA_OUTPUTS } from '../../task/image2image/schema.js';
 import { TrainingAborted } from '../engine.js';
 import type { ExampleSet, GenerativeOutcome, GenerativeProgress, GenerativeRequest } from '../generative.js';
 import { generateTorchModule } from './codegen.js';
@@ -120,7 +120,8 @@ async function readOutputs(result: ResultLine, request: GenerativeRequest): Prom
   const { task, examples } = request;
   const count = task.problem === 'introspective-synthesis' ? task.recipe.samples : examples.eval.count;
   const outputs: Record<string, Float32Array> = {};
-  for (const [name, channels] of Object.entries(PROBLEM_OUTPUTS(task.problem, examples.channels))) {
+  const wanted = { ...PROBLEM_OUTPUTS(task.problem, examples.channels), ...PROCEDURE_EXTRA_OUTPUTS(task.procedure, examples.channels) };
+  for (const [name, channels] of Object.entries(wanted)) {
     const described = result.outputs?.[name];
     const expected = [count, examples.imageSize, examples.imageSize, channels];
     if (!described || described.shape.join() !== expected.join()) {

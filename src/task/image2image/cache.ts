@@ -30,7 +30,8 @@ import { EXAMPLE_ARRAYS, IMAGE2IMAGE_PROBLEMS } from './schema.js';
 import type { ExampleSet, ExampleSplit, Image2ImageProblem, Image2ImageTask } from './schema.js';
 
 /** Changes whenever examples.ts would build different bytes from the same task and seed. */
-export const EXAMPLES_VERSION = 2;
+// 2: domain-translation splits hold labelSet; shape-guided examples hold appearanceShape; 3: style-transfer ones hold region masks (issue #18).
+export const EXAMPLES_VERSION = 4;
 
 export interface ExamplesOptions {
   /** Default `$BLOCKQNN_DATA_DIR`, else `./.blockqnn`. */

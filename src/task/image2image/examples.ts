@@ -35,12 +35,15 @@
  * - style-transfer: STYLE_COUNT = 4 styles (image-ops.ts stylePattern: horizontal stripes,
  *   vertical stripes, dots, checker), a style moves each marked pixel halfway to white; `style`
  *   [N] uniform; `plain` [N,S,S,C] the image; `styled` = plain wearing the style (apply target,
- *   remove input); `reference` = another image of the split wearing the same style.
+ *   remove input); `reference` = another image of the split wearing the same style;
+ *   `plainRegion`, `referenceRegion` [N,S,S,1]: the object masks of plain (and so of styled) and of
+ *   the reference's image before styling (PairedCycleGAN's regions: object and background).
  * - shape-guided: A = the base, B = another image of the split of a different class where one
  *   is found in 8 draws; `shape` [N,S,S,1] = A's object mask (silhouette); `appearance` = B;
  *   `target` [N,S,S,C] = B's mean object colour inside A's silhouette and B's mean background
  *   colour outside it (means over B's own object mask and its complement): A's shape in B's
- *   appearance, exactly determined by the two inputs.
+ *   appearance, exactly determined by the two inputs; `appearanceShape` [N,S,S,1] = B's own
+ *   object mask, the shape estimate of B that the Variational U-Net reconstructs B from.
  * - introspective-synthesis: `real` [N,S,S,C] the images, `label` [N] their classes.
  */
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
@@ -201,15 +204,26 @@ function translation(ctx: SplitContext, nativeSize: number, labelSet: 0 | 1): Ar
 
 function style(ctx: SplitContext): Arrays {
   const { n, size: s, channels: c } = ctx;
-  const out = { plain: imageArray(n, s, c), reference: imageArray(n, s, c), styled: imageArray(n, s, c), style: labelArray(n) };
+  const out = {
+    plain: imageArray(n, s, c), reference: imageArray(n, s, c), styled: imageArray(n, s, c), style: labelArray(n),
+    plainRegion: imageArray(n, s, 1), referenceRegion: imageArray(n, s, 1),
+  };
   const len = s * s * c;
+  const pixels = s * s;
   for (let i = 0; i < n; i++) {
     const k = Math.floor(ctx.uniform() * STYLE_COUNT);
     const plain = ctx.small(i);
+    const other = ctx.small(partner(ctx, i, false));
     out.style.data[i] = k;
     writeBytes(plain, out.plain.data, i * len);
     writeBytes(applyStyle(plain, s, c, k), out.styled.data, i * len);
-    writeBytes(applyStyle(ctx.small(partner(ctx, i, false)), s, c, k), out.reference.data, i * len);
+    writeBytes(applyStyle(other, s, c, k), out.reference.data, i * len);
+    // Regions come from the images before styling: a style repaints pixels but moves no object.
+    const [own, theirs] = [objectMask(plain, c), objectMask(other, c)];
+    for (let p = 0; p < pixels; p++) {
+      out.plainRegion.data[i * pixels + p] = own[p] ? 255 : 0;
+      out.referenceRegion.data[i * pixels + p] = theirs[p] ? 255 : 0;
+    }
   }
   return out;
 }
@@ -226,12 +240,18 @@ export function shapeTarget(shape: Uint8Array, appearance: Float32Array, channel
 
 function shapeGuided(ctx: SplitContext): Arrays {
   const { n, size: s, channels: c } = ctx;
-  const out = { shape: imageArray(n, s, 1), appearance: imageArray(n, s, c), target: imageArray(n, s, c) };
+  const out = {
+    shape: imageArray(n, s, 1), appearance: imageArray(n, s, c), target: imageArray(n, s, c), appearanceShape: imageArray(n, s, 1),
+  };
   const pixels = s * s;
   for (let i = 0; i < n; i++) {
     const shape = objectMask(ctx.small(i), c);
     const appearance = ctx.small(partner(ctx, i, true));
-    for (let p = 0; p < pixels; p++) out.shape.data[i * pixels + p] = shape[p] ? 255 : 0;
+    const ownShape = objectMask(appearance, c);
+    for (let p = 0; p < pixels; p++) {
+      out.shape.data[i * pixels + p] = shape[p] ? 255 : 0;
+      out.appearanceShape.data[i * pixels + p] = ownShape[p] ? 255 : 0;
+    }
     writeBytes(appearance, out.appearance.data, i * pixels * c);
     writeBytes(shapeTarget(shape, appearance, c), out.target.data, i * pixels * c);
   }

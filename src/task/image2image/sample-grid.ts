@@ -14,6 +14,8 @@ interface RowSource {
   label: string;
   from: 'example' | 'output';
   name: string;
+  /** An output only some procedures give (PROCEDURE_EXTRA_OUTPUTS, image channels); the row is left out without it. */
+  optional?: true;
 }
 
 const ROWS: Readonly<Record<Image2ImageProblem, readonly RowSource[]>> = {
@@ -42,6 +44,9 @@ const ROWS: Readonly<Record<Image2ImageProblem, readonly RowSource[]>> = {
     { label: 'input appearance', from: 'example', name: 'appearance' },
     { label: 'output', from: 'output', name: 'image' },
     { label: 'target', from: 'example', name: 'target' },
+    // The Variational U-Net's: the appearance image rebuilt from its own shape and appearance, and A's shape with z from the prior.
+    { label: 'reconstruction (appearance)', from: 'output', name: 'reconstruction', optional: true },
+    { label: 'prior sample (input shape)', from: 'output', name: 'prior', optional: true },
   ],
   'introspective-synthesis': [
     { label: 'samples', from: 'output', name: 'samples' },
@@ -59,7 +64,7 @@ const GAP = 1;
  * floats in [0, 1]; grey and one-channel tiles are drawn grey, three channels as RGB.
  */
 export function sampleGrid(examples: ExampleSet, outputs: Record<string, Float32Array>, columns = 8): SampleGrid {
-  const rows = ROWS[examples.problem];
+  const rows = ROWS[examples.problem].filter((row) => !row.optional || row.name in outputs);
   const side = examples.imageSize;
   const outputChannels = PROBLEM_OUTPUTS(examples.problem, examples.channels);
   const available = Math.min(columns, examples.eval.count);
@@ -71,7 +76,7 @@ export function sampleGrid(examples: ExampleSet, outputs: Record<string, Float32
       return (i: number, p: number, c: number) => array.data[(i * side * side + p) * channels + Math.min(c, channels - 1)]! / 255;
     }
     const data = outputs[row.name];
-    const channels = outputChannels[row.name];
+    const channels = outputChannels[row.name] ?? (row.optional ? examples.channels : undefined);
     if (!data || channels === undefined) throw new BlockqnnError(ErrorCode.INTERNAL, `sample grid: the engine returned no output "${row.name}" for ${examples.problem}`);
     return (i: number, p: number, c: number) => data[(i * side * side + p) * channels + Math.min(c, channels - 1)]!;
   });

@@ -91,6 +91,28 @@ export const langevinSchema = z.strictObject({
   start: z.enum(['gaussian', 'uniform'], { error: "langevin.start must be 'gaussian' (the paper's) or 'uniform'" }).default('gaussian'),
 });
 
+/** PairedCycleGAN's options (the paper's procedure by default). */
+export const pairedCycleGanSchema = z.strictObject({
+  /**
+   * Also fit both generators to the examples' synthetic ground truth, λ.l1·(‖G(x, y_B) − styled‖₁ + ‖F(styled) − x‖₁).
+   * false (the paper's unpaired training): only the adversarial, identity and style losses train them.
+   */
+  pairedL1: z.boolean({ error: 'pairedCycleGan.pairedL1 must be true or false' }).default(false),
+  /**
+   * The paper's per-region generators: a generator and a remover for each region of REGION_MASKS (the object
+   * and its background), composed by the region mask of the image each one edits. Needs a problem with region masks.
+   */
+  regions: z.boolean({ error: 'pairedCycleGan.regions must be true or false' }).default(false),
+});
+
+/**
+ * The region masks a problem's examples hold ([N, S, S, 1], 255 inside the object), by the image array they
+ * outline: PairedCycleGAN's per-region generators edit the object and the background of each image apart.
+ */
+export const REGION_MASKS: Readonly<Partial<Record<string, Readonly<Record<string, string>>>>> = {
+  'style-transfer': { plain: 'plainRegion', styled: 'plainRegion', reference: 'referenceRegion' },
+};
+
 /** The training recipe shared by every generative procedure (both engines implement it identically). */
 export const generativeRecipeSchema = z.strictObject({
   epochs: int('epochs', 1, 10_000).default(8),
@@ -107,6 +129,7 @@ export const generativeRecipeSchema = z.strictObject({
   langevin: langevinSchema.prefault({}),
   /** WINN samples drawn for the metric. */
   samples: int('samples', 2, 100_000).default(64),
+  pairedCycleGan: pairedCycleGanSchema.prefault({}),
 });
 
 export const image2imageExamplesSchema = z.strictObject({
@@ -138,6 +161,13 @@ export const image2imageTaskSchema = z.strictObject({
     return `procedure ${task.procedure} does not solve ${task.problem}; use one of ${PROCEDURES_FOR_PROBLEM[task.problem].join(', ')}`;
   },
   path: ['procedure'],
+}).refine((task) => !task.recipe.pairedCycleGan.regions || REGION_MASKS[task.problem] !== undefined, {
+  error: (issue) => {
+    const task = issue.input as { problem: Image2ImageProblem };
+    return `baseline paired-cyclegan: recipe.pairedCycleGan.regions needs region masks, and ${task.problem} examples have none `
+      + `(${Object.keys(REGION_MASKS).join(', ')} have them); set regions to false, or use ${Object.keys(REGION_MASKS).join(', ')}`;
+  },
+  path: ['recipe', 'pairedCycleGan', 'regions'],
 });
 
 export type GenerativeRecipe = z.infer<typeof generativeRecipeSchema>;
@@ -181,8 +211,8 @@ export interface ExampleSet {
 export const EXAMPLE_ARRAYS: Readonly<Record<Image2ImageProblem, readonly string[]>> = {
   'amodal-completion': ['occluded', 'visible', 'fullMask', 'full'],
   'domain-translation': ['source', 'sourceDomain', 'targetDomain', 'target', 'labelSet'],
-  'style-transfer': ['plain', 'reference', 'styled', 'style'],
-  'shape-guided': ['shape', 'appearance', 'target'],
+  'style-transfer': ['plain', 'reference', 'styled', 'style', 'plainRegion', 'referenceRegion'],
+  'shape-guided': ['shape', 'appearance', 'target', 'appearanceShape'],
   'introspective-synthesis': ['real', 'label'],
 };
 
@@ -204,6 +234,15 @@ export function PROBLEM_OUTPUTS(problem: Image2ImageProblem, datasetChannels: nu
     case 'introspective-synthesis':
       return { samples: c };
   }
+}
+
+/**
+ * Outputs a procedure returns beyond its problem's (PROBLEM_OUTPUTS), for the sample grid only: the
+ * Variational U-Net's reconstruction of the appearance image from its own shape and appearance, and
+ * its image from A's shape with z drawn from the prior N(0, I).
+ */
+export function PROCEDURE_EXTRA_OUTPUTS(procedure: GenerativeProcedure, datasetChannels: number): Record<string, number> {
+  return procedure === 'vunet' ? { reconstruction: datasetChannels, prior: datasetChannels } : {};
 }
 
 /** Parses an image-to-image task, defaults filled in; errors name the field and the fix. */

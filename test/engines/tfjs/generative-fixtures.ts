@@ -54,6 +54,7 @@ export function networksFor(baseline: string, task: Image2ImageTask, examples: E
   return generativeBaselines.get(baseline).build({
     problem: task.problem, imageSize: task.imageSize, channels: PROBLEM_CHANNELS(task.problem, examples.channels, examples.domains),
     domains: examples.domains, latent: task.recipe.latent, width, labelSets: examples.labelSets ?? 1,
+    regions: task.recipe.pairedCycleGan.regions,
   }).roles;
 }
 

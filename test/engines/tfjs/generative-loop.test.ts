@@ -149,4 +149,28 @@ describe('tfjs generative loop', () => {
       }
     }
   });
+
+  it('trains PairedCycleGAN (unpaired, pairedL1, per region) and VUNet with its extra outputs, releasing tensors', async () => {
+    const terms = ['adv', 'cycle', 'd_plain', 'd_style', 'style'];
+    for (const [pairedL1, regions] of [[false, false], [true, false], [false, true]] as const) {
+      const task = taskFor('style-transfer', 'paired-cyclegan', tiny, { epochs: 1, batchSize: 8, pairedCycleGan: { pairedL1, regions } });
+      const examples = await examplesFor(task);
+      const tensors = (await tfjs()).memory().numTensors;
+      const networks = networksFor('paired-cyclegan', task, examples, tiny.width);
+      expect(Object.keys(networks).length).toBe(regions ? 6 : 4);
+      const { outcome } = await train(task, examples, networks);
+      expect(outcome.status, outcome.error).toBe('ok');
+      expect((await tfjs()).memory().numTensors).toBe(tensors);
+      expect(Object.keys(outcome.curve[0]!.losses).sort()).toEqual(pairedL1 ? [...terms, 'l1'].sort() : terms);
+    }
+    const task = taskFor('shape-guided', 'vunet', tiny, { epochs: 1, batchSize: 8 });
+    const examples = await examplesFor(task);
+    const tensors = (await tfjs()).memory().numTensors;
+    const { outcome } = await train(task, examples, networksFor('vunet', task, examples, tiny.width));
+    expect(outcome.status, outcome.error).toBe('ok');
+    expect((await tfjs()).memory().numTensors).toBe(tensors);
+    for (const name of ['image', 'reconstruction', 'prior']) expect(outcome.outputs![name]!.length, name).toBe(tiny.eval * 16 * 16);
+    // The prior sample is another picture than the transfer (z from N(0, I), not μ of the appearance).
+    expect(outcome.outputs!.prior).not.toEqual(outcome.outputs!.image);
+  });
 });

@@ -79,6 +79,10 @@ export const OP_CASES: readonly OpCase[] = [
   { name: 'upsample bilinear x2', input: [3, 4, 2], build: (b, x) => b.upsample(x, 2, 'bilinear'), reference: (x) => ref.upsample(x, 2, 'bilinear') },
   { name: 'upsample bilinear x3', input: [3, 3, 1], build: (b, x) => b.upsample(x, 3, 'bilinear'), reference: (x) => ref.upsample(x, 3, 'bilinear') },
   { name: 'zeros', input: [4, 4, 2], build: (b, x) => b.zeros(x), reference: (x) => ({ shape: x.shape, data: new Float32Array(x.data.length) }) },
+  {
+    name: 'channel slice [1, 4) of 5', input: [3, 3, 5], build: (b, x) => b.channelSlice(x, 1, 3),
+    reference: (x) => ({ shape: [...x.shape.slice(0, -1), 3], data: x.data.filter((_, i) => i % 5 >= 1 && i % 5 < 4) }),
+  },
   // Numbers against the paper's equations: layers-dpp.test.ts; every variant in torch: torch/dpp.test.ts.
   { name: 'detail-preserving pool, lite 3x3/2 pad 1', input: [7, 7, 2], build: (b, x) => b.dpp(x, { kernel: 3, stride: 2, padding: 1 }) },
 ];

@@ -38,6 +38,7 @@ export async function makeCase(o: {
   const networks = generativeBaselines.get(o.baseline).build({
     problem: o.problem, imageSize: 16, channels: PROBLEM_CHANNELS(o.problem, examples.channels, examples.domains),
     domains: examples.domains, latent: task.recipe.latent, width: o.width ?? TEST_WIDTH, labelSets: examples.labelSets ?? 1,
+    regions: task.recipe.pairedCycleGan.regions,
   }).roles;
   return { task, examples, networks };
 }

@@ -38,6 +38,15 @@ function cases(): { label: string; ir: NetworkIr }[] {
       }
     }
   }
+  // PairedCycleGAN's per-region generators (recipe.pairedCycleGan.regions) add a background generator and remover.
+  for (const channels of [1, 3]) {
+    const channelsOf = generatorChannels('style-transfer', channels, 3);
+    const spec = {
+      problem: 'style-transfer', imageSize: 16,
+      channels: channelsOf, domains: 3, latent: 8, width: WIDTH, regions: true,
+    } as const;
+    all.push({ label: `paired-cyclegan regions style-transfer C=${channels}`, nets: GENERATIVE_BASELINES['paired-cyclegan']!.build(spec) });
+  }
   const block = parseNsc(INCEPTION_BLOCK_NSC);
   all.push({
     label: 'searched-unet (inception block) amodal-completion C=3',

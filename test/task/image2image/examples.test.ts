@@ -3,7 +3,7 @@ import { BlockqnnError } from '../../../src/common/errors.js';
 import { loadDataset } from '../../../src/datasets/load.js';
 import { buildExamples, OCCLUDER_GREY, shapeTarget } from '../../../src/task/image2image/examples.js';
 import type { ExampleSource } from '../../../src/task/image2image/examples.js';
-import { applyStyle, toFloat } from '../../../src/task/image2image/image-ops.js';
+import { applyStyle, objectMask, toFloat } from '../../../src/task/image2image/image-ops.js';
 import { EXAMPLE_ARRAYS, IMAGE2IMAGE_PROBLEMS } from '../../../src/task/image2image/schema.js';
 import type { ExampleArray, Image2ImageProblem } from '../../../src/task/image2image/schema.js';
 import { mnistSource, rgbSource } from './fixtures.js';
@@ -126,8 +126,11 @@ describe('buildExamples', () => {
 
   it('style transfer: styled = plain wearing the style, reference wears it on another image', () => {
     const set = build('style-transfer');
-    const { plain, reference, styled, style } = set.train.arrays;
+    const { plain, reference, styled, style, plainRegion, referenceRegion } = set.train.arrays;
     for (let i = 0; i < set.train.count; i++) {
+      // PairedCycleGAN's regions: plain's own object mask; the reference's is a mask too, of its image before styling.
+      expect(Array.from(image(plainRegion!, i))).toEqual(Array.from(objectMask(toFloat(image(plain!, i)), 1), (v) => (v ? 255 : 0)));
+      expect(image(referenceRegion!, i).every((v) => v === 0 || v === 255)).toBe(true);
       const k = style!.data[i]!;
       expect(k).toBeLessThan(4);
       const p = image(plain!, i);
@@ -149,6 +152,12 @@ describe('buildExamples', () => {
       const mask = Uint8Array.from(image(shape!, i), (v) => (v ? 1 : 0));
       const expected = shapeTarget(mask, toFloat(image(appearance!, i)), 1);
       image(target!, i).forEach((v, at) => expect(Math.abs(v - expected[at]! * 255)).toBeLessThanOrEqual(0.5 + 1e-4));
+    }
+    // The Variational U-Net's shape estimate of the appearance image: its own object mask (luminance > 0.2).
+    const { appearanceShape } = set.train.arrays;
+    for (let i = 0; i < set.train.count; i++) {
+      const own = objectMask(toFloat(image(appearance!, i)), 1);
+      expect(Array.from(image(appearanceShape!, i))).toEqual(Array.from(own, (v) => (v ? 255 : 0)));
     }
     // Hand check: a 2-pixel shape, an appearance with object 0.8 / 0.6 and background 0.1.
     const app = Float32Array.of(0.8, 0.6, 0.1, 0.1);

@@ -28,6 +28,8 @@ describe('image2image task schema', () => {
       latent: 8,
       langevin: { steps: 20, stepSize: 0.25, noise: 0.005, start: 'gaussian' },
       samples: 64,
+      // PairedCycleGAN trains unpaired, as its paper (#18).
+      pairedCycleGan: { pairedL1: false, regions: false },
     });
     expect(parseImage2ImageTask({ ...base, recipe: { lambda: { l1: 10 } } }).recipe.lambda).toEqual({ l1: 10, cls: 1, rec: 10, gp: 10, kl: 0.01 });
   });
@@ -48,6 +50,13 @@ describe('image2image task schema', () => {
     expect(message({ ...base, problem: 'colourise' })).toMatch(/problem must be one of amodal-completion, /);
     expect(message({ ...base, recipe: { lambda: { l1: -1 } } })).toMatch(/recipe.lambda.l1: lambda.l1 must be ≥ 0/);
     expect(message({ ...base, extra: 1 })).toMatch(/\(root\)|extra/);
+    // Per-region generators need region masks: a problem without them is refused at parse time, before any job exists.
+    expect(message({ ...base, recipe: { pairedCycleGan: { regions: true } } })).toMatch(
+      /recipe.pairedCycleGan.regions: baseline paired-cyclegan: .* needs region masks, and amodal-completion examples have none .*style-transfer/,
+    );
+    const style = { ...base, problem: 'style-transfer', procedure: 'paired-cyclegan' };
+    const parsed = parseImage2ImageTask({ ...style, recipe: { pairedCycleGan: { regions: true } } });
+    expect(parsed.recipe.pairedCycleGan).toEqual({ pairedL1: false, regions: true });
   });
 
   it('every problem has procedures, arrays and outputs; channels follow the conditions', () => {

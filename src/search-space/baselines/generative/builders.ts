@@ -28,10 +28,13 @@
  * - PairedCycleGAN (Chang, Lu, Yu, Finkelstein, CVPR 2018), style transfer:
  *   generator U-Net (apply) [plain C, reference C] → [C]; remover U-Net [styled C] → [C];
  *   styleDiscriminator PatchGAN [reference C, candidate C] → [s, s, 1] (same style or not);
- *   discriminator PatchGAN [image C] → [s, s, 1] (a plain image or not).
+ *   discriminator PatchGAN [image C] → [s, s, 1] (a plain image or not); with `spec.regions` (the paper's
+ *   per-region generators) also backgroundGenerator and backgroundRemover, U-Nets like generator and remover:
+ *   the first pair edits the object, the second its background.
  * - Variational U-Net (Esser, Sutter, Ommer, CVPR 2018), shape-guided generation:
- *   encoder [appearance C] → 3×3 conv, `depth` stride-2 convs, global average pool →
- *   dense [2z] = [μ, log σ²]; generator U-Net [shape 1, z tiled z] → [C].
+ *   encoder [image C] → 3×3 conv, `depth` stride-2 convs, global average pool →
+ *   dense [2z] = [μ, log σ²]; generator U-Net [shape 1, z tiled z] → [C] whose encoder reads
+ *   the shape channel only, z joining at the bottleneck (the paper's).
  * - WINN (Lee, Xu, Fan, Tu, CVPR 2018), introspective synthesis:
  *   critic [image C] → conv stack → flatten → dense [1] logit; no generator network
  *   (samples come from Langevin dynamics on the critic).
@@ -139,6 +142,7 @@ export function buildPairedCycleGan(spec: GenerativeSpec, name = 'paired-cyclega
   const { width, depth, imageChannels: c } = checkSpec(name, ['style-transfer'], spec, (d) => d);
   const base = scaled(BASE, width);
   const patch = { depth, base, outputs: 1, norm: 'batch', slope: 0.2 } as const;
+  const unet = { depth, base, imageChannels: c, logitChannels: 0 };
   return {
     procedure: 'paired-cyclegan',
     roles: {
@@ -146,6 +150,12 @@ export function buildPairedCycleGan(spec: GenerativeSpec, name = 'paired-cyclega
       remover: role(`${name}/remover`, spec.imageSize, c, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
       styleDiscriminator: role(`${name}/styleDiscriminator`, spec.imageSize, 2 * c, (b) => appendPatchGan(b, INPUT_ID, patch)),
       discriminator: role(`${name}/discriminator`, spec.imageSize, c, (b) => appendPatchGan(b, INPUT_ID, patch)),
+      ...(spec.regions
+        ? {
+          backgroundGenerator: role(`${name}/backgroundGenerator`, spec.imageSize, 2 * c, (b) => appendUnet(b, INPUT_ID, unet)),
+          backgroundRemover: role(`${name}/backgroundRemover`, spec.imageSize, c, (b) => appendUnet(b, INPUT_ID, unet)),
+        }
+        : {}),
     },
   };
 }
@@ -158,7 +168,14 @@ export function buildVunet(spec: GenerativeSpec, name = 'vunet'): GenerativeNetw
     roles: {
       encoder: role(`${name}/encoder`, spec.imageSize, c, (b) =>
         b.dense(b.globalAvgPool(appendConvEncoder(b, INPUT_ID, { depth, base, slope: 0.2 })), { units: 2 * spec.latent }, 'moments')),
-      generator: role(`${name}/generator`, spec.imageSize, 1 + spec.latent, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
+      generator: role(`${name}/generator`, spec.imageSize, 1 + spec.latent, (b) => {
+        // The shape alone enters the U-Net's encoder; z, tiled over the input by the procedure, is read apart and
+        // average-pooled (exactly z: it is constant over the image) to the innermost resolution, where it joins.
+        const shape = b.channelSlice(INPUT_ID, 0, 1, 'shape');
+        const reduction = 2 ** depth;
+        const z = b.avgPool(b.channelSlice(INPUT_ID, 1, spec.latent, 'z'), { kernel: reduction }, 'z_bottleneck');
+        return appendUnet(b, shape, { depth, base, imageChannels: c, logitChannels: 0, bottleneck: z });
+      }),
     },
   };
 }

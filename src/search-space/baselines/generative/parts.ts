@@ -43,6 +43,11 @@ export interface UnetOptions {
   imageChannels: number;
   /** Channels of a second, logit head (amodal completion's full mask), concatenated after the image; 0 for none. */
   logitChannels: number;
+  /**
+   * A node at the innermost resolution (S / 2^depth) concatenated to the innermost features where the decoder
+   * reads them, after their ReLU (the Variational U-Net's latent z, which a ReLU would halve).
+   */
+  bottleneck?: string | undefined;
 }
 
 /** Filters of U-Net level i (0 = outermost). */
@@ -64,14 +69,19 @@ export function appendUnet(b: IrBuilder, input: string, o: UnetOptions): string 
     });
     downs.push(x);
   }
+  const innermost = x;
+  const decoderInput = (value: string): string => {
+    const r = b.relu(value);
+    return value === innermost && o.bottleneck !== undefined ? b.concat([r, o.bottleneck], 'latent') : r;
+  };
   for (let level = o.depth - 1; level >= 1; level--) {
     x = b.scoped(`up${level + 1}`, () => {
-      const u = b.batchNorm(b.convTranspose(b.relu(x), { ...down, filters: unetLevelFilters(o.base, level - 1) }));
+      const u = b.batchNorm(b.convTranspose(decoderInput(x), { ...down, filters: unetLevelFilters(o.base, level - 1) }));
       return b.concat([downs[level - 1]!, u], 'skip');
     });
   }
   return b.scoped('up1', () => {
-    const r = b.relu(x);
+    const r = decoderInput(x);
     const heads: string[] = [];
     if (o.imageChannels > 0) heads.push(b.sigmoid(b.convTranspose(r, { ...down, filters: o.imageChannels, bias: true }, 'image')));
     if (o.logitChannels > 0) heads.push(b.convTranspose(r, { ...down, filters: o.logitChannels, bias: true }, 'logits'));

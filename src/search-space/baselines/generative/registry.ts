@@ -36,7 +36,7 @@ export const GENERATIVE_BASELINES: Readonly<Record<string, GenerativeBaseline>> 
   }),
   entry({
     name: 'vunet', procedure: 'vunet', problems: ['shape-guided'], citation: PAPERS.vunet,
-    description: 'appearance encoder q(z | appearance) + U-Net generator on (shape, z), L1 + KL',
+    description: 'self-reconstruction: appearance encoder q(z | x) + U-Net on x\'s shape with z at the bottleneck, L1 + KL to N(0, I)',
     build: (spec) => buildVunet(spec, 'vunet'),
   }),
   entry({
@@ -51,7 +51,7 @@ export const GENERATIVE_BASELINES: Readonly<Record<string, GenerativeBaseline>> 
   }),
   entry({
     name: 'paired-cyclegan', procedure: 'paired-cyclegan', problems: ['style-transfer'], citation: PAPERS.pairedCycleGan,
-    description: 'asymmetric apply (plain + reference) and remove U-Nets, style discriminator on (reference, candidate) pairs, cycle L1',
+    description: 'apply (plain + reference) and remove U-Nets, style discriminator on (reference, candidate) pairs, identity + style L1',
     build: (spec) => buildPairedCycleGan(spec, 'paired-cyclegan'),
   }),
   entry({

@@ -51,6 +51,8 @@ export interface GenerativeSpec {
   width?: number;
   /** Down-samplings of U-Nets and PatchGANs (2 at 16×16); the image side must be divisible by 2^depth. */
   depth?: number;
+  /** PairedCycleGAN's per-region generators (recipe.pairedCycleGan.regions): a background generator and remover besides. */
+  regions?: boolean;
 }
 
 /** A built baseline: its training procedure and one network per role. */

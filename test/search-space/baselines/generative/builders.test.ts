@@ -74,10 +74,25 @@ describe('role networks', () => {
       generator: [[16, 16, 2], [16, 16, 1]], remover: [[16, 16, 1], [16, 16, 1]],
       styleDiscriminator: [[16, 16, 2], [4, 4, 1]], discriminator: [[16, 16, 1], [4, 4, 1]],
     });
+    // Per region (object and background): a second generator and remover, shaped as the first.
+    expect(shapes(GENERATIVE_BASELINES['paired-cyclegan']!.build(spec('style-transfer', 1, { regions: true })))).toMatchObject({
+      backgroundGenerator: [[16, 16, 2], [16, 16, 1]], backgroundRemover: [[16, 16, 1], [16, 16, 1]],
+    });
     expect(shapes(GENERATIVE_BASELINES.vunet!.build(spec('shape-guided', 1)))).toEqual({
       encoder: [[16, 16, 1], [16]], generator: [[16, 16, 9], [16, 16, 1]],
     });
     expect(shapes(GENERATIVE_BASELINES['winn-synthesis']!.build(spec('introspective-synthesis', 1)))).toEqual({ critic: [[16, 16, 1], [1]] });
+  });
+
+  it('the Variational U-Net generator encodes the shape alone and takes z at the bottleneck', () => {
+    const g = checkIr(GENERATIVE_BASELINES.vunet!.build(spec('shape-guided', 1)).roles.generator!);
+    const slices = g.ir.nodes.filter((n) => n.op === 'channelSlice');
+    expect(slices.map((n) => n.op === 'channelSlice' && [n.start, n.size])).toEqual([[0, 1], [1, 8]]);
+    // Nothing but the two slices reads the input: the U-Net's first convolution sees the shape channel only.
+    expect(g.ir.nodes.filter((n) => n.inputs.includes('input')).map((n) => n.op)).toEqual(['channelSlice', 'channelSlice']);
+    const latent = g.ir.nodes.find((n) => n.op === 'concat' && n.id.endsWith('latent'))!;
+    // 16×16, depth 2: the innermost features are 4×4; z (8 channels) is pooled to 4×4 and concatenated there.
+    expect(latent.inputs.map((id) => g.shapes.get(id))).toEqual([[4, 4, 32], [4, 4, 8]]);
   });
 
   it('image heads end in sigmoid; the amodal mask head and discriminators give logits', () => {
