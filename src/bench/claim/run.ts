@@ -74,7 +74,7 @@ export async function checkClaimInput(scale: ClaimScale, gpus: () => number[] = 
   if (scale.needsGpu && gpus().length === 0) {
     throw invalid(
       `--scale ${scale.name} trains on all 60,000 images for ${scale.final.epochs} epochs over ${scale.final.seeds.length} seeds and needs a CUDA GPU; nvidia-smi reports none on this machine`,
-      `run --scale cpu here (about 40 minutes on 2 cores), or write the trainings with --scale ${scale.name} --emit-jobs DIR and run bench/gpu/claim.py DIR on a GPU host`,
+      `run --scale cpu here (about 70 minutes on 2 loaded cores), or write the trainings with --scale ${scale.name} --emit-jobs DIR and run bench/gpu/claim.py DIR on a GPU host`,
     );
   }
   // NOT_FOUND naming the files and the package when Fashion-MNIST is absent.

@@ -5,7 +5,7 @@
  *
  * - tiny: the tests' scale (one searched block, one seed, 8×8 images). Every
  *   step runs; nothing it prints means anything.
- * - cpu: fits about 40 minutes on 2 loaded CPU cores. Images are resized to
+ * - cpu: 69 minutes measured on 2 loaded CPU cores (README). Images are resized to
  *   14×14 and the reference ResNet-20 runs at half width (about 2.1 M
  *   multiply-adds instead of 31 M at 28×28): at full size one ResNet-20 test
  *   pass alone takes minutes on such a machine. Fewer images and epochs mean

@@ -28,7 +28,7 @@ export function registerClaim(bench: Command): void {
   bench
     .command('claim')
     .description("BlockQNN's claim on Fashion-MNIST: a search, its top blocks and the baselines MAC-matched to ResNet-20, all trained alike over seeds; resumable")
-    .option('--scale <name>', `${SCALE_NAMES.join(' | ')} (tiny: the tests'; cpu: about 40 min on 2 cores; gpu: 60,000 images, ${SCALES.gpu.final.epochs} epochs, needs a GPU)`, oneOf('--scale', SCALE_NAMES), 'cpu')
+    .option('--scale <name>', `${SCALE_NAMES.join(' | ')} (tiny: the tests'; cpu: about 70 min on 2 loaded cores; gpu: 60,000 images, ${SCALES.gpu.final.epochs} epochs, needs a GPU)`, oneOf('--scale', SCALE_NAMES), 'cpu')
     .option('--db <url>', "the bench's database, kept between runs: the same command resumes it (default file:./.blockqnn/claim-SCALE.db)")
     .option('--redis <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379, started locally when none answers)')
     .option('--prefix <prefix>', 'key prefix of the queues in Redis (default bench-claim-SCALE)', redisPrefix)
