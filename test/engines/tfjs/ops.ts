@@ -116,10 +116,11 @@ export function kitchenSink(options: { unusedBranch?: boolean } = {}): CheckedIr
   const gap = b.globalAvgPool(ms);
   // A branch that does not reach the output: its parameters count, so the model must keep it.
   if (options.unusedBranch) b.conv(ms, { filters: 2, kernel: 1 }, 'unused');
+  const sliced = b.globalAvgPool(b.channelSlice(ms, 8, 12), 'slice_gap');
   const ir = b.toIr(gap);
   ir.nodes.push(
     { id: 'gmp', op: 'globalMaxPool', inputs: [ms] },
-    { id: 'features', op: 'concat', inputs: [gap, 'gmp', flat] },
+    { id: 'features', op: 'concat', inputs: [gap, 'gmp', flat, sliced] },
     { id: 'logits', op: 'dense', inputs: ['features'], units: 10, bias: true },
   );
   ir.output = 'logits';
