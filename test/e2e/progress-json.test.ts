@@ -29,6 +29,7 @@ describe('blockqnn search --log-format json', () => {
     const end = progress.at(-1)!;
     expect(end.bestAccuracy).toEqual(expect.any(Number));
     expect(end.candidatesPerSecond).toBeGreaterThan(0);
+    expect(end.topFailures).toEqual([]);
     expect(Object.keys(end).sort()).toEqual(
       [
         'event',
@@ -45,6 +46,7 @@ describe('blockqnn search --log-format json', () => {
         'bestReward',
         'candidatesPerSecond',
         'etaSeconds',
+        'topFailures',
       ].sort(),
     );
     expect(r.stdout).toContain(`run ${end.runId as string} "`);
