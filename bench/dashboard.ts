@@ -40,8 +40,19 @@ function cells(count: number): string[] {
 
 async function seed(store: Awaited<ReturnType<typeof openStore>>): Promise<string> {
   const run = await store.createRun({
-    name: 'bench-100k', strategy: 'qlearning', engine: 'table', taskKey: 'bench', seed: 0, status: 'finished', budget: { candidates: N },
-    config: { space: 'nasbench201', strategy: 'qlearning', engine: 'table', task: { kind: 'lookup', table: 'cifar10.csv', fitness: 'c10valid_val_12ep' } },
+    name: 'bench-100k',
+    strategy: 'qlearning',
+    engine: 'table',
+    taskKey: 'bench',
+    seed: 0,
+    status: 'finished',
+    budget: { candidates: N },
+    config: {
+      space: 'nasbench201',
+      strategy: 'qlearning',
+      engine: 'table',
+      task: { kind: 'lookup', table: 'cifar10.csv', fitness: 'c10valid_val_12ep' },
+    },
   });
   const factory = nb201Candidates();
   const distinct = cells(1000).map((code) => factory.materialize(code));
@@ -52,12 +63,34 @@ async function seed(store: Awaited<ReturnType<typeof openStore>>): Promise<strin
       const m = distinct[i % distinct.length]!;
       return { i, m, hash: i < distinct.length ? m.hash : `${m.hash}-${i}` };
     });
-    await store.upsertQueuedCandidates(run.id, batch.map(({ i, m, hash }) => ({ hash, nsc: m.key, ir: i < distinct.length ? m.ir : null, flops: m.flops, params: m.params, density: m.density })));
+    await store.upsertQueuedCandidates(
+      run.id,
+      batch.map(({ i, m, hash }) => ({
+        hash,
+        nsc: m.key,
+        ir: i < distinct.length ? m.ir : null,
+        flops: m.flops,
+        params: m.params,
+        density: m.density,
+      })),
+    );
     await store.commitResults(
       run.id,
       batch.map(({ i, hash }) => {
         const accuracy = 0.5 + 0.45 * Math.abs(Math.sin(i * 12.9898)) * (1 - Math.exp(-i / 20_000));
-        return { hash, result: { status: 'ok' as const, accuracy, reward: accuracy - 0.01, trainSeconds: 30, finishedAt: new Date(start + i * 1000), workerId: `host:1:cpu${i % 8}`, engine: 'table', attempts: 1 } };
+        return {
+          hash,
+          result: {
+            status: 'ok' as const,
+            accuracy,
+            reward: accuracy - 0.01,
+            trainSeconds: 30,
+            finishedAt: new Date(start + i * 1000),
+            workerId: `host:1:cpu${i % 8}`,
+            engine: 'table',
+            attempts: 1,
+          },
+        };
       }),
       { format: 'bench', at: from },
     );
@@ -84,8 +117,19 @@ async function latency(url: string): Promise<{ p50: number; p95: number; bytes: 
 
 async function firstMeaningfulPaint(url: string, profile: string): Promise<{ fmpMs: number; statsMs: number; fcpMs: number | null }> {
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.BLOCKQNN_CHROMIUM ?? '/usr/bin/chromium', headless: true, viewport: { width: 1366, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: process.env.BLOCKQNN_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1366, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
@@ -104,7 +148,11 @@ async function firstMeaningfulPaint(url: string, profile: string): Promise<{ fmp
 
 const store = await openStore(`file:${join(dir, 'bench.db')}`);
 const staticDir = join(dir, 'dist');
-await build({ configFile: resolve(import.meta.dirname, '../dashboard/vite.config.ts'), logLevel: 'error', build: { outDir: staticDir, emptyOutDir: true } });
+await build({
+  configFile: resolve(import.meta.dirname, '../dashboard/vite.config.ts'),
+  logLevel: 'error',
+  build: { outDir: staticDir, emptyOutDir: true },
+});
 const seedStart = performance.now();
 const runId = await seed(store);
 log(`seeded ${N.toLocaleString()} candidates in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
@@ -115,7 +163,10 @@ try {
   // "cold": right after start, while the server may still be building the digest in the background.
   const cold = await firstMeaningfulPaint(`${url}/#/runs/${runId}`, join(dir, 'profile-cold'));
   const warm = await firstMeaningfulPaint(`${url}/#/runs/${runId}`, join(dir, 'profile-warm'));
-  const page1 = (await (await fetch(`${url}/api/runs/${runId}/candidates?sort=reward&order=desc&limit=50`)).json()) as { items: { hash: string }[]; nextCursor: string };
+  const page1 = (await (await fetch(`${url}/api/runs/${runId}/candidates?sort=reward&order=desc&limit=50`)).json()) as {
+    items: { hash: string }[];
+    nextCursor: string;
+  };
   const api = `${url}/api/runs/${runId}`;
   const withIr = ((await (await fetch(`${api}/candidates?sort=sequence&limit=1`)).json()) as { items: { hash: string }[] }).items[0]!.hash;
   const endpoints: [string, string][] = [
@@ -123,7 +174,10 @@ try {
     ['run overview', api],
     ['chart series (warm digest)', `${api}/series`],
     ['candidates, reward desc, page 1', `${api}/candidates?sort=reward&order=desc&limit=50`],
-    ['candidates, reward desc, page 2 (cursor)', `${api}/candidates?sort=reward&order=desc&limit=50&cursor=${encodeURIComponent(page1.nextCursor)}`],
+    [
+      'candidates, reward desc, page 2 (cursor)',
+      `${api}/candidates?sort=reward&order=desc&limit=50&cursor=${encodeURIComponent(page1.nextCursor)}`,
+    ],
     ['candidates, sequence, offset 90,000', `${api}/candidates?sort=sequence&limit=50&offset=90000`],
     ['candidates, flops asc, status ok', `${api}/candidates?sort=flops&order=asc&status=ok&limit=50`],
     ['best blocks (8, with graphs)', `${api}/best?limit=8`],
@@ -133,7 +187,7 @@ try {
   const rows: Record<string, string | number>[] = [];
   for (const [name, u] of endpoints) {
     const r = await latency(u);
-    rows.push({ endpoint: name, 'p50 ms': r.p50, 'p95 ms': r.p95, 'KiB': Number((r.bytes / 1024).toFixed(1)) });
+    rows.push({ endpoint: name, 'p50 ms': r.p50, 'p95 ms': r.p95, KiB: Number((r.bytes / 1024).toFixed(1)) });
   }
   // Cold digest: a fresh server over the same database builds it on the first request.
   await server.close();
@@ -142,10 +196,14 @@ try {
   const t = performance.now();
   await (await fetch(`${url}/api/runs/${runId}/series`)).arrayBuffer();
   const coldSeriesMs = Math.round(performance.now() - t);
-  console.log(`\nDashboard with ${N.toLocaleString()} candidates (SQLite) — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, Chromium (playwright-core ${(await import('playwright-core/package.json', { with: { type: 'json' } })).default.version})`);
+  console.log(
+    `\nDashboard with ${N.toLocaleString()} candidates (SQLite) — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, Chromium (playwright-core ${(await import('playwright-core/package.json', { with: { type: 'json' } })).default.version})`,
+  );
   console.table(rows);
   console.log(`chart series, first request on a fresh server (builds the digest): ${coldSeriesMs} ms`);
-  console.log(`run view first meaningful paint (stats + history chart): cold ${cold.fmpMs} ms (FCP ${cold.fcpMs} ms, stats ${cold.statsMs} ms), warm ${warm.fmpMs} ms (FCP ${warm.fcpMs} ms, stats ${warm.statsMs} ms)`);
+  console.log(
+    `run view first meaningful paint (stats + history chart): cold ${cold.fmpMs} ms (FCP ${cold.fcpMs} ms, stats ${cold.statsMs} ms), warm ${warm.fmpMs} ms (FCP ${warm.fcpMs} ms, stats ${warm.statsMs} ms)`,
+  );
 } finally {
   await server.close();
   await store.close();

@@ -30,7 +30,9 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-const sizes = (process.argv.includes('--sizes') ? process.argv[process.argv.indexOf('--sizes') + 1]! : '10000,30000,60000').split(',').map(Number);
+const sizes = (process.argv.includes('--sizes') ? process.argv[process.argv.indexOf('--sizes') + 1]! : '10000,30000,60000')
+  .split(',')
+  .map(Number);
 const work = mkdtempSync(join(tmpdir(), 'blockqnn-bench-pack-'));
 try {
   const [x, y] = await Promise.all([
@@ -44,11 +46,20 @@ try {
   const paths: string[] = [];
   for (let i = 0; i < largest; i++) {
     const path = join(all, `class${y.data[i]}`, `${String(i).padStart(5, '0')}.png`);
-    await sharp(Buffer.from(x.data.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).toColourspace('b-w').png().toFile(path);
+    await sharp(Buffer.from(x.data.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(path);
     paths.push(path);
   }
   const writeSeconds = (performance.now() - writeStart) / 1000;
-  const child = (source: string) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', source, join(work, `packs-${Math.random()}`)], { encoding: 'utf8', maxBuffer: 1 << 20 })) as { images: number; seconds: number; peakRssMB: number; packMB: number };
+  const child = (source: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', source, join(work, `packs-${Math.random()}`)], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      }),
+    ) as { images: number; seconds: number; peakRssMB: number; packMB: number };
   const rows = [];
   for (const size of sizes) {
     // A folder of the first `size` images, as links to the same PNG files.
@@ -65,11 +76,22 @@ try {
     const raw = child(`idx:${idx}`);
     rows.push({
       images: size,
-      folder: { imagesPerSecond: Math.round(png.images / png.seconds), seconds: +png.seconds.toFixed(2), peakRssMB: Math.round(png.peakRssMB), packMB: +png.packMB.toFixed(1) },
-      idx: { imagesPerSecond: Math.round(raw.images / raw.seconds), seconds: +raw.seconds.toFixed(2), peakRssMB: Math.round(raw.peakRssMB) },
+      folder: {
+        imagesPerSecond: Math.round(png.images / png.seconds),
+        seconds: +png.seconds.toFixed(2),
+        peakRssMB: Math.round(png.peakRssMB),
+        packMB: +png.packMB.toFixed(1),
+      },
+      idx: {
+        imagesPerSecond: Math.round(raw.images / raw.seconds),
+        seconds: +raw.seconds.toFixed(2),
+        peakRssMB: Math.round(raw.peakRssMB),
+      },
     });
   }
-  process.stdout.write(`${JSON.stringify({ bench: 'pack-folder', dataset: 'Fashion-MNIST train, 28×28 grey PNG', cpus: (await import('node:os')).cpus().length, writeSeconds: +writeSeconds.toFixed(1), rows }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'pack-folder', dataset: 'Fashion-MNIST train, 28×28 grey PNG', cpus: (await import('node:os')).cpus().length, writeSeconds: +writeSeconds.toFixed(1), rows }, null, 2)}\n`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
   void execFileSync;

@@ -8,7 +8,19 @@ import { BUNDLED_NB201_TABLE } from '../src/engines/table/index.js';
 import { main } from '../src/cli/main.js';
 
 process.exitCode = await main([
-  process.argv[0]!, 'blockqnn', 'bench', 'search',
-  '--table', BUNDLED_NB201_TABLE, '--fitness', 'c10valid_val_12ep', '--report', 'c10_test_200ep', '--budget', '100', '--runs', '500',
+  process.argv[0]!,
+  'blockqnn',
+  'bench',
+  'search',
+  '--table',
+  BUNDLED_NB201_TABLE,
+  '--fitness',
+  'c10valid_val_12ep',
+  '--report',
+  'c10_test_200ep',
+  '--budget',
+  '100',
+  '--runs',
+  '500',
   ...process.argv.slice(2),
 ]);

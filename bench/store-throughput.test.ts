@@ -131,8 +131,14 @@ describe('store performance (reported, not asserted)', () => {
         expect(deep.total).toBe(CANDIDATES * 0.9 - CANDIDATES / 40);
         const cases: [string, () => Promise<unknown>][] = [
           ['first page, sort reward desc', () => store.listCandidates(runId, { sort: 'reward', order: 'desc', limit: 50 })],
-          ['page after row 80,000 by cursor, reward desc', () => store.listCandidates(runId, { sort: 'reward', order: 'desc', limit: 50, cursor: deep.nextCursor! })],
-          ['page at offset 80,000, reward desc', () => store.listCandidates(runId, { sort: 'reward', order: 'desc', limit: 50, offset: 80_000 })],
+          [
+            'page after row 80,000 by cursor, reward desc',
+            () => store.listCandidates(runId, { sort: 'reward', order: 'desc', limit: 50, cursor: deep.nextCursor! }),
+          ],
+          [
+            'page at offset 80,000, reward desc',
+            () => store.listCandidates(runId, { sort: 'reward', order: 'desc', limit: 50, offset: 80_000 }),
+          ],
           ['first page, sort accuracy asc', () => store.listCandidates(runId, { sort: 'accuracy', order: 'asc', limit: 50 })],
           ['first page, sort flops desc', () => store.listCandidates(runId, { sort: 'flops', order: 'desc', limit: 50 })],
           ['newest first (sequence desc)', () => store.listCandidates(runId, { sort: 'sequence', order: 'desc', limit: 50 })],
@@ -143,7 +149,10 @@ describe('store performance (reported, not asserted)', () => {
         ];
         const rows: Record<string, string | number>[] = [];
         for (const [query, fn] of cases) rows.push({ query, ...(await latency(fn)) });
-        report(`candidate pages of 50 with ${CANDIDATES.toLocaleString('en')} candidates in one run, ${backend.name} (each includes the total count)`, rows);
+        report(
+          `candidate pages of 50 with ${CANDIDATES.toLocaleString('en')} candidates in one run, ${backend.name} (each includes the total count)`,
+          rows,
+        );
         expect((await store.countByStatus(runId)).queued).toBe(CANDIDATES / 10);
       });
     });

@@ -42,7 +42,9 @@ const taskFor = (introspective: boolean) =>
     kind: 'classification',
     dataset: { name: 'mnist', subset: Number(args.subset), validationSize: Number(args.validation), imageSize: size },
     recipe: {
-      epochs: Number(args.epochs), batchSize: 50, robustness: { fgsmEpsilons: epsilons },
+      epochs: Number(args.epochs),
+      batchSize: 50,
+      robustness: { fgsmEpsilons: epsilons },
       ...(introspective ? { introspective: { synthesisPerEpoch: Number(args.synthesis), synthesisSteps: Number(args.steps) } } : {}),
     },
   });
@@ -56,21 +58,46 @@ async function makeEngine(): Promise<Engine> {
 
 const engine = await makeEngine();
 const rows: [string, TrainOutcome, number][] = [];
-for (const [label, introspective] of [['plain', false], ['WINN', true]] as const) {
+for (const [label, introspective] of [
+  ['plain', false],
+  ['WINN', true],
+] as const) {
   const started = performance.now();
-  const outcome = await engine.train({ ir: checked.ir, task: taskFor(introspective), seed: Number(args.seed) }, new AbortController().signal, (p) =>
-    console.error(`${label} epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)}, val ${p.valAccuracy.toFixed(4)}, ${p.seconds.toFixed(1)} s`),
+  const outcome = await engine.train(
+    { ir: checked.ir, task: taskFor(introspective), seed: Number(args.seed) },
+    new AbortController().signal,
+    (p) =>
+      console.error(
+        `${label} epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)}, val ${p.valAccuracy.toFixed(4)}, ${p.seconds.toFixed(1)} s`,
+      ),
   );
   rows.push([label, outcome, (performance.now() - started) / 1000]);
 }
 await engine.close?.();
 
-console.log(`engine ${engine.describe()}; machine ${cpus()[0]?.model.trim()} × ${cpus().length}, ${platform()} ${release()}, node ${process.version}`);
-console.log(`network ${args.network} (${checked.ir.nodes.length} nodes), MNIST ${size}x${size}, ${args.subset} train / ${args.validation} validation, ${args.epochs} epochs, batch 50, Adam 1e-3 step decay; WINN synthesis ${args.synthesis}/epoch, <= ${args.steps} steps`);
+console.log(
+  `engine ${engine.describe()}; machine ${cpus()[0]?.model.trim()} × ${cpus().length}, ${platform()} ${release()}, node ${process.version}`,
+);
+console.log(
+  `network ${args.network} (${checked.ir.nodes.length} nodes), MNIST ${size}x${size}, ${args.subset} train / ${args.validation} validation, ${args.epochs} epochs, batch 50, Adam 1e-3 step decay; WINN synthesis ${args.synthesis}/epoch, <= ${args.steps} steps`,
+);
 console.log(['mode', 'status', 'clean', ...epsilons.filter((e) => e > 0).map((e) => `FGSM ${e}`), 'seconds'].join('\t'));
 for (const [label, outcome, seconds] of rows) {
   const e = outcome.extra ?? {};
-  console.log([label, outcome.status, outcome.accuracy?.toFixed(4), ...epsilons.filter((x) => x > 0).map((x) => e[fgsmKey(x)]?.toFixed(4)), seconds.toFixed(0)].join('\t'));
+  console.log(
+    [
+      label,
+      outcome.status,
+      outcome.accuracy?.toFixed(4),
+      ...epsilons.filter((x) => x > 0).map((x) => e[fgsmKey(x)]?.toFixed(4)),
+      seconds.toFixed(0),
+    ].join('\t'),
+  );
 }
 const winn = rows[1]![1].extra ?? {};
-console.log(`WINN metrics: ${Object.entries(winn).filter(([k]) => k.startsWith('winn')).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+console.log(
+  `WINN metrics: ${Object.entries(winn)
+    .filter(([k]) => k.startsWith('winn'))
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(', ')}`,
+);

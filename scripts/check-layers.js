@@ -92,7 +92,9 @@ for (const file of files(root)) {
     for (const home of packageHomes) {
       const owned = home.packages.some((p) => (p.endsWith('/') ? name.startsWith(p) : name === p));
       if (owned && !home.modules.includes(from)) {
-        problems.push(`${shown(file)} imports ${specifier}: that package belongs to src/${home.modules.join(' and src/')}; go through its port there`);
+        problems.push(
+          `${shown(file)} imports ${specifier}: that package belongs to src/${home.modules.join(' and src/')}; go through its port there`,
+        );
       }
     }
   }

@@ -94,18 +94,40 @@ const pgUrl = process.env.BLOCKQNN_TEST_PG_URL ?? 'postgresql://postgres@127.0.0
 const fashion = '/usr/share/datasets/fashion-mnist';
 
 const checks = [
-  { what: 'chromium (the dashboard\'s browser tests; or set BLOCKQNN_CHROMIUM)', pkg: 'chromium',
-    ok: async () => (process.env.BLOCKQNN_CHROMIUM ? existsSync(process.env.BLOCKQNN_CHROMIUM) : Boolean(onPath('chromium')) || existsSync('/usr/bin/chromium')) },
-  { what: `python3 with torch and numpy (the torch engine; ${python})`, pkg: 'python3-torch python3-numpy',
-    ok: () => imports('torch', 'numpy') },
-  { what: `python3 with optuna (the pruner comparisons; ${python})`, pkg: 'python3-optuna',
-    ok: () => imports('optuna') },
-  { what: `the Fashion-MNIST IDX files in ${fashion}`, pkg: 'dataset-fashion-mnist',
-    ok: async () => ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].every((f) => existsSync(join(fashion, f))) },
+  {
+    what: "chromium (the dashboard's browser tests; or set BLOCKQNN_CHROMIUM)",
+    pkg: 'chromium',
+    ok: async () =>
+      process.env.BLOCKQNN_CHROMIUM
+        ? existsSync(process.env.BLOCKQNN_CHROMIUM)
+        : Boolean(onPath('chromium')) || existsSync('/usr/bin/chromium'),
+  },
+  {
+    what: `python3 with torch and numpy (the torch engine; ${python})`,
+    pkg: 'python3-torch python3-numpy',
+    ok: () => imports('torch', 'numpy'),
+  },
+  { what: `python3 with optuna (the pruner comparisons; ${python})`, pkg: 'python3-optuna', ok: () => imports('optuna') },
+  {
+    what: `the Fashion-MNIST IDX files in ${fashion}`,
+    pkg: 'dataset-fashion-mnist',
+    ok: async () =>
+      ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].every((f) =>
+        existsSync(join(fashion, f)),
+      ),
+  },
   { what: 'faketime (the clock-skew fault test)', pkg: 'faketime', ok: async () => Boolean(onPath('faketime')) },
   { what: 'redis-server (tests that start a private Redis)', pkg: 'redis-server', ok: async () => Boolean(onPath('redis-server')) },
-  { what: `a Redis server at ${redisUrl} (REDIS_URL)`, service: 'start it: redis-server --daemonize yes', ok: () => reachable(redisUrl, 6379, true) },
-  { what: `a PostgreSQL server at ${pgUrl.replace(/:[^:@/]*@/, ':***@')} (BLOCKQNN_TEST_PG_URL; trust auth)`, service: 'install and start it: apt-get install postgresql && service postgresql start', ok: () => reachable(pgUrl, 5432, false) },
+  {
+    what: `a Redis server at ${redisUrl} (REDIS_URL)`,
+    service: 'start it: redis-server --daemonize yes',
+    ok: () => reachable(redisUrl, 6379, true),
+  },
+  {
+    what: `a PostgreSQL server at ${pgUrl.replace(/:[^:@/]*@/, ':***@')} (BLOCKQNN_TEST_PG_URL; trust auth)`,
+    service: 'install and start it: apt-get install postgresql && service postgresql start',
+    ok: () => reachable(pgUrl, 5432, false),
+  },
 ];
 
 const started = Date.now();

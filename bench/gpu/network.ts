@@ -29,12 +29,29 @@ const PACKING_BLOCKS: Record<string, string> = {
 export function packingNetworks(): { name: string; checked: CheckedIr }[] {
   return Object.entries(PACKING_BLOCKS).map(([name, code]) => {
     const block = code ? parseNsc(code) : PAPER_BLOCKS[name as 'resnet' | 'inception'];
-    return { name, checked: assembleNetwork(block, { inputShape: [32, 32, 3], classes: 10, blocksPerStage: 1, baseFilters: 16, stages: 3, name: `BlockQNN ${name} block, proxy network (bench/gpu --packing)` }) };
+    return {
+      name,
+      checked: assembleNetwork(block, {
+        inputShape: [32, 32, 3],
+        classes: 10,
+        blocksPerStage: 1,
+        baseFilters: 16,
+        stages: 3,
+        name: `BlockQNN ${name} block, proxy network (bench/gpu --packing)`,
+      }),
+    };
   });
 }
 
 export function gpuBenchNetwork(): CheckedIr {
-  return assembleNetwork(PAPER_BLOCKS.inception, { inputShape: [32, 32, 3], classes: 10, blocksPerStage: 2, baseFilters: 32, stages: 3, name: 'BlockQNN Inception-like block, CIFAR-size (bench/gpu)' });
+  return assembleNetwork(PAPER_BLOCKS.inception, {
+    inputShape: [32, 32, 3],
+    classes: 10,
+    blocksPerStage: 2,
+    baseFilters: 32,
+    stages: 3,
+    name: 'BlockQNN Inception-like block, CIFAR-size (bench/gpu)',
+  });
 }
 
 export function gpuBenchModuleSource(): string {

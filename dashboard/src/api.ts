@@ -41,7 +41,11 @@ export const api = {
 
 /** Loads `path` (again whenever `key` changes); keeps the previous data while reloading. */
 export function useFetch<T>(path: string | null, key: unknown = null): { data: T | null; error: RequestError | null; loading: boolean } {
-  const [state, setState] = useState<{ data: T | null; error: RequestError | null; loading: boolean }>({ data: null, error: null, loading: true });
+  const [state, setState] = useState<{ data: T | null; error: RequestError | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: true,
+  });
   useEffect(() => {
     if (path === null) return;
     let live = true;

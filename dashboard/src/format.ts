@@ -1,11 +1,18 @@
 /** Number and time formatting shared by the views. */
-export const pct = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(digits)}%`);
+export const pct = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined ? '–' : `${(v * 100).toFixed(digits)}%`;
 export const num = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined ? '–' : v.toFixed(digits));
 
 export function count(n: number | null | undefined): string {
   if (n === null || n === undefined) return '–';
   const a = Math.abs(n);
-  return a >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : a >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : a >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : String(Math.round(n));
+  return a >= 1e9
+    ? `${(n / 1e9).toFixed(2)} G`
+    : a >= 1e6
+      ? `${(n / 1e6).toFixed(2)} M`
+      : a >= 1e3
+        ? `${(n / 1e3).toFixed(1)} k`
+        : String(Math.round(n));
 }
 
 export function ago(iso: string | null): string {

@@ -38,7 +38,14 @@ function TokenField() {
         setEditing(false);
       }}
     >
-      <input type="password" placeholder="dashboard token" value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} aria-label="dashboard token" autoFocus />
+      <input
+        type="password"
+        placeholder="dashboard token"
+        value={value}
+        onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+        aria-label="dashboard token"
+        autoFocus
+      />
       <button class="btn small" type="submit">
         Save
       </button>

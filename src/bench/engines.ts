@@ -17,7 +17,14 @@ import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { loadDataset } from '../datasets/index.js';
 import { loadTfjs } from '../engines/tfjs/backend.js';
 import { tfjsEngineFactory } from '../engines/tfjs/engine.js';
-import { type ReadyMessage, type TorchEngine, generateTorchModule, runPlainLoop, steadyImagesPerSecond, torchEngineFactory } from '../engines/torch/index.js';
+import {
+  type ReadyMessage,
+  type TorchEngine,
+  generateTorchModule,
+  runPlainLoop,
+  steadyImagesPerSecond,
+  torchEngineFactory,
+} from '../engines/torch/index.js';
 import { PAPER_BLOCKS, assembleNetwork, networkCost } from '../search-space/index.js';
 import { parseTask } from '../task/task.js';
 
@@ -48,14 +55,34 @@ export interface EnginesBenchReport {
   rounds: { torch: number; plain: number; ratio: number }[];
   network: { block: string; blocksPerStage: number; baseFilters: number; stages: number; params: number; macs: number; input: number[] };
   settings: { dataset: string; images: number; epochs: number; batchSize: number; tfjsImages: number; seed: number };
-  machine: { cpu: string; cores: number; os: string; node: string; python: string; torch: string; numpy: string; torchDevice: string; tfjs: string | null; date: string };
+  machine: {
+    cpu: string;
+    cores: number;
+    os: string;
+    node: string;
+    python: string;
+    torch: string;
+    numpy: string;
+    torchDevice: string;
+    tfjs: string | null;
+    date: string;
+  };
 }
 
 export async function runEnginesBench(o: EnginesBenchOptions, log: (line: string) => void = () => {}): Promise<EnginesBenchReport> {
   const spec = { name: o.dataset, subset: o.images, validationSize: 256, ...(o.imageSize ? { imageSize: o.imageSize } : {}) };
   const data = await loadDataset(spec);
-  if (!data.cachePath) throw new BlockqnnError(ErrorCode.IO_ERROR, 'bench engines needs the dataset cache', { hint: 'set BLOCKQNN_CACHE_DIR to a writable directory' });
-  const checked = assembleNetwork(PAPER_BLOCKS[o.block], { inputShape: [...data.shape], classes: data.classes.length, blocksPerStage: o.blocksPerStage, baseFilters: o.baseFilters, stages: o.stages });
+  if (!data.cachePath)
+    throw new BlockqnnError(ErrorCode.IO_ERROR, 'bench engines needs the dataset cache', {
+      hint: 'set BLOCKQNN_CACHE_DIR to a writable directory',
+    });
+  const checked = assembleNetwork(PAPER_BLOCKS[o.block], {
+    inputShape: [...data.shape],
+    classes: data.classes.length,
+    blocksPerStage: o.blocksPerStage,
+    baseFilters: o.baseFilters,
+    stages: o.stages,
+  });
   const cost = networkCost(checked);
   const recipe = { epochs: o.epochs, batchSize: o.batchSize, augmentation: 'none' };
   const task = parseTask({ kind: 'classification', dataset: spec, recipe });
@@ -68,12 +95,23 @@ export async function runEnginesBench(o: EnginesBenchOptions, log: (line: string
   try {
     const engineRun = async () => {
       const outcome = await torch.train({ ir: checked.ir, task, seed: o.seed }, new AbortController().signal, () => {});
-      if (outcome.status !== 'ok') throw new BlockqnnError(ErrorCode.INTERNAL, `the torch engine's benchmark run ended ${outcome.status}: ${outcome.error ?? ''}`);
+      if (outcome.status !== 'ok')
+        throw new BlockqnnError(ErrorCode.INTERNAL, `the torch engine's benchmark run ended ${outcome.status}: ${outcome.error ?? ''}`);
       return steadyImagesPerSecond(outcome.curve, data.train.count);
     };
     // Round 1 runs the engine first: its trainer's ready message names the Python and device the plain loop uses.
     const plainRun = async () =>
-      (await runPlainLoop({ python: torch.trainerInfo!.executable, modulePath, datasetPath: data.cachePath!, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, device: torch.trainerInfo!.device })).imagesPerSecond;
+      (
+        await runPlainLoop({
+          python: torch.trainerInfo!.executable,
+          modulePath,
+          datasetPath: data.cachePath!,
+          epochs: o.epochs,
+          batchSize: o.batchSize,
+          seed: o.seed,
+          device: torch.trainerInfo!.device,
+        })
+      ).imagesPerSecond;
     for (let round = 1; round <= o.rounds; round++) {
       let engineRate: number;
       let plainRate: number;
@@ -85,7 +123,9 @@ export async function runEnginesBench(o: EnginesBenchOptions, log: (line: string
         engineRate = await engineRun();
       }
       rounds.push({ torch: engineRate, plain: plainRate, ratio: engineRate / plainRate });
-      log(`round ${round}/${o.rounds}: torch engine ${engineRate.toFixed(1)} images/s, plain loop ${plainRate.toFixed(1)} images/s, ratio ${(engineRate / plainRate).toFixed(3)}`);
+      log(
+        `round ${round}/${o.rounds}: torch engine ${engineRate.toFixed(1)} images/s, plain loop ${plainRate.toFixed(1)} images/s, ratio ${(engineRate / plainRate).toFixed(3)}`,
+      );
     }
     info = torch.trainerInfo!;
   } finally {
@@ -116,11 +156,34 @@ export async function runEnginesBench(o: EnginesBenchOptions, log: (line: string
     tfjsBackend,
     torchVsTfjs: tfjsImagesPerSecond ? torchRate / tfjsImagesPerSecond : null,
     rounds,
-    network: { block: o.block, blocksPerStage: o.blocksPerStage, baseFilters: o.baseFilters, stages: o.stages, params: cost.params, macs: cost.macs, input: [...data.shape] },
-    settings: { dataset: o.dataset, images: data.train.count, epochs: o.epochs, batchSize: o.batchSize, tfjsImages: o.tfjsImages, seed: o.seed },
+    network: {
+      block: o.block,
+      blocksPerStage: o.blocksPerStage,
+      baseFilters: o.baseFilters,
+      stages: o.stages,
+      params: cost.params,
+      macs: cost.macs,
+      input: [...data.shape],
+    },
+    settings: {
+      dataset: o.dataset,
+      images: data.train.count,
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      tfjsImages: o.tfjsImages,
+      seed: o.seed,
+    },
     machine: {
-      cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, os: `${platform()} ${release()}`, node: process.version,
-      python: `${info.python} (${info.executable})`, torch: info.torch, numpy: info.numpy, torchDevice: info.deviceDescription, tfjs: tfjsVersion, date: new Date().toISOString(),
+      cpu: cpus()[0]?.model.trim() ?? 'unknown',
+      cores: cpus().length,
+      os: `${platform()} ${release()}`,
+      node: process.version,
+      python: `${info.python} (${info.executable})`,
+      torch: info.torch,
+      numpy: info.numpy,
+      torchDevice: info.deviceDescription,
+      tfjs: tfjsVersion,
+      date: new Date().toISOString(),
     },
   };
 }
@@ -144,7 +207,9 @@ export function formatEnginesBench(r: EnginesBenchReport): string {
     `torch / plain     ${r.torchVsPlain.toFixed(3).padStart(9)}            (target ≥ 0.9; rounds: ${r.rounds.map((x) => x.ratio.toFixed(3)).join(', ')})`,
   ];
   if (r.tfjsImagesPerSecond !== null) {
-    lines.push(`tfjs engine       ${rate(r.tfjsImagesPerSecond).padStart(9)} images/s   (backend ${r.tfjsBackend}, ${r.settings.tfjsImages} images, 1 epoch)`);
+    lines.push(
+      `tfjs engine       ${rate(r.tfjsImagesPerSecond).padStart(9)} images/s   (backend ${r.tfjsBackend}, ${r.settings.tfjsImages} images, 1 epoch)`,
+    );
     lines.push(`torch / tfjs      ${rate(r.torchVsTfjs!).padStart(9)}×`);
   }
   return lines.join('\n');

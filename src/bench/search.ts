@@ -127,7 +127,8 @@ const WORKER_TAG = 'blockqnn-bench-search';
 function tsxApiUrl(from: URL): string {
   const require = createRequire(from);
   const manifest = require.resolve('tsx/package.json');
-  const entry = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
+  const entry = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import
+    .default;
   return pathToFileURL(path.join(path.dirname(manifest), entry)).href;
 }
 
@@ -136,7 +137,10 @@ function runInWorker(o: SearchBenchOptions, chunks: Chunk[]): Promise<RunOutcome
   const data = { workerData: { tag: WORKER_TAG, options: { ...o, strategies: undefined }, chunks } };
   // Under tsx or vitest this file is TypeScript: the worker registers tsx's loader before importing it.
   const worker = self.pathname.endsWith('.ts')
-    ? new Worker(`import(${JSON.stringify(tsxApiUrl(self))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); })`, { ...data, eval: true })
+    ? new Worker(
+        `import(${JSON.stringify(tsxApiUrl(self))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); })`,
+        { ...data, eval: true },
+      )
     : new Worker(self, data);
   return new Promise((resolve, reject) => {
     worker.once('message', (message: { ok: true; outcomes: RunOutcome[][] } | { ok: false; error: { code: string; message: string } }) => {
@@ -178,7 +182,8 @@ export async function runSearchBench(o: SearchBenchOptions): Promise<SearchBench
   for (const name of o.strategies) strategies.get(name);
   decisionSpaces.get(o.space);
   const table = LookupTable.fromCsv(o.csv, o.columns, o.source); // fail fast on bad columns, before any worker starts
-  if (table.columns.report === undefined) throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'bench search needs a report column', { hint: 'pass --report COL' });
+  if (table.columns.report === undefined)
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'bench search needs a report column', { hint: 'pass --report COL' });
   const started = performance.now();
   const parts = splitRuns(o.strategies, o.runs, Math.max(1, Math.min(o.workers, o.runs)));
   const results = parts.length === 1 ? [runChunks(o, parts[0]!)] : await Promise.all(parts.map((chunks) => runInWorker(o, chunks)));
@@ -198,7 +203,9 @@ export async function runSearchBench(o: SearchBenchOptions): Promise<SearchBench
     workers: parts.length,
     wallSeconds,
     machine: `node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}`,
-    strategies: Object.fromEntries(Object.entries(summaries).map(([s, r]) => [s, { ...r, ratioToRandom: randomMean === undefined ? null : r.mean / randomMean }])),
+    strategies: Object.fromEntries(
+      Object.entries(summaries).map(([s, r]) => [s, { ...r, ratioToRandom: randomMean === undefined ? null : r.mean / randomMean }]),
+    ),
   };
 }
 
@@ -212,8 +219,8 @@ export function formatSearchBench(r: SearchBenchReport): string {
   ];
   for (const [name, s] of Object.entries(r.strategies)) {
     lines.push(
-      `${name.padEnd(22)}${`${s.mean.toFixed(2)} ± ${s.std.toFixed(2)}`.padEnd(18)}${(s.ratioToRandom === null ? '-' : s.ratioToRandom.toFixed(4)).padEnd(9)}`
-        + `${`${(100 * s.foundBestFitness).toFixed(1)}%`.padEnd(10)}${s.overheadMicrosPerDecision.toFixed(1)}`,
+      `${name.padEnd(22)}${`${s.mean.toFixed(2)} ± ${s.std.toFixed(2)}`.padEnd(18)}${(s.ratioToRandom === null ? '-' : s.ratioToRandom.toFixed(4)).padEnd(9)}` +
+        `${`${(100 * s.foundBestFitness).toFixed(1)}%`.padEnd(10)}${s.overheadMicrosPerDecision.toFixed(1)}`,
     );
   }
   lines.push('', 'ratio: mean / mean of random search; best-fit: runs whose pick is the best cell by fitness');
@@ -221,7 +228,13 @@ export function formatSearchBench(r: SearchBenchReport): string {
 }
 
 /** A benchmark table read from a file, and the strategies named (default: all, random first). */
-export async function runSearchBenchOnFile(o: Omit<SearchBenchOptions, 'csv' | 'source' | 'strategies' | 'workers'> & { table: string; strategies?: string[] | undefined; workers?: number | undefined }): Promise<SearchBenchReport> {
+export async function runSearchBenchOnFile(
+  o: Omit<SearchBenchOptions, 'csv' | 'source' | 'strategies' | 'workers'> & {
+    table: string;
+    strategies?: string[] | undefined;
+    workers?: number | undefined;
+  },
+): Promise<SearchBenchReport> {
   // CSV or gzip (the bundled table), errors naming the file.
   const csv = await readTableFile(o.table);
   const { table, ...rest } = o;

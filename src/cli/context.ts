@@ -25,7 +25,10 @@ export function withDatabase(command: Command): Command {
  * workers of another deployment, so it is refused.
  */
 export function redisPrefix(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError(`--prefix must not be empty; leave it out for the default "${DEFAULT_PREFIX}", or give one such as ${DEFAULT_PREFIX}-dev`);
+  if (value.trim() === '')
+    throw new InvalidArgumentError(
+      `--prefix must not be empty; leave it out for the default "${DEFAULT_PREFIX}", or give one such as ${DEFAULT_PREFIX}-dev`,
+    );
   return value;
 }
 
@@ -33,7 +36,10 @@ export function withRedis(command: Command): Command {
   return command
     .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: REDIS_URL, else redis://127.0.0.1:6379)')
     .option('--prefix <prefix>', `key prefix of the queues in Redis (default ${DEFAULT_PREFIX})`, redisPrefix)
-    .option('--redis-tls-ca <file>', `PEM file of the CA that signed the Redis server's certificate, for rediss:// (default: ${REDIS_TLS_CA_ENV})`);
+    .option(
+      '--redis-tls-ca <file>',
+      `PEM file of the CA that signed the Redis server's certificate, for rediss:// (default: ${REDIS_TLS_CA_ENV})`,
+    );
 }
 
 /**

@@ -19,7 +19,11 @@ export interface SourceFlags {
 /** The decoding flags; `--image-size` is left to the command (search has it already, for every dataset). */
 export function withSourceOptions<T extends Command>(command: T): T {
   command
-    .option('--channels <C>', 'images as 1 (grey) or 3 (RGB) channels; default: as the data is', (v: string) => Number(oneOf('--channels', ['1', '3'])(v)) as 1 | 3)
+    .option(
+      '--channels <C>',
+      'images as 1 (grey) or 3 (RGB) channels; default: as the data is',
+      (v: string) => Number(oneOf('--channels', ['1', '3'])(v)) as 1 | 3,
+    )
     .option('--labels <set>', `cifar100: ${LABEL_SETS.join(' | ')} labels (default fine)`, oneOf('--labels', LABEL_SETS))
     .option('--skip-bad', 'folder: leave out images that cannot be decoded (and say how many) instead of refusing the folder')
     .option('--layout <layout>', 'npz: nhwc | nchw, for image arrays whose shape fits both', oneOf('--layout', ['nhwc', 'nchw'] as const));

@@ -12,11 +12,14 @@ import { type Choice, choicesHelp } from './registry-help.js';
 export function engineOption(options: { task?: TaskKind; extra?: readonly Choice[]; defaultName?: string } = {}): string {
   registerBuiltinEngines();
   const names = options.task === undefined ? engineFactories.list() : enginesFor(options.task);
-  return choicesHelp([
-    ...(options.extra ?? []),
-    { name: AUTO_ENGINE, description: 'the fastest engine this host runs for the task' },
-    ...names.map((name) => ({ name, description: engineFactories.get(name).description })),
-  ], options.defaultName ?? AUTO_ENGINE);
+  return choicesHelp(
+    [
+      ...(options.extra ?? []),
+      { name: AUTO_ENGINE, description: 'the fastest engine this host runs for the task' },
+      ...names.map((name) => ({ name, description: engineFactories.get(name).description })),
+    ],
+    options.defaultName ?? AUTO_ENGINE,
+  );
 }
 
 /** Resolves the engine for a task family (absent: a worker's, any), logging why when `auto` chose. */

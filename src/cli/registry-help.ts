@@ -20,7 +20,10 @@ export function choicesHelp(choices: readonly Choice[], defaultName?: string): s
 
 /** `--strategy`: every registered strategy with its description. */
 export const strategyOption = (): string =>
-  choicesHelp(strategies.list().map((name) => ({ name, description: strategies.get(name).description })), DEFAULT_STRATEGY);
+  choicesHelp(
+    strategies.list().map((name) => ({ name, description: strategies.get(name).description })),
+    DEFAULT_STRATEGY,
+  );
 
 /** `--dataset`: the built-in datasets, then the user sources with their forms. */
 export const datasetOption = (): string =>
@@ -28,4 +31,7 @@ export const datasetOption = (): string =>
 
 /** `--pruner`: every registered pruner with its description (options in the config file's `pruner`). */
 export const prunerOption = (): string =>
-  `${choicesHelp(pruners.list().map((name) => ({ name, description: pruners.get(name).description })), DEFAULT_PRUNER)}; options in the config file: "pruner": { "name": ..., "options": { ... } }`;
+  `${choicesHelp(
+    pruners.list().map((name) => ({ name, description: pruners.get(name).description })),
+    DEFAULT_PRUNER,
+  )}; options in the config file: "pruner": { "name": ..., "options": { ... } }`;

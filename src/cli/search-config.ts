@@ -284,7 +284,9 @@ export function buildSearchConfig(
         ...(flags.dataset ? { name: flags.dataset } : {}),
       },
       ...(flags.imageSize !== undefined ? { imageSize: flags.imageSize } : {}),
-      ...(flags.secondDataset ? { secondDataset: { ...((fileTask?.secondDataset as Record<string, unknown> | undefined) ?? {}), name: flags.secondDataset } } : {}),
+      ...(flags.secondDataset
+        ? { secondDataset: { ...((fileTask?.secondDataset as Record<string, unknown> | undefined) ?? {}), name: flags.secondDataset } }
+        : {}),
       examples: {
         ...((fileTask?.examples as Record<string, unknown> | undefined) ?? {}),
         ...(flags.trainExamples !== undefined ? { train: flags.trainExamples } : {}),

@@ -60,7 +60,14 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, option
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problem = formatZodIssues(parsed.error, options.limit ?? 5, options.showValues ? value : undefined);
-  const errorOptions: BlockqnnErrorOptions = { details: { issues: parsed.error.issues.slice(0, 10) }, ...(options.hint ? { hint: options.hint } : {}) };
+  const errorOptions: BlockqnnErrorOptions = {
+    details: { issues: parsed.error.issues.slice(0, 10) },
+    ...(options.hint ? { hint: options.hint } : {}),
+  };
   if (options.error) throw options.error(problem, errorOptions);
-  throw new BlockqnnError(options.code ?? ErrorCode.INVALID_INPUT, `${options.verb ?? 'invalid'} ${options.what}: ${problem}`, errorOptions);
+  throw new BlockqnnError(
+    options.code ?? ErrorCode.INVALID_INPUT,
+    `${options.verb ?? 'invalid'} ${options.what}: ${problem}`,
+    errorOptions,
+  );
 }

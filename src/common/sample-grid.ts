@@ -8,7 +8,10 @@ import { z } from 'zod';
 /** 1 MiB of base64 is a 768 KB PNG: far above a grid of small images, small enough for a Redis result. */
 export const sampleGridSchema = z.strictObject({
   /** The PNG file, base64. */
-  pngBase64: z.string().max(1024 * 1024).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'the sample grid must be base64'),
+  pngBase64: z
+    .string()
+    .max(1024 * 1024)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'the sample grid must be base64'),
   /** Row labels, top to bottom. */
   rows: z.array(z.string().max(100)).min(1).max(16),
   /** Examples per row and the side of one tile in pixels. */

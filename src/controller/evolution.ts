@@ -17,7 +17,15 @@ import { ProposalBook, type BookSnapshot } from './proposal-book.js';
 import { Sfc32 } from './rng.js';
 import { type AnySpace, randomEpisode } from './space.js';
 import {
-  type EvaluationResult, type Proposal, type Strategy, type StrategyEntry, type StrategyOptions, type StrategySnapshot, checkResult, checkSnapshot, makeSnapshot,
+  type EvaluationResult,
+  type Proposal,
+  type Strategy,
+  type StrategyEntry,
+  type StrategyOptions,
+  type StrategySnapshot,
+  checkResult,
+  checkSnapshot,
+  makeSnapshot,
 } from './strategy.js';
 
 export interface EvolutionOptions extends StrategyOptions {
@@ -56,7 +64,13 @@ export class RegularizedEvolutionStrategy implements Strategy {
     checkSnapshot(snapshot, 'evolution', space);
     const created = RegularizedEvolutionStrategy.create(space, snapshot.options as EvolutionOptions);
     const state = snapshot.state as unknown as { rng: number[]; book: BookSnapshot; members: Member[] };
-    return new RegularizedEvolutionStrategy(space, created.options, Sfc32.fromState(state.rng), ProposalBook.restore(state.book), state.members.map(([k, f]) => [k, f]));
+    return new RegularizedEvolutionStrategy(
+      space,
+      created.options,
+      Sfc32.fromState(state.rng),
+      ProposalBook.restore(state.book),
+      state.members.map(([k, f]) => [k, f]),
+    );
   }
 
   ask(): Proposal {
@@ -88,7 +102,11 @@ export class RegularizedEvolutionStrategy implements Strategy {
   }
 
   snapshot(): StrategySnapshot {
-    return makeSnapshot(this, { ...this.options }, { rng: this.rng.state(), book: this.book.snapshot(), members: this.members.map(([k, f]) => [k, f]) });
+    return makeSnapshot(
+      this,
+      { ...this.options },
+      { rng: this.rng.state(), book: this.book.snapshot(), members: this.members.map(([k, f]) => [k, f]) },
+    );
   }
 }
 

@@ -40,7 +40,10 @@ export class GaussianProcessPredictor {
   private fitted = true;
   private fit_: { alpha: Float64Array; mean: number; scale: number } = { alpha: new Float64Array(0), mean: 0, scale: 1 };
 
-  constructor(readonly dimension: number, options: GpOptions = {}) {
+  constructor(
+    readonly dimension: number,
+    options: GpOptions = {},
+  ) {
     this.degree = options.degree ?? 2;
     this.noise = options.noise ?? 0.05;
     if (!Number.isInteger(this.degree) || this.degree < 1 || this.degree > 8) {

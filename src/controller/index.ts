@@ -8,7 +8,16 @@ export type { NscState, NscSpaceOptions } from './nsc-space.js';
 export { Sfc32 } from './rng.js';
 export type { Rng, RngState } from './rng.js';
 export { SNAPSHOT_FORMAT, checkResult } from './strategy.js';
-export type { Strategy, StrategyEntry, StrategyOptions, StrategySnapshot, Proposal, EvaluationResult, FailureStatus, JsonValue } from './strategy.js';
+export type {
+  Strategy,
+  StrategyEntry,
+  StrategyOptions,
+  StrategySnapshot,
+  Proposal,
+  EvaluationResult,
+  FailureStatus,
+  JsonValue,
+} from './strategy.js';
 export { strategies, decisionSpaces, restoreStrategy, DEFAULT_STRATEGY } from './registry.js';
 export type { SpaceFactory } from './registry.js';
 export { RandomSearchStrategy } from './random-search.js';
@@ -22,11 +31,28 @@ export { QLearner } from './q-learner.js';
 export type { QLearnerOptions } from './q-learner.js';
 export { QTable, qUpdate, qTarget } from './q-table.js';
 export { ReplayMemory } from './replay.js';
-export { EpsilonSchedule, PAPER_SCHEDULE, PAPER_SCHEDULE_ITERATIONS, PAPER_BLOCKS_PER_ITERATION, parseSchedule, scaleSchedule } from './schedule.js';
+export {
+  EpsilonSchedule,
+  PAPER_SCHEDULE,
+  PAPER_SCHEDULE_ITERATIONS,
+  PAPER_BLOCKS_PER_ITERATION,
+  parseSchedule,
+  scaleSchedule,
+} from './schedule.js';
 export type { SchedulePairs } from './schedule.js';
 export { shapedReward, stepReward, rewardOptions, DEFAULT_REWARD, FITNESS_ONLY_REWARD } from './reward.js';
 export type { RewardOptions, RewardInput } from './reward.js';
 export { GaussianProcessPredictor } from './gp-predictor.js';
 export type { GpOptions } from './gp-predictor.js';
-export { DEFAULT_PRUNER, NO_PRUNER, createPruner, normalizePrunerSpec, pruners, MedianPruner, AshaPruner, NoPruner, rungEpochs } from './pruners/index.js';
+export {
+  DEFAULT_PRUNER,
+  NO_PRUNER,
+  createPruner,
+  normalizePrunerSpec,
+  pruners,
+  MedianPruner,
+  AshaPruner,
+  NoPruner,
+  rungEpochs,
+} from './pruners/index.js';
 export type { EpochNeeds, EpochView, Pruner, PruneDecision, PrunerSpec, PrunerEntry, MedianOptions, AshaOptions } from './pruners/index.js';

@@ -22,8 +22,23 @@
  */
 import { InvalidArchitectureError } from '../common/errors.js';
 import {
-  ALLOWED_KERNELS, DEFAULT_MAX_INDEX, EXTRA_LAYER_TYPES, EXTRA_LAYER_TYPE_NAMES, LayerType, arity, canonicalBlock, density, inputsOf, outputLayers,
-  parseNsc, printNsc, validateBlock, type ExtraLayerType, type NscBlock, type NscLayer, type NscOptions,
+  ALLOWED_KERNELS,
+  DEFAULT_MAX_INDEX,
+  EXTRA_LAYER_TYPES,
+  EXTRA_LAYER_TYPE_NAMES,
+  LayerType,
+  arity,
+  canonicalBlock,
+  density,
+  inputsOf,
+  outputLayers,
+  parseNsc,
+  printNsc,
+  validateBlock,
+  type ExtraLayerType,
+  type NscBlock,
+  type NscLayer,
+  type NscOptions,
 } from '../search-space/index.js';
 import { DEFAULT_REWARD } from './reward.js';
 import type { Rng } from './rng.js';
@@ -50,8 +65,9 @@ export interface NscSpaceOptions {
   extraTypes?: readonly ExtraLayerType[];
 }
 
-const UNARY_KINDS: readonly (readonly [LayerType, number])[] = ([LayerType.conv, LayerType.maxPool, LayerType.avgPool, LayerType.identity] as const)
-  .flatMap((type) => ALLOWED_KERNELS[type].map((kernel) => [type, kernel] as const));
+const UNARY_KINDS: readonly (readonly [LayerType, number])[] = (
+  [LayerType.conv, LayerType.maxPool, LayerType.avgPool, LayerType.identity] as const
+).flatMap((type) => ALLOWED_KERNELS[type].map((kernel) => [type, kernel] as const));
 const BINARY_TYPES: readonly LayerType[] = [LayerType.add, LayerType.concat];
 
 export class NscSpace implements DecisionSpace<NscState, NscBlock> {
@@ -81,16 +97,22 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
     const extraTypes = [...new Set(options.extraTypes ?? [])].sort((a, b) => EXTRA_LAYER_TYPES[a] - EXTRA_LAYER_TYPES[b]);
     for (const name of extraTypes) {
       if (!EXTRA_LAYER_TYPE_NAMES.includes(name)) {
-        throw new InvalidArchitectureError(`NSC space: unknown optional layer type "${String(name)}"`, { hint: `valid: ${EXTRA_LAYER_TYPE_NAMES.join(', ')}` });
+        throw new InvalidArchitectureError(`NSC space: unknown optional layer type "${String(name)}"`, {
+          hint: `valid: ${EXTRA_LAYER_TYPE_NAMES.join(', ')}`,
+        });
       }
     }
     this.settings = extraTypes.length > 0 ? { maxIndex, types: extraTypes.join(',') } : { maxIndex };
     this.grammar = { maxIndex, extraTypes };
-    this.unaryKinds = [...UNARY_KINDS, ...extraTypes.flatMap((name) => ALLOWED_KERNELS[EXTRA_LAYER_TYPES[name]].map((kernel) => [EXTRA_LAYER_TYPES[name], kernel] as const))];
+    this.unaryKinds = [
+      ...UNARY_KINDS,
+      ...extraTypes.flatMap((name) => ALLOWED_KERNELS[EXTRA_LAYER_TYPES[name]].map((kernel) => [EXTRA_LAYER_TYPES[name], kernel] as const)),
+    ];
     this.featureCount = this.unaryKinds.length + BINARY_TYPES.length + 5;
     const lastPred = maxIndex - 2; // a non-terminal layer has index <= maxIndex - 1
     for (const [type, kernel] of this.unaryKinds) for (let p = 0; p <= lastPred; p++) this.add({ type, kernel, pred1: p, pred2: 0 });
-    for (const type of BINARY_TYPES) for (let p2 = 1; p2 <= lastPred; p2++) for (let p1 = 0; p1 < p2; p1++) this.add({ type, kernel: 0, pred1: p1, pred2: p2 });
+    for (const type of BINARY_TYPES)
+      for (let p2 = 1; p2 <= lastPred; p2++) for (let p1 = 0; p1 < p2; p1++) this.add({ type, kernel: 0, pred1: p1, pred2: p2 });
     this.terminalAction = this.add({ type: LayerType.terminal, kernel: 0, pred1: 0, pred2: 0 });
     this.actionCount = this.actions.length;
     for (let k = 0; k < maxIndex; k++) {
@@ -123,9 +145,12 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
     const legal = this.legalActions(state);
     if (!legal.includes(action)) {
       const what = this.actions[action] ? this.describeAction(action) : `${action}`;
-      throw new InvalidArchitectureError(`NSC episode: action ${what} is not legal after ${state.layers.length} layer(s)${state.closed ? ' and the terminal' : ''}`, {
-        hint: 'choose among space.legalActions(state)',
-      });
+      throw new InvalidArchitectureError(
+        `NSC episode: action ${what} is not legal after ${state.layers.length} layer(s)${state.closed ? ' and the terminal' : ''}`,
+        {
+          hint: 'choose among space.legalActions(state)',
+        },
+      );
     }
     if (action === this.terminalAction) return { layers: state.layers, closed: true };
     const a = this.actions[action]!;
@@ -147,7 +172,8 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
   }
 
   candidateOf(state: NscState): NscBlock {
-    if (!state.closed) throw new InvalidArchitectureError(`NSC episode ended after ${state.layers.length} layer(s) without the terminal layer`);
+    if (!state.closed)
+      throw new InvalidArchitectureError(`NSC episode ended after ${state.layers.length} layer(s) without the terminal layer`);
     const terminal: NscLayer = { index: state.layers.length + 1, type: LayerType.terminal, kernel: 0, pred1: 0, pred2: 0 };
     return canonicalBlock(validateBlock([...state.layers, terminal], this.grammar));
   }
@@ -164,9 +190,12 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
     const block = validateBlock(candidate, this.grammar);
     return block.map((layer, position) => {
       if (layer.index !== position + 1) {
-        throw new InvalidArchitectureError(`NSC episode: layer indices must run 1, 2, 3 … to be replayed; got ${layer.index} at position ${position + 1}`, {
-          hint: 'pass the block through canonicalBlock first',
-        });
+        throw new InvalidArchitectureError(
+          `NSC episode: layer indices must run 1, 2, 3 … to be replayed; got ${layer.index} at position ${position + 1}`,
+          {
+            hint: 'pass the block through canonicalBlock first',
+          },
+        );
       }
       if (layer.type === LayerType.terminal) return this.terminalAction;
       const preds = inputsOf(layer).sort((x, y) => x - y);
@@ -182,18 +211,24 @@ export class NscSpace implements DecisionSpace<NscState, NscBlock> {
       const target = layers[rng.int(layers.length)]!;
       let changed: NscLayer;
       if (rng.next() < 0.5 || target.index === 1) {
-        changed = arity(target.type) === 2
-          ? { ...target, type: target.type === LayerType.add ? LayerType.concat : LayerType.add }
-          : (() => {
-              const [type, kernel] = this.unaryKinds[rng.int(this.unaryKinds.length)]!;
-              return { ...target, type, kernel };
-            })();
+        changed =
+          arity(target.type) === 2
+            ? { ...target, type: target.type === LayerType.add ? LayerType.concat : LayerType.add }
+            : (() => {
+                const [type, kernel] = this.unaryKinds[rng.int(this.unaryKinds.length)]!;
+                return { ...target, type, kernel };
+              })();
       } else {
         const slot = arity(target.type) === 2 && rng.next() < 0.5 ? 'pred2' : 'pred1';
         changed = { ...target, [slot]: rng.int(target.index) };
       }
       try {
-        const block = canonicalBlock(validateBlock(candidate.map((l) => (l.index === target.index ? changed : l)), this.grammar));
+        const block = canonicalBlock(
+          validateBlock(
+            candidate.map((l) => (l.index === target.index ? changed : l)),
+            this.grammar,
+          ),
+        );
         if (printNsc(block) !== original) return block;
       } catch (error) {
         if (!(error instanceof InvalidArchitectureError)) throw error;

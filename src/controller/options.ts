@@ -51,13 +51,23 @@ export class OptionReader {
   number(name: string, fallback: number, range: Range = {}): number {
     const value = this.options[name] ?? fallback;
     const { min, max, above, integer } = range;
-    const ok = typeof value === 'number' && Number.isFinite(value) && (!integer || Number.isInteger(value))
-      && (min === undefined || (above ? value > min : value >= min)) && (max === undefined || value <= max);
+    const ok =
+      typeof value === 'number' &&
+      Number.isFinite(value) &&
+      (!integer || Number.isInteger(value)) &&
+      (min === undefined || (above ? value > min : value >= min)) &&
+      (max === undefined || value <= max);
     if (!ok) {
-      const bounds = [min !== undefined ? `${above ? '>' : '>='} ${min}` : '', max !== undefined ? `<= ${max}` : ''].filter(Boolean).join(' and ');
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `strategy ${this.strategy}: option ${name} must be ${integer ? 'an integer' : 'a number'}${bounds ? ` ${bounds}` : ''}, got ${JSON.stringify(value)}`, {
-        details: { strategy: this.strategy, option: name },
-      });
+      const bounds = [min !== undefined ? `${above ? '>' : '>='} ${min}` : '', max !== undefined ? `<= ${max}` : '']
+        .filter(Boolean)
+        .join(' and ');
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `strategy ${this.strategy}: option ${name} must be ${integer ? 'an integer' : 'a number'}${bounds ? ` ${bounds}` : ''}, got ${JSON.stringify(value)}`,
+        {
+          details: { strategy: this.strategy, option: name },
+        },
+      );
     }
     return value as number;
   }

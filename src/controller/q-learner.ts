@@ -52,11 +52,15 @@ export type QLearnerSnapshot = { q: QTableSnapshot; replay: ReplaySnapshot; sinc
 
 /** Fills the paper's defaults, scaling the schedule and update period to `budget` if given. */
 export function resolveQLearnerOptions(read: OptionReader, budget: number | undefined): ResolvedQLearnerOptions {
-  const schedule = read.raw('schedule') !== undefined
-    ? new EpsilonSchedule(read.raw('schedule')).pairs
-    : budget !== undefined ? scaleSchedule(PAPER_SCHEDULE, budget) : PAPER_SCHEDULE;
+  const schedule =
+    read.raw('schedule') !== undefined
+      ? new EpsilonSchedule(read.raw('schedule')).pairs
+      : budget !== undefined
+        ? scaleSchedule(PAPER_SCHEDULE, budget)
+        : PAPER_SCHEDULE;
   const paperTotal = PAPER_SCHEDULE.reduce((s, [, n]) => s + n, 0);
-  const scaledUpdate = budget === undefined ? PAPER_BLOCKS_PER_ITERATION : Math.max(1, Math.round((PAPER_BLOCKS_PER_ITERATION * budget) / paperTotal));
+  const scaledUpdate =
+    budget === undefined ? PAPER_BLOCKS_PER_ITERATION : Math.max(1, Math.round((PAPER_BLOCKS_PER_ITERATION * budget) / paperTotal));
   return {
     alpha: read.number('alpha', 0.01, { min: 0, above: true, max: 1 }),
     gamma: read.number('gamma', 1, { min: 0, max: 1 }),
@@ -87,8 +91,14 @@ export class QLearner {
   }
 
   static restore(space: AnySpace, options: ResolvedQLearnerOptions, snapshot: QLearnerSnapshot): QLearner {
-    if (!snapshot || typeof snapshot !== 'object') throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'strategy snapshot: missing Q-learner state');
-    const learner = new QLearner(space, options, QTable.restore(snapshot.q, options.initialQ), ReplayMemory.restore(space, options.replayCapacity, snapshot.replay));
+    if (!snapshot || typeof snapshot !== 'object')
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'strategy snapshot: missing Q-learner state');
+    const learner = new QLearner(
+      space,
+      options,
+      QTable.restore(snapshot.q, options.initialQ),
+      ReplayMemory.restore(space, options.replayCapacity, snapshot.replay),
+    );
     learner.sinceUpdate = snapshot.sinceUpdate;
     learner.updateCount = snapshot.updates;
     return learner;

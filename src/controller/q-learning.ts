@@ -14,14 +14,28 @@
  */
 import { OptionReader } from './options.js';
 import { ProposalBook, type BookSnapshot } from './proposal-book.js';
-import { QLearner, type QLearnerOptions, type QLearnerSnapshot, Q_LEARNER_OPTION_NAMES, type ResolvedQLearnerOptions, resolveQLearnerOptions } from './q-learner.js';
+import {
+  QLearner,
+  type QLearnerOptions,
+  type QLearnerSnapshot,
+  Q_LEARNER_OPTION_NAMES,
+  type ResolvedQLearnerOptions,
+  resolveQLearnerOptions,
+} from './q-learner.js';
 import type { RewardOptions } from './reward.js';
 import { REWARD_OPTION_NAMES, type ResolvedRewardSettings, resolveRewardSettings, rewardOf } from './reward-settings.js';
 import { Sfc32 } from './rng.js';
 import type { AnySpace } from './space.js';
 import {
-  type EvaluationResult, type Proposal, type Strategy, type StrategyEntry, type StrategyOptions, type StrategySnapshot,
-  checkResult, checkSnapshot, makeSnapshot,
+  type EvaluationResult,
+  type Proposal,
+  type Strategy,
+  type StrategyEntry,
+  type StrategyOptions,
+  type StrategySnapshot,
+  checkResult,
+  checkSnapshot,
+  makeSnapshot,
 } from './strategy.js';
 
 export interface QLearningOptions extends StrategyOptions, QLearnerOptions, RewardOptions {
@@ -56,7 +70,13 @@ export class QLearningStrategy implements Strategy {
     checkSnapshot(snapshot, 'qlearning', space);
     const resolved = QLearningStrategy.resolve(space, snapshot.options as QLearningOptions);
     const state = snapshot.state as unknown as { rng: number[]; book: BookSnapshot; learner: QLearnerSnapshot };
-    return new QLearningStrategy(space, resolved, Sfc32.fromState(state.rng), ProposalBook.restore(state.book), QLearner.restore(space, resolved, state.learner));
+    return new QLearningStrategy(
+      space,
+      resolved,
+      Sfc32.fromState(state.rng),
+      ProposalBook.restore(state.book),
+      QLearner.restore(space, resolved, state.learner),
+    );
   }
 
   /** ε of the next proposal. */
@@ -81,12 +101,17 @@ export class QLearningStrategy implements Strategy {
   }
 
   snapshot(): StrategySnapshot {
-    return makeSnapshot(this, { ...this.options, schedule: this.options.schedule.map(([e, n]) => [e, n]) }, { rng: this.rng.state(), book: this.book.snapshot(), learner: this.learner.snapshot() });
+    return makeSnapshot(
+      this,
+      { ...this.options, schedule: this.options.schedule.map(([e, n]) => [e, n]) },
+      { rng: this.rng.state(), book: this.book.snapshot(), learner: this.learner.snapshot() },
+    );
   }
 }
 
 export const qLearningEntry: StrategyEntry = {
-  description: "BlockQNN's method as in the paper: tabular Q-learning, every proposal an agent episode (ε-greedy schedule 1.0 → 0.1, α 0.01, γ 1, replay 128, r_t = r_T / T)",
+  description:
+    "BlockQNN's method as in the paper: tabular Q-learning, every proposal an agent episode (ε-greedy schedule 1.0 → 0.1, α 0.01, γ 1, replay 128, r_t = r_T / T)",
   create: (space, options) => QLearningStrategy.create(space, options),
   restore: (space, snapshot) => QLearningStrategy.restore(space, snapshot),
 };

@@ -110,7 +110,8 @@ export class QTable {
 
   static restore(snapshot: QTableSnapshot, initialQ: number): QTable {
     const table = new QTable(initialQ);
-    if (!Array.isArray(snapshot)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'Q-table snapshot must be a list of [state, entries] pairs');
+    if (!Array.isArray(snapshot))
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'Q-table snapshot must be a list of [state, entries] pairs');
     for (const [state, entries] of snapshot) for (const [action, value] of entries) table.set(state, action, value);
     return table;
   }

@@ -45,13 +45,26 @@
 import { GaussianProcessPredictor, type GpQuery } from './gp-predictor.js';
 import { OptionReader } from './options.js';
 import { ProposalBook, type BookSnapshot } from './proposal-book.js';
-import { QLearner, type QLearnerSnapshot, Q_LEARNER_OPTION_NAMES, type ResolvedQLearnerOptions, resolveQLearnerOptions } from './q-learner.js';
+import {
+  QLearner,
+  type QLearnerSnapshot,
+  Q_LEARNER_OPTION_NAMES,
+  type ResolvedQLearnerOptions,
+  resolveQLearnerOptions,
+} from './q-learner.js';
 import type { QLearningOptions } from './q-learning.js';
 import { REWARD_OPTION_NAMES, type ResolvedRewardSettings, resolveRewardSettings, rewardOf } from './reward-settings.js';
 import { Sfc32 } from './rng.js';
 import type { AnySpace } from './space.js';
 import {
-  type EvaluationResult, type Proposal, type Strategy, type StrategyEntry, type StrategySnapshot, checkResult, checkSnapshot, makeSnapshot,
+  type EvaluationResult,
+  type Proposal,
+  type Strategy,
+  type StrategyEntry,
+  type StrategySnapshot,
+  checkResult,
+  checkSnapshot,
+  makeSnapshot,
 } from './strategy.js';
 
 export interface QLearningPredictorOptions extends QLearningOptions {
@@ -79,7 +92,18 @@ export interface QLearningPredictorOptions extends QLearningOptions {
 
 const QUERY_CACHE_LIMIT = 20_000;
 
-const OWN_OPTIONS = ['warmup', 'policySamples', 'elite', 'mutationsPerElite', 'doubleMutations', 'shortlist', 'beta', 'degree', 'noise', 'predictorPoints'] as const;
+const OWN_OPTIONS = [
+  'warmup',
+  'policySamples',
+  'elite',
+  'mutationsPerElite',
+  'doubleMutations',
+  'shortlist',
+  'beta',
+  'degree',
+  'noise',
+  'predictorPoints',
+] as const;
 
 type Resolved = { seed: number } & ResolvedQLearnerOptions & ResolvedRewardSettings & Record<(typeof OWN_OPTIONS)[number], number>;
 
@@ -146,7 +170,14 @@ export class QLearningPredictorStrategy implements Strategy {
 
   static create(space: AnySpace, options: QLearningPredictorOptions): QLearningPredictorStrategy {
     const resolved = QLearningPredictorStrategy.resolve(space, options);
-    return new QLearningPredictorStrategy(space, resolved, Sfc32.fromSeed(resolved.seed), new ProposalBook(), QLearner.create(space, resolved), []);
+    return new QLearningPredictorStrategy(
+      space,
+      resolved,
+      Sfc32.fromSeed(resolved.seed),
+      new ProposalBook(),
+      QLearner.create(space, resolved),
+      [],
+    );
   }
 
   static restore(space: AnySpace, snapshot: StrategySnapshot): QLearningPredictorStrategy {
@@ -154,7 +185,14 @@ export class QLearningPredictorStrategy implements Strategy {
     const resolved = QLearningPredictorStrategy.resolve(space, snapshot.options as QLearningPredictorOptions);
     const state = snapshot.state as unknown as { rng: number[]; book: BookSnapshot; learner: QLearnerSnapshot; history: HistoryEntry[] };
     const history = state.history.map(([k, r]): HistoryEntry => [k, r]);
-    return new QLearningPredictorStrategy(space, resolved, Sfc32.fromState(state.rng), ProposalBook.restore(state.book), QLearner.restore(space, resolved, state.learner), history);
+    return new QLearningPredictorStrategy(
+      space,
+      resolved,
+      Sfc32.fromState(state.rng),
+      ProposalBook.restore(state.book),
+      QLearner.restore(space, resolved, state.learner),
+      history,
+    );
   }
 
   /** Results the predictor is fitted on now. */
@@ -262,13 +300,22 @@ export class QLearningPredictorStrategy implements Strategy {
   }
 
   snapshot(): StrategySnapshot {
-    return makeSnapshot(this, { ...this.options, schedule: this.options.schedule.map(([e, n]) => [e, n]) }, { rng: this.rng.state(), book: this.book.snapshot(), learner: this.learner.snapshot(), history: this.history.map(([k, r]) => [k, r]) });
+    return makeSnapshot(
+      this,
+      { ...this.options, schedule: this.options.schedule.map(([e, n]) => [e, n]) },
+      {
+        rng: this.rng.state(),
+        book: this.book.snapshot(),
+        learner: this.learner.snapshot(),
+        history: this.history.map(([k, r]) => [k, r]),
+      },
+    );
   }
 }
 
 export const qLearningPredictorEntry: StrategyEntry = {
   description:
-    'mostly mutations of the best cells measured so far, screened by a Gaussian-process predictor; the Q-learning agent learns from every result but its episodes are a minority of the pool (the paper\'s method is qlearning)',
+    "mostly mutations of the best cells measured so far, screened by a Gaussian-process predictor; the Q-learning agent learns from every result but its episodes are a minority of the pool (the paper's method is qlearning)",
   create: (space, options) => QLearningPredictorStrategy.create(space, options),
   restore: (space, snapshot) => QLearningPredictorStrategy.restore(space, snapshot),
 };

@@ -11,7 +11,15 @@ import { ProposalBook, type BookSnapshot } from './proposal-book.js';
 import { Sfc32 } from './rng.js';
 import { type AnySpace, randomEpisode } from './space.js';
 import {
-  type EvaluationResult, type Proposal, type Strategy, type StrategyEntry, type StrategyOptions, type StrategySnapshot, checkResult, checkSnapshot, makeSnapshot,
+  type EvaluationResult,
+  type Proposal,
+  type Strategy,
+  type StrategyEntry,
+  type StrategyOptions,
+  type StrategySnapshot,
+  checkResult,
+  checkSnapshot,
+  makeSnapshot,
 } from './strategy.js';
 
 export class RandomSearchStrategy implements Strategy {

@@ -33,8 +33,11 @@ export const decisionSpaces = new Registry<SpaceFactory>('search space')
     const { maxIndex, types, ...rest } = settings;
     rejectUnknown('nsc', rest, ['maxIndex', 'types']);
     // `types` as recorded in space settings: a comma-separated list ('se,dpp'), or a list.
-    const extraTypes = typeof types === 'string' ? types.split(',').filter(Boolean) : (types as string[] | undefined) ?? [];
-    return new NscSpace({ ...(maxIndex === undefined ? {} : { maxIndex: maxIndex as number }), extraTypes: extraTypes as ExtraLayerType[] });
+    const extraTypes = typeof types === 'string' ? types.split(',').filter(Boolean) : ((types as string[] | undefined) ?? []);
+    return new NscSpace({
+      ...(maxIndex === undefined ? {} : { maxIndex: maxIndex as number }),
+      extraTypes: extraTypes as ExtraLayerType[],
+    });
   })
   .register('nasbench201', (settings) => {
     rejectUnknown('nasbench201', settings, []);
@@ -53,7 +56,9 @@ function rejectUnknown(space: string, rest: Readonly<Record<string, unknown>>, v
 /** Brings back a strategy from its snapshot, whichever strategy it names. */
 export function restoreStrategy(space: AnySpace, snapshot: StrategySnapshot): Strategy {
   if (!snapshot || typeof snapshot !== 'object' || typeof snapshot.strategy !== 'string') {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'not a strategy snapshot: it names no strategy', { hint: 'pass the object strategy.snapshot() returned, after JSON.parse' });
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'not a strategy snapshot: it names no strategy', {
+      hint: 'pass the object strategy.snapshot() returned, after JSON.parse',
+    });
   }
   return strategies.get(snapshot.strategy).restore(space, snapshot);
 }

@@ -78,7 +78,13 @@ export class ReplayMemory {
   static restore(space: DecisionSpace<unknown, unknown>, capacity: number, snapshot: ReplaySnapshot): ReplayMemory {
     const memory = new ReplayMemory(space, capacity);
     const { head, entries } = snapshot ?? {};
-    if (!Array.isArray(entries) || entries.length > capacity || !Number.isInteger(head) || head < 0 || head >= Math.max(1, entries.length)) {
+    if (
+      !Array.isArray(entries) ||
+      entries.length > capacity ||
+      !Number.isInteger(head) ||
+      head < 0 ||
+      head >= Math.max(1, entries.length)
+    ) {
       throw new BlockqnnError(ErrorCode.INVALID_INPUT, `replay snapshot must be {head, entries} with at most ${capacity} entries`);
     }
     for (const [actions, reward] of entries) memory.add({ actions, reward });

@@ -26,5 +26,7 @@ export function resolveRewardSettings(read: OptionReader, space: AnySpace): Reso
 
 /** The reward a checked result is learned as. */
 export function rewardOf(result: CheckedResult, settings: ResolvedRewardSettings): number {
-  return result.ok ? shapedReward({ accuracy: result.fitness, flops: result.flops, density: result.density }, settings) : settings.failureReward;
+  return result.ok
+    ? shapedReward({ accuracy: result.fitness, flops: result.flops, density: result.density }, settings)
+    : settings.failureReward;
 }

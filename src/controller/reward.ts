@@ -57,9 +57,13 @@ export function rewardOptions(options: RewardOptions = {}): Required<RewardOptio
   const o = { ...DEFAULT_REWARD, ...options };
   for (const [name, value] of Object.entries(o)) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (name === 'flopsUnit' && value === 0)) {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `reward option ${name} must be a finite number >= 0${name === 'flopsUnit' ? ' and not 0' : ''}, got ${String(value)}`, {
-        hint: 'defaults: mu 0.01, rho 0.01, flopsUnit 1e6',
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `reward option ${name} must be a finite number >= 0${name === 'flopsUnit' ? ' and not 0' : ''}, got ${String(value)}`,
+        {
+          hint: 'defaults: mu 0.01, rho 0.01, flopsUnit 1e6',
+        },
+      );
     }
   }
   return o;
@@ -67,10 +71,16 @@ export function rewardOptions(options: RewardOptions = {}): Required<RewardOptio
 
 function requireFinite(name: string, value: unknown, positive: boolean): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || (positive && value <= 0)) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `reward: ${name} must be a finite number${positive ? ' > 0' : ''}, got ${String(value)}`, {
-      hint: positive ? `report ${name} with the result, or set its coefficient to 0` : 'a NaN or infinite accuracy never enters the controller; report the evaluation as failed instead',
-      details: { field: name, value: String(value) },
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `reward: ${name} must be a finite number${positive ? ' > 0' : ''}, got ${String(value)}`,
+      {
+        hint: positive
+          ? `report ${name} with the result, or set its coefficient to 0`
+          : 'a NaN or infinite accuracy never enters the controller; report the evaluation as failed instead',
+        details: { field: name, value: String(value) },
+      },
+    );
   }
   return value;
 }

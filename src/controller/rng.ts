@@ -49,7 +49,9 @@ export class Sfc32 implements Rng {
   /** A stream from an integer seed (any safe integer; only its low 32 bits and high bits are mixed in). */
   static fromSeed(seed: number): Sfc32 {
     if (!Number.isSafeInteger(seed)) {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `seed must be an integer, got ${String(seed)}`, { hint: 'pass --seed with a whole number, e.g. --seed 1' });
+      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `seed must be an integer, got ${String(seed)}`, {
+        hint: 'pass --seed with a whole number, e.g. --seed 1',
+      });
     }
     const high = Math.floor(seed / 2 ** 32);
     const mix = splitmix32((seed >>> 0) ^ Math.imul(high, 0x27d4eb2d));

@@ -19,7 +19,16 @@ export const PAPER_BLOCKS_PER_ITERATION = 64;
 
 /** The paper's schedule in iterations. */
 export const PAPER_SCHEDULE_ITERATIONS: SchedulePairs = [
-  [1.0, 95], [0.9, 7], [0.8, 7], [0.7, 7], [0.6, 10], [0.5, 10], [0.4, 10], [0.3, 10], [0.2, 10], [0.1, 12],
+  [1.0, 95],
+  [0.9, 7],
+  [0.8, 7],
+  [0.7, 7],
+  [0.6, 10],
+  [0.5, 10],
+  [0.4, 10],
+  [0.3, 10],
+  [0.2, 10],
+  [0.1, 12],
 ];
 
 /** The paper's schedule in candidates (iterations × 64): 11,392 in all. */
@@ -36,7 +45,8 @@ function invalid(problem: string, value: unknown): never {
 export function parseSchedule(value: unknown): SchedulePairs {
   if (!Array.isArray(value) || value.length === 0) invalid('expected a non-empty list of [epsilon, count] pairs', value);
   return value.map((pair: unknown, i) => {
-    if (!Array.isArray(pair) || pair.length !== 2) invalid(`entry ${i + 1} is ${JSON.stringify(pair)}, not an [epsilon, count] pair`, value);
+    if (!Array.isArray(pair) || pair.length !== 2)
+      invalid(`entry ${i + 1} is ${JSON.stringify(pair)}, not an [epsilon, count] pair`, value);
     const [epsilon, count] = pair as unknown[];
     if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0 || epsilon > 1) {
       invalid(`entry ${i + 1}: epsilon ${JSON.stringify(epsilon)} is not a number in [0, 1]`, value);
@@ -55,7 +65,8 @@ export function parseSchedule(value: unknown): SchedulePairs {
  */
 export function scaleSchedule(schedule: SchedulePairs, total: number): SchedulePairs {
   const pairs = parseSchedule(schedule);
-  if (!Number.isInteger(total) || total < 1) invalid(`cannot scale to ${total} candidates; the budget must be a positive integer`, schedule);
+  if (!Number.isInteger(total) || total < 1)
+    invalid(`cannot scale to ${total} candidates; the budget must be a positive integer`, schedule);
   const sum = pairs.reduce((s, [, n]) => s + n, 0);
   const exact = pairs.map(([, n]) => (n * total) / sum);
   const counts = exact.map(Math.floor);

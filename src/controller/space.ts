@@ -96,12 +96,21 @@ export function replayEpisode<S>(space: DecisionSpace<S, unknown>, actions: read
     const key = space.stateKey(state);
     state = space.step(state, action);
     const terminal = space.isTerminal(state);
-    transitions.push({ stateKey: key, action, nextStateKey: terminal ? null : space.stateKey(state), nextLegal: terminal ? [] : space.legalActions(state) });
+    transitions.push({
+      stateKey: key,
+      action,
+      nextStateKey: terminal ? null : space.stateKey(state),
+      nextLegal: terminal ? [] : space.legalActions(state),
+    });
   }
   if (!space.isTerminal(state)) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `episode of ${actions.length} actions ends before a terminal state in space ${space.name}`, {
-      details: { actions: [...actions] },
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `episode of ${actions.length} actions ends before a terminal state in space ${space.name}`,
+      {
+        details: { actions: [...actions] },
+      },
+    );
   }
   return { transitions, state };
 }

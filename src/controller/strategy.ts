@@ -87,11 +87,15 @@ export interface StrategyEntry {
 }
 
 /** A told result reduced to what strategies use; throws for anything malformed. */
-export type CheckedResult = { ok: true; fitness: number; flops?: number | undefined; density?: number | undefined } | { ok: false; status: FailureStatus };
+export type CheckedResult =
+  { ok: true; fitness: number; flops?: number | undefined; density?: number | undefined } | { ok: false; status: FailureStatus };
 
 export function checkResult(proposalId: string, result: EvaluationResult): CheckedResult {
   if (result === null || typeof result !== 'object') {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `result for proposal ${proposalId} must be {fitness} or {status}, got ${String(result)}`);
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `result for proposal ${proposalId} must be {fitness} or {status}, got ${String(result)}`,
+    );
   }
   const status = (result as { status?: unknown }).status;
   if (status !== undefined && status !== 'ok') {
@@ -102,22 +106,42 @@ export function checkResult(proposalId: string, result: EvaluationResult): Check
   }
   const { fitness, flops, density } = result as { fitness?: unknown; flops?: unknown; density?: unknown };
   if (typeof fitness !== 'number' || !Number.isFinite(fitness)) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `result for proposal ${proposalId}: fitness ${String(fitness)} is not a finite number; it is rejected and never enters the controller`, {
-      hint: "report an evaluation that produced no usable accuracy as { status: 'diverged' } or { status: 'failed' }",
-      details: { proposalId, fitness: String(fitness) },
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `result for proposal ${proposalId}: fitness ${String(fitness)} is not a finite number; it is rejected and never enters the controller`,
+      {
+        hint: "report an evaluation that produced no usable accuracy as { status: 'diverged' } or { status: 'failed' }",
+        details: { proposalId, fitness: String(fitness) },
+      },
+    );
   }
-  for (const [name, value] of [['flops', flops], ['density', density]] as const) {
+  for (const [name, value] of [
+    ['flops', flops],
+    ['density', density],
+  ] as const) {
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `result for proposal ${proposalId}: ${name} ${String(value)} is not a finite number`);
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        `result for proposal ${proposalId}: ${name} ${String(value)} is not a finite number`,
+      );
     }
   }
   return { ok: true, fitness, flops: flops as number | undefined, density: density as number | undefined };
 }
 
 /** The snapshot envelope every strategy writes: format, name, space and options around its own state. */
-export function makeSnapshot(strategy: Pick<Strategy, 'name' | 'space'>, options: StrategySnapshot['options'], state: StrategySnapshot['state']): StrategySnapshot {
-  return { format: SNAPSHOT_FORMAT, strategy: strategy.name, space: { name: strategy.space.name, settings: strategy.space.settings }, options, state };
+export function makeSnapshot(
+  strategy: Pick<Strategy, 'name' | 'space'>,
+  options: StrategySnapshot['options'],
+  state: StrategySnapshot['state'],
+): StrategySnapshot {
+  return {
+    format: SNAPSHOT_FORMAT,
+    strategy: strategy.name,
+    space: { name: strategy.space.name, settings: strategy.space.settings },
+    options,
+    state,
+  };
 }
 
 /** Checks that a snapshot belongs to this strategy and space before any state is read from it. */
@@ -134,8 +158,12 @@ export function checkSnapshot(snapshot: StrategySnapshot, strategy: string, spac
   }
   const same = snapshot.space?.name === space.name && JSON.stringify(snapshot.space.settings) === JSON.stringify(space.settings);
   if (!same) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `snapshot was taken in space ${JSON.stringify(snapshot.space)}, not ${JSON.stringify({ name: space.name, settings: space.settings })}`, {
-      hint: 'restore into a space created with the same name and settings',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `snapshot was taken in space ${JSON.stringify(snapshot.space)}, not ${JSON.stringify({ name: space.name, settings: space.settings })}`,
+      {
+        hint: 'restore into a space created with the same name and settings',
+      },
+    );
   }
 }

@@ -67,7 +67,11 @@ export interface CacheArray {
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 /** Lays out the arrays after a header; the header holds their offsets, so iterate until its length settles. */
-function layout(meta: CacheMeta, arrays: Readonly<Record<string, CacheArray>>, createdAt = new Date().toISOString()): { header: Buffer; table: Record<string, CacheArrayInfo> } {
+function layout(
+  meta: CacheMeta,
+  arrays: Readonly<Record<string, CacheArray>>,
+  createdAt = new Date().toISOString(),
+): { header: Buffer; table: Record<string, CacheArrayInfo> } {
   let headerLength = 0;
   for (;;) {
     let offset = align(PREAMBLE + headerLength);
@@ -84,7 +88,12 @@ function layout(meta: CacheMeta, arrays: Readonly<Record<string, CacheArray>>, c
 }
 
 /** Writes the file atomically (unique temp file, fsync, rename). */
-export async function writeCacheFile(path: string, meta: CacheMeta, arrays: Readonly<Record<string, CacheArray>>, createdAt?: string): Promise<void> {
+export async function writeCacheFile(
+  path: string,
+  meta: CacheMeta,
+  arrays: Readonly<Record<string, CacheArray>>,
+  createdAt?: string,
+): Promise<void> {
   if (endianness() !== 'LE') {
     throw new BlockqnnError(ErrorCode.INTERNAL, 'the dataset cache is little-endian and this machine is big-endian', {
       hint: 'run with cache: false',

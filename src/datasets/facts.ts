@@ -20,6 +20,7 @@ export interface DatasetFacts {
 
 export function datasetFacts(spec: DatasetSpec, options: { dataDir?: string; cacheDir?: string } = {}): DatasetFacts {
   const resolved = resolveSpec(spec);
-  const { shape, classes } = resolved.pack !== undefined ? readPackHeaderSync(resolved.pack, resolvePackDir(options)) : datasetSources.get(resolved.name);
+  const { shape, classes } =
+    resolved.pack !== undefined ? readPackHeaderSync(resolved.pack, resolvePackDir(options)) : datasetSources.get(resolved.name);
   return { shape: specShape(resolved, shape), decodedShape: shape, classes };
 }

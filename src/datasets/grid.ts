@@ -33,7 +33,10 @@ export async function sampleGrid(set: ImageSet, shape: ImageShape, classCount: n
     const list = picks[set.labels[i]!]!;
     if (list.length < perClass) list.push(i);
   }
-  const rows = picks.map((list, k) => ({ k, list })).filter((r) => r.list.length > 0).slice(0, options.maxRows ?? 20);
+  const rows = picks
+    .map((list, k) => ({ k, list }))
+    .filter((r) => r.list.length > 0)
+    .slice(0, options.maxRows ?? 20);
   const cellW = w * scale;
   const cellH = h * scale;
   const width = Math.max(1, perClass * (cellW + GAP) - GAP);
@@ -44,8 +47,8 @@ export async function sampleGrid(set: ImageSet, shape: ImageShape, classCount: n
       const image = set.images.subarray(index * h * w * c, (index + 1) * h * w * c);
       for (let y = 0; y < cellH; y++) {
         for (let x = 0; x < cellW; x++) {
-          const from = ((Math.floor(y / scale) * w + Math.floor(x / scale)) * c);
-          const to = (((r * (cellH + GAP) + y) * width) + col * (cellW + GAP) + x) * c;
+          const from = (Math.floor(y / scale) * w + Math.floor(x / scale)) * c;
+          const to = ((r * (cellH + GAP) + y) * width + col * (cellW + GAP) + x) * c;
           for (let ch = 0; ch < c; ch++) out[to + ch] = image[from + ch]!;
         }
       }

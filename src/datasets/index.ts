@@ -23,7 +23,17 @@ export { sourceKinds, parseSourceRef } from './sources/registry.js';
 export type { SourceRef } from './sources/registry.js';
 export type { SourceKind, DecodeOptions, DecodedPack, LabelSet } from './sources/types.js';
 export { LABEL_SETS } from './sources/types.js';
-export { packSource, readPack, readPackHeaderSync, ensurePack, setPackFetcher, resolvePackDir, packPath, sha256File, SHA256_PATTERN } from './packs.js';
+export {
+  packSource,
+  readPack,
+  readPackHeaderSync,
+  ensurePack,
+  setPackFetcher,
+  resolvePackDir,
+  packPath,
+  sha256File,
+  SHA256_PATTERN,
+} from './packs.js';
 export type { Pack, PackHeader, PackSummary, PackFetcher, PackOptions } from './packs.js';
 export { datasetFacts } from './facts.js';
 export type { DatasetFacts } from './facts.js';

@@ -85,11 +85,16 @@ function fromArrays(header: CacheHeader, arrays: Record<string, CacheTypedArray>
   for (const split of ['train', 'validation', 'test']) {
     const images = arrays[`${split}_images`]!;
     const labels = arrays[`${split}_labels`]!;
-    if (!(images instanceof Uint8Array) || !(labels instanceof Uint8Array) || images.length !== labels.length * pixels) return `has ${split} images and labels of inconsistent types or sizes`;
+    if (!(images instanceof Uint8Array) || !(labels instanceof Uint8Array) || images.length !== labels.length * pixels)
+      return `has ${split} images and labels of inconsistent types or sizes`;
     if (labels.some((label) => label >= classes)) return `has ${split} labels outside 0..${classes - 1}`;
   }
-  for (const [name, split] of [['train_indices', 'train_labels'], ['validation_indices', 'validation_labels']] as const) {
-    if (!(arrays[name] instanceof Uint32Array) || arrays[name].length !== arrays[split]!.length) return `has ${name} of the wrong type or length`;
+  for (const [name, split] of [
+    ['train_indices', 'train_labels'],
+    ['validation_indices', 'validation_labels'],
+  ] as const) {
+    if (!(arrays[name] instanceof Uint32Array) || arrays[name].length !== arrays[split]!.length)
+      return `has ${name} of the wrong type or length`;
   }
   const set = (split: string): ImageSet => ({
     images: arrays[`${split}_images`] as Uint8Array,
@@ -205,7 +210,13 @@ async function loadPacked(resolved: ResolvedDatasetSpec, sha256: string, options
   return loadFrom(source, undefined, resolved, options, 'pack');
 }
 
-async function loadFrom(source: DatasetSource, dir: string | undefined, resolved: ResolvedDatasetSpec, options: LoadOptions, stem: string): Promise<Dataset> {
+async function loadFrom(
+  source: DatasetSource,
+  dir: string | undefined,
+  resolved: ResolvedDatasetSpec,
+  options: LoadOptions,
+  stem: string,
+): Promise<Dataset> {
   const fingerprint = await source.fingerprint(dir);
   const key = datasetKey(resolved, fingerprint);
   const cachePath = options.cache === false ? undefined : join(resolveCacheDir(options), 'datasets', `${stem}-${key}.bqds`);

@@ -80,14 +80,19 @@ export function readPackHeaderSync(sha256: string, dir = resolvePackDir()): Pack
   try {
     const preamble = Buffer.alloc(12);
     readSync(fd, preamble, 0, 12, 0);
-    if (preamble.toString('ascii', 0, 8) !== CACHE_MAGIC) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${path} is not a dataset pack`, { hint: `delete it; it is written again from the source` });
+    if (preamble.toString('ascii', 0, 8) !== CACHE_MAGIC)
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${path} is not a dataset pack`, {
+        hint: `delete it; it is written again from the source`,
+      });
     const text = Buffer.alloc(preamble.readUInt32LE(8));
     readSync(fd, text, 0, text.length, 12);
     let header: CacheHeader;
     try {
       header = JSON.parse(text.toString('utf8')) as CacheHeader;
     } catch {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${path}: the pack's header is not JSON (damaged file)`, { hint: 'delete it; it is fetched or written again from the source' });
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${path}: the pack's header is not JSON (damaged file)`, {
+        hint: 'delete it; it is fetched or written again from the source',
+      });
     }
     return headerOf(header);
   } finally {
@@ -97,7 +102,7 @@ export function readPackHeaderSync(sha256: string, dir = resolvePackDir()): Pack
 
 function missingPack(sha256: string, dir: string): BlockqnnError {
   return new EnvironmentError('dataset_missing', ErrorCode.NOT_FOUND, `dataset pack ${sha256} is not in ${dir}`, {
-    hint: 'a worker fetches packs from the run\'s Redis by itself; if the run\'s controller is gone, copy the file `blockqnn data pack SOURCE --out FILE` wrote there as <sha256>.bqds',
+    hint: "a worker fetches packs from the run's Redis by itself; if the run's controller is gone, copy the file `blockqnn data pack SOURCE --out FILE` wrote there as <sha256>.bqds",
     details: { sha256, dir },
   });
 }
@@ -127,7 +132,10 @@ export function ensurePack(sha256: string, dir = resolvePackDir()): Promise<stri
       try {
         await fetch(sha256, temp);
         const got = await sha256File(temp);
-        if (got !== sha256) throw new BlockqnnError(ErrorCode.IO_ERROR, `fetched dataset pack ${sha256} has sha-256 ${got}: corrupted in transfer`, { hint: 'the job is retried; if it repeats, publish the pack again by resuming the run' });
+        if (got !== sha256)
+          throw new BlockqnnError(ErrorCode.IO_ERROR, `fetched dataset pack ${sha256} has sha-256 ${got}: corrupted in transfer`, {
+            hint: 'the job is retried; if it repeats, publish the pack again by resuming the run',
+          });
         await rename(temp, path);
         return path;
       } finally {
@@ -143,13 +151,25 @@ export function ensurePack(sha256: string, dir = resolvePackDir()): Promise<stri
 /** A pack's arrays as a decoded source (the pool is then split as the job's spec says). */
 export async function readPack(path: string): Promise<PackHeader & { decoded: DecodedSource }> {
   const read = await readCacheFile(path);
-  if (read.kind !== 'ok') throw new BlockqnnError(ErrorCode.INVALID_INPUT, `dataset pack ${path} is ${read.kind === 'missing' ? 'missing' : `unusable (${read.reason})`}`, { hint: 'delete it; it is fetched or written again' });
+  if (read.kind !== 'ok')
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `dataset pack ${path} is ${read.kind === 'missing' ? 'missing' : `unusable (${read.reason})`}`,
+      { hint: 'delete it; it is fetched or written again' },
+    );
   const a = read.arrays;
   for (const name of ['pool_images', 'pool_labels', 'test_images', 'test_labels']) {
-    if (!(a[name] instanceof Uint8Array)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `dataset pack ${path} lacks array ${name}`, { hint: 'delete it and pack the source again' });
+    if (!(a[name] instanceof Uint8Array))
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `dataset pack ${path} lacks array ${name}`, {
+        hint: 'delete it and pack the source again',
+      });
   }
   const header = headerOf(read.header);
-  const set = (split: string) => ({ images: a[`${split}_images`] as Uint8Array, labels: a[`${split}_labels`] as Uint8Array, count: a[`${split}_labels`]!.length });
+  const set = (split: string) => ({
+    images: a[`${split}_images`] as Uint8Array,
+    labels: a[`${split}_labels`] as Uint8Array,
+    count: a[`${split}_labels`]!.length,
+  });
   return { ...header, decoded: { shape: header.shape, pool: set('pool'), test: set('test') } };
 }
 
@@ -167,25 +187,43 @@ export interface PackOptions {
  */
 export async function packSource(text: string, given: DecodeOptions, options: PackOptions = {}): Promise<Pack & { decodedNow: boolean }> {
   const ref = parseSourceRef(text);
-  if (ref === undefined) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${text} is not a dataset source`, { hint: 'a source is folder:PATH, npz:PATH, idx:DIR or cifar100[:DIR]' });
-  const flags: Record<keyof DecodeOptions, string> = { imageSize: '--image-size', channels: '--channels', labels: '--labels', skipBad: '--skip-bad', layout: '--layout' };
+  if (ref === undefined)
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${text} is not a dataset source`, {
+      hint: 'a source is folder:PATH, npz:PATH, idx:DIR or cifar100[:DIR]',
+    });
+  const flags: Record<keyof DecodeOptions, string> = {
+    imageSize: '--image-size',
+    channels: '--channels',
+    labels: '--labels',
+    skipBad: '--skip-bad',
+    layout: '--layout',
+  };
   const decodeOptions = Object.fromEntries(
     Object.entries(given).filter(([name, value]) => {
       if (value === undefined || value === false) return false;
       // --image-size and --channels also resize and convert any dataset after the split: fine to give for any source.
       if (ref.kind.options.includes(name as keyof DecodeOptions)) return true;
       if (name === 'imageSize' || name === 'channels') return false;
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${flags[name as keyof DecodeOptions]} does not apply to ${ref.kind.scheme} sources`, {
-        hint: `${ref.kind.scheme} reads ${ref.kind.options.map((o) => flags[o]).join(', ') || 'no options'}; leave it out`,
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `${flags[name as keyof DecodeOptions]} does not apply to ${ref.kind.scheme} sources`,
+        {
+          hint: `${ref.kind.scheme} reads ${ref.kind.options.map((o) => flags[o]).join(', ') || 'no options'}; leave it out`,
+        },
+      );
     }),
   ) as DecodeOptions;
   const dir = resolvePackDir(options);
   const fingerprint = await ref.kind.fingerprint(ref.arg, decodeOptions);
-  const indexKey = createHash('sha256').update(JSON.stringify({ v: PACK_FORMAT_VERSION, kind: ref.kind.scheme, fingerprint, decodeOptions })).digest('hex');
+  const indexKey = createHash('sha256')
+    .update(JSON.stringify({ v: PACK_FORMAT_VERSION, kind: ref.kind.scheme, fingerprint, decodeOptions }))
+    .digest('hex');
   const indexPath = join(dir, 'index', `${indexKey}.json`);
   if (!options.force) {
-    const known = await readFile(indexPath, 'utf8').then((t) => (JSON.parse(t) as { sha256?: string }).sha256, () => undefined);
+    const known = await readFile(indexPath, 'utf8').then(
+      (t) => (JSON.parse(t) as { sha256?: string }).sha256,
+      () => undefined,
+    );
     if (known && SHA256_PATTERN.test(known)) {
       try {
         const header = readPackHeaderSync(known, dir);
@@ -203,7 +241,10 @@ export async function packSource(text: string, given: DecodeOptions, options: Pa
     kind: ref.kind.scheme,
     options: decodeOptions,
     notes: decoded.notes,
-    counts: { train: classCounts(decoded.pool.labels, decoded.classes.length), test: classCounts(decoded.test.labels, decoded.classes.length) },
+    counts: {
+      train: classCounts(decoded.pool.labels, decoded.classes.length),
+      test: classCounts(decoded.test.labels, decoded.classes.length),
+    },
   };
   const images = (set: typeof decoded.pool) => ({ data: set.images, shape: [set.count, ...decoded.shape] });
   const labels = (set: typeof decoded.pool) => ({ data: set.labels, shape: [set.count] });
@@ -212,8 +253,21 @@ export async function packSource(text: string, given: DecodeOptions, options: Pa
   try {
     await writeCacheFile(
       temp,
-      { key: 'pack', name: ref.kind.scheme, classes: decoded.classes, shape: decoded.shape, pixels: 'float = byte / 255', spec: {}, source: summary },
-      { pool_images: images(decoded.pool), pool_labels: labels(decoded.pool), test_images: images(decoded.test), test_labels: labels(decoded.test) },
+      {
+        key: 'pack',
+        name: ref.kind.scheme,
+        classes: decoded.classes,
+        shape: decoded.shape,
+        pixels: 'float = byte / 255',
+        spec: {},
+        source: summary,
+      },
+      {
+        pool_images: images(decoded.pool),
+        pool_labels: labels(decoded.pool),
+        test_images: images(decoded.test),
+        test_labels: labels(decoded.test),
+      },
       PACK_CREATED_AT,
     );
     const sha256 = await sha256File(temp);

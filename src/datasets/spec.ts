@@ -19,7 +19,10 @@ export const datasetSpecSchema = z
      * The sha-256 of the dataset pack (packs.ts) a user source was decoded into: the
      * data itself, so workers on other hosts read it by hash, never by the source's path.
      */
-    pack: z.string().regex(/^[0-9a-f]{64}$/, 'pack must be a sha-256 (64 lowercase hex digits)').optional(),
+    pack: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'pack must be a sha-256 (64 lowercase hex digits)')
+      .optional(),
     /** Seed of the train/validation shuffle (mulberry32, see split.ts). */
     seed: z.number().int('seed must be an integer').min(0, 'seed must be >= 0').max(0xffffffff, 'seed must fit in 32 bits').default(0),
     /**

@@ -21,7 +21,14 @@ export function epochOrder(count: number, seed: number, epoch: number): Uint32Ar
  * Writes images `indices` of `set` into `out` (N×H×W×C floats in [0, 1]),
  * augmented per `mode` with draws from `next`.
  */
-export function fillBatch(set: ImageSet, shape: ImageShape, indices: ArrayLike<number>, mode: Recipe['augmentation'], next: () => number, out: Float32Array): void {
+export function fillBatch(
+  set: ImageSet,
+  shape: ImageShape,
+  indices: ArrayLike<number>,
+  mode: Recipe['augmentation'],
+  next: () => number,
+  out: Float32Array,
+): void {
   const [h, w, c] = shape;
   const size = h * w * c;
   for (let b = 0; b < indices.length; b++) {

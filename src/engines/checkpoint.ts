@@ -52,8 +52,10 @@ const BYTES: Record<CheckpointDtype, number> = { F32: 4, I64: 8 };
 const MAX_HEADER_BYTES = 100 << 20;
 const METADATA_KEY = '__metadata__';
 
-const invalid = (message: string, hint = 'the file is not a blockqnn checkpoint or is damaged; train the candidate again or pass another --weights file') =>
-  new BlockqnnError(ErrorCode.INVALID_INPUT, `invalid checkpoint: ${message}`, { hint });
+const invalid = (
+  message: string,
+  hint = 'the file is not a blockqnn checkpoint or is damaged; train the candidate again or pass another --weights file',
+) => new BlockqnnError(ErrorCode.INVALID_INPUT, `invalid checkpoint: ${message}`, { hint });
 
 function assertLittleEndianHost(): void {
   // Typed arrays use the host's byte order; every platform Node ships for is little-endian, but say so rather than corrupt weights.
@@ -68,29 +70,42 @@ function assertLittleEndianHost(): void {
  */
 export function irDigest(ir: NetworkIr): string {
   const parsed = networkIrSchema.safeParse(ir);
-  return createHash('sha256').update(JSON.stringify(parsed.success ? parsed.data : ir)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(parsed.success ? parsed.data : ir))
+    .digest('hex');
 }
 
 /** The required metadata for a network, plus any extra string keys. */
-export function checkpointMetadata(options: { engine: string; params: number; ir: NetworkIr; extra?: Record<string, string> }): CheckpointMetadata {
+export function checkpointMetadata(options: {
+  engine: string;
+  params: number;
+  ir: NetworkIr;
+  extra?: Record<string, string>;
+}): CheckpointMetadata {
   return { ...options.extra, format: CHECKPOINT_FORMAT, engine: options.engine, params: String(options.params), ir: irDigest(options.ir) };
 }
 
 const elements = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 function checkShape(name: string, shape: unknown): number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw invalid(`tensor "${name}" has shape ${JSON.stringify(shape)}; expected a list of non-negative integers`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw invalid(`tensor "${name}" has shape ${JSON.stringify(shape)}; expected a list of non-negative integers`);
   return shape as number[];
 }
 
 function checkMetadata(metadata: unknown): CheckpointMetadata {
-  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw invalid(`"${METADATA_KEY}" is missing or not an object`);
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+    throw invalid(`"${METADATA_KEY}" is missing or not an object`);
   const m = metadata as Record<string, unknown>;
-  for (const [key, value] of Object.entries(m)) if (typeof value !== 'string') throw invalid(`metadata "${key}" is ${JSON.stringify(value)}; safetensors metadata values are strings`);
-  if (m.format !== CHECKPOINT_FORMAT) throw invalid(`metadata "format" is ${JSON.stringify(m.format ?? null)}; expected "${CHECKPOINT_FORMAT}"`);
+  for (const [key, value] of Object.entries(m))
+    if (typeof value !== 'string') throw invalid(`metadata "${key}" is ${JSON.stringify(value)}; safetensors metadata values are strings`);
+  if (m.format !== CHECKPOINT_FORMAT)
+    throw invalid(`metadata "format" is ${JSON.stringify(m.format ?? null)}; expected "${CHECKPOINT_FORMAT}"`);
   if (typeof m.engine !== 'string' || m.engine === '') throw invalid('metadata "engine" is missing');
-  if (typeof m.params !== 'string' || !/^(0|[1-9][0-9]*)$/.test(m.params)) throw invalid(`metadata "params" is ${JSON.stringify(m.params ?? null)}; expected a decimal count`);
-  if (typeof m.ir !== 'string' || !/^[0-9a-f]{64}$/.test(m.ir)) throw invalid(`metadata "ir" is ${JSON.stringify(m.ir ?? null)}; expected a sha-256 hex digest`);
+  if (typeof m.params !== 'string' || !/^(0|[1-9][0-9]*)$/.test(m.params))
+    throw invalid(`metadata "params" is ${JSON.stringify(m.params ?? null)}; expected a decimal count`);
+  if (typeof m.ir !== 'string' || !/^[0-9a-f]{64}$/.test(m.ir))
+    throw invalid(`metadata "ir" is ${JSON.stringify(m.ir ?? null)}; expected a sha-256 hex digest`);
   return m as CheckpointMetadata;
 }
 
@@ -134,7 +149,8 @@ export function readCheckpoint(buffer: Uint8Array): Checkpoint {
   const bytes = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   if (bytes.length < 8) throw invalid(`${bytes.length} bytes is shorter than the 8-byte header length`);
   const n = bytes.readBigUInt64LE(0);
-  if (n > BigInt(Math.min(MAX_HEADER_BYTES, bytes.length - 8))) throw invalid(`header length ${n} exceeds the file (${bytes.length} bytes)`);
+  if (n > BigInt(Math.min(MAX_HEADER_BYTES, bytes.length - 8)))
+    throw invalid(`header length ${n} exceeds the file (${bytes.length} bytes)`);
   const dataStart = 8 + Number(n);
   let header: unknown;
   try {
@@ -150,12 +166,18 @@ export function readCheckpoint(buffer: Uint8Array): Checkpoint {
     if (name === METADATA_KEY) continue;
     if (entry === null || typeof entry !== 'object') throw invalid(`tensor "${name}" has no description`);
     const { dtype, shape: rawShape, data_offsets: offsets } = entry as Record<string, unknown>;
-    if (dtype !== 'F32' && dtype !== 'I64') throw invalid(`tensor "${name}" has dtype ${JSON.stringify(dtype)}; blockqnn checkpoints hold F32 and I64 only`, 'save the state_dict as float32 (int64 for num_batches_tracked)');
+    if (dtype !== 'F32' && dtype !== 'I64')
+      throw invalid(
+        `tensor "${name}" has dtype ${JSON.stringify(dtype)}; blockqnn checkpoints hold F32 and I64 only`,
+        'save the state_dict as float32 (int64 for num_batches_tracked)',
+      );
     const shape = checkShape(name, rawShape);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) throw invalid(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0))
+      throw invalid(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}`);
     const [begin, end] = offsets as [number, number];
     if (end < begin || end > dataLength) throw invalid(`tensor "${name}" spans bytes ${begin}..${end} of ${dataLength}`);
-    if (end - begin !== elements(shape) * BYTES[dtype]) throw invalid(`tensor "${name}" has ${end - begin} bytes for ${dtype} shape [${shape.join(', ')}]`);
+    if (end - begin !== elements(shape) * BYTES[dtype])
+      throw invalid(`tensor "${name}" has ${end - begin} bytes for ${dtype} shape [${shape.join(', ')}]`);
     // Copied so the typed array is aligned whatever the header length was.
     const raw = new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end));
     const data = dtype === 'F32' ? new Float32Array(raw.buffer, 0, raw.length / 4) : new BigInt64Array(raw.buffer, 0, raw.length / 8);
@@ -165,7 +187,8 @@ export function readCheckpoint(buffer: Uint8Array): Checkpoint {
   spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let at = 0;
   for (const [begin, end, name] of spans) {
-    if (begin !== at) throw invalid(begin < at ? `tensor "${name}" overlaps the one before it` : `${begin - at} unused bytes before tensor "${name}"`);
+    if (begin !== at)
+      throw invalid(begin < at ? `tensor "${name}" overlaps the one before it` : `${begin - at} unused bytes before tensor "${name}"`);
     at = end;
   }
   if (at !== dataLength) throw invalid(`${dataLength - at} bytes after the last tensor`);
@@ -236,11 +259,18 @@ export async function saveCheckpointBytes(file: string, bytes: Uint8Array): Prom
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       const existing = await readFile(file).catch(() => null);
       if (existing && Buffer.compare(existing, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) === 0) return;
-      throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot write checkpoint ${file}: another checkpoint is already there, and checkpoints are never overwritten`, {
-        hint: 'move that file away if it is not needed, then collect the training again (blockqnn trainings)',
-      });
+      throw new BlockqnnError(
+        ErrorCode.IO_ERROR,
+        `cannot write checkpoint ${file}: another checkpoint is already there, and checkpoints are never overwritten`,
+        {
+          hint: 'move that file away if it is not needed, then collect the training again (blockqnn trainings)',
+        },
+      );
     }
-    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot write checkpoint ${file}: ${(error as Error).message}`, { cause: error, hint: `make the checkpoint folder ${path.dirname(file)} writable` });
+    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot write checkpoint ${file}: ${(error as Error).message}`, {
+      cause: error,
+      hint: `make the checkpoint folder ${path.dirname(file)} writable`,
+    });
   } finally {
     await rm(temporary, { force: true });
   }
@@ -253,13 +283,18 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
     bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new BlockqnnError(ErrorCode.NOT_FOUND, `checkpoint ${file} does not exist`, { cause: error, hint: 'train the candidate (blockqnn train) or pass an existing --weights file' });
+    if (code === 'ENOENT')
+      throw new BlockqnnError(ErrorCode.NOT_FOUND, `checkpoint ${file} does not exist`, {
+        cause: error,
+        hint: 'train the candidate (blockqnn train) or pass an existing --weights file',
+      });
     throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot read checkpoint ${file}: ${(error as Error).message}`, { cause: error });
   }
   try {
     return readCheckpoint(bytes);
   } catch (error) {
-    if (error instanceof BlockqnnError) throw new BlockqnnError(error.code, `${file}: ${error.message}`, { hint: error.hint, cause: error });
+    if (error instanceof BlockqnnError)
+      throw new BlockqnnError(error.code, `${file}: ${error.message}`, { hint: error.hint, cause: error });
     throw error;
   }
 }
@@ -271,8 +306,12 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
 export function assertCheckpointMatches(checkpoint: Checkpoint, ir: NetworkIr, source = 'checkpoint'): void {
   const expected = irDigest(ir);
   if (checkpoint.metadata.ir !== expected) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${source} was trained for another network (IR digest ${checkpoint.metadata.ir.slice(0, 12)}…, this candidate's is ${expected.slice(0, 12)}…)`, {
-      hint: 'pass the checkpoint of this candidate, or omit --weights to use its latest final training',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `${source} was trained for another network (IR digest ${checkpoint.metadata.ir.slice(0, 12)}…, this candidate's is ${expected.slice(0, 12)}…)`,
+      {
+        hint: 'pass the checkpoint of this candidate, or omit --weights to use its latest final training',
+      },
+    );
   }
 }

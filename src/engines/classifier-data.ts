@@ -19,16 +19,24 @@ export async function loadClassifierData(ir: unknown, task: ClassificationTask, 
   const data = await loadDataset(task.dataset);
   const [h, w, c] = checked.ir.input.shape;
   if (h !== data.shape[0] || w !== data.shape[1] || c !== data.shape[2]) {
-    throw new InvalidArchitectureError(`the network expects [${h}, ${w}, ${c}] images but dataset ${data.name} has [${data.shape.join(', ')}]`);
+    throw new InvalidArchitectureError(
+      `the network expects [${h}, ${w}, ${c}] images but dataset ${data.name} has [${data.shape.join(', ')}]`,
+    );
   }
   const out = checked.shapes.get(checked.ir.output)!;
   if (out.length !== 1 || out[0] !== data.classes.length) {
-    throw new InvalidArchitectureError(`the network's output is [${out.join(', ')}] but dataset ${data.name} has ${data.classes.length} classes: a classifier must output [${data.classes.length}] logits`);
+    throw new InvalidArchitectureError(
+      `the network's output is [${out.join(', ')}] but dataset ${data.name} has ${data.classes.length} classes: a classifier must output [${data.classes.length}] logits`,
+    );
   }
   if (data.cachePath === undefined) {
-    throw new BlockqnnError(ErrorCode.IO_ERROR, `the ${engine} engine reads datasets from the decoded-dataset cache, but ${data.name} could not be cached`, {
-      hint: 'set BLOCKQNN_CACHE_DIR to a writable directory',
-    });
+    throw new BlockqnnError(
+      ErrorCode.IO_ERROR,
+      `the ${engine} engine reads datasets from the decoded-dataset cache, but ${data.name} could not be cached`,
+      {
+        hint: 'set BLOCKQNN_CACHE_DIR to a writable directory',
+      },
+    );
   }
   return { checked, data: data as Dataset & { cachePath: string } };
 }

@@ -45,7 +45,10 @@ const FRAMES = 3;
 export function describeEngineError(error: unknown): string {
   if (error instanceof BlockqnnError) return `${error.code}: ${error.describe()}`;
   if (error instanceof Error) {
-    const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).slice(0, FRAMES);
+    const frames = (error.stack ?? '')
+      .split('\n')
+      .filter((line) => /^\s+at /.test(line))
+      .slice(0, FRAMES);
     return [`${error.name}: ${error.message}`, ...frames.map((f) => f.trim())].join('\n  ');
   }
   return `unexpected error: ${String(error)}`;
@@ -57,7 +60,11 @@ export function failureOutcome(error: unknown): TrainOutcome {
   return {
     ...(cause ? { cause } : {}),
     status: isOutOfMemory(error) ? 'too_large' : 'failed',
-    accuracy: null, curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null,
+    accuracy: null,
+    curve: [],
+    trainSeconds: 0,
+    evalSeconds: 0,
+    imagesPerSecond: null,
     error: describeEngineError(error).slice(0, 4000),
   };
 }

@@ -38,7 +38,14 @@ function epochRecord(record: GenerativeEpochRecord, task: Image2ImageTask): Epoc
   const terms = GENERATOR_TERMS.filter((t) => t in losses);
   const summed = terms.length > 0 ? terms.reduce((sum, t) => sum + losses[t]!, 0) : undefined;
   const loss = losses.g ?? losses.loss ?? summed ?? losses.critic ?? Object.values(losses)[0] ?? Number.NaN;
-  return { epoch: record.epoch, loss, trainAccuracy: Number.NaN, valAccuracy: Number.NaN, learningRate: task.recipe.learningRate, seconds: record.seconds };
+  return {
+    epoch: record.epoch,
+    loss,
+    trainAccuracy: Number.NaN,
+    valAccuracy: Number.NaN,
+    learningRate: task.recipe.learningRate,
+    seconds: record.seconds,
+  };
 }
 
 export async function trainImage2Image(
@@ -61,7 +68,13 @@ export async function trainImage2Image(
   const trainSeconds = outcome.trainSeconds;
   const base = { curve, trainSeconds, imagesPerSecond: trainSeconds > 0 ? (examples.train.count * curve.length) / trainSeconds : null };
   if (outcome.status !== 'ok' || !outcome.outputs) {
-    return { ...base, status: outcome.status === 'ok' ? 'failed' : outcome.status, accuracy: null, evalSeconds: 0, error: outcome.error ?? `the engine returned no outputs for ${task.problem}` };
+    return {
+      ...base,
+      status: outcome.status === 'ok' ? 'failed' : outcome.status,
+      accuracy: null,
+      evalSeconds: 0,
+      error: outcome.error ?? `the engine returned no outputs for ${task.problem}`,
+    };
   }
   const scoring = performance.now();
   try {

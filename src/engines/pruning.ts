@@ -9,5 +9,12 @@ export async function stopsAfter(shouldContinue: TrainRequest['shouldContinue'],
 
 /** The outcome of a training stopped after the last epoch of `curve`: its accuracy is that epoch's. */
 export function prunedOutcome(curve: EpochRecord[], trainSeconds: number, evalSeconds: number, images: number): TrainOutcome {
-  return { status: 'pruned', accuracy: curve.at(-1)?.valAccuracy ?? null, curve, trainSeconds, evalSeconds, imagesPerSecond: images / Math.max(trainSeconds, 1e-9) };
+  return {
+    status: 'pruned',
+    accuracy: curve.at(-1)?.valAccuracy ?? null,
+    curve,
+    trainSeconds,
+    evalSeconds,
+    imagesPerSecond: images / Math.max(trainSeconds, 1e-9),
+  };
 }

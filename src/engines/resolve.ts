@@ -43,9 +43,13 @@ export async function chooseEngine(task: TaskKind): Promise<EngineChoice> {
   found.sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));
   const best = found[0];
   if (!best) {
-    throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `no engine that trains ${task} tasks is available here${passed.length ? ` (${passed.join('; ')})` : ''}`, {
-      hint: `name one with --engine (${enginesFor(task).join(', ') || 'none registered'}) after installing what it needs`,
-    });
+    throw new BlockqnnError(
+      ErrorCode.ENGINE_UNAVAILABLE,
+      `no engine that trains ${task} tasks is available here${passed.length ? ` (${passed.join('; ')})` : ''}`,
+      {
+        hint: `name one with --engine (${enginesFor(task).join(', ') || 'none registered'}) after installing what it needs`,
+      },
+    );
   }
   const others = found.slice(1).map((f) => `${f.name}: ${f.reason}`);
   return { engine: best.name, reason: [best.reason, ...others.map((o) => `also ${o}`), ...passed.map((p) => `not ${p}`)].join('; ') };
@@ -61,9 +65,13 @@ export async function resolveEngine(requested: string | undefined, task?: TaskKi
   if (requested === undefined || requested === AUTO_ENGINE) return chooseEngine(task ?? DEFAULT_TASK_KIND);
   const factory = engineFactories.get(requested);
   if (task !== undefined && !trains(factory, task)) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the ${requested} engine does not train ${task} tasks (it trains ${factory.tasks.join(', ')})`, {
-      hint: `use --engine ${[AUTO_ENGINE, ...enginesFor(task)].join(' | ')}`,
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `the ${requested} engine does not train ${task} tasks (it trains ${factory.tasks.join(', ')})`,
+      {
+        hint: `use --engine ${[AUTO_ENGINE, ...enginesFor(task)].join(' | ')}`,
+      },
+    );
   }
   return { engine: requested, reason: null };
 }

@@ -27,7 +27,11 @@ export interface StoreExportOptions {
 export async function exportFromStore(reads: ExportReads, options: StoreExportOptions): Promise<ExportOutcome> {
   const exporter = exporters().get(options.format);
   if (exporter.weights === 'none' && (options.weightsFile || options.requireWeights)) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the ${exporter.format} format carries no weights, so --weights / --require-weights do not apply`, { hint: 'use pytorch, onnx or tfjs for trained weights' });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `the ${exporter.format} format carries no weights, so --weights / --require-weights do not apply`,
+      { hint: 'use pytorch, onnx or tfjs for trained weights' },
+    );
   }
   const subjects = await selectSubjects(reads, {
     runId: options.runId,
@@ -38,7 +42,12 @@ export async function exportFromStore(reads: ExportReads, options: StoreExportOp
     ...(options.layout ? { layout: options.layout } : {}),
   });
   return runExport({
-    exporter, subjects, out: options.out, requireWeights: options.requireWeights ?? false, force: options.force ?? false,
-    ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}),
+    exporter,
+    subjects,
+    out: options.out,
+    requireWeights: options.requireWeights ?? false,
+    force: options.force ?? false,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
 }

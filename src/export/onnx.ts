@@ -20,7 +20,15 @@ export const onnxExporter: Exporter = {
   files: { [ONNX_FILE]: `ONNX graph with its weights (opset ${ONNX_OPSET}, NCHW input, dynamic batch)` },
   async write(subject, dir) {
     await withTorchFiles(subject, dir, async (files) => {
-      await runPythonExport({ module: files.module, checkpoint: files.checkpoint, onnx: { path: path.join(dir, ONNX_FILE), opset: ONNX_OPSET }, seed: subject.run.seed }, 'exporting ONNX');
+      await runPythonExport(
+        {
+          module: files.module,
+          checkpoint: files.checkpoint,
+          onnx: { path: path.join(dir, ONNX_FILE), opset: ONNX_OPSET },
+          seed: subject.run.seed,
+        },
+        'exporting ONNX',
+      );
       // The module was only the exporter's input.
       await rm(files.module);
     });

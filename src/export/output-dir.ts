@@ -48,7 +48,10 @@ export async function exportRoot(options: OutputOptions = {}): Promise<string> {
   try {
     return await realpath(root);
   } catch (error) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `export root ${root} does not exist`, { cause: error, hint: `create it or set ${EXPORT_ROOT_ENV} to an existing folder` });
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `export root ${root} does not exist`, {
+      cause: error,
+      hint: `create it or set ${EXPORT_ROOT_ENV} to an existing folder`,
+    });
   }
 }
 
@@ -72,12 +75,24 @@ export async function resolveExportDir(out: string, options: OutputOptions = {})
   const real = path.join(await realpath(existing), ...rest);
   const relative = path.relative(root, real);
   // An export replaces its folder as a whole: never the folder the user stands in, nor one above it.
-  if (relative === '' || (!confined && (relative === '..' || relative.startsWith(`..${path.sep}`)) && !path.relative(real, root).startsWith('..'))) {
-    const what = confined && relative === '' ? 'the export root itself' : relative === '' ? 'the working directory itself' : 'a folder that contains the working directory';
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `output folder ${out} (${real}) is ${what}: an export needs a folder of its own, which it replaces as a whole`, {
-      hint: `name a new folder, e.g. --out ${path.join(out, 'export')}`,
-      details: { out, resolved: real },
-    });
+  if (
+    relative === '' ||
+    (!confined && (relative === '..' || relative.startsWith(`..${path.sep}`)) && !path.relative(real, root).startsWith('..'))
+  ) {
+    const what =
+      confined && relative === ''
+        ? 'the export root itself'
+        : relative === ''
+          ? 'the working directory itself'
+          : 'a folder that contains the working directory';
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `output folder ${out} (${real}) is ${what}: an export needs a folder of its own, which it replaces as a whole`,
+      {
+        hint: `name a new folder, e.g. --out ${path.join(out, 'export')}`,
+        details: { out, resolved: real },
+      },
+    );
   }
   if (!confined) return real;
   // `..` as a whole first segment leaves the root; a folder named `..foo` does not.
@@ -99,19 +114,25 @@ async function checkTarget(dir: string, force: boolean): Promise<number | undefi
     if (errno(error) === 'ENOENT' || errno(error) === 'ENOTDIR') return undefined;
     throw error;
   }
-  if (!info.isDirectory()) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `output ${dir} exists and is not a folder`, { hint: 'choose another --out' });
+  if (!info.isDirectory())
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `output ${dir} exists and is not a folder`, { hint: 'choose another --out' });
   if (!force && (await readdir(dir)).length > 0) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `output folder ${dir} is not empty`, { hint: 'choose another --out, or pass --force to replace its contents' });
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `output folder ${dir} is not empty`, {
+      hint: 'choose another --out, or pass --force to replace its contents',
+    });
   }
   return info.mode & 0o7777;
 }
-
 
 /**
  * Runs `fill` on a fresh temporary folder beside `dir`, then renames it to `dir`
  * (replacing an existing folder only with `force`).
  */
-export async function writeAtomically(dir: string, options: { force?: boolean }, fill: (temporary: string) => Promise<void>): Promise<void> {
+export async function writeAtomically(
+  dir: string,
+  options: { force?: boolean },
+  fill: (temporary: string) => Promise<void>,
+): Promise<void> {
   const existingMode = await checkTarget(dir, options.force ?? false);
   const replace = existingMode !== undefined;
   const parent = path.dirname(dir);
@@ -123,10 +144,14 @@ export async function writeAtomically(dir: string, options: { force?: boolean },
     await mkdir(temporary);
   } catch (error) {
     const code = errno(error);
-    throw new BlockqnnError(ErrorCode.IO_ERROR, `cannot write the export into ${parent}: ${code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'not writable' : (error as Error).message}`, {
-      cause: error,
-      hint: 'choose an --out folder you can write to',
-    });
+    throw new BlockqnnError(
+      ErrorCode.IO_ERROR,
+      `cannot write the export into ${parent}: ${code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'not writable' : (error as Error).message}`,
+      {
+        cause: error,
+        hint: 'choose an --out folder you can write to',
+      },
+    );
   }
   try {
     await fill(temporary);

@@ -30,14 +30,23 @@ export interface PythonExportAnswer {
 export async function runPythonExport(request: PythonExportRequest, purpose: string): Promise<PythonExportAnswer> {
   const search = await findTorchPython();
   if (!search.found) {
-    throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `${purpose} needs Python with PyTorch, and none was found (${describeAttempts(search.tried)})`, { hint: TORCH_INSTALL_HINT });
+    throw new BlockqnnError(
+      ErrorCode.ENGINE_UNAVAILABLE,
+      `${purpose} needs Python with PyTorch, and none was found (${describeAttempts(search.tried)})`,
+      { hint: TORCH_INSTALL_HINT },
+    );
   }
   const python = search.found.executable;
   return new Promise((resolve, reject) => {
     const child = execFile(python, ['-B', EXPORT_SCRIPT], { maxBuffer: 256 << 20, timeout: 600_000 }, (error, stdout, stderr) => {
       if (error) {
         const tail = stderr.trim().split('\n').slice(-6).join('\n');
-        reject(new BlockqnnError(ErrorCode.INTERNAL, `${purpose} failed in PyTorch: ${tail || error.message}`, { cause: error, hint: 'the full traceback is above; report it with the architecture.json export' }));
+        reject(
+          new BlockqnnError(ErrorCode.INTERNAL, `${purpose} failed in PyTorch: ${tail || error.message}`, {
+            cause: error,
+            hint: 'the full traceback is above; report it with the architecture.json export',
+          }),
+        );
         return;
       }
       try {

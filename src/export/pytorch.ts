@@ -15,14 +15,20 @@ export const pytorchExporter: Exporter = {
   format: 'pytorch',
   description: `${MODULE_FILE} (the generated PyTorch module) and ${STATE_DICT_FILE} (torch.save'd state_dict) when trained weights exist`,
   weights: 'optional',
-  files: { [MODULE_FILE]: 'PyTorch module source (import it, or run it to check shapes)', [STATE_DICT_FILE]: 'trained weights: torch.save\'d state_dict for the module' },
+  files: {
+    [MODULE_FILE]: 'PyTorch module source (import it, or run it to check shapes)',
+    [STATE_DICT_FILE]: "trained weights: torch.save'd state_dict for the module",
+  },
   async write(subject, dir) {
     if (!subject.weights) {
       await withTorchFiles(subject, dir, async () => undefined);
       return [MODULE_FILE];
     }
     await withTorchFiles(subject, dir, (files) =>
-      runPythonExport({ module: files.module, checkpoint: files.checkpoint, stateDict: path.join(dir, STATE_DICT_FILE) }, 'writing the PyTorch state_dict'),
+      runPythonExport(
+        { module: files.module, checkpoint: files.checkpoint, stateDict: path.join(dir, STATE_DICT_FILE) },
+        'writing the PyTorch state_dict',
+      ),
     );
     return [MODULE_FILE, STATE_DICT_FILE];
   },

@@ -9,7 +9,8 @@ import { tfjsExporter } from './tfjs-layers.js';
 
 export function createExporterRegistry(): Registry<Exporter> {
   const registry = new Registry<Exporter>('export format');
-  for (const exporter of [jsonExporter, pytorchExporter, onnxExporter, tfjsExporter, svgExporter, pngExporter]) registry.register(exporter.format, exporter);
+  for (const exporter of [jsonExporter, pytorchExporter, onnxExporter, tfjsExporter, svgExporter, pngExporter])
+    registry.register(exporter.format, exporter);
   return registry;
 }
 

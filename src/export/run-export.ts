@@ -39,7 +39,10 @@ export function noWeightsError(subject: ExportSubject): BlockqnnError {
 
 export async function runExport(request: ExportRequest): Promise<ExportOutcome> {
   const { exporter, subjects } = request;
-  if (subjects.length === 0) throw new BlockqnnError(ErrorCode.NOT_FOUND, 'nothing to export: no architecture was selected', { hint: 'check the run has finished candidates (blockqnn status RUN)' });
+  if (subjects.length === 0)
+    throw new BlockqnnError(ErrorCode.NOT_FOUND, 'nothing to export: no architecture was selected', {
+      hint: 'check the run has finished candidates (blockqnn status RUN)',
+    });
   if (request.requireWeights) for (const s of subjects) if (!s.weights) throw noWeightsError(s);
   const dir = await resolveExportDir(request.out, request);
   const files: string[] = [];
@@ -51,5 +54,9 @@ export async function runExport(request: ExportRequest): Promise<ExportOutcome> 
       for (const file of await exporter.write(subject, target)) files.push(path.join(folder, file));
     }
   });
-  return { dir, files, weights: subjects.map((s) => ({ hash: s.candidate.hash, source: exporter.weights === 'none' ? null : (s.weights?.source ?? null) })) };
+  return {
+    dir,
+    files,
+    weights: subjects.map((s) => ({ hash: s.candidate.hash, source: exporter.weights === 'none' ? null : (s.weights?.source ?? null) })),
+  };
 }

@@ -9,8 +9,23 @@
  */
 import path from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type Checkpoint, assertCheckpointMatches, dataDirectory, irDigest, loadCheckpoint, resolveCheckpointFile } from '../engines/checkpoint.js';
-import { type CheckedIr, type LayoutFlags, type NetworkIr, hasLayoutFlags, parseIr, rebuildWithLayout, sameLayout } from '../search-space/index.js';
+import {
+  type Checkpoint,
+  assertCheckpointMatches,
+  dataDirectory,
+  irDigest,
+  loadCheckpoint,
+  resolveCheckpointFile,
+} from '../engines/checkpoint.js';
+import {
+  type CheckedIr,
+  type LayoutFlags,
+  type NetworkIr,
+  hasLayoutFlags,
+  parseIr,
+  rebuildWithLayout,
+  sameLayout,
+} from '../search-space/index.js';
 import type { ExportCandidate, ExportRun, ExportSubject, ExportTraining } from './subject.js';
 
 type CandidateRow = ExportCandidate & { runId: string };
@@ -19,7 +34,10 @@ export interface ExportReads {
   getRun(runId: string): Promise<ExportRun>;
   getCandidate(runId: string, hash: string): Promise<(CandidateRow & { ir: NetworkIr | null }) | null>;
   bestCandidates(runId: string, options: { by: 'reward'; limit: number }): Promise<CandidateRow[]>;
-  listCandidates(runId: string, query: { sort: 'sequence'; order: 'asc'; offset: number; limit: number }): Promise<{ items: CandidateRow[] }>;
+  listCandidates(
+    runId: string,
+    query: { sort: 'sequence'; order: 'asc'; offset: number; limit: number },
+  ): Promise<{ items: CandidateRow[] }>;
   /** Final trainings; absent in stores without them. */
   readonly trainings?: {
     /** The folder a stored bare checkpoint name is in (null: none configured). */
@@ -56,7 +74,8 @@ async function pickCandidates(reads: ExportReads, runId: string, selection: Sele
     let hash = id;
     if (/^#?\d+$/.test(id)) {
       const sequence = Number(id.replace('#', ''));
-      const [row] = sequence >= 1 ? (await reads.listCandidates(runId, { sort: 'sequence', order: 'asc', offset: sequence - 1, limit: 1 })).items : [];
+      const [row] =
+        sequence >= 1 ? (await reads.listCandidates(runId, { sort: 'sequence', order: 'asc', offset: sequence - 1, limit: 1 })).items : [];
       if (!row || row.sequence !== sequence) throw unknownCandidate(runId, id);
       hash = row.hash;
     }
@@ -65,14 +84,20 @@ async function pickCandidates(reads: ExportReads, runId: string, selection: Sele
     return [found];
   }
   const k = 'top' in selection ? selection.top : 1;
-  if (!Number.isInteger(k) || k < 1 || k > 100) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `--top ${k}: give a whole number from 1 to 100`);
+  if (!Number.isInteger(k) || k < 1 || k > 100)
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `--top ${k}: give a whole number from 1 to 100`);
   const best = (await reads.bestCandidates(runId, { by: 'reward', limit: Math.min(1000, k + 50) })).filter(usable).slice(0, k);
-  if (best.length === 0) throw new BlockqnnError(ErrorCode.NOT_FOUND, `run ${runId} has no finished candidate yet`, { hint: `wait for results (blockqnn status ${runId}) or pick one with --candidate HASH` });
+  if (best.length === 0)
+    throw new BlockqnnError(ErrorCode.NOT_FOUND, `run ${runId} has no finished candidate yet`, {
+      hint: `wait for results (blockqnn status ${runId}) or pick one with --candidate HASH`,
+    });
   return best;
 }
 
 const unknownCandidate = (runId: string, id: string) =>
-  new BlockqnnError(ErrorCode.NOT_FOUND, `run ${runId} has no candidate ${id}`, { hint: `give a candidate hash or sequence number of this run (blockqnn status ${runId}, or the dashboard's candidate table)` });
+  new BlockqnnError(ErrorCode.NOT_FOUND, `run ${runId} has no candidate ${id}`, {
+    hint: `give a candidate hash or sequence number of this run (blockqnn status ${runId}, or the dashboard's candidate table)`,
+  });
 
 function checkedIr(ir: NetworkIr | null | undefined, what: string): CheckedIr {
   if (!ir) throw new BlockqnnError(ErrorCode.NOT_FOUND, `${what} has no stored network IR`, { hint: 'export another candidate' });
@@ -107,7 +132,11 @@ async function fileWeights(reads: ExportReads, candidate: CandidateRow, ir: Chec
     const training = await reads.trainings!.get(latest.id);
     if (checkpoint.metadata.ir === irDigest(training.ir)) {
       const { id, engine, seed, accuracy, config } = training;
-      return { checked: checkedIr(training.ir, `training ${id}`), training: { id, engine, seed, accuracy, config }, weights: { checkpoint, source } };
+      return {
+        checked: checkedIr(training.ir, `training ${id}`),
+        training: { id, engine, seed, accuracy, config },
+        weights: { checkpoint, source },
+      };
     }
   }
   assertCheckpointMatches(checkpoint, ir.ir, file);
@@ -116,7 +145,11 @@ async function fileWeights(reads: ExportReads, candidate: CandidateRow, ir: Chec
 
 function relayoutOf(config: Readonly<Record<string, unknown>>, row: CandidateRow, flags: LayoutFlags) {
   if (row.baseline !== null) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `candidate ${row.hash} is baseline ${row.baseline}, a whole network; a layout stacks a found block`, { hint: 'export a searched candidate with --layout, or this one without it' });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `candidate ${row.hash} is baseline ${row.baseline}, a whole network; a layout stacks a found block`,
+      { hint: 'export a searched candidate with --layout, or this one without it' },
+    );
   }
   return rebuildWithLayout(config, row.nsc, flags, `candidate ${row.hash}`);
 }
@@ -132,10 +165,31 @@ export async function selectSubjects(reads: ExportReads, options: SelectOptions)
     const relayout = options.layout && hasLayoutFlags(options.layout) ? relayoutOf(run.config, row, options.layout) : null;
     const checked = relayout?.checked ?? checkedIr(detail?.ir, `candidate ${row.hash}`);
     const candidate: ExportCandidate = {
-      id: row.id, hash: row.hash, sequence: row.sequence, nsc: row.nsc, status: row.status, accuracy: row.accuracy, reward: row.reward,
-      flops: row.flops, params: row.params, density: row.density, metrics: row.metrics ?? null, baseline: row.baseline ?? null,
+      id: row.id,
+      hash: row.hash,
+      sequence: row.sequence,
+      nsc: row.nsc,
+      status: row.status,
+      accuracy: row.accuracy,
+      reward: row.reward,
+      flops: row.flops,
+      params: row.params,
+      density: row.density,
+      metrics: row.metrics ?? null,
+      baseline: row.baseline ?? null,
     };
-    const base = { run: { id: run.id, name: run.name, seed: run.seed, engine: run.engine, strategy: run.strategy, taskKey: run.taskKey, config: run.config }, candidate };
+    const base = {
+      run: {
+        id: run.id,
+        name: run.name,
+        seed: run.seed,
+        engine: run.engine,
+        strategy: run.strategy,
+        taskKey: run.taskKey,
+        config: run.config,
+      },
+      candidate,
+    };
     let found: Weights | null = null;
     if (options.weightsFile) found = await fileWeights(reads, row, checked, options.weightsFile);
     else if (options.weights) {

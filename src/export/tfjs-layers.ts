@@ -60,10 +60,27 @@ export function buildBuiltinModel(tf: Tfjs, checked: CheckedIr): BuiltinModel {
     const aux = (suffix: string) => names.claim(`${name}__${suffix}`);
     const inputShapes = node.inputs.map((id) => shapes.get(id)!) as Shape[];
     // A node reading one tensor twice breaks predict() in tfjs-layers (distinct-inputs.ts).
-    const inputs = distinctInputs(tf, node.inputs.map((id) => values.get(id)!), inputShapes, aux);
+    const inputs = distinctInputs(
+      tf,
+      node.inputs.map((id) => values.get(id)!),
+      inputShapes,
+      aux,
+    );
     const x = inputs[0]!;
     const fail = (why: string) => unsupportedOp('tfjs', node, why);
-    const pad = (t: SymbolicTensor, p: [number, number]) => (p[0] === 0 && p[1] === 0 ? t : apply(tf.layers.zeroPadding2d({ padding: [[p[0], p[0]], [p[1], p[1]]], name: aux('pad') }), t));
+    const pad = (t: SymbolicTensor, p: [number, number]) =>
+      p[0] === 0 && p[1] === 0
+        ? t
+        : apply(
+            tf.layers.zeroPadding2d({
+              padding: [
+                [p[0], p[0]],
+                [p[1], p[1]],
+              ],
+              name: aux('pad'),
+            }),
+            t,
+          );
     /** The layer holding the node's weights: created once per owner, applied by every sharer. */
     const weighted = (make: (layerName: string) => Layer): Layer => {
       const ownerId = node.shareWeightsWith ?? node.id;
@@ -83,10 +100,13 @@ export function buildBuiltinModel(tf: Tfjs, checked: CheckedIr): BuiltinModel {
         const [k, s, p, d] = [pairOf(node.kernel), pairOf(node.stride), pairOf(node.padding), pairOf(node.dilation)];
         const dilated = d[0] > 1 || d[1] > 1;
         if (dilated && (s[0] > 1 || s[1] > 1)) throw fail('combines stride and dilation, which tfjs convolutions do not support');
-        if (node.groups !== 1 && node.groups !== channels) throw fail(`has ${node.groups} groups over ${channels} channels; tfjs has only ordinary and depthwise convolutions`);
+        if (node.groups !== 1 && node.groups !== channels)
+          throw fail(`has ${node.groups} groups over ${channels} channels; tfjs has only ordinary and depthwise convolutions`);
         const layer = weighted((layerName) => {
           const common = { kernelSize: k, strides: s, dilationRate: d, padding: 'valid' as const, useBias: node.bias, name: layerName };
-          return node.groups === 1 ? tf.layers.conv2d({ ...common, filters: node.filters }) : tf.layers.depthwiseConv2d({ ...common, depthMultiplier: node.filters / channels });
+          return node.groups === 1
+            ? tf.layers.conv2d({ ...common, filters: node.filters })
+            : tf.layers.depthwiseConv2d({ ...common, depthMultiplier: node.filters / channels });
         });
         out = apply(layer, pad(x, p));
         break;
@@ -98,10 +118,29 @@ export function buildBuiltinModel(tf: Tfjs, checked: CheckedIr): BuiltinModel {
         const full = (n: number, i: 0 | 1) => n * s[i] + Math.max(k[i] - s[i], 0);
         const torchOut = (n: number, i: 0 | 1) => (n - 1) * s[i] - 2 * p[i] + k[i] + op[i];
         const crop: [number, number] = [full(h, 0) - p[0] - torchOut(h, 0), full(w, 1) - p[1] - torchOut(w, 1)];
-        if (crop[0] < 0 || crop[1] < 0) throw fail('has an output padding that reaches past what tfjs\'s Conv2DTranspose computes');
-        const layer = weighted((layerName) => tf.layers.conv2dTranspose({ filters: node.filters, kernelSize: k, strides: s, padding: 'valid', useBias: node.bias, name: layerName }));
+        if (crop[0] < 0 || crop[1] < 0) throw fail("has an output padding that reaches past what tfjs's Conv2DTranspose computes");
+        const layer = weighted((layerName) =>
+          tf.layers.conv2dTranspose({
+            filters: node.filters,
+            kernelSize: k,
+            strides: s,
+            padding: 'valid',
+            useBias: node.bias,
+            name: layerName,
+          }),
+        );
         out = apply(layer, x);
-        if (p[0] > 0 || p[1] > 0 || crop[0] > 0 || crop[1] > 0) out = apply(tf.layers.cropping2D({ cropping: [[p[0], crop[0]], [p[1], crop[1]]], name: aux('crop') }), out);
+        if (p[0] > 0 || p[1] > 0 || crop[0] > 0 || crop[1] > 0)
+          out = apply(
+            tf.layers.cropping2D({
+              cropping: [
+                [p[0], crop[0]],
+                [p[1], crop[1]],
+              ],
+              name: aux('crop'),
+            }),
+            out,
+          );
         break;
       }
       case 'maxPool':
@@ -111,9 +150,14 @@ export function buildBuiltinModel(tf: Tfjs, checked: CheckedIr): BuiltinModel {
         const make = node.op === 'maxPool' ? tf.layers.maxPooling2d : tf.layers.averagePooling2d;
         const padded = p[0] > 0 || p[1] > 0;
         if (!padded) out = apply(make({ poolSize: k, strides: s, padding: 'valid', name }), x);
-        else if (node.op === 'avgPool' && node.countIncludePad) out = apply(make({ poolSize: k, strides: s, padding: 'valid', name }), pad(x, p));
-        else if (sameMatches(h, k[0], s[0], p[0]) && sameMatches(w, k[1], s[1], p[1])) out = apply(make({ poolSize: k, strides: s, padding: 'same', name }), x);
-        else throw fail(`pads ${p.join('x')} where TF's "same" padding differs from PyTorch's, and no built-in layer pads ${node.op === 'maxPool' ? 'with -inf' : 'without counting the padding'}`);
+        else if (node.op === 'avgPool' && node.countIncludePad)
+          out = apply(make({ poolSize: k, strides: s, padding: 'valid', name }), pad(x, p));
+        else if (sameMatches(h, k[0], s[0], p[0]) && sameMatches(w, k[1], s[1], p[1]))
+          out = apply(make({ poolSize: k, strides: s, padding: 'same', name }), x);
+        else
+          throw fail(
+            `pads ${p.join('x')} where TF's "same" padding differs from PyTorch's, and no built-in layer pads ${node.op === 'maxPool' ? 'with -inf' : 'without counting the padding'}`,
+          );
         break;
       }
       case 'globalAvgPool':
@@ -123,7 +167,16 @@ export function buildBuiltinModel(tf: Tfjs, checked: CheckedIr): BuiltinModel {
         out = apply(tf.layers.globalMaxPooling2d({ name }), x);
         break;
       case 'batchNorm': {
-        const layer = weighted((layerName) => tf.layers.batchNormalization({ axis: -1, momentum: 1 - node.momentum, epsilon: node.epsilon, center: node.affine, scale: node.affine, name: layerName }));
+        const layer = weighted((layerName) =>
+          tf.layers.batchNormalization({
+            axis: -1,
+            momentum: 1 - node.momentum,
+            epsilon: node.epsilon,
+            center: node.affine,
+            scale: node.affine,
+            name: layerName,
+          }),
+        );
         out = apply(layer, x);
         break;
       }
@@ -145,7 +198,10 @@ export function buildBuiltinModel(tf: Tfjs, checked: CheckedIr): BuiltinModel {
         break;
       case 'channelScale': {
         const channels = inputShapes[1]![0]!;
-        out = apply(tf.layers.multiply({ name }), [x, apply(tf.layers.reshape({ targetShape: [1, 1, channels], name: aux('reshape') }), inputs[1]!)]);
+        out = apply(tf.layers.multiply({ name }), [
+          x,
+          apply(tf.layers.reshape({ targetShape: [1, 1, channels], name: aux('reshape') }), inputs[1]!),
+        ]);
         break;
       }
       case 'dense': {
@@ -154,17 +210,22 @@ export function buildBuiltinModel(tf: Tfjs, checked: CheckedIr): BuiltinModel {
         break;
       }
       case 'flatten':
-        out = apply(inputShapes[0]!.length > 1 ? tf.layers.flatten({ name }) : tf.layers.reshape({ targetShape: [inputShapes[0]![0]!], name }), x);
+        out = apply(
+          inputShapes[0]!.length > 1 ? tf.layers.flatten({ name }) : tf.layers.reshape({ targetShape: [inputShapes[0]![0]!], name }),
+          x,
+        );
         break;
       case 'dropout':
         out = apply(tf.layers.dropout({ rate: node.rate, name }), x);
         break;
       case 'upsample':
-        if (node.mode !== 'nearest') throw fail('is bilinear; tfjs\'s UpSampling2D samples without PyTorch\'s half-pixel centres');
+        if (node.mode !== 'nearest') throw fail("is bilinear; tfjs's UpSampling2D samples without PyTorch's half-pixel centres");
         out = apply(tf.layers.upSampling2d({ size: [node.scale, node.scale], interpolation: 'nearest', name }), x);
         break;
       default:
-        throw fail(node.op === 'instanceNorm' ? 'has no built-in tfjs layer (instance statistics per example)' : 'has no exact built-in tfjs layer');
+        throw fail(
+          node.op === 'instanceNorm' ? 'has no built-in tfjs layer (instance statistics per example)' : 'has no exact built-in tfjs layer',
+        );
     }
     values.set(node.id, out);
   }
@@ -173,7 +234,11 @@ export function buildBuiltinModel(tf: Tfjs, checked: CheckedIr): BuiltinModel {
 }
 
 /** Checkpoint entries of submodules the built-in model has (nodes that do not reach the output are left out). */
-export function liveTensors(checked: CheckedIr, built: BuiltinModel, tensors: ReadonlyMap<string, CheckpointTensor>): Map<string, CheckpointTensor> {
+export function liveTensors(
+  checked: CheckedIr,
+  built: BuiltinModel,
+  tensors: ReadonlyMap<string, CheckpointTensor>,
+): Map<string, CheckpointTensor> {
   const pythonNames = generateTorchModule(checked).names;
   const modules = new Set([...built.layerNames.keys()].map((id) => pythonNames.get(id)!));
   return new Map([...tensors].filter(([name]) => modules.has(name.slice(0, name.lastIndexOf('.')))));
@@ -182,13 +247,16 @@ export function liveTensors(checked: CheckedIr, built: BuiltinModel, tensors: Re
 /** model.json and weights.bin of a LayersModel, as tf.io's browser/file handlers write them. */
 export async function saveLayersModel(tf: Tfjs, model: LayersModel, dir: string): Promise<void> {
   let saved: io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    saved = artifacts;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   const artifacts = saved!;
   const data = artifacts.weightData;
-  const bytes = data === undefined ? new Uint8Array(0) : Array.isArray(data) ? Buffer.concat(data.map((b) => new Uint8Array(b))) : new Uint8Array(data);
+  const bytes =
+    data === undefined ? new Uint8Array(0) : Array.isArray(data) ? Buffer.concat(data.map((b) => new Uint8Array(b))) : new Uint8Array(data);
   const modelJson = {
     format: 'layers-model',
     generatedBy: artifacts.generatedBy,
@@ -209,7 +277,8 @@ export const tfjsExporter: Exporter = {
     const { tf } = await loadTfjs({ logger: () => undefined });
     const built = buildBuiltinModel(tf, subject.checked);
     try {
-      if (subject.weights) loadTorchState(tf, subject.checked, built, liveTensors(subject.checked, built, subject.weights.checkpoint.tensors));
+      if (subject.weights)
+        loadTorchState(tf, subject.checked, built, liveTensors(subject.checked, built, subject.weights.checkpoint.tensors));
       await saveLayersModel(tf, built.model, dir);
     } finally {
       built.model.dispose();

@@ -51,7 +51,10 @@ export function taskScaleBaselines(): string[] {
 }
 
 /** `all`, or names (comma-separated or a list), to registry names; unknown names fail listing the valid ones. */
-export function resolveBaselineNames(spec: string | readonly string[], task?: Pick<TrainingTask, 'kind'> & { problem?: Image2ImageProblem }): string[] {
+export function resolveBaselineNames(
+  spec: string | readonly string[],
+  task?: Pick<TrainingTask, 'kind'> & { problem?: Image2ImageProblem },
+): string[] {
   const parts = (typeof spec === 'string' ? spec.split(',') : spec).map((s) => s.trim()).filter(Boolean);
   if (task?.kind === 'image2image' && task.problem) return generativeBaselineNames(task.problem, parts);
   const out: string[] = [];
@@ -84,24 +87,42 @@ export function materializeBaseline(name: string, config: BaselineTarget): Mater
   } catch (error) {
     if (error instanceof BlockqnnError && error.message.includes(name)) throw error;
     const e = error instanceof BlockqnnError ? error : null;
-    throw new BlockqnnError(e?.code ?? ErrorCode.INVALID_CONFIG, `baseline ${name} cannot be built for ${inputShape.join('x')} inputs and ${classes} classes: ${error instanceof Error ? error.message : String(error)}`, {
-      ...(e?.hint ? { hint: e.hint } : {}),
-      cause: error,
-    });
+    throw new BlockqnnError(
+      e?.code ?? ErrorCode.INVALID_CONFIG,
+      `baseline ${name} cannot be built for ${inputShape.join('x')} inputs and ${classes} classes: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        ...(e?.hint ? { hint: e.hint } : {}),
+        cause: error,
+      },
+    );
   }
   const cost = networkCost(checked);
-  const hash = createHash('sha256').update(`baseline\n${name}\n${JSON.stringify(checked.ir)}`).digest('hex').slice(0, 32);
-  return { key: text, hash, ir: checked.ir, flops: cost.macs, params: cost.params, density: blockDensity ?? irDensity(checked.ir), baseline: name };
+  const hash = createHash('sha256')
+    .update(`baseline\n${name}\n${JSON.stringify(checked.ir)}`)
+    .digest('hex')
+    .slice(0, 32);
+  return {
+    key: text,
+    hash,
+    ir: checked.ir,
+    flops: cost.macs,
+    params: cost.params,
+    density: blockDensity ?? irDensity(checked.ir),
+    baseline: name,
+  };
 }
 
 /**
  * Builds every baseline of a configuration, so a name or a configuration that
  * makes no network fails before anything is stored or queued.
  */
-export function materializeBaselines(config: BaselineTarget & { baselines: { names: readonly string[] }; task: SearchConfig['task'] }): MaterializedBaseline[] {
+export function materializeBaselines(
+  config: BaselineTarget & { baselines: { names: readonly string[] }; task: SearchConfig['task'] },
+): MaterializedBaseline[] {
   if (config.baselines.names.length === 0) return [];
   const task = config.task;
-  if (task.kind === 'image2image') return config.baselines.names.map((name) => materializeGenerativeBaseline(name, task, config.baselines.width));
+  if (task.kind === 'image2image')
+    return config.baselines.names.map((name) => materializeGenerativeBaseline(name, task, config.baselines.width));
   if (task.kind === 'lookup') {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `baselines need a dataset; this run looks candidates up in a table (${task.table})`, {
       hint: 'drop --baselines, or search on a dataset (--dataset mnist | fashion-mnist | cifar10)',

@@ -11,7 +11,15 @@
  * model instead of building it; a space whose rows keep no IR (`storesIr`) has
  * it rebuilt from the key on read.
  */
-import { type ExtraLayerType, type NetworkIr, type NetworkOptions, type SpaceNetwork, type SpaceSettings, networkCost, searchSpaces } from '../search-space/index.js';
+import {
+  type ExtraLayerType,
+  type NetworkIr,
+  type NetworkOptions,
+  type SpaceNetwork,
+  type SpaceSettings,
+  networkCost,
+  searchSpaces,
+} from '../search-space/index.js';
 import type { TrainingTask } from '../task/task.js';
 
 export interface MaterializedCandidate {
@@ -68,7 +76,9 @@ export function nscCandidates(network: NetworkOptions, maxIndex: number, extraTy
   return spaceCandidates('nsc', { maxIndex, extraTypes }, network);
 }
 
-export function nb201Candidates(options: { inputShape?: [number, number, number]; classes?: number; withIr?: boolean } = {}): CandidateFactory {
+export function nb201Candidates(
+  options: { inputShape?: [number, number, number]; classes?: number; withIr?: boolean } = {},
+): CandidateFactory {
   const { withIr = true, ...network } = options;
   return spaceCandidates('nasbench201', {}, network, withIr);
 }

@@ -35,8 +35,18 @@ export interface RunComparison {
 
 function row(c: Candidate, kind: ComparisonRow['kind'], bestReward: number | null): ComparisonRow {
   return {
-    kind, name: kind === 'baseline' ? c.baseline ?? c.nsc : 'best searched', hash: c.hash, nsc: c.nsc, status: c.status,
-    accuracy: c.accuracy, flops: c.flops, params: c.params, density: c.density, reward: c.reward, metrics: c.metrics, trainSeconds: c.trainSeconds,
+    kind,
+    name: kind === 'baseline' ? (c.baseline ?? c.nsc) : 'best searched',
+    hash: c.hash,
+    nsc: c.nsc,
+    status: c.status,
+    accuracy: c.accuracy,
+    flops: c.flops,
+    params: c.params,
+    density: c.density,
+    reward: c.reward,
+    metrics: c.metrics,
+    trainSeconds: c.trainSeconds,
     rewardGap: c.reward !== null && bestReward !== null ? c.reward - bestReward : null,
   };
 }
@@ -44,7 +54,7 @@ function row(c: Candidate, kind: ComparisonRow['kind'], bestReward: number | nul
 /** The dataset a run trains on, from its stored configuration. */
 export function datasetOf(run: Run): string | null {
   const task = (run.config as { task?: { kind?: string; dataset?: { name?: string } } }).task;
-  return task?.kind === 'classification' ? task.dataset?.name ?? null : null;
+  return task?.kind === 'classification' ? (task.dataset?.name ?? null) : null;
 }
 
 export async function compareRun(store: Store, runId: string): Promise<RunComparison> {
@@ -76,15 +86,26 @@ export function formatComparison(c: RunComparison, options: { baselinesOnly?: bo
   const metricNames = extraMetricNames(rows);
   const header = ['', 'status', 'accuracy', 'MFLOPs', 'params', 'density', 'reward', 'vs best', ...metricNames];
   const body = rows.map((r) => [
-    r.kind === 'baseline' ? `${r.name} (baseline)` : r.name, r.status, pct(r.accuracy), (r.flops / 1e6).toFixed(2), Math.round(r.params).toLocaleString('en-US'),
-    r.density.toFixed(3), num(r.reward, 4), r.kind === 'searched' ? '' : r.rewardGap === null ? '–' : `${r.rewardGap >= 0 ? '+' : ''}${r.rewardGap.toFixed(4)}`,
+    r.kind === 'baseline' ? `${r.name} (baseline)` : r.name,
+    r.status,
+    pct(r.accuracy),
+    (r.flops / 1e6).toFixed(2),
+    Math.round(r.params).toLocaleString('en-US'),
+    r.density.toFixed(3),
+    num(r.reward, 4),
+    r.kind === 'searched' ? '' : r.rewardGap === null ? '–' : `${r.rewardGap >= 0 ? '+' : ''}${r.rewardGap.toFixed(4)}`,
     ...metricNames.map((m) => metricText(r.metrics?.[m] ?? null)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const title = `run ${c.run.id} "${c.run.name}": ${c.run.status} · ${c.run.engine}${c.run.dataset ? ` on ${c.run.dataset}` : ''} · ${c.run.resultCount} searched result(s), ${c.baselines.length} baseline(s)`;
   const lines = [title, line(header), ...body.map(line)];
   if (!c.best && !options.baselinesOnly) lines.push('(no searched result yet)');
-  if (c.baselines.length === 0) lines.push('(no baselines in this run: start one with --baselines all, or evaluate one with `blockqnn baseline NAME`)');
+  if (c.baselines.length === 0)
+    lines.push('(no baselines in this run: start one with --baselines all, or evaluate one with `blockqnn baseline NAME`)');
   return lines.join('\n');
 }

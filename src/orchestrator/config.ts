@@ -17,7 +17,12 @@ const positiveInt = z.number().int().positive();
  * replaced by the default: it decides how much the run spends.
  */
 export const budgetSchema = z
-  .strictObject({ candidates: z.number().int().nonnegative().optional(), seconds: positiveInt.optional() }, { error: (issue) => (issue.code === 'invalid_type' ? 'the budget is an object: {"candidates": N}, {"seconds": S} or both' : undefined) })
+  .strictObject(
+    { candidates: z.number().int().nonnegative().optional(), seconds: positiveInt.optional() },
+    {
+      error: (issue) => (issue.code === 'invalid_type' ? 'the budget is an object: {"candidates": N}, {"seconds": S} or both' : undefined),
+    },
+  )
   .refine((b) => b.candidates !== undefined || b.seconds !== undefined, 'give a candidate budget, a time budget, or both');
 
 /** What to write instead of a wrong budget, for the errors that refuse one. */
@@ -26,7 +31,10 @@ export const BUDGET_HINT = 'write "budget": {"candidates": 10}, {"seconds": 3600
 export const searchConfigSchema = z.strictObject({
   name: z.string().min(1).max(200).default('search'),
   /** Search space: BlockQNN blocks (nsc) or NAS-Bench-201 cells (nasbench201). */
-  space: z.string().refine((name) => searchSpaces.has(name), { message: `unknown search space (valid: ${searchSpaces.list().join(', ')})` }).default('nsc'),
+  space: z
+    .string()
+    .refine((name) => searchSpaces.has(name), { message: `unknown search space (valid: ${searchSpaces.list().join(', ')})` })
+    .default('nsc'),
   strategy: z.string().min(1).max(64),
   /** Strategy-specific settings (epsilon schedule, replay size, predictor, ...). */
   strategyOptions: z.record(z.string(), z.unknown()).default({}),
@@ -35,25 +43,34 @@ export const searchConfigSchema = z.strictObject({
   /** Key of everything but the architecture that determines a result (see task.ts `taskKey`). */
   taskKey: z.string().min(1),
   /** NSC: the network the block is assembled into. */
-  network: z
-    .strictObject({
-      inputShape: z.tuple([positiveInt, positiveInt, positiveInt]),
-      classes: positiveInt,
-      blocksPerStage: positiveInt.default(1),
-      baseFilters: positiveInt.default(16),
-      stages: positiveInt.default(2),
-      /** Layer between stages: maxpool (the paper's, when absent), avgpool or a DPP variant (dpp-lite-s3-sym, ...). */
-      downsample: z.enum(DOWNSAMPLING_NAMES).optional(),
-    }),
+  network: z.strictObject({
+    inputShape: z.tuple([positiveInt, positiveInt, positiveInt]),
+    classes: positiveInt,
+    blocksPerStage: positiveInt.default(1),
+    baseFilters: positiveInt.default(16),
+    stages: positiveInt.default(2),
+    /** Layer between stages: maxpool (the paper's, when absent), avgpool or a DPP variant (dpp-lite-s3-sym, ...). */
+    downsample: z.enum(DOWNSAMPLING_NAMES).optional(),
+  }),
   maxIndex: z.number().int().min(2).max(64).default(23),
   /** NSC: optional layer types the search may use besides the paper's (8 se, 9 dpp); none by default. */
-  nscTypes: z.array(z.enum(EXTRA_LAYER_TYPE_NAMES as [string, ...string[]])).max(EXTRA_LAYER_TYPE_NAMES.length).default([]),
+  nscTypes: z
+    .array(z.enum(EXTRA_LAYER_TYPE_NAMES as [string, ...string[]]))
+    .max(EXTRA_LAYER_TYPE_NAMES.length)
+    .default([]),
   /** A candidate budget of 0 evaluates only the baselines (`blockqnn baseline`). */
   budget: budgetSchema,
   /** Candidates queued at once; keep it above the number of worker slots so none idles. */
   maxInFlight: positiveInt.max(100_000).default(8),
-  seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(0),
-  reward: z.strictObject({ mu: z.number().min(0).optional(), rho: z.number().min(0).optional(), flopsUnit: z.number().positive().optional() }).default({}),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 32 - 1)
+    .default(0),
+  reward: z
+    .strictObject({ mu: z.number().min(0).optional(), rho: z.number().min(0).optional(), flopsUnit: z.number().positive().optional() })
+    .default({}),
   /** Per-job time limit in seconds. */
   timeLimitSeconds: z.number().positive().default(3600),
   /**
@@ -69,13 +86,17 @@ export const searchConfigSchema = z.strictObject({
    * outside the budget): registry names, or `all` (expanded by prepareConfig), and the
    * proxy width of the whole-network ones (see orchestrator/baselines.ts).
    */
-  baselines: z.strictObject({ names: z.array(z.string().min(1).max(100)).max(500).default([]), width: z.number().positive().max(16).default(1) }).default({ names: [], width: 1 }),
+  baselines: z
+    .strictObject({ names: z.array(z.string().min(1).max(100)).max(500).default([]), width: z.number().positive().max(16).default(1) })
+    .default({ names: [], width: 1 }),
   /**
    * The pruner that stops hopeless candidates at epoch ends (src/controller/pruners), with its options;
    * prepareConfig fills every option in (normalizePrunerSpec), so the stored run, and every job it queues,
    * carries the exact options it started with. Runs stored before pruners read back as `none`.
    */
-  pruner: z.strictObject({ name: z.string().min(1).max(64), options: z.record(z.string().max(64), z.number()).default({}) }).default({ name: 'none', options: {} }),
+  pruner: z
+    .strictObject({ name: z.string().min(1).max(64), options: z.record(z.string().max(64), z.number()).default({}) })
+    .default({ name: 'none', options: {} }),
 });
 
 export type SearchConfig = z.infer<typeof searchConfigSchema>;

@@ -43,7 +43,11 @@ export function controllerGone(controllerId: string | null): boolean {
 }
 
 /** The run's controller: alive, known dead, or none (the run is not running or stopping). */
-export function controllerState(run: ControllerFacts, now = Date.now(), gone: (controllerId: string | null) => boolean = controllerGone): ControllerState {
+export function controllerState(
+  run: ControllerFacts,
+  now = Date.now(),
+  gone: (controllerId: string | null) => boolean = controllerGone,
+): ControllerState {
   if (run.status !== 'running' && run.status !== 'stopping') return 'none';
   if (run.heartbeatAt === null || now - run.heartbeatAt.getTime() > STALE_CONTROLLER_MS) return 'dead';
   return gone(run.controllerId) ? 'dead' : 'alive';
@@ -74,7 +78,11 @@ export type StopOutcome = 'stopping' | 'stopped' | 'already';
  * has finished or stopped, or whose alive controller is already stopping, is
  * left alone ('already').
  */
-export async function stopRun(store: Store, runId: string, o: { by: string; cancelJobs(run: Run): Promise<number> }): Promise<{ outcome: StopOutcome; run: Run; removedJobs: number }> {
+export async function stopRun(
+  store: Store,
+  runId: string,
+  o: { by: string; cancelJobs(run: Run): Promise<number> },
+): Promise<{ outcome: StopOutcome; run: Run; removedJobs: number }> {
   const run = await store.getRun(runId);
   if (run.status === 'finished' || run.status === 'stopped') return { outcome: 'already', run, removedJobs: 0 };
   const state = controllerState(run);
@@ -85,6 +93,10 @@ export async function stopRun(store: Store, runId: string, o: { by: string; canc
   const removedJobs = await o.cancelJobs(run);
   // Only from the status read above: a resume that took the run over meanwhile keeps it.
   const stopped = await store.updateRun(runId, { status: 'stopped', controllerId: null }, { ifStatus: [run.status] });
-  await store.appendEvent(runId, 'stopped', { removedJobs, by: o.by, ...(state === 'dead' ? { deadController: run.controllerId ?? '?' } : {}) });
+  await store.appendEvent(runId, 'stopped', {
+    removedJobs,
+    by: o.by,
+    ...(state === 'dead' ? { deadController: run.controllerId ?? '?' } : {}),
+  });
   return { outcome: 'stopped', run: stopped, removedJobs };
 }

@@ -15,7 +15,11 @@ import { createHash } from 'node:crypto';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { datasetSources, resolveSpec, specShape } from '../datasets/index.js';
 import {
-  type GenerativeNetworks, type GenerativeSpec, generativeBaselines, generativeBaselinesFor, searchedUnetGenerator,
+  type GenerativeNetworks,
+  type GenerativeSpec,
+  generativeBaselines,
+  generativeBaselinesFor,
+  searchedUnetGenerator,
 } from '../search-space/baselines/generative/index.js';
 import { type ExtraLayerType, type NetworkIr, blockHash, checkIr, density, networkCost, parseNsc } from '../search-space/index.js';
 import { type Image2ImageTask, PROBLEM_CHANNELS, domainsFor } from '../task/image2image/schema.js';
@@ -79,8 +83,16 @@ export interface SearchedGeneratorOptions {
  * procedure must be pix2pix (the searched generator trains the way the unet-pix2pix baseline
  * does); a run of baselines alone never builds one.
  */
-export function searchedGeneratorCandidates(task: Image2ImageTask, options: SearchedGeneratorOptions, maxIndex: number, extraTypes: readonly ExtraLayerType[] = []): CandidateFactory {
-  const spec = { ...generativeSpecOf(task, options), ...(options.blocksPerStage !== undefined ? { blocksPerStage: options.blocksPerStage } : {}) };
+export function searchedGeneratorCandidates(
+  task: Image2ImageTask,
+  options: SearchedGeneratorOptions,
+  maxIndex: number,
+  extraTypes: readonly ExtraLayerType[] = [],
+): CandidateFactory {
+  const spec = {
+    ...generativeSpecOf(task, options),
+    ...(options.blocksPerStage !== undefined ? { blocksPerStage: options.blocksPerStage } : {}),
+  };
   return {
     space: 'nsc',
     storesIr: true,
@@ -90,7 +102,15 @@ export function searchedGeneratorCandidates(task: Image2ImageTask, options: Sear
       const block = parseNsc(key, { maxIndex, extraTypes });
       const networks = searchedUnetGenerator(block, spec);
       const cost = generatingCost(networks);
-      return { key, hash: blockHash(block), ir: primaryRole(networks), networks: networks.roles, flops: cost.macs, params: cost.params, density: density(block) };
+      return {
+        key,
+        hash: blockHash(block),
+        ir: primaryRole(networks),
+        networks: networks.roles,
+        flops: cost.macs,
+        params: cost.params,
+        density: density(block),
+      };
     },
   };
 }
@@ -101,11 +121,16 @@ export function searchedGeneratorCandidates(task: Image2ImageTask, options: Sear
  */
 export function assertSearchable(task: Image2ImageTask): void {
   if (task.procedure === 'pix2pix') return;
-  throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `a search over generator blocks trains them with pix2pix, but the task's procedure is ${task.procedure}`, {
-    hint: task.problem === 'introspective-synthesis'
-      ? 'introspective synthesis has no generator to search: run its baseline alone (blockqnn baseline winn-synthesis --task introspective-synthesis)'
-      : `leave the procedure out (pix2pix), and compare with ${task.procedure} as a baseline: --baselines ${generativeBaselinesFor(task.problem).join(',')}`,
-  });
+  throw new BlockqnnError(
+    ErrorCode.INVALID_CONFIG,
+    `a search over generator blocks trains them with pix2pix, but the task's procedure is ${task.procedure}`,
+    {
+      hint:
+        task.problem === 'introspective-synthesis'
+          ? 'introspective synthesis has no generator to search: run its baseline alone (blockqnn baseline winn-synthesis --task introspective-synthesis)'
+          : `leave the procedure out (pix2pix), and compare with ${task.procedure} as a baseline: --baselines ${generativeBaselinesFor(task.problem).join(',')}`,
+    },
+  );
 }
 
 /** `all` for an image-to-image task: every generative baseline that solves its problem. */
@@ -122,14 +147,28 @@ export function generativeBaselineNames(problem: Image2ImageTask['problem'], nam
  * One generative baseline built for the task: its roles, its procedure in the job's task, its
  * generating cost, and a hash of the name and every role (never a block hash).
  */
-export function materializeGenerativeBaseline(name: string, task: Image2ImageTask, width: number): MaterializedCandidate & { ir: NetworkIr; baseline: string; task: Image2ImageTask } {
+export function materializeGenerativeBaseline(
+  name: string,
+  task: Image2ImageTask,
+  width: number,
+): MaterializedCandidate & { ir: NetworkIr; baseline: string; task: Image2ImageTask } {
   const entry = generativeBaselines.get(name);
   const networks = entry.build(generativeSpecOf(task, { width }));
   const cost = generatingCost(networks);
   const ir = primaryRole(networks);
-  const hash = createHash('sha256').update(`baseline\n${name}\n${JSON.stringify(networks.roles)}`).digest('hex').slice(0, 32);
+  const hash = createHash('sha256')
+    .update(`baseline\n${name}\n${JSON.stringify(networks.roles)}`)
+    .digest('hex')
+    .slice(0, 32);
   return {
-    key: name, hash, ir, networks: networks.roles, flops: cost.macs, params: cost.params, density: irDensity(ir), baseline: name,
+    key: name,
+    hash,
+    ir,
+    networks: networks.roles,
+    flops: cost.macs,
+    params: cost.params,
+    density: irDensity(ir),
+    baseline: name,
     task: { ...task, procedure: networks.procedure },
   };
 }

@@ -23,7 +23,9 @@ export interface LearnableResult {
 
 /** The fitness a strategy learns from a result, or null when it learns a failure. */
 export function learnedFitness(result: LearnableResult): number | null {
-  return (result.status === 'ok' || result.status === 'pruned') && result.accuracy !== null && Number.isFinite(result.accuracy) ? result.accuracy : null;
+  return (result.status === 'ok' || result.status === 'pruned') && result.accuracy !== null && Number.isFinite(result.accuracy)
+    ? result.accuracy
+    : null;
 }
 
 /** What the strategy is told about a result (every proposal of the candidate gets the same). */

@@ -32,9 +32,13 @@ export function checkRewardGivenOnce(config: RewardSource): void {
     const own = config.reward[name];
     const other = config.strategyOptions[name];
     if (own !== undefined && other !== undefined && own !== other) {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the reward's ${name} is given twice: reward.${name} = ${String(own)} and strategyOptions.${name} = ${String(other)}`, {
-        hint: `give it once, in "reward" (the strategy learns from the reward the run records)`,
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `the reward's ${name} is given twice: reward.${name} = ${String(own)} and strategyOptions.${name} = ${String(other)}`,
+        {
+          hint: `give it once, in "reward" (the strategy learns from the reward the run records)`,
+        },
+      );
     }
   }
 }

@@ -4,7 +4,15 @@
  * `blockqnn search` and `blockqnn resume`, and by the tests.
  */
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
-import { type AnySpace, NO_PRUNER, type Strategy, decisionSpaces, normalizePrunerSpec, restoreStrategy, strategies } from '../controller/index.js';
+import {
+  type AnySpace,
+  NO_PRUNER,
+  type Strategy,
+  decisionSpaces,
+  normalizePrunerSpec,
+  restoreStrategy,
+  strategies,
+} from '../controller/index.js';
 import { EvaluationQueue } from '../queue/evaluation-queue.js';
 import { type RedisSettings, redactUrl } from '../queue/redis.js';
 import type { Run, Store } from '../store/index.js';
@@ -50,7 +58,12 @@ export function candidatesFor(config: SearchConfig): CandidateFactory {
   if (config.task.kind === 'image2image' && config.space === 'nsc') {
     // The U-Net's first level has baseFilters filters, as the classifier's first stage does.
     const { blocksPerStage, baseFilters } = config.network;
-    return searchedGeneratorCandidates(config.task, { blocksPerStage, width: baseFilters / GENERATOR_BASE_FILTERS }, config.maxIndex, config.nscTypes as ExtraLayerType[]);
+    return searchedGeneratorCandidates(
+      config.task,
+      { blocksPerStage, width: baseFilters / GENERATOR_BASE_FILTERS },
+      config.maxIndex,
+      config.nscTypes as ExtraLayerType[],
+    );
   }
   // A lookup task reads the key: where rows keep no IR either, its candidates are costed without building networks.
   const withIr = config.task.kind === 'classification' || searchSpaces.get(config.space).storesIr;
@@ -67,13 +80,19 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
   const parsed = parseSearchConfig(input);
   checkScriptRun(parsed.engine, parsed.task);
   // `all` is expanded once, here, so a resumed run evaluates the baselines it started with.
-  const config = { ...parsed, baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) }, pruner: prunerOf(parsed) };
+  const config = {
+    ...parsed,
+    baselines: { ...parsed.baselines, names: resolveBaselineNames(parsed.baselines.names, parsed.task) },
+    pruner: prunerOf(parsed),
+  };
   checkRewardGivenOnce(config);
   const space = spaceFor(config);
   // Creating the strategy checks its name and options now, not after the run is stored.
   strategyFor(config, space);
   if (config.budget.candidates === 0 && config.baselines.names.length === 0 && config.budget.seconds === undefined) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'a candidate budget of 0 evaluates nothing: it is for runs of baselines only', { hint: 'give a positive budget, or baselines to evaluate' });
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'a candidate budget of 0 evaluates nothing: it is for runs of baselines only', {
+      hint: 'give a positive budget, or baselines to evaluate',
+    });
   }
   // So does building every baseline: a name or a configuration that makes no network fails before anything is queued.
   materializeBaselines(config);
@@ -90,7 +109,11 @@ export function prepareConfig(input: SearchConfigInput): SearchConfig {
 function prunerOf(config: SearchConfig): SearchConfig['pruner'] {
   if (config.task.kind !== 'classification') {
     if (config.pruner.name === NO_PRUNER) return { name: NO_PRUNER, options: {} };
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `pruner ${config.pruner.name}: only classification searches are pruned (this run's task is ${config.task.kind})`, { hint: 'use --pruner none' });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `pruner ${config.pruner.name}: only classification searches are pruned (this run's task is ${config.task.kind})`,
+      { hint: 'use --pruner none' },
+    );
   }
   return normalizePrunerSpec(config.pruner, config.task.recipe.epochs);
 }
@@ -106,7 +129,10 @@ export async function createRun(store: Store, config: SearchConfig): Promise<Run
     taskKey: config.taskKey,
     seed: config.seed,
     config: config as unknown as Record<string, unknown>,
-    budget: { ...(config.budget.candidates ? { candidates: config.budget.candidates } : {}), ...(config.budget.seconds ? { seconds: config.budget.seconds } : {}) },
+    budget: {
+      ...(config.budget.candidates ? { candidates: config.budget.candidates } : {}),
+      ...(config.budget.seconds ? { seconds: config.budget.seconds } : {}),
+    },
     status: 'pending',
   });
 }
@@ -120,14 +146,21 @@ const RESUMABLE = ['pending', 'stopped', 'paused', 'failed'] as const;
  */
 export function assertResumable(run: Run): void {
   if (run.status === 'finished') {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${run.id} has finished; nothing to resume`, { hint: 'start a new run with blockqnn search' });
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${run.id} has finished; nothing to resume`, {
+      hint: 'start a new run with blockqnn search',
+    });
   }
   if (controllerState(run) === 'alive') {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${run.id} is ${run.status} under controller ${run.controllerId ?? '?'} (heartbeat ${run.heartbeatAt?.toISOString()})`, {
-      hint: run.status === 'stopping'
-        ? 'it stops at its next turn; resume it once it has stopped'
-        : `stop it first (blockqnn stop ${run.id}); a controller that died is taken over at once on its host, elsewhere ${STALE_CONTROLLER_MS / 1000} s after its last heartbeat`,
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `run ${run.id} is ${run.status} under controller ${run.controllerId ?? '?'} (heartbeat ${run.heartbeatAt?.toISOString()})`,
+      {
+        hint:
+          run.status === 'stopping'
+            ? 'it stops at its next turn; resume it once it has stopped'
+            : `stop it first (blockqnn stop ${run.id}); a controller that died is taken over at once on its host, elsewhere ${STALE_CONTROLLER_MS / 1000} s after its last heartbeat`,
+      },
+    );
   }
 }
 /** How often a controller stamps its run's heartbeat, whatever its loop is waiting on (well within STALE_CONTROLLER_MS). */
@@ -143,7 +176,17 @@ export async function runController(runId: string, o: ControllerOptions): Promis
   assertResumable(run);
   // A dead controller's run is taken over only in the status it died in: a second resume racing this one loses.
   const dead = controllerState(run) === 'dead';
-  await o.store.updateRun(runId, { status: 'running', controllerId: o.controllerId, heartbeatAt: new Date(), ...(run.startedAt ? {} : { startedAt: new Date() }), error: null }, { ifStatus: dead ? [run.status] : [...RESUMABLE] });
+  await o.store.updateRun(
+    runId,
+    {
+      status: 'running',
+      controllerId: o.controllerId,
+      heartbeatAt: new Date(),
+      ...(run.startedAt ? {} : { startedAt: new Date() }),
+      error: null,
+    },
+    { ifStatus: dead ? [run.status] : [...RESUMABLE] },
+  );
   await o.store.appendEvent(runId, run.startedAt ? 'resumed' : 'started', { controller: o.controllerId });
   const space = spaceFor(config);
   const queue = new EvaluationQueue(o.redis, config.engine);
@@ -167,10 +210,14 @@ export async function runController(runId: string, o: ControllerOptions): Promis
   // so no resume elsewhere takes the run over from a controller that is only waiting.
   const beat = setInterval(() => void o.store.updateRun(runId, { heartbeatAt: new Date() }).catch(() => undefined), HEARTBEAT_MS);
   const unwatch = queue.watchConnection((state) => {
-    o.log(state === 'down'
-      ? `run ${runId}: Redis at ${redactUrl(o.redis.url)} is unreachable; waiting for it (the run resumes by itself when it is back)`
-      : `run ${runId}: Redis is back`);
-    void o.store.appendEvent(runId, state === 'down' ? 'redis-unreachable' : 'redis-back', { url: redactUrl(o.redis.url) }).catch(() => undefined);
+    o.log(
+      state === 'down'
+        ? `run ${runId}: Redis at ${redactUrl(o.redis.url)} is unreachable; waiting for it (the run resumes by itself when it is back)`
+        : `run ${runId}: Redis is back`,
+    );
+    void o.store
+      .appendEvent(runId, state === 'down' ? 'redis-unreachable' : 'redis-back', { url: redactUrl(o.redis.url) })
+      .catch(() => undefined);
   });
   try {
     for (;;) {
@@ -194,8 +241,17 @@ export async function runController(runId: string, o: ControllerOptions): Promis
     const pause = error instanceof BlockqnnError && PAUSING_ERRORS.includes(error.code);
     // Best effort: with the disk full or the database gone this write fails too, and the row
     // stays 'running' under a dead controller, which resume takes over at once on this host.
-    await o.store.updateRun(runId, { status: pause ? 'paused' : 'failed', error: error instanceof Error ? error.message : String(error), controllerId: null }).catch(() => undefined);
-    if (pause) o.log(`run ${runId} paused: ${(error as BlockqnnError).describe()}\nnothing committed is lost; once that is fixed, \`blockqnn resume ${runId}\` continues exactly here`);
+    await o.store
+      .updateRun(runId, {
+        status: pause ? 'paused' : 'failed',
+        error: error instanceof Error ? error.message : String(error),
+        controllerId: null,
+      })
+      .catch(() => undefined);
+    if (pause)
+      o.log(
+        `run ${runId} paused: ${(error as BlockqnnError).describe()}\nnothing committed is lost; once that is fixed, \`blockqnn resume ${runId}\` continues exactly here`,
+      );
     throw error;
   } finally {
     clearInterval(beat);

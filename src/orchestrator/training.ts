@@ -32,10 +32,18 @@ export function trainingJobHash(ir: NetworkIr): string {
 
 /** Stores the training and enqueues its job; a job that cannot be enqueued leaves the training failed, not queued forever. */
 export async function submitTraining(store: Store, queue: EvaluationQueue, plan: TrainingPlan): Promise<TrainingDetail> {
-  if (queue.engine !== plan.engine) throw new BlockqnnError(ErrorCode.INTERNAL, `training for engine ${plan.engine} handed to the ${queue.engine} queue`);
+  if (queue.engine !== plan.engine)
+    throw new BlockqnnError(ErrorCode.INTERNAL, `training for engine ${plan.engine} handed to the ${queue.engine} queue`);
   const training = await store.trainings.create({
-    runId: plan.runId, candidateId: plan.candidateId, baseline: plan.candidateId === null ? plan.baseline : null,
-    engine: plan.engine, seed: plan.seed, config: plan.config, ir: plan.ir, flops: plan.flops, params: plan.params,
+    runId: plan.runId,
+    candidateId: plan.candidateId,
+    baseline: plan.candidateId === null ? plan.baseline : null,
+    engine: plan.engine,
+    seed: plan.seed,
+    config: plan.config,
+    ir: plan.ir,
+    flops: plan.flops,
+    params: plan.params,
   });
   try {
     await queue.enqueue({
@@ -90,7 +98,10 @@ async function applyReport(store: Store, queue: EvaluationQueue, training: Train
       if (report.state === 'active' && training.status === 'queued') await store.trainings.markRunning(id, null);
       return;
     case 'lost':
-      await store.trainings.commitResult(id, { status: 'failed', error: 'the training job is no longer in Redis (Redis restarted empty, or its keys were deleted)' });
+      await store.trainings.commitResult(id, {
+        status: 'failed',
+        error: 'the training job is no longer in Redis (Redis restarted empty, or its keys were deleted)',
+      });
       return;
     case 'cancelled':
     case 'failed':
@@ -102,7 +113,10 @@ async function applyReport(store: Store, queue: EvaluationQueue, training: Train
       let checkpointPath: string | null = null;
       // A final training carries no pruner, so nothing can prune it; a worker that says so anyway failed it.
       let status = r.status === 'pruned' ? ('failed' as const) : r.status;
-      let error = r.status === 'pruned' ? `a worker reported the final training pruned after ${r.curve.length} epoch(s), but it carries no pruner` : (r.error ?? null);
+      let error =
+        r.status === 'pruned'
+          ? `a worker reported the final training pruned after ${r.curve.length} epoch(s), but it carries no pruner`
+          : (r.error ?? null);
       if (r.checkpoint) {
         // Without a folder the result stays collectable: set it and collect again.
         const folder = store.trainings.checkpointDir;
@@ -110,7 +124,11 @@ async function applyReport(store: Store, queue: EvaluationQueue, training: Train
         try {
           const bytes = await queue.fetchCheckpoint(r.checkpoint);
           const parsed = readCheckpoint(bytes);
-          if (parsed.metadata.ir !== irDigest(training.ir)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the worker's checkpoint is for IR ${parsed.metadata.ir.slice(0, 12)}…, not this training's`);
+          if (parsed.metadata.ir !== irDigest(training.ir))
+            throw new BlockqnnError(
+              ErrorCode.INVALID_INPUT,
+              `the worker's checkpoint is for IR ${parsed.metadata.ir.slice(0, 12)}…, not this training's`,
+            );
           const name = trainingCheckpointName(id, bytes);
           await saveCheckpointBytes(join(folder, name), bytes);
           checkpointPath = name;
@@ -122,8 +140,15 @@ async function applyReport(store: Store, queue: EvaluationQueue, training: Train
         }
       }
       await store.trainings.commitResult(id, {
-        status, accuracy: r.accuracy, curve: r.curve, trainSeconds: r.trainSeconds, evalSeconds: r.evalSeconds, workerId: r.worker.id,
-        checkpointPath, metrics: r.extra ?? null, error,
+        status,
+        accuracy: r.accuracy,
+        curve: r.curve,
+        trainSeconds: r.trainSeconds,
+        evalSeconds: r.evalSeconds,
+        workerId: r.worker.id,
+        checkpointPath,
+        metrics: r.extra ?? null,
+        error,
       });
       if (r.checkpoint) await queue.dropCheckpoint(r.checkpoint);
       await queue.forget(report.result.runId, report.result.candidateHash);

@@ -34,61 +34,74 @@ export const RESULT_CONTRACT = 'blockqnn/result@1';
 const runId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'run ids use letters, digits, _ and -');
 const candidateHash = z.string().regex(/^[0-9a-f]{16,64}$/, 'candidate hashes are 16-64 lowercase hex digits');
 
-export const evaluateJobSchema = z.strictObject({
-  contract: z.literal(JOB_CONTRACT),
-  runId,
-  candidateHash,
-  /** Key for lookup engines (a NAS-Bench-201 arch string, say). */
-  candidateKey: z.string().max(2000).optional(),
-  /** The network to train: required for classification tasks; a lookup task reads `candidateKey` and carries none. */
-  ir: networkIrSchema.optional(),
-  /**
-   * An image-to-image task's role networks (generator, discriminator, segmentor, …: the procedure's roles,
-   * src/search-space/baselines/generative); `ir` is then absent and the generator is the candidate.
-   */
-  networks: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,31}$/, 'role names are letters and digits'), networkIrSchema).optional(),
-  task: trainingTaskSchema,
-  /** Engine the run was started with: results from other engines are not comparable. */
-  engine: z.string().min(1).max(64),
-  seed: z.number().int().nonnegative(),
-  /** A worker aborts the evaluation after this many seconds and reports `failed`. */
-  timeLimitSeconds: z.number().positive().max(7 * 24 * 3600),
-  /** `evaluate`: a search's early-stop evaluation; `train`: a final training (runId is then `training-<id>`). */
-  purpose: z.enum(['evaluate', 'train']).default('evaluate'),
-  /** Split the accuracy is measured on after every epoch. */
-  evaluateOn: z.enum(['validation', 'test']).default('validation'),
-  /** Hand the trained weights back (only when training ends ok): at most `maxBytes`, kept in Redis for `ttlSeconds`. */
-  checkpoint: z
-    .strictObject({
-      maxBytes: z.number().int().positive().max(MAX_CHECKPOINT_BYTES).default(DEFAULT_CHECKPOINT_BYTES),
-      ttlSeconds: z.number().int().positive().max(30 * 24 * 3600).default(7 * 24 * 3600),
-    })
-    .optional(),
-  /**
-   * The run's pruner (src/controller/pruners) with its options: at the end of each epoch where it can decide,
-   * the worker records the validation accuracy on the run's pruning board (pruning-board.ts) and stops the
-   * training when the pruner says so (status `pruned`). Absent: no pruning, so jobs written before pruners stay valid.
-   */
-  pruner: z.strictObject({ name: z.string().min(1).max(64), options: z.record(z.string().max(64), z.number()).default({}) }).optional(),
-}).superRefine((job, ctx) => {
-  if (job.task.kind === 'classification' && job.ir === undefined) ctx.addIssue({ code: 'custom', path: ['ir'], message: 'a classification job needs the network IR' });
-  if (job.task.kind === 'lookup' && job.candidateKey === undefined) ctx.addIssue({ code: 'custom', path: ['candidateKey'], message: 'a lookup job needs the candidate key' });
-  if (job.task.kind === 'image2image' && (job.networks === undefined || Object.keys(job.networks).length === 0)) {
-    ctx.addIssue({ code: 'custom', path: ['networks'], message: 'an image-to-image job needs its role networks' });
-  }
-  if (job.networks !== undefined && Object.keys(job.networks).length > 8) ctx.addIssue({ code: 'custom', path: ['networks'], message: 'at most 8 role networks' });
-  if (job.pruner !== undefined) {
-    if (job.task.kind !== 'classification' || job.purpose !== 'evaluate') {
-      ctx.addIssue({ code: 'custom', path: ['pruner'], message: "only a search's classification evaluations are pruned" });
-    } else {
-      try {
-        normalizePrunerSpec(job.pruner, job.task.recipe.epochs);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', path: ['pruner'], message: (error as Error).message });
+export const evaluateJobSchema = z
+  .strictObject({
+    contract: z.literal(JOB_CONTRACT),
+    runId,
+    candidateHash,
+    /** Key for lookup engines (a NAS-Bench-201 arch string, say). */
+    candidateKey: z.string().max(2000).optional(),
+    /** The network to train: required for classification tasks; a lookup task reads `candidateKey` and carries none. */
+    ir: networkIrSchema.optional(),
+    /**
+     * An image-to-image task's role networks (generator, discriminator, segmentor, …: the procedure's roles,
+     * src/search-space/baselines/generative); `ir` is then absent and the generator is the candidate.
+     */
+    networks: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,31}$/, 'role names are letters and digits'), networkIrSchema).optional(),
+    task: trainingTaskSchema,
+    /** Engine the run was started with: results from other engines are not comparable. */
+    engine: z.string().min(1).max(64),
+    seed: z.number().int().nonnegative(),
+    /** A worker aborts the evaluation after this many seconds and reports `failed`. */
+    timeLimitSeconds: z
+      .number()
+      .positive()
+      .max(7 * 24 * 3600),
+    /** `evaluate`: a search's early-stop evaluation; `train`: a final training (runId is then `training-<id>`). */
+    purpose: z.enum(['evaluate', 'train']).default('evaluate'),
+    /** Split the accuracy is measured on after every epoch. */
+    evaluateOn: z.enum(['validation', 'test']).default('validation'),
+    /** Hand the trained weights back (only when training ends ok): at most `maxBytes`, kept in Redis for `ttlSeconds`. */
+    checkpoint: z
+      .strictObject({
+        maxBytes: z.number().int().positive().max(MAX_CHECKPOINT_BYTES).default(DEFAULT_CHECKPOINT_BYTES),
+        ttlSeconds: z
+          .number()
+          .int()
+          .positive()
+          .max(30 * 24 * 3600)
+          .default(7 * 24 * 3600),
+      })
+      .optional(),
+    /**
+     * The run's pruner (src/controller/pruners) with its options: at the end of each epoch where it can decide,
+     * the worker records the validation accuracy on the run's pruning board (pruning-board.ts) and stops the
+     * training when the pruner says so (status `pruned`). Absent: no pruning, so jobs written before pruners stay valid.
+     */
+    pruner: z.strictObject({ name: z.string().min(1).max(64), options: z.record(z.string().max(64), z.number()).default({}) }).optional(),
+  })
+  .superRefine((job, ctx) => {
+    if (job.task.kind === 'classification' && job.ir === undefined)
+      ctx.addIssue({ code: 'custom', path: ['ir'], message: 'a classification job needs the network IR' });
+    if (job.task.kind === 'lookup' && job.candidateKey === undefined)
+      ctx.addIssue({ code: 'custom', path: ['candidateKey'], message: 'a lookup job needs the candidate key' });
+    if (job.task.kind === 'image2image' && (job.networks === undefined || Object.keys(job.networks).length === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['networks'], message: 'an image-to-image job needs its role networks' });
+    }
+    if (job.networks !== undefined && Object.keys(job.networks).length > 8)
+      ctx.addIssue({ code: 'custom', path: ['networks'], message: 'at most 8 role networks' });
+    if (job.pruner !== undefined) {
+      if (job.task.kind !== 'classification' || job.purpose !== 'evaluate') {
+        ctx.addIssue({ code: 'custom', path: ['pruner'], message: "only a search's classification evaluations are pruned" });
+      } else {
+        try {
+          normalizePrunerSpec(job.pruner, job.task.recipe.epochs);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', path: ['pruner'], message: (error as Error).message });
+        }
       }
     }
-  }
-});
+  });
 
 /** Where a returned checkpoint waits for the controller: a Redis key next to the job, its size and digest. */
 export const checkpointRefSchema = z.strictObject({
@@ -140,8 +153,10 @@ export type EvaluateJobInput = z.input<typeof evaluateJobSchema>;
 export type EvaluateResult = z.infer<typeof evaluateResultSchema>;
 export type CheckpointRef = z.infer<typeof checkpointRefSchema>;
 
-export const parseEvaluateJob = (value: unknown): EvaluateJob => parseWith(evaluateJobSchema, value, { what: 'evaluate job', verb: 'malformed' });
-export const parseEvaluateResult = (value: unknown): EvaluateResult => parseWith(evaluateResultSchema, value, { what: 'evaluation result', verb: 'malformed' });
+export const parseEvaluateJob = (value: unknown): EvaluateJob =>
+  parseWith(evaluateJobSchema, value, { what: 'evaluate job', verb: 'malformed' });
+export const parseEvaluateResult = (value: unknown): EvaluateResult =>
+  parseWith(evaluateResultSchema, value, { what: 'evaluation result', verb: 'malformed' });
 
 /** Queue of an engine's jobs: a run's jobs only reach workers of the run's engine. */
 export function evaluateQueueName(engine: string): string {

@@ -56,10 +56,14 @@ export async function fetchPack(settings: RedisSettings, sha256: string, dest: s
   await withClient(settings, async (client) => {
     const meta = await client.hgetall(metaKey(settings.prefix, sha256));
     if (meta.chunks === undefined) {
-      throw new BlockqnnError(ErrorCode.NOT_FOUND, `dataset pack ${sha256} is not published on ${redactUrl(settings.url)} (prefix ${settings.prefix})`, {
-        hint: 'the controller publishes it when a search starts or resumes: resume the run (`blockqnn resume RUN`) on the host that packed the source',
-        details: { sha256 },
-      });
+      throw new BlockqnnError(
+        ErrorCode.NOT_FOUND,
+        `dataset pack ${sha256} is not published on ${redactUrl(settings.url)} (prefix ${settings.prefix})`,
+        {
+          hint: 'the controller publishes it when a search starts or resumes: resume the run (`blockqnn resume RUN`) on the host that packed the source',
+          details: { sha256 },
+        },
+      );
     }
     const [bytes, chunks] = [Number(meta.bytes), Number(meta.chunks)];
     const file = await open(dest, 'w');
@@ -67,11 +71,19 @@ export async function fetchPack(settings: RedisSettings, sha256: string, dest: s
       let written = 0;
       for (let i = 0; i < chunks; i++) {
         const chunk = await client.getBuffer(chunkKey(settings.prefix, sha256, i));
-        if (chunk === null) throw new BlockqnnError(ErrorCode.IO_ERROR, `dataset pack ${sha256}: chunk ${i} of ${chunks} is missing on Redis`, { hint: 'resume the run on the controller host to publish the pack again' });
+        if (chunk === null)
+          throw new BlockqnnError(ErrorCode.IO_ERROR, `dataset pack ${sha256}: chunk ${i} of ${chunks} is missing on Redis`, {
+            hint: 'resume the run on the controller host to publish the pack again',
+          });
         await file.write(chunk, 0, chunk.length, written);
         written += chunk.length;
       }
-      if (written !== bytes) throw new BlockqnnError(ErrorCode.IO_ERROR, `dataset pack ${sha256}: read ${written} bytes from Redis, its metadata says ${bytes}`, { hint: 'resume the run on the controller host to publish the pack again' });
+      if (written !== bytes)
+        throw new BlockqnnError(
+          ErrorCode.IO_ERROR,
+          `dataset pack ${sha256}: read ${written} bytes from Redis, its metadata says ${bytes}`,
+          { hint: 'resume the run on the controller host to publish the pack again' },
+        );
       await file.sync();
     } finally {
       await file.close();

@@ -7,7 +7,18 @@
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 import { dropCheckpoint, getCheckpoint } from './checkpoint-handoff.js';
-import { CANCELLED_REASON, type CheckpointRef, type EvaluateJob, type EvaluateJobInput, type EvaluateResult, evaluateJobId, evaluateQueueName, parseEvaluateJob, parseEvaluateResult, parseJobId } from './contract.js';
+import {
+  CANCELLED_REASON,
+  type CheckpointRef,
+  type EvaluateJob,
+  type EvaluateJobInput,
+  type EvaluateResult,
+  evaluateJobId,
+  evaluateQueueName,
+  parseEvaluateJob,
+  parseEvaluateResult,
+  parseJobId,
+} from './contract.js';
 import type { Redis } from 'ioredis';
 import { type BoardCurve, PruningBoard } from './pruning-board.js';
 import { type RedisSettings, createRedis, redisOptions } from './redis.js';
@@ -112,7 +123,10 @@ export class EvaluationQueue {
 
   /** Subscribes to results of all runs on this engine's queue; returns an unsubscribe function. */
   async listen(onReport: (report: JobReport) => void): Promise<() => Promise<void>> {
-    const events = new QueueEvents(evaluateQueueName(this.engine), { connection: redisOptions(this.settings), prefix: this.settings.prefix });
+    const events = new QueueEvents(evaluateQueueName(this.engine), {
+      connection: redisOptions(this.settings),
+      prefix: this.settings.prefix,
+    });
     events.on('error', () => {});
     events.on('completed', ({ jobId, returnvalue }) => {
       const ids = parseJobId(jobId);
@@ -122,7 +136,11 @@ export class EvaluationQueue {
       const ids = parseJobId(jobId);
       // 'failed' fires for every attempt; only the last one is final, so read the job to decide.
       // A read that fails (connection closing, Redis gone) is left to the controller's periodic reconcile.
-      if (ids) void this.finalFailure(jobId, failedReason).then((r) => r && onReport(r), () => undefined);
+      if (ids)
+        void this.finalFailure(jobId, failedReason).then(
+          (r) => r && onReport(r),
+          () => undefined,
+        );
     });
     await events.waitUntilReady();
     this.events = events;
@@ -156,7 +174,8 @@ export class EvaluationQueue {
           if (!job) return { kind: 'lost', runId, candidateHash };
         }
         if (state === 'completed') return resultReport({ runId, candidateHash }, job.returnvalue);
-        if (state === 'failed') return failedReport({ runId, candidateHash }, job.failedReason ?? 'failed', job.attemptsMade, failedBy(job));
+        if (state === 'failed')
+          return failedReport({ runId, candidateHash }, job.failedReason ?? 'failed', job.attemptsMade, failedBy(job));
         return { kind: 'pending', runId, candidateHash, state };
       }),
     );
@@ -231,7 +250,12 @@ function failedBy(job: Job): { workerId?: string } {
 }
 
 /** A job's final failure as a report: the worker's cancellation reason (contract.ts) becomes its own kind. */
-function failedReport(ids: { runId: string; candidateHash: string }, reason: string, attempts: number, by: { workerId?: string } = {}): JobReport {
+function failedReport(
+  ids: { runId: string; candidateHash: string },
+  reason: string,
+  attempts: number,
+  by: { workerId?: string } = {},
+): JobReport {
   if (reason === CANCELLED_REASON) return { kind: 'cancelled', ...ids, reason };
   return { kind: 'failed', ...ids, reason, attempts, ...by };
 }

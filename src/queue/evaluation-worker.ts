@@ -9,7 +9,16 @@ import { hostname } from 'node:os';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { toBlockqnnError } from '../common/errors.js';
-import { CANCELLED_REASON, type EvaluateJob, type EvaluateResult, JOB_CONTRACT, RESULT_CONTRACT, evaluateQueueName, parseEvaluateJob, parseEvaluateResult } from './contract.js';
+import {
+  CANCELLED_REASON,
+  type EvaluateJob,
+  type EvaluateResult,
+  JOB_CONTRACT,
+  RESULT_CONTRACT,
+  evaluateQueueName,
+  parseEvaluateJob,
+  parseEvaluateResult,
+} from './contract.js';
 import { checkpointTooLarge, putCheckpoint } from './checkpoint-handoff.js';
 import { CANCEL_KEY } from './evaluation-queue.js';
 import { PruningBoard } from './pruning-board.js';
@@ -17,7 +26,10 @@ import { type RedisSettings, createRedis, redisOptions } from './redis.js';
 import { HEARTBEAT_MS, JOB_NOTE_MS, type WorkerState, redisClock, removeWorker, writeWorkerState } from './worker-registry.js';
 
 /** What a handler returns: the result's own fields, and for a training the checkpoint's bytes (the worker moves them to Redis). */
-export type EvaluationOutcome = Omit<EvaluateResult, 'contract' | 'runId' | 'candidateHash' | 'worker' | 'attempt' | 'finishedAt' | 'engine' | 'checkpoint'> & {
+export type EvaluationOutcome = Omit<
+  EvaluateResult,
+  'contract' | 'runId' | 'candidateHash' | 'worker' | 'attempt' | 'finishedAt' | 'engine' | 'checkpoint'
+> & {
   checkpoint?: Uint8Array | undefined;
 };
 
@@ -160,10 +172,13 @@ export class EvaluationWorker {
   private pollCancelled(): void {
     const runs = new Set([...this.active.values()].map((a) => a.runId));
     for (const runId of runs) {
-      void this.client.exists(CANCEL_KEY(this.settings.prefix, runId)).then((n) => {
-        if (!n) return;
-        for (const a of this.active.values()) if (a.runId === runId) a.controller.abort('cancelled');
-      }, () => undefined);
+      void this.client.exists(CANCEL_KEY(this.settings.prefix, runId)).then(
+        (n) => {
+          if (!n) return;
+          for (const a of this.active.values()) if (a.runId === runId) a.controller.abort('cancelled');
+        },
+        () => undefined,
+      );
     }
   }
 
@@ -171,7 +186,9 @@ export class EvaluationWorker {
     const contract = (job.data as { contract?: unknown } | null)?.contract;
     if (typeof contract === 'string' && contract !== JOB_CONTRACT && OUR_CONTRACTS.test(contract)) {
       // A blockqnn job of another version: a worker of that version can train it, this one must not fail it.
-      this.options.log?.(`slot ${this.options.slot}: job ${job.id} speaks ${contract}, this worker ${JOB_CONTRACT}: handed back for a worker of the run's version (upgrade or downgrade this one)`);
+      this.options.log?.(
+        `slot ${this.options.slot}: job ${job.id} speaks ${contract}, this worker ${JOB_CONTRACT}: handed back for a worker of the run's version (upgrade or downgrade this one)`,
+      );
       await job.moveToDelayed(Date.now() + VERSION_MISMATCH_DELAY_MS, token);
       throw new DelayedError();
     }
@@ -189,7 +206,16 @@ export class EvaluationWorker {
     const startedAt = Date.now();
     this.active.set(job.id!, { runId: data.runId, controller });
     const limit = setTimeout(() => controller.abort('time-limit'), data.timeLimitSeconds * 1000);
-    this.state.currentJob = { jobId: job.id!, runId: data.runId, candidateHash: data.candidateHash, epoch: 0, epochs: data.task.kind === 'classification' ? data.task.recipe.epochs : 1, loss: null, valAccuracy: null, imagesPerSecond: null };
+    this.state.currentJob = {
+      jobId: job.id!,
+      runId: data.runId,
+      candidateHash: data.candidateHash,
+      epoch: 0,
+      epochs: data.task.kind === 'classification' ? data.task.recipe.epochs : 1,
+      loss: null,
+      valAccuracy: null,
+      imagesPerSecond: null,
+    };
     this.noteJobChange();
     try {
       const outcome = await this.handler(data, {
@@ -231,10 +257,15 @@ export class EvaluationWorker {
    * for one. A missing or oversized checkpoint fails the job (nothing is stored);
    * the curve and accuracy stay in the result so the training is not a blank.
    */
-  private async handOver(jobId: string, data: EvaluateJob, outcome: EvaluationOutcome): Promise<Omit<EvaluateResult, 'contract' | 'runId' | 'candidateHash' | 'worker' | 'attempt' | 'finishedAt' | 'engine'>> {
+  private async handOver(
+    jobId: string,
+    data: EvaluateJob,
+    outcome: EvaluationOutcome,
+  ): Promise<Omit<EvaluateResult, 'contract' | 'runId' | 'candidateHash' | 'worker' | 'attempt' | 'finishedAt' | 'engine'>> {
     const { checkpoint: bytes, ...fields } = outcome;
     if (!data.checkpoint || fields.status !== 'ok') return fields;
-    if (!bytes) return { ...fields, status: 'failed', error: `engine ${this.options.engine} returned no checkpoint for a job that asked for one` };
+    if (!bytes)
+      return { ...fields, status: 'failed', error: `engine ${this.options.engine} returned no checkpoint for a job that asked for one` };
     if (bytes.length > data.checkpoint.maxBytes) {
       const error = checkpointTooLarge(bytes.length, data.checkpoint.maxBytes);
       return { ...fields, status: 'failed', error: error.describe().slice(0, 4000) };
@@ -248,7 +279,13 @@ export class EvaluationWorker {
     return new UnrecoverableError(reason);
   }
 
-  private async aborted(job: Job, token: string | undefined, reason: unknown, data: EvaluateJob, startedAt: number): Promise<EvaluateResult> {
+  private async aborted(
+    job: Job,
+    token: string | undefined,
+    reason: unknown,
+    data: EvaluateJob,
+    startedAt: number,
+  ): Promise<EvaluateResult> {
     if (reason === 'cancelled') throw new UnrecoverableError(CANCELLED_REASON);
     if (reason === 'hand-back') {
       await job.moveToWait(token);
@@ -291,10 +328,15 @@ export class EvaluationWorker {
     const gaveUp = await Promise.race([closing.then(() => false), delay(graceMs + CLOSE_MARGIN_MS, true)]);
     clearTimeout(timer);
     if (gaveUp) {
-      this.options.log?.(`slot ${this.options.slot}: Redis did not answer within ${Math.round((graceMs + CLOSE_MARGIN_MS) / 1000)} s; stopping without handing back (another worker takes the job when its lock lapses)`);
+      this.options.log?.(
+        `slot ${this.options.slot}: Redis did not answer within ${Math.round((graceMs + CLOSE_MARGIN_MS) / 1000)} s; stopping without handing back (another worker takes the job when its lock lapses)`,
+      );
       void this.worker.close(true).catch(() => undefined);
     } else {
-      await Promise.race([removeWorker(this.client, this.settings.prefix, this.state.id).catch(() => undefined), delay(CLOSE_MARGIN_MS, undefined)]);
+      await Promise.race([
+        removeWorker(this.client, this.settings.prefix, this.state.id).catch(() => undefined),
+        delay(CLOSE_MARGIN_MS, undefined),
+      ]);
     }
     // Jobs finishing within the grace were still watched for a stop.
     clearInterval(this.cancelPoll);

@@ -67,8 +67,14 @@ export class PruningBoard {
    */
   async report(runId: string, candidateHash: string, epoch: number, value: number, needs: EpochNeeds): Promise<EpochView> {
     const [completedCount, reported, completed] = await this.client.blockqnnPruneReport(
-      this.key(runId, `reported:${epoch}`), this.key(runId, `completed:${epoch}`), this.key(runId, 'completed'),
-      candidateHash, encode(value), needs.reported ? '1' : '0', needs.completed ? '1' : '0', this.ttlSeconds,
+      this.key(runId, `reported:${epoch}`),
+      this.key(runId, `completed:${epoch}`),
+      this.key(runId, 'completed'),
+      candidateHash,
+      encode(value),
+      needs.reported ? '1' : '0',
+      needs.completed ? '1' : '0',
+      this.ttlSeconds,
     );
     return { epoch, completedCount: Number(completedCount), reported: reported.map(decode), completed: completed.map(decode) };
   }
@@ -85,7 +91,10 @@ export class PruningBoard {
    */
   async seed(runId: string, curves: readonly BoardCurve[]): Promise<void> {
     for (let start = 0; start < curves.length; start += 500) {
-      const pipeline = this.client.pipeline() as unknown as { blockqnnPruneRecord(...args: (string | number)[]): void; exec(): Promise<[Error | null, unknown][] | null> };
+      const pipeline = this.client.pipeline() as unknown as {
+        blockqnnPruneRecord(...args: (string | number)[]): void;
+        exec(): Promise<[Error | null, unknown][] | null>;
+      };
       for (const curve of curves.slice(start, start + 500)) pipeline.blockqnnPruneRecord(...this.recordArgs(runId, curve));
       for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
     }

@@ -38,10 +38,14 @@ function tlsOptions(settings: RedisSettings, env: NodeJS.ProcessEnv): { ca?: Buf
   try {
     return { ca: readFileSync(caFile) };
   } catch (error) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `cannot read the Redis TLS CA file ${caFile} (${REDIS_TLS_CA_ENV}, --redis-tls-ca) for ${redactUrl(settings.url)}: ${(error as Error).message}`, {
-      hint: 'give the PEM file of the CA that signed the Redis server certificate',
-      cause: error,
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `cannot read the Redis TLS CA file ${caFile} (${REDIS_TLS_CA_ENV}, --redis-tls-ca) for ${redactUrl(settings.url)}: ${(error as Error).message}`,
+      {
+        hint: 'give the PEM file of the CA that signed the Redis server certificate',
+        cause: error,
+      },
+    );
   }
 }
 
@@ -54,13 +58,19 @@ export function redisOptions(settings: RedisSettings, env: NodeJS.ProcessEnv = p
   try {
     url = new URL(settings.url);
   } catch {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `malformed Redis URL ${redactUrl(settings.url)}`, { hint: 'the form is redis://[:password@]host:6379[/db] or rediss:// for TLS' });
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `malformed Redis URL ${redactUrl(settings.url)}`, {
+      hint: 'the form is redis://[:password@]host:6379[/db] or rediss:// for TLS',
+    });
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `Redis URL ${redactUrl(settings.url)} must start with redis:// or rediss://`);
   }
   if (url.protocol === 'redis:' && env[REDIS_TLS_CA_ENV]?.trim()) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `a Redis TLS CA is set (${REDIS_TLS_CA_ENV}, --redis-tls-ca) but ${redactUrl(settings.url)} is plain redis://`, { hint: 'use rediss:// for TLS, or drop the CA' });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `a Redis TLS CA is set (${REDIS_TLS_CA_ENV}, --redis-tls-ca) but ${redactUrl(settings.url)} is plain redis://`,
+      { hint: 'use rediss:// for TLS, or drop the CA' },
+    );
   }
   const password = url.password ? decodeURIComponent(url.password) : env[REDIS_PASSWORD_ENV] || undefined;
   return {
@@ -86,7 +96,14 @@ export function createRedis(settings: RedisSettings): Redis {
 export async function assertRedisReachable(settings: RedisSettings, timeoutMs = 3000): Promise<void> {
   // disconnectTimeout: a probe has nothing to flush, and after a refused connection ioredis's default 2 s timer
   // (waiting for a 'close' that already happened) kept the process alive: the error took 2 s longer to exit on.
-  const client = new Redis({ ...redisOptions(settings), maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, disconnectTimeout: 50 });
+  const client = new Redis({
+    ...redisOptions(settings),
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+    disconnectTimeout: 50,
+  });
   // The cause (NOAUTH, a certificate that does not verify) arrives as an 'error' event; connect() then only says "Connection is closed".
   let cause: Error | undefined;
   client.on('error', (error: Error) => {
@@ -96,17 +113,22 @@ export async function assertRedisReachable(settings: RedisSettings, timeoutMs = 
     await client.connect();
     await client.ping();
   } catch (error) {
-    const message = cause && cause.message !== (error as Error).message ? `${cause.message} (${(error as Error).message})` : (error as Error).message;
+    const message =
+      cause && cause.message !== (error as Error).message ? `${cause.message} (${(error as Error).message})` : (error as Error).message;
     const auth = /NOAUTH|WRONGPASS|invalid password|invalid username-password/i.test(message);
     const tls = /certificate|self[- ]signed|SSL|TLS/i.test(message);
-    throw new BlockqnnError(ErrorCode.UNREACHABLE, `cannot reach Redis at ${redactUrl(settings.url)}: ${auth ? `authentication failed (${message})` : message}`, {
-      hint: auth
-        ? `put the password in the URL (redis://:PASSWORD@host:port) or in ${REDIS_PASSWORD_ENV}`
-        : tls
-          ? `give the CA that signed the server's certificate with --redis-tls-ca FILE or ${REDIS_TLS_CA_ENV}`
-          : 'start redis-server (apt-get install redis-server) or set REDIS_URL=redis://HOST:PORT',
-      cause: error,
-    });
+    throw new BlockqnnError(
+      ErrorCode.UNREACHABLE,
+      `cannot reach Redis at ${redactUrl(settings.url)}: ${auth ? `authentication failed (${message})` : message}`,
+      {
+        hint: auth
+          ? `put the password in the URL (redis://:PASSWORD@host:port) or in ${REDIS_PASSWORD_ENV}`
+          : tls
+            ? `give the CA that signed the server's certificate with --redis-tls-ca FILE or ${REDIS_TLS_CA_ENV}`
+            : 'start redis-server (apt-get install redis-server) or set REDIS_URL=redis://HOST:PORT',
+        cause: error,
+      },
+    );
   } finally {
     client.disconnect();
   }

@@ -21,7 +21,16 @@ export const workerStateSchema = z.object({
   startedAt: z.number(),
   heartbeatAt: z.number(),
   currentJob: z
-    .object({ jobId: z.string(), runId: z.string(), candidateHash: z.string(), epoch: z.number(), epochs: z.number(), loss: z.number().nullable(), valAccuracy: z.number().nullable(), imagesPerSecond: z.number().nullable() })
+    .object({
+      jobId: z.string(),
+      runId: z.string(),
+      candidateHash: z.string(),
+      epoch: z.number(),
+      epochs: z.number(),
+      loss: z.number().nullable(),
+      valAccuracy: z.number().nullable(),
+      imagesPerSecond: z.number().nullable(),
+    })
     .nullable(),
   jobsDone: z.number().int(),
 });

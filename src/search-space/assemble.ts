@@ -101,7 +101,9 @@ export function appendBlock(b: IrBuilder, block: NscBlock, input: string, width:
           return b.concat([p1!, p2!]);
         case LayerType.se: {
           const channels = b.channelsOf(p1!);
-          const hidden = b.relu(b.dense(b.globalAvgPool(p1!, 'squeeze'), { units: Math.max(1, Math.floor(channels / SE_REDUCTION)) }, 'reduce'));
+          const hidden = b.relu(
+            b.dense(b.globalAvgPool(p1!, 'squeeze'), { units: Math.max(1, Math.floor(channels / SE_REDUCTION)) }, 'reduce'),
+          );
           return b.channelScale(p1!, b.sigmoid(b.dense(hidden, { units: channels }, 'expand')));
         }
         case LayerType.dpp:
@@ -120,13 +122,17 @@ export function appendBlock(b: IrBuilder, block: NscBlock, input: string, width:
 
 function checkOptions(o: NetworkOptions): void {
   const bad = (field: string, value: unknown, rule: string): never => {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `network option ${field} = ${JSON.stringify(value)}: ${rule}`, { details: { field, value } });
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `network option ${field} = ${JSON.stringify(value)}: ${rule}`, {
+      details: { field, value },
+    });
   };
   for (const field of ['classes', 'blocksPerStage', 'baseFilters', 'stages'] as const) {
     if (!Number.isInteger(o[field]) || o[field] < 1) bad(field, o[field], 'must be a positive integer');
   }
-  if (o.inputShape.length !== 3 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0)) bad('inputShape', o.inputShape, 'must be [H, W, C] of positive integers');
-  if (o.downsample !== undefined && !Object.hasOwn(DOWNSAMPLINGS, o.downsample)) bad('downsample', o.downsample, `must be one of ${DOWNSAMPLING_NAMES.join(', ')}`);
+  if (o.inputShape.length !== 3 || !o.inputShape.every((d) => Number.isInteger(d) && d > 0))
+    bad('inputShape', o.inputShape, 'must be [H, W, C] of positive integers');
+  if (o.downsample !== undefined && !Object.hasOwn(DOWNSAMPLINGS, o.downsample))
+    bad('downsample', o.downsample, `must be one of ${DOWNSAMPLING_NAMES.join(', ')}`);
   if (o.layout) {
     checkLayout(o.layout);
     checkLayoutInput(o.layout, o.inputShape);
@@ -134,7 +140,11 @@ function checkOptions(o: NetworkOptions): void {
   }
   const reduction = 2 ** (o.stages - 1);
   if (o.inputShape[0] < reduction || o.inputShape[1] < reduction) {
-    bad('stages', o.stages, `${o.stages} stages halve the image ${o.stages - 1} times, too often for ${o.inputShape[0]}x${o.inputShape[1]}`);
+    bad(
+      'stages',
+      o.stages,
+      `${o.stages} stages halve the image ${o.stages - 1} times, too often for ${o.inputShape[0]}x${o.inputShape[1]}`,
+    );
   }
 }
 

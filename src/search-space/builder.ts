@@ -57,33 +57,66 @@ export class IrBuilder {
     for (let i = 2; this.shapes.has(id); i++) id = `${base}_${i}`;
     const full = { ...node, id } as IrNode;
     // Shapes are inferred as the graph grows so a builder fails at the line that is wrong.
-    this.shapes.set(id, inferShape(full, full.inputs.map((input) => this.shapeOf(input))));
+    this.shapes.set(
+      id,
+      inferShape(
+        full,
+        full.inputs.map((input) => this.shapeOf(input)),
+      ),
+    );
     this.nodes.push(full);
     return id;
   }
 
   conv(input: string, o: ConvOptions, suffix = 'conv'): string {
     return this.push<IrNodeOf<'conv2d'>>(suffix, {
-      op: 'conv2d', inputs: [input], filters: o.filters, kernel: o.kernel, stride: o.stride ?? 1,
-      padding: o.padding ?? 0, dilation: o.dilation ?? 1, groups: o.groups ?? 1, bias: o.bias ?? false,
+      op: 'conv2d',
+      inputs: [input],
+      filters: o.filters,
+      kernel: o.kernel,
+      stride: o.stride ?? 1,
+      padding: o.padding ?? 0,
+      dilation: o.dilation ?? 1,
+      groups: o.groups ?? 1,
+      bias: o.bias ?? false,
       ...(o.shareWeightsWith ? { shareWeightsWith: o.shareWeightsWith } : {}),
     });
   }
 
-  convTranspose(input: string, o: { filters: number; kernel: Pair; stride?: Pair; padding?: Pair; outputPadding?: Pair; bias?: boolean }, suffix = 'deconv'): string {
+  convTranspose(
+    input: string,
+    o: { filters: number; kernel: Pair; stride?: Pair; padding?: Pair; outputPadding?: Pair; bias?: boolean },
+    suffix = 'deconv',
+  ): string {
     return this.push<IrNodeOf<'conv2dTranspose'>>(suffix, {
-      op: 'conv2dTranspose', inputs: [input], filters: o.filters, kernel: o.kernel, stride: o.stride ?? 1,
-      padding: o.padding ?? 0, outputPadding: o.outputPadding ?? 0, bias: o.bias ?? false,
+      op: 'conv2dTranspose',
+      inputs: [input],
+      filters: o.filters,
+      kernel: o.kernel,
+      stride: o.stride ?? 1,
+      padding: o.padding ?? 0,
+      outputPadding: o.outputPadding ?? 0,
+      bias: o.bias ?? false,
     });
   }
 
   maxPool(input: string, o: PoolOptions, suffix = 'maxpool'): string {
-    return this.push<IrNodeOf<'maxPool'>>(suffix, { op: 'maxPool', inputs: [input], kernel: o.kernel, stride: o.stride ?? o.kernel, padding: o.padding ?? 0 });
+    return this.push<IrNodeOf<'maxPool'>>(suffix, {
+      op: 'maxPool',
+      inputs: [input],
+      kernel: o.kernel,
+      stride: o.stride ?? o.kernel,
+      padding: o.padding ?? 0,
+    });
   }
 
   avgPool(input: string, o: PoolOptions & { countIncludePad?: boolean }, suffix = 'avgpool'): string {
     return this.push<IrNodeOf<'avgPool'>>(suffix, {
-      op: 'avgPool', inputs: [input], kernel: o.kernel, stride: o.stride ?? o.kernel, padding: o.padding ?? 0,
+      op: 'avgPool',
+      inputs: [input],
+      kernel: o.kernel,
+      stride: o.stride ?? o.kernel,
+      padding: o.padding ?? 0,
       countIncludePad: o.countIncludePad ?? true,
     });
   }
@@ -95,8 +128,15 @@ export class IrBuilder {
     suffix = 'dpp',
   ): string {
     return this.push<IrNodeOf<'dpp'>>(suffix, {
-      op: 'dpp', inputs: [input], kernel: o.kernel, stride: o.stride ?? o.kernel, padding: o.padding ?? 0,
-      variant: o.variant ?? 'lite', reward: o.reward ?? 'sym', sampling: o.sampling ?? 'none', epsilon: o.epsilon ?? 1e-3,
+      op: 'dpp',
+      inputs: [input],
+      kernel: o.kernel,
+      stride: o.stride ?? o.kernel,
+      padding: o.padding ?? 0,
+      variant: o.variant ?? 'lite',
+      reward: o.reward ?? 'sym',
+      sampling: o.sampling ?? 'none',
+      epsilon: o.epsilon ?? 1e-3,
     });
   }
 
@@ -105,11 +145,22 @@ export class IrBuilder {
   }
 
   batchNorm(input: string, o: { epsilon?: number; momentum?: number; affine?: boolean } = {}, suffix = 'bn'): string {
-    return this.push<IrNodeOf<'batchNorm'>>(suffix, { op: 'batchNorm', inputs: [input], epsilon: o.epsilon ?? 1e-5, momentum: o.momentum ?? 0.1, affine: o.affine ?? true });
+    return this.push<IrNodeOf<'batchNorm'>>(suffix, {
+      op: 'batchNorm',
+      inputs: [input],
+      epsilon: o.epsilon ?? 1e-5,
+      momentum: o.momentum ?? 0.1,
+      affine: o.affine ?? true,
+    });
   }
 
   instanceNorm(input: string, o: { epsilon?: number; affine?: boolean } = {}, suffix = 'in'): string {
-    return this.push<IrNodeOf<'instanceNorm'>>(suffix, { op: 'instanceNorm', inputs: [input], epsilon: o.epsilon ?? 1e-5, affine: o.affine ?? true });
+    return this.push<IrNodeOf<'instanceNorm'>>(suffix, {
+      op: 'instanceNorm',
+      inputs: [input],
+      epsilon: o.epsilon ?? 1e-5,
+      affine: o.affine ?? true,
+    });
   }
 
   relu(input: string, suffix = 'relu'): string {

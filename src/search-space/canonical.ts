@@ -100,7 +100,9 @@ function compareCodes(a: readonly Tuple[], b: readonly Tuple[]): number {
 /** Appends `id` to the placement, or returns undefined when the code can no longer beat the best one. */
 function place(s: Search, p: Placement, id: number): Placement | undefined {
   const layer = s.byIndex.get(id)!;
-  const preds = inputsOf(layer).map((q) => p.position.get(q)!).sort((a, b) => a - b);
+  const preds = inputsOf(layer)
+    .map((q) => p.position.get(q)!)
+    .sort((a, b) => a - b);
   const tuples = [...p.tuples, [layer.type, layer.kernel, preds[0] ?? 0, preds[1] ?? 0] as const];
   // Compared with the best code as it is now: a sibling branch may have found a smaller one since the prefix was placed.
   if (s.best && compareCodes(tuples, s.best.tuples) > 0) return undefined;
@@ -180,7 +182,11 @@ export function canonicalBlock(block: NscBlock): NscBlock {
   const colours = refine(nodes, new Map([...nodes.values()].map((n) => [n.id, n.label])));
   explore(search, colours, { order: [], position: new Map([[0, 0]]), tuples: [] });
   const layers: NscLayer[] = search.best!.tuples.map(([type, kernel, pred1, pred2], i) => ({
-    index: i + 1, type: type as LayerType, kernel, pred1, pred2,
+    index: i + 1,
+    type: type as LayerType,
+    kernel,
+    pred1,
+    pred2,
   }));
   layers.push({ index: layers.length + 1, type: LayerType.terminal, kernel: 0, pred1: 0, pred2: 0 });
   return layers;
@@ -192,5 +198,8 @@ export function canonicalText(block: NscBlock): string {
 
 /** Stable identity of a block's DAG: hex SHA-256 of its canonical text, 32 characters (128 bits). */
 export function blockHash(block: NscBlock): string {
-  return createHash('sha256').update(`nsc:${canonicalText(block)}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`nsc:${canonicalText(block)}`)
+    .digest('hex')
+    .slice(0, 32);
 }

@@ -58,7 +58,10 @@ export const guideIndex = (axis: DppAxis, a: number, u: number): number => tapIn
 
 /** First row and length of each S3 sampling block along an axis. */
 export function s3Blocks(axis: DppAxis): { start: number; length: number }[] {
-  return Array.from({ length: axis.out }, (_, b) => ({ start: b * axis.stride, length: Math.min(axis.stride, axis.inner - b * axis.stride) }));
+  return Array.from({ length: axis.out }, (_, b) => ({
+    start: b * axis.stride,
+    length: Math.min(axis.stride, axis.inner - b * axis.stride),
+  }));
 }
 
 /** Per-channel parameters of a `dpp` node: α and λ, plus the g×g guide filter of Full-DPP. */

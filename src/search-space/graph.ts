@@ -38,7 +38,8 @@ export function parseIr(value: unknown): CheckedIr {
   const ir = parseWith(networkIrSchema, value, {
     what: 'IR',
     showValues: true,
-    error: (problem, options) => new InvalidArchitectureError(`invalid IR: ${problem}`, { ...options, details: { rule: 'schema', ...options.details } }),
+    error: (problem, options) =>
+      new InvalidArchitectureError(`invalid IR: ${problem}`, { ...options, details: { rule: 'schema', ...options.details } }),
   });
   return checkIr(ir as NetworkIr);
 }
@@ -48,7 +49,12 @@ export const pairOf = (v: number | readonly [number, number]): [number, number] 
 function windowOut(node: IrNode, axis: string, size: number, kernel: number, stride: number, pad: number, dilation = 1): number {
   const out = Math.floor((size + 2 * pad - dilation * (kernel - 1) - 1) / stride) + 1;
   if (out < 1) {
-    invalid(node, `the ${axis} extent ${size} is too small for kernel ${kernel}, stride ${stride}, padding ${pad}, dilation ${dilation}`, 'too-small', { size });
+    invalid(
+      node,
+      `the ${axis} extent ${size} is too small for kernel ${kernel}, stride ${stride}, padding ${pad}, dilation ${dilation}`,
+      'too-small',
+      { size },
+    );
   }
   return out;
 }
@@ -59,7 +65,8 @@ function requireImage(node: IrNode, shape: Shape): [number, number, number] {
 }
 
 function requireVector(node: IrNode, shape: Shape): number {
-  if (shape.length !== 1) invalid(node, `expects a vector input [C], got [${shape.join(', ')}] (add globalAvgPool or flatten first)`, 'rank');
+  if (shape.length !== 1)
+    invalid(node, `expects a vector input [C], got [${shape.join(', ')}] (add globalAvgPool or flatten first)`, 'rank');
   return shape[0]!;
 }
 
@@ -132,7 +139,12 @@ export function inferShape(node: IrNode, inputs: Shape[]): Shape {
     }
     case 'add': {
       for (const [i, s] of inputs.entries()) {
-        if (s.join(',') !== x.join(',')) invalid(node, `input ${i} "${node.inputs[i]}" has shape [${s.join(', ')}], input 0 has [${x.join(', ')}]; add needs equal shapes`, 'shape-mismatch');
+        if (s.join(',') !== x.join(','))
+          invalid(
+            node,
+            `input ${i} "${node.inputs[i]}" has shape [${s.join(', ')}], input 0 has [${x.join(', ')}]; add needs equal shapes`,
+            'shape-mismatch',
+          );
       }
       return x;
     }
@@ -141,7 +153,11 @@ export function inferShape(node: IrNode, inputs: Shape[]): Shape {
       let channels = 0;
       for (const [i, s] of inputs.entries()) {
         if (s.length !== x.length || s.slice(0, -1).join(',') !== spatial) {
-          invalid(node, `input ${i} "${node.inputs[i]}" has shape [${s.join(', ')}], input 0 has [${x.join(', ')}]; concat needs equal shapes except channels`, 'shape-mismatch');
+          invalid(
+            node,
+            `input ${i} "${node.inputs[i]}" has shape [${s.join(', ')}], input 0 has [${x.join(', ')}]; concat needs equal shapes except channels`,
+            'shape-mismatch',
+          );
         }
         channels += s[s.length - 1]!;
       }
@@ -150,7 +166,8 @@ export function inferShape(node: IrNode, inputs: Shape[]): Shape {
     case 'channelScale': {
       const [, , c] = requireImage(node, x);
       const s = inputs[1]!;
-      if (s.length !== 1 || s[0] !== c) invalid(node, `the scale input "${node.inputs[1]}" must be a vector of ${c} channels, got [${s.join(', ')}]`, 'shape-mismatch');
+      if (s.length !== 1 || s[0] !== c)
+        invalid(node, `the scale input "${node.inputs[1]}" must be a vector of ${c} channels, got [${s.join(', ')}]`, 'shape-mismatch');
       return x;
     }
     case 'dense':
@@ -182,7 +199,8 @@ function weightCount(node: IrNode, input: Shape): number {
 
 function checkSize(node: IrNode, input: Shape, output: Shape): void {
   const size = output.reduce((a, b) => a * b, 1);
-  if (!(size <= MAX_TENSOR_ELEMENTS)) invalid(node, `its output [${output.join(', ')}] has ${size} elements per example, more than ${MAX_TENSOR_ELEMENTS}`, 'too-large');
+  if (!(size <= MAX_TENSOR_ELEMENTS))
+    invalid(node, `its output [${output.join(', ')}] has ${size} elements per example, more than ${MAX_TENSOR_ELEMENTS}`, 'too-large');
   const weights = weightCount(node, input);
   if (!(weights <= MAX_NODE_WEIGHTS)) invalid(node, `it has ${weights} weights, more than ${MAX_NODE_WEIGHTS} per layer`, 'too-large');
 }
@@ -190,7 +208,12 @@ function checkSize(node: IrNode, input: Shape, output: Shape): void {
 /** Checks ids, references, arity, weight sharing, shapes and sizes of an IR that already passed the schema. */
 export function checkIr(ir: NetworkIr): CheckedIr {
   const inputSize = ir.input.shape.reduce((a, b) => a * b, 1);
-  if (!(inputSize <= MAX_TENSOR_ELEMENTS)) invalid(undefined, `the input shape [${ir.input.shape.join(', ')}] has ${inputSize} elements, more than ${MAX_TENSOR_ELEMENTS}`, 'too-large');
+  if (!(inputSize <= MAX_TENSOR_ELEMENTS))
+    invalid(
+      undefined,
+      `the input shape [${ir.input.shape.join(', ')}] has ${inputSize} elements, more than ${MAX_TENSOR_ELEMENTS}`,
+      'too-large',
+    );
   const shapes = new Map<string, Shape>([[INPUT_ID, ir.input.shape]]);
   const byId = new Map<string, IrNode>();
   for (const node of ir.nodes) {
@@ -203,14 +226,22 @@ export function checkIr(ir: NetworkIr): CheckedIr {
     }
     const inputShapes = node.inputs.map((input) => {
       const shape = shapes.get(input);
-      if (!shape) invalid(node, `input "${input}" is not the network input or an earlier node (nodes must be listed in topological order)`, 'unknown-input', { input });
+      if (!shape)
+        invalid(
+          node,
+          `input "${input}" is not the network input or an earlier node (nodes must be listed in topological order)`,
+          'unknown-input',
+          { input },
+        );
       return shape;
     });
     if (node.shareWeightsWith !== undefined) {
       const target = byId.get(node.shareWeightsWith);
       if (!target) invalid(node, `shareWeightsWith "${node.shareWeightsWith}" is not an earlier node`, 'unknown-share');
-      if (target.shareWeightsWith !== undefined) invalid(node, `shareWeightsWith must name the owner "${target.shareWeightsWith}", not another sharer`, 'share-chain');
-      if (weightSignature(target) !== weightSignature(node)) invalid(node, `shares weights with "${target.id}" but their ops or attributes differ`, 'share-mismatch');
+      if (target.shareWeightsWith !== undefined)
+        invalid(node, `shareWeightsWith must name the owner "${target.shareWeightsWith}", not another sharer`, 'share-chain');
+      if (weightSignature(target) !== weightSignature(node))
+        invalid(node, `shares weights with "${target.id}" but their ops or attributes differ`, 'share-mismatch');
     }
     const shape = inferShape(node, inputShapes);
     checkSize(node, inputShapes[0]!, shape);
@@ -219,14 +250,20 @@ export function checkIr(ir: NetworkIr): CheckedIr {
       const target = byId.get(node.shareWeightsWith)!;
       const targetIn = shapes.get(target.inputs[0]!)!;
       if (targetIn[targetIn.length - 1] !== inputShapes[0]![inputShapes[0]!.length - 1]) {
-        invalid(node, `shares weights with "${target.id}" but its input has ${inputShapes[0]!.at(-1)} channels, not ${targetIn.at(-1)}`, 'share-mismatch');
+        invalid(
+          node,
+          `shares weights with "${target.id}" but its input has ${inputShapes[0]!.at(-1)} channels, not ${targetIn.at(-1)}`,
+          'share-mismatch',
+        );
       }
     }
     shapes.set(node.id, shape);
     byId.set(node.id, node);
   }
   if (!byId.has(ir.output)) {
-    throw new InvalidArchitectureError(`invalid IR: output "${ir.output}" is not a node of the graph`, { details: { rule: 'unknown-output', output: ir.output } });
+    throw new InvalidArchitectureError(`invalid IR: output "${ir.output}" is not a node of the graph`, {
+      details: { rule: 'unknown-output', output: ir.output },
+    });
   }
   return { ir, shapes };
 }

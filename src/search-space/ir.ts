@@ -16,7 +16,11 @@
  */
 import { z } from 'zod';
 
-const nodeId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:/-]+$/, 'ids use letters, digits and _ . : / -');
+const nodeId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:/-]+$/, 'ids use letters, digits and _ . : / -');
 const nodeCommon = {
   id: nodeId,
   inputs: z.array(nodeId).max(4096),
@@ -54,7 +58,9 @@ const pool = {
   padding: padPair.default(0),
 };
 const maxPool = node({
- op: z.literal('maxPool'), ...pool });
+  op: z.literal('maxPool'),
+  ...pool,
+});
 const avgPool = node({
   op: z.literal('avgPool'),
   ...pool,
@@ -62,9 +68,11 @@ const avgPool = node({
   countIncludePad: z.boolean().default(true),
 });
 const globalAvgPool = node({
- op: z.literal('globalAvgPool') });
+  op: z.literal('globalAvgPool'),
+});
 const globalMaxPool = node({
- op: z.literal('globalMaxPool') });
+  op: z.literal('globalMaxPool'),
+});
 const batchNorm = node({
   op: z.literal('batchNorm'),
   epsilon: z.number().positive().default(1e-5),
@@ -77,28 +85,45 @@ const instanceNorm = node({
   affine: z.boolean().default(true),
 });
 const relu = node({
- op: z.literal('relu') });
+  op: z.literal('relu'),
+});
 const leakyRelu = node({
- op: z.literal('leakyRelu'), alpha: z.number().min(0).max(1).default(0.2) });
+  op: z.literal('leakyRelu'),
+  alpha: z.number().min(0).max(1).default(0.2),
+});
 const sigmoid = node({
- op: z.literal('sigmoid') });
+  op: z.literal('sigmoid'),
+});
 const tanh = node({
- op: z.literal('tanh') });
+  op: z.literal('tanh'),
+});
 const add = node({
- op: z.literal('add') });
+  op: z.literal('add'),
+});
 const concat = node({
- op: z.literal('concat') });
+  op: z.literal('concat'),
+});
 /** x * s with s a [C] vector per example: the channel scaling of Squeeze-and-Excitation. */
 const channelScale = node({
- op: z.literal('channelScale') });
+  op: z.literal('channelScale'),
+});
 const dense = node({
- op: z.literal('dense'), units: positiveInt, bias: z.boolean().default(true) });
+  op: z.literal('dense'),
+  units: positiveInt,
+  bias: z.boolean().default(true),
+});
 const flatten = node({
- op: z.literal('flatten') });
+  op: z.literal('flatten'),
+});
 const dropout = node({
- op: z.literal('dropout'), rate: z.number().min(0).lt(1) });
+  op: z.literal('dropout'),
+  rate: z.number().min(0).lt(1),
+});
 const upsample = node({
- op: z.literal('upsample'), scale: positiveInt, mode: z.enum(['nearest', 'bilinear']).default('nearest') });
+  op: z.literal('upsample'),
+  scale: positiveInt,
+  mode: z.enum(['nearest', 'bilinear']).default('nearest'),
+});
 /**
  * Detail-Preserving Pooling (Saeedan, Weber, Goesele, Roth, CVPR 2018, eqs. 3-7):
  * O[p] = Σ_{q∈Ω_p} w[p,q]·I[q] / Σ_{q∈Ω_p} w[p,q] with w[p,q] = α + ρ_λ(I[q] − Ĩ[p]),
@@ -122,7 +147,8 @@ const dpp = node({
 });
 /** A tensor of zeros shaped like its input (NAS-Bench-201's "none" edge feeding a node). */
 const zeros = node({
- op: z.literal('zeros') });
+  op: z.literal('zeros'),
+});
 /**
  * Channels [start, start + size) of its input (the Variational U-Net's generator reads its shape channel
  * and its latent channels apart from one input).
@@ -130,8 +156,28 @@ const zeros = node({
 const channelSlice = node({ op: z.literal('channelSlice'), start: nonNegativeInt, size: positiveInt });
 
 export const irNodeSchema = z.discriminatedUnion('op', [
-  conv2d, conv2dTranspose, maxPool, avgPool, globalAvgPool, globalMaxPool, batchNorm, instanceNorm,
-  relu, leakyRelu, sigmoid, tanh, add, concat, channelScale, dense, flatten, dropout, upsample, zeros, dpp, channelSlice,
+  conv2d,
+  conv2dTranspose,
+  maxPool,
+  avgPool,
+  globalAvgPool,
+  globalMaxPool,
+  batchNorm,
+  instanceNorm,
+  relu,
+  leakyRelu,
+  sigmoid,
+  tanh,
+  add,
+  concat,
+  channelScale,
+  dense,
+  flatten,
+  dropout,
+  upsample,
+  zeros,
+  dpp,
+  channelSlice,
 ]);
 
 export type IrNode = z.infer<typeof irNodeSchema>;

@@ -84,11 +84,21 @@ export interface LayoutFlags {
 
 /** Whether any layout flag is set (else the search's own network applies unchanged). */
 export function hasLayoutFlags(f: LayoutFlags): boolean {
-  return f.layout !== undefined || f.stem !== undefined || f.widths !== undefined || f.strides !== undefined || f.blocks !== undefined || f.stages !== undefined;
+  return (
+    f.layout !== undefined ||
+    f.stem !== undefined ||
+    f.widths !== undefined ||
+    f.strides !== undefined ||
+    f.blocks !== undefined ||
+    f.stages !== undefined
+  );
 }
 
 const invalid = (field: string, value: unknown, rule: string, hint?: string): never => {
-  throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `network layout ${field} = ${JSON.stringify(value)}: ${rule}`, { details: { field, value }, ...(hint ? { hint } : {}) });
+  throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `network layout ${field} = ${JSON.stringify(value)}: ${rule}`, {
+    details: { field, value },
+    ...(hint ? { hint } : {}),
+  });
 };
 
 /** Lengthens or shortens a per-stage list to `stages` entries, continuing with `next(last)`. */
@@ -114,14 +124,28 @@ export function resolveLayout(flags: LayoutFlags, search: SearchNetwork): Networ
   if (!STEM_KINDS.includes(stem as StemKind)) invalid('stem', stem, `must be one of ${STEM_KINDS.join(', ')}`);
   const perStage = (field: string, given: readonly number[] | undefined, fallback: number[]): number[] => {
     if (given === undefined) return fallback;
-    if (given.length !== stages) invalid(field, given, `lists ${given.length} stage(s), the layout has ${stages}`, `give one value per stage, or change --stages`);
+    if (given.length !== stages)
+      invalid(field, given, `lists ${given.length} stage(s), the layout has ${stages}`, `give one value per stage, or change --stages`);
     return [...given];
   };
-  const widths = perStage('widths', flags.widths, fit(base.widths, stages, (w) => w * 2));
-  const strides = perStage('strides', flags.strides, fit(base.strides, stages, () => 2));
-  const blocks = typeof flags.blocks === 'number'
-    ? Array.from({ length: stages }, () => flags.blocks as number)
-    : perStage('blocks', flags.blocks as readonly number[] | undefined, fit(base.blocks, stages, (n) => n));
+  const widths = perStage(
+    'widths',
+    flags.widths,
+    fit(base.widths, stages, (w) => w * 2),
+  );
+  const strides = perStage(
+    'strides',
+    flags.strides,
+    fit(base.strides, stages, () => 2),
+  );
+  const blocks =
+    typeof flags.blocks === 'number'
+      ? Array.from({ length: stages }, () => flags.blocks as number)
+      : perStage(
+          'blocks',
+          flags.blocks as readonly number[] | undefined,
+          fit(base.blocks, stages, (n) => n),
+        );
   return checkLayout({ stem: stem as StemKind, widths, strides, blocks });
 }
 
@@ -129,10 +153,13 @@ export function resolveLayout(flags: LayoutFlags, search: SearchNetwork): Networ
 export function checkLayout(layout: NetworkLayout): NetworkLayout {
   const positive = (v: number) => Number.isInteger(v) && v > 0;
   if (!STEM_KINDS.includes(layout.stem)) invalid('stem', layout.stem, `must be one of ${STEM_KINDS.join(', ')}`);
-  if (layout.widths.length === 0 || !layout.widths.every(positive)) invalid('widths', layout.widths, 'must be a non-empty list of positive integers');
+  if (layout.widths.length === 0 || !layout.widths.every(positive))
+    invalid('widths', layout.widths, 'must be a non-empty list of positive integers');
   const n = layout.widths.length;
-  if (layout.strides.length !== n || !layout.strides.every((s) => s === 1 || s === 2)) invalid('strides', layout.strides, `must list 1 or 2 for each of the ${n} stage(s)`);
-  if (layout.blocks.length !== n || !layout.blocks.every(positive)) invalid('blocks', layout.blocks, `must list a positive block count for each of the ${n} stage(s)`);
+  if (layout.strides.length !== n || !layout.strides.every((s) => s === 1 || s === 2))
+    invalid('strides', layout.strides, `must list 1 or 2 for each of the ${n} stage(s)`);
+  if (layout.blocks.length !== n || !layout.blocks.every(positive))
+    invalid('blocks', layout.blocks, `must list a positive block count for each of the ${n} stage(s)`);
   return layout;
 }
 
@@ -146,9 +173,13 @@ export function checkLayoutInput(layout: NetworkLayout, inputShape: readonly num
   const total = layoutTotalStride(layout);
   const [h, w] = inputShape as [number, number];
   if (h < total || w < total) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `network layout: ${what} is ${h}x${w}, too small for a layout of total stride ${total} (stem ${layout.stem}, strides ${layout.strides.join(',')}): height and width must be at least ${total}`, {
-      details: { field: 'inputShape', value: inputShape, totalStride: total },
-      hint: `use images of at least ${total}x${total} (e.g. a dataset resized with imageSize), fewer stride-2 stages (--strides), or --stem cifar`,
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `network layout: ${what} is ${h}x${w}, too small for a layout of total stride ${total} (stem ${layout.stem}, strides ${layout.strides.join(',')}): height and width must be at least ${total}`,
+      {
+        details: { field: 'inputShape', value: inputShape, totalStride: total },
+        hint: `use images of at least ${total}x${total} (e.g. a dataset resized with imageSize), fewer stride-2 stages (--strides), or --stem cifar`,
+      },
+    );
   }
 }

@@ -16,8 +16,11 @@ export type Nb201Op = (typeof NB201_OPS)[number];
 /** Edges in arch-string order, as [to, from]. */
 export const NB201_EDGES: readonly (readonly [number, number])[] = [
   [1, 0],
-  [2, 0], [2, 1],
-  [3, 0], [3, 1], [3, 2],
+  [2, 0],
+  [2, 1],
+  [3, 0],
+  [3, 1],
+  [3, 2],
 ];
 
 /** A cell: one op per edge, in NB201_EDGES order. */

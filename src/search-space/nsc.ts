@@ -131,34 +131,52 @@ export function validateBlock(layers: readonly NscLayer[], options: NscOptions =
   const sorted = [...layers].sort((a, b) => a.index - b.index);
   const terminals = sorted.filter((l) => l.type === LayerType.terminal);
   if (terminals.length === 0) fail('missing terminal layer (type 7)', undefined, 'missing-terminal');
-  if (terminals.length > 1) fail(`more than one terminal layer (indices ${terminals.map((t) => t.index).join(', ')})`, terminals[1], 'multiple-terminals');
+  if (terminals.length > 1)
+    fail(`more than one terminal layer (indices ${terminals.map((t) => t.index).join(', ')})`, terminals[1], 'multiple-terminals');
   const terminal = terminals[0]!;
   if (terminal !== sorted[sorted.length - 1]) fail('the terminal layer must have the largest index', terminal, 'terminal-last');
   if (sorted.length < 2) fail('the block has only a terminal layer; it needs at least one layer before it', terminal, 'empty');
 
-  const extras = new Set<number>((options.extraTypes ?? []).map((name) => {
-    if (!Object.hasOwn(EXTRA_LAYER_TYPES, name)) fail(`unknown optional layer type "${String(name)}" (valid: ${EXTRA_LAYER_TYPE_NAMES.join(', ')})`, undefined, 'unknown-extra-type');
-    return EXTRA_LAYER_TYPES[name];
-  }));
+  const extras = new Set<number>(
+    (options.extraTypes ?? []).map((name) => {
+      if (!Object.hasOwn(EXTRA_LAYER_TYPES, name))
+        fail(
+          `unknown optional layer type "${String(name)}" (valid: ${EXTRA_LAYER_TYPE_NAMES.join(', ')})`,
+          undefined,
+          'unknown-extra-type',
+        );
+      return EXTRA_LAYER_TYPES[name];
+    }),
+  );
   for (const layer of sorted) {
     if (!isLayerType(layer.type)) fail(`unknown type ${layer.type} (valid: 1-7, and 8 se, 9 dpp when enabled)`, layer, 'unknown-type');
     if (layer.type > LayerType.terminal && !extras.has(layer.type)) {
       const name = LAYER_TYPE_NAMES[layer.type];
-      throw new InvalidArchitectureError(`invalid NSC block: layer ${layer.index} ${tupleText(layer)}: type ${layer.type} (${name}) is an optional layer type and is not enabled`, {
-        details: { rule: 'disabled-type', layer: layer.index, tuple: tupleArray(layer) },
-        hint: `enable it with the search option nscTypes: ["${name}"] (blockqnn search --nsc-types ${name}; blockqnn inspect --nsc-types ${name})`,
-      });
+      throw new InvalidArchitectureError(
+        `invalid NSC block: layer ${layer.index} ${tupleText(layer)}: type ${layer.type} (${name}) is an optional layer type and is not enabled`,
+        {
+          details: { rule: 'disabled-type', layer: layer.index, tuple: tupleArray(layer) },
+          hint: `enable it with the search option nscTypes: ["${name}"] (blockqnn search --nsc-types ${name}; blockqnn inspect --nsc-types ${name})`,
+        },
+      );
     }
     const kernels = ALLOWED_KERNELS[layer.type];
     if (!kernels.includes(layer.kernel)) {
-      fail(`kernel ${layer.kernel} is not allowed for ${LAYER_TYPE_NAMES[layer.type]} (allowed: ${kernels.join(', ')})`, layer, 'bad-kernel');
+      fail(
+        `kernel ${layer.kernel} is not allowed for ${LAYER_TYPE_NAMES[layer.type]} (allowed: ${kernels.join(', ')})`,
+        layer,
+        'bad-kernel',
+      );
     }
     const n = arity(layer.type);
     if (n === 0) {
       if (layer.pred1 !== 0 || layer.pred2 !== 0) fail('the terminal layer takes no predecessors (write 0, 0)', layer, 'arity');
       continue;
     }
-    for (const [name, pred] of [['pred1', layer.pred1], ['pred2', layer.pred2]] as const) {
+    for (const [name, pred] of [
+      ['pred1', layer.pred1],
+      ['pred2', layer.pred2],
+    ] as const) {
       if (n === 1 && name === 'pred2') continue;
       if (pred < 0) fail(`${name} ${pred} is negative`, layer, 'index-range');
       if (pred === layer.index) fail(`${name} refers to the layer itself`, layer, 'self-reference');
@@ -186,16 +204,22 @@ function tupleText(layer: NscLayer): string {
 
 function layerFromArray(values: readonly unknown[], position: string): NscLayer {
   if (values.length !== 5) {
-    throw new InvalidArchitectureError(`invalid NSC block: ${position} has ${values.length} numbers; a layer is (index, type, kernel, pred1, pred2)`, {
-      details: { rule: 'tuple-length' },
-    });
+    throw new InvalidArchitectureError(
+      `invalid NSC block: ${position} has ${values.length} numbers; a layer is (index, type, kernel, pred1, pred2)`,
+      {
+        details: { rule: 'tuple-length' },
+      },
+    );
   }
   const numbers = values.map((v, i) => {
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
     if (!Number.isInteger(n)) {
-      throw new InvalidArchitectureError(`invalid NSC block: ${position} field ${['index', 'type', 'kernel', 'pred1', 'pred2'][i]} is ${JSON.stringify(v)}, not an integer`, {
-        details: { rule: 'integer' },
-      });
+      throw new InvalidArchitectureError(
+        `invalid NSC block: ${position} field ${['index', 'type', 'kernel', 'pred1', 'pred2'][i]} is ${JSON.stringify(v)}, not an integer`,
+        {
+          details: { rule: 'integer' },
+        },
+      );
     }
     // "-0" is the integer 0; keep it from printing or comparing as another value.
     return n === 0 ? 0 : n;
@@ -215,10 +239,13 @@ export function parseNsc(text: string, options: NscOptions = {}): NscBlock {
   for (let match = tuple.exec(trimmed); match; match = tuple.exec(trimmed)) {
     const between = trimmed.slice(last, match.index);
     if (!/^[\s,;]*$/.test(between)) {
-      throw new InvalidArchitectureError(`invalid NSC text: unexpected ${JSON.stringify(between.trim())} before tuple ${layers.length + 1}`, {
-        details: { rule: 'syntax', offset: last },
-        hint: 'write layers as (index,type,kernel,pred1,pred2) tuples, e.g. (1,1,3,0,0)(2,7,0,0,0)',
-      });
+      throw new InvalidArchitectureError(
+        `invalid NSC text: unexpected ${JSON.stringify(between.trim())} before tuple ${layers.length + 1}`,
+        {
+          details: { rule: 'syntax', offset: last },
+          hint: 'write layers as (index,type,kernel,pred1,pred2) tuples, e.g. (1,1,3,0,0)(2,7,0,0,0)',
+        },
+      );
     }
     layers.push(layerFromArray(match[1]!.split(','), `tuple ${layers.length + 1}`));
     last = match.index + match[0].length;
@@ -252,7 +279,9 @@ export function nscFromJson(value: unknown, options: NscOptions = {}): NscBlock 
       const o = item as Record<string, unknown>;
       return layerFromArray([o.index, o.type, o.kernel, o.pred1, o.pred2], `layer ${i + 1}`);
     }
-    throw new InvalidArchitectureError(`invalid NSC JSON: layer ${i + 1} is neither an array nor an object`, { details: { rule: 'syntax' } });
+    throw new InvalidArchitectureError(`invalid NSC JSON: layer ${i + 1} is neither an array nor an object`, {
+      details: { rule: 'syntax' },
+    });
   });
   return validateBlock(layers, options);
 }

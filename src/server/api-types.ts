@@ -178,7 +178,15 @@ export interface WorkerRow {
   health: 'alive' | 'stale' | 'dead';
   heartbeatAgeSeconds: number;
   jobsDone: number;
-  currentJob: { runId: string; candidateHash: string; epoch: number; epochs: number; loss: number | null; valAccuracy: number | null; imagesPerSecond: number | null } | null;
+  currentJob: {
+    runId: string;
+    candidateHash: string;
+    epoch: number;
+    epochs: number;
+    loss: number | null;
+    valAccuracy: number | null;
+    imagesPerSecond: number | null;
+  } | null;
 }
 
 export interface RunEventRow {

@@ -19,13 +19,25 @@ export function requireToken(token: string | undefined): RequestHandler {
   const expected = token && token.length > 0 ? token : undefined;
   return (req, _res, next) => {
     if (!expected) {
-      next(new HttpError(HttpCode.UNAUTHORIZED, 'this dashboard was started without a token, so it is read-only', 'restart it with --token T or BLOCKQNN_TOKEN=T'));
+      next(
+        new HttpError(
+          HttpCode.UNAUTHORIZED,
+          'this dashboard was started without a token, so it is read-only',
+          'restart it with --token T or BLOCKQNN_TOKEN=T',
+        ),
+      );
       return;
     }
     const header = req.get('authorization') ?? '';
     const m = /^Bearer (.+)$/i.exec(header);
     if (!m || !tokenMatches(expected, m[1]!.trim())) {
-      next(new HttpError(HttpCode.UNAUTHORIZED, m ? 'wrong token' : 'this action needs the dashboard token', 'send Authorization: Bearer <token> (the page asks for it)'));
+      next(
+        new HttpError(
+          HttpCode.UNAUTHORIZED,
+          m ? 'wrong token' : 'this action needs the dashboard token',
+          'send Authorization: Bearer <token> (the page asks for it)',
+        ),
+      );
       return;
     }
     next();

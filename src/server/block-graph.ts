@@ -33,7 +33,14 @@ const scopeOf = (id: string): string => id.split('/')[0]!;
 export function networkView(ir: NetworkIr): { network: BlockGraph; costs: NodeCostRow[]; totals: { params: number; macs: number } } {
   const checked = checkIr(ir);
   const cost = networkCost(checked);
-  const costs: NodeCostRow[] = cost.nodes.map((n) => ({ id: n.id, op: n.op, scope: scopeOf(n.id), outputShape: [...n.outputShape], params: n.params, macs: n.macs }));
+  const costs: NodeCostRow[] = cost.nodes.map((n) => ({
+    id: n.id,
+    op: n.op,
+    scope: scopeOf(n.id),
+    outputShape: [...n.outputShape],
+    params: n.params,
+    macs: n.macs,
+  }));
   const scopes = new Map<string, { macs: number; params: number; nodes: number; shape: number[] }>();
   for (const row of costs) {
     const s = scopes.get(row.scope) ?? { macs: 0, params: 0, nodes: 0, shape: row.outputShape };
@@ -50,11 +57,17 @@ export function networkView(ir: NetworkIr): { network: BlockGraph; costs: NodeCo
     edgeKeys.add(`${from}>${to}`);
     edges.push({ from, to });
   };
-  for (const node of checked.ir.nodes) for (const input of node.inputs) link(input === 'input' ? 'input' : scopeOf(input), scopeOf(node.id));
+  for (const node of checked.ir.nodes)
+    for (const input of node.inputs) link(input === 'input' ? 'input' : scopeOf(input), scopeOf(node.id));
   const kindOf = (scope: string) => (/^s\d+[bc]\d+$/.test(scope) ? 'conv' : /pool|reduce/.test(scope) ? 'pool' : 'other');
   const nodes: GraphNode[] = [{ id: 'input', label: `input ${ir.input.shape.join('×')}`, kind: 'io' }];
   for (const [scope, s] of scopes) {
-    nodes.push({ id: scope, label: s.macs > 0 ? `${scope} · ${formatCount(s.macs)} MACs` : scope, kind: kindOf(scope), detail: `${s.nodes} nodes · ${formatCount(s.macs)} MACs · ${formatCount(s.params)} params · out ${s.shape.join('×')}` });
+    nodes.push({
+      id: scope,
+      label: s.macs > 0 ? `${scope} · ${formatCount(s.macs)} MACs` : scope,
+      kind: kindOf(scope),
+      detail: `${s.nodes} nodes · ${formatCount(s.macs)} MACs · ${formatCount(s.params)} params · out ${s.shape.join('×')}`,
+    });
   }
   return { network: { nodes, edges }, costs, totals: { params: cost.params, macs: cost.macs } };
 }

@@ -21,7 +21,11 @@ export async function confineTable(input: Body, dataDir: string): Promise<Body> 
   const named = task.table;
   const hint = `name a table relative to the dashboard's data directory ${dataDir} (e.g. "nasbench201/cifar10.csv.gz"), or start the dashboard with --data-dir DIR holding it`;
   const root = await realpath(dataDir).catch((error: unknown) => {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the dashboard's data directory ${dataDir} cannot be read: ${(error as Error).message}`, { hint: 'start the dashboard with --data-dir naming an existing folder' });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `the dashboard's data directory ${dataDir} cannot be read: ${(error as Error).message}`,
+      { hint: 'start the dashboard with --data-dir naming an existing folder' },
+    );
   });
   let real: string;
   try {

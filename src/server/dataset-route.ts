@@ -27,26 +27,55 @@ function datasetOf(config: unknown): DatasetSpec | undefined {
 
 function view(spec: DatasetSpec | undefined): RunDatasetView {
   const base = { sha256: null, available: false, spec: {}, shape: null, classes: [], notes: [], samples: false, hint: null };
-  if (spec === undefined) return { ...base, name: 'none', kind: 'none', hint: 'this run looks its candidates up in a table: it trains on no dataset' };
+  if (spec === undefined)
+    return { ...base, name: 'none', kind: 'none', hint: 'this run looks its candidates up in a table: it trains on no dataset' };
   const { name, pack, ...rest } = spec;
-  const transforms = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && ['imageSize', 'channels', 'subset', 'validationSize', 'seed'].includes(k)));
+  const transforms = Object.fromEntries(
+    Object.entries(rest).filter(([k, v]) => v !== undefined && ['imageSize', 'channels', 'subset', 'validationSize', 'seed'].includes(k)),
+  );
   if (pack !== undefined) {
     try {
       const header = readPackHeaderSync(pack, resolvePackDir());
       return {
-        ...base, name, kind: 'pack', sha256: pack, available: true, spec: transforms, shape: [...header.shape],
-        classes: header.classes.map((c, i) => ({ name: c, train: header.summary.counts.train[i] ?? 0, test: header.summary.counts.test[i] ?? 0 })),
-        notes: [...header.summary.notes], samples: true,
+        ...base,
+        name,
+        kind: 'pack',
+        sha256: pack,
+        available: true,
+        spec: transforms,
+        shape: [...header.shape],
+        classes: header.classes.map((c, i) => ({
+          name: c,
+          train: header.summary.counts.train[i] ?? 0,
+          test: header.summary.counts.test[i] ?? 0,
+        })),
+        notes: [...header.summary.notes],
+        samples: true,
       };
     } catch {
-      return { ...base, name, kind: 'pack', sha256: pack, spec: transforms, hint: `the pack is not on the dashboard's host (${packPath(resolvePackDir(), pack)}); run the dashboard where the search was started, or copy the pack there` };
+      return {
+        ...base,
+        name,
+        kind: 'pack',
+        sha256: pack,
+        spec: transforms,
+        hint: `the pack is not on the dashboard's host (${packPath(resolvePackDir(), pack)}); run the dashboard where the search was started, or copy the pack there`,
+      };
     }
   }
-  if (!datasetSources.has(name)) return { ...base, name, kind: 'built-in', spec: transforms, hint: `dataset ${name} is not known to this version` };
+  if (!datasetSources.has(name))
+    return { ...base, name, kind: 'built-in', spec: transforms, hint: `dataset ${name} is not known to this version` };
   const source = datasetSources.get(name);
   return {
-    ...base, name, kind: 'built-in', available: true, spec: transforms, shape: [...source.shape],
-    classes: source.classes.map((c) => ({ name: c, train: null, test: null })), notes: [source.description], samples: true,
+    ...base,
+    name,
+    kind: 'built-in',
+    available: true,
+    spec: transforms,
+    shape: [...source.shape],
+    classes: source.classes.map((c) => ({ name: c, train: null, test: null })),
+    notes: [source.description],
+    samples: true,
   };
 }
 
@@ -61,25 +90,34 @@ async function drawGrid(spec: DatasetSpec): Promise<Buffer> {
 
 export function datasetRouter(services: Services): Router {
   const router = Router();
-  router.get('/runs/:id/dataset', route(async (req, res) => {
-    const { id } = validate(params, req.params, 'run id');
-    res.json(view(datasetOf((await services.store.getRun(id)).config)));
-  }));
-  router.get('/runs/:id/dataset/samples.png', route(async (req, res) => {
-    const { id } = validate(params, req.params, 'run id');
-    const spec = datasetOf((await services.store.getRun(id)).config);
-    const shown = view(spec);
-    if (spec === undefined || !shown.samples) throw new BlockqnnError(ErrorCode.NOT_FOUND, `run ${id} has no dataset samples on this host`, { hint: shown.hint ?? 'a run that trains on no dataset has no samples' });
-    const key = spec.pack ?? spec.name;
-    let grid = grids.get(key);
-    if (grid === undefined) {
-      if (grids.size >= MAX_GRIDS) grids.delete(grids.keys().next().value!);
-      grid = drawGrid(spec);
-      grids.set(key, grid);
-      grid.catch(() => grids.delete(key));
-    }
-    res.type('image/png').setHeader('Cache-Control', 'private, max-age=3600');
-    res.send(await grid);
-  }));
+  router.get(
+    '/runs/:id/dataset',
+    route(async (req, res) => {
+      const { id } = validate(params, req.params, 'run id');
+      res.json(view(datasetOf((await services.store.getRun(id)).config)));
+    }),
+  );
+  router.get(
+    '/runs/:id/dataset/samples.png',
+    route(async (req, res) => {
+      const { id } = validate(params, req.params, 'run id');
+      const spec = datasetOf((await services.store.getRun(id)).config);
+      const shown = view(spec);
+      if (spec === undefined || !shown.samples)
+        throw new BlockqnnError(ErrorCode.NOT_FOUND, `run ${id} has no dataset samples on this host`, {
+          hint: shown.hint ?? 'a run that trains on no dataset has no samples',
+        });
+      const key = spec.pack ?? spec.name;
+      let grid = grids.get(key);
+      if (grid === undefined) {
+        if (grids.size >= MAX_GRIDS) grids.delete(grids.keys().next().value!);
+        grid = drawGrid(spec);
+        grids.set(key, grid);
+        grid.catch(() => grids.delete(key));
+      }
+      res.type('image/png').setHeader('Cache-Control', 'private, max-age=3600');
+      res.send(await grid);
+    }),
+  );
   return router;
 }

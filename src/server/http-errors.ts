@@ -10,7 +10,12 @@ import { ErrorCode, toBlockqnnError } from '../common/errors.js';
 import { parseWith } from '../common/parse.js';
 
 /** Additional codes only the HTTP layer produces. */
-export const HttpCode = { UNAUTHORIZED: 'UNAUTHORIZED', CONFLICT: 'CONFLICT', URI_TOO_LONG: 'URI_TOO_LONG', RATE_LIMITED: 'RATE_LIMITED' } as const;
+export const HttpCode = {
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  CONFLICT: 'CONFLICT',
+  URI_TOO_LONG: 'URI_TOO_LONG',
+  RATE_LIMITED: 'RATE_LIMITED',
+} as const;
 
 const STATUS: Record<string, number> = {
   [ErrorCode.INVALID_ARCHITECTURE]: 400,
@@ -44,9 +49,11 @@ export class HttpError extends Error {
 export const validate = <S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> => parseWith(schema, value, { what });
 
 /** Wraps an async route so its rejections reach the error middleware. */
-export const route = (handler: RequestHandler): RequestHandler => (req, res, next) => {
-  Promise.resolve(handler(req, res, next)).catch(next);
-};
+export const route =
+  (handler: RequestHandler): RequestHandler =>
+  (req, res, next) => {
+    Promise.resolve(handler(req, res, next)).catch(next);
+  };
 
 export function errorMiddleware(log: (line: string) => void): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
@@ -59,14 +66,25 @@ export function errorMiddleware(log: (line: string) => void): ErrorRequestHandle
     } else if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string') {
       // body-parser: malformed JSON, too large, wrong charset.
       status = e.status;
-      body = e.type === 'entity.too.large'
-        ? { code: ErrorCode.TOO_LARGE, message: `the request body is ${e.length ?? 'more than'} bytes, over the limit of ${e.limit ?? '?'} bytes`, hint: 'send a smaller JSON body' }
-        : { code: e.status === 413 ? ErrorCode.TOO_LARGE : ErrorCode.INVALID_INPUT, message: e.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (e.message ?? 'bad request') };
+      body =
+        e.type === 'entity.too.large'
+          ? {
+              code: ErrorCode.TOO_LARGE,
+              message: `the request body is ${e.length ?? 'more than'} bytes, over the limit of ${e.limit ?? '?'} bytes`,
+              hint: 'send a smaller JSON body',
+            }
+          : {
+              code: e.status === 413 ? ErrorCode.TOO_LARGE : ErrorCode.INVALID_INPUT,
+              message: e.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (e.message ?? 'bad request'),
+            };
     } else {
       const b = toBlockqnnError(error);
       status = STATUS[b.code] ?? 500;
       if (status >= 500) log(`dashboard: ${b.code}: ${b.cause instanceof Error && b.cause.stack ? b.cause.stack : b.message}`);
-      body = status === 500 && b.code === ErrorCode.INTERNAL ? { code: b.code, message: 'internal error (see the server log)' } : { code: b.code, message: b.message, ...(b.hint ? { hint: b.hint } : {}) };
+      body =
+        status === 500 && b.code === ErrorCode.INTERNAL
+          ? { code: b.code, message: 'internal error (see the server log)' }
+          : { code: b.code, message: b.message, ...(b.hint ? { hint: b.hint } : {}) };
     }
     if (res.headersSent) {
       res.end();

@@ -31,7 +31,13 @@ export function effectiveRateLimit(given: number | undefined, loopback: boolean)
 export function urlLengthLimit(max = MAX_URL_LENGTH): RequestHandler {
   return (req, _res, next) => {
     if (req.originalUrl.length > max) {
-      next(new HttpError(HttpCode.URI_TOO_LONG, `the request URL is ${req.originalUrl.length} characters long, more than ${max}`, 'shorten the query string'));
+      next(
+        new HttpError(
+          HttpCode.URI_TOO_LONG,
+          `the request URL is ${req.originalUrl.length} characters long, more than ${max}`,
+          'shorten the query string',
+        ),
+      );
       return;
     }
     next();
@@ -47,7 +53,13 @@ export function apiRateLimit(perMinute: number): RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, _res, next) =>
-      next(new HttpError(HttpCode.RATE_LIMITED, `too many requests: more than ${perMinute} a minute from this address`, 'wait as long as the Retry-After header says, or start the dashboard with a higher --rate-limit')),
+      next(
+        new HttpError(
+          HttpCode.RATE_LIMITED,
+          `too many requests: more than ${perMinute} a minute from this address`,
+          'wait as long as the Retry-After header says, or start the dashboard with a higher --rate-limit',
+        ),
+      ),
   });
 }
 
@@ -56,6 +68,9 @@ export function parseRateLimit(text: string): number {
   const m = /^\s*(\d+)\s*(?:\/\s*(min|m|minute|s|sec|second))?\s*$/i.exec(text);
   if (text.trim().toLowerCase() === 'off') return 0;
   const n = m ? Number(m[1]) * (/^s/i.test(m[2] ?? '') ? 60 : 1) : NaN;
-  if (!Number.isSafeInteger(n)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `--rate-limit must be N/min, N/s or off, got "${text}"`, { hint: 'e.g. --rate-limit 600/min' });
+  if (!Number.isSafeInteger(n))
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `--rate-limit must be N/min, N/s or off, got "${text}"`, {
+      hint: 'e.g. --rate-limit 600/min',
+    });
   return n;
 }

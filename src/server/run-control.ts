@@ -54,7 +54,10 @@ export class RunControl {
       here.stop.abort();
       return 'stopping';
     }
-    const { outcome } = await stopRun(this.services.store, runId, { by: 'dashboard', cancelJobs: (run) => this.services.queue(run.engine).cancelRun(runId) });
+    const { outcome } = await stopRun(this.services.store, runId, {
+      by: 'dashboard',
+      cancelJobs: (run) => this.services.queue(run.engine).cancelRun(runId),
+    });
     return outcome;
   }
 
@@ -62,9 +65,14 @@ export class RunControl {
   async resume(runId: string): Promise<void> {
     const run = await this.services.store.getRun(runId);
     if (this.services.controllers.has(runId)) throw new HttpError(HttpCode.CONFLICT, `run ${runId} is already running in this dashboard`);
-    if (run.status === 'finished') throw new HttpError(HttpCode.CONFLICT, `run ${runId} has finished; nothing to resume`, 'start a new run');
+    if (run.status === 'finished')
+      throw new HttpError(HttpCode.CONFLICT, `run ${runId} has finished; nothing to resume`, 'start a new run');
     if (controllerState(run) === 'alive') {
-      throw new HttpError(HttpCode.CONFLICT, `run ${runId} is ${run.status} under controller ${run.controllerId ?? '?'}, which is alive`, run.status === 'stopping' ? 'resume it once it has stopped' : 'stop it first');
+      throw new HttpError(
+        HttpCode.CONFLICT,
+        `run ${runId} is ${run.status} under controller ${run.controllerId ?? '?'}, which is alive`,
+        run.status === 'stopping' ? 'resume it once it has stopped' : 'stop it first',
+      );
     }
     this.launch(runId, run.engine);
   }
@@ -76,12 +84,22 @@ export class RunControl {
     const slots = this.options.localWorkers ?? 0;
     if (slots > 0) {
       supervisor = new Supervisor({
-        redisUrl: this.services.redisSettings.url, prefix: this.services.redisSettings.prefix, engine, graceMs: 2000, log,
+        redisUrl: this.services.redisSettings.url,
+        prefix: this.services.redisSettings.prefix,
+        engine,
+        graceMs: 2000,
+        log,
         slots: Array.from({ length: slots }, (_, i) => ({ name: `cpu${i}`, gpu: null })),
       });
       supervisor.start();
     }
-    const done = runController(runId, { store: this.services.store, redis: this.services.redisSettings, log, stopSignal: stop.signal, controllerId: this.options.controllerId })
+    const done = runController(runId, {
+      store: this.services.store,
+      redis: this.services.redisSettings,
+      log,
+      stopSignal: stop.signal,
+      controllerId: this.options.controllerId,
+    })
       .then((outcome) => log(`run ${runId}: ${outcome}`))
       .catch((error: unknown) => log(`run ${runId}: controller failed: ${error instanceof Error ? error.message : String(error)}`))
       .finally(async () => {

@@ -84,7 +84,12 @@ export class RunDigest {
     for (const e of this.entries.values()) if (!e.result) offset = Math.min(offset, e.sequence - 1);
     let cursor: string | undefined;
     for (;;) {
-      const page = await this.store.listCandidates(this.runId, { sort: 'sequence', order: 'asc', limit: PAGE, ...(cursor ? { cursor } : { offset }) });
+      const page = await this.store.listCandidates(this.runId, {
+        sort: 'sequence',
+        order: 'asc',
+        limit: PAGE,
+        ...(cursor ? { cursor } : { offset }),
+      });
       for (const c of page.items) this.note(c);
       if (!page.nextCursor) break;
       cursor = page.nextCursor;
@@ -96,7 +101,16 @@ export class RunDigest {
       if (e.result) results.push(e.result);
     }
     const { points, downsampled } = history(results);
-    this.series = { results: results.length, downsampled, points, ...accuracyVsFlops(results), layers: layerShares(blocks), throughputPerMinute: throughput(results), epsilon: epsilonView(this.schedule, run), pruning: this.pruning(run) };
+    this.series = {
+      results: results.length,
+      downsampled,
+      points,
+      ...accuracyVsFlops(results),
+      layers: layerShares(blocks),
+      throughputPerMinute: throughput(results),
+      epsilon: epsilonView(this.schedule, run),
+      pruning: this.pruning(run),
+    };
     this.version = version;
     return this.series;
   }
@@ -116,8 +130,13 @@ export class RunDigest {
     const entry: Entry = known ?? { sequence: c.sequence, types: layerTypes(this.space, c.nsc), result: null };
     if (RESULT.has(c.status)) {
       entry.result = {
-        hash: c.hash, sequence: c.sequence, finishedAt: (c.finishedAt ?? c.createdAt).getTime(), accuracy: c.accuracy, reward: c.reward,
-        flops: c.flops, ok: c.status === 'ok',
+        hash: c.hash,
+        sequence: c.sequence,
+        finishedAt: (c.finishedAt ?? c.createdAt).getTime(),
+        accuracy: c.accuracy,
+        reward: c.reward,
+        flops: c.flops,
+        ok: c.status === 'ok',
       };
       this.trainSeconds += c.trainSeconds ?? 0;
       // Baselines are never pruned and stay outside the search's epochs.

@@ -17,19 +17,28 @@ export function samplesRouter(services: Services): Router {
   const router = Router();
   const grid = async (id: string, hash: string) => {
     const found = await services.store.candidateSamples(id, hash);
-    if (!found) throw new BlockqnnError(ErrorCode.NOT_FOUND, `run ${id} has no sample grid for candidate ${hash}`, { hint: 'sample grids belong to image-to-image candidates with a result' });
+    if (!found)
+      throw new BlockqnnError(ErrorCode.NOT_FOUND, `run ${id} has no sample grid for candidate ${hash}`, {
+        hint: 'sample grids belong to image-to-image candidates with a result',
+      });
     return found;
   };
-  router.get('/runs/:id/candidates/:hash/samples.png', route(async (req, res) => {
-    const { id, hash } = validate(params, req.params, 'candidate');
-    const { pngBase64 } = await grid(id, hash);
-    res.type('image/png').setHeader('Cache-Control', 'private, max-age=3600');
-    res.send(Buffer.from(pngBase64, 'base64'));
-  }));
-  router.get('/runs/:id/candidates/:hash/samples', route(async (req, res) => {
-    const { id, hash } = validate(params, req.params, 'candidate');
-    const { pngBase64: _png, ...layout } = await grid(id, hash);
-    res.json(layout);
-  }));
+  router.get(
+    '/runs/:id/candidates/:hash/samples.png',
+    route(async (req, res) => {
+      const { id, hash } = validate(params, req.params, 'candidate');
+      const { pngBase64 } = await grid(id, hash);
+      res.type('image/png').setHeader('Cache-Control', 'private, max-age=3600');
+      res.send(Buffer.from(pngBase64, 'base64'));
+    }),
+  );
+  router.get(
+    '/runs/:id/candidates/:hash/samples',
+    route(async (req, res) => {
+      const { id, hash } = validate(params, req.params, 'candidate');
+      const { pngBase64: _png, ...layout } = await grid(id, hash);
+      res.json(layout);
+    }),
+  );
   return router;
 }

@@ -73,20 +73,31 @@ export function exposureWarning(address: string, hasToken: boolean): string[] {
       'WARNING: bind 127.0.0.1 (the default) and tunnel to it, or set --token / BLOCKQNN_TOKEN and put TLS in front.',
     ];
   }
-  return [`dashboard: listening on ${address}, reachable from the network; the token travels in clear over plain HTTP, so put TLS in front (a reverse proxy) or tunnel`];
+  return [
+    `dashboard: listening on ${address}, reachable from the network; the token travels in clear over plain HTTP, so put TLS in front (a reverse proxy) or tunnel`,
+  ];
 }
 
 /** A port that cannot be bound, said as such (not a stack trace): in use, or privileged. */
 export function listenError(error: Error, port: number, host: string): BlockqnnError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') {
-    return new BlockqnnError(ErrorCode.INVALID_INPUT, `port ${port} is in use on ${host}`, { hint: 'choose another --port (0 picks a free one), or stop what listens there', cause: error });
+    return new BlockqnnError(ErrorCode.INVALID_INPUT, `port ${port} is in use on ${host}`, {
+      hint: 'choose another --port (0 picks a free one), or stop what listens there',
+      cause: error,
+    });
   }
   if (code === 'EACCES') {
-    return new BlockqnnError(ErrorCode.INVALID_INPUT, `port ${port} on ${host} needs privileges this process does not have`, { hint: 'choose a --port above 1023 (0 picks a free one)', cause: error });
+    return new BlockqnnError(ErrorCode.INVALID_INPUT, `port ${port} on ${host} needs privileges this process does not have`, {
+      hint: 'choose a --port above 1023 (0 picks a free one)',
+      cause: error,
+    });
   }
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
-    return new BlockqnnError(ErrorCode.INVALID_INPUT, `cannot listen on ${host}: no such address on this host`, { hint: 'give --host an address of this machine, e.g. 127.0.0.1 or 0.0.0.0', cause: error });
+    return new BlockqnnError(ErrorCode.INVALID_INPUT, `cannot listen on ${host}: no such address on this host`, {
+      hint: 'give --host an address of this machine, e.g. 127.0.0.1 or 0.0.0.0',
+      cause: error,
+    });
   }
   return new BlockqnnError(ErrorCode.IO_ERROR, `cannot listen on ${host}:${port}: ${error.message}`, { cause: error });
 }
@@ -95,7 +106,12 @@ export function createServer(options: ServerOptions): DashboardServer {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const services = new Services(options.store, options.redis);
   const hub = new StreamHub(options.streamIntervalMs ?? 1000, log);
-  const control = new RunControl(services, { controllerId: options.controllerId ?? `dashboard:${process.pid}`, log, localWorkers: options.localWorkers ?? 0, dataDir: options.dataDir ?? BUNDLED_DATA_DIR });
+  const control = new RunControl(services, {
+    controllerId: options.controllerId ?? `dashboard:${process.pid}`,
+    log,
+    localWorkers: options.localWorkers ?? 0,
+    dataDir: options.dataDir ?? BUNDLED_DATA_DIR,
+  });
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -103,24 +119,47 @@ export function createServer(options: ServerOptions): DashboardServer {
     helmet({
       // Plain HTTP on loopback: no HSTS, and no upgrade of same-origin requests to https.
       strictTransportSecurity: false,
-      contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null, 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"] } },
+      contentSecurityPolicy: {
+        directives: { 'upgrade-insecure-requests': null, 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"] },
+      },
     }),
   );
   // The limiter depends on the address, known once listening: until then nothing is served anyway.
   let limiter: RequestHandler = (_req, _res, next) => next();
-  app.use('/api', urlLengthLimit(), (req, res, next) => limiter(req, res, next), streamRouter(services, hub), apiRouter(services, control, options.token));
+  app.use(
+    '/api',
+    urlLengthLimit(),
+    (req, res, next) => limiter(req, res, next),
+    streamRouter(services, hub),
+    apiRouter(services, control, options.token),
+  );
   const staticDir = options.staticDir ?? DEFAULT_STATIC_DIR;
   if (existsSync(join(staticDir, 'index.html'))) {
-    app.use(express.static(staticDir, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => path.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache') }));
+    app.use(
+      express.static(staticDir, {
+        index: 'index.html',
+        maxAge: '1h',
+        setHeaders: (res, path) => path.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache'),
+      }),
+    );
   } else {
-    app.get('/', (_req, res) => void res.type('text/plain').send('The dashboard front-end is not built: run `npm run build` in the checkout.\nThe API is at /api.\n'));
+    app.get(
+      '/',
+      (_req, res) =>
+        void res
+          .type('text/plain')
+          .send('The dashboard front-end is not built: run `npm run build` in the checkout.\nThe API is at /api.\n'),
+    );
   }
   app.use(errorMiddleware(log));
 
   let server: Server | undefined;
   let warming: Promise<void> = Promise.resolve();
   return {
-    app, services, hub, control,
+    app,
+    services,
+    hub,
+    control,
     async start({ port = 8080, host = '127.0.0.1' } = {}) {
       server = await new Promise<Server>((ok, fail) => {
         // Express 5 calls this back with the listen error too (a port in use), before any address exists.

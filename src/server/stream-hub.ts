@@ -51,13 +51,24 @@ export class StreamHub {
   }
 
   async subscribe(name: string, res: Response, makeSource: () => TopicSource): Promise<void> {
-    res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     res.flushHeaders();
     res.write('retry: 3000\n\n');
     let topic = this.topics.get(name);
     if (!topic) {
       const source = makeSource();
-      const created: Topic = { clients: new Set(), last: new Map(), busy: false, source, timer: setInterval(() => void this.tick(created), this.intervalMs) };
+      const created: Topic = {
+        clients: new Set(),
+        last: new Map(),
+        busy: false,
+        source,
+        timer: setInterval(() => void this.tick(created), this.intervalMs),
+      };
       created.timer.unref();
       this.topics.set(name, (topic = created));
     }

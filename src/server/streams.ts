@@ -62,13 +62,19 @@ function globalSource(services: Services): TopicSource {
 
 export function streamRouter(services: Services, hub: StreamHub): Router {
   const r = Router();
-  r.get('/stream', route(async (_req, res) => {
-    await hub.subscribe('global', res, () => globalSource(services));
-  }));
-  r.get('/runs/:id/stream', route(async (req, res) => {
-    const { id } = validate(z.object({ id: runIdSchema }), req.params, 'run id');
-    await services.store.getRun(id); // 404 before the stream opens
-    await hub.subscribe(`run:${id}`, res, () => runSource(services, id));
-  }));
+  r.get(
+    '/stream',
+    route(async (_req, res) => {
+      await hub.subscribe('global', res, () => globalSource(services));
+    }),
+  );
+  r.get(
+    '/runs/:id/stream',
+    route(async (req, res) => {
+      const { id } = validate(z.object({ id: runIdSchema }), req.params, 'run id');
+      await services.store.getRun(id); // 404 before the stream opens
+      await hub.subscribe(`run:${id}`, res, () => runSource(services, id));
+    }),
+  );
   return r;
 }

@@ -38,12 +38,31 @@ const idParams = z.object({ id: z.coerce.number().int().positive() });
 
 function row(t: Training, epoch: number | null): TrainingRow {
   const task = (t.config as { task?: { dataset?: { name?: string }; recipe?: { epochs?: number } } }).task;
-  const curve = (t.curve ?? []).map((p) => ({ epoch: p.epoch ?? 0, loss: p.loss ?? null, accuracy: p.valAccuracy ?? null, learningRate: p.learningRate ?? null }));
+  const curve = (t.curve ?? []).map((p) => ({
+    epoch: p.epoch ?? 0,
+    loss: p.loss ?? null,
+    accuracy: p.valAccuracy ?? null,
+    learningRate: p.learningRate ?? null,
+  }));
   return {
-    id: t.id, status: t.status, runId: t.runId, candidateId: t.candidateId, baseline: t.baseline, engine: t.engine,
-    dataset: task?.dataset?.name ?? null, epochs: task?.recipe?.epochs ?? null, epoch: epoch ?? curve.length,
-    accuracy: t.accuracy, params: t.params, flops: t.flops, trainSeconds: t.trainSeconds, checkpointPath: t.checkpointPath, error: t.error,
-    createdAt: t.createdAt.toISOString(), finishedAt: t.finishedAt?.toISOString() ?? null, curve,
+    id: t.id,
+    status: t.status,
+    runId: t.runId,
+    candidateId: t.candidateId,
+    baseline: t.baseline,
+    engine: t.engine,
+    dataset: task?.dataset?.name ?? null,
+    epochs: task?.recipe?.epochs ?? null,
+    epoch: epoch ?? curve.length,
+    accuracy: t.accuracy,
+    params: t.params,
+    flops: t.flops,
+    trainSeconds: t.trainSeconds,
+    checkpointPath: t.checkpointPath,
+    error: t.error,
+    createdAt: t.createdAt.toISOString(),
+    finishedAt: t.finishedAt?.toISOString() ?? null,
+    curve,
   };
 }
 
@@ -51,21 +70,29 @@ export function trainingsRouter(services: Services): Router {
   const api = Router();
   const { store } = services;
 
-  api.get('/trainings', route(async (req, res) => {
-    const q = validate(listQuery, req.query, 'query');
-    await collectOpenTrainings(store, (engine) => services.queue(engine)).catch(() => 0);
-    const trainings = await store.trainings.list({ limit: q.limit });
-    const rows = await Promise.all(trainings.map(async (t) => {
-      if (t.status !== 'running' && t.status !== 'queued') return row(t, null);
-      const progress = await trainingProgress(services.queue(t.engine), await store.trainings.get(t.id)).catch(() => null);
-      return row(t, progress?.epoch ?? null);
-    }));
-    res.json({ trainings: rows });
-  }));
+  api.get(
+    '/trainings',
+    route(async (req, res) => {
+      const q = validate(listQuery, req.query, 'query');
+      await collectOpenTrainings(store, (engine) => services.queue(engine)).catch(() => 0);
+      const trainings = await store.trainings.list({ limit: q.limit });
+      const rows = await Promise.all(
+        trainings.map(async (t) => {
+          if (t.status !== 'running' && t.status !== 'queued') return row(t, null);
+          const progress = await trainingProgress(services.queue(t.engine), await store.trainings.get(t.id)).catch(() => null);
+          return row(t, progress?.epoch ?? null);
+        }),
+      );
+      res.json({ trainings: rows });
+    }),
+  );
 
-  api.get('/trainings/:id', route(async (req, res) => {
-    const { id } = validate(idParams, req.params, 'training id');
-    res.json({ training: row(await store.trainings.get(id), null) });
-  }));
+  api.get(
+    '/trainings/:id',
+    route(async (req, res) => {
+      const { id } = validate(idParams, req.params, 'training id');
+      res.json({ training: row(await store.trainings.get(id), null) });
+    }),
+  );
   return api;
 }

@@ -23,13 +23,20 @@ import type { DatabaseTarget } from './url.js';
 
 const baselinesSchema = batchOf(newBaselineSchema);
 
-export async function upsertQueuedBaselines(db: SqlDatabase, target: DatabaseTarget, runId: string, input: readonly NewBaseline[]): Promise<{ candidate: Candidate; created: boolean }[]> {
+export async function upsertQueuedBaselines(
+  db: SqlDatabase,
+  target: DatabaseTarget,
+  runId: string,
+  input: readonly NewBaseline[],
+): Promise<{ candidate: Candidate; created: boolean }[]> {
   const items = parseInput(baselinesSchema, input, 'baselines');
   try {
     return await db.transaction(async (tx) => {
       // Writing the run row first takes SQLite's write lock and PostgreSQL's row lock, so two
       // controllers queueing baselines cannot both pick the same negative sequence.
-      const [run] = await tx.rows<{ id: string }>`UPDATE "Run" SET "candidateCount" = "candidateCount" WHERE "id" = ${runId} RETURNING "id"`;
+      const [run] = await tx.rows<{
+        id: string;
+      }>`UPDATE "Run" SET "candidateCount" = "candidateCount" WHERE "id" = ${runId} RETURNING "id"`;
       if (!run) throw runNotFound(runId);
       const hashes = [...new Set(items.map((c) => c.hash))];
       const existing = await tx.rows<CandidateSummaryRow>`
@@ -37,9 +44,14 @@ export async function upsertQueuedBaselines(db: SqlDatabase, target: DatabaseTar
       const known = new Map(existing.map((row) => [row.hash, row]));
       const clash = existing.find((row) => row.baseline === null);
       if (clash) {
-        throw new BlockqnnError(ErrorCode.INVALID_INPUT, `run ${runId} already has candidate ${clash.hash} as a searched candidate, not a baseline`);
+        throw new BlockqnnError(
+          ErrorCode.INVALID_INPUT,
+          `run ${runId} already has candidate ${clash.hash} as a searched candidate, not a baseline`,
+        );
       }
-      const [{ low }] = (await tx.rows<{ low: number | null }>`SELECT MIN("sequence") AS "low" FROM "Candidate" WHERE "runId" = ${runId} AND "sequence" < 0`) as [{ low: number | null }];
+      const [{ low }] = (await tx.rows<{
+        low: number | null;
+      }>`SELECT MIN("sequence") AS "low" FROM "Candidate" WHERE "runId" = ${runId} AND "sequence" < 0`) as [{ low: number | null }];
       let next = Math.min(Number(low ?? 0), 0) - 1;
       const created = new Set<string>();
       const createdAt = new Date();

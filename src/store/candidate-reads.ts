@@ -31,7 +31,9 @@ export interface StatusCounts {
 
 export async function statusCounts(db: Db, runId: string): Promise<StatusCounts> {
   const [[run], open] = await Promise.all([
-    db.$queryRaw<CounterRow[]>`SELECT "candidateCount", "okCount", "divergedCount", "tooLargeCount", "failedCount", "prunedCount" FROM "Run" WHERE "id" = ${runId}`,
+    db.$queryRaw<
+      CounterRow[]
+    >`SELECT "candidateCount", "okCount", "divergedCount", "tooLargeCount", "failedCount", "prunedCount" FROM "Run" WHERE "id" = ${runId}`,
     db.$queryRaw<{ status: string; n: bigint }[]>`
       SELECT "status", COUNT(*) AS "n" FROM "Candidate" WHERE "runId" = ${runId} AND "status" IN ${inList(OPEN_STATUSES)} AND "baseline" IS NULL GROUP BY "status"`,
   ]);
@@ -57,11 +59,7 @@ export async function listCandidatePage(db: Db, runId: string, query: Normalised
     statusCounts(db, runId),
     countRows ? db.$queryRaw<{ n: bigint }[]>`SELECT COUNT(*) AS "n" FROM "Candidate" WHERE ${sql.filter}` : Promise.resolve(undefined),
   ]);
-  const total = counted
-    ? count(counted[0]?.n)
-    : statuses
-      ? statuses.reduce((sum, s) => sum + counts.byStatus[s], 0)
-      : counts.total;
+  const total = counted ? count(counted[0]?.n) : statuses ? statuses.reduce((sum, s) => sum + counts.byStatus[s], 0) : counts.total;
   const items = rows.slice(0, query.limit).map(toCandidate);
   const last = items.at(-1);
   const nextCursor = rows.length > query.limit && last ? cursorAfter(last, query.sort, query.order) : null;

@@ -72,7 +72,12 @@ export interface Claimed {
  * apart: a search result never lands on a baseline row, nor a baseline's on a
  * searched candidate (whose result must travel with a controller snapshot).
  */
-export async function claim(tx: SqlRunner, runId: string, item: Item, kind: 'searched' | 'baseline' = 'searched'): Promise<Claimed | undefined> {
+export async function claim(
+  tx: SqlRunner,
+  runId: string,
+  item: Item,
+  kind: 'searched' | 'baseline' = 'searched',
+): Promise<Claimed | undefined> {
   const r = item.result;
   const curve = r.curve === undefined || r.curve === null ? null : toJsonText(r.curve, 'the training curve');
   const metrics = r.metrics === undefined || r.metrics === null ? null : toJsonText(r.metrics, 'the result metrics');
@@ -99,8 +104,22 @@ type Provider = DatabaseTarget['provider'];
 
 // SQL types of the columns written from JSON rows, for PostgreSQL's jsonb_to_recordset.
 const COLUMN_TYPES: Record<string, string> = {
-  hash: 'TEXT', status: 'TEXT', accuracy: 'DOUBLE PRECISION', reward: 'DOUBLE PRECISION', curve: 'TEXT', trainSeconds: 'DOUBLE PRECISION',
-  evalSeconds: 'DOUBLE PRECISION', error: 'TEXT', fromCache: 'BOOLEAN', startedAt: 'TIMESTAMP(3)', finishedAt: 'TIMESTAMP(3)', metrics: 'TEXT', samples: 'TEXT', workerId: 'TEXT', engine: 'TEXT', attempts: 'INTEGER',
+  hash: 'TEXT',
+  status: 'TEXT',
+  accuracy: 'DOUBLE PRECISION',
+  reward: 'DOUBLE PRECISION',
+  curve: 'TEXT',
+  trainSeconds: 'DOUBLE PRECISION',
+  evalSeconds: 'DOUBLE PRECISION',
+  error: 'TEXT',
+  fromCache: 'BOOLEAN',
+  startedAt: 'TIMESTAMP(3)',
+  finishedAt: 'TIMESTAMP(3)',
+  metrics: 'TEXT',
+  samples: 'TEXT',
+  workerId: 'TEXT',
+  engine: 'TEXT',
+  attempts: 'INTEGER',
 };
 
 /**
@@ -138,7 +157,12 @@ export function jsonRows(provider: Provider, columns: readonly string[], rows: r
  * the same). On PostgreSQL the rows are first locked in hash order, so two
  * batches sharing candidates cannot deadlock.
  */
-export async function claimMany(tx: SqlRunner, provider: Provider, runId: string, items: readonly Item[]): Promise<(Claimed | undefined)[]> {
+export async function claimMany(
+  tx: SqlRunner,
+  provider: Provider,
+  runId: string,
+  items: readonly Item[],
+): Promise<(Claimed | undefined)[]> {
   const out: (Claimed | undefined)[] = items.map(() => undefined);
   if (provider === 'postgresql') {
     const hashes = [...new Set(items.map((i) => i.hash))].sort();
@@ -166,12 +190,39 @@ export async function claimMany(tx: SqlRunner, provider: Provider, runId: string
       const finishedAt = r.finishedAt ?? new Date();
       prepared.set(hash, { index: i, curve, metrics, finishedAt });
       return {
-        hash, status: r.status, accuracy: r.accuracy ?? null, reward: r.reward ?? null, curve, trainSeconds: r.trainSeconds ?? null,
-        evalSeconds: r.evalSeconds ?? null, error: r.error ?? null, fromCache: r.fromCache ?? false, finishedAt, metrics, samples,
-        workerId: r.workerId ?? null, engine: r.engine ?? null, attempts: r.attempts ?? 0, startedAt: r.startedAt ?? null,
+        hash,
+        status: r.status,
+        accuracy: r.accuracy ?? null,
+        reward: r.reward ?? null,
+        curve,
+        trainSeconds: r.trainSeconds ?? null,
+        evalSeconds: r.evalSeconds ?? null,
+        error: r.error ?? null,
+        fromCache: r.fromCache ?? false,
+        finishedAt,
+        metrics,
+        samples,
+        workerId: r.workerId ?? null,
+        engine: r.engine ?? null,
+        attempts: r.attempts ?? 0,
+        startedAt: r.startedAt ?? null,
       };
     });
-    const columns = ['hash', 'status', 'accuracy', 'reward', 'curve', 'trainSeconds', 'evalSeconds', 'error', 'fromCache', 'finishedAt', 'metrics', 'samples', ...optional];
+    const columns = [
+      'hash',
+      'status',
+      'accuracy',
+      'reward',
+      'curve',
+      'trainSeconds',
+      'evalSeconds',
+      'error',
+      'fromCache',
+      'finishedAt',
+      'metrics',
+      'samples',
+      ...optional,
+    ];
     const set = columns.slice(1).map((c) => Prisma.raw(`"${c}" = "v"."${c}"`));
     // Materialised, so the planner walks the batch and finds each row along the (runId, hash) index.
     const updated = await tx.rows<{ id: number; hash: string }>`
@@ -212,12 +263,28 @@ async function updateRun(tx: SqlRunner, runId: string, claimed: readonly Claimed
 }
 
 /** Puts the cacheable results among `committed` into the cross-run cache under the run's task key. */
-export async function cacheResults(tx: SqlRunner, provider: Provider, taskKey: string, runId: string, committed: readonly Claimed[]): Promise<void> {
-  const cacheable = committed.filter((c) => (CACHEABLE_STATUSES as readonly string[]).includes(c.item.result.status) && !c.item.result.fromCache);
+export async function cacheResults(
+  tx: SqlRunner,
+  provider: Provider,
+  taskKey: string,
+  runId: string,
+  committed: readonly Claimed[],
+): Promise<void> {
+  const cacheable = committed.filter(
+    (c) => (CACHEABLE_STATUSES as readonly string[]).includes(c.item.result.status) && !c.item.result.fromCache,
+  );
   if (cacheable.length === 0) return;
   const rows = cacheable.map(({ item: { hash, result: r }, curve, metrics, finishedAt }) => ({
-    hash, status: r.status, accuracy: r.accuracy ?? null, curve, trainSeconds: r.trainSeconds ?? null, evalSeconds: r.evalSeconds ?? null,
-    engine: r.engine ?? null, workerId: r.workerId ?? null, finishedAt, metrics,
+    hash,
+    status: r.status,
+    accuracy: r.accuracy ?? null,
+    curve,
+    trainSeconds: r.trainSeconds ?? null,
+    evalSeconds: r.evalSeconds ?? null,
+    engine: r.engine ?? null,
+    workerId: r.workerId ?? null,
+    finishedAt,
+    metrics,
   }));
   const columns = ['hash', 'status', 'accuracy', 'curve', 'trainSeconds', 'evalSeconds', 'engine', 'workerId', 'finishedAt', 'metrics'];
   // ON CONFLICT DO NOTHING keeps the first result and cannot fail the transaction
@@ -244,7 +311,9 @@ export async function commitResults(
       const claimed = await claimMany(tx, target.provider, runId, items);
       const unclaimed = items.filter((_, i) => claimed[i] === undefined).map((item) => item.hash);
       if (unclaimed.length > 0) {
-        const found = await tx.rows<{ hash: string }>`SELECT "hash" FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(unclaimed)}`;
+        const found = await tx.rows<{
+          hash: string;
+        }>`SELECT "hash" FROM "Candidate" WHERE "runId" = ${runId} AND "hash" IN ${inList(unclaimed)}`;
         const missing = unclaimed.find((hash) => !found.some((f) => f.hash === hash));
         if (missing !== undefined) throw candidateNotFound(runId, missing);
       }

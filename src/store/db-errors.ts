@@ -17,7 +17,11 @@ interface ErrorFacts {
 }
 
 export function errorFacts(error: unknown): ErrorFacts {
-  const e = (error ?? {}) as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } } };
+  const e = (error ?? {}) as {
+    code?: unknown;
+    message?: unknown;
+    meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } };
+  };
   const cause = e.meta?.driverAdapterError?.cause;
   return {
     code: typeof e.code === 'string' ? e.code : undefined,
@@ -41,19 +45,36 @@ const UNREACHABLE_KINDS = new Set([
   'SocketTimeout',
   'TooManyConnections',
 ]);
-const NODE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const NODE_NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
 // SQLSTATE classes 08 (connection), 57P (server shutting down), 53300 (too many connections), 28 (auth), 3D000 (no database).
 const PG_UNREACHABLE_STATE = /^(08|57P|53300|28|3D000)/;
 
 /** The message a user needs, without Prisma's multi-line "Invalid `db.x()` invocation" preamble. */
 function essence(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.at(-1) ?? message;
 }
 
 function postgresHint(target: Extract<DatabaseTarget, { provider: 'postgresql' }>, facts: ErrorFacts): string {
   const code = facts.originalCode ?? facts.code ?? '';
-  if (code === '3D000' || facts.kind === 'DatabaseDoesNotExist' || facts.code === 'P1003' || /database .* does not exist/.test(facts.message)) {
+  if (
+    code === '3D000' ||
+    facts.kind === 'DatabaseDoesNotExist' ||
+    facts.code === 'P1003' ||
+    /database .* does not exist/.test(facts.message)
+  ) {
     const name = new URL(target.connectionString).pathname.slice(1) || '<name>';
     return `create it first, e.g. createdb -h <host> -U <user> ${name}, or point DATABASE_URL at an existing database`;
   }
@@ -63,17 +84,30 @@ function postgresHint(target: Extract<DatabaseTarget, { provider: 'postgresql' }
   if (/SSL|certificate|self[- ]signed/i.test(facts.message)) {
     return 'the server certificate did not verify: give its CA with sslrootcert=/path/ca.pem in the URL (sslmode=verify-full checks the host name too)';
   }
-  if (/^28/.test(code) || facts.kind === 'AuthenticationFailed' || facts.kind === 'DatabaseAccessDenied' || /password|authentication/i.test(facts.message)) {
-    return 'check the user and password in DATABASE_URL and the server\'s pg_hba.conf';
+  if (
+    /^28/.test(code) ||
+    facts.kind === 'AuthenticationFailed' ||
+    facts.kind === 'DatabaseAccessDenied' ||
+    /password|authentication/i.test(facts.message)
+  ) {
+    return "check the user and password in DATABASE_URL and the server's pg_hba.conf";
   }
   return 'start PostgreSQL or check host and port in DATABASE_URL (postgresql://user:password@host:5432/db); without DATABASE_URL blockqnn uses a SQLite file';
 }
 
-function sqliteProblem(target: Extract<DatabaseTarget, { provider: 'sqlite' }>, facts: ErrorFacts, cause: unknown): BlockqnnError | undefined {
+function sqliteProblem(
+  target: Extract<DatabaseTarget, { provider: 'sqlite' }>,
+  facts: ErrorFacts,
+  cause: unknown,
+): BlockqnnError | undefined {
   const code = facts.originalCode ?? facts.code ?? '';
   const where = `SQLite database ${target.path}`;
   if (code.startsWith('SQLITE_FULL') || /database or disk is full/.test(facts.message)) {
-    return new BlockqnnError(ErrorCode.IO_ERROR, `${where}: the disk is full`, { cause, hint: 'free space on that volume, then resume the run', details: { diskFull: true } });
+    return new BlockqnnError(ErrorCode.IO_ERROR, `${where}: the disk is full`, {
+      cause,
+      hint: 'free space on that volume, then resume the run',
+      details: { diskFull: true },
+    });
   }
   if (code.startsWith('SQLITE_READONLY') || /readonly database/.test(facts.message)) {
     return new BlockqnnError(ErrorCode.UNREACHABLE, `${where} is not writable`, {
@@ -100,7 +134,10 @@ function sqliteProblem(target: Extract<DatabaseTarget, { provider: 'sqlite' }>, 
     });
   }
   if (code.startsWith('SQLITE_IOERR')) {
-    return new BlockqnnError(ErrorCode.IO_ERROR, `${where}: I/O error ${code}`, { cause, hint: 'check the disk and the filesystem holding the file' });
+    return new BlockqnnError(ErrorCode.IO_ERROR, `${where}: I/O error ${code}`, {
+      cause,
+      hint: 'check the disk and the filesystem holding the file',
+    });
   }
   return undefined;
 }
@@ -122,7 +159,9 @@ export function storeError(error: unknown, target: DatabaseTarget, action: strin
       (facts.kind !== undefined && UNREACHABLE_KINDS.has(facts.kind)) ||
       NODE_NET_CODES.has(code) ||
       PG_UNREACHABLE_STATE.test(code) ||
-      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database server|terminating connection due to administrator command|the database system is (shutting down|starting up)|server closed the connection unexpectedly|connection error and is not queryable/i.test(facts.message) ||
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database server|terminating connection due to administrator command|the database system is (shutting down|starting up)|server closed the connection unexpectedly|connection error and is not queryable/i.test(
+        facts.message,
+      ) ||
       /does not support SSL|SSL|certificate|self[- ]signed/i.test(facts.message);
     if (unreachable) {
       return new BlockqnnError(ErrorCode.UNREACHABLE, `PostgreSQL database ${target.display} is unreachable: ${essence(facts.message)}`, {

@@ -93,9 +93,13 @@ export function pendingMigrations(migrations: readonly Migration[], applied: rea
   const known = new Set(migrations.map((m) => m.name));
   const unknown = [...done.keys()].filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the database was migrated by a newer blockqnn (unknown migrations: ${unknown.join(', ')})`, {
-      hint: 'upgrade blockqnn on this machine, or use another database',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `the database was migrated by a newer blockqnn (unknown migrations: ${unknown.join(', ')})`,
+      {
+        hint: 'upgrade blockqnn on this machine, or use another database',
+      },
+    );
   }
   for (const migration of migrations) {
     const row = done.get(migration.name);

@@ -36,9 +36,13 @@ function decodeCursor(cursor: string, sort: CandidateSortKey, order: Order): Cur
     throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'malformed page cursor', { hint: 'pass nextCursor from the previous page unchanged' });
   }
   const valid =
-    typeof state === 'object' && state !== null && typeof state.s === 'number' && Number.isInteger(state.s) &&
+    typeof state === 'object' &&
+    state !== null &&
+    typeof state.s === 'number' &&
+    Number.isInteger(state.s) &&
     (state.v === null || (typeof state.v === 'number' && Number.isFinite(state.v)));
-  if (!valid) throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'malformed page cursor', { hint: 'pass nextCursor from the previous page unchanged' });
+  if (!valid)
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'malformed page cursor', { hint: 'pass nextCursor from the previous page unchanged' });
   if (state.k !== sort || state.o !== order) {
     throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the page cursor was made for sort ${state.k} ${state.o}, not ${sort} ${order}`, {
       hint: 'start again without a cursor after changing the sort',
@@ -97,7 +101,11 @@ export function pageSql(runId: string, query: NormalisedQuery): PageSql {
 }
 
 /** The cursor that continues after `row`. */
-export function cursorAfter(row: { sequence: number; reward: number | null; accuracy: number | null; flops: number }, sort: CandidateSortKey, order: Order): string {
+export function cursorAfter(
+  row: { sequence: number; reward: number | null; accuracy: number | null; flops: number },
+  sort: CandidateSortKey,
+  order: Order,
+): string {
   const v = sort === 'sequence' ? null : row[sort];
   return encodeCursor({ k: sort, o: order, v, s: row.sequence });
 }

@@ -59,7 +59,8 @@ export async function upsertQueuedCandidates(
       // First try: the search loop only queues hashes it has not seen, so the batch is assumed new and the
       // transaction's own check is the only lookup; a batch with known hashes rolls back and takes the
       // unlocked look first (re-sampled blocks, a caller that does not filter).
-      const known = attempt === 0 ? new Map<string, CandidateSummaryRow>() : await findByHash(db, runId, [...new Set(rows.map((r) => r.hash))]);
+      const known =
+        attempt === 0 ? new Map<string, CandidateSummaryRow>() : await findByHash(db, runId, [...new Set(rows.map((r) => r.hash))]);
       const fresh = [...new Map(rows.filter((r) => !known.has(r.hash)).map((r) => [r.hash, r])).values()];
       const created = new Map<string, CandidateSummaryRow>();
       if (fresh.length > 0) {
@@ -91,14 +92,26 @@ async function insertFresh(tx: SqlRunner, runId: string, fresh: readonly FreshRo
   const [run] = await tx.rows<{ candidateCount: number }>`
     UPDATE "Run" SET "candidateCount" = "candidateCount" + ${fresh.length} WHERE "id" = ${runId} RETURNING "candidateCount"`;
   if (!run) throw runNotFound(runId);
-  if ((await findByHash(tx, runId, fresh.map((r) => r.hash))).size > 0) throw new QueuedMeanwhile();
+  if (
+    (
+      await findByHash(
+        tx,
+        runId,
+        fresh.map((r) => r.hash),
+      )
+    ).size > 0
+  )
+    throw new QueuedMeanwhile();
   const first = run.candidateCount - fresh.length + 1;
   const createdAt = new Date();
   const inserted: CandidateSummaryRow[] = [];
   for (let start = 0; start < fresh.length; start += INSERT_CHUNK) {
     const values = fresh
       .slice(start, start + INSERT_CHUNK)
-      .map((r, i) => Prisma.sql`(${runId}, ${r.hash}, ${first + start + i}, ${r.nsc}, ${r.ir}, ${r.flops}, ${r.params}, ${r.density}, ${createdAt})`);
+      .map(
+        (r, i) =>
+          Prisma.sql`(${runId}, ${r.hash}, ${first + start + i}, ${r.nsc}, ${r.ir}, ${r.flops}, ${r.params}, ${r.density}, ${createdAt})`,
+      );
     inserted.push(
       ...(await tx.rows<CandidateSummaryRow>`
         INSERT INTO "Candidate" ("runId", "hash", "sequence", "nsc", "ir", "flops", "params", "density", "createdAt")

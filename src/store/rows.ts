@@ -43,7 +43,8 @@ function corrupted(where: string, problem: string): BlockqnnError {
   });
 }
 
-const check = <T>(schema: z.ZodType<T>, value: unknown, where: string): T => parseWith(schema, value, { what: where, error: (problem) => corrupted(where, problem) });
+const check = <T>(schema: z.ZodType<T>, value: unknown, where: string): T =>
+  parseWith(schema, value, { what: where, error: (problem) => corrupted(where, problem) });
 
 /** Parses a JSON text column; `where` names the row and field for the error. */
 export function readJson<T>(text: string, schema: z.ZodType<T>, where: string): T {
@@ -77,7 +78,13 @@ export function toRun(row: RunRow): Run {
     budget: { candidates: row.budgetCandidates, seconds: row.budgetSeconds },
     candidateCount: row.candidateCount,
     resultCount: row.resultCount,
-    resultsByStatus: { ok: row.okCount, diverged: row.divergedCount, too_large: row.tooLargeCount, failed: row.failedCount, pruned: row.prunedCount },
+    resultsByStatus: {
+      ok: row.okCount,
+      diverged: row.divergedCount,
+      too_large: row.tooLargeCount,
+      failed: row.failedCount,
+      pruned: row.prunedCount,
+    },
     best: row.bestCandidateId !== null && row.bestReward !== null ? { candidateId: row.bestCandidateId, reward: row.bestReward } : null,
     controllerId: row.controllerId,
     heartbeatAt: row.heartbeatAt,

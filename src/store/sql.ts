@@ -15,7 +15,32 @@ import type { CandidateSortKey, ResultStatus } from './types.js';
 
 /** Every Candidate column but the IR, in the shape of the Prisma model (see rows.ts). */
 export const CANDIDATE_COLUMNS = Prisma.raw(
-  ['id', 'runId', 'hash', 'sequence', 'nsc', 'flops', 'params', 'density', 'status', 'accuracy', 'reward', 'curve', 'trainSeconds', 'evalSeconds', 'workerId', 'engine', 'attempts', 'error', 'fromCache', 'createdAt', 'startedAt', 'finishedAt', 'baseline', 'metrics']
+  [
+    'id',
+    'runId',
+    'hash',
+    'sequence',
+    'nsc',
+    'flops',
+    'params',
+    'density',
+    'status',
+    'accuracy',
+    'reward',
+    'curve',
+    'trainSeconds',
+    'evalSeconds',
+    'workerId',
+    'engine',
+    'attempts',
+    'error',
+    'fromCache',
+    'createdAt',
+    'startedAt',
+    'finishedAt',
+    'baseline',
+    'metrics',
+  ]
     .map((c) => `"${c}"`)
     .join(', '),
 );

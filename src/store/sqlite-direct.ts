@@ -31,7 +31,12 @@ interface Prepared {
 const MAX_PREPARED = 256;
 
 // "YYYY-MM-DD HH:MM:SS" is SQLite's CURRENT_TIMESTAMP: UTC without a zone.
-const toDate: Convert = (v) => (v === null ? null : typeof v === 'number' ? new Date(v) : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? String(v) : `${String(v).replace(' ', 'T')}Z`));
+const toDate: Convert = (v) =>
+  v === null
+    ? null
+    : typeof v === 'number'
+      ? new Date(v)
+      : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? String(v) : `${String(v).replace(' ', 'T')}Z`);
 const toBoolean: Convert = (v) => (v === null ? null : Boolean(v));
 const toBigInt: Convert = (v) => (v === null ? null : BigInt(v as number));
 
@@ -109,7 +114,10 @@ export class DirectSqlite implements SqlDatabase {
    */
   async transaction<T>(work: (q: SqlRunner) => Promise<T>): Promise<T> {
     if (this.db.inTransaction) {
-      throw new BlockqnnError(ErrorCode.INTERNAL, 'a SQLite transaction was opened inside another; store operations must run one at a time');
+      throw new BlockqnnError(
+        ErrorCode.INTERNAL,
+        'a SQLite transaction was opened inside another; store operations must run one at a time',
+      );
     }
     this.db.exec('BEGIN IMMEDIATE');
     try {

@@ -44,7 +44,9 @@ const shortText = z.string().max(200);
 
 export const jsonObjectSchema = z.record(z.string(), z.unknown());
 /** Extra engine metrics of a result, by name (robust accuracy under FGSM, a table's report column, ...). */
-export const metricsSchema = z.record(z.string().min(1).max(200), z.number().finite()).refine((m) => Object.keys(m).length <= 200, 'at most 200 metrics');
+export const metricsSchema = z
+  .record(z.string().min(1).max(200), z.number().finite())
+  .refine((m) => Object.keys(m).length <= 200, 'at most 200 metrics');
 
 /** An image-to-image result's sample grid, the schema the queue contract carries it with. */
 export { sampleGridSchema, type SampleGrid as SampleGridRecord };
@@ -89,7 +91,9 @@ export const newRunSchema = z.strictObject({
   taskKey: z.string().min(1).max(10_000),
   seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   config: jsonObjectSchema,
-  budget: z.strictObject({ candidates: z.number().int().positive().optional(), seconds: z.number().int().positive().optional() }).optional(),
+  budget: z
+    .strictObject({ candidates: z.number().int().positive().optional(), seconds: z.number().int().positive().optional() })
+    .optional(),
   status: z.enum(RUN_STATUSES).optional(),
 });
 export type NewRun = z.input<typeof newRunSchema>;
@@ -97,7 +101,12 @@ export type NewRun = z.input<typeof newRunSchema>;
 export const runPatchSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   status: z.enum(RUN_STATUSES).optional(),
-  budget: z.strictObject({ candidates: z.number().int().positive().nullable().optional(), seconds: z.number().int().positive().nullable().optional() }).optional(),
+  budget: z
+    .strictObject({
+      candidates: z.number().int().positive().nullable().optional(),
+      seconds: z.number().int().positive().nullable().optional(),
+    })
+    .optional(),
   controllerId: shortText.nullable().optional(),
   heartbeatAt: z.date().nullable().optional(),
   error: z.string().max(10_000).nullable().optional(),
@@ -145,7 +154,10 @@ export const newCandidateSchema = z.strictObject({
   hash: hashSchema,
   nsc: z.string().min(1).max(100_000),
   /** Checked by the caller (search-space); stored as JSON and validated when read back. */
-  ir: z.custom<NetworkIr>((v) => typeof v === 'object' && v !== null).nullable().optional(),
+  ir: z
+    .custom<NetworkIr>((v) => typeof v === 'object' && v !== null)
+    .nullable()
+    .optional(),
   flops: nonNegative,
   params: nonNegative,
   density: nonNegative,
@@ -153,7 +165,9 @@ export const newCandidateSchema = z.strictObject({
 export type NewCandidate = z.input<typeof newCandidateSchema>;
 
 /** Baseline names as stored in Candidate.baseline: the baseline registry's names. */
-export const baselineNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'baseline names use lowercase letters, digits, . _ and -');
+export const baselineNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'baseline names use lowercase letters, digits, . _ and -');
 
 /**
  * A hand-designed baseline queued in a run: a candidate row with its name set,

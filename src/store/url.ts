@@ -14,8 +14,7 @@ import { resolve } from 'node:path';
 import { BlockqnnError, ErrorCode } from '../common/errors.js';
 
 export type DatabaseTarget =
-  | { provider: 'sqlite'; path: string; display: string }
-  | { provider: 'postgresql'; connectionString: string; display: string };
+  { provider: 'sqlite'; path: string; display: string } | { provider: 'postgresql'; connectionString: string; display: string };
 
 /** The URL used when none is given: a SQLite file in the working directory. */
 export const DEFAULT_DATABASE_URL = 'file:./blockqnn.db';
@@ -49,9 +48,13 @@ function checkSslParameters(parsed: URL, display: string): void {
     try {
       accessSync(file, constants.R_OK);
     } catch (error) {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${display}: ${name} file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-        hint: `give the path of a readable PEM file in ${name}=`,
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `${display}: ${name} file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        {
+          hint: `give the path of a readable PEM file in ${name}=`,
+        },
+      );
     }
   }
 }

@@ -34,14 +34,22 @@ import { z } from 'zod';
 export const PAPER_FGSM_EPSILON = 0.125;
 
 const positiveInt = (field: string, max: number) =>
-  z.number().int({ error: `${field} must be a whole number` }).min(1, { error: `${field} must be at least 1` }).max(max, { error: `${field} must be at most ${max}` });
+  z
+    .number()
+    .int({ error: `${field} must be a whole number` })
+    .min(1, { error: `${field} must be at least 1` })
+    .max(max, { error: `${field} must be at most ${max}` });
 
 export const introspectiveSchema = z
   .strictObject({
     /** The formulation; only the paper's supervised WINN so far. */
     mode: z.literal('winn').default('winn'),
     /** Weight of the Wasserstein term beside the cross-entropy (the code: d_softmax_loss + 0.01 · d_wass_loss). */
-    criticWeight: z.number().gt(0, { error: 'criticWeight must be > 0 (0 is plain training: drop `introspective`)' }).max(100).default(0.01),
+    criticWeight: z
+      .number()
+      .gt(0, { error: 'criticWeight must be > 0 (0 is plain training: drop `introspective`)' })
+      .max(100)
+      .default(0.01),
     /** λ of the gradient penalty (WGAN-GP's and the code's `scale = 10.0`). */
     gradientPenalty: z.number().min(0, { error: 'gradientPenalty must be ≥ 0' }).max(1000).default(10),
     /** Pseudo-negatives synthesised per epoch, and the size of the initial noise pool (the code's g_neg_images_count = 1000). */
@@ -69,7 +77,12 @@ export const introspectiveSchema = z
 export const robustnessSchema = z.strictObject({
   /** FGSM step sizes on [0, 1] pixels; default the paper's 0.125. */
   fgsmEpsilons: z
-    .array(z.number().min(0, { error: 'an FGSM ε must be ≥ 0 (a perturbation size on [0, 1] pixels)' }).max(1, { error: 'an FGSM ε must be ≤ 1 (pixels are in [0, 1])' }))
+    .array(
+      z
+        .number()
+        .min(0, { error: 'an FGSM ε must be ≥ 0 (a perturbation size on [0, 1] pixels)' })
+        .max(1, { error: 'an FGSM ε must be ≤ 1 (pixels are in [0, 1])' }),
+    )
     .min(1, { error: 'fgsmEpsilons needs at least one ε' })
     .max(16)
     .refine((list) => new Set(list).size === list.length, { error: 'fgsmEpsilons must not repeat an ε' })

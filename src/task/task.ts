@@ -102,7 +102,11 @@ export function parseTask(value: unknown): TrainingTask {
 export function taskKey(task: TrainingTask, engine: string, network?: Record<string, unknown>): string {
   const canonical = (value: unknown): unknown =>
     value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]))
+      ? Object.fromEntries(
+          Object.entries(value as Record<string, unknown>)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => [k, canonical(v)]),
+        )
       : value;
   const key = `${engine}:${JSON.stringify(canonical(task))}`;
   return network === undefined ? key : `${key}|network:${JSON.stringify(canonical(network))}`;

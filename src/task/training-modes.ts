@@ -33,12 +33,16 @@ export interface TrainingMode {
  */
 export const TRAINING_MODES: Readonly<Record<string, TrainingMode>> = {
   'winn-resnet-20': {
-    name: 'winn-resnet-20', baseline: 'resnet-20-cifar', citation: WINN_PAPER,
+    name: 'winn-resnet-20',
+    baseline: 'resnet-20-cifar',
+    citation: WINN_PAPER,
     description: `ResNet-20 (CIFAR layout) trained as a WINN classifier, then measured under FGSM (ε ${PAPER_FGSM_EPSILON})`,
     recipe: { introspective: {}, robustness: {} },
   },
   'resnet-20-fgsm': {
-    name: 'resnet-20-fgsm', baseline: 'resnet-20-cifar', citation: WINN_PAPER,
+    name: 'resnet-20-fgsm',
+    baseline: 'resnet-20-cifar',
+    citation: WINN_PAPER,
     description: `ResNet-20 (CIFAR layout), plain training, measured under FGSM (ε ${PAPER_FGSM_EPSILON}): WINN's comparison`,
     recipe: { robustness: {} },
   },
@@ -49,13 +53,20 @@ export const TRAINING_MODES: Readonly<Record<string, TrainingMode>> = {
  * A mode sets the whole run's recipe, so it cannot be combined with other names.
  */
 export function trainingModeIn(names: string): TrainingMode | undefined {
-  const parts = names.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = names
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const modes = parts.filter((p) => Object.hasOwn(TRAINING_MODES, p));
   if (modes.length === 0) return undefined;
   if (parts.length > 1) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `training mode ${modes[0]} sets the run's recipe, so it must be the only name (got ${parts.join(', ')})`, {
-      hint: `run it on its own (blockqnn baseline ${modes[0]}), or put its recipe options in a config file's task.recipe`,
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `training mode ${modes[0]} sets the run's recipe, so it must be the only name (got ${parts.join(', ')})`,
+      {
+        hint: `run it on its own (blockqnn baseline ${modes[0]}), or put its recipe options in a config file's task.recipe`,
+      },
+    );
   }
   return TRAINING_MODES[modes[0]!];
 }

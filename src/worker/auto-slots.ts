@@ -23,30 +23,41 @@ export class AutoSlots {
   private timer: NodeJS.Timeout | undefined;
   private readonly query: NonNullable<AutoSlotsOptions['query']>;
 
-  constructor(gpus: readonly number[], private readonly log: (line: string) => void, private readonly options: AutoSlotsOptions = {}) {
+  constructor(
+    gpus: readonly number[],
+    private readonly log: (line: string) => void,
+    private readonly options: AutoSlotsOptions = {},
+  ) {
     this.query = options.query ?? gpuMemory;
     for (const gpu of gpus) {
       const memory = this.query(gpu);
       if (memory === null) {
-        throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `--slots-per-gpu auto reads each GPU's free memory with nvidia-smi, which did not answer for GPU ${gpu}`, {
-          hint: 'check the NVIDIA driver (nvidia-smi), or give the slots per GPU as a number: --slots-per-gpu 4',
-        });
+        throw new BlockqnnError(
+          ErrorCode.INVALID_CONFIG,
+          `--slots-per-gpu auto reads each GPU's free memory with nvidia-smi, which did not answer for GPU ${gpu}`,
+          {
+            hint: 'check the NVIDIA driver (nvidia-smi), or give the slots per GPU as a number: --slots-per-gpu 4',
+          },
+        );
       }
-      this.packers.set(gpu, new AutoPacker({
+      this.packers.set(
         gpu,
-        freeBytes: memory.freeBytes,
-        baselineUsedBytes: memory.usedBytes,
-        maxSlots: options.maxSlots ?? PACKING_DEFAULTS.maxSlots,
-        ...(options.jobsPerProbe ? { jobsPerProbe: options.jobsPerProbe } : {}),
-        resize: (slots, reason) => {
-          this.log(`GPU ${gpu}: ${slots} slots (--slots-per-gpu auto: ${reason})`);
-          this.supervisor?.resizeGpu(gpu, slots);
-        },
-        settle: (slots, reason) => {
-          this.log(`GPU ${gpu}: settled on ${slots} slot(s) (--slots-per-gpu auto: ${reason})`);
-          this.supervisor?.resizeGpu(gpu, slots);
-        },
-      }));
+        new AutoPacker({
+          gpu,
+          freeBytes: memory.freeBytes,
+          baselineUsedBytes: memory.usedBytes,
+          maxSlots: options.maxSlots ?? PACKING_DEFAULTS.maxSlots,
+          ...(options.jobsPerProbe ? { jobsPerProbe: options.jobsPerProbe } : {}),
+          resize: (slots, reason) => {
+            this.log(`GPU ${gpu}: ${slots} slots (--slots-per-gpu auto: ${reason})`);
+            this.supervisor?.resizeGpu(gpu, slots);
+          },
+          settle: (slots, reason) => {
+            this.log(`GPU ${gpu}: settled on ${slots} slot(s) (--slots-per-gpu auto: ${reason})`);
+            this.supervisor?.resizeGpu(gpu, slots);
+          },
+        }),
+      );
     }
   }
 

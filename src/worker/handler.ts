@@ -16,7 +16,13 @@ import type { EvaluationHandler, EvaluationOutcome } from '../queue/evaluation-w
 import { pruningHooks } from './pruning.js';
 
 const failure = (status: 'failed' | 'too_large', error: string, cause?: EnvironmentCause): EvaluationOutcome => ({
-  status, accuracy: null, curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, error: error.slice(0, 4000),
+  status,
+  accuracy: null,
+  curve: [],
+  trainSeconds: 0,
+  evalSeconds: 0,
+  imagesPerSecond: null,
+  error: error.slice(0, 4000),
   ...(cause ? { cause } : {}),
 });
 
@@ -25,14 +31,35 @@ export function engineHandler(engine: Engine): EvaluationHandler {
     try {
       const pruning = pruningHooks(job, context.pruningBoard, { log: context.log });
       const request = {
-        ir: job.ir, networks: job.networks, task: job.task, seed: job.seed, candidateKey: job.candidateKey, evaluateOn: job.evaluateOn, checkpoint: job.checkpoint !== undefined,
-        timeLimitSeconds: job.timeLimitSeconds, shouldContinue: pruning?.shouldContinue,
+        ir: job.ir,
+        networks: job.networks,
+        task: job.task,
+        seed: job.seed,
+        candidateKey: job.candidateKey,
+        evaluateOn: job.evaluateOn,
+        checkpoint: job.checkpoint !== undefined,
+        timeLimitSeconds: job.timeLimitSeconds,
+        shouldContinue: pruning?.shouldContinue,
       };
       const outcome = await engine.train(request, context.signal, (p) =>
-        context.reportProgress({ epoch: p.epoch, epochs: p.epochs, loss: p.loss, valAccuracy: p.valAccuracy, imagesPerSecond: p.imagesPerSecond }),
+        context.reportProgress({
+          epoch: p.epoch,
+          epochs: p.epochs,
+          loss: p.loss,
+          valAccuracy: p.valAccuracy,
+          imagesPerSecond: p.imagesPerSecond,
+        }),
       );
       await pruning?.finished(outcome);
-      return { ...outcome, curve: outcome.curve.map((r) => ({ ...r, loss: finiteOrNull(r.loss), trainAccuracy: finiteOrNull(r.trainAccuracy), valAccuracy: finiteOrNull(r.valAccuracy) })) };
+      return {
+        ...outcome,
+        curve: outcome.curve.map((r) => ({
+          ...r,
+          loss: finiteOrNull(r.loss),
+          trainAccuracy: finiteOrNull(r.trainAccuracy),
+          valAccuracy: finiteOrNull(r.valAccuracy),
+        })),
+      };
     } catch (error) {
       if (context.signal.aborted) throw error;
       if (error instanceof InvalidArchitectureError) return failure('failed', error.message);

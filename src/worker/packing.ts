@@ -52,13 +52,21 @@ export function decideSlotsPerGpu(input: PackingInput): PackingDecision {
   const perSlot = Math.max(...probes.map((p) => p.peakBytesPerSlot));
   const cap = perSlot > 0 ? Math.max(1, Math.floor((headroom * input.freeBytes) / perSlot)) : Number.POSITIVE_INFINITY;
   const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
-  const capNote = Number.isFinite(cap) ? `; ${mib(perSlot)} per slot fit ${cap} in ${Math.round(headroom * 100)} % of ${mib(input.freeBytes)} free` : '';
-  const best = probes.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond || (b.imagesPerSecond === a.imagesPerSecond && b.slots < a.slots) ? b : a));
+  const capNote = Number.isFinite(cap)
+    ? `; ${mib(perSlot)} per slot fit ${cap} in ${Math.round(headroom * 100)} % of ${mib(input.freeBytes)} free`
+    : '';
+  const best = probes.reduce((a, b) =>
+    b.imagesPerSecond > a.imagesPerSecond || (b.imagesPerSecond === a.imagesPerSecond && b.slots < a.slots) ? b : a,
+  );
   const last = probes.at(-1)!;
   const previous = probes.at(-2);
   const rate = (p: PackingProbe) => `${p.imagesPerSecond.toFixed(0)} images/s at ${p.slots}`;
   if (previous && last.imagesPerSecond < (1 + minGain) * previous.imagesPerSecond) {
-    return { action: 'settle', slots: Math.min(best.slots, cap), reason: `${rate(last)} is less than ${Math.round(minGain * 100)} % above ${rate(previous)}${capNote}` };
+    return {
+      action: 'settle',
+      slots: Math.min(best.slots, cap),
+      reason: `${rate(last)} is less than ${Math.round(minGain * 100)} % above ${rate(previous)}${capNote}`,
+    };
   }
   const next = Math.min(2 * last.slots, cap, maxSlots);
   if (next <= last.slots) {
@@ -106,7 +114,8 @@ export class AutoPacker {
   private settled = false;
 
   constructor(private readonly options: AutoPackerOptions) {
-    if (!(options.freeBytes > 0)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `GPU ${options.gpu}: no free memory reading (${options.freeBytes})`);
+    if (!(options.freeBytes > 0))
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `GPU ${options.gpu}: no free memory reading (${options.freeBytes})`);
   }
 
   get done(): boolean {
@@ -131,7 +140,11 @@ export class AutoPacker {
     const mean = (r: SlotJobReport[]) => r.reduce((sum, j) => sum + j.imagesPerSecond!, 0) / r.length;
     const reported = Math.max(0, ...[...this.jobs.values()].flat().map((j) => j.peakGpuMemoryBytes ?? 0));
     const rise = this.peakUsedBytes > 0 ? (this.peakUsedBytes - this.options.baselineUsedBytes) / this.slots : 0;
-    this.probes.push({ slots: this.slots, imagesPerSecond: running.reduce((sum, s) => sum + mean(this.jobs.get(s)!), 0), peakBytesPerSlot: Math.max(reported, rise) });
+    this.probes.push({
+      slots: this.slots,
+      imagesPerSecond: running.reduce((sum, s) => sum + mean(this.jobs.get(s)!), 0),
+      peakBytesPerSlot: Math.max(reported, rise),
+    });
     const decision = decideSlotsPerGpu({ freeBytes: this.options.freeBytes, probes: this.probes, ...pick(this.options) });
     this.jobs = new Map();
     this.peakUsedBytes = 0;
@@ -147,5 +160,9 @@ export class AutoPacker {
 }
 
 function pick(o: AutoPackerOptions): Partial<PackingInput> {
-  return { ...(o.maxSlots ? { maxSlots: o.maxSlots } : {}), ...(o.minGain !== undefined ? { minGain: o.minGain } : {}), ...(o.headroom ? { headroom: o.headroom } : {}) };
+  return {
+    ...(o.maxSlots ? { maxSlots: o.maxSlots } : {}),
+    ...(o.minGain !== undefined ? { minGain: o.minGain } : {}),
+    ...(o.headroom ? { headroom: o.headroom } : {}),
+  };
 }

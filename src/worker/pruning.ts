@@ -33,7 +33,9 @@ export function pruningHooks(job: EvaluateJob, board: PruningBoard, options: Pru
   const timeoutMs = options.timeoutMs ?? BOARD_TIMEOUT_MS;
   const values: number[] = [];
   const complain = (what: string, error: unknown) =>
-    options.log?.(`candidate ${job.candidateHash} of run ${job.runId}: the pruning board ${what} (${(error as Error).message}); training continues`);
+    options.log?.(
+      `candidate ${job.candidateHash} of run ${job.runId}: the pruning board ${what} (${(error as Error).message}); training continues`,
+    );
   return {
     async shouldContinue(record) {
       values[record.epoch - 1] = record.valAccuracy;
@@ -41,7 +43,10 @@ export function pruningHooks(job: EvaluateJob, board: PruningBoard, options: Pru
       if (needs === null) return true;
       const curve = Array.from({ length: record.epoch }, (_, i) => values[i] ?? Number.NaN);
       try {
-        const view = await withTimeout(board.report(job.runId, job.candidateHash, record.epoch, curve[record.epoch - 1]!, needs), timeoutMs);
+        const view = await withTimeout(
+          board.report(job.runId, job.candidateHash, record.epoch, curve[record.epoch - 1]!, needs),
+          timeoutMs,
+        );
         return pruner.decide(curve, view) === 'continue';
       } catch (error) {
         complain(`did not answer at epoch ${record.epoch}`, error);

@@ -61,7 +61,11 @@ function reportingJobs(handler: EvaluationHandler, slot: string): EvaluationHand
     const startedAt = Date.now();
     const outcome = await handler(job, context);
     const report: SlotJobReport = {
-      slot, startedAt, finishedAt: Date.now(), imagesPerSecond: outcome.imagesPerSecond, peakGpuMemoryBytes: outcome.extra?.peakGpuMemoryBytes ?? null,
+      slot,
+      startedAt,
+      finishedAt: Date.now(),
+      imagesPerSecond: outcome.imagesPerSecond,
+      peakGpuMemoryBytes: outcome.extra?.peakGpuMemoryBytes ?? null,
     };
     if (process.connected) process.send?.({ type: 'job', report }, undefined, undefined, () => {});
     return outcome;
@@ -80,10 +84,13 @@ export async function slotMain(argv: string[]): Promise<void> {
     stopRequested = true;
     if (stopping || !stop) return;
     stopping = true;
-    void stop().then(() => process.exit(0), (error: unknown) => {
-      log(`slot shutdown error: ${toBlockqnnError(error).message}`);
-      process.exit(1);
-    });
+    void stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`slot shutdown error: ${toBlockqnnError(error).message}`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);

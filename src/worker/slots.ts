@@ -28,9 +28,13 @@ export function parseSlotsPerGpu(value: string): number | 'auto' {
   if (value === 'auto') return 'auto';
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_SLOTS_PER_GPU) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `--slots-per-gpu must be a whole number from 1 to ${MAX_SLOTS_PER_GPU}, or auto; got "${value}"`, {
-      hint: 'write --slots-per-gpu 4, or --slots-per-gpu auto to choose from free memory and measured throughput',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `--slots-per-gpu must be a whole number from 1 to ${MAX_SLOTS_PER_GPU}, or auto; got "${value}"`,
+      {
+        hint: 'write --slots-per-gpu 4, or --slots-per-gpu auto to choose from free memory and measured throughput',
+      },
+    );
   }
   return n;
 }
@@ -43,8 +47,15 @@ export function gpuSlotName(gpu: number, index: number, packed: boolean): string
 /** Free and used memory of one GPU in bytes, from nvidia-smi; null without a driver. */
 export function gpuMemory(gpu: number): { freeBytes: number; usedBytes: number } | null {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=memory.free,memory.used', '--format=csv,noheader,nounits', '-i', String(gpu)], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
-    const [free, used] = out.trim().split(',').map((v) => Number(v.trim()) * 2 ** 20);
+    const out = execFileSync('nvidia-smi', ['--query-gpu=memory.free,memory.used', '--format=csv,noheader,nounits', '-i', String(gpu)], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const [free, used] = out
+      .trim()
+      .split(',')
+      .map((v) => Number(v.trim()) * 2 ** 20);
     return Number.isFinite(free) && Number.isFinite(used) ? { freeBytes: free!, usedBytes: used! } : null;
   } catch {
     return null;
@@ -54,8 +65,17 @@ export function gpuMemory(gpu: number): { freeBytes: number; usedBytes: number }
 /** GPU indices nvidia-smi reports; [] when there is no NVIDIA driver. */
 export function detectGpus(): number[] {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=index', '--format=csv,noheader'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.split('\n').map((l) => l.trim()).filter(Boolean).map(Number).filter(Number.isInteger);
+    const out = execFileSync('nvidia-smi', ['--query-gpu=index', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map(Number)
+      .filter(Number.isInteger);
   } catch {
     return [];
   }
@@ -73,16 +93,27 @@ export function planSlots(request: SlotRequest, gpus: () => number[] = detectGpu
         });
       }
     } else {
-      indices = request.gpus.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-        const n = Number(s);
-        if (!Number.isInteger(n) || n < 0) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `--gpus: "${s}" is not a GPU index`, { hint: 'write --gpus all or --gpus 0,1,2' });
-        return n;
-      });
-      if (new Set(indices).size !== indices.length) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `--gpus lists a GPU twice: ${request.gpus}`);
+      indices = request.gpus
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => {
+          const n = Number(s);
+          if (!Number.isInteger(n) || n < 0)
+            throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `--gpus: "${s}" is not a GPU index`, {
+              hint: 'write --gpus all or --gpus 0,1,2',
+            });
+          return n;
+        });
+      if (new Set(indices).size !== indices.length)
+        throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `--gpus lists a GPU twice: ${request.gpus}`);
     }
     const perGpu = request.slotsPerGpu ?? 1;
     if (perGpu !== 'auto' && !(Number.isInteger(perGpu) && perGpu >= 1 && perGpu <= MAX_SLOTS_PER_GPU)) {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `--slots-per-gpu must be a whole number from 1 to ${MAX_SLOTS_PER_GPU}, or auto; got ${perGpu}`);
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `--slots-per-gpu must be a whole number from 1 to ${MAX_SLOTS_PER_GPU}, or auto; got ${perGpu}`,
+      );
     }
     // auto starts each GPU with one slot; the auto packer adds the others.
     const count = perGpu === 'auto' ? 1 : perGpu;
@@ -94,7 +125,8 @@ export function planSlots(request: SlotRequest, gpus: () => number[] = detectGpu
     });
   }
   const cpu = request.cpuSlots ?? (slots.length === 0 ? 1 : 0);
-  if (!Number.isInteger(cpu) || cpu < 0) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `--cpu-slots must be a non-negative integer, got ${cpu}`);
+  if (!Number.isInteger(cpu) || cpu < 0)
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `--cpu-slots must be a non-negative integer, got ${cpu}`);
   for (let i = 0; i < cpu; i++) slots.push({ name: `cpu${i}`, gpu: null });
   if (slots.length === 0) throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'no worker slots: give --gpus or --cpu-slots N with N >= 1');
   return slots;

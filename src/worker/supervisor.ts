@@ -54,7 +54,10 @@ export class Supervisor {
 
   /** Names of the slots running on `gpu`, in slot order. */
   slotsOn(gpu: number): string[] {
-    return [...this.specs.values()].filter((s) => s.gpu === gpu && !this.retired.has(s.name)).map((s) => s.name).sort(bySlotIndex);
+    return [...this.specs.values()]
+      .filter((s) => s.gpu === gpu && !this.retired.has(s.name))
+      .map((s) => s.name)
+      .sort(bySlotIndex);
   }
 
   /**
@@ -88,10 +91,17 @@ export class Supervisor {
       slot: slot.name,
       gpu: slot.gpu,
       graceMs: this.options.graceMs,
-      ...(this.options.lockDurationMs ? { lockDurationMs: this.options.lockDurationMs, stalledIntervalMs: this.options.lockDurationMs } : {}),
+      ...(this.options.lockDurationMs
+        ? { lockDurationMs: this.options.lockDurationMs, stalledIntervalMs: this.options.lockDurationMs }
+        : {}),
     };
     const child = fork(SLOT_ENTRY, [JSON.stringify(config)], {
-      env: { ...process.env, ...slotEnv(slot, this.options.slotsPerGpu ?? 1), ...this.threadsFor(slot), ...(password ? { [REDIS_PASSWORD_ENV]: password } : {}) },
+      env: {
+        ...process.env,
+        ...slotEnv(slot, this.options.slotsPerGpu ?? 1),
+        ...this.threadsFor(slot),
+        ...(password ? { [REDIS_PASSWORD_ENV]: password } : {}),
+      },
       stdio: this.options.output ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const output = this.options.output;
@@ -122,7 +132,9 @@ export class Supervisor {
       const now = Date.now();
       const recent = (this.restarts.get(slot.name) ?? []).filter((t) => now - t < 60_000);
       if (code === 3 || recent.length >= (this.options.maxRestartsPerMinute ?? 5)) {
-        this.options.log(`slot ${slot.name} exited (${signal ?? code}); not restarting${code === 3 ? ': it could not start' : ': it keeps crashing'}`);
+        this.options.log(
+          `slot ${slot.name} exited (${signal ?? code}); not restarting${code === 3 ? ': it could not start' : ': it keeps crashing'}`,
+        );
         if (this.children.size === 0) this.exited();
         return;
       }

@@ -29,7 +29,29 @@ afterAll(async () => {
 });
 
 const claim = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', ENTRY, 'bench', 'claim', '--scale', 'tiny', '--db', db, '--redis', redis.url, '--prefix', redis.prefix, '--workers', '1', '--json', ...args], { cwd: REPO, maxBuffer: 16 << 20, timeout: 1_200_000 });
+  run(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      ENTRY,
+      'bench',
+      'claim',
+      '--scale',
+      'tiny',
+      '--db',
+      db,
+      '--redis',
+      redis.url,
+      '--prefix',
+      redis.prefix,
+      '--workers',
+      '1',
+      '--json',
+      ...args,
+    ],
+    { cwd: REPO, maxBuffer: 16 << 20, timeout: 1_200_000 },
+  );
 
 describe('bench claim --emit-jobs and --import-results', () => {
   const planned = (SCALES.tiny.topBlocks + CLAIM_BASELINES.length) * SCALES.tiny.final.seeds.length;
@@ -38,7 +60,10 @@ describe('bench claim --emit-jobs and --import-results', () => {
     const emitted = JSON.parse((await claim('--emit-jobs', jobs)).stdout) as ClaimReport;
     expect(emitted.emitted).toBe(planned);
     expect(emitted.trainings).toEqual([]);
-    const manifest = JSON.parse(readFileSync(join(jobs, 'jobs.json'), 'utf8')) as { searchRunId: string; jobs: { key: string; request: { module: { path: string }; dataset: { path: string }; evaluateOn: string } }[] };
+    const manifest = JSON.parse(readFileSync(join(jobs, 'jobs.json'), 'utf8')) as {
+      searchRunId: string;
+      jobs: { key: string; request: { module: { path: string }; dataset: { path: string }; evaluateOn: string } }[];
+    };
     expect(manifest.searchRunId).toBe(emitted.searchRunId);
     expect(manifest.jobs).toHaveLength(planned);
     for (const j of manifest.jobs) {
@@ -48,7 +73,11 @@ describe('bench claim --emit-jobs and --import-results', () => {
     }
 
     const out = join(tmp, 'results.json');
-    await run(resolve(REPO, 'bench/gpu/claim.sh'), [jobs, '--out', out, '--slots', '1', '--limit', '1'], { cwd: REPO, timeout: 600_000, env: { ...process.env, BLOCKQNN_TORCH_THREADS: '1' } });
+    await run(resolve(REPO, 'bench/gpu/claim.sh'), [jobs, '--out', out, '--slots', '1', '--limit', '1'], {
+      cwd: REPO,
+      timeout: 600_000,
+      env: { ...process.env, BLOCKQNN_TORCH_THREADS: '1' },
+    });
     const results = JSON.parse(readFileSync(out, 'utf8')) as { results: { key: string; status: string; accuracy: number }[] };
     expect(results.results).toHaveLength(1);
     expect(results.results[0]).toMatchObject({ key: manifest.jobs[0]!.key, status: 'ok' });

@@ -34,7 +34,28 @@ afterAll(async () => {
  */
 function claim(interruptAfter?: number): Promise<{ code: number | null; report: ClaimReport; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'bench', 'claim', '--scale', 'tiny', '--db', db, '--redis', redis.url, '--prefix', redis.prefix, '--workers', '1', '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        ENTRY,
+        'bench',
+        'claim',
+        '--scale',
+        'tiny',
+        '--db',
+        db,
+        '--redis',
+        redis.url,
+        '--prefix',
+        redis.prefix,
+        '--workers',
+        '1',
+        '--json',
+      ],
+      { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     let finished = 0;
@@ -83,7 +104,11 @@ describe('bench claim at the tiny scale', () => {
     const lines = again.stderr.split('\n');
     expect(second.searchRunId).toBe(first.report.searchRunId);
     expect(second.complete).toBe(true);
-    for (const done of finishedFirst) expect(second.trainings.find((t) => t.network === done.network && t.seed === done.seed)).toMatchObject({ trainingId: done.trainingId, accuracy: done.accuracy });
+    for (const done of finishedFirst)
+      expect(second.trainings.find((t) => t.network === done.network && t.seed === done.seed)).toMatchObject({
+        trainingId: done.trainingId,
+        accuracy: done.accuracy,
+      });
     expect(lines.some((l) => /already finished .* not trained again/.test(l))).toBe(true);
 
     // A row per network and seed, and no training row beyond them: nothing was trained twice.
@@ -103,7 +128,10 @@ describe('bench claim at the tiny scale', () => {
     }
 
     // Per network: the MAC match, the cost-model numbers, a mean over its seeds; and the verdict.
-    expect(second.networks.map((n) => n.kind)).toEqual([...Array(scale.topBlocks).fill('searched'), ...CLAIM_BASELINES.map(() => 'baseline')]);
+    expect(second.networks.map((n) => n.kind)).toEqual([
+      ...Array(scale.topBlocks).fill('searched'),
+      ...CLAIM_BASELINES.map(() => 'baseline'),
+    ]);
     for (const n of second.networks) {
       expect(n.within, `${n.key}: ${n.offset}`).toBe(true);
       expect(n.params).toBeGreaterThan(0);

@@ -9,7 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  CLAIM_BASELINES, MAC_TOLERANCE, SCALES, checkClaimInput, claimSearchConfig, matchBaseline, matchBlock, referenceMacs, runClaim, summarize, verdictOf,
+  CLAIM_BASELINES,
+  MAC_TOLERANCE,
+  SCALES,
+  checkClaimInput,
+  claimSearchConfig,
+  matchBaseline,
+  matchBlock,
+  referenceMacs,
+  runClaim,
+  summarize,
+  verdictOf,
 } from '../../src/bench/claim/index.js';
 import { DEFAULT_PRUNER, DEFAULT_STRATEGY, NO_PRUNER } from '../../src/controller/index.js';
 import { baselines } from '../../src/search-space/baselines/index.js';
@@ -47,7 +57,8 @@ describe('MAC matching', () => {
     const network = { stages: 3, blocksPerStage: 1 };
     const target = 2_000_000;
     const m = matchBlock(block, network, [14, 14, 1], 10, target);
-    const cost = (f: number) => networkCost(assembleNetwork(block, { ...network, inputShape: [14, 14, 1], classes: 10, baseFilters: f })).macs;
+    const cost = (f: number) =>
+      networkCost(assembleNetwork(block, { ...network, inputShape: [14, 14, 1], classes: 10, baseFilters: f })).macs;
     expect(m.macs).toBe(cost(m.baseFilters));
     expect(Math.abs(m.macs - target)).toBeLessThanOrEqual(Math.abs(cost(m.baseFilters - 1) - target));
     expect(Math.abs(m.macs - target)).toBeLessThanOrEqual(Math.abs(cost(m.baseFilters + 1) - target));
@@ -66,10 +77,10 @@ describe('verdict', () => {
 
   it('compares the best searched mean with the best baseline mean in Welch standard errors', () => {
     const v = verdictOf([
-      { name: 'searched-1', kind: 'searched', accuracy: summarize([0.90, 0.92, 0.94]) },
-      { name: 'searched-2', kind: 'searched', accuracy: summarize([0.80, 0.81, 0.82]) },
-      { name: 'resnet-20-cifar', kind: 'baseline', accuracy: summarize([0.88, 0.89, 0.90]) },
-      { name: 'dla-34-cifar', kind: 'baseline', accuracy: summarize([0.70, 0.71, 0.72]) },
+      { name: 'searched-1', kind: 'searched', accuracy: summarize([0.9, 0.92, 0.94]) },
+      { name: 'searched-2', kind: 'searched', accuracy: summarize([0.8, 0.81, 0.82]) },
+      { name: 'resnet-20-cifar', kind: 'baseline', accuracy: summarize([0.88, 0.89, 0.9]) },
+      { name: 'dla-34-cifar', kind: 'baseline', accuracy: summarize([0.7, 0.71, 0.72]) },
     ]);
     expect(v.searched).toBe('searched-1');
     expect(v.baseline).toBe('resnet-20-cifar');
@@ -98,7 +109,11 @@ describe('scales', () => {
       expect(config.strategy).toBe(DEFAULT_STRATEGY);
       expect(config.pruner.name).toBe(scale.search.epochs >= 2 ? DEFAULT_PRUNER : NO_PRUNER);
       expect(config.budget.candidates).toBe(scale.search.budget);
-      expect(config.task).toMatchObject({ kind: 'classification', dataset: { name: 'fashion-mnist', subset: scale.search.subset, imageSize: scale.imageSize }, recipe: { epochs: scale.search.epochs } });
+      expect(config.task).toMatchObject({
+        kind: 'classification',
+        dataset: { name: 'fashion-mnist', subset: scale.search.subset, imageSize: scale.imageSize },
+        recipe: { epochs: scale.search.epochs },
+      });
     }
     expect(SCALES.gpu).toMatchObject({ imageSize: 28, final: { subset: undefined, seeds: [1, 2, 3] }, referenceWidth: 1 });
     expect(SCALES.gpu.final.epochs).toBeGreaterThanOrEqual(30);
@@ -110,10 +125,20 @@ describe('bad input', () => {
   it('refuses the gpu scale without a GPU before a database, Redis or a worker is touched', async () => {
     const db = join(tmp, 'gpu.db');
     const run = runClaim({
-      scale: 'gpu', db: `file:${db}`, redis: { url: 'redis://127.0.0.1:1', prefix: 'never' }, redisGiven: true, engine: 'torch',
-      log: () => {}, controllerId: 'test', gpus: () => [],
+      scale: 'gpu',
+      db: `file:${db}`,
+      redis: { url: 'redis://127.0.0.1:1', prefix: 'never' },
+      redisGiven: true,
+      engine: 'torch',
+      log: () => {},
+      controllerId: 'test',
+      gpus: () => [],
     });
-    await expect(run).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/--scale gpu .*needs a CUDA GPU/), hint: expect.stringMatching(/--scale cpu|--emit-jobs/) });
+    await expect(run).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/--scale gpu .*needs a CUDA GPU/),
+      hint: expect.stringMatching(/--scale cpu|--emit-jobs/),
+    });
     expect(existsSync(db)).toBe(false);
   });
 

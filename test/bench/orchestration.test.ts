@@ -12,8 +12,20 @@ const TABLE = resolve(import.meta.dirname, '../../data/nasbench201/cifar10.csv.g
 describe('blockqnn bench orchestration', () => {
   it('reports raw BullMQ, end-to-end and scaling figures from one run', async () => {
     const r = await runOrchestrationBench({
-      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', table: TABLE, fitness: 'c10valid_val_12ep', candidates: 150, rawJobs: 300,
-      workers: 2, concurrency: 4, maxInFlight: 32, strategy: 'random', scalingSeconds: 1, memory: false, memoryCandidates: 1, workerJobs: 1, log: () => {},
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      table: TABLE,
+      fitness: 'c10valid_val_12ep',
+      candidates: 150,
+      rawJobs: 300,
+      workers: 2,
+      concurrency: 4,
+      maxInFlight: 32,
+      strategy: 'random',
+      scalingSeconds: 1,
+      memory: false,
+      memoryCandidates: 1,
+      workerJobs: 1,
+      log: () => {},
     });
     expect(r.endToEnd.count).toBe(150);
     expect(r.rawBullmq.count).toBe(300);

@@ -14,12 +14,35 @@ describe('blockqnn bench pruning (tiny)', () => {
   it('reports epochs, wall seconds, best accuracy and ratios to none per pruner', async () => {
     const redis = testRedisSettings('bench-pruning');
     const report = await runPruningBench({
-      redis, pruners: ['none', 'asha'], seeds: 2, candidates: 4, epochs: 3, dataset: 'mnist', subset: 200, validationSize: 100, imageSize: 8,
-      batchSize: 50, learningRate: 0.05, blocksPerStage: 1, baseFilters: 4, stages: 2, maxIndex: 6, strategy: 'qlearning-predictor', seed: 0,
+      redis,
+      pruners: ['none', 'asha'],
+      seeds: 2,
+      candidates: 4,
+      epochs: 3,
+      dataset: 'mnist',
+      subset: 200,
+      validationSize: 100,
+      imageSize: 8,
+      batchSize: 50,
+      learningRate: 0.05,
+      blocksPerStage: 1,
+      baseFilters: 4,
+      stages: 2,
+      maxIndex: 6,
+      strategy: 'qlearning-predictor',
+      seed: 0,
     });
     const { none, asha } = report.pruners;
-    expect(none).toMatchObject({ epochsTrained: 24, pruned: 0, candidates: 8, ratios: { epochs: 1, wallSeconds: 1, bestValAccuracyPoints: 0 } });
-    expect(none!.seeds.map((s) => s.epochsPerCandidate)).toEqual([[3, 3, 3, 3], [3, 3, 3, 3]]);
+    expect(none).toMatchObject({
+      epochsTrained: 24,
+      pruned: 0,
+      candidates: 8,
+      ratios: { epochs: 1, wallSeconds: 1, bestValAccuracyPoints: 0 },
+    });
+    expect(none!.seeds.map((s) => s.epochsPerCandidate)).toEqual([
+      [3, 3, 3, 3],
+      [3, 3, 3, 3],
+    ]);
     for (const seed of asha!.seeds) {
       expect(seed.epochsPerCandidate[0]).toBe(3);
       for (const e of seed.epochsPerCandidate) expect([1, 3]).toContain(e);

@@ -13,20 +13,38 @@ const COLUMNS = ['--fitness', 'c10valid_val_12ep', '--report', 'c10_test_200ep']
 /** Runs the real CLI (TypeScript sources through tsx) in a child process. */
 function blockqnn(...args: string[]) {
   const entry = "import { main } from './src/cli/main.ts'; process.exitCode = await main(process.argv);";
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry, '--', 'blockqnn', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry, '--', 'blockqnn', ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe('blockqnn bench search', () => {
   it('prints one JSON object keyed by strategy with mean, std and ratio to random', () => {
-    const { code, stdout, stderr } = blockqnn('bench', 'search', '--table', csvPath, ...COLUMNS, '--budget', '40', '--runs', '6', '--workers', '2', '--json');
+    const { code, stdout, stderr } = blockqnn(
+      'bench',
+      'search',
+      '--table',
+      csvPath,
+      ...COLUMNS,
+      '--budget',
+      '40',
+      '--runs',
+      '6',
+      '--workers',
+      '2',
+      '--json',
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as Record<string, Record<string, number | null>>;
     expect(Object.keys(report)).toEqual(['random', 'evolution', 'qlearning', 'qlearning-predictor']);
     for (const r of Object.values(report)) {
       expect(r).toMatchObject({ runs: 6, budget: 40 });
-      for (const field of ['mean', 'std', 'ratioToRandom', 'fitnessMean', 'foundBestFitness', 'overheadMicrosPerDecision']) expect(typeof r[field]).toBe('number');
+      for (const field of ['mean', 'std', 'ratioToRandom', 'fitnessMean', 'foundBestFitness', 'overheadMicrosPerDecision'])
+        expect(typeof r[field]).toBe('number');
       expect(r.mean!).toBeGreaterThan(85);
       expect(r.mean!).toBeLessThanOrEqual(94.38); // the best 200-epoch accuracy in the table
       expect(r.ratioToRandom!).toBeCloseTo(r.mean! / report.random!.mean!, 12);
@@ -58,7 +76,20 @@ describe('blockqnn bench search', () => {
   });
 
   it('names a missing column and lists the available ones', () => {
-    const { code, stderr } = blockqnn('bench', 'search', '--table', csvPath, '--fitness', 'val_acc', '--report', 'c10_test_200ep', '--runs', '1', '--budget', '2');
+    const { code, stderr } = blockqnn(
+      'bench',
+      'search',
+      '--table',
+      csvPath,
+      '--fitness',
+      'val_acc',
+      '--report',
+      'c10_test_200ep',
+      '--runs',
+      '1',
+      '--budget',
+      '2',
+    );
     expect(code).toBe(2);
     expect(stderr).toContain('no fitness column "val_acc"');
     expect(stderr).toContain('available columns: arch_index, arch_str, c10valid_val_12ep');

@@ -54,16 +54,31 @@ describe('blockqnn baseline --list', () => {
   it('lists every baseline with its parameters, FLOPs and whether `all` takes it', async () => {
     const r = await cli('baseline', '--list', '--json');
     expect(r.code).toBe(0);
-    const list = JSON.parse(r.stdout) as { name: string; params: number; flops: number; inAll: boolean; nscBlock: boolean; trainingMode?: unknown }[];
+    const list = JSON.parse(r.stdout) as {
+      name: string;
+      params: number;
+      flops: number;
+      inAll: boolean;
+      nscBlock: boolean;
+      trainingMode?: unknown;
+    }[];
     expect(list.find((e) => e.name === 'resnet-20-cifar')).toMatchObject({ params: 269_722, inAll: true, nscBlock: false });
     expect(list.find((e) => e.name === 'se-resnet-50')).toMatchObject({ params: 28_088_024, inAll: false });
     expect(list.find((e) => e.name === 'blockqnn-inception-block')).toMatchObject({ inAll: true, nscBlock: true });
     const text = await cli('baseline', '--list');
     expect(text.stdout).toMatch(/^\* resnet-20-cifar +32x32x3 +269,722 params +40\.6 MFLOPs/m);
     // The training modes come after the architectures, with the numbers of the baseline they train.
-    expect(list.find((e) => e.name === 'winn-resnet-20')).toMatchObject({ params: 269_722, inAll: false, trainingMode: { baseline: 'resnet-20-cifar', recipe: { introspective: {}, robustness: {} } } });
-    expect(list.find((e) => e.name === 'resnet-20-fgsm')).toMatchObject({ trainingMode: { baseline: 'resnet-20-cifar', recipe: { robustness: {} } } });
-    expect(text.stdout).toMatch(/^Training modes .*\n {2}winn-resnet-20 +32x32x3 +269,722 params .*WINN classifier.*\n {2}resnet-20-fgsm /m);
+    expect(list.find((e) => e.name === 'winn-resnet-20')).toMatchObject({
+      params: 269_722,
+      inAll: false,
+      trainingMode: { baseline: 'resnet-20-cifar', recipe: { introspective: {}, robustness: {} } },
+    });
+    expect(list.find((e) => e.name === 'resnet-20-fgsm')).toMatchObject({
+      trainingMode: { baseline: 'resnet-20-cifar', recipe: { robustness: {} } },
+    });
+    expect(text.stdout).toMatch(
+      /^Training modes .*\n {2}winn-resnet-20 +32x32x3 +269,722 params .*WINN classifier.*\n {2}resnet-20-fgsm /m,
+    );
   });
 });
 
@@ -71,26 +86,40 @@ describe('blockqnn baseline --list shows every registered baseline (#16 item 5)'
   it('--json holds every classification baseline, training mode and generative baseline, with family, problems and costs', async () => {
     const r = await cli('baseline', '--list', '--json');
     expect(r.code, r.stderr).toBe(0);
-    const list = JSON.parse(r.stdout) as { name: string; family: string; problems: string[]; procedure?: string; params: number; flops: number }[];
+    const list = JSON.parse(r.stdout) as {
+      name: string;
+      family: string;
+      problems: string[];
+      procedure?: string;
+      params: number;
+      flops: number;
+    }[];
     const names = list.map((e) => e.name).sort();
     expect(names).toEqual([...baselines.list(), ...Object.keys(TRAINING_MODES), ...generativeBaselines.list()].sort());
     expect(generativeBaselines.list()).toHaveLength(7);
     for (const name of generativeBaselines.list()) {
       const e = list.find((x) => x.name === name)!;
-      expect(e).toMatchObject({ family: 'image2image', procedure: generativeBaselines.get(name).procedure, problems: [...generativeBaselines.get(name).problems] });
+      expect(e).toMatchObject({
+        family: 'image2image',
+        procedure: generativeBaselines.get(name).procedure,
+        problems: [...generativeBaselines.get(name).problems],
+      });
       expect(e.params).toBeGreaterThan(0);
       expect(e.flops).toBeGreaterThan(0);
     }
     expect(list.find((e) => e.name === 'resnet-20-cifar')).toMatchObject({ family: 'classification', problems: ['classification'] });
     const text = await cli('baseline', '--list');
     expect(text.stdout).toMatch(/^Generative \(image-to-image\) baselines: blockqnn baseline NAME --task PROBLEM$/m);
-    for (const name of ['unet-pix2pix', 'segan', 'stargan', 'stargan-jnt', 'paired-cyclegan', 'vunet', 'winn-synthesis']) expect(text.stdout).toMatch(new RegExp(`^  ${name} +16x16x\\d +[\\d,]+ params +[\\d.]+ MFLOPs`, 'm'));
+    for (const name of ['unet-pix2pix', 'segan', 'stargan', 'stargan-jnt', 'paired-cyclegan', 'vunet', 'winn-synthesis'])
+      expect(text.stdout).toMatch(new RegExp(`^  ${name} +16x16x\\d +[\\d,]+ params +[\\d.]+ MFLOPs`, 'm'));
   });
 
   it('--task keeps one problem: an image-to-image one, or classification; an unknown one is named', async () => {
     const amodal = JSON.parse((await cli('baseline', '--list', '--task', 'amodal-completion', '--json')).stdout) as { name: string }[];
     expect(amodal.map((e) => e.name).sort()).toEqual(generativeBaselinesFor('amodal-completion'));
-    const classification = JSON.parse((await cli('baseline', '--list', '--task', 'classification', '--json')).stdout) as { family: string }[];
+    const classification = JSON.parse((await cli('baseline', '--list', '--task', 'classification', '--json')).stdout) as {
+      family: string;
+    }[];
     expect(classification.length).toBe(baselines.list().length + Object.keys(TRAINING_MODES).length);
     expect(new Set(classification.map((e) => e.family))).toEqual(new Set(['classification']));
     const text = await cli('baseline', '--list', '--task', 'introspective-synthesis');
@@ -111,24 +140,32 @@ describe('bad input fails before anything is recorded or queued', () => {
 
     const unknown = await cli('baseline', 'resnet-20-cifar,resnet-21', ...common);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/error \[UNKNOWN_NAME\]: unknown baseline "resnet-21"\n {2}hint: valid baseline names: .*blockqnn-resnet-block.*resnet-20-cifar/);
+    expect(unknown.stderr).toMatch(
+      /error \[UNKNOWN_NAME\]: unknown baseline "resnet-21"\n {2}hint: valid baseline names: .*blockqnn-resnet-block.*resnet-20-cifar/,
+    );
     const inSearch = await cli('search', '--baselines', 'all,nope', ...common);
     expect(inSearch.stderr).toMatch(/unknown baseline "nope"/);
 
     const small = await cli('search', '--dataset', 'fashion-mnist', '--baselines', 'resnet-50', ...common);
     expect(small.code).toBe(2);
-    expect(small.stderr).toMatch(/error \[INVALID_CONFIG\]: baseline resnet-50: inputShape = \[28,28,1\]: 28x28 is too small: the network halves the image 5 times/);
+    expect(small.stderr).toMatch(
+      /error \[INVALID_CONFIG\]: baseline resnet-50: inputShape = \[28,28,1\]: 28x28 is too small: the network halves the image 5 times/,
+    );
     const tiny = await cli('baseline', 'dla-34-cifar', '--image-size', '4', ...common);
     expect(tiny.stderr).toMatch(/dla-34-cifar.*4x4 is too small/);
 
     const width = await cli('baseline', 'resnet-20-cifar', '--baseline-width', '0.3', ...common);
-    expect(width.stderr).toMatch(/INVALID_CONFIG\]: baseline resnet-20-cifar: width 0.3 turns the 16 filters .* not a whole number of channels/);
+    expect(width.stderr).toMatch(
+      /INVALID_CONFIG\]: baseline resnet-20-cifar: width 0.3 turns the 16 filters .* not a whole number of channels/,
+    );
     expect((await cli('baseline', ...common)).stderr).toMatch(/name the baseline\(s\) to evaluate/);
 
     // StarGAN's mask vector trains on two label sets: a task with one names the baseline, the task's field and the fix.
     const oneSet = await cli('baseline', 'stargan-jnt', '--task', 'domain-translation', ...common);
     expect(oneSet.code).toBe(2);
-    expect(oneSet.stderr).toMatch(/error \[INVALID_CONFIG\]: generative baseline stargan-jnt on problem domain-translation: secondDataset = null: .*two label sets/);
+    expect(oneSet.stderr).toMatch(
+      /error \[INVALID_CONFIG\]: generative baseline stargan-jnt on problem domain-translation: secondDataset = null: .*two label sets/,
+    );
     expect(oneSet.stderr).toMatch(/hint: .*--second-dataset fashion-mnist/);
     // A second dataset is for domain translation only.
     const notTranslation = await cli('baseline', 'segan', '--task', 'amodal-completion', '--second-dataset', 'fashion-mnist', ...common);
@@ -148,7 +185,12 @@ describe('blockqnn baseline end to end (torch engine, tiny MNIST)', () => {
     const db = `file:${path.join(dir, 'runs.db')}`;
     const redis = testRedisSettings('baseline-cli');
     const engine = await createEngine('torch');
-    const worker = new EvaluationWorker(redis, engineHandler(engine), { engine: 'torch', engineDescription: engine.describe(), slot: 'cpu0', concurrency: 1 });
+    const worker = new EvaluationWorker(redis, engineHandler(engine), {
+      engine: 'torch',
+      engineDescription: engine.describe(),
+      slot: 'cpu0',
+      concurrency: 1,
+    });
     await worker.start();
     cleanups.push(async () => {
       await worker.close(100);
@@ -157,9 +199,27 @@ describe('blockqnn baseline end to end (torch engine, tiny MNIST)', () => {
     });
 
     const r = await cli(
-      'baseline', 'blockqnn-inception-block,resnet-20-cifar', '--engine', 'torch', '--baseline-width', '0.25',
-      '--subset', '120', '--validation-size', '60', '--epochs', '1',
-      '--workers', '0', '--db', db, '--redis', redis.url, '--prefix', redis.prefix, '--json',
+      'baseline',
+      'blockqnn-inception-block,resnet-20-cifar',
+      '--engine',
+      'torch',
+      '--baseline-width',
+      '0.25',
+      '--subset',
+      '120',
+      '--validation-size',
+      '60',
+      '--epochs',
+      '1',
+      '--workers',
+      '0',
+      '--db',
+      db,
+      '--redis',
+      redis.url,
+      '--prefix',
+      redis.prefix,
+      '--json',
     );
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as RunComparison;
@@ -190,7 +250,10 @@ describe('blockqnn baseline end to end (torch engine, tiny MNIST)', () => {
     const store = await openStore(db);
     try {
       const rows = await store.listBaselines(report.run.id);
-      expect(rows.map((x) => [x.attempts, x.workerId?.endsWith('cpu0'), x.curve?.length])).toEqual([[1, true, 1], [1, true, 1]]);
+      expect(rows.map((x) => [x.attempts, x.workerId?.endsWith('cpu0'), x.curve?.length])).toEqual([
+        [1, true, 1],
+        [1, true, 1],
+      ]);
     } finally {
       await store.close();
     }
@@ -199,14 +262,41 @@ describe('blockqnn baseline end to end (torch engine, tiny MNIST)', () => {
     // `search --baselines`: the same harness evaluates them beside a short search; the
     // inception block was trained above under the same task, so the result cache answers it.
     const search = await cli(
-      'search', '--engine', 'torch', '--strategy', 'random', '--budget', '1', '--baselines', 'blockqnn-inception-block,blockqnn-resnet-block',
-      '--subset', '120', '--validation-size', '60', '--epochs', '1',
-      '--workers', '0', '--db', db, '--redis', redis.url, '--prefix', redis.prefix, '--json',
+      'search',
+      '--engine',
+      'torch',
+      '--strategy',
+      'random',
+      '--budget',
+      '1',
+      '--baselines',
+      'blockqnn-inception-block,blockqnn-resnet-block',
+      '--subset',
+      '120',
+      '--validation-size',
+      '60',
+      '--epochs',
+      '1',
+      '--workers',
+      '0',
+      '--db',
+      db,
+      '--redis',
+      redis.url,
+      '--prefix',
+      redis.prefix,
+      '--json',
     );
     expect(search.code, search.stderr).toBe(0);
-    const summary = JSON.parse(search.stdout) as { run: { id: string; candidateCount: number; resultCount: number }; baselines: { name: string; status: string; accuracy: number }[] };
+    const summary = JSON.parse(search.stdout) as {
+      run: { id: string; candidateCount: number; resultCount: number };
+      baselines: { name: string; status: string; accuracy: number }[];
+    };
     expect(summary.run).toMatchObject({ candidateCount: 1, resultCount: 1 });
-    expect(summary.baselines.map((b) => [b.name, b.status])).toEqual([['blockqnn-inception-block', 'ok'], ['blockqnn-resnet-block', 'ok']]);
+    expect(summary.baselines.map((b) => [b.name, b.status])).toEqual([
+      ['blockqnn-inception-block', 'ok'],
+      ['blockqnn-resnet-block', 'ok'],
+    ]);
     expect(summary.baselines[0]!.accuracy).toBe(report.baselines[0]!.accuracy);
     // Answered from the cache, never queued (nor re-enqueued as "lost"): no job of the run is left in Redis, and the row says where it came from.
     expect(search.stderr).toMatch(/2 baseline\(s\): 0 already evaluated, 1 from the result cache, 1 queued/);

@@ -37,7 +37,12 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 describe('inspect: NSC, NAS-Bench-201 and IR', () => {
   it('reports canonical form, hash, density and integer costs of an NSC code', () => {
     const report = inspect('(1,4,0,0,0)(2,1,3,1,0)(3,1,3,2,0)(4,5,0,3,1)(5,7,0,0,0)', { space: 'nsc' });
-    expect(report).toMatchObject({ space: 'nsc', canonical: '(1,4,0,0,0)(2,1,3,1,0)(3,1,3,2,0)(4,5,0,1,3)(5,7,0,0,0)', density: 1, outputShape: [10] });
+    expect(report).toMatchObject({
+      space: 'nsc',
+      canonical: '(1,4,0,0,0)(2,1,3,1,0)(3,1,3,2,0)(4,5,0,1,3)(5,7,0,0,0)',
+      density: 1,
+      outputShape: [10],
+    });
     expect(report.hash).toBe(blockHash(PAPER_BLOCKS.resnet));
     expect(Number.isInteger(report.params) && Number.isInteger(report.flops)).toBe(true);
   });
@@ -48,12 +53,17 @@ describe('inspect: NSC, NAS-Bench-201 and IR', () => {
     const report = inspect(file, { space: 'nsc', input: [28, 28, 1], classes: 5, blocks: 1, baseFilters: 8, stages: 2 });
     expect(report.inputShape).toEqual([28, 28, 1]);
     expect(report.outputShape).toEqual([5]);
-    expect(report.nodes).toBe(assembleNetwork(PAPER_BLOCKS.inception, { inputShape: [28, 28, 1], classes: 5, blocksPerStage: 1, baseFilters: 8, stages: 2 }).ir.nodes.length);
+    expect(report.nodes).toBe(
+      assembleNetwork(PAPER_BLOCKS.inception, { inputShape: [28, 28, 1], classes: 5, blocksPerStage: 1, baseFilters: 8, stages: 2 }).ir
+        .nodes.length,
+    );
   });
 
   it('costs a NAS-Bench-201 cell as the benchmark does', () => {
     // Row 0 of the benchmark: 0.129306 M params, 15.647370 M FLOPs.
-    const report = inspect('|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|', { space: 'nasbench201' });
+    const report = inspect('|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|', {
+      space: 'nasbench201',
+    });
     expect(report).toMatchObject({ space: 'nasbench201', params: 129_306, flops: 15_647_370, outputShape: [10] });
   });
 
@@ -61,14 +71,22 @@ describe('inspect: NSC, NAS-Bench-201 and IR', () => {
     const file = path.join(dir, 'net.json');
     const checked = assembleNetwork(PAPER_BLOCKS.resnet, { blocksPerStage: 1 });
     writeFileSync(file, JSON.stringify(checked.ir));
-    expect(inspect(undefined, { space: 'nsc', ir: file })).toMatchObject({ space: 'ir', outputShape: [10], nodes: checked.ir.nodes.length });
+    expect(inspect(undefined, { space: 'nsc', ir: file })).toMatchObject({
+      space: 'ir',
+      outputShape: [10],
+      nodes: checked.ir.nodes.length,
+    });
   });
 });
 
 describe('inspect --baseline', () => {
   it('reports a baseline with its own defaults', () => {
     expect(inspect(undefined, { space: 'nsc', baseline: 'resnet-50' })).toMatchObject({
-      space: 'baseline', baseline: 'resnet-50', inputShape: [224, 224, 3], outputShape: [1000], params: 25_557_032,
+      space: 'baseline',
+      baseline: 'resnet-50',
+      inputShape: [224, 224, 3],
+      outputShape: [1000],
+      params: 25_557_032,
     });
   });
 
@@ -100,7 +118,9 @@ describe('inspect: bad input', () => {
     expect(thrown(() => inspect('(1,1,3,0,0)', { space: 'nsc' }))).toBeInstanceOf(InvalidArchitectureError);
     expect(thrown(() => inspect('x', { space: 'darts' })).code).toBe('UNKNOWN_NAME');
     expect(thrown(() => inspect('|none~0|', { space: 'nasbench201' }))).toBeInstanceOf(InvalidArchitectureError);
-    expect(thrown(() => inspect(undefined, { space: 'nsc', ir: path.join(dir, 'missing.json') })).message).toMatch(/^cannot read IR file .*missing\.json/);
+    expect(thrown(() => inspect(undefined, { space: 'nsc', ir: path.join(dir, 'missing.json') })).message).toMatch(
+      /^cannot read IR file .*missing\.json/,
+    );
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ format: 'blockqnn-ir', version: 1, input: { shape: [8, 8, 3] }, nodes: [], output: 'x' }));
     expect(thrown(() => inspect(undefined, { space: 'nsc', ir: file })).message).toContain('nodes: Too small');

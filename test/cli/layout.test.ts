@@ -23,7 +23,12 @@ import { nscCandidates } from '../../src/orchestrator/candidates.js';
 import { createRun, prepareConfig } from '../../src/orchestrator/session.js';
 import { planTraining } from '../../src/orchestrator/training-plan.js';
 import {
-  RESNET_BLOCK_NSC, assembleNetwork, layoutTotalStride, networkCost, parseNsc, resolveLayout,
+  RESNET_BLOCK_NSC,
+  assembleNetwork,
+  layoutTotalStride,
+  networkCost,
+  parseNsc,
+  resolveLayout,
 } from '../../src/search-space/index.js';
 import { type Store, openStore } from '../../src/store/index.js';
 
@@ -62,19 +67,43 @@ describe('layouts', () => {
   });
 
   it('imagenet and its overrides: --stages drops or adds stages, --blocks one number or one per stage', () => {
-    expect(resolveLayout({ layout: 'imagenet' }, SEARCH)).toEqual({ stem: 'imagenet', widths: [64, 128, 256, 512], strides: [1, 2, 2, 2], blocks: [2, 2, 2, 2] });
-    expect(resolveLayout({ layout: 'imagenet', stages: 5, blocks: 3 }, SEARCH)).toEqual({ stem: 'imagenet', widths: [64, 128, 256, 512, 1024], strides: [1, 2, 2, 2, 2], blocks: [3, 3, 3, 3, 3] });
-    expect(resolveLayout({ stages: 4, blocks: [1, 2, 3, 4] }, SEARCH)).toEqual({ stem: 'cifar', widths: [16, 32, 64, 128], strides: [1, 2, 2, 2], blocks: [1, 2, 3, 4] });
-    expect(resolveLayout({ layout: 'imagenet', widths: [32, 64], strides: [2, 2], stem: 'cifar' }, SEARCH)).toEqual({ stem: 'cifar', widths: [32, 64], strides: [2, 2], blocks: [2, 2] });
+    expect(resolveLayout({ layout: 'imagenet' }, SEARCH)).toEqual({
+      stem: 'imagenet',
+      widths: [64, 128, 256, 512],
+      strides: [1, 2, 2, 2],
+      blocks: [2, 2, 2, 2],
+    });
+    expect(resolveLayout({ layout: 'imagenet', stages: 5, blocks: 3 }, SEARCH)).toEqual({
+      stem: 'imagenet',
+      widths: [64, 128, 256, 512, 1024],
+      strides: [1, 2, 2, 2, 2],
+      blocks: [3, 3, 3, 3, 3],
+    });
+    expect(resolveLayout({ stages: 4, blocks: [1, 2, 3, 4] }, SEARCH)).toEqual({
+      stem: 'cifar',
+      widths: [16, 32, 64, 128],
+      strides: [1, 2, 2, 2],
+      blocks: [1, 2, 3, 4],
+    });
+    expect(resolveLayout({ layout: 'imagenet', widths: [32, 64], strides: [2, 2], stem: 'cifar' }, SEARCH)).toEqual({
+      stem: 'cifar',
+      widths: [32, 64],
+      strides: [2, 2],
+      blocks: [2, 2],
+    });
     expect(layoutTotalStride(resolveLayout({ layout: 'imagenet' }, SEARCH))).toBe(32);
   });
 
   it('bad layouts name the field, its value and the fix', () => {
-    expect(thrown(() => resolveLayout({ layout: 'coco' }, SEARCH)).message).toBe('network layout layout = "coco": is not a layout; valid: cifar, imagenet');
-    const e = thrown(() => resolveLayout({ layout: 'imagenet', widths: [64, 128] , stages: 4 }, SEARCH));
+    expect(thrown(() => resolveLayout({ layout: 'coco' }, SEARCH)).message).toBe(
+      'network layout layout = "coco": is not a layout; valid: cifar, imagenet',
+    );
+    const e = thrown(() => resolveLayout({ layout: 'imagenet', widths: [64, 128], stages: 4 }, SEARCH));
     expect(e.message).toBe('network layout widths = [64,128]: lists 2 stage(s), the layout has 4');
     expect(e.hint).toContain('one value per stage');
-    expect(thrown(() => resolveLayout({ strides: [1, 3] }, SEARCH)).message).toBe('network layout strides = [1,3]: must list 1 or 2 for each of the 2 stage(s)');
+    expect(thrown(() => resolveLayout({ strides: [1, 3] }, SEARCH)).message).toBe(
+      'network layout strides = [1,3]: must list 1 or 2 for each of the 2 stage(s)',
+    );
   });
 });
 
@@ -83,13 +112,29 @@ describe('inspect --layout', () => {
     const { code, stdout } = await cli('inspect', RESNET_BLOCK_NSC, '--layout', 'imagenet', '--json');
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report).toMatchObject({ inputShape: [224, 224, 3], outputShape: [1000], layout: { stem: 'imagenet', widths: [64, 128, 256, 512] } });
+    expect(report).toMatchObject({
+      inputShape: [224, 224, 3],
+      outputShape: [1000],
+      layout: { stem: 'imagenet', widths: [64, 128, 256, 512] },
+    });
     expect(report.params).toBe(11_689_512 + 1_024);
     expect(Math.abs(report.flops / 1.82e9 - 1)).toBeLessThan(0.01);
   });
 
   it('takes --stem/--widths/--strides/--stages/--blocks on top of the preset', async () => {
-    const { code, stdout } = await cli('inspect', RESNET_BLOCK_NSC, '--layout', 'imagenet', '--widths', '32,64,128', '--strides', '1,2,2', '--blocks', '1,2,1', '--json');
+    const { code, stdout } = await cli(
+      'inspect',
+      RESNET_BLOCK_NSC,
+      '--layout',
+      'imagenet',
+      '--widths',
+      '32,64,128',
+      '--strides',
+      '1,2,2',
+      '--blocks',
+      '1,2,1',
+      '--json',
+    );
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(report.layout).toEqual({ stem: 'imagenet', widths: [32, 64, 128], strides: [1, 2, 2], blocks: [1, 2, 1] });
@@ -100,7 +145,9 @@ describe('inspect --layout', () => {
   it('refuses an image too small for the layout, naming the sizes and the fix', async () => {
     const e = thrown(() => inspect(RESNET_BLOCK_NSC, { space: 'nsc', layout: 'imagenet', input: [28, 28, 1] }));
     expect(e.code).toBe('INVALID_CONFIG');
-    expect(e.message).toBe('network layout: the input is 28x28, too small for a layout of total stride 32 (stem imagenet, strides 1,2,2,2): height and width must be at least 32');
+    expect(e.message).toBe(
+      'network layout: the input is 28x28, too small for a layout of total stride 32 (stem imagenet, strides 1,2,2,2): height and width must be at least 32',
+    );
     expect(e.hint).toContain('--strides');
     const bad = await cli('inspect', RESNET_BLOCK_NSC, '--widths', '64,x');
     expect(bad.code).not.toBe(0);
@@ -121,7 +168,9 @@ describe('train and export with a layout', () => {
     const config = prepareConfig(buildSearchConfig({ dataset: 'fashion-mnist' }, 'torch'));
     runId = (await createRun(store, config)).id;
     const m = nscCandidates({ ...config.network }, config.maxIndex).materialize(RESNET_BLOCK_NSC);
-    const [queued] = await store.upsertQueuedCandidates(runId, [{ hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density }]);
+    const [queued] = await store.upsertQueuedCandidates(runId, [
+      { hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density },
+    ]);
     await store.commitResult(runId, m.hash, { status: 'ok', accuracy: 0.5, reward: 0.4 }, { snapshot: 1 });
     candidateId = queued!.candidate.id;
     hash = m.hash;
@@ -138,25 +187,55 @@ describe('train and export with a layout', () => {
     // The run's search network (base width b, 2 stages, 1 block) deepened to 3 stages of 2 blocks, widths continuing to double.
     const base = (await store.getRun(runId)).config.network as { baseFilters: number; stages: number };
     expect(base.stages).toBe(2);
-    expect(deeper.config.layout).toEqual({ stem: 'cifar', widths: [1, 2, 4].map((k) => k * base.baseFilters), strides: [1, 2, 2], blocks: [2, 2, 2] });
+    expect(deeper.config.layout).toEqual({
+      stem: 'cifar',
+      widths: [1, 2, 4].map((k) => k * base.baseFilters),
+      strides: [1, 2, 2],
+      blocks: [2, 2, 2],
+    });
     expect(deeper.ir.nodes.some((n) => n.id.startsWith('s3b2/'))).toBe(true);
     expect(searchIr.nodes.some((n) => n.id.startsWith('s3b1/'))).toBe(false);
-    const imagenet = await planTraining(store, { kind: 'candidate', candidateId }, { layout: { layout: 'imagenet' }, dataset: 'cifar10' }, 'torch');
+    const imagenet = await planTraining(
+      store,
+      { kind: 'candidate', candidateId },
+      { layout: { layout: 'imagenet' }, dataset: 'cifar10' },
+      'torch',
+    );
     expect(imagenet.ir.input.shape).toEqual([32, 32, 3]);
     expect(imagenet.ir.nodes.find((n) => n.id === 'stem/conv')).toMatchObject({ kernel: 7, stride: 2, filters: 64 });
     expect(imagenet.ir.nodes.some((n) => n.id.startsWith('s4b2/'))).toBe(true);
   });
 
   it('refuses Fashion-MNIST (28×28) in the ImageNet layout before anything is stored', async () => {
-    await expect(planTraining(store, { kind: 'candidate', candidateId }, { layout: { layout: 'imagenet' } }, 'torch')).rejects.toThrow('the input is 28x28, too small for a layout of total stride 32');
-    const { code, stderr } = await cli('train', String(candidateId), '--layout', 'imagenet', '--db', `file:${join(dir, 'db.sqlite')}`, '--workers', '0', '--detach');
+    await expect(planTraining(store, { kind: 'candidate', candidateId }, { layout: { layout: 'imagenet' } }, 'torch')).rejects.toThrow(
+      'the input is 28x28, too small for a layout of total stride 32',
+    );
+    const { code, stderr } = await cli(
+      'train',
+      String(candidateId),
+      '--layout',
+      'imagenet',
+      '--db',
+      `file:${join(dir, 'db.sqlite')}`,
+      '--workers',
+      '0',
+      '--detach',
+    );
     expect(code).not.toBe(0);
     expect(stderr).toContain('too small for a layout of total stride 32');
     expect(await store.trainings.list()).toEqual([]);
   });
 
   it('export --layout imagenet writes the block at 224×224×3, 1000 classes, and the export rebuilds', async () => {
-    const outcome = await exportFromStore(store, { runId, selection: { best: true }, format: 'json', out: 'exp', cwd: dir, env: { BLOCKQNN_EXPORT_ROOT: dir }, layout: { layout: 'imagenet' } });
+    const outcome = await exportFromStore(store, {
+      runId,
+      selection: { best: true },
+      format: 'json',
+      out: 'exp',
+      cwd: dir,
+      env: { BLOCKQNN_EXPORT_ROOT: dir },
+      layout: { layout: 'imagenet' },
+    });
     const json = JSON.parse(readFileSync(join(outcome.dir, outcome.files[0]!), 'utf8'));
     expect(json.ir.input.shape).toEqual([224, 224, 3]);
     expect(json.cost.params).toBe(11_689_512 + 1_024);

@@ -19,13 +19,22 @@ describe('search flags for the optional NSC types and the downsampling', () => {
 
   it('reject unknown names with the valid ones', () => {
     expect(() => prepareConfig(buildSearchConfig({ nscTypes: ['attention'] }, 'tfjs'))).toThrow(BlockqnnError);
-    expect(() => prepareConfig(buildSearchConfig({ nscTypes: ['attention'] }, 'tfjs'))).toThrow(/nscTypes\.0.*"se"\|"dpp"|nscTypes\.0.*se.*dpp/);
+    expect(() => prepareConfig(buildSearchConfig({ nscTypes: ['attention'] }, 'tfjs'))).toThrow(
+      /nscTypes\.0.*"se"\|"dpp"|nscTypes\.0.*se.*dpp/,
+    );
     expect(() => prepareConfig(buildSearchConfig({ downsample: 'strided' }, 'tfjs'))).toThrow(/network\.downsample/);
   });
 
   it('inspect accepts SE and DPP layers only with --nsc-types, and DPP between the stages with --downsample', () => {
     expect(() => inspect('(1,8,0,0,0)(2,9,3,1,0)(3,7,0,0,0)', { space: 'nsc' })).toThrow(/not enabled/);
-    const report = inspect('(1,8,0,0,0)(2,9,3,1,0)(3,7,0,0,0)', { space: 'nsc', nscTypes: ['se', 'dpp'], downsample: 'dpp-full-asym', input: [16, 16, 1], blocks: 1, baseFilters: 16 });
+    const report = inspect('(1,8,0,0,0)(2,9,3,1,0)(3,7,0,0,0)', {
+      space: 'nsc',
+      nscTypes: ['se', 'dpp'],
+      downsample: 'dpp-full-asym',
+      input: [16, 16, 1],
+      blocks: 1,
+      baseFilters: 16,
+    });
     expect(report.canonical).toBe('(1,8,0,0,0)(2,9,3,1,0)(3,7,0,0,0)');
     expect(report.outputShape).toEqual([10]);
   });

@@ -9,7 +9,8 @@ import { DEFAULT_PRUNER } from '../../src/controller/index.js';
 import { parseSearchConfig } from '../../src/orchestrator/config.js';
 import { prepareConfig } from '../../src/orchestrator/session.js';
 
-const prepared = (flags: Parameters<typeof buildSearchConfig>[0], file?: Record<string, unknown>) => prepareConfig(buildSearchConfig(flags, 'tfjs', file));
+const prepared = (flags: Parameters<typeof buildSearchConfig>[0], file?: Record<string, unknown>) =>
+  prepareConfig(buildSearchConfig(flags, 'tfjs', file));
 
 function refusal(fn: () => unknown): BlockqnnError {
   try {
@@ -32,10 +33,24 @@ describe('the pruner of a search', () => {
   });
 
   it('--pruner names it with its defaults; the file gives options, and the flag naming another pruner drops them', () => {
-    expect(prepared({ pruner: 'median', epochs: 4 }).pruner).toEqual({ name: 'median', options: { startupCandidates: 5, warmupEpochs: 0, interval: 1, minCandidates: 1 } });
-    const file = { pruner: { name: 'asha', options: { reductionFactor: 3 } }, task: { kind: 'classification', dataset: { name: 'mnist', subset: 400, validationSize: 200, imageSize: 8 }, recipe: { epochs: 9 } } };
-    expect(prepared({}, file).pruner).toEqual({ name: 'asha', options: { reductionFactor: 3, minResource: 1, minEarlyStoppingRate: 0, bootstrapCount: 0 } });
-    expect(prepared({ pruner: 'median' }, file).pruner.options).toEqual({ startupCandidates: 5, warmupEpochs: 0, interval: 1, minCandidates: 1 });
+    expect(prepared({ pruner: 'median', epochs: 4 }).pruner).toEqual({
+      name: 'median',
+      options: { startupCandidates: 5, warmupEpochs: 0, interval: 1, minCandidates: 1 },
+    });
+    const file = {
+      pruner: { name: 'asha', options: { reductionFactor: 3 } },
+      task: { kind: 'classification', dataset: { name: 'mnist', subset: 400, validationSize: 200, imageSize: 8 }, recipe: { epochs: 9 } },
+    };
+    expect(prepared({}, file).pruner).toEqual({
+      name: 'asha',
+      options: { reductionFactor: 3, minResource: 1, minEarlyStoppingRate: 0, bootstrapCount: 0 },
+    });
+    expect(prepared({ pruner: 'median' }, file).pruner.options).toEqual({
+      startupCandidates: 5,
+      warmupEpochs: 0,
+      interval: 1,
+      minCandidates: 1,
+    });
     expect(prepared({}, { ...file, pruner: 'median' }).pruner.name).toBe('median');
   });
 
@@ -43,12 +58,26 @@ describe('the pruner of a search', () => {
     const unknown = refusal(() => prepared({ pruner: 'hyperband', epochs: 4 }));
     expect(unknown.code).toBe(ErrorCode.UNKNOWN_NAME);
     expect(unknown.hint).toMatch(/asha, median, none/);
-    const task = (epochs: number) => ({ kind: 'classification', dataset: { name: 'mnist', subset: 400, validationSize: 200, imageSize: 8 }, recipe: { epochs } });
-    expect(refusal(() => prepared({}, { task: task(9), pruner: { name: 'asha', options: { reductionFactor: 1 } } })).message).toMatch(/reductionFactor.*>= 2|>= 2.*reductionFactor/);
-    expect(refusal(() => prepared({}, { task: task(9), pruner: { name: 'median', options: { warmupEpochs: -1 } } })).message).toMatch(/warmupEpochs/);
-    expect(refusal(() => prepared({}, { task: task(3), pruner: { name: 'asha', options: { minResource: 3 } } })).message).toMatch(/first rung.*beyond the recipe's 3 epochs/);
-    expect(refusal(() => prepared({}, { task: task(4), pruner: { name: 'median', options: { warmupEpochs: 3 } } })).hint).toMatch(/valid warmupEpochs for 4 epochs: 0\.\.2/);
-    expect(refusal(() => prepared({}, { task: task(4), pruner: { name: 'median', options: { patience: 3 } } })).message).toMatch(/patience/);
+    const task = (epochs: number) => ({
+      kind: 'classification',
+      dataset: { name: 'mnist', subset: 400, validationSize: 200, imageSize: 8 },
+      recipe: { epochs },
+    });
+    expect(refusal(() => prepared({}, { task: task(9), pruner: { name: 'asha', options: { reductionFactor: 1 } } })).message).toMatch(
+      /reductionFactor.*>= 2|>= 2.*reductionFactor/,
+    );
+    expect(refusal(() => prepared({}, { task: task(9), pruner: { name: 'median', options: { warmupEpochs: -1 } } })).message).toMatch(
+      /warmupEpochs/,
+    );
+    expect(refusal(() => prepared({}, { task: task(3), pruner: { name: 'asha', options: { minResource: 3 } } })).message).toMatch(
+      /first rung.*beyond the recipe's 3 epochs/,
+    );
+    expect(refusal(() => prepared({}, { task: task(4), pruner: { name: 'median', options: { warmupEpochs: 3 } } })).hint).toMatch(
+      /valid warmupEpochs for 4 epochs: 0\.\.2/,
+    );
+    expect(refusal(() => prepared({}, { task: task(4), pruner: { name: 'median', options: { patience: 3 } } })).message).toMatch(
+      /patience/,
+    );
     expect(refusal(() => prepared({}, { task: task(4), pruner: 7 })).message).toMatch(/must be a name/);
     expect(refusal(() => prepared({ pruner: 'median', epochs: 1 })).message).toMatch(/1-epoch recipe leaves no epoch/);
   });

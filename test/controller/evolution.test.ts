@@ -30,7 +30,11 @@ describe('regularized evolution', () => {
       s.tell(p.id, i === 4 ? { status: 'diverged' } : { fitness: 100 - i });
     }
     const members = s.snapshot().state.members as Members;
-    expect(members).toEqual([[told[2], 98], [told[3], 97], [told[5], 95]]);
+    expect(members).toEqual([
+      [told[2], 98],
+      [told[3], 97],
+      [told[5], 95],
+    ]);
   });
 
   it('keeps proposing random candidates while no result is in', () => {

@@ -7,20 +7,22 @@ import { parseNsc } from '../../src/search-space/index.js';
 const describeAll = (space: NscSpace) => Array.from({ length: space.actionCount }, (_, a) => space.describeAction(a));
 
 describe('NscSpace with optional types', () => {
-  it('off by default: the paper\'s actions and settings, unchanged by the option\'s existence', () => {
+  it("off by default: the paper's actions and settings, unchanged by the option's existence", () => {
     const plain = new NscSpace({ maxIndex: 6 });
     expect(plain.settings).toEqual({ maxIndex: 6 });
     expect(describeAll(plain).some((d) => /^\((8|9),/.test(d))).toBe(false);
     expect(new NscSpace({ maxIndex: 6, extraTypes: [] }).settings).toEqual({ maxIndex: 6 });
   });
 
-  it('enabled: se (kernel 0) and dpp (kernel 3) actions appended after the paper\'s, legal once their predecessor exists', () => {
+  it("enabled: se (kernel 0) and dpp (kernel 3) actions appended after the paper's, legal once their predecessor exists", () => {
     const plain = new NscSpace({ maxIndex: 6 });
     const space = new NscSpace({ maxIndex: 6, extraTypes: ['dpp', 'se'] });
     expect(space.settings).toEqual({ maxIndex: 6, types: 'se,dpp' });
     const actions = describeAll(space);
     // The paper's unary actions keep their numbers; the optional ones follow them.
-    expect(actions.slice(0, describeAll(plain).indexOf('(5,0,0,1)'))).toEqual(describeAll(plain).slice(0, describeAll(plain).indexOf('(5,0,0,1)')));
+    expect(actions.slice(0, describeAll(plain).indexOf('(5,0,0,1)'))).toEqual(
+      describeAll(plain).slice(0, describeAll(plain).indexOf('(5,0,0,1)')),
+    );
     expect(actions.filter((d) => d.startsWith('(8,'))).toEqual(['(8,0,0,0)', '(8,0,1,0)', '(8,0,2,0)', '(8,0,3,0)', '(8,0,4,0)']);
     expect(actions.filter((d) => d.startsWith('(9,'))).toEqual(['(9,3,0,0)', '(9,3,1,0)', '(9,3,2,0)', '(9,3,3,0)', '(9,3,4,0)']);
     const first = space.legalActions(space.initialState()).map((a) => space.describeAction(a));

@@ -109,7 +109,10 @@ describe('NSC decision space', () => {
     };
     check(RESNET_BLOCK_NSC);
     check(INCEPTION_BLOCK_NSC);
-    fc.assert(fc.property(validBlock({ maxIndex: 23 }), (block) => check(printNsc(block))), { numRuns: 300 });
+    fc.assert(
+      fc.property(validBlock({ maxIndex: 23 }), (block) => check(printNsc(block))),
+      { numRuns: 300 },
+    );
   });
 
   it('mutates one operation or connection into a different valid block', () => {

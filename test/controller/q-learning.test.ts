@@ -8,7 +8,16 @@ const space = new Nb201Space();
 describe('BlockQNN Q-learning strategy', () => {
   it('defaults to the paper: α 0.01, γ 1, paper schedule, update every 64 results replaying 128', () => {
     const { options } = QLearningStrategy.create(space, { seed: 1 }).snapshot();
-    expect(options).toMatchObject({ alpha: 0.01, gamma: 1, initialQ: 0, updateEvery: 64, replaySamples: 128, mu: 0, rho: 0, failureReward: 0 });
+    expect(options).toMatchObject({
+      alpha: 0.01,
+      gamma: 1,
+      initialQ: 0,
+      updateEvery: 64,
+      replaySamples: 128,
+      mu: 0,
+      rho: 0,
+      failureReward: 0,
+    });
     expect(options.schedule).toEqual(PAPER_SCHEDULE.map(([e, n]) => [e, n]));
     const nsc = QLearningStrategy.create(new NscSpace(), { seed: 1 }).snapshot().options;
     expect(nsc).toMatchObject({ mu: 0.01, rho: 0.01, flopsUnit: 1e6 });
@@ -16,13 +25,31 @@ describe('BlockQNN Q-learning strategy', () => {
 
   it('scales the schedule and the update period to a budget', () => {
     const { options } = QLearningStrategy.create(space, { seed: 1, budget: 100 }).snapshot();
-    expect(options.schedule).toEqual([[1, 53], [0.9, 4], [0.8, 4], [0.7, 4], [0.6, 6], [0.5, 6], [0.4, 6], [0.3, 5], [0.2, 5], [0.1, 7]]);
+    expect(options.schedule).toEqual([
+      [1, 53],
+      [0.9, 4],
+      [0.8, 4],
+      [0.7, 4],
+      [0.6, 6],
+      [0.5, 6],
+      [0.4, 6],
+      [0.3, 5],
+      [0.2, 5],
+      [0.1, 7],
+    ]);
     expect(options.updateEvery).toBe(1); // round(64 · 100 / 11,392) = 1
     expect(QLearningStrategy.create(space, { seed: 1, budget: 2000 }).snapshot().options.updateEvery).toBe(11);
   });
 
   it('moves along the schedule by proposals asked, not results told', () => {
-    const s = QLearningStrategy.create(space, { seed: 1, schedule: [[1, 2], [0.5, 3], [0.1, 1]] });
+    const s = QLearningStrategy.create(space, {
+      seed: 1,
+      schedule: [
+        [1, 2],
+        [0.5, 3],
+        [0.1, 1],
+      ],
+    });
     const seen: number[] = [];
     for (let i = 0; i < 7; i++) {
       seen.push(s.epsilon);
@@ -57,7 +84,15 @@ describe('BlockQNN Q-learning strategy', () => {
   });
 
   it('exploits what it learned once ε reaches 0', () => {
-    const s = QLearningStrategy.create(space, { seed: 9, schedule: [[1, 1], [0, 10]], updateEvery: 1, replaySamples: 1 });
+    const s = QLearningStrategy.create(space, {
+      seed: 9,
+      schedule: [
+        [1, 1],
+        [0, 10],
+      ],
+      updateEvery: 1,
+      replaySamples: 1,
+    });
     const first = s.ask();
     s.tell(first.id, { fitness: nb201Fitness(first.key) });
     expect(s.ask().key).toBe(first.key); // the only rewarded path is the greedy one
@@ -81,7 +116,9 @@ describe('BlockQNN Q-learning strategy', () => {
   });
 
   it('rejects malformed options with the strategy and option named', () => {
-    expect(() => QLearningStrategy.create(space, { seed: 1, alpha: 0 })).toThrow(/strategy qlearning: option alpha must be a number > 0 and <= 1/);
+    expect(() => QLearningStrategy.create(space, { seed: 1, alpha: 0 })).toThrow(
+      /strategy qlearning: option alpha must be a number > 0 and <= 1/,
+    );
     expect(() => QLearningStrategy.create(space, { seed: 1, schedule: [[2, 5]] })).toThrow(/invalid epsilon schedule: entry 1: epsilon 2/);
     expect(() => QLearningStrategy.create(space, { seed: 1, replaySamples: 0 })).toThrow(BlockqnnError);
   });

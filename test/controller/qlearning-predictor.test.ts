@@ -71,7 +71,11 @@ describe('Q-learning with a predictor (the default strategy)', () => {
   });
 
   it('finds the optimum of a smooth landscape far more often than random search', () => {
-    const optimum = Math.max(...Array.from({ length: 15_625 }, (_, code) => nb201Fitness(space.keyOf([5 ** 5, 5 ** 4, 125, 25, 5, 1].map((p) => Math.floor(code / p) % 5)))));
+    const optimum = Math.max(
+      ...Array.from({ length: 15_625 }, (_, code) =>
+        nb201Fitness(space.keyOf([5 ** 5, 5 ** 4, 125, 25, 5, 1].map((p) => Math.floor(code / p) % 5))),
+      ),
+    );
     const found = (make: (seed: number) => Strategy) =>
       Array.from({ length: 10 }, (_, seed) => {
         const s = make(seed);
@@ -89,8 +93,13 @@ describe('Q-learning with a predictor (the default strategy)', () => {
   });
 
   it('beats random search on the real NAS-Bench-201 table (20 seeded runs × 100 evaluations)', () => {
-    const table = LookupTable.fromCsv(gunzipSync(readFileSync(csvPath)).toString('utf8'), { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' }, csvPath);
-    const mean = (make: (seed: number) => Strategy) => Array.from({ length: 20 }, (_, seed) => search(make(seed), table, 100)).reduce((s, v) => s + v, 0) / 20;
+    const table = LookupTable.fromCsv(
+      gunzipSync(readFileSync(csvPath)).toString('utf8'),
+      { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' },
+      csvPath,
+    );
+    const mean = (make: (seed: number) => Strategy) =>
+      Array.from({ length: 20 }, (_, seed) => search(make(seed), table, 100)).reduce((s, v) => s + v, 0) / 20;
     const predictor = mean((seed) => QLearningPredictorStrategy.create(space, { seed, budget: 100 }));
     const random = mean((seed) => RandomSearchStrategy.create(space, { seed }));
     expect(predictor).toBeGreaterThan(94.1);

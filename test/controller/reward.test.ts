@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REWARD, FITNESS_ONLY_REWARD, NscSpace, Nb201Space, rewardOptions, shapedReward, stepReward } from '../../src/controller/index.js';
+import {
+  DEFAULT_REWARD,
+  FITNESS_ONLY_REWARD,
+  NscSpace,
+  Nb201Space,
+  rewardOptions,
+  shapedReward,
+  stepReward,
+} from '../../src/controller/index.js';
 
 describe('shaped reward ACC − μ·log(FLOPs / unit) − ρ·log(Density)', () => {
   it('uses the documented defaults μ = ρ = 0.01, FLOPs in millions', () => {

@@ -5,7 +5,10 @@ import { Sfc32 } from '../../src/controller/index.js';
 /** The widely published JavaScript sfc32 (as in PractRand's C: tmp = a + b + counter++ …), written independently here. */
 function referenceSfc32(a: number, b: number, c: number, d: number): () => number {
   return () => {
-    a |= 0; b |= 0; c |= 0; d |= 0;
+    a |= 0;
+    b |= 0;
+    c |= 0;
+    d |= 0;
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
@@ -25,7 +28,14 @@ describe('Sfc32', () => {
   });
 
   it('is deterministic per seed and differs between seeds', () => {
-    const draw = (seed: number) => Array.from({ length: 8 }, ((rng) => () => rng.nextUint32())(Sfc32.fromSeed(seed)));
+    const draw = (seed: number) =>
+      Array.from(
+        { length: 8 },
+        (
+          (rng) => () =>
+            rng.nextUint32()
+        )(Sfc32.fromSeed(seed)),
+      );
     expect(draw(7)).toEqual(draw(7));
     expect(draw(7)).not.toEqual(draw(8));
     expect(draw(0)).not.toEqual(draw(2 ** 32)); // high bits of the seed count

@@ -9,7 +9,11 @@ describe('epsilon schedule', () => {
   });
 
   it('looks epsilon up by position, stage by stage, and keeps the last one after the end', () => {
-    const s = new EpsilonSchedule([[1, 3], [0.5, 2], [0.1, 1]]);
+    const s = new EpsilonSchedule([
+      [1, 3],
+      [0.5, 2],
+      [0.1, 1],
+    ]);
     expect([0, 1, 2, 3, 4, 5, 6, 100].map((p) => s.epsilonAt(p))).toEqual([1, 1, 1, 0.5, 0.5, 0.1, 0.1, 0.1]);
     expect([0, 2, 3, 5, 9].map((p) => s.stageAt(p))).toEqual([0, 0, 1, 2, 2]);
     expect(s.length).toBe(6);
@@ -18,7 +22,18 @@ describe('epsilon schedule', () => {
   it('scales the paper schedule to a budget of 100 keeping its proportions', () => {
     const scaled = scaleSchedule(PAPER_SCHEDULE, 100);
     // 95/178 of 100 = 53.4; 7/178 = 3.9; 10/178 = 5.6; 12/178 = 6.7 — largest remainders round up.
-    expect(scaled).toEqual([[1, 53], [0.9, 4], [0.8, 4], [0.7, 4], [0.6, 6], [0.5, 6], [0.4, 6], [0.3, 5], [0.2, 5], [0.1, 7]]);
+    expect(scaled).toEqual([
+      [1, 53],
+      [0.9, 4],
+      [0.8, 4],
+      [0.7, 4],
+      [0.6, 6],
+      [0.5, 6],
+      [0.4, 6],
+      [0.3, 5],
+      [0.2, 5],
+      [0.1, 7],
+    ]);
     expect(scaled.reduce((s, [, n]) => s + n, 0)).toBe(100);
     for (const total of [1, 7, 64, 999]) expect(scaleSchedule(PAPER_SCHEDULE, total).reduce((s, [, n]) => s + n, 0)).toBe(total);
     expect(scaleSchedule(PAPER_SCHEDULE, 1)).toEqual([[1, 1]]); // pairs whose share rounds to 0 are dropped

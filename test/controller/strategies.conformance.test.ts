@@ -60,7 +60,9 @@ describe.each(strategies.list())('strategy %s', (name) => {
         expect(new Set(batch.map((p) => p.id)).size).toBe(12);
         expect(strategy.pending()).toHaveLength(12);
         const order = [...batch].reverse();
-        order.forEach((p, i) => strategy.tell(p.id, i % 5 === 4 ? { status: 'failed', reason: 'test' } : c.evaluate(strategy.space, p.key)));
+        order.forEach((p, i) =>
+          strategy.tell(p.id, i % 5 === 4 ? { status: 'failed', reason: 'test' } : c.evaluate(strategy.space, p.key)),
+        );
         expect(strategy.pending()).toHaveLength(0);
       }
       drive(strategy, c, 5);

@@ -27,10 +27,17 @@ beforeAll(async () => {
 afterAll(() => ui?.close());
 
 describe('baselines in the dashboard', () => {
-  it('shows the Baselines tab with badges and the comparison, and labels a baseline\'s detail', async () => {
+  it("shows the Baselines tab with badges and the comparison, and labels a baseline's detail", async () => {
     const { runId } = await seedNscRun(dash.store);
     const { ahead } = await seedBaselines(dash.store, runId);
-    const without = await dash.store.createRun({ name: 'no-baselines', strategy: 'random', engine: 'tfjs', taskKey: 'k', seed: 0, config: { space: 'nsc' } });
+    const without = await dash.store.createRun({
+      name: 'no-baselines',
+      strategy: 'random',
+      engine: 'tfjs',
+      taskKey: 'k',
+      seed: 0,
+      config: { space: 'nsc' },
+    });
 
     await page.goto(`${dash.url}/#/runs/${runId}/baselines`);
     const table = page.locator('.baselines-table');

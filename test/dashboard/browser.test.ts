@@ -30,7 +30,8 @@ beforeAll(async () => {
 afterAll(() => ui?.close());
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-const statValue = async (label: string) => Number((await page.locator('.stat', { hasText: label }).locator('.stat-value').innerText()).replace(/[^0-9.]/g, ''));
+const statValue = async (label: string) =>
+  Number((await page.locator('.stat', { hasText: label }).locator('.stat-value').innerText()).replace(/[^0-9.]/g, ''));
 
 describe('dashboard in Chromium', () => {
   it('lists a live run, updates its view as candidates finish, draws best blocks, and stops and resumes it', async () => {
@@ -57,7 +58,10 @@ describe('dashboard in Chromium', () => {
     await shot('best-blocks-nb201');
 
     // Stop with the token from the page, then resume; the run ends with its whole budget.
-    await page.evaluate((t) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('blockqnn-token', t), TOKEN);
+    await page.evaluate(
+      (t) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('blockqnn-token', t),
+      TOKEN,
+    );
     await page.locator('.tabs a', { hasText: 'Overview' }).click();
     await page.locator('button[data-action="stop"]').click();
     await page.locator('h1 .badge', { hasText: 'stopped' }).waitFor({ timeout: 15_000 });
@@ -93,15 +97,26 @@ describe('dashboard in Chromium', () => {
     await shot('candidate-detail');
   });
 
-  it('says on the run page when no live worker of the run\'s engine can take its jobs, with the command', async () => {
+  it("says on the run page when no live worker of the run's engine can take its jobs, with the command", async () => {
     process.env[NO_WORKER_WARN_ENV] = '0.3';
     try {
       // The page's workers serve the table engine; this run's torch jobs wait for a worker that never comes.
-      const run = await dash.store.createRun({ name: 'waiting', strategy: 'random', engine: 'torch', taskKey: 'hint', seed: 1, status: 'running', config: { space: 'nasbench201' }, budget: { candidates: 2 } });
+      const run = await dash.store.createRun({
+        name: 'waiting',
+        strategy: 'random',
+        engine: 'torch',
+        taskKey: 'hint',
+        seed: 1,
+        status: 'running',
+        config: { space: 'nasbench201' },
+        budget: { candidates: 2 },
+      });
       await dash.store.upsertQueuedCandidates(run.id, [{ hash: 'a1b2c3d4e5f60718', nsc: 'cell', flops: 1, params: 1, density: 1 }]);
       await page.goto(`${dash.url}/#/runs/${run.id}`);
       await page.locator('.worker-hint').waitFor({ timeout: 15_000 });
-      expect(await page.locator('.worker-hint').innerText()).toContain(`Start one with: blockqnn worker --engine torch --redis ${redactUrl(dash.redis.url)} --prefix ${dash.redis.prefix}`);
+      expect(await page.locator('.worker-hint').innerText()).toContain(
+        `Start one with: blockqnn worker --engine torch --redis ${redactUrl(dash.redis.url)} --prefix ${dash.redis.prefix}`,
+      );
       await shot('run-no-worker');
       await dash.store.updateRun(run.id, { status: 'stopped' });
     } finally {
@@ -113,8 +128,26 @@ describe('dashboard in Chromium', () => {
     // A slot on another host that stopped beating two minutes ago, as the registry would hold it after a kill -9.
     const beat = Date.now() - 120_000;
     await writeWorkerState(dash.server.services.redis, dash.redis.prefix, {
-      id: 'gpu-host:4242:gpu1', host: 'gpu-host', pid: 4242, slot: 'gpu1', gpu: 1, engine: 'table', engineDescription: 'table lookup', startedAt: beat - 60_000, heartbeatAt: beat,
-      currentJob: { jobId: 'j', runId: 'r', candidateHash: 'abcdef0123456789', epoch: 3, epochs: 12, loss: 1.2, valAccuracy: 0.61, imagesPerSecond: 812 }, jobsDone: 7,
+      id: 'gpu-host:4242:gpu1',
+      host: 'gpu-host',
+      pid: 4242,
+      slot: 'gpu1',
+      gpu: 1,
+      engine: 'table',
+      engineDescription: 'table lookup',
+      startedAt: beat - 60_000,
+      heartbeatAt: beat,
+      currentJob: {
+        jobId: 'j',
+        runId: 'r',
+        candidateHash: 'abcdef0123456789',
+        epoch: 3,
+        epochs: 12,
+        loss: 1.2,
+        valAccuracy: 0.61,
+        imagesPerSecond: 812,
+      },
+      jobsDone: 7,
     });
     await page.goto(`${dash.url}/#/workers`);
     await page.locator('table.workers tr.row-dead').waitFor();

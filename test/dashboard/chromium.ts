@@ -33,7 +33,11 @@ export async function openBrowserDashboard(options: { workers?: number; acceptDo
     rmSync(profile, { recursive: true, force: true });
   };
   try {
-    await build({ configFile: resolve(import.meta.dirname, '../../dashboard/vite.config.ts'), logLevel: 'error', build: { outDir: staticDir, emptyOutDir: true } });
+    await build({
+      configFile: resolve(import.meta.dirname, '../../dashboard/vite.config.ts'),
+      logLevel: 'error',
+      build: { outDir: staticDir, emptyOutDir: true },
+    });
     dash = await startDashboard({ staticDir, ...(options.workers ? { workers: options.workers } : {}) });
     // A fresh profile each run (playwright passes it as --user-data-dir).
     browser = await chromium.launchPersistentContext(profile, {
@@ -41,7 +45,16 @@ export async function openBrowserDashboard(options: { workers?: number; acceptDo
       headless: true,
       acceptDownloads: options.acceptDownloads ?? false,
       viewport: { width: 1366, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = browser.pages()[0] ?? (await browser.newPage());
     const pageErrors: string[] = [];

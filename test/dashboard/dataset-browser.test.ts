@@ -34,7 +34,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ui?.close();
-  for (const [key, value] of [['BLOCKQNN_DATA_DIR', saved.data], ['BLOCKQNN_CACHE_DIR', saved.cache]] as const) {
+  for (const [key, value] of [
+    ['BLOCKQNN_DATA_DIR', saved.data],
+    ['BLOCKQNN_CACHE_DIR', saved.cache],
+  ] as const) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
@@ -42,10 +45,25 @@ afterAll(async () => {
 });
 
 const runOn = async (dataset: Record<string, unknown>) =>
-  (await dash.store.createRun({
-    name: 'data', strategy: 'random', engine: 'tfjs', taskKey: `data-${Math.random()}`, seed: 1, status: 'finished', budget: { candidates: 1 },
-    config: { space: 'nsc', strategy: 'random', engine: 'tfjs', task: { kind: 'classification', dataset }, network: { inputShape: [28, 28, 1], classes: 3 }, maxIndex: 4 },
-  })).id;
+  (
+    await dash.store.createRun({
+      name: 'data',
+      strategy: 'random',
+      engine: 'tfjs',
+      taskKey: `data-${Math.random()}`,
+      seed: 1,
+      status: 'finished',
+      budget: { candidates: 1 },
+      config: {
+        space: 'nsc',
+        strategy: 'random',
+        engine: 'tfjs',
+        task: { kind: 'classification', dataset },
+        network: { inputShape: [28, 28, 1], classes: 3 },
+        maxIndex: 4,
+      },
+    })
+  ).id;
 
 describe('the Dataset tab', () => {
   it('shows a user source: its hash, classes with counts per split, and samples from the pack', async () => {
@@ -66,14 +84,18 @@ describe('the Dataset tab', () => {
     expect(await page.locator('.dataset-facts').innerText()).toContain(pack.sha256);
     expect(await page.locator('.dataset-facts').innerText()).toMatch(/imageSize 8/);
     const rows = await page.locator('.dataset-classes tbody tr').allInnerTexts();
-    expect(rows.map((r) => r.split('\t').map((c) => c.trim()))).toEqual([['0', '0_tshirt', '7', '2'], ['1', '1_trouser', '7', '2'], ['2', '2_pullover', '7', '2']]);
+    expect(rows.map((r) => r.split('\t').map((c) => c.trim()))).toEqual([
+      ['0', '0_tshirt', '7', '2'],
+      ['1', '1_trouser', '7', '2'],
+      ['2', '2_pullover', '7', '2'],
+    ]);
     expect(await page.locator('.dataset-classes tfoot').innerText()).toMatch(/total\s+21\s+6/);
     await page.waitForFunction("document.querySelector('.dataset-samples')?.naturalWidth > 0");
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dataset-tab.png'), fullPage: true });
   });
 
-  it('shows a built-in dataset\'s classes, and says when a run\'s pack is not on this host', async () => {
+  it("shows a built-in dataset's classes, and says when a run's pack is not on this host", async () => {
     const builtIn = await runOn({ name: 'mnist' });
     await page.goto(`${dash.url}/#/runs/${builtIn}/dataset`);
     await page.locator('.dataset-classes').waitFor();
@@ -81,7 +103,7 @@ describe('the Dataset tab', () => {
     expect(await page.locator('.dataset-classes thead').innerText()).not.toMatch(/train/);
     const elsewhere = await runOn({ name: 'folder:/elsewhere', pack: 'ef'.repeat(32) });
     await page.goto(`${dash.url}/#/runs/${elsewhere}/dataset`);
-    await page.getByText('the pack is not on the dashboard\'s host').waitFor();
+    await page.getByText("the pack is not on the dashboard's host").waitFor();
     expect(await page.locator('.dataset-samples').count()).toBe(0);
     expect((await fetch(`${dash.url}/api/runs/${elsewhere}/dataset/samples.png`)).status).toBe(404);
   });

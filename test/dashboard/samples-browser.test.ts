@@ -34,23 +34,49 @@ beforeAll(async () => {
 afterAll(() => ui?.close());
 
 describe('image-to-image sample grids in the dashboard', () => {
-  it('shows a candidate\'s grid with its rows, a thumbnail per baseline, and serves the PNG', async () => {
-    const task = parseTask({ kind: 'image2image', problem: 'amodal-completion', procedure: 'pix2pix', dataset: { name: 'mnist' }, imageSize: 16, examples: { train: 32, eval: 16 } });
+  it("shows a candidate's grid with its rows, a thumbnail per baseline, and serves the PNG", async () => {
+    const task = parseTask({
+      kind: 'image2image',
+      problem: 'amodal-completion',
+      procedure: 'pix2pix',
+      dataset: { name: 'mnist' },
+      imageSize: 16,
+      examples: { train: 32, eval: 16 },
+    });
     if (task.kind !== 'image2image') throw new Error('unreachable');
     const data = await loadDataset(task.dataset);
-    const examples = buildExamples(task, { images: data.train.images, labels: data.train.labels, count: data.train.count, shape: data.shape }, 1);
+    const examples = buildExamples(
+      task,
+      { images: data.train.images, labels: data.train.labels, count: data.train.count, shape: data.shape },
+      1,
+    );
     const grid = sampleGrid(examples, trivialOutputs(task, examples));
 
     const searched = searchedGeneratorCandidates(task, { width: 1 / 16 }, 4).materialize('(1,1,3,0,0)(2,4,0,1,0)(3,7,0,0,0)');
     const segan = materializeGenerativeBaseline('segan', task, 1 / 16);
     const run = await dash.store.createRun({
-      name: 'i2i', strategy: 'random', engine: 'torch', taskKey: 'i2i', seed: 1, status: 'finished', budget: { candidates: 1 },
+      name: 'i2i',
+      strategy: 'random',
+      engine: 'torch',
+      taskKey: 'i2i',
+      seed: 1,
+      status: 'finished',
+      budget: { candidates: 1 },
       config: { space: 'nsc', strategy: 'random', engine: 'torch', task, network: { inputShape: [16, 16, 1], classes: 10 }, maxIndex: 4 },
     });
     const row = (m: typeof searched) => ({ hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density });
     await dash.store.upsertQueuedCandidates(run.id, [row(searched)]);
     await dash.store.upsertQueuedBaselines(run.id, [{ ...row(segan), baseline: 'segan' }]);
-    const result = (score: number) => ({ status: 'ok' as const, accuracy: score, reward: score, curve: [], trainSeconds: 1, evalSeconds: 0.1, metrics: { invisibleIoU: score }, samples: grid });
+    const result = (score: number) => ({
+      status: 'ok' as const,
+      accuracy: score,
+      reward: score,
+      curve: [],
+      trainSeconds: 1,
+      evalSeconds: 0.1,
+      metrics: { invisibleIoU: score },
+      samples: grid,
+    });
     await dash.store.commitResults(run.id, [{ hash: searched.hash, result: result(0.4) }], { format: 'seeded' });
     await dash.store.commitBaselineResults(run.id, [{ hash: segan.hash, result: result(0.5) }]);
 
@@ -69,10 +95,16 @@ describe('image-to-image sample grids in the dashboard', () => {
     await shown.waitFor();
     // Page-side code as strings: the tests compile without the DOM's types.
     await page.waitForFunction("document.querySelector('.sample-grid img')?.complete === true");
-    expect(await page.evaluate("(({ naturalWidth, naturalHeight }) => [naturalWidth, naturalHeight])(document.querySelector('.sample-grid img'))")).toEqual([8 * 17 - 1, 5 * 17 - 1]);
+    expect(
+      await page.evaluate(
+        "(({ naturalWidth, naturalHeight }) => [naturalWidth, naturalHeight])(document.querySelector('.sample-grid img'))",
+      ),
+    ).toEqual([8 * 17 - 1, 5 * 17 - 1]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'sample-grid.png'), fullPage: true });
-    expect(await page.locator('.sample-grid-labels').innerText()).toMatch(/input \(occluded\)[\s\S]*output image[\s\S]*target image[\s\S]*output mask[\s\S]*target mask/);
+    expect(await page.locator('.sample-grid-labels').innerText()).toMatch(
+      /input \(occluded\)[\s\S]*output image[\s\S]*target image[\s\S]*output mask[\s\S]*target mask/,
+    );
 
     await page.goto(`${dash.url}/#/runs/${run.id}/baselines`);
     await page.locator('.baselines-table').waitFor();

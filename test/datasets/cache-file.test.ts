@@ -99,7 +99,10 @@ describe('dataset cache file', () => {
     expect(Buffer.byteLength(text)).toBe(headerLength);
     bytes.write(text, 12, 'utf8');
     writeFileSync(shifted, bytes);
-    expect(await readCacheFile(shifted)).toEqual({ kind: 'invalid', reason: `array train_labels is at offset ${offset + 10}, but the layout puts it at ${offset}` });
+    expect(await readCacheFile(shifted)).toEqual({
+      kind: 'invalid',
+      reason: `array train_labels is at offset ${offset + 10}, but the layout puts it at ${offset}`,
+    });
 
     const foreign = join(dir.path, 'foreign.bqds');
     writeFileSync(foreign, 'not a cache file at all');

@@ -43,10 +43,25 @@ export async function pickPerClass(perClass: number, classes = 10, skip = 0): Pr
   return out;
 }
 
-export const CLASS_DIRS = ['0_tshirt', '1_trouser', '2_pullover', '3_dress', '4_coat', '5_sandal', '6_shirt', '7_sneaker', '8_bag', '9_boot'];
+export const CLASS_DIRS = [
+  '0_tshirt',
+  '1_trouser',
+  '2_pullover',
+  '3_dress',
+  '4_coat',
+  '5_sandal',
+  '6_shirt',
+  '7_sneaker',
+  '8_bag',
+  '9_boot',
+];
 
 /** Writes Fashion-MNIST images `indices` as grey PNGs under dir/<class>/; returns the paths in order. */
-export async function writePngs(dir: string, indices: readonly number[], options: { rgb?: boolean; size?: number } = {}): Promise<string[]> {
+export async function writePngs(
+  dir: string,
+  indices: readonly number[],
+  options: { rgb?: boolean; size?: number } = {},
+): Promise<string[]> {
   const { images, labels } = await fashionTest();
   const paths: string[] = [];
   for (const i of indices) {

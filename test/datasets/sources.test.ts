@@ -46,7 +46,9 @@ describe('folder: source', () => {
     const order = [...byClass.keys()].sort((a, b) => a - b).flatMap((c) => byClass.get(c)!);
     order.forEach((src, k) => {
       expect(decoded.pool.labels[k]).toBe(labels[src]);
-      expect(Buffer.from(decoded.pool.images.subarray(k * 784, (k + 1) * 784)).equals(Buffer.from(images.subarray(src * 784, (src + 1) * 784)))).toBe(true);
+      expect(
+        Buffer.from(decoded.pool.images.subarray(k * 784, (k + 1) * 784)).equals(Buffer.from(images.subarray(src * 784, (src + 1) * 784))),
+      ).toBe(true);
     });
     // The pack is named by the sha-256 of its bytes, and the same data packs to the same bytes.
     expect(await sha256File(got.path)).toBe(got.sha256);
@@ -60,7 +62,10 @@ describe('folder: source', () => {
     expect(got.summary.counts).toEqual({ train: [8, 8, 8], test: [2, 2, 2] });
     expect(got.summary.notes.join(' ')).toMatch(/6 images \(20%, stratified, seed 0\) held out/);
     clearDatasetMemo();
-    const data = await loadDataset({ name: `folder:${root}`, pack: got.sha256, validationSize: 3 }, { dataDir: packs, cacheDir: join(dir.path, 'cache') });
+    const data = await loadDataset(
+      { name: `folder:${root}`, pack: got.sha256, validationSize: 3 },
+      { dataDir: packs, cacheDir: join(dir.path, 'cache') },
+    );
     expect(data.classes).toEqual(CLASS_DIRS.slice(0, 3));
     expect([data.train.count, data.validation.count, data.test.count]).toEqual([21, 3, 6]);
     expect(data.cachePath).toMatch(/pack-[0-9a-f]{16}\.bqds$/);
@@ -114,19 +119,58 @@ describe('npz: source', () => {
   const root = fresh('npz');
   const at = (name: string) => join(root, `${name}.npz`);
   const BAD = [
-    ['without x_train', 'arrays = dict(images=np.zeros((4, 3, 3), np.uint8), y_train=np.arange(4) % 2)', /has no x_train array \(arrays found: y_train\)/, /x_train=x/],
-    ['with an ambiguous shape', 'arrays = dict(x_train=np.zeros((4, 3, 3, 3), np.uint8), y_train=np.arange(4) % 2)', /shape \(4, 3, 3, 3\), which reads as N×H×W×C and as N×C×H×W/, /--layout nhwc or --layout nchw/],
-    ['with fewer labels than images', 'arrays = dict(x_train=np.zeros((4, 5, 5), np.uint8), y_train=np.arange(3) % 2)', /y_train holds 3 labels but the matching x holds 4 images/, /one label per image/],
-    ['with labels outside the classes', "arrays = dict(x_train=np.zeros((4, 5, 5), np.uint8), y_train=np.array([0, 1, 2, 1]), classes=np.array(['a', 'b']))", /y_train\[2\] is 2, outside the 2 classes 0..1 of the classes array/, /labels must index the classes/],
-    ['with one-hot labels', 'arrays = dict(x_train=np.zeros((4, 5, 5), np.uint8), y_train=np.eye(2)[np.arange(4) % 2])', /one-hot labels/, /argmax/],
-    ['with normalised floats', 'arrays = dict(x_train=np.full((4, 5, 5), -0.5, np.float32), y_train=np.arange(4) % 2)', /floats in \[-0.5, -0.5\]/, /not normalised ones/],
-    ['with x_test but no y_test', 'arrays = dict(x_train=np.zeros((4, 5, 5), np.uint8), y_train=np.arange(4) % 2, x_test=np.zeros((2, 5, 5), np.uint8))', /x_test without y_test/, /both test arrays/],
+    [
+      'without x_train',
+      'arrays = dict(images=np.zeros((4, 3, 3), np.uint8), y_train=np.arange(4) % 2)',
+      /has no x_train array \(arrays found: y_train\)/,
+      /x_train=x/,
+    ],
+    [
+      'with an ambiguous shape',
+      'arrays = dict(x_train=np.zeros((4, 3, 3, 3), np.uint8), y_train=np.arange(4) % 2)',
+      /shape \(4, 3, 3, 3\), which reads as N×H×W×C and as N×C×H×W/,
+      /--layout nhwc or --layout nchw/,
+    ],
+    [
+      'with fewer labels than images',
+      'arrays = dict(x_train=np.zeros((4, 5, 5), np.uint8), y_train=np.arange(3) % 2)',
+      /y_train holds 3 labels but the matching x holds 4 images/,
+      /one label per image/,
+    ],
+    [
+      'with labels outside the classes',
+      "arrays = dict(x_train=np.zeros((4, 5, 5), np.uint8), y_train=np.array([0, 1, 2, 1]), classes=np.array(['a', 'b']))",
+      /y_train\[2\] is 2, outside the 2 classes 0..1 of the classes array/,
+      /labels must index the classes/,
+    ],
+    [
+      'with one-hot labels',
+      'arrays = dict(x_train=np.zeros((4, 5, 5), np.uint8), y_train=np.eye(2)[np.arange(4) % 2])',
+      /one-hot labels/,
+      /argmax/,
+    ],
+    [
+      'with normalised floats',
+      'arrays = dict(x_train=np.full((4, 5, 5), -0.5, np.float32), y_train=np.arange(4) % 2)',
+      /floats in \[-0.5, -0.5\]/,
+      /not normalised ones/,
+    ],
+    [
+      'with x_test but no y_test',
+      'arrays = dict(x_train=np.zeros((4, 5, 5), np.uint8), y_train=np.arange(4) % 2, x_test=np.zeros((2, 5, 5), np.uint8))',
+      /x_test without y_test/,
+      /both test arrays/,
+    ],
   ] as const;
   beforeAll(() => {
     const x = 'x = (np.arange(12*4*5*3) % 256).astype(np.uint8).reshape(12, 4, 5, 3)';
     numpySave([
       { path: at('nhwc'), code: `${x}\narrays = dict(x_train=x, y_train=np.arange(12) % 3, x_test=x[:4], y_test=np.array([0, 1, 2, 0]))` },
-      { path: at('nchw'), compressed: true, code: `${x}\nx = (x.transpose(0, 3, 1, 2) / 255).astype(np.float32)\narrays = dict(x_train=x, y_train=np.arange(12) % 3, x_test=x[:4], y_test=np.array([0, 1, 2, 0]), classes=np.array(['cat', 'dog', 'emu']))` },
+      {
+        path: at('nchw'),
+        compressed: true,
+        code: `${x}\nx = (x.transpose(0, 3, 1, 2) / 255).astype(np.float32)\narrays = dict(x_train=x, y_train=np.arange(12) % 3, x_test=x[:4], y_test=np.array([0, 1, 2, 0]), classes=np.array(['cat', 'dog', 'emu']))`,
+      },
       ...BAD.map(([name, code]) => ({ path: at(name), code })),
     ]);
   });
@@ -143,7 +187,10 @@ describe('npz: source', () => {
 
   it('reads a directory of .npy files and splits off a test set when it has none', async () => {
     const npy = fresh('npy');
-    execFileSync('python3', ['-c', `import numpy as np; np.save(${JSON.stringify(join(npy, 'x_train.npy'))}, np.zeros((20, 6, 6), np.uint8)); np.save(${JSON.stringify(join(npy, 'y_train.npy'))}, np.arange(20) % 2)`]);
+    execFileSync('python3', [
+      '-c',
+      `import numpy as np; np.save(${JSON.stringify(join(npy, 'x_train.npy'))}, np.zeros((20, 6, 6), np.uint8)); np.save(${JSON.stringify(join(npy, 'y_train.npy'))}, np.arange(20) % 2)`,
+    ]);
     const got = await pack(`npz:${npy}`);
     expect([got.shape, got.summary.counts]).toEqual([[6, 6, 1], { train: [8, 8], test: [2, 2] }]);
   });
@@ -209,7 +256,10 @@ describe('packs on a host that lacks them', () => {
     try {
       clearDatasetMemo();
       const spec = { name: 'folder:/not/on/this/host', pack: got.sha256, validationSize: 2 };
-      const [a, b] = await Promise.all([loadDataset(spec, { dataDir: elsewhere, cache: false }), loadDataset(spec, { dataDir: elsewhere, cache: false })]);
+      const [a, b] = await Promise.all([
+        loadDataset(spec, { dataDir: elsewhere, cache: false }),
+        loadDataset(spec, { dataDir: elsewhere, cache: false }),
+      ]);
       expect([calls, a.train.count, b.classes]).toEqual([1, 6, CLASS_DIRS.slice(0, 2)]);
       expect(readdirSync(elsewhere)).toEqual([`${got.sha256}.bqds`]);
       const other = 'ab'.repeat(32);
@@ -223,4 +273,3 @@ describe('packs on a host that lacks them', () => {
     expect([none.code, none.message]).toEqual([ErrorCode.NOT_FOUND, expect.stringContaining(`is not in ${elsewhere}`)]);
   });
 });
-

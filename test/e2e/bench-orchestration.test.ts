@@ -16,7 +16,15 @@ interface Report {
   scalingEfficiency64: number;
   endToEnd: { count: number; seconds: number; perSecond: number; steadyPerSecond: number; database: string };
   rawBullmq: { count: number; seconds: number; perSecond: number };
-  scaling: { workers: number; jobMs: number; idealPerSecond: number; candidates: number; seconds: number; perSecond: number; steadyPerSecond: number };
+  scaling: {
+    workers: number;
+    jobMs: number;
+    idealPerSecond: number;
+    candidates: number;
+    seconds: number;
+    perSecond: number;
+    steadyPerSecond: number;
+  };
   memory: {
     controllerRssMbAfter100k: number;
     controllerCandidates: number;
@@ -34,8 +42,30 @@ interface Report {
 it('bench orchestration --json measures raw BullMQ, the loop, 64-worker scaling and memory side by side', async () => {
   const prefix = `bqe2e-bench-${randomBytes(4).toString('hex')}`;
   const r = await cli(
-    ['bench', 'orchestration', '--json', '--redis', REDIS, '--prefix', prefix, '--candidates', '300', '--raw-jobs', '1000', '--workers', '2', '--concurrency', '8', '--scaling-seconds', '1',
-      '--memory', '--memory-candidates', '400', '--worker-jobs', '100'],
+    [
+      'bench',
+      'orchestration',
+      '--json',
+      '--redis',
+      REDIS,
+      '--prefix',
+      prefix,
+      '--candidates',
+      '300',
+      '--raw-jobs',
+      '1000',
+      '--workers',
+      '2',
+      '--concurrency',
+      '8',
+      '--scaling-seconds',
+      '1',
+      '--memory',
+      '--memory-candidates',
+      '400',
+      '--worker-jobs',
+      '100',
+    ],
     { timeoutMs: 120_000 },
   );
   expect(r.code, r.stderr).toBe(0);

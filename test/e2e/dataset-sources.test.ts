@@ -16,7 +16,20 @@ import { describe, expect, it } from 'vitest';
 import { sha256File } from '../../src/datasets/packs.js';
 import { numpySave, pickPerClass, writeCifar100Dir, writePngs } from '../datasets/source-fixtures.js';
 import { writeFashionDir } from '../datasets/fixtures.js';
-import { BIN, candidatesOf, cli, eventually, onCleanup, readStore, REDIS, runIdOf, start, startCli, startRedis, uniquePrefix } from './harness.js';
+import {
+  BIN,
+  candidatesOf,
+  cli,
+  eventually,
+  onCleanup,
+  readStore,
+  REDIS,
+  runIdOf,
+  start,
+  startCli,
+  startRedis,
+  uniquePrefix,
+} from './harness.js';
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'blockqnn-e2e-data-'));
@@ -26,14 +39,49 @@ function tempDir(): string {
 
 /** A search cheap enough for a shared CPU: 8×8 images, one epoch, a tiny network, two candidates. */
 const tinySearch = (dataset: string, db: string, prefix: string, extra: string[] = []): string[] => [
-  'search', '--dataset', dataset, '--engine', 'tfjs', '--image-size', '8', '--epochs', '1', '--batch-size', '16', '--budget', '2', '--max-in-flight', '2',
-  '--blocks', '1', '--base-filters', '4', '--stages', '2', '--max-index', '4', '--db', db, '--redis', REDIS, '--prefix', prefix, ...extra,
+  'search',
+  '--dataset',
+  dataset,
+  '--engine',
+  'tfjs',
+  '--image-size',
+  '8',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '16',
+  '--budget',
+  '2',
+  '--max-in-flight',
+  '2',
+  '--blocks',
+  '1',
+  '--base-filters',
+  '4',
+  '--stages',
+  '2',
+  '--max-index',
+  '4',
+  '--db',
+  db,
+  '--redis',
+  REDIS,
+  '--prefix',
+  prefix,
+  ...extra,
 ];
 
-async function searchOn(dataset: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ output: string; rows: Awaited<ReturnType<typeof candidatesOf>> }> {
+async function searchOn(
+  dataset: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ output: string; rows: Awaited<ReturnType<typeof candidatesOf>> }> {
   const dir = tempDir();
   const db = `file:${join(dir, 'runs.db')}`;
-  const search = startCli(`search ${dataset}`, tinySearch(dataset, db, uniquePrefix('data'), ['--workers', '1', ...extra]), { BLOCKQNN_CACHE_DIR: join(dir, 'cache'), ...env });
+  const search = startCli(`search ${dataset}`, tinySearch(dataset, db, uniquePrefix('data'), ['--workers', '1', ...extra]), {
+    BLOCKQNN_CACHE_DIR: join(dir, 'cache'),
+    ...env,
+  });
   const runId = await runIdOf(search);
   expect(await search.done(240_000), search.output).toBe(0);
   return { output: search.output, rows: await candidatesOf(await readStore(db), runId) };
@@ -47,7 +95,13 @@ describe('searches on every kind of source', () => {
     const cache = join(tempDir(), 'cache');
     const inspected = await cli(['data', 'inspect', `folder:${root}`, '--json'], { env: { BLOCKQNN_CACHE_DIR: cache } });
     expect(inspected.code, inspected.stderr).toBe(0);
-    const report = JSON.parse(inspected.stdout) as { hash: string; path: string; shape: number[]; classes: { name: string; counts: { train: number; test: number } }[]; samples: string };
+    const report = JSON.parse(inspected.stdout) as {
+      hash: string;
+      path: string;
+      shape: number[];
+      classes: { name: string; counts: { train: number; test: number } }[];
+      samples: string;
+    };
     expect(report.shape).toEqual([28, 28, 1]);
     expect(report.classes.map((c) => [c.counts.train, c.counts.test])).toEqual(new Array(10).fill([12, 3]));
     expect(existsSync(report.samples)).toBe(true);
@@ -69,7 +123,12 @@ describe('searches on every kind of source', () => {
 
   it('an .npz, CIFAR-100 binaries and an IDX quadruple', async () => {
     const dir = tempDir();
-    numpySave([{ path: join(dir, 'data.npz'), code: 'rng = np.random.default_rng(0)\narrays = dict(x_train=rng.integers(0, 256, (60, 3, 12, 12), dtype=np.uint8), y_train=np.arange(60) % 3, x_test=rng.integers(0, 256, (15, 3, 12, 12), dtype=np.uint8), y_test=np.arange(15) % 3)' }]);
+    numpySave([
+      {
+        path: join(dir, 'data.npz'),
+        code: 'rng = np.random.default_rng(0)\narrays = dict(x_train=rng.integers(0, 256, (60, 3, 12, 12), dtype=np.uint8), y_train=np.arange(60) % 3, x_test=rng.integers(0, 256, (15, 3, 12, 12), dtype=np.uint8), y_test=np.arange(15) % 3)',
+      },
+    ]);
     writeCifar100Dir(join(dir, 'cifar-100-binary'), 200, 40);
     mkdirSync(join(dir, 'idx'));
     writeFashionDir(join(dir, 'idx'), 60, 20);
@@ -91,7 +150,9 @@ describe('searches on every kind of source', () => {
     const root = join(dir, 'bad');
     await writePngs(root, await pickPerClass(2, 2));
     mkdirSync(join(root, 'empty_class'));
-    const r = await cli(tinySearch(`folder:${root}`, db, uniquePrefix('data-bad'), ['--workers', '0']), { env: { BLOCKQNN_CACHE_DIR: join(dir, 'cache') } });
+    const r = await cli(tinySearch(`folder:${root}`, db, uniquePrefix('data-bad'), ['--workers', '0']), {
+      env: { BLOCKQNN_CACHE_DIR: join(dir, 'cache') },
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/error \[INVALID_INPUT\]: .*empty_class: is an empty class folder/);
     expect(r.stderr).toMatch(/add images to it or remove the folder/);

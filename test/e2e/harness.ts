@@ -66,7 +66,10 @@ export function startCli(label: string, args: string[], env: NodeJS.ProcessEnv =
 }
 
 /** Runs `blockqnn ARGS` to completion. */
-export async function cli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function cli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = startCli(`blockqnn ${args[0]}`, args, options.env);
   const code = await p.done(options.timeoutMs ?? 60_000);
   return { code, stdout: p.stdout, stderr: p.stderr };
@@ -101,39 +104,114 @@ export interface PrivateRedis {
 export async function startRedis(options: { port?: number; binds?: string[] } = {}): Promise<PrivateRedis> {
   const port = options.port ?? (await freePort());
   const binds = options.binds ?? ['127.0.0.1'];
-  const proc = start(`redis-server :${port}`, 'redis-server', ['--bind', ...binds, '--port', String(port), '--save', '', '--appendonly', 'no', '--protected-mode', 'no']);
+  const proc = start(`redis-server :${port}`, 'redis-server', [
+    '--bind',
+    ...binds,
+    '--port',
+    String(port),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'no',
+  ]);
   const url = `redis://${binds[0]}:${port}`;
-  await eventually(async () => {
-    if (proc.exit) throw new Error(`redis-server on ${port} exited:\n${proc.output}`);
-    const client = new Redis({ host: binds[0], port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1 });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      return (await client.ping()) === 'PONG' ? true : undefined;
-    } catch {
-      return undefined;
-    } finally {
-      client.disconnect();
-    }
-  }, 10_000, `redis-server on port ${port}`);
+  await eventually(
+    async () => {
+      if (proc.exit) throw new Error(`redis-server on ${port} exited:\n${proc.output}`);
+      const client = new Redis({ host: binds[0], port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        return (await client.ping()) === 'PONG' ? true : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        client.disconnect();
+      }
+    },
+    10_000,
+    `redis-server on port ${port}`,
+  );
   return { port, url, proc };
 }
 
 /** Table-engine search flags for `blockqnn search` (NAS-Bench-201 cells, fitness = 12-epoch validation accuracy). */
-export function tableSearchArgs(o: { db: string; redis: string; prefix: string; budget: number; delayMs: number; maxInFlight?: number; seed?: number; workers?: number; strategy?: string }): string[] {
+export function tableSearchArgs(o: {
+  db: string;
+  redis: string;
+  prefix: string;
+  budget: number;
+  delayMs: number;
+  maxInFlight?: number;
+  seed?: number;
+  workers?: number;
+  strategy?: string;
+}): string[] {
   return [
-    'search', '--space', 'nasbench201', '--engine', 'table', '--table', TABLE, '--fitness', 'c10valid_val_12ep', '--report', 'c10_test_200ep',
-    '--budget', String(o.budget), '--delay-ms', String(o.delayMs), '--max-in-flight', String(o.maxInFlight ?? 6), '--seed', String(o.seed ?? 0),
-    '--workers', String(o.workers ?? 0), '--db', o.db, '--redis', o.redis, '--prefix', o.prefix,
+    'search',
+    '--space',
+    'nasbench201',
+    '--engine',
+    'table',
+    '--table',
+    TABLE,
+    '--fitness',
+    'c10valid_val_12ep',
+    '--report',
+    'c10_test_200ep',
+    '--budget',
+    String(o.budget),
+    '--delay-ms',
+    String(o.delayMs),
+    '--max-in-flight',
+    String(o.maxInFlight ?? 6),
+    '--seed',
+    String(o.seed ?? 0),
+    '--workers',
+    String(o.workers ?? 0),
+    '--db',
+    o.db,
+    '--redis',
+    o.redis,
+    '--prefix',
+    o.prefix,
     ...(o.strategy ? ['--strategy', o.strategy] : []),
   ];
 }
 
 /** `blockqnn worker --engine table` with `slots` CPU slots; resolves once every slot said it is ready. */
-export async function startWorker(label: string, o: { redis: string; prefix: string; slots?: number; lockSeconds?: number; wrap?: string[] }): Promise<Proc> {
-  const args = [BIN, 'worker', '--engine', 'table', '--cpu-slots', String(o.slots ?? 1), '--redis', o.redis, '--prefix', o.prefix, '--grace-seconds', '1', ...(o.lockSeconds ? ['--lock-seconds', String(o.lockSeconds)] : [])];
+export async function startWorker(
+  label: string,
+  o: { redis: string; prefix: string; slots?: number; lockSeconds?: number; wrap?: string[] },
+): Promise<Proc> {
+  const args = [
+    BIN,
+    'worker',
+    '--engine',
+    'table',
+    '--cpu-slots',
+    String(o.slots ?? 1),
+    '--redis',
+    o.redis,
+    '--prefix',
+    o.prefix,
+    '--grace-seconds',
+    '1',
+    ...(o.lockSeconds ? ['--lock-seconds', String(o.lockSeconds)] : []),
+  ];
   const proc = o.wrap ? start(label, o.wrap[0]!, [...o.wrap.slice(1), process.execPath, ...args]) : start(label, process.execPath, args);
-  await eventually(() => ((proc.output.match(/slot cpu\d+ ready/g)?.length ?? 0) >= (o.slots ?? 1) ? true : proc.exit ? Promise.reject(new Error(`${label} exited:\n${proc.output}`)) : undefined), 30_000, `${label} slots ready; output:\n${proc.output}`);
+  await eventually(
+    () =>
+      (proc.output.match(/slot cpu\d+ ready/g)?.length ?? 0) >= (o.slots ?? 1)
+        ? true
+        : proc.exit
+          ? Promise.reject(new Error(`${label} exited:\n${proc.output}`))
+          : undefined,
+    30_000,
+    `${label} slots ready; output:\n${proc.output}`,
+  );
   return proc;
 }
 
@@ -159,7 +237,17 @@ export async function candidatesOf(store: Store, runId: string): Promise<Recorde
   let cursor: string | undefined;
   do {
     const page = await store.listCandidates(runId, { sort: 'sequence', order: 'asc', limit: 1000, ...(cursor ? { cursor } : {}) });
-    for (const c of page.items) out.push({ sequence: c.sequence, hash: c.hash, nsc: c.nsc, status: c.status, accuracy: c.accuracy, reward: c.reward, workerId: c.workerId, attempts: c.attempts });
+    for (const c of page.items)
+      out.push({
+        sequence: c.sequence,
+        hash: c.hash,
+        nsc: c.nsc,
+        status: c.status,
+        accuracy: c.accuracy,
+        reward: c.reward,
+        workerId: c.workerId,
+        attempts: c.attempts,
+      });
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return out;

@@ -3,7 +3,20 @@
  * none repeated, and the same sequence as an uninterrupted run of the same seed.
  */
 import { describe, expect, it } from 'vitest';
-import { candidatesOf, eventually, expectEachOnce, readStore, REDIS, registry, runIdOf, startCli, startWorker, tableSearchArgs, tempDb, uniquePrefix } from './harness.js';
+import {
+  candidatesOf,
+  eventually,
+  expectEachOnce,
+  readStore,
+  REDIS,
+  registry,
+  runIdOf,
+  startCli,
+  startWorker,
+  tableSearchArgs,
+  tempDb,
+  uniquePrefix,
+} from './harness.js';
 
 describe('the controller killed mid-run (SQLite, table engine)', () => {
   it('kill -9 of the controller, then resume: nothing lost or repeated, and the same sequence as an uninterrupted run', async () => {
@@ -33,7 +46,9 @@ describe('the controller killed mid-run (SQLite, table engine)', () => {
     // The dead controller was a process of this host: resume takes the run over at once, without waiting for its heartbeat to go stale.
     const resume = startCli('resume', ['resume', runId, '--workers', '0', '--db', interruptedDb, '--redis', REDIS, '--prefix', prefix]);
     expect(await resume.done(60_000), resume.output).toBe(0);
-    expect(resume.stderr).toMatch(new RegExp(`run ${runId}: restored snapshot at \\d+ candidates, replayed \\d+ proposal\\(s\\), [01] in flight`));
+    expect(resume.stderr).toMatch(
+      new RegExp(`run ${runId}: restored snapshot at \\d+ candidates, replayed \\d+ proposal\\(s\\), [01] in flight`),
+    );
 
     const resumed = await candidatesOf(store, runId);
     expectEachOnce(resumed, budget);

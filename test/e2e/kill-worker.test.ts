@@ -3,7 +3,22 @@
  * stalled job is retried by another worker and recorded exactly once.
  */
 import { describe, expect, it } from 'vitest';
-import { candidatesOf, eventually, expectEachOnce, parentOf, readStore, REDIS, registry, runIdOf, running, startCli, startWorker, tableSearchArgs, tempDb, uniquePrefix } from './harness.js';
+import {
+  candidatesOf,
+  eventually,
+  expectEachOnce,
+  parentOf,
+  readStore,
+  REDIS,
+  registry,
+  runIdOf,
+  running,
+  startCli,
+  startWorker,
+  tableSearchArgs,
+  tempDb,
+  uniquePrefix,
+} from './harness.js';
 
 describe('a worker killed mid-job (SQLite, table engine)', () => {
   it('kill -9 of a worker mid-job: another worker retries the job and it is recorded once', async () => {
@@ -18,12 +33,16 @@ describe('a worker killed mid-job (SQLite, table engine)', () => {
     const runId = await runIdOf(search);
 
     // The slot of worker A that is training right now, found through the worker registry's pid.
-    const busy = await eventually(async () => (await registry(REDIS, prefix)).find((w) => w.currentJob?.runId === runId && parentOf(w.pid) === a!.pid), 20_000, 'worker A busy with a job');
+    const busy = await eventually(
+      async () => (await registry(REDIS, prefix)).find((w) => w.currentJob?.runId === runId && parentOf(w.pid) === a!.pid),
+      20_000,
+      'worker A busy with a job',
+    );
     const victim = busy.currentJob!.candidateHash;
     a!.killGroup(); // kill -9 of worker A's supervisor and its slot: the host is gone mid-training
     await a!.exited;
     // The slot process dies with the group, a moment after its supervisor is reaped.
-    await eventually(async () => (running(busy.pid) ? undefined : true), 5_000, 'worker A\'s slot process dead too');
+    await eventually(async () => (running(busy.pid) ? undefined : true), 5_000, "worker A's slot process dead too");
 
     expect(await search.done(60_000), search.output).toBe(0);
     const store = await readStore(db);

@@ -30,7 +30,27 @@ const BUNDLED = resolve(REPO, 'data/nasbench201/cifar10.csv.gz');
 describe('lookup searches check their table where the run is created', () => {
   it('reads the bundled NAS-Bench-201 table when --engine table names no --table', async () => {
     const db = `file:${join(tempDir(), 'runs.db')}`;
-    const r = await cli(['search', '--engine', 'table', '--budget', '3', '--workers', '1', '--seed', '1', '--db', db, '--redis', REDIS, '--prefix', prefix(), '--json'], { timeoutMs: 90_000 });
+    const r = await cli(
+      [
+        'search',
+        '--engine',
+        'table',
+        '--budget',
+        '3',
+        '--workers',
+        '1',
+        '--seed',
+        '1',
+        '--db',
+        db,
+        '--redis',
+        REDIS,
+        '--prefix',
+        prefix(),
+        '--json',
+      ],
+      { timeoutMs: 90_000 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const store = await readStore(db);
     const [run] = await store.listRuns();
@@ -48,7 +68,10 @@ describe('lookup searches check their table where the run is created', () => {
     const cases: [string[], RegExp][] = [
       [['--table', '/nonexistent.csv'], /error \[INVALID_INPUT\]: cannot read table \/nonexistent\.csv/],
       [['--table', join(dir, 'bad.csv.gz')], /error \[INVALID_INPUT\]: table .*bad\.csv\.gz is not a valid gzip file/],
-      [['--fitness', 'nosuchcol'], /error \[INVALID_INPUT\]: .*cifar10\.csv\.gz: no fitness column "nosuchcol"[\s\S]*available columns: arch_index, arch_str/],
+      [
+        ['--fitness', 'nosuchcol'],
+        /error \[INVALID_INPUT\]: .*cifar10\.csv\.gz: no fitness column "nosuchcol"[\s\S]*available columns: arch_index, arch_str/,
+      ],
       [['--table', TABLE, '--report', 'nosuchreport'], /no report column "nosuchreport"/],
     ];
     for (const [args, message] of cases) {
@@ -61,15 +84,24 @@ describe('lookup searches check their table where the run is created', () => {
     expect(JSON.parse(runs.stdout)).toEqual([]);
   });
 
-  it('reads a config file\'s relative table from the file\'s folder and stores it absolute', async () => {
+  it("reads a config file's relative table from the file's folder and stores it absolute", async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'tables'));
     copyFileSync(TABLE, join(dir, 'tables', 'nb201.csv.gz'));
     const config = join(dir, 'search.json');
-    writeFileSync(config, JSON.stringify({ engine: 'table', task: { kind: 'lookup', table: 'tables/nb201.csv.gz', fitness: 'c10_test_12ep' }, budget: { candidates: 2 } }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        engine: 'table',
+        task: { kind: 'lookup', table: 'tables/nb201.csv.gz', fitness: 'c10_test_12ep' },
+        budget: { candidates: 2 },
+      }),
+    );
     const db = `file:${join(dir, 'runs.db')}`;
     // The CLI runs in the repository, not beside the config file.
-    const r = await cli(['search', '--config', config, '--workers', '1', '--db', db, '--redis', REDIS, '--prefix', prefix(), '--json'], { timeoutMs: 90_000 });
+    const r = await cli(['search', '--config', config, '--workers', '1', '--db', db, '--redis', REDIS, '--prefix', prefix(), '--json'], {
+      timeoutMs: 90_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     const store = await readStore(db);
     const [run] = await store.listRuns();

@@ -50,7 +50,18 @@ export function createHost(tag: string, name: string, hostAddress: string, nsAdd
 }
 
 /** Runs a command inside the host's network namespace under its own hostname. */
-export const inHost = (host: Host): string[] => ['ip', 'netns', 'exec', host.ns, 'unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', host.hostname];
+export const inHost = (host: Host): string[] => [
+  'ip',
+  'netns',
+  'exec',
+  host.ns,
+  'unshare',
+  '--uts',
+  'sh',
+  '-c',
+  'hostname "$0" && exec "$@"',
+  host.hostname,
+];
 
 /** A 10.200.N.0/29 block no interface of this machine uses yet. */
 export function freeSubnet(): number {
@@ -60,4 +71,3 @@ export function freeSubnet(): number {
     if (!used.includes(`10.200.${n}.`)) return n;
   }
 }
-

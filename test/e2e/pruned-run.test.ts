@@ -28,17 +28,60 @@ function configFile(): string {
 }
 
 function searchArgs(o: { db: string; prefix: string; budget: number; maxInFlight: number; seed: number }): string[] {
-  return ['search', '--config', configFile(), '--engine', 'tfjs', '--epochs', String(EPOCHS), '--subset', '200', '--validation-size', '100', '--budget', String(o.budget), '--max-in-flight', String(o.maxInFlight),
-    '--seed', String(o.seed), '--workers', '0', '--db', o.db, '--redis', REDIS, '--prefix', o.prefix];
+  return [
+    'search',
+    '--config',
+    configFile(),
+    '--engine',
+    'tfjs',
+    '--epochs',
+    String(EPOCHS),
+    '--subset',
+    '200',
+    '--validation-size',
+    '100',
+    '--budget',
+    String(o.budget),
+    '--max-in-flight',
+    String(o.maxInFlight),
+    '--seed',
+    String(o.seed),
+    '--workers',
+    '0',
+    '--db',
+    o.db,
+    '--redis',
+    REDIS,
+    '--prefix',
+    o.prefix,
+  ];
 }
 
 async function startTfjsWorker(label: string, prefix: string) {
-  const proc = start(label, process.execPath, [BIN, 'worker', '--engine', 'tfjs', '--cpu-slots', '1', '--redis', REDIS, '--prefix', prefix, '--grace-seconds', '1']);
+  const proc = start(label, process.execPath, [
+    BIN,
+    'worker',
+    '--engine',
+    'tfjs',
+    '--cpu-slots',
+    '1',
+    '--redis',
+    REDIS,
+    '--prefix',
+    prefix,
+    '--grace-seconds',
+    '1',
+  ]);
   await proc.waitFor(/slot cpu0 ready/, 60_000);
   return proc;
 }
 
-interface Decision { nsc: string; status: string; epochs: number; accuracy: number | null }
+interface Decision {
+  nsc: string;
+  status: string;
+  epochs: number;
+  accuracy: number | null;
+}
 
 async function decisionsOf(store: Store, runId: string): Promise<Decision[]> {
   const page = await store.listCandidates(runId, { sort: 'sequence', order: 'asc', limit: 1000 });
@@ -92,10 +135,14 @@ describe('pruned runs end to end (tfjs, Redis, SQLite)', () => {
     // The job in flight finishes on the worker meanwhile (its decisions read the board as it was); then Redis
     // "loses" the board, and the resumed controller re-seeds it from the store.
     const jobs = new Queue(evaluateQueueName('tfjs'), { connection: redisOptions({ url: REDIS, prefix }), prefix });
-    await eventually(async () => {
-      const counts = await jobs.getJobCounts('active', 'waiting', 'prioritized');
-      return (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0 ? true : undefined;
-    }, 180_000, 'the job in flight done');
+    await eventually(
+      async () => {
+        const counts = await jobs.getJobCounts('active', 'waiting', 'prioritized');
+        return (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0 ? true : undefined;
+      },
+      180_000,
+      'the job in flight done',
+    );
     await jobs.close();
     const client = new Redis(REDIS);
     const boardKeys = (await keysUnder(REDIS, prefix)).filter((k) => k.includes(`:prune:{${runId}}`));

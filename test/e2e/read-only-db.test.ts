@@ -14,7 +14,13 @@ describe('read-only commands never create a SQLite file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'blockqnn-missing-db-'));
     onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     const db = `file:${join(dir, 'missing.db')}`;
-    for (const args of [['runs'], ['runs', 'compare', 'r1'], ['status', 'r1'], ['export', 'r1', '--format', 'json', '--out', join(dir, 'out')], ['trainings']]) {
+    for (const args of [
+      ['runs'],
+      ['runs', 'compare', 'r1'],
+      ['status', 'r1'],
+      ['export', 'r1', '--format', 'json', '--out', join(dir, 'out')],
+      ['trainings'],
+    ]) {
       const r = await cli([...args, '--db', db], { timeoutMs: 30_000 });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/error \[NOT_FOUND\]: database file:.*missing\.db does not exist\n\s+hint: check --db/);

@@ -4,7 +4,19 @@
  * its state, and every candidate is recorded exactly once.
  */
 import { describe, expect, it } from 'vitest';
-import { candidatesOf, eventually, expectEachOnce, readStore, runIdOf, startCli, startRedis, startWorker, tableSearchArgs, tempDb, uniquePrefix } from './harness.js';
+import {
+  candidatesOf,
+  eventually,
+  expectEachOnce,
+  readStore,
+  runIdOf,
+  startCli,
+  startRedis,
+  startWorker,
+  tableSearchArgs,
+  tempDb,
+  uniquePrefix,
+} from './harness.js';
 
 describe('Redis restarted empty mid-run (private redis-server, SQLite, table engine)', () => {
   it('Redis restarted with its data gone mid-run: in-flight jobs are re-enqueued from the database and every candidate is recorded once', async () => {

@@ -31,28 +31,96 @@ it('workers in network namespaces with empty data folders fetch the pack from Re
 
   const workers = [a, b].map((host) => {
     const data = join(dir, `data-${host.hostname}`);
-    const proc = start(`worker on ${host.hostname}`, inHost(host)[0]!, [
-      ...inHost(host).slice(1), process.execPath, BIN, 'worker', '--engine', 'tfjs', '--cpu-slots', '1', '--data-dir', data,
-      '--redis', `redis://${host.hostAddress}:${redis.port}`, '--prefix', prefix, '--grace-seconds', '1',
-    ], { BLOCKQNN_CACHE_DIR: join(dir, `cache-${host.hostname}`) });
+    const proc = start(
+      `worker on ${host.hostname}`,
+      inHost(host)[0]!,
+      [
+        ...inHost(host).slice(1),
+        process.execPath,
+        BIN,
+        'worker',
+        '--engine',
+        'tfjs',
+        '--cpu-slots',
+        '1',
+        '--data-dir',
+        data,
+        '--redis',
+        `redis://${host.hostAddress}:${redis.port}`,
+        '--prefix',
+        prefix,
+        '--grace-seconds',
+        '1',
+      ],
+      { BLOCKQNN_CACHE_DIR: join(dir, `cache-${host.hostname}`) },
+    );
     return { host, data, proc };
   });
   for (const { proc } of workers) {
-    await eventually(() => (/slot cpu0 ready/.test(proc.output) ? true : proc.exit ? Promise.reject(new Error(proc.output)) : undefined), 60_000, `${proc.output}`);
+    await eventually(
+      () => (/slot cpu0 ready/.test(proc.output) ? true : proc.exit ? Promise.reject(new Error(proc.output)) : undefined),
+      60_000,
+      `${proc.output}`,
+    );
   }
   const db = `file:${join(dir, 'runs.db')}`;
-  const search = startCli('search', [
-    'search', '--dataset', `folder:${source}`, '--engine', 'tfjs', '--image-size', '8', '--epochs', '1', '--batch-size', '8', '--budget', '2', '--max-in-flight', '2',
-    '--blocks', '1', '--base-filters', '4', '--stages', '2', '--max-index', '4', '--workers', '0', '--db', db, '--redis', redis.url, '--prefix', prefix,
-  ], { BLOCKQNN_CACHE_DIR: join(dir, 'cache-controller') });
+  const search = startCli(
+    'search',
+    [
+      'search',
+      '--dataset',
+      `folder:${source}`,
+      '--engine',
+      'tfjs',
+      '--image-size',
+      '8',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '8',
+      '--budget',
+      '2',
+      '--max-in-flight',
+      '2',
+      '--blocks',
+      '1',
+      '--base-filters',
+      '4',
+      '--stages',
+      '2',
+      '--max-index',
+      '4',
+      '--workers',
+      '0',
+      '--db',
+      db,
+      '--redis',
+      redis.url,
+      '--prefix',
+      prefix,
+    ],
+    { BLOCKQNN_CACHE_DIR: join(dir, 'cache-controller') },
+  );
   // The controller packed and published the folder: from now on nobody can read it.
-  await eventually(() => (/dataset pack [0-9a-f]{12} published on Redis/.test(search.output) ? true : search.exit ? Promise.reject(new Error(search.output)) : undefined), 60_000, search.output);
+  await eventually(
+    () =>
+      /dataset pack [0-9a-f]{12} published on Redis/.test(search.output)
+        ? true
+        : search.exit
+          ? Promise.reject(new Error(search.output))
+          : undefined,
+    60_000,
+    search.output,
+  );
   rmSync(source, { recursive: true });
   const runId = await runIdOf(search);
   expect(await search.done(240_000), search.output).toBe(0);
 
   const rows = await candidatesOf(await readStore(db), runId);
-  expect(rows.map((r) => r.status), search.output).toEqual(['ok', 'ok']);
+  expect(
+    rows.map((r) => r.status),
+    search.output,
+  ).toEqual(['ok', 'ok']);
   const sha256 = /pack ([0-9a-f]{12})/.exec(search.output)![1]!;
   const hosts = new Set(rows.map((r) => r.workerId!.split(':')[0]));
   expect(hosts.size).toBeGreaterThan(0);

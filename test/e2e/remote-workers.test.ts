@@ -28,7 +28,18 @@ it('workers in two network namespaces reach Redis over veth links and both take 
   const db = `file:${join(dir, 'hosts.db')}`;
 
   // Inside a namespace the host's loopback Redis does not exist: the worker says so and exits 2.
-  const isolated = start('worker without a route', inHost(a)[0]!, [...inHost(a).slice(1), process.execPath, 'bin/blockqnn.js', 'worker', '--engine', 'table', '--redis', 'redis://127.0.0.1:6379', '--prefix', prefix]);
+  const isolated = start('worker without a route', inHost(a)[0]!, [
+    ...inHost(a).slice(1),
+    process.execPath,
+    'bin/blockqnn.js',
+    'worker',
+    '--engine',
+    'table',
+    '--redis',
+    'redis://127.0.0.1:6379',
+    '--prefix',
+    prefix,
+  ]);
   expect(await isolated.done(30_000)).toBe(2);
   expect(isolated.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:6379/);
 
@@ -51,7 +62,12 @@ it('workers in two network namespaces reach Redis over veth links and both take 
   // Redis saw the workers' connections arrive from the namespaces' own addresses.
   const client = new Redis(redis.url);
   try {
-    const peers = new Set(((await client.client('LIST')) as string).split('\n').map((l) => /addr=([\d.]+):/.exec(l)?.[1]).filter(Boolean));
+    const peers = new Set(
+      ((await client.client('LIST')) as string)
+        .split('\n')
+        .map((l) => /addr=([\d.]+):/.exec(l)?.[1])
+        .filter(Boolean),
+    );
     expect(peers).toContain(a.nsAddress);
     expect(peers).toContain(b.nsAddress);
   } finally {

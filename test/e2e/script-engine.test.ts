@@ -19,7 +19,28 @@ import { BIN, type Proc, REDIS, REPO, candidatesOf, cli, onCleanup, parentOf, re
 const EXAMPLE = 'examples/custom-trainer/train.py';
 const HANG = 'test/engines/script/fixtures/hang.py';
 /** A tiny proxy: 8×8 MNIST, 200 training and 100 validation images, one epoch, 4-filter networks. */
-const TASK = ['--dataset', 'mnist', '--subset', '200', '--validation-size', '100', '--image-size', '8', '--epochs', '1', '--batch-size', '16', '--blocks', '1', '--base-filters', '4', '--stages', '2', '--max-index', '6'];
+const TASK = [
+  '--dataset',
+  'mnist',
+  '--subset',
+  '200',
+  '--validation-size',
+  '100',
+  '--image-size',
+  '8',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '16',
+  '--blocks',
+  '1',
+  '--base-filters',
+  '4',
+  '--stages',
+  '2',
+  '--max-index',
+  '6',
+];
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'blockqnn-e2e-script-'));
@@ -39,7 +60,22 @@ function uniquePrefix(label: string): string {
 }
 
 function startScriptWorker(label: string, trainer: string, prefix: string) {
-  return start(label, process.execPath, [BIN, 'worker', '--engine', 'script', '--trainer', trainer, '--cpu-slots', '1', '--redis', REDIS, '--prefix', prefix, '--grace-seconds', '1']);
+  return start(label, process.execPath, [
+    BIN,
+    'worker',
+    '--engine',
+    'script',
+    '--trainer',
+    trainer,
+    '--cpu-slots',
+    '1',
+    '--redis',
+    REDIS,
+    '--prefix',
+    prefix,
+    '--grace-seconds',
+    '1',
+  ]);
 }
 
 describe('blockqnn search --engine script', () => {
@@ -52,7 +88,29 @@ describe('blockqnn search --engine script', () => {
     await worker.waitFor(/slot cpu0 ready: script train\.py \(sha256 [0-9a-f]{12}\)/, 60_000);
     expect(worker.output).toMatch(/trainer: .*examples\/custom-trainer\/train\.py \(sha256 [0-9a-f]{64}\)/);
     // --workers 1: the search starts a slot of its own, which gets the trainer from --trainer alone.
-    const search = startCli('search', ['search', '--engine', 'script', '--trainer', EXAMPLE, ...TASK, '--budget', String(budget), '--max-in-flight', '2', '--seed', '3', '--workers', '1', '--db', db.url, '--redis', REDIS, '--prefix', prefix, '--json']);
+    const search = startCli('search', [
+      'search',
+      '--engine',
+      'script',
+      '--trainer',
+      EXAMPLE,
+      ...TASK,
+      '--budget',
+      String(budget),
+      '--max-in-flight',
+      '2',
+      '--seed',
+      '3',
+      '--workers',
+      '1',
+      '--db',
+      db.url,
+      '--redis',
+      REDIS,
+      '--prefix',
+      prefix,
+      '--json',
+    ]);
     const runId = await runIdOfSearch(search);
     expect(await search.done(240_000), search.output).toBe(0);
     expect(search.stderr).toMatch(/started 1 local worker slot\(s\) with engine script/);
@@ -66,7 +124,10 @@ describe('blockqnn search --engine script', () => {
     expect(JSON.stringify(run.config)).not.toContain('train.py');
     const rows = await candidatesOf(store, runId);
     expect(rows).toHaveLength(budget);
-    expect(rows.filter((r) => r.status !== 'ok'), JSON.stringify(rows)).toEqual([]);
+    expect(
+      rows.filter((r) => r.status !== 'ok'),
+      JSON.stringify(rows),
+    ).toEqual([]);
     for (const row of rows) {
       const detail = (await store.getCandidate(runId, row.hash))!;
       expect(detail.engine).toBe('script');
@@ -75,7 +136,10 @@ describe('blockqnn search --engine script', () => {
       // The trainer's own metric beside the engine's.
       expect(detail.metrics).toMatchObject({ best_val_accuracy: detail.accuracy, params: detail.params });
       // The controller shapes the reported accuracy with the network's FLOPs and density, as for any engine.
-      expect(detail.reward).toBeCloseTo(shapedReward({ accuracy: detail.accuracy!, flops: detail.flops, density: detail.density }, DEFAULT_REWARD), 12);
+      expect(detail.reward).toBeCloseTo(
+        shapedReward({ accuracy: detail.accuracy!, flops: detail.flops, density: detail.density }, DEFAULT_REWARD),
+        12,
+      );
     }
     // Both processes trained: the search's slot and the external worker's.
     const slots = new Set(rows.map((r) => r.workerId));
@@ -92,7 +156,28 @@ describe('blockqnn search --engine script', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ timeLimitSeconds: 2 }));
     const worker = startScriptWorker('hanging worker', HANG, prefix);
     await worker.waitFor(/slot cpu0 ready/, 60_000);
-    const search = startCli('search', ['search', '--config', join(dir, 'config.json'), '--engine', 'script', '--trainer', HANG, ...TASK, '--budget', '2', '--max-in-flight', '1', '--workers', '0', '--db', db, '--redis', REDIS, '--prefix', prefix]);
+    const search = startCli('search', [
+      'search',
+      '--config',
+      join(dir, 'config.json'),
+      '--engine',
+      'script',
+      '--trainer',
+      HANG,
+      ...TASK,
+      '--budget',
+      '2',
+      '--max-in-flight',
+      '1',
+      '--workers',
+      '0',
+      '--db',
+      db,
+      '--redis',
+      REDIS,
+      '--prefix',
+      prefix,
+    ]);
     const runId = await runIdOfSearch(search);
     expect(await search.done(120_000), search.output).toBe(0);
     const store = await readStore(db);
@@ -120,10 +205,26 @@ describe('bad trainers: a clear error, exit code 2, nothing recorded', () => {
     const broken = join(dir, 'broken.py');
     writeFileSync(broken, 'import blockqnn_trial\nfor epoch in range(3)\n    pass\n');
     const base = [...TASK, '--workers', '0', '--db', db, '--redis', REDIS, '--prefix', uniquePrefix('script-bad')];
-    await expectError(['search', '--engine', 'script', ...base], 'INVALID_CONFIG', /--engine script needs the training script to run: --trainer PATH\n\s+hint: e\.g\. --engine script --trainer examples\/custom-trainer\/train\.py/);
-    await expectError(['search', '--engine', 'script', '--trainer', join(dir, 'missing.py'), ...base], 'NOT_FOUND', /trainer .*missing\.py does not exist/);
-    await expectError(['search', '--engine', 'script', '--trainer', broken, ...base], 'INVALID_INPUT', /trainer .*broken\.py cannot run: SyntaxError: /);
-    await expectError(['worker', '--engine', 'script', '--redis', REDIS], 'INVALID_CONFIG', /--engine script needs the training script to run/);
+    await expectError(
+      ['search', '--engine', 'script', ...base],
+      'INVALID_CONFIG',
+      /--engine script needs the training script to run: --trainer PATH\n\s+hint: e\.g\. --engine script --trainer examples\/custom-trainer\/train\.py/,
+    );
+    await expectError(
+      ['search', '--engine', 'script', '--trainer', join(dir, 'missing.py'), ...base],
+      'NOT_FOUND',
+      /trainer .*missing\.py does not exist/,
+    );
+    await expectError(
+      ['search', '--engine', 'script', '--trainer', broken, ...base],
+      'INVALID_INPUT',
+      /trainer .*broken\.py cannot run: SyntaxError: /,
+    );
+    await expectError(
+      ['worker', '--engine', 'script', '--redis', REDIS],
+      'INVALID_CONFIG',
+      /--engine script needs the training script to run/,
+    );
     const runs = await cli(['runs', '--db', db, '--json']);
     expect(runs.stderr).toMatch(/runs\.db does not exist/); // nothing recorded, not even the database file
     expect(readFileSync(broken, 'utf8')).toContain('range(3)'); // untouched

@@ -8,7 +8,20 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { postgresBackend, sqliteBackend } from '../store/backends.js';
 import { deletePrefix } from '../helpers/redis.js';
-import { BIN, candidatesOf, cliJson, keysUnder, onCleanup, readStore, REDIS, runIdOf, start, startCli, startWorker, tableSearchArgs } from './harness.js';
+import {
+  BIN,
+  candidatesOf,
+  cliJson,
+  keysUnder,
+  onCleanup,
+  readStore,
+  REDIS,
+  runIdOf,
+  start,
+  startCli,
+  startWorker,
+  tableSearchArgs,
+} from './harness.js';
 
 const BUDGET = 36;
 
@@ -25,8 +38,14 @@ describe.each([sqliteBackend, postgresBackend])('blockqnn search with two worker
     onCleanup(() => db.drop());
     onCleanup(() => deletePrefix({ url: REDIS, prefix }));
 
-    const workers = await Promise.all([startWorker('worker A', { redis: REDIS, prefix }), startWorker('worker B', { redis: REDIS, prefix })]);
-    const search = startCli('search', [...tableSearchArgs({ db: db.url, redis: REDIS, prefix, budget: BUDGET, delayMs: 40, maxInFlight: 6 }), '--json']);
+    const workers = await Promise.all([
+      startWorker('worker A', { redis: REDIS, prefix }),
+      startWorker('worker B', { redis: REDIS, prefix }),
+    ]);
+    const search = startCli('search', [
+      ...tableSearchArgs({ db: db.url, redis: REDIS, prefix, budget: BUDGET, delayMs: 40, maxInFlight: 6 }),
+      '--json',
+    ]);
     const runId = await runIdOf(search);
     expect(await search.done(60_000), search.output).toBe(0);
     const summary = JSON.parse(search.stdout) as StatusReport;
@@ -76,12 +95,60 @@ describe('blockqnn search on real data (MNIST, pure-JS tfjs) with two worker pro
     onCleanup(() => db.drop());
     onCleanup(() => deletePrefix({ url: REDIS, prefix }));
     const budget = 6;
-    const workers = ['A', 'B'].map((n) => start(`tfjs worker ${n}`, process.execPath, [BIN, 'worker', '--engine', 'tfjs', '--cpu-slots', '1', '--redis', REDIS, '--prefix', prefix]));
+    const workers = ['A', 'B'].map((n) =>
+      start(`tfjs worker ${n}`, process.execPath, [
+        BIN,
+        'worker',
+        '--engine',
+        'tfjs',
+        '--cpu-slots',
+        '1',
+        '--redis',
+        REDIS,
+        '--prefix',
+        prefix,
+      ]),
+    );
     await Promise.all(workers.map((w) => w.waitFor(/slot cpu0 ready/, 60_000)));
     const search = startCli('search', [
-      'search', '--engine', 'tfjs', '--dataset', 'mnist', '--subset', '200', '--validation-size', '100', '--image-size', '8', '--epochs', '1', '--batch-size', '16',
-      '--blocks', '1', '--base-filters', '4', '--stages', '2', '--max-index', '6', '--budget', String(budget), '--max-in-flight', '2', '--seed', '3',
-      '--workers', '0', '--db', db.url, '--redis', REDIS, '--prefix', prefix, '--json',
+      'search',
+      '--engine',
+      'tfjs',
+      '--dataset',
+      'mnist',
+      '--subset',
+      '200',
+      '--validation-size',
+      '100',
+      '--image-size',
+      '8',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '16',
+      '--blocks',
+      '1',
+      '--base-filters',
+      '4',
+      '--stages',
+      '2',
+      '--max-index',
+      '6',
+      '--budget',
+      String(budget),
+      '--max-in-flight',
+      '2',
+      '--seed',
+      '3',
+      '--workers',
+      '0',
+      '--db',
+      db.url,
+      '--redis',
+      REDIS,
+      '--prefix',
+      prefix,
+      '--json',
     ]);
     const runId = await runIdOf(search);
     expect(await search.done(120_000), search.output).toBe(0);

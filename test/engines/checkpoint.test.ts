@@ -10,8 +10,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHECKPOINT_FORMAT, type NamedCheckpointTensor, assertCheckpointMatches, checkpointMetadata, dataDirectory, irDigest, loadCheckpoint, readCheckpoint, saveCheckpoint,
-  trainingCheckpointPath, writeCheckpoint,
+  CHECKPOINT_FORMAT,
+  type NamedCheckpointTensor,
+  assertCheckpointMatches,
+  checkpointMetadata,
+  dataDirectory,
+  irDigest,
+  loadCheckpoint,
+  readCheckpoint,
+  saveCheckpoint,
+  trainingCheckpointPath,
+  writeCheckpoint,
 } from '../../src/engines/checkpoint.js';
 import { IrBuilder, INPUT_ID, networkIrSchema } from '../../src/search-space/index.js';
 import { torchPython } from './torch/helpers.js';
@@ -61,8 +70,12 @@ describe('checkpoint file: TypeScript round trip', () => {
   });
 
   it('refuses what it must not write', () => {
-    expect(() => writeCheckpoint([{ name: 'a', dtype: 'F32', shape: [3], data: new Float32Array(2) }], metadata)).toThrow(/"a" has 2 values for shape \[3\]/);
-    expect(() => writeCheckpoint([{ name: 'a', dtype: 'I64', shape: [1], data: new Float32Array(1) }], metadata)).toThrow(/"a" is I64 but its data is a Float32Array/);
+    expect(() => writeCheckpoint([{ name: 'a', dtype: 'F32', shape: [3], data: new Float32Array(2) }], metadata)).toThrow(
+      /"a" has 2 values for shape \[3\]/,
+    );
+    expect(() => writeCheckpoint([{ name: 'a', dtype: 'I64', shape: [1], data: new Float32Array(1) }], metadata)).toThrow(
+      /"a" is I64 but its data is a Float32Array/,
+    );
     expect(() => writeCheckpoint([sample()[0]!, sample()[0]!], metadata)).toThrow(/appears twice/);
     expect(() => writeCheckpoint([{ ...sample()[0]!, name: '__metadata__' }], metadata)).toThrow(/reserved/);
     expect(() => writeCheckpoint([], { ...metadata, params: '1.5' })).toThrow(/"params" is "1.5"/);
@@ -76,12 +89,24 @@ describe('checkpoint file: TypeScript round trip', () => {
       [raw({ __metadata__: m }, undefined, 1n << 60n), /header length \d+ exceeds the file/],
       [Buffer.concat([raw({}, undefined, 3n).subarray(0, 8), Buffer.from('{x]')]), /header is not UTF-8 JSON/],
       [raw([1, 2]), /header is not a JSON object/],
-      [raw({ a: { dtype: 'F16', shape: [2], data_offsets: [0, 4] }, __metadata__: m }, four), /"a" has dtype "F16"; blockqnn checkpoints hold F32 and I64 only/],
+      [
+        raw({ a: { dtype: 'F16', shape: [2], data_offsets: [0, 4] }, __metadata__: m }, four),
+        /"a" has dtype "F16"; blockqnn checkpoints hold F32 and I64 only/,
+      ],
       [raw({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] }, __metadata__: m }, four), /"a" has 4 bytes for F32 shape \[2\]/],
       [raw({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] }, __metadata__: m }, four), /"a" has shape \[-1\]/],
       [raw({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, __metadata__: m }, four), /"a" spans bytes 0..8 of 4/],
-      [raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [2, 6] }, __metadata__: m }, new Uint8Array(6)), /"b" overlaps/],
-      [raw({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] }, __metadata__: m }, new Uint8Array(8)), /4 unused bytes before tensor "a"/],
+      [
+        raw(
+          { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [2, 6] }, __metadata__: m },
+          new Uint8Array(6),
+        ),
+        /"b" overlaps/,
+      ],
+      [
+        raw({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] }, __metadata__: m }, new Uint8Array(8)),
+        /4 unused bytes before tensor "a"/,
+      ],
       [raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, __metadata__: m }, new Uint8Array(6)), /2 bytes after the last tensor/],
       [raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, four), /"__metadata__" is missing/],
       [raw({ __metadata__: { ...m, format: 'other/2' } }), /"format" is "other\/2"; expected "blockqnn-checkpoint\/1"/],
@@ -95,7 +120,16 @@ describe('checkpoint file: TypeScript round trip', () => {
     const data = Buffer.alloc(12);
     data.writeFloatLE(1, 0);
     data.writeBigInt64LE(5n, 4);
-    const back = readCheckpoint(raw({ z: { dtype: 'I64', shape: [1], data_offsets: [4, 12] }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, __metadata__: metadata }, data));
+    const back = readCheckpoint(
+      raw(
+        {
+          z: { dtype: 'I64', shape: [1], data_offsets: [4, 12] },
+          a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+          __metadata__: metadata,
+        },
+        data,
+      ),
+    );
     expect([back.tensors.get('a')!.data[0], back.tensors.get('z')!.data[0]]).toEqual([1, 5n]);
   });
 
@@ -105,9 +139,13 @@ describe('checkpoint file: TypeScript round trip', () => {
     const checkpoint = readCheckpoint(writeCheckpoint([], metadata));
     expect(() => assertCheckpointMatches(checkpoint, ir)).not.toThrow();
     // The same IR read back from JSON with its keys in another order and its defaults filled has the same digest.
-    const reordered = JSON.parse(JSON.stringify(networkIrSchema.parse(ir)), (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v));
+    const reordered = JSON.parse(JSON.stringify(networkIrSchema.parse(ir)), (_k, v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v,
+    );
     expect(irDigest(reordered)).toBe(irDigest(ir));
-    expect(() => assertCheckpointMatches(checkpoint, otherIr, 'weights.safetensors')).toThrow(/weights.safetensors was trained for another network/);
+    expect(() => assertCheckpointMatches(checkpoint, otherIr, 'weights.safetensors')).toThrow(
+      /weights.safetensors was trained for another network/,
+    );
   });
 });
 
@@ -125,7 +163,10 @@ describe('checkpoint files on disk', () => {
     const file = trainingCheckpointPath(3, dir);
     await saveCheckpoint(file, sample(), metadata);
     expect((await loadCheckpoint(file)).tensors.size).toBe(4);
-    await expect(loadCheckpoint(path.join(dir, 'missing.safetensors'))).rejects.toMatchObject({ code: 'NOT_FOUND', hint: expect.stringMatching(/blockqnn train/) });
+    await expect(loadCheckpoint(path.join(dir, 'missing.safetensors'))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      hint: expect.stringMatching(/blockqnn train/),
+    });
     await writeFile(path.join(dir, 'bad.safetensors'), 'nonsense');
     await expect(loadCheckpoint(path.join(dir, 'bad.safetensors'))).rejects.toThrow(/bad.safetensors: invalid checkpoint: header length/);
   });
@@ -207,9 +248,16 @@ print(json.dumps({"meta": meta, "output": y.reshape(-1).tolist(), "freshOutput":
     const output = path.join(dir, 'from-py.safetensors');
     await writeFile(input, writeCheckpoint(tensors, metadata));
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(python, ['-B', '-c', script, JSON.stringify({ in: input, out: output })], { timeout: 60_000 }, (e, out, err) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out))),
+      execFile(python, ['-B', '-c', script, JSON.stringify({ in: input, out: output })], { timeout: 60_000 }, (e, out, err) =>
+        e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out),
+      ),
     );
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { meta: Record<string, string>; output: number[]; freshOutput: number[]; fresh: Record<string, number[]> };
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      meta: Record<string, string>;
+      output: number[];
+      freshOutput: number[];
+      fresh: Record<string, number[]>;
+    };
     expect(result.meta).toEqual({ ...metadata });
     // The expected output, by hand: conv of all ones sums the 3x3 zero-padded neighbourhood over both channels; the mean over space is then
     // the same for all three conv channels: m = mean of those sums.
@@ -217,10 +265,15 @@ print(json.dumps({"meta": meta, "output": y.reshape(-1).tolist(), "freshOutput":
     const sums: number[] = [];
     for (let n = 0; n < 2; n++) {
       let total = 0;
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let c = 0; c < 2; c++) for (let di = -1; di <= 1; di++) for (let dj = -1; dj <= 1; dj++) {
-        const a = i + di, b = j + dj;
-        if (a >= 0 && a < 4 && b >= 0 && b < 4) total += x[n * 16 * 2 + c * 16 + a * 4 + b]!;
-      }
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++)
+          for (let c = 0; c < 2; c++)
+            for (let di = -1; di <= 1; di++)
+              for (let dj = -1; dj <= 1; dj++) {
+                const a = i + di,
+                  b = j + dj;
+                if (a >= 0 && a < 4 && b >= 0 && b < 4) total += x[n * 16 * 2 + c * 16 + a * 4 + b]!;
+              }
       sums.push(total / 16);
     }
     const expected = sums.flatMap((m) => {
@@ -231,7 +284,16 @@ print(json.dumps({"meta": meta, "output": y.reshape(-1).tolist(), "freshOutput":
 
     const back = await loadCheckpoint(output);
     expect(back.metadata).toEqual({ ...metadata, engine: 'torch', writer: 'python' });
-    expect([...back.tensors.keys()]).toEqual(['conv.weight', 'bn.weight', 'bn.bias', 'bn.running_mean', 'bn.running_var', 'bn.num_batches_tracked', 'fc.weight', 'fc.bias']);
+    expect([...back.tensors.keys()]).toEqual([
+      'conv.weight',
+      'bn.weight',
+      'bn.bias',
+      'bn.running_mean',
+      'bn.running_var',
+      'bn.num_batches_tracked',
+      'fc.weight',
+      'fc.bias',
+    ]);
     expect(back.tensors.get('conv.weight')!.shape).toEqual([3, 2, 3, 3]);
     expect(back.tensors.get('fc.weight')!.shape).toEqual([2, 3]);
     expect(back.tensors.get('bn.num_batches_tracked')).toEqual({ dtype: 'I64', shape: [], data: BigInt64Array.from([41n]) });
@@ -240,7 +302,12 @@ print(json.dumps({"meta": meta, "output": y.reshape(-1).tolist(), "freshOutput":
       expect([...back.tensors.get(name)!.data], name).toEqual(values.map(Math.fround));
     }
     // And TS writes the PyTorch-written tensors back byte-identical in data.
-    const again = readCheckpoint(writeCheckpoint([...back.tensors].map(([name, t]) => ({ name, ...t })), back.metadata));
+    const again = readCheckpoint(
+      writeCheckpoint(
+        [...back.tensors].map(([name, t]) => ({ name, ...t })),
+        back.metadata,
+      ),
+    );
     expect([...again.tensors.get('bn.running_mean')!.data]).toEqual([...back.tensors.get('bn.running_mean')!.data]);
     expect((await readFile(output)).length).toBeGreaterThan(8);
   });

@@ -43,7 +43,10 @@ const started: Engine[] = [];
 afterAll(async () => {
   await Promise.all(started.map((e) => e.close?.()));
 });
-const winnKeys = (outcome: TrainOutcome) => Object.keys(outcome.extra ?? {}).filter((k) => k.startsWith('winn') || k.startsWith('fgsm')).sort();
+const winnKeys = (outcome: TrainOutcome) =>
+  Object.keys(outcome.extra ?? {})
+    .filter((k) => k.startsWith('winn') || k.startsWith('fgsm'))
+    .sort();
 const results: Partial<Record<'tfjs' | 'torch', TrainOutcome>> = {};
 
 describe.each(['tfjs', 'torch'] as const)('%s engine', (name) => {

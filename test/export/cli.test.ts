@@ -52,7 +52,14 @@ beforeAll(async () => {
   vi.stubEnv('BLOCKQNN_DATA_DIR', path.join(root, 'data'));
   db = `file:${path.join(root, 'runs.db')}`;
   store = await openStore(db);
-  const run = await store.createRun({ name: 'export test', strategy: 'q-learning', engine: 'tfjs', taskKey: 'mnist:8', seed: 4, config: { space: 'nsc', network: NETWORK, maxIndex: 23, task: { recipe: RECIPE } } });
+  const run = await store.createRun({
+    name: 'export test',
+    strategy: 'q-learning',
+    engine: 'tfjs',
+    taskKey: 'mnist:8',
+    seed: 4,
+    config: { space: 'nsc', network: NETWORK, maxIndex: 23, task: { recipe: RECIPE } },
+  });
   runId = run.id;
   const rows = BLOCKS.map((code) => {
     const block = parseNsc(code);
@@ -62,19 +69,48 @@ beforeAll(async () => {
     return { hash: blockHash(block), nsc: code, ir: checked.ir, flops: cost.macs, params: cost.params, density: density(block) };
   });
   await store.upsertQueuedCandidates(runId, rows);
-  await store.commitResults(runId, rows.map((r, i) => ({ hash: r.hash, result: REWARDS[i] === null ? { status: 'failed' as const, error: 'boom' } : { status: 'ok' as const, accuracy: REWARDS[i]! + 0.05, reward: REWARDS[i]! } })), { snapshot: 1 });
+  await store.commitResults(
+    runId,
+    rows.map((r, i) => ({
+      hash: r.hash,
+      result:
+        REWARDS[i] === null
+          ? { status: 'failed' as const, error: 'boom' }
+          : { status: 'ok' as const, accuracy: REWARDS[i]! + 0.05, reward: REWARDS[i]! },
+    })),
+    { snapshot: 1 },
+  );
   // A final training of the best candidate at twice the width, with its checkpoint under the data directory.
   const best = (await store.getCandidate(runId, hashes[0]!))!;
   const wide = assembleNetwork(parseNsc(BLOCK), WIDE);
-  const training = await store.trainings.create({ runId, candidateId: best.id, engine: 'tfjs', seed: 9, config: { network: WIDE, task: { recipe: { ...RECIPE, epochs: 30 } } }, ir: wide.ir, flops: networkCost(wide).macs, params: networkCost(wide).params });
+  const training = await store.trainings.create({
+    runId,
+    candidateId: best.id,
+    engine: 'tfjs',
+    seed: 9,
+    config: { network: WIDE, task: { recipe: { ...RECIPE, epochs: 30 } } },
+    ir: wide.ir,
+    flops: networkCost(wide).macs,
+    params: networkCost(wide).params,
+  });
   const tf = await tfjs();
   const compiled = compileIr(tf, wide);
   const file = trainingCheckpointPath(training.id, path.join(root, 'data'));
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, writeCheckpoint(tfjsToTorchState(wide, compiled), checkpointMetadata({ engine: 'tfjs', params: networkCost(wide).params, ir: wide.ir })));
+  await writeFile(
+    file,
+    writeCheckpoint(
+      tfjsToTorchState(wide, compiled),
+      checkpointMetadata({ engine: 'tfjs', params: networkCost(wide).params, ir: wide.ir }),
+    ),
+  );
   compiled.model.dispose();
   await store.trainings.markRunning(training.id, 'test');
-  await store.trainings.commitResult(training.id, { status: 'ok', accuracy: 0.93, checkpointPath: path.relative(path.join(root, 'data'), file) });
+  await store.trainings.commitResult(training.id, {
+    status: 'ok',
+    accuracy: 0.93,
+    checkpointPath: path.relative(path.join(root, 'data'), file),
+  });
 });
 
 afterAll(async () => {
@@ -101,7 +137,11 @@ describe('blockqnn export: selection and weights', () => {
   });
 
   it('--candidate takes a hash or a sequence number, finished or not', async () => {
-    for (const [id, want] of [[hashes[2]!, hashes[2]!], ['2', hashes[1]!], ['#1', hashes[0]!]] as const) {
+    for (const [id, want] of [
+      [hashes[2]!, hashes[2]!],
+      ['2', hashes[1]!],
+      ['#1', hashes[0]!],
+    ] as const) {
       const out = exportDir(`candidate-${id.replace('#', 'n').slice(0, 6)}`);
       const r = await cli('export', runId, '--candidate', id, '--format', 'json', '--out', out);
       expect(r.code, r.stderr).toBe(0);
@@ -120,12 +160,18 @@ describe('blockqnn export: selection and weights', () => {
     expect(json.code, json.stderr).toBe(0);
   });
 
-  it('--weights FILE: a checkpoint of this candidate\'s network is used; one of another network is refused', async () => {
+  it("--weights FILE: a checkpoint of this candidate's network is used; one of another network is refused", async () => {
     const tf = await tfjs();
     const checked = assembleNetwork(parseNsc(BLOCKS[1]!), NETWORK);
     const compiled = compileIr(tf, checked);
     const file = path.join(root, 'mine.safetensors');
-    await writeFile(file, writeCheckpoint(tfjsToTorchState(checked, compiled), checkpointMetadata({ engine: 'tfjs', params: networkCost(checked).params, ir: checked.ir })));
+    await writeFile(
+      file,
+      writeCheckpoint(
+        tfjsToTorchState(checked, compiled),
+        checkpointMetadata({ engine: 'tfjs', params: networkCost(checked).params, ir: checked.ir }),
+      ),
+    );
     compiled.model.dispose();
     const ok = await cli('export', runId, '--candidate', hashes[1]!, '--format', 'tfjs', '--weights', file, '--out', exportDir('given'));
     expect(ok.code, ok.stderr).toBe(0);
@@ -148,22 +194,59 @@ describe('blockqnn export: bad input', () => {
 
   it('unknown run, unknown candidate, unknown format', async () => {
     await refused(['nosuchrun', '--format', 'json', '--out', exportDir('x')], 'NOT_FOUND', /nosuchrun/);
-    await refused([runId, '--candidate', 'ffff', '--format', 'json', '--out', exportDir('x')], 'NOT_FOUND', /has no candidate ffff/, /hint: give a candidate hash or sequence number/);
+    await refused(
+      [runId, '--candidate', 'ffff', '--format', 'json', '--out', exportDir('x')],
+      'NOT_FOUND',
+      /has no candidate ffff/,
+      /hint: give a candidate hash or sequence number/,
+    );
     await refused([runId, '--candidate', '99', '--format', 'json', '--out', exportDir('x')], 'NOT_FOUND', /has no candidate 99/);
-    await refused([runId, '--format', 'keras', '--out', exportDir('x')], 'UNKNOWN_NAME', /unknown export format "keras"/, /json, onnx, png, pytorch, svg, tfjs/);
-    await refused([runId, '--best', '--top', '2', '--format', 'json', '--out', exportDir('x')], 'INVALID_INPUT', /give one of --best, --candidate and --top/);
+    await refused(
+      [runId, '--format', 'keras', '--out', exportDir('x')],
+      'UNKNOWN_NAME',
+      /unknown export format "keras"/,
+      /json, onnx, png, pytorch, svg, tfjs/,
+    );
+    await refused(
+      [runId, '--best', '--top', '2', '--format', 'json', '--out', exportDir('x')],
+      'INVALID_INPUT',
+      /give one of --best, --candidate and --top/,
+    );
   });
 
   it('weights that do not exist: an untrained candidate with --require-weights, a missing file, a weightless format', async () => {
-    await refused([runId, '--candidate', hashes[1]!, '--format', 'onnx', '--require-weights', '--out', exportDir('x')], 'NOT_FOUND', /has no trained weights/, /hint: train it first \(blockqnn train/);
-    await refused([runId, '--format', 'pytorch', '--weights', path.join(root, 'missing.safetensors'), '--out', exportDir('x')], 'NOT_FOUND', /missing.safetensors does not exist/);
-    await refused([runId, '--format', 'svg', '--require-weights', '--out', exportDir('x')], 'INVALID_INPUT', /svg format carries no weights/);
+    await refused(
+      [runId, '--candidate', hashes[1]!, '--format', 'onnx', '--require-weights', '--out', exportDir('x')],
+      'NOT_FOUND',
+      /has no trained weights/,
+      /hint: train it first \(blockqnn train/,
+    );
+    await refused(
+      [runId, '--format', 'pytorch', '--weights', path.join(root, 'missing.safetensors'), '--out', exportDir('x')],
+      'NOT_FOUND',
+      /missing.safetensors does not exist/,
+    );
+    await refused(
+      [runId, '--format', 'svg', '--require-weights', '--out', exportDir('x')],
+      'INVALID_INPUT',
+      /svg format carries no weights/,
+    );
     expect(await readdir(path.join(root, 'exports')).then((f) => f.includes('x'))).toBe(false);
   });
 
   it('an output folder outside the export root, by .. or through a symbolic link', async () => {
-    await refused([runId, '--format', 'json', '--out', path.join(root, '..', 'elsewhere')], 'INVALID_INPUT', /is outside the export root/, /BLOCKQNN_EXPORT_ROOT/);
-    await refused([runId, '--format', 'json', '--out', root], 'INVALID_INPUT', /is the export root itself: an export needs a folder of its own/, /--out .*export/);
+    await refused(
+      [runId, '--format', 'json', '--out', path.join(root, '..', 'elsewhere')],
+      'INVALID_INPUT',
+      /is outside the export root/,
+      /BLOCKQNN_EXPORT_ROOT/,
+    );
+    await refused(
+      [runId, '--format', 'json', '--out', root],
+      'INVALID_INPUT',
+      /is the export root itself: an export needs a folder of its own/,
+      /--out .*export/,
+    );
     const outside = await mkdtemp(path.join(tmpdir(), 'blockqnn-outside-'));
     await symlink(outside, path.join(root, 'link'));
     await refused([runId, '--format', 'json', '--out', path.join(root, 'link', 'sub')], 'INVALID_INPUT', /is outside the export root/);
@@ -173,8 +256,17 @@ describe('blockqnn export: bad input', () => {
 
   it('an output that cannot be written (a file in its path), and an existing non-empty folder without --force', async () => {
     await writeFile(path.join(root, 'exports', 'plain-file'), 'x');
-    await refused([runId, '--format', 'json', '--out', path.join(root, 'exports', 'plain-file', 'sub')], 'IO_ERROR', /cannot write the export into .*plain-file/, /choose an --out folder you can write to/);
-    await refused([runId, '--format', 'json', '--out', path.join(root, 'exports', 'plain-file')], 'INVALID_INPUT', /exists and is not a folder/);
+    await refused(
+      [runId, '--format', 'json', '--out', path.join(root, 'exports', 'plain-file', 'sub')],
+      'IO_ERROR',
+      /cannot write the export into .*plain-file/,
+      /choose an --out folder you can write to/,
+    );
+    await refused(
+      [runId, '--format', 'json', '--out', path.join(root, 'exports', 'plain-file')],
+      'INVALID_INPUT',
+      /exists and is not a folder/,
+    );
     await mkdir(exportDir('full'), { recursive: true });
     await writeFile(path.join(exportDir('full'), 'keep.txt'), 'mine');
     await refused([runId, '--format', 'json', '--out', exportDir('full')], 'INVALID_INPUT', /is not empty/, /--force/);
@@ -208,7 +300,9 @@ describe('blockqnn export at a shell: anywhere, --force, a summary, modes kept (
       expect(r.stdout.trim().split('\n')).toEqual([path.join(out, 'network.py'), path.join(out, 'state_dict.pt')]);
       expect(r.stderr).toContain(`exported pytorch to ${out}:`);
       const size = (await stat(path.join(out, 'network.py'))).size;
-      expect(r.stderr).toMatch(new RegExp(`^  network\\.py +${(size / 1000).toFixed(1).replace('.', '\\.')} kB  PyTorch module source`, 'm'));
+      expect(r.stderr).toMatch(
+        new RegExp(`^  network\\.py +${(size / 1000).toFixed(1).replace('.', '\\.')} kB  PyTorch module source`, 'm'),
+      );
       expect(r.stderr).toMatch(/^  state_dict\.pt +[\d.]+ kB  trained weights: torch\.save'd state_dict/m);
       // A new folder gets the usual mode for new folders, not mkdtemp's 0700.
       await mkdir(path.join(elsewhere, 'probe'));
@@ -229,7 +323,9 @@ describe('blockqnn export at a shell: anywhere, --force, a summary, modes kept (
       for (const out of ['.', './', '..', here, path.dirname(here)]) {
         const r = await unconfined(() => cli('export', runId, '--format', 'json', '--out', out));
         expect(r.code, r.stderr).toBe(2);
-        expect(r.stderr).toMatch(/is (the working directory itself|a folder that contains the working directory): an export needs a folder of its own/);
+        expect(r.stderr).toMatch(
+          /is (the working directory itself|a folder that contains the working directory): an export needs a folder of its own/,
+        );
         expect(r.stderr).not.toMatch(/outside/);
       }
       const dot = await cli('export', runId, '--format', 'json', '--out', root);

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserDashboard, openBrowserDashboard } from '../dashboard/chromium.js';
 import { type TestDashboard, seedNscRun } from '../server/harness.js';
 
-
 let dash: TestDashboard;
 let page: Page;
 let pageErrors: string[];

@@ -25,7 +25,8 @@ import { BLOCK, maxDifference, python, randomInput, subjectFor, toNchw, withRand
 
 let root: string;
 const out = (name: string) => path.join(root, name);
-const exportAs = (format: string, subject: ExportSubject, dir: string) => runExport({ exporter: exporters().get(format), subjects: [subject], out: dir, cwd: root, env: {} });
+const exportAs = (format: string, subject: ExportSubject, dir: string) =>
+  runExport({ exporter: exporters().get(format), subjects: [subject], out: dir, cwd: root, env: {} });
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'blockqnn-export-'));
@@ -52,13 +53,19 @@ describe('export formats, each checked by its consumer', () => {
     expect(json.ir).toEqual(trained.subject.checked.ir);
     expect(json.cost.params).toBe(networkCost(trained.subject.checked).params);
     expect(json.metrics).toMatchObject({ accuracy: 0.875, reward: 0.81, status: 'ok' });
-    expect(json.training.recipe).toEqual(trained.subject.run.config.task && (trained.subject.run.config.task as { recipe: unknown }).recipe);
+    expect(json.training.recipe).toEqual(
+      trained.subject.run.config.task && (trained.subject.run.config.task as { recipe: unknown }).recipe,
+    );
     expect(json.provenance.run).toEqual({ id: 'run1', name: 'test run', strategy: 'q-learning', engine: 'tfjs', seed: 7 });
-    expect(json.provenance.versions).toMatchObject({ blockqnn: expect.any(String), node: process.versions.node, torch: expect.stringMatching(/^\d+\.\d+/) });
+    expect(json.provenance.versions).toMatchObject({
+      blockqnn: expect.any(String),
+      node: process.versions.node,
+      torch: expect.stringMatching(/^\d+\.\d+/),
+    });
     expect(json.provenance.weights.metadata.format).toBe('blockqnn-checkpoint/1');
   });
 
-  it('pytorch: the module imports with only torch, has the IR\'s parameters and output shape, and with state_dict.pt computes the engine\'s outputs', async () => {
+  it("pytorch: the module imports with only torch, has the IR's parameters and output shape, and with state_dict.pt computes the engine's outputs", async () => {
     const { dir, files } = await exportAs('pytorch', trained.subject, out('pytorch'));
     expect(files.sort()).toEqual(['network.py', 'state_dict.pt']);
     const source = await readFile(path.join(dir, 'network.py'), 'utf8');
@@ -101,8 +108,17 @@ print(json.dumps({"params": sum(p.numel() for p in net.parameters()), "shape": l
     const { writeFile } = await import('node:fs/promises');
     const { generateTorchModule } = await import('../../src/engines/torch/index.js');
     await writeFile(path.join(scratch, 'net.py'), generateTorchModule(trained.subject.checked).source);
-    await writeFile(path.join(scratch, 'w.safetensors'), writeCheckpoint([...trained.checkpoint.tensors].map(([name, t]) => ({ name, ...t })), trained.checkpoint.metadata));
-    const torch = await runPythonExport({ module: path.join(scratch, 'net.py'), checkpoint: path.join(scratch, 'w.safetensors'), probe: batches }, 'probe');
+    await writeFile(
+      path.join(scratch, 'w.safetensors'),
+      writeCheckpoint(
+        [...trained.checkpoint.tensors].map(([name, t]) => ({ name, ...t })),
+        trained.checkpoint.metadata,
+      ),
+    );
+    const torch = await runPythonExport(
+      { module: path.join(scratch, 'net.py'), checkpoint: path.join(scratch, 'w.safetensors'), probe: batches },
+      'probe',
+    );
     const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'));
     expect(session.inputNames).toEqual(['input']);
     for (const [i, data] of batches.entries()) {
@@ -124,7 +140,9 @@ print(json.dumps({"params": sum(p.numel() for p in net.parameters()), "shape": l
         try {
           const file = path.join(root, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
           if (!file.startsWith(root)) throw new Error('outside');
-          res.writeHead(200, { 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' }).end(await readFile(file));
+          res
+            .writeHead(200, { 'content-type': file.endsWith('.json') ? 'application/json' : 'application/octet-stream' })
+            .end(await readFile(file));
         } catch {
           res.writeHead(404).end();
         }
@@ -134,19 +152,49 @@ print(json.dumps({"params": sum(p.numel() for p in net.parameters()), "shape": l
     });
     afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-    it('tf.loadLayersModel over HTTP reads it with built-in layers only and computes the engine\'s outputs', async () => {
+    it("tf.loadLayersModel over HTTP reads it with built-in layers only and computes the engine's outputs", async () => {
       const { files } = await exportAs('tfjs', trained.subject, out('tfjs'));
       expect(files).toEqual(['model.json', 'weights.bin']);
       const modelJson = JSON.parse(await readFile(path.join(out('tfjs'), 'model.json'), 'utf8'));
-      const classes = new Set<string>(((modelJson.modelTopology.model_config ?? modelJson.modelTopology).config.layers as { class_name: string }[]).map((l) => l.class_name));
+      const classes = new Set<string>(
+        ((modelJson.modelTopology.model_config ?? modelJson.modelTopology).config.layers as { class_name: string }[]).map(
+          (l) => l.class_name,
+        ),
+      );
       expect([...classes].filter((c) => c.startsWith('Blockqnn'))).toEqual([]);
       const tf = await tfjs();
-      const builtins = new Set(['InputLayer', 'Conv2D', 'DepthwiseConv2D', 'Conv2DTranspose', 'ZeroPadding2D', 'Cropping2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'BatchNormalization', 'ReLU', 'LeakyReLU', 'Activation', 'Add', 'Concatenate', 'Multiply', 'Reshape', 'Dense', 'Flatten', 'Dropout', 'UpSampling2D']);
+      const builtins = new Set([
+        'InputLayer',
+        'Conv2D',
+        'DepthwiseConv2D',
+        'Conv2DTranspose',
+        'ZeroPadding2D',
+        'Cropping2D',
+        'MaxPooling2D',
+        'AveragePooling2D',
+        'GlobalAveragePooling2D',
+        'GlobalMaxPooling2D',
+        'BatchNormalization',
+        'ReLU',
+        'LeakyReLU',
+        'Activation',
+        'Add',
+        'Concatenate',
+        'Multiply',
+        'Reshape',
+        'Dense',
+        'Flatten',
+        'Dropout',
+        'UpSampling2D',
+      ]);
       expect([...classes].filter((c) => !builtins.has(c))).toEqual([]);
       const model: LayersModel = await tf.loadLayersModel(`${base}/tfjs/model.json`);
       const y = (model.predict(tf.tensor(input, [batch, ...trained.subject.checked.ir.input.shape])) as Tensor).dataSync();
       expect(maxDifference(y, trained.engineOutput)).toBeLessThanOrEqual(1e-4);
-      expect(model.countParams()).toBe(networkCost(trained.subject.checked).params + model.nonTrainableWeights.reduce((s, w) => s + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0));
+      expect(model.countParams()).toBe(
+        networkCost(trained.subject.checked).params +
+          model.nonTrainableWeights.reduce((s, w) => s + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0),
+      );
       model.dispose();
     });
 
@@ -176,10 +224,31 @@ print(json.dumps({"root": root.tag, "width": float(root.get("width")), "height":
     );
     expect(parsed.root).toBe('{http://www.w3.org/2000/svg}svg');
     const block = parseNsc(BLOCK).filter((l) => l.type !== LayerType.terminal);
-    for (const layer of block) expect(parsed.texts.some((t) => t.startsWith(`L${layer.index} `)), `layer ${layer.index}`).toBe(true);
-    expect(parsed.texts).toEqual(expect.arrayContaining(['L1 conv 3×3', 'L2 max pool 3×3', 'L3 avg pool 3×3', 'L4 conv 5×5', 'L5 add', 'L6 identity', 'L7 concat', 'L8 conv 1×1', 'input', 'output (concat)']));
+    for (const layer of block)
+      expect(
+        parsed.texts.some((t) => t.startsWith(`L${layer.index} `)),
+        `layer ${layer.index}`,
+      ).toBe(true);
+    expect(parsed.texts).toEqual(
+      expect.arrayContaining([
+        'L1 conv 3×3',
+        'L2 max pool 3×3',
+        'L3 avg pool 3×3',
+        'L4 conv 5×5',
+        'L5 add',
+        'L6 identity',
+        'L7 concat',
+        'L8 conv 1×1',
+        'input',
+        'output (concat)',
+      ]),
+    );
     const stages = [...new Set(subject.checked.ir.nodes.map((n) => n.id.split('/')[0]!))];
-    for (const stage of stages) expect(parsed.texts.some((t) => t.startsWith(`${stage}: `)), stage).toBe(true);
+    for (const stage of stages)
+      expect(
+        parsed.texts.some((t) => t.startsWith(`${stage}: `)),
+        stage,
+      ).toBe(true);
 
     const png = await exportAs('png', subject, out('png'));
     const bytes = await readFile(path.join(png.dir, 'architecture.png'));
@@ -192,15 +261,20 @@ print(json.dumps({"root": root.tag, "width": float(root.get("width")), "height":
     const checked = buildNb201Network(parseNb201(arch), { inputShape: [8, 8, 3], classes: 10 });
     const hash = createHash('sha256').update(`nb201:${arch}`).digest('hex').slice(0, 32);
     const base = subjectFor();
-    const subject: ExportSubject = { ...base, run: { ...base.run, config: { space: 'nasbench201' } }, candidate: { ...base.candidate, nsc: arch, hash }, checked };
+    const subject: ExportSubject = {
+      ...base,
+      run: { ...base.run, config: { space: 'nasbench201' } },
+      candidate: { ...base.candidate, nsc: arch, hash },
+      checked,
+    };
     const { dir } = await exportAs('json', subject, out('nb201-json'));
     const rebuilt = rebuildFromExport(JSON.parse(await readFile(path.join(dir, 'architecture.json'), 'utf8')));
     expect(rebuilt.hash).toBe(hash);
     expect(rebuilt.ir).toEqual(checked.ir);
     const svg = await exportAs('svg', subject, out('nb201-svg'));
     const text = await readFile(path.join(svg.dir, 'architecture.svg'), 'utf8');
-    for (const op of ['nor_conv_3x3', 'avg_pool_3x3', 'nor_conv_1x1', 'skip_connect', 'node 0 (input)', 'node 3 (output)']) expect(text).toContain(`>${op}<`);
+    for (const op of ['nor_conv_3x3', 'avg_pool_3x3', 'nor_conv_1x1', 'skip_connect', 'node 0 (input)', 'node 3 (output)'])
+      expect(text).toContain(`>${op}<`);
     expect(text).not.toContain('>none<');
   });
 });
-

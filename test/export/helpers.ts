@@ -19,8 +19,29 @@ export function subjectFor(code = BLOCK, network: NetworkOptions = NETWORK): Exp
   const checked = assembleNetwork(block, network);
   const cost = networkCost(checked);
   return {
-    run: { id: 'run1', name: 'test run', seed: 7, engine: 'tfjs', strategy: 'q-learning', taskKey: 'mnist:8', config: { space: 'nsc', network, maxIndex: 23, task: { dataset: { name: 'mnist' }, recipe: RECIPE } } },
-    candidate: { id: 3, hash: blockHash(block), sequence: 3, nsc: code, status: 'ok', accuracy: 0.875, reward: 0.81, flops: cost.macs, params: cost.params, density: density(block), metrics: null, baseline: null },
+    run: {
+      id: 'run1',
+      name: 'test run',
+      seed: 7,
+      engine: 'tfjs',
+      strategy: 'q-learning',
+      taskKey: 'mnist:8',
+      config: { space: 'nsc', network, maxIndex: 23, task: { dataset: { name: 'mnist' }, recipe: RECIPE } },
+    },
+    candidate: {
+      id: 3,
+      hash: blockHash(block),
+      sequence: 3,
+      nsc: code,
+      status: 'ok',
+      accuracy: 0.875,
+      reward: 0.81,
+      flops: cost.macs,
+      params: cost.params,
+      density: density(block),
+      metrics: null,
+      baseline: null,
+    },
     checked,
     training: null,
     weights: null,
@@ -28,7 +49,12 @@ export function subjectFor(code = BLOCK, network: NetworkOptions = NETWORK): Exp
 }
 
 /** Random weights set in the tfjs engine's model, as a checkpoint; returns the engine's outputs on `input` (NHWC) too. */
-export async function withRandomWeights(subject: ExportSubject, seed: number, input: number[], batch: number): Promise<{ subject: ExportSubject; checkpoint: Checkpoint; engineOutput: Float32Array }> {
+export async function withRandomWeights(
+  subject: ExportSubject,
+  seed: number,
+  input: number[],
+  batch: number,
+): Promise<{ subject: ExportSubject; checkpoint: Checkpoint; engineOutput: Float32Array }> {
   const tf = await tfjs();
   const compiled = compileIr(tf, subject.checked);
   const random = prng(seed);
@@ -37,11 +63,23 @@ export async function withRandomWeights(subject: ExportSubject, seed: number, in
       const kind = v.originalName.split('/').at(-1)!;
       if (!layer.trainable && (kind === 'gamma' || kind === 'beta')) continue;
       const n = v.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
-      v.write(tf.tensor(Float32Array.from({ length: n }, () => (kind === 'moving_variance' ? 0.5 + random() : (random() * 2 - 1) * 0.5)), v.shape as number[]));
+      v.write(
+        tf.tensor(
+          Float32Array.from({ length: n }, () => (kind === 'moving_variance' ? 0.5 + random() : (random() * 2 - 1) * 0.5)),
+          v.shape as number[],
+        ),
+      );
     }
   }
-  const checkpoint = readCheckpoint(writeCheckpoint(tfjsToTorchState(subject.checked, compiled), checkpointMetadata({ engine: 'tfjs', params: subject.candidate.params, ir: subject.checked.ir })));
-  const engineOutput = (compiled.model.predict(tf.tensor(input, [batch, ...subject.checked.ir.input.shape])) as Tensor).dataSync() as Float32Array;
+  const checkpoint = readCheckpoint(
+    writeCheckpoint(
+      tfjsToTorchState(subject.checked, compiled),
+      checkpointMetadata({ engine: 'tfjs', params: subject.candidate.params, ir: subject.checked.ir }),
+    ),
+  );
+  const engineOutput = (
+    compiled.model.predict(tf.tensor(input, [batch, ...subject.checked.ir.input.shape])) as Tensor
+  ).dataSync() as Float32Array;
   compiled.model.dispose();
   return { subject: { ...subject, weights: { checkpoint, source: 'test weights' } }, checkpoint, engineOutput };
 }
@@ -54,7 +92,10 @@ export function randomInput(seed: number, batch: number, shape: readonly number[
 /** NHWC → NCHW for one batch. */
 export function toNchw(data: readonly number[], batch: number, [h, w, c]: readonly number[]): number[] {
   const out = new Array<number>(data.length);
-  for (let n = 0; n < batch; n++) for (let y = 0; y < h!; y++) for (let x = 0; x < w!; x++) for (let k = 0; k < c!; k++) out[((n * c! + k) * h! + y) * w! + x] = data[((n * h! + y) * w! + x) * c! + k]!;
+  for (let n = 0; n < batch; n++)
+    for (let y = 0; y < h!; y++)
+      for (let x = 0; x < w!; x++)
+        for (let k = 0; k < c!; k++) out[((n * c! + k) * h! + y) * w! + x] = data[((n * h! + y) * w! + x) * c! + k]!;
   return out;
 }
 
@@ -69,6 +110,8 @@ export function maxDifference(got: ArrayLike<number>, want: ArrayLike<number>): 
 export async function python<T>(source: string, args: string[]): Promise<T> {
   const executable = (await torchPython()).executable;
   return new Promise((resolve, reject) =>
-    execFile(executable, ['-B', '-c', source, ...args], { timeout: 120_000, maxBuffer: 64 << 20 }, (e, out, err) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T))),
+    execFile(executable, ['-B', '-c', source, ...args], { timeout: 120_000, maxBuffer: 64 << 20 }, (e, out, err) =>
+      e ? reject(new Error(`${e.message}\n${err}`)) : resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T),
+    ),
   );
 }

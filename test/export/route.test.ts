@@ -41,7 +41,7 @@ describe('GET /api/runs/:id/candidates/:hash/export', () => {
     expect(await svg.text()).toMatch(/^<\?xml[\s\S]*<svg [\s\S]*L4 add[\s\S]*<\/svg>\n$/);
   });
 
-  it('a multi-file format comes as a tar that Python\'s tarfile reads, with the files intact', async () => {
+  it("a multi-file format comes as a tar that Python's tarfile reads, with the files intact", async () => {
     const res = await download(hashes[0]!, 'format=tfjs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-tar');

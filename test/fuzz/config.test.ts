@@ -32,8 +32,36 @@ function fromFile(text: string | Uint8Array, engine = 'tfjs') {
 }
 
 const REAL = [
-  { name: 'nsc', space: 'nsc', strategy: 'qlearning', task: { kind: 'classification', dataset: { name: 'mnist', subset: 400, imageSize: 8 }, recipe: { epochs: 2, batchSize: 16 } }, network: { blocksPerStage: 1, baseFilters: 4, stages: 2, downsample: 'avgpool' }, maxIndex: 6, nscTypes: ['se'], budget: { candidates: 5 }, maxInFlight: 2, seed: 1, reward: { mu: 0.01 }, baselines: { names: ['blockqnn-resnet-block'], width: 1 }, strategyOptions: { schedule: [[1, 2], [0.5, 3]], alpha: 0.1 } },
-  { name: 'nb201', space: 'nasbench201', strategy: 'evolution', task: { kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep' }, budget: { candidates: 5, seconds: 60 }, seed: 2, reuseResults: false },
+  {
+    name: 'nsc',
+    space: 'nsc',
+    strategy: 'qlearning',
+    task: { kind: 'classification', dataset: { name: 'mnist', subset: 400, imageSize: 8 }, recipe: { epochs: 2, batchSize: 16 } },
+    network: { blocksPerStage: 1, baseFilters: 4, stages: 2, downsample: 'avgpool' },
+    maxIndex: 6,
+    nscTypes: ['se'],
+    budget: { candidates: 5 },
+    maxInFlight: 2,
+    seed: 1,
+    reward: { mu: 0.01 },
+    baselines: { names: ['blockqnn-resnet-block'], width: 1 },
+    strategyOptions: {
+      schedule: [
+        [1, 2],
+        [0.5, 3],
+      ],
+      alpha: 0.1,
+    },
+  },
+  {
+    name: 'nb201',
+    space: 'nasbench201',
+    strategy: 'evolution',
+    task: { kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep' },
+    budget: { candidates: 5, seconds: 60 },
+    seed: 2,
+    reuseResults: false,
+  },
 ];
 
 const hostile = fc.oneof(
@@ -71,18 +99,50 @@ describe('search configuration files', () => {
   });
 
   it('random bytes and random text', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => void expectAcceptedOrClear(counter, () => fromFile(bytes), /search\.json/)), { numRuns: 300 });
-    fc.assert(fc.property(fc.string({ maxLength: 40 }), (s) => void expectAcceptedOrClear(counter, () => fromFile(s), NAMES)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => void expectAcceptedOrClear(counter, () => fromFile(bytes), /search\.json/)),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (s) => void expectAcceptedOrClear(counter, () => fromFile(s), NAMES)),
+      { numRuns: 300 },
+    );
   });
 
   it('random JSON objects with the real keys', () => {
-    const keys = ['name', 'space', 'strategy', 'strategyOptions', 'engine', 'task', 'network', 'maxIndex', 'nscTypes', 'budget', 'maxInFlight', 'seed', 'reward', 'timeLimitSeconds', 'reuseResults', 'baselines', 'taskKey'];
+    const keys = [
+      'name',
+      'space',
+      'strategy',
+      'strategyOptions',
+      'engine',
+      'task',
+      'network',
+      'maxIndex',
+      'nscTypes',
+      'budget',
+      'maxInFlight',
+      'seed',
+      'reward',
+      'timeLimitSeconds',
+      'reuseResults',
+      'baselines',
+      'taskKey',
+    ];
     const object = fc.dictionary(fc.constantFrom(...keys), hostile, { maxKeys: 5 });
-    fc.assert(fc.property(object, (o) => void expectAcceptedOrClear(counter, () => fromFile(JSON.stringify(o)), NAMES)), { numRuns: 700 });
+    fc.assert(
+      fc.property(object, (o) => void expectAcceptedOrClear(counter, () => fromFile(JSON.stringify(o)), NAMES)),
+      { numRuns: 700 },
+    );
   });
 
   it('one mutation anywhere in a real configuration', () => {
-    const mutation = fc.record({ which: fc.constantFrom(0, 1), pick: fc.nat(), kind: fc.constantFrom('drop', 'replace', 'replace', 'add'), value: hostile });
+    const mutation = fc.record({
+      which: fc.constantFrom(0, 1),
+      pick: fc.nat(),
+      kind: fc.constantFrom('drop', 'replace', 'replace', 'add'),
+      value: hostile,
+    });
     fc.assert(
       fc.property(mutation, (m) => {
         const base = REAL[m.which]!;
@@ -99,7 +159,11 @@ describe('search configuration files', () => {
     const all = paths(stored);
     fc.assert(
       fc.property(fc.nat(), fc.constantFrom('drop', 'replace', 'add'), hostile, (pick, kind, value) => {
-        expectAcceptedOrClear(counter, () => parseSearchConfig(mutate(stored, all[pick % all.length]!, kind, value)), /invalid search config: /);
+        expectAcceptedOrClear(
+          counter,
+          () => parseSearchConfig(mutate(stored, all[pick % all.length]!, kind, value)),
+          /invalid search config: /,
+        );
       }),
       { numRuns: 1000 },
     );

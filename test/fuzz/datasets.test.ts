@@ -64,12 +64,18 @@ describe('IDX', () => {
     const images = idxBytes([3, 4, 4], new Uint8Array(48).fill(7));
     const labels = idxBytes([3], Uint8Array.from([1, 2, 3]));
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(images, labels), fc.nat(), fc.boolean(), fc.constantFrom(IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC), async (whole, cut, gzip, magic) => {
-        const bytes = whole.subarray(0, cut % (whole.length + 1));
-        const raw = gzip ? gzipSync(whole).subarray(0, Math.max(2, cut % (gzipSync(whole).length + 1))) : bytes;
-        writeFileSync(file('x-idx-ubyte'), raw);
-        await expectAcceptedOrClearAsync(idx, () => readIdxFile(file('x-idx-ubyte'), magic, 'hint'), /x-idx-ubyte/);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(images, labels),
+        fc.nat(),
+        fc.boolean(),
+        fc.constantFrom(IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC),
+        async (whole, cut, gzip, magic) => {
+          const bytes = whole.subarray(0, cut % (whole.length + 1));
+          const raw = gzip ? gzipSync(whole).subarray(0, Math.max(2, cut % (gzipSync(whole).length + 1))) : bytes;
+          writeFileSync(file('x-idx-ubyte'), raw);
+          await expectAcceptedOrClearAsync(idx, () => readIdxFile(file('x-idx-ubyte'), magic, 'hint'), /x-idx-ubyte/);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -79,14 +85,23 @@ describe('CIFAR-10 binary', () => {
   it('batches of wrong lengths and labels beyond the ten classes', async () => {
     const record = 3073;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 3 }), fc.integer({ min: -3, max: 3 }), fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 3 }), async (records, slack, labels) => {
-        const size = Math.max(0, records * record + slack);
-        const bytes = Buffer.alloc(size, 1);
-        labels.forEach((l, i) => i * record < size && (bytes[i * record] = l));
-        writeFileSync(file('data_batch_1.bin'), bytes);
-        const set = await expectAcceptedOrClearAsync(cifar, () => decodeCifarFiles([{ path: file('data_batch_1.bin'), size, mtimeMs: 0 } as never]), /data_batch_1\.bin/);
-        if (set) expect(set.count).toBe(records);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: -3, max: 3 }),
+        fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 3 }),
+        async (records, slack, labels) => {
+          const size = Math.max(0, records * record + slack);
+          const bytes = Buffer.alloc(size, 1);
+          labels.forEach((l, i) => i * record < size && (bytes[i * record] = l));
+          writeFileSync(file('data_batch_1.bin'), bytes);
+          const set = await expectAcceptedOrClearAsync(
+            cifar,
+            () => decodeCifarFiles([{ path: file('data_batch_1.bin'), size, mtimeMs: 0 } as never]),
+            /data_batch_1\.bin/,
+          );
+          if (set) expect(set.count).toBe(records);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -138,7 +153,10 @@ describe('dataset cache file', () => {
     const warnings = process.listeners('warning');
     process.removeAllListeners('warning');
     try {
-      await fc.assert(fc.asyncProperty(fc.nat(), async (cut) => loadDamaged(good.subarray(0, cut % good.length))), { numRuns: 400 });
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), async (cut) => loadDamaged(good.subarray(0, cut % good.length))),
+        { numRuns: 400 },
+      );
       await fc.assert(
         fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), async (flips) => {
           const bytes = Buffer.from(good);
@@ -165,11 +183,20 @@ describe('dataset cache file', () => {
     const hostile = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(null, -1, 2 ** 40, 'x', [], {}, [-1], [1e9, 1e9], { a: 1 }));
     const arrays = header.arrays as Record<string, Record<string, unknown>>;
     const names = Object.keys(arrays);
-    const mutation = fc.record({ top: fc.constantFrom(...Object.keys(header)), array: fc.constantFrom(...names), field: fc.constantFrom('dtype', 'shape', 'offset', 'nbytes', '__proto__'), value: hostile, where: fc.boolean() });
+    const mutation = fc.record({
+      top: fc.constantFrom(...Object.keys(header)),
+      array: fc.constantFrom(...names),
+      field: fc.constantFrom('dtype', 'shape', 'offset', 'nbytes', '__proto__'),
+      value: hostile,
+      where: fc.boolean(),
+    });
     const warnings = process.listeners('warning');
     process.removeAllListeners('warning');
     try {
-      await fc.assert(fc.asyncProperty(fc.jsonValue({ maxDepth: 3 }), async (value) => loadDamaged(withHeader(value))), { numRuns: 300 });
+      await fc.assert(
+        fc.asyncProperty(fc.jsonValue({ maxDepth: 3 }), async (value) => loadDamaged(withHeader(value))),
+        { numRuns: 300 },
+      );
       await fc.assert(
         fc.asyncProperty(mutation, async (m) => {
           const h = structuredClone(header) as Record<string, unknown>;

@@ -49,7 +49,11 @@ export function expectAcceptedOrClear<T>(counter: CaseCounter, attempt: () => T,
   return value;
 }
 
-export async function expectAcceptedOrClearAsync<T>(counter: CaseCounter, attempt: () => Promise<T>, names?: RegExp): Promise<T | undefined> {
+export async function expectAcceptedOrClearAsync<T>(
+  counter: CaseCounter,
+  attempt: () => Promise<T>,
+  names?: RegExp,
+): Promise<T | undefined> {
   let value: T;
   try {
     value = await attempt();
@@ -65,7 +69,9 @@ export async function expectAcceptedOrClearAsync<T>(counter: CaseCounter, attemp
 export function expectClearError(error: unknown, names?: RegExp): asserts error is BlockqnnError {
   if (!(error instanceof BlockqnnError)) {
     // Show the original with its stack: this is the bug the corpus exists to find.
-    throw new Error(`expected a BlockqnnError, got ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`);
+    throw new Error(
+      `expected a BlockqnnError, got ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`,
+    );
   }
   expect(typeof error.message).toBe('string');
   expect(error.message.trim().length).toBeGreaterThan(0);

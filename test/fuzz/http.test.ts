@@ -80,7 +80,8 @@ async function probe(counter: CaseCounter, method: string, path: string, init: R
   }
 }
 
-const concrete = (path: string, id = runId, h = hash, engine = 'table') => path.replace(':id', id).replace(':hash', h).replace(':engine', engine);
+const concrete = (path: string, id = runId, h = hash, engine = 'table') =>
+  path.replace(':id', id).replace(':hash', h).replace(':engine', engine);
 
 const safeEncode = (text: string) => {
   try {
@@ -94,10 +95,51 @@ const KNOWN_KEYS = ['sort', 'order', 'status', 'limit', 'cursor', 'offset', 'aft
 const valueText = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.constantFrom('', '0', '-1', '1', '50', '1e309', 'NaN', 'Infinity', '9'.repeat(40), '0x10', ' 5', 'reward', 'desc', 'ok,failed', 'ok,,', 'json', 'svg', 'required', '[]', '{}', 'null', '%', '%ZZ', '%00', '%C0%AF', '..%2F..%2F', '\u0000', 'é', '\ud800'),
+  fc.constantFrom(
+    '',
+    '0',
+    '-1',
+    '1',
+    '50',
+    '1e309',
+    'NaN',
+    'Infinity',
+    '9'.repeat(40),
+    '0x10',
+    ' 5',
+    'reward',
+    'desc',
+    'ok,failed',
+    'ok,,',
+    'json',
+    'svg',
+    'required',
+    '[]',
+    '{}',
+    'null',
+    '%',
+    '%ZZ',
+    '%00',
+    '%C0%AF',
+    '..%2F..%2F',
+    '\u0000',
+    'é',
+    '\ud800',
+  ),
 );
 const query = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom(...KNOWN_KEYS), fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'a[b]', 'limit[]', '')), valueText, fc.boolean()), { maxLength: 6 })
+  .array(
+    fc.tuple(
+      fc.oneof(
+        fc.constantFrom(...KNOWN_KEYS),
+        fc.string({ maxLength: 8 }),
+        fc.constantFrom('__proto__', 'constructor', 'a[b]', 'limit[]', ''),
+      ),
+      valueText,
+      fc.boolean(),
+    ),
+    { maxLength: 6 },
+  )
   .map((pairs) => pairs.map(([k, v, raw]) => (raw ? `${k}=${v}` : `${safeEncode(k)}=${safeEncode(v)}`)).join('&'));
 
 describe('HTTP API', () => {
@@ -114,13 +156,21 @@ describe('HTTP API', () => {
   });
 
   it('every route: random path parameters', async () => {
-    const segment = fc.oneof(fc.string({ maxLength: 70 }), fc.constantFrom('..', '.', '%2e%2e', '..%2f..%2fetc', 'a'.repeat(65), 'f'.repeat(64), '0', '-1', runId, hash, 'table', 'x y'));
+    const segment = fc.oneof(
+      fc.string({ maxLength: 70 }),
+      fc.constantFrom('..', '.', '%2e%2e', '..%2f..%2fetc', 'a'.repeat(65), 'f'.repeat(64), '0', '-1', runId, hash, 'table', 'x y'),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...routes.filter((r) => r.path.startsWith('/api') && r.path.includes(':'))), segment, segment, async (r, a, b) => {
-        const path = concrete(r.path, safeEncode(a), safeEncode(b), safeEncode(a));
-        if (EXPORT.test(r.path)) return void (await probe(params, 'GET', `${path}?format=json`));
-        await probe(params, r.method, path, r.method === 'POST' ? { headers: { Authorization: `Bearer ${TOKEN}` } } : {});
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...routes.filter((r) => r.path.startsWith('/api') && r.path.includes(':'))),
+        segment,
+        segment,
+        async (r, a, b) => {
+          const path = concrete(r.path, safeEncode(a), safeEncode(b), safeEncode(a));
+          if (EXPORT.test(r.path)) return void (await probe(params, 'GET', `${path}?format=json`));
+          await probe(params, r.method, path, r.method === 'POST' ? { headers: { Authorization: `Bearer ${TOKEN}` } } : {});
+        },
+      ),
       { numRuns: 800 },
     );
   });
@@ -129,7 +179,15 @@ describe('HTTP API', () => {
     const posts = routes.filter((r) => r.method === 'POST');
     const jsonBody = fc.jsonValue({ maxDepth: 3 }).map((v) => {
       // A body that names a registered engine could start a real search in this process; keep the engines fictitious.
-      if (v && typeof v === 'object' && !Array.isArray(v) && 'config' in v && v.config && typeof v.config === 'object' && !Array.isArray(v.config)) {
+      if (
+        v &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        'config' in v &&
+        v.config &&
+        typeof v.config === 'object' &&
+        !Array.isArray(v.config)
+      ) {
         return { ...v, config: { ...(v.config as object), engine: 'fuzz-no-such-engine' } };
       }
       return v;
@@ -138,10 +196,36 @@ describe('HTTP API', () => {
       jsonBody.map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 60 }),
       fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b).toString('latin1')),
-      fc.constantFrom('{"config": ', '{"config": {}, "evil": 1}', '[]', 'null', '{"__proto__": {"x": 1}}', '{"config": {"__proto__": {"engine": "table"}, "engine": "fuzz-no-such-engine"}}', '\u0000'),
+      fc.constantFrom(
+        '{"config": ',
+        '{"config": {}, "evil": 1}',
+        '[]',
+        'null',
+        '{"__proto__": {"x": 1}}',
+        '{"config": {"__proto__": {"engine": "table"}, "engine": "fuzz-no-such-engine"}}',
+        '\u0000',
+      ),
     );
-    const type = fc.constantFrom('application/json', 'application/json; charset=utf-16', 'application/json; charset=bogus', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '', 'application/merge-patch+json');
-    const auth = fc.constantFrom<string | undefined>(`Bearer ${TOKEN}`, `Bearer ${TOKEN}`, undefined, 'Bearer', 'Bearer wrong', `bearer ${TOKEN}`, `Bearer ${TOKEN} extra`, 'Basic x');
+    const type = fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-16',
+      'application/json; charset=bogus',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      '',
+      'application/merge-patch+json',
+    );
+    const auth = fc.constantFrom<string | undefined>(
+      `Bearer ${TOKEN}`,
+      `Bearer ${TOKEN}`,
+      undefined,
+      'Bearer',
+      'Bearer wrong',
+      `bearer ${TOKEN}`,
+      `Bearer ${TOKEN} extra`,
+      'Basic x',
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...posts), body, type, auth, async (r, b, t, a) => {
         const headers: Record<string, string> = {};
@@ -157,7 +241,8 @@ describe('HTTP API', () => {
 
   it('methods the API does not have, and the server still answers afterwards', async () => {
     for (const method of ['PUT', 'PATCH', 'DELETE']) {
-      for (const r of routes.filter((x) => x.path.startsWith('/api'))) await probe(bodies, method, concrete(r.path), { headers: { Authorization: `Bearer ${TOKEN}` } });
+      for (const r of routes.filter((x) => x.path.startsWith('/api')))
+        await probe(bodies, method, concrete(r.path), { headers: { Authorization: `Bearer ${TOKEN}` } });
     }
     expect((await fetch(`${url}/api/health`)).status).toBe(200);
     expect(logs.filter((l) => /INTERNAL|stack|Error:/.test(l))).toEqual([]);

@@ -41,25 +41,39 @@ const tupleText = fc.array(fieldValue, { minLength: 0, maxLength: 7 }).map((fiel
 const separator = fc.constantFrom('', ' ', ',', ';', '\n', ')(', '((', 'x', '\u0000', '[', '{');
 
 describe('NSC text', () => {
-  it('random characters from the grammar\'s alphabet and beyond', () => {
+  it("random characters from the grammar's alphabet and beyond", () => {
     const alphabet = fc.constantFrom(...'()(),,,0123456789 -;[]{}".e+x\n\t\u00a0\u2028é'.split(''));
-    fc.assert(fc.property(fc.string({ unit: alphabet, maxLength: 80 }), (s) => parseText(s)), { numRuns: 1500 });
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (s) => parseText(s)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ unit: alphabet, maxLength: 80 }), (s) => parseText(s)),
+      { numRuns: 1500 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (s) => parseText(s)),
+      { numRuns: 500 },
+    );
   });
 
   it('tuple-shaped noise: right shape, wrong values, stray separators', () => {
     const code = fc.array(fc.tuple(separator, tupleText), { maxLength: 9 }).map((parts) => parts.map(([s, t]) => s + t).join(''));
-    fc.assert(fc.property(code, fc.integer({ min: -1, max: 30 }), (c, maxIndex) => parseText(c, { maxIndex })), { numRuns: 1500 });
+    fc.assert(
+      fc.property(code, fc.integer({ min: -1, max: 30 }), (c, maxIndex) => parseText(c, { maxIndex })),
+      { numRuns: 1500 },
+    );
   });
 
   it('one-field mutations of valid blocks, with and without the optional types', () => {
     const mutation = fc.record({ layer: fc.nat(), field: fc.nat({ max: 4 }), value: fc.integer({ min: -2, max: 25 }) });
     fc.assert(
-      fc.property(validBlock({ maxIndex: 8 }), mutation, fc.constantFrom<NscOptions['extraTypes']>(undefined, ['se'], ['se', 'dpp']), (block, m, extraTypes) => {
-        const tuples = block.map((l) => [l.index, l.type, l.kernel, l.pred1, l.pred2]);
-        tuples[m.layer % tuples.length]![m.field] = m.value;
-        parseText(tuples.map((t) => `(${t.join(',')})`).join(''), { maxIndex: 8, ...(extraTypes ? { extraTypes } : {}) });
-      }),
+      fc.property(
+        validBlock({ maxIndex: 8 }),
+        mutation,
+        fc.constantFrom<NscOptions['extraTypes']>(undefined, ['se'], ['se', 'dpp']),
+        (block, m, extraTypes) => {
+          const tuples = block.map((l) => [l.index, l.type, l.kernel, l.pred1, l.pred2]);
+          tuples[m.layer % tuples.length]![m.field] = m.value;
+          parseText(tuples.map((t) => `(${t.join(',')})`).join(''), { maxIndex: 8, ...(extraTypes ? { extraTypes } : {}) });
+        },
+      ),
       { numRuns: 1500 },
     );
   });
@@ -96,7 +110,16 @@ describe('NSC JSON', () => {
   });
 
   it('arrays of tuples and objects with hostile fields', () => {
-    const hostile = fc.oneof(fieldValue, fc.constant(null), fc.constant(undefined), fc.boolean(), fc.constant([]), fc.constant({}), fc.double(), fc.bigInt().map(String));
+    const hostile = fc.oneof(
+      fieldValue,
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.boolean(),
+      fc.constant([]),
+      fc.constant({}),
+      fc.double(),
+      fc.bigInt().map(String),
+    );
     const layer = fc.oneof(
       fc.array(hostile, { maxLength: 6 }),
       fc.record({ index: hostile, type: hostile, kernel: hostile, pred1: hostile, pred2: hostile }, { requiredKeys: [] }),
@@ -115,18 +138,32 @@ describe('NSC JSON', () => {
   });
 
   it('valid blocks as JSON tuples or objects, with one field replaced by a hostile value', () => {
-    const hostile = fc.oneof(fc.integer({ min: -2, max: 12 }), fc.constantFrom('3', ' 3 ', '', '3.0', '1e0', null, true, [3], { valueOf: 3 }, 2.5, -0));
+    const hostile = fc.oneof(
+      fc.integer({ min: -2, max: 12 }),
+      fc.constantFrom('3', ' 3 ', '', '3.0', '1e0', null, true, [3], { valueOf: 3 }, 2.5, -0),
+    );
     fc.assert(
-      fc.property(validBlock({ maxIndex: 8 }), fc.boolean(), fc.nat(), fc.nat({ max: 4 }), fc.option(hostile, { freq: 3 }), (block, asObjects, at, field, value) => {
-        const rows: unknown[] = block.map((l) => (asObjects ? { index: l.index, type: l.type, kernel: l.kernel, pred1: l.pred1, pred2: l.pred2 } : [l.index, l.type, l.kernel, l.pred1, l.pred2]));
-        if (value !== null) {
-          const row = rows[at % rows.length] as Record<string, unknown> | unknown[];
-          if (Array.isArray(row)) row[field] = value;
-          else row[['index', 'type', 'kernel', 'pred1', 'pred2'][field]!] = value;
-        }
-        const parsed = expectAcceptedOrClear(json, () => nscFromJson(rows, { maxIndex: 8 }), NAMES);
-        if (parsed) usable(parsed, { maxIndex: 8 });
-      }),
+      fc.property(
+        validBlock({ maxIndex: 8 }),
+        fc.boolean(),
+        fc.nat(),
+        fc.nat({ max: 4 }),
+        fc.option(hostile, { freq: 3 }),
+        (block, asObjects, at, field, value) => {
+          const rows: unknown[] = block.map((l) =>
+            asObjects
+              ? { index: l.index, type: l.type, kernel: l.kernel, pred1: l.pred1, pred2: l.pred2 }
+              : [l.index, l.type, l.kernel, l.pred1, l.pred2],
+          );
+          if (value !== null) {
+            const row = rows[at % rows.length] as Record<string, unknown> | unknown[];
+            if (Array.isArray(row)) row[field] = value;
+            else row[['index', 'type', 'kernel', 'pred1', 'pred2'][field]!] = value;
+          }
+          const parsed = expectAcceptedOrClear(json, () => nscFromJson(rows, { maxIndex: 8 }), NAMES);
+          if (parsed) usable(parsed, { maxIndex: 8 });
+        },
+      ),
       { numRuns: 1500 },
     );
   });

@@ -19,21 +19,48 @@ const results = new CaseCounter('queue-result');
 const trainer = new CaseCounter('torch-trainer-line');
 afterAll(() => reportCases(jobs, results, trainer));
 
-const ir = assembleNetwork(parseNsc('(1,1,3,0,0)(2,2,3,1,0)(3,5,0,1,2)(4,7,0,0,0)'), { inputShape: [8, 8, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
+const ir = assembleNetwork(parseNsc('(1,1,3,0,0)(2,2,3,1,0)(3,5,0,1,2)(4,7,0,0,0)'), {
+  inputShape: [8, 8, 1],
+  classes: 10,
+  blocksPerStage: 1,
+  baseFilters: 4,
+  stages: 2,
+}).ir;
 const classification = {
-  contract: JOB_CONTRACT, runId: 'run-1', candidateHash: 'ab'.repeat(16), engine: 'torch', seed: 3, timeLimitSeconds: 600, ir,
+  contract: JOB_CONTRACT,
+  runId: 'run-1',
+  candidateHash: 'ab'.repeat(16),
+  engine: 'torch',
+  seed: 3,
+  timeLimitSeconds: 600,
+  ir,
   task: parseTask({ kind: 'classification', dataset: { name: 'mnist', subset: 400, imageSize: 8 }, recipe: { epochs: 2 } }),
 };
 const lookup = {
-  contract: JOB_CONTRACT, runId: 'run-2', candidateHash: 'cd'.repeat(8), engine: 'table', seed: 0, timeLimitSeconds: 60,
+  contract: JOB_CONTRACT,
+  runId: 'run-2',
+  candidateHash: 'cd'.repeat(8),
+  engine: 'table',
+  seed: 0,
+  timeLimitSeconds: 60,
   candidateKey: '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|',
   task: parseTask({ kind: 'lookup', table: '/data/nb201.csv', fitness: 'c10valid_val_12ep' }),
 };
 const result = {
-  contract: RESULT_CONTRACT, runId: 'run-1', candidateHash: 'ab'.repeat(16), status: 'ok', accuracy: 0.91,
+  contract: RESULT_CONTRACT,
+  runId: 'run-1',
+  candidateHash: 'ab'.repeat(16),
+  status: 'ok',
+  accuracy: 0.91,
   curve: [{ epoch: 1, loss: 0.5, trainAccuracy: 0.8, valAccuracy: 0.85, learningRate: 0.001, seconds: 2 }],
-  trainSeconds: 4, evalSeconds: 0.1, imagesPerSecond: 900, extra: { 'fgsmAccuracy@0.125': 0.2 },
-  worker: { id: 'host:1:cpu0', host: 'host', pid: 1 }, engine: { name: 'torch', description: 'torch 1.13 cpu' }, attempt: 1, finishedAt: 1_700_000_000_000,
+  trainSeconds: 4,
+  evalSeconds: 0.1,
+  imagesPerSecond: 900,
+  extra: { 'fgsmAccuracy@0.125': 0.2 },
+  worker: { id: 'host:1:cpu0', host: 'host', pid: 1 },
+  engine: { name: 'torch', description: 'torch 1.13 cpu' },
+  attempt: 1,
+  finishedAt: 1_700_000_000_000,
 };
 
 const hostile = fc.oneof(
@@ -63,7 +90,9 @@ function mutate(base: unknown, path: (string | number)[], kind: string, value: u
 
 function mutations(base: unknown) {
   const all = paths(base);
-  return fc.record({ path: fc.constantFrom(...all), kind: fc.constantFrom('drop', 'replace', 'replace', 'add'), value: hostile }).map((m) => mutate(base, m.path, m.kind, m.value));
+  return fc
+    .record({ path: fc.constantFrom(...all), kind: fc.constantFrom('drop', 'replace', 'replace', 'add'), value: hostile })
+    .map((m) => mutate(base, m.path, m.kind, m.value));
 }
 
 const NAMES = /malformed (evaluate job|evaluation result): /;
@@ -77,7 +106,10 @@ describe('evaluate jobs', () => {
   });
 
   it('random JSON', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 3 }), (v) => void expectAcceptedOrClear(jobs, () => parseEvaluateJob(v), NAMES)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), (v) => void expectAcceptedOrClear(jobs, () => parseEvaluateJob(v), NAMES)),
+      { numRuns: 500 },
+    );
   });
 
   it('one mutation anywhere in a classification or a lookup job', () => {
@@ -111,7 +143,10 @@ describe('evaluation results', () => {
   it('random JSON and one mutation anywhere in a real result', () => {
     expect(parseEvaluateResult(result).accuracy).toBe(0.91);
     results.accepted();
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 3 }), (v) => void expectAcceptedOrClear(results, () => parseEvaluateResult(v), NAMES)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), (v) => void expectAcceptedOrClear(results, () => parseEvaluateResult(v), NAMES)),
+      { numRuns: 500 },
+    );
     fc.assert(
       fc.property(mutations(result), (r) => {
         const parsed = expectAcceptedOrClear(results, () => parseEvaluateResult(r), NAMES);
@@ -124,7 +159,21 @@ describe('evaluation results', () => {
 
 describe('torch trainer protocol lines', () => {
   it('a line from the Python trainer that is not a known message is ignored (null), never thrown', () => {
-    const line = fc.oneof(fc.string({ maxLength: 80 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ''), fc.record({ type: fc.constantFrom('ready', 'progress', 'result', 'error', 'log'), id: fc.oneof(fc.nat(), fc.string()), epoch: fc.oneof(fc.nat(), fc.double()), status: fc.string() }, { requiredKeys: ['type'] }).map((v) => JSON.stringify(v)));
+    const line = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ''),
+      fc
+        .record(
+          {
+            type: fc.constantFrom('ready', 'progress', 'result', 'error', 'log'),
+            id: fc.oneof(fc.nat(), fc.string()),
+            epoch: fc.oneof(fc.nat(), fc.double()),
+            status: fc.string(),
+          },
+          { requiredKeys: ['type'] },
+        )
+        .map((v) => JSON.stringify(v)),
+    );
     fc.assert(
       fc.property(line, (l) => {
         const parsed = parseResponse(l);

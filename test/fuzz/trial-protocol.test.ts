@@ -15,19 +15,52 @@ const number = fc.oneof(fc.double(), fc.integer(), fc.constantFrom('NaN', 'Infin
 /** Messages of each kind with arbitrary values in their fields, some fields missing: valid ones and near misses. */
 const fraction = fc.oneof(fc.double({ min: 0, max: 1 }), number);
 const message = fc.oneof(
-  fc.record({ type: fc.constant('hello'), protocol: fc.oneof(fc.nat(3), fc.string()), pid: fc.oneof(fc.nat(), fc.double()), python: fc.string({ maxLength: 120 }) }, { requiredKeys: ['type', 'protocol', 'pid'] }),
   fc.record(
-    { type: fc.constant('epoch'), epoch: fc.oneof(fc.integer({ min: -2, max: 5 }), fc.double()), loss: number, trainAccuracy: fraction, valAccuracy: fraction, learningRate: number, seconds: fc.oneof(fc.double({ min: 0, max: 100 }), number), images: fc.oneof(fc.nat(), number) },
+    {
+      type: fc.constant('hello'),
+      protocol: fc.oneof(fc.nat(3), fc.string()),
+      pid: fc.oneof(fc.nat(), fc.double()),
+      python: fc.string({ maxLength: 120 }),
+    },
+    { requiredKeys: ['type', 'protocol', 'pid'] },
+  ),
+  fc.record(
+    {
+      type: fc.constant('epoch'),
+      epoch: fc.oneof(fc.integer({ min: -2, max: 5 }), fc.double()),
+      loss: number,
+      trainAccuracy: fraction,
+      valAccuracy: fraction,
+      learningRate: number,
+      seconds: fc.oneof(fc.double({ min: 0, max: 100 }), number),
+      images: fc.oneof(fc.nat(), number),
+    },
     { requiredKeys: ['type', 'epoch', 'loss', 'seconds', 'images'] },
   ),
-  fc.record({ type: fc.constant('final'), accuracy: fraction, extra: fc.dictionary(fc.oneof(fc.string({ maxLength: 70 }), fc.constantFrom('best', 'ema_acc', 'fgsm@0.1')), fraction, { maxKeys: 4 }) }, { requiredKeys: ['type', 'accuracy'] }),
-  fc.record({ type: fc.constant('failure'), error: fc.string(), traceback: fc.string(), outOfMemory: fc.oneof(fc.boolean(), fc.string()) }, { requiredKeys: ['type', 'error'] }),
+  fc.record(
+    {
+      type: fc.constant('final'),
+      accuracy: fraction,
+      extra: fc.dictionary(fc.oneof(fc.string({ maxLength: 70 }), fc.constantFrom('best', 'ema_acc', 'fgsm@0.1')), fraction, {
+        maxKeys: 4,
+      }),
+    },
+    { requiredKeys: ['type', 'accuracy'] },
+  ),
+  fc.record(
+    { type: fc.constant('failure'), error: fc.string(), traceback: fc.string(), outOfMemory: fc.oneof(fc.boolean(), fc.string()) },
+    { requiredKeys: ['type', 'error'] },
+  ),
   fc.record({ type: fc.constantFrom('progress', 'result', 'log', ''), epoch: fc.nat() }),
 );
 
 describe('trial channel lines', () => {
   it('a line is a message or a named problem, never a throw; accepted numbers are numbers and accuracies fractions', () => {
-    const line = fc.oneof(fc.string({ maxLength: 100 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ''), message.map((m) => JSON.stringify(m)));
+    const line = fc.oneof(
+      fc.string({ maxLength: 100 }),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ''),
+      message.map((m) => JSON.stringify(m)),
+    );
     fc.assert(
       fc.property(line, (text) => {
         const parsed = parseTrialLine(text);
@@ -55,8 +88,12 @@ describe('trial channel lines', () => {
   it('names the problem: not JSON, an unknown message, a percentage, an oversized line', () => {
     expect(parseTrialLine('epoch 1 loss 2.3')).toEqual({ problem: 'not JSON: "epoch 1 loss 2.3"' });
     expect(parseTrialLine('{"type": "progress"}')).toMatchObject({ problem: expect.stringMatching(/^type: /) });
-    expect(parseTrialLine(JSON.stringify({ type: 'final', accuracy: 87, extra: {} }))).toMatchObject({ problem: expect.stringContaining('accuracies are fractions in [0, 1]') });
-    expect(parseTrialLine(JSON.stringify({ type: 'final', accuracy: 'NaN', extra: {} }))).toEqual({ message: { type: 'final', accuracy: Number.NaN, extra: {} } });
+    expect(parseTrialLine(JSON.stringify({ type: 'final', accuracy: 87, extra: {} }))).toMatchObject({
+      problem: expect.stringContaining('accuracies are fractions in [0, 1]'),
+    });
+    expect(parseTrialLine(JSON.stringify({ type: 'final', accuracy: 'NaN', extra: {} }))).toEqual({
+      message: { type: 'final', accuracy: Number.NaN, extra: {} },
+    });
     expect(parseTrialLine('x'.repeat(70_000))).toMatchObject({ problem: expect.stringContaining('a line of 70000 characters') });
   });
 });

@@ -14,8 +14,31 @@ export interface DashboardProcess {
 }
 
 /** `dataDir`: the folder whose lookup tables the API may name (`--data-dir`). */
-export async function startDashboardCli(o: { db: string; redis: string; prefix: string; dataDir?: string; env?: NodeJS.ProcessEnv }): Promise<DashboardProcess> {
-  const proc = startCli('blockqnn dashboard', ['dashboard', '--port', '0', '--token', DASHBOARD_TOKEN, '--db', o.db, '--redis', o.redis, '--prefix', o.prefix, ...(o.dataDir ? ['--data-dir', o.dataDir] : [])], o.env);
+export async function startDashboardCli(o: {
+  db: string;
+  redis: string;
+  prefix: string;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<DashboardProcess> {
+  const proc = startCli(
+    'blockqnn dashboard',
+    [
+      'dashboard',
+      '--port',
+      '0',
+      '--token',
+      DASHBOARD_TOKEN,
+      '--db',
+      o.db,
+      '--redis',
+      o.redis,
+      '--prefix',
+      o.prefix,
+      ...(o.dataDir ? ['--data-dir', o.dataDir] : []),
+    ],
+    o.env,
+  );
   const url = (await proc.waitFor(/dashboard: (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
   return {
     proc,

@@ -30,9 +30,20 @@ const network = { inputShape: [8, 8, 1] as [number, number, number], classes: 10
 
 function config(extra: Partial<SearchConfigInput> = {}): SearchConfigInput {
   return {
-    name: 'baselines', space: 'nsc', strategy: 'evolution', engine: 'torch', task, taskKey: taskKey(task, 'torch'), network,
-    maxIndex: 5, budget: { candidates: 3 }, maxInFlight: 3, seed: 3, reuseResults: false,
-    baselines: { names: ['blockqnn-resnet-block', 'resnet-20-cifar'], width: 0.25 }, ...extra,
+    name: 'baselines',
+    space: 'nsc',
+    strategy: 'evolution',
+    engine: 'torch',
+    task,
+    taskKey: taskKey(task, 'torch'),
+    network,
+    maxIndex: 5,
+    budget: { candidates: 3 },
+    maxInFlight: 3,
+    seed: 3,
+    reuseResults: false,
+    baselines: { names: ['blockqnn-resnet-block', 'resnet-20-cifar'], width: 0.25 },
+    ...extra,
   };
 }
 
@@ -50,7 +61,16 @@ describe('choosing and building baselines for a run', () => {
   it('`all` is the task-scale set: the NSC blocks and every small-image configuration, no ImageNet one', () => {
     const all = resolveBaselineNames('all');
     expect(all).toEqual(taskScaleBaselines());
-    expect(all).toEqual(expect.arrayContaining(['blockqnn-resnet-block', 'blockqnn-inception-block', 'resnet-20-cifar', 'se-resnet-20-cifar', 'dla-34-cifar', 'cliquenet-k36-t12']));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        'blockqnn-resnet-block',
+        'blockqnn-inception-block',
+        'resnet-20-cifar',
+        'se-resnet-20-cifar',
+        'dla-34-cifar',
+        'cliquenet-k36-t12',
+      ]),
+    );
     expect(all).not.toContain('resnet-50');
     expect(all).not.toContain('dla-34');
     expect(resolveBaselineNames('resnet-50, all,resnet-50')[0]).toBe('resnet-50');
@@ -64,7 +84,7 @@ describe('choosing and building baselines for a run', () => {
     expect(e.hint).toContain('blockqnn-inception-block');
   });
 
-  it('assembles an NSC baseline exactly like a searched block in the run\'s network', () => {
+  it("assembles an NSC baseline exactly like a searched block in the run's network", () => {
     const m = materializeBaseline('blockqnn-inception-block', { network, baselines: { width: 0.25 } });
     const searched = assembleNetwork(PAPER_BLOCKS.inception, { ...network, name: 'blockqnn-inception-block' });
     expect(m.ir).toEqual(searched.ir);
@@ -73,7 +93,7 @@ describe('choosing and building baselines for a run', () => {
     expect(m.hash).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('builds whole networks for the run\'s input and classes, with the proxy width', () => {
+  it("builds whole networks for the run's input and classes, with the proxy width", () => {
     const full = materializeBaseline('resnet-20-cifar', { network, baselines: { width: 1 } });
     const proxy = materializeBaseline('resnet-20-cifar', { network, baselines: { width: 0.25 } });
     expect(full.ir.input.shape).toEqual([8, 8, 1]);
@@ -86,11 +106,15 @@ describe('choosing and building baselines for a run', () => {
   });
 
   it('configurations that make no network fail with the baseline, the rule and a fix', () => {
-    const small = thrown(() => materializeBaseline('resnet-50', { network: { ...network, inputShape: [28, 28, 1] }, baselines: { width: 1 } }));
+    const small = thrown(() =>
+      materializeBaseline('resnet-50', { network: { ...network, inputShape: [28, 28, 1] }, baselines: { width: 1 } }),
+    );
     expect(small.code).toBe('INVALID_CONFIG');
     expect(small.message).toMatch(/resnet-50.*28x28 is too small/);
     const odd = thrown(() => materializeBaseline('resnet-20-cifar', { network, baselines: { width: 0.3 } }));
-    expect(odd.message).toMatch(/resnet-20-cifar: width 0.3 turns the 16 filters of node stem\/conv\/conv into 4.8, not a whole number of channels/);
+    expect(odd.message).toMatch(
+      /resnet-20-cifar: width 0.3 turns the 16 filters of node stem\/conv\/conv into 4.8, not a whole number of channels/,
+    );
     expect(odd.hint).toMatch(/0\.5/);
     // An SE squeeze cannot go below one unit: at width 1/4 SE-ResNet-20's 16-channel squeezes keep 1 unit.
     const se = materializeBaseline('se-resnet-20-cifar', { network, baselines: { width: 0.25 } });
@@ -101,7 +125,9 @@ describe('choosing and building baselines for a run', () => {
     expect(thrown(() => prepareConfig(config({ baselines: { names: ['nope'], width: 1 } }))).code).toBe('UNKNOWN_NAME');
     expect(thrown(() => prepareConfig(config({ baselines: { names: ['resnet-18'], width: 1 } }))).message).toMatch(/resnet-18.*too small/);
     const lookup = parseTask({ kind: 'lookup', table: '/nowhere.csv', fitness: 'x' });
-    expect(thrown(() => prepareConfig(config({ task: lookup, engine: 'table', taskKey: taskKey(lookup, 'table') }))).message).toMatch(/baselines need a dataset; this run looks candidates up in a table/);
+    expect(thrown(() => prepareConfig(config({ task: lookup, engine: 'table', taskKey: taskKey(lookup, 'table') }))).message).toMatch(
+      /baselines need a dataset; this run looks candidates up in a table/,
+    );
     expect(prepareConfig(config({ baselines: { names: ['all'], width: 0.5 } })).baselines.names).toEqual(taskScaleBaselines());
   });
 });
@@ -118,7 +144,12 @@ describe('baselines evaluated inside a search (torch engine, real Redis, SQLite)
     const store = await openStore(db.url);
     const redis = testRedisSettings('baselines');
     const engine: Engine = await createEngine('torch');
-    const worker = new EvaluationWorker(redis, engineHandler(engine), { engine: 'torch', engineDescription: engine.describe(), slot: 'cpu0', concurrency: 1 });
+    const worker = new EvaluationWorker(redis, engineHandler(engine), {
+      engine: 'torch',
+      engineDescription: engine.describe(),
+      slot: 'cpu0',
+      concurrency: 1,
+    });
     await worker.start();
     cleanups.push(async () => {
       await worker.close(100);
@@ -144,7 +175,10 @@ describe('baselines evaluated inside a search (torch engine, real Redis, SQLite)
     expect(await store.countByStatus(run.id)).toMatchObject({ queued: 0, running: 0 });
     const snapshot = (await store.latestSnapshot(run.id))!;
     expect(snapshot.resultCount).toBe(3);
-    const state = snapshot.state as { candidates: number; strategy: { state: { book: { nextId: number; pending: unknown[] }; members: [string, number][] } } };
+    const state = snapshot.state as {
+      candidates: number;
+      strategy: { state: { book: { nextId: number; pending: unknown[] }; members: [string, number][] } };
+    };
     expect(state.candidates).toBe(3);
     // The strategy was told exactly the searched results: its population holds those keys, nothing else.
     expect(state.strategy.state.members.map(([key]) => key).sort()).toEqual(searched.map((c) => c.nsc).sort());
@@ -173,7 +207,9 @@ describe('baselines evaluated inside a search (torch engine, real Redis, SQLite)
     expect(await runController(run.id, options)).toBe('finished');
     expect(logs.join('\n')).toMatch(/2 baseline\(s\): 2 already evaluated, 0 from the result cache, 0 queued, 0 waiting from before/);
     const again = await store.listBaselines(run.id);
-    expect(again.map((r) => [r.hash, r.finishedAt?.getTime(), r.attempts])).toEqual(rows.map((r) => [r.hash, r.finishedAt?.getTime(), r.attempts]));
+    expect(again.map((r) => [r.hash, r.finishedAt?.getTime(), r.attempts])).toEqual(
+      rows.map((r) => [r.hash, r.finishedAt?.getTime(), r.attempts]),
+    );
     expect((await store.getRun(run.id)).candidateCount).toBe(3);
   }, 120_000);
 
@@ -203,13 +239,21 @@ describe('baselines evaluated inside a search (torch engine, real Redis, SQLite)
     expect(await stopped).toBe('stopped');
     expect((await store.listBaselines(run.id)).every((b) => b.accuracy === null)).toBe(true);
 
-    worker = new EvaluationWorker(redis, engineHandler(engine), { engine: 'torch', engineDescription: engine.describe(), slot: 'cpu0', concurrency: 1 });
+    worker = new EvaluationWorker(redis, engineHandler(engine), {
+      engine: 'torch',
+      engineDescription: engine.describe(),
+      slot: 'cpu0',
+      concurrency: 1,
+    });
     await worker.start();
     expect(await runController(run.id, options)).toBe('finished');
     expect(logs.join('\n')).toMatch(/2 baseline\(s\): 0 already evaluated, 0 from the result cache, 0 queued, 2 waiting from before/);
     expect(logs.join('\n')).toMatch(/re-enqueued [23] job\(s\) missing from Redis or cancelled by a stop/);
     const rows = await store.listBaselines(run.id);
-    expect(rows.map((r) => [r.baseline, r.status, r.attempts])).toEqual([['blockqnn-resnet-block', 'ok', 1], ['resnet-20-cifar', 'ok', 1]]);
-    expect((await store.getRun(run.id))).toMatchObject({ candidateCount: 1, resultCount: 1 });
+    expect(rows.map((r) => [r.baseline, r.status, r.attempts])).toEqual([
+      ['blockqnn-resnet-block', 'ok', 1],
+      ['resnet-20-cifar', 'ok', 1],
+    ]);
+    expect(await store.getRun(run.id)).toMatchObject({ candidateCount: 1, resultCount: 1 });
   }, 120_000);
 });

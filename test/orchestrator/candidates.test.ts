@@ -13,7 +13,7 @@ function randomCell(next: () => number) {
 
 function lcg(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe('NAS-Bench-201 cost without building the network', () => {
@@ -21,7 +21,11 @@ describe('NAS-Bench-201 cost without building the network', () => {
     it(`equals networkCost of the built network (${JSON.stringify(options)})`, () => {
       const model = nb201CostModel(options);
       const next = lcg(11);
-      const cells = [...Array.from({ length: 150 }, () => randomCell(next)), NB201_EDGES.map(() => 'none' as const), NB201_EDGES.map(() => 'nor_conv_3x3' as const)];
+      const cells = [
+        ...Array.from({ length: 150 }, () => randomCell(next)),
+        NB201_EDGES.map(() => 'none' as const),
+        NB201_EDGES.map(() => 'nor_conv_3x3' as const),
+      ];
       for (const cell of cells) {
         const built = networkCost(buildNb201Network(cell, options));
         expect(model(cell), printNb201(cell)).toEqual({ macs: built.macs, params: built.params });

@@ -22,13 +22,28 @@ import { torchPython } from '../engines/torch/helpers.js';
 
 const BUDGET = 3;
 const task = parseTask({
-  kind: 'image2image', problem: 'amodal-completion', procedure: 'pix2pix', dataset: { name: 'mnist' }, imageSize: 16,
-  examples: { train: 128, eval: 32 }, recipe: { epochs: 3, batchSize: 16, learningRate: 2e-3 },
+  kind: 'image2image',
+  problem: 'amodal-completion',
+  procedure: 'pix2pix',
+  dataset: { name: 'mnist' },
+  imageSize: 16,
+  examples: { train: 128, eval: 32 },
+  recipe: { epochs: 3, batchSize: 16, learningRate: 2e-3 },
 });
 const config = (extra: Partial<SearchConfigInput> = {}): SearchConfigInput => ({
-  name: 'generator-search', space: 'nsc', strategy: 'random', engine: 'torch', task, taskKey: taskKey(task, 'torch'),
+  name: 'generator-search',
+  space: 'nsc',
+  strategy: 'random',
+  engine: 'torch',
+  task,
+  taskKey: taskKey(task, 'torch'),
   network: { inputShape: [16, 16, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 },
-  maxIndex: 4, budget: { candidates: BUDGET }, maxInFlight: 2, seed: 5, reuseResults: false, ...extra,
+  maxIndex: 4,
+  budget: { candidates: BUDGET },
+  maxInFlight: 2,
+  seed: 5,
+  reuseResults: false,
+  ...extra,
 });
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -42,7 +57,12 @@ describe('search over generator blocks (amodal completion, torch engine)', () =>
     const store = await openStore(db.url);
     const redis = testRedisSettings('i2i-search');
     const engine = new TorchEngine({ python: await torchPython() });
-    const worker = new EvaluationWorker(redis, engineHandler(engine), { engine: 'torch', engineDescription: engine.describe(), slot: 'cpu0', concurrency: 1 });
+    const worker = new EvaluationWorker(redis, engineHandler(engine), {
+      engine: 'torch',
+      engineDescription: engine.describe(),
+      slot: 'cpu0',
+      concurrency: 1,
+    });
     await worker.start();
     cleanups.push(async () => {
       await worker.close(100);
@@ -77,7 +97,10 @@ describe('search over generator blocks (amodal completion, torch engine)', () =>
     }
     // The reward shapes the score by the generator's cost, as for a classifier's accuracy.
     for (const c of searched) {
-      expect(c.reward).toBeCloseTo(shapedReward({ accuracy: c.accuracy!, flops: c.flops, density: c.density }, rewardOptions(cfg.reward)), 12);
+      expect(c.reward).toBeCloseTo(
+        shapedReward({ accuracy: c.accuracy!, flops: c.flops, density: c.density }, rewardOptions(cfg.reward)),
+        12,
+      );
     }
     // A searched generator is built from its block: the stored NSC parses back to the candidate.
     expect(searched.every((c) => /^\(1,/.test(c.nsc!))).toBe(true);
@@ -87,8 +110,19 @@ describe('search over generator blocks (amodal completion, torch engine)', () =>
     const segan = parseTask({ ...task, procedure: 'segan' });
     expect(() => prepareConfig(config({ task: segan, taskKey: taskKey(segan, 'torch') }))).toThrow(/trains them with pix2pix.*segan/);
     // A run of baselines alone may use any procedure: synthesis has no generator to search, only WINN.
-    const winn = parseTask({ kind: 'image2image', problem: 'introspective-synthesis', procedure: 'winn-synthesis', dataset: { name: 'mnist' } });
-    expect(() => prepareConfig(config({ task: winn, taskKey: taskKey(winn, 'torch') }))).toThrow(/trains them with pix2pix.*winn-synthesis/);
-    expect(prepareConfig(config({ task: winn, taskKey: taskKey(winn, 'torch'), budget: { candidates: 0 }, baselines: { names: ['all'], width: 0.25 } })).baselines.names).toEqual(['winn-synthesis']);
+    const winn = parseTask({
+      kind: 'image2image',
+      problem: 'introspective-synthesis',
+      procedure: 'winn-synthesis',
+      dataset: { name: 'mnist' },
+    });
+    expect(() => prepareConfig(config({ task: winn, taskKey: taskKey(winn, 'torch') }))).toThrow(
+      /trains them with pix2pix.*winn-synthesis/,
+    );
+    expect(
+      prepareConfig(
+        config({ task: winn, taskKey: taskKey(winn, 'torch'), budget: { candidates: 0 }, baselines: { names: ['all'], width: 0.25 } }),
+      ).baselines.names,
+    ).toEqual(['winn-synthesis']);
   });
 });

@@ -21,11 +21,25 @@ import { deletePrefix, testRedisSettings } from '../helpers/redis.js';
 import { torchPython } from '../engines/torch/helpers.js';
 
 const BUDGET = 8;
-const task = parseTask({ kind: 'classification', dataset: { name: 'mnist', subset: 120, validationSize: 60, imageSize: 8 }, recipe: { epochs: 1, batchSize: 20, learningRate: 0.01 } });
+const task = parseTask({
+  kind: 'classification',
+  dataset: { name: 'mnist', subset: 120, validationSize: 60, imageSize: 8 },
+  recipe: { epochs: 1, batchSize: 20, learningRate: 0.01 },
+});
 const config = (extra: Partial<SearchConfigInput> = {}): SearchConfigInput => ({
-  name: 'nsc-types', space: 'nsc', strategy: 'random', engine: 'torch', task, taskKey: taskKey(task, 'torch'),
+  name: 'nsc-types',
+  space: 'nsc',
+  strategy: 'random',
+  engine: 'torch',
+  task,
+  taskKey: taskKey(task, 'torch'),
   network: { inputShape: [8, 8, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2, downsample: 'dpp-lite-s3-sym' },
-  maxIndex: 4, budget: { candidates: BUDGET }, maxInFlight: 4, seed: 3, reuseResults: false, ...extra,
+  maxIndex: 4,
+  budget: { candidates: BUDGET },
+  maxInFlight: 4,
+  seed: 3,
+  reuseResults: false,
+  ...extra,
 });
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -41,7 +55,12 @@ describe('search with the optional NSC types se and dpp', () => {
     const store = await openStore(db.url);
     const redis = testRedisSettings('nsc-types');
     const engine = new TorchEngine({ python: await torchPython() });
-    const worker = new EvaluationWorker(redis, engineHandler(engine), { engine: 'torch', engineDescription: engine.describe(), slot: 'cpu0', concurrency: 1 });
+    const worker = new EvaluationWorker(redis, engineHandler(engine), {
+      engine: 'torch',
+      engineDescription: engine.describe(),
+      slot: 'cpu0',
+      concurrency: 1,
+    });
     await worker.start();
     cleanups.push(async () => {
       await worker.close(100);
@@ -72,10 +91,13 @@ describe('search with the optional NSC types se and dpp', () => {
     const plain = spaceFor(prepareConfig(config()));
     const extended = spaceFor(prepareConfig(config({ nscTypes: ['se', 'dpp'] })));
     const rng = Sfc32.fromSeed(1);
-    const sampled = (space: typeof plain) => Array.from({ length: 200 }, () => space.keyOf(space.candidateOf(randomEpisode(space, rng).state)) as string);
+    const sampled = (space: typeof plain) =>
+      Array.from({ length: 200 }, () => space.keyOf(space.candidateOf(randomEpisode(space, rng).state)) as string);
     expect(new Set(sampled(plain).flatMap(types)).has(8) || new Set(sampled(plain).flatMap(types)).has(9)).toBe(false);
     const extendedTypes = new Set(sampled(extended).flatMap(types));
     expect(extendedTypes.has(8) && extendedTypes.has(9)).toBe(true);
-    expect(() => candidatesFor(prepareConfig(config())).materialize('(1,8,0,0,0)(2,7,0,0,0)')).toThrow(/type 8 \(se\) is an optional layer type and is not enabled/);
+    expect(() => candidatesFor(prepareConfig(config())).materialize('(1,8,0,0,0)(2,7,0,0,0)')).toThrow(
+      /type 8 \(se\) is an optional layer type and is not enabled/,
+    );
   });
 });

@@ -22,9 +22,19 @@ const TABLE = resolve(import.meta.dirname, '../../data/nasbench201/cifar10.csv.g
 function config(budget: number, strategy = 'evolution', extra: Partial<SearchConfigInput> = {}): SearchConfigInput {
   const task = parseTask({ kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep', report: 'c10_test_200ep', delayMs: 5 });
   return {
-    name: 'nb201-e2e', space: 'nasbench201', strategy, engine: 'table', task, taskKey: taskKey(task, 'table'),
-    network: { inputShape: [32, 32, 3], classes: 10 }, budget: { candidates: budget }, maxInFlight: 6, seed: 7,
-    reward: { mu: 0, rho: 0 }, reuseResults: false, ...extra,
+    name: 'nb201-e2e',
+    space: 'nasbench201',
+    strategy,
+    engine: 'table',
+    task,
+    taskKey: taskKey(task, 'table'),
+    network: { inputShape: [32, 32, 3], classes: 10 },
+    budget: { candidates: budget },
+    maxInFlight: 6,
+    seed: 7,
+    reward: { mu: 0, rho: 0 },
+    reuseResults: false,
+    ...extra,
   };
 }
 
@@ -38,7 +48,16 @@ async function system(backend: Backend, workers = 2) {
   const store = await openStore(db.url);
   const redis: RedisSettings = testRedisSettings('loop');
   const engine = new TableEngine();
-  const pool = Array.from({ length: workers }, (_, i) => new EvaluationWorker(redis, engineHandler(engine), { engine: 'table', engineDescription: engine.describe(), slot: `cpu${i}`, concurrency: 2 }));
+  const pool = Array.from(
+    { length: workers },
+    (_, i) =>
+      new EvaluationWorker(redis, engineHandler(engine), {
+        engine: 'table',
+        engineDescription: engine.describe(),
+        slot: `cpu${i}`,
+        concurrency: 2,
+      }),
+  );
   for (const w of pool) await w.start();
   cleanups.push(async () => {
     for (const w of pool) await w.close(100);
@@ -91,7 +110,11 @@ describe('stop, resume and lost jobs (SQLite)', () => {
     const run = await createRun(store, cfg);
     const stopper = new AbortController();
     let seen = 0;
-    const outcome = await runController(run.id, { ...options, stopSignal: stopper.signal, onProgress: (p) => (seen = p.done) >= 12 && stopper.abort() });
+    const outcome = await runController(run.id, {
+      ...options,
+      stopSignal: stopper.signal,
+      onProgress: (p) => (seen = p.done) >= 12 && stopper.abort(),
+    });
     expect(outcome).toBe('stopped');
     expect(seen).toBeGreaterThanOrEqual(12);
     const stopped = await store.getRun(run.id);
@@ -117,7 +140,12 @@ describe('stop, resume and lost jobs (SQLite)', () => {
 
   it('notices while running that Redis lost its jobs and re-enqueues them', async () => {
     const { store, options, redis } = await system(sqliteBackend);
-    const run = await createRun(store, prepareConfig(config(16, 'evolution', { task: parseTask({ kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep', delayMs: 150 }) })));
+    const run = await createRun(
+      store,
+      prepareConfig(
+        config(16, 'evolution', { task: parseTask({ kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep', delayMs: 150 }) }),
+      ),
+    );
     const queue = new EvaluationQueue(redis, 'table');
     let wiped = false;
     const outcome = await runController(run.id, {

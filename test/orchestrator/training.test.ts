@@ -72,13 +72,18 @@ beforeAll(async () => {
   const config = prepareConfig(buildSearchConfig({ dataset: 'fashion-mnist' }, 'torch'));
   runId = (await createRun(store, config)).id;
   const m = nscCandidates({ ...config.network }, config.maxIndex).materialize(RESNET_BLOCK_NSC);
-  const [queued] = await store.upsertQueuedCandidates(runId, [{ hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density }]);
+  const [queued] = await store.upsertQueuedCandidates(runId, [
+    { hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density },
+  ]);
   await store.commitResult(runId, m.hash, { status: 'ok', accuracy: 0.5, reward: 0.4 }, { snapshot: 1 });
   candidateId = queued!.candidate.id;
 });
 
 afterAll(async () => {
-  for (const [key, value] of [['BLOCKQNN_FASHION_MNIST_DIR', saved.fashion], ['BLOCKQNN_CACHE_DIR', saved.cache]] as const) {
+  for (const [key, value] of [
+    ['BLOCKQNN_FASHION_MNIST_DIR', saved.fashion],
+    ['BLOCKQNN_CACHE_DIR', saved.cache],
+  ] as const) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
@@ -97,7 +102,11 @@ const flags = {
 async function trainOn(engineName: 'torch' | 'tfjs') {
   const engine = await createEngine(engineName);
   const queue = new EvaluationQueue(redis, engineName);
-  const worker = new EvaluationWorker(redis, engineHandler(engine), { engine: engineName, engineDescription: engine.describe(), slot: `test-${engineName}` });
+  const worker = new EvaluationWorker(redis, engineHandler(engine), {
+    engine: engineName,
+    engineDescription: engine.describe(),
+    slot: `test-${engineName}`,
+  });
   await worker.start();
   try {
     const plan = await planTraining(store, { kind: 'best', runId }, flags[engineName], engineName);
@@ -127,8 +136,19 @@ describe('final training', () => {
     expect(plan.ir.input.shape).toEqual([28, 28, 1]);
     expect(plan.candidateId).toBe(candidateId);
     expect(plan.task.dataset).toMatchObject({ name: 'fashion-mnist', validationSize: 0 });
-    expect(plan.task.recipe).toMatchObject({ epochs: 15, optimizer: 'sgd', learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4, lrSchedule: 'cosine', augmentation: 'crop', batchSize: 128 });
-    expect((await planTraining(store, { kind: 'candidate', candidateId }, { batchSize: 64 }, 'torch')).task.recipe.learningRate).toBeCloseTo(0.05, 12);
+    expect(plan.task.recipe).toMatchObject({
+      epochs: 15,
+      optimizer: 'sgd',
+      learningRate: 0.1,
+      momentum: 0.9,
+      weightDecay: 5e-4,
+      lrSchedule: 'cosine',
+      augmentation: 'crop',
+      batchSize: 128,
+    });
+    expect(
+      (await planTraining(store, { kind: 'candidate', candidateId }, { batchSize: 64 }, 'torch')).task.recipe.learningRate,
+    ).toBeCloseTo(0.05, 12);
     const narrow = await planTraining(store, { kind: 'candidate', candidateId }, { filters: 4 }, 'torch');
     expect(plan.params).toBeGreaterThan(narrow.params * 10);
   });
@@ -184,12 +204,22 @@ describe('final training: bad input', () => {
   };
 
   it('names an unknown candidate, run or baseline, and refuses combinations that cannot train', async () => {
-    expect(await message(planTraining(store, { kind: 'candidate', candidateId: 999_999 }, {}, 'torch'))).toMatch(/NOT_FOUND: no candidate with id 999999/);
-    expect(await message(planTraining(store, { kind: 'best', runId: 'no-such-run' }, {}, 'torch'))).toMatch(/NOT_FOUND: no run "no-such-run"/);
-    expect(await message(planTraining(store, { kind: 'run-candidate', runId, candidate: 'ffffffffffffffff' }, {}, 'torch'))).toMatch(/NOT_FOUND: run .* has no candidate ffffffffffffffff/);
-    expect(await message(planTraining(store, { kind: 'baseline', name: 'no-such-net' }, { dataset: 'mnist' }, 'torch'))).toMatch(/UNKNOWN_NAME.*no-such-net/);
+    expect(await message(planTraining(store, { kind: 'candidate', candidateId: 999_999 }, {}, 'torch'))).toMatch(
+      /NOT_FOUND: no candidate with id 999999/,
+    );
+    expect(await message(planTraining(store, { kind: 'best', runId: 'no-such-run' }, {}, 'torch'))).toMatch(
+      /NOT_FOUND: no run "no-such-run"/,
+    );
+    expect(await message(planTraining(store, { kind: 'run-candidate', runId, candidate: 'ffffffffffffffff' }, {}, 'torch'))).toMatch(
+      /NOT_FOUND: run .* has no candidate ffffffffffffffff/,
+    );
+    expect(await message(planTraining(store, { kind: 'baseline', name: 'no-such-net' }, { dataset: 'mnist' }, 'torch'))).toMatch(
+      /UNKNOWN_NAME.*no-such-net/,
+    );
     expect(await message(planTraining(store, { kind: 'baseline', name: 'resnet-20-cifar' }, {}, 'torch'))).toMatch(/needs a dataset/);
-    expect(await message(planTraining(store, { kind: 'baseline', name: 'resnet-20-cifar' }, { dataset: 'mnist', filters: 64 }, 'torch'))).toMatch(/--filters widens a searched block/);
+    expect(
+      await message(planTraining(store, { kind: 'baseline', name: 'resnet-20-cifar' }, { dataset: 'mnist', filters: 64 }, 'torch')),
+    ).toMatch(/--filters widens a searched block/);
     expect(await message(planTraining(store, { kind: 'best', runId }, {}, 'table'))).toMatch(/table engine looks accuracies up/);
     const empty = await createRun(store, prepareConfig(buildSearchConfig({}, 'torch')));
     expect(await message(planTraining(store, { kind: 'best', runId: empty.id }, {}, 'torch'))).toMatch(/has no evaluated candidate yet/);
@@ -198,10 +228,19 @@ describe('final training: bad input', () => {
   it('a checkpoint over the job size limit fails the training with the size and the limit, and leaves nothing in Redis', async () => {
     const engine = await createEngine('torch');
     const queue = new EvaluationQueue(redis, 'torch');
-    const worker = new EvaluationWorker(redis, engineHandler(engine), { engine: 'torch', engineDescription: engine.describe(), slot: 'test-limit' });
+    const worker = new EvaluationWorker(redis, engineHandler(engine), {
+      engine: 'torch',
+      engineDescription: engine.describe(),
+      slot: 'test-limit',
+    });
     await worker.start();
     try {
-      const plan = await planTraining(store, { kind: 'best', runId }, { epochs: 1, filters: 4, subset: 40, batchSize: 20, checkpointMaxBytes: 1000 }, 'torch');
+      const plan = await planTraining(
+        store,
+        { kind: 'best', runId },
+        { epochs: 1, filters: 4, subset: 40, batchSize: 20, checkpointMaxBytes: 1000 },
+        'torch',
+      );
       const training = await submitTraining(store, queue, plan);
       const done = await watchTraining(store, queue, training.id, { pollMs: 100 });
       expect(done.status).toBe('failed');

@@ -31,19 +31,40 @@ describe('evaluate job contract', () => {
     const ir = buildNb201Network(parseNb201(ARCH), { inputShape: [8, 8, 1], classes: 10 }).ir;
     const job = { ...base, engine: 'torch', task, ir };
     expect(parseEvaluateJob(job).pruner).toBeUndefined();
-    expect(parseEvaluateJob({ ...job, pruner: { name: 'asha', options: { reductionFactor: 3 } } }).pruner).toEqual({ name: 'asha', options: { reductionFactor: 3 } });
-    expect(() => parseEvaluateJob({ ...job, pruner: { name: 'asha', options: { reductionFactor: 1 } } })).toThrow(/pruner: pruner asha: reductionFactor: must be >= 2/);
-    expect(() => parseEvaluateJob({ ...job, pruner: { name: 'median', options: { warmupEpochs: 3 } } })).toThrow(/warmupEpochs 3 leaves no epoch to decide at in a 4-epoch recipe/);
+    expect(parseEvaluateJob({ ...job, pruner: { name: 'asha', options: { reductionFactor: 3 } } }).pruner).toEqual({
+      name: 'asha',
+      options: { reductionFactor: 3 },
+    });
+    expect(() => parseEvaluateJob({ ...job, pruner: { name: 'asha', options: { reductionFactor: 1 } } })).toThrow(
+      /pruner: pruner asha: reductionFactor: must be >= 2/,
+    );
+    expect(() => parseEvaluateJob({ ...job, pruner: { name: 'median', options: { warmupEpochs: 3 } } })).toThrow(
+      /warmupEpochs 3 leaves no epoch to decide at in a 4-epoch recipe/,
+    );
     expect(() => parseEvaluateJob({ ...job, pruner: { name: 'hyperband' } })).toThrow(/unknown pruner "hyperband"/);
-    expect(() => parseEvaluateJob({ ...job, purpose: 'train', pruner: { name: 'median' } })).toThrow(/only a search's classification evaluations are pruned/);
-    expect(() => parseEvaluateJob({ ...base, task: lookup, candidateKey: ARCH, pruner: { name: 'median' } })).toThrow(/only a search's classification/);
+    expect(() => parseEvaluateJob({ ...job, purpose: 'train', pruner: { name: 'median' } })).toThrow(
+      /only a search's classification evaluations are pruned/,
+    );
+    expect(() => parseEvaluateJob({ ...base, task: lookup, candidateKey: ARCH, pruner: { name: 'median' } })).toThrow(
+      /only a search's classification/,
+    );
   });
 
   it('accepts a pruned result with the curve of the epochs it trained', () => {
     const result = parseEvaluateResult({
-      contract: RESULT_CONTRACT, runId: 'r1', candidateHash: 'ab'.repeat(16), status: 'pruned', accuracy: 0.3,
+      contract: RESULT_CONTRACT,
+      runId: 'r1',
+      candidateHash: 'ab'.repeat(16),
+      status: 'pruned',
+      accuracy: 0.3,
       curve: [{ epoch: 1, loss: 2, trainAccuracy: 0.2, valAccuracy: 0.3, learningRate: 1e-3, seconds: 1 }],
-      trainSeconds: 1, evalSeconds: 0.1, imagesPerSecond: 100, worker: { id: 'w', host: 'h', pid: 1 }, engine: { name: 'torch', description: 'd' }, attempt: 1, finishedAt: 1,
+      trainSeconds: 1,
+      evalSeconds: 0.1,
+      imagesPerSecond: 100,
+      worker: { id: 'w', host: 'h', pid: 1 },
+      engine: { name: 'torch', description: 'd' },
+      attempt: 1,
+      finishedAt: 1,
     });
     expect(result.status).toBe('pruned');
   });

@@ -39,6 +39,9 @@ it('publishes a file in bounded chunks and fetches it back byte for byte; a seco
     client.disconnect();
   }
   const missing = await rejection(fetchPack(settings, 'cd'.repeat(32), join(dir, 'none')));
-  expect([missing.code, missing.message]).toEqual([ErrorCode.NOT_FOUND, expect.stringMatching(/is not published on redis:.*prefix bqtest-packs-/)]);
+  expect([missing.code, missing.message]).toEqual([
+    ErrorCode.NOT_FOUND,
+    expect.stringMatching(/is not published on redis:.*prefix bqtest-packs-/),
+  ]);
   expect(missing.hint).toMatch(/blockqnn resume/);
 });

@@ -17,10 +17,27 @@ const tinyIr = (() => {
 const task = parseTask({ kind: 'classification', dataset: { name: 'mnist' }, recipe: { epochs: 2 } });
 
 function job(runId: string, n: number, extra: Partial<EvaluateJobInput> = {}): EvaluateJobInput {
-  return { contract: JOB_CONTRACT, runId, candidateHash: n.toString(16).padStart(16, '0'), ir: tinyIr, task, engine: 'unit', seed: n, timeLimitSeconds: 60, ...extra };
+  return {
+    contract: JOB_CONTRACT,
+    runId,
+    candidateHash: n.toString(16).padStart(16, '0'),
+    ir: tinyIr,
+    task,
+    engine: 'unit',
+    seed: n,
+    timeLimitSeconds: 60,
+    ...extra,
+  };
 }
 
-const okOutcome = (accuracy: number) => ({ status: 'ok' as const, accuracy, curve: [], trainSeconds: 0.01, evalSeconds: 0, imagesPerSecond: 100 });
+const okOutcome = (accuracy: number) => ({
+  status: 'ok' as const,
+  accuracy,
+  curve: [],
+  trainSeconds: 0.01,
+  evalSeconds: 0,
+  imagesPerSecond: 100,
+});
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -32,7 +49,17 @@ async function setup(handler: EvaluationHandler, opts: { workers?: number; attem
   const queue = new EvaluationQueue(settings, 'unit', { attempts: opts.attempts ?? 3, backoffMs: 50 });
   const reports: JobReport[] = [];
   const stop = await queue.listen((r) => reports.push(r));
-  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => new EvaluationWorker(settings, handler, { engine: 'unit', engineDescription: 'unit test engine', slot: `cpu${i}`, cancelPollMs: 50, lockDurationMs: 5000 }));
+  const workers = Array.from(
+    { length: opts.workers ?? 1 },
+    (_, i) =>
+      new EvaluationWorker(settings, handler, {
+        engine: 'unit',
+        engineDescription: 'unit test engine',
+        slot: `cpu${i}`,
+        cancelPollMs: 50,
+        lockDurationMs: 5000,
+      }),
+  );
   for (const w of workers) await w.start();
   cleanups.push(async () => {
     await stop();
@@ -79,7 +106,11 @@ describe('EvaluationQueue + EvaluationWorker on real Redis', () => {
       return okOutcome(1);
     });
     const raw = new Queue(evaluateQueueName('unit'), { connection: redisOptions(settings), prefix: settings.prefix });
-    await raw.add('evaluate', { contract: JOB_CONTRACT, runId: 'run1', candidateHash: 'zz' }, { jobId: 'run1.00000000000000aa', attempts: 3 });
+    await raw.add(
+      'evaluate',
+      { contract: JOB_CONTRACT, runId: 'run1', candidateHash: 'zz' },
+      { jobId: 'run1.00000000000000aa', attempts: 3 },
+    );
     await raw.close();
     const report = await eventually(() => reports.find((r) => r.kind === 'failed'), 10_000, 'failure report');
     expect(report.kind === 'failed' && report.reason).toMatch(/rejected job .*malformed evaluate job/);
@@ -92,7 +123,10 @@ describe('EvaluationQueue + EvaluationWorker on real Redis', () => {
     const queue = new EvaluationQueue(settings, 'unit');
     const reports: JobReport[] = [];
     const stop = await queue.listen((r) => reports.push(r));
-    const foreign = new Worker(evaluateQueueName('unit'), async () => ({ accuracy: 'high' }), { connection: redisOptions(settings), prefix: settings.prefix });
+    const foreign = new Worker(evaluateQueueName('unit'), async () => ({ accuracy: 'high' }), {
+      connection: redisOptions(settings),
+      prefix: settings.prefix,
+    });
     cleanups.push(async () => {
       await stop();
       await foreign.close();
@@ -120,9 +154,12 @@ describe('EvaluationQueue + EvaluationWorker on real Redis', () => {
   });
 
   it('reports a final failure after all attempts', async () => {
-    const { queue, reports } = await setup(async () => {
-      throw new Error('always broken');
-    }, { attempts: 2 });
+    const { queue, reports } = await setup(
+      async () => {
+        throw new Error('always broken');
+      },
+      { attempts: 2 },
+    );
     await queue.enqueue(job('run1', 8));
     const report = await eventually(() => reports.find((r) => r.kind === 'failed'), 10_000, 'failure');
     expect(report.kind === 'failed' && report.attempts).toBe(2);
@@ -130,7 +167,9 @@ describe('EvaluationQueue + EvaluationWorker on real Redis', () => {
   });
 
   it('enforces the per-job time limit', async () => {
-    const { queue, reports } = await setup((_, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve(okOutcome(1)))));
+    const { queue, reports } = await setup(
+      (_, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve(okOutcome(1)))),
+    );
     await queue.enqueue(job('run1', 9, { timeLimitSeconds: 0.2 }));
     const report = await eventually(() => reports.find((r) => r.kind === 'result'), 10_000, 'time-limit result');
     expect(report.kind === 'result' && report.result.status).toBe('failed');
@@ -150,7 +189,9 @@ describe('EvaluationQueue + EvaluationWorker on real Redis', () => {
     // A typed kind, not a failure whose reason the loop must parse; reconcile reads the job as the same kind.
     const report = await eventually(() => reports.find((r) => r.kind === 'cancelled' || r.kind === 'failed'), 10_000, 'cancellation');
     expect(report).toMatchObject({ kind: 'cancelled', runId: 'runA' });
-    expect(await queue.reconcile('runA', [report.kind === 'cancelled' ? report.candidateHash : ''])).toEqual([expect.objectContaining({ kind: 'cancelled' })]);
+    expect(await queue.reconcile('runA', [report.kind === 'cancelled' ? report.candidateHash : ''])).toEqual([
+      expect.objectContaining({ kind: 'cancelled' }),
+    ]);
     expect(started).toBe(1);
   });
 
@@ -165,10 +206,14 @@ describe('EvaluationQueue + EvaluationWorker on real Redis', () => {
     });
     await worker.start();
     await queue.enqueue(job('run9', 1));
-    const [report] = await eventually(async () => {
-      const r = await queue.reconcile('run9', ['0000000000000001']);
-      return r[0]!.kind === 'result' ? r : undefined;
-    }, 10_000, 'completed job');
+    const [report] = await eventually(
+      async () => {
+        const r = await queue.reconcile('run9', ['0000000000000001']);
+        return r[0]!.kind === 'result' ? r : undefined;
+      },
+      10_000,
+      'completed job',
+    );
     expect(report!.kind === 'result' && report!.result.accuracy).toBe(0.75);
     const [lost] = await queue.reconcile('run9', ['00000000000000ff']);
     expect(lost!.kind).toBe('lost');
@@ -181,7 +226,11 @@ describe('EvaluationQueue + EvaluationWorker on real Redis', () => {
     const queue = new EvaluationQueue(settings, 'unit');
     const reports: JobReport[] = [];
     const stop = await queue.listen((r) => reports.push(r));
-    const slow = new EvaluationWorker(settings, (_, ctx) => new Promise((resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))), { engine: 'unit', engineDescription: 'slow', slot: 'slow' });
+    const slow = new EvaluationWorker(
+      settings,
+      (_, ctx) => new Promise((resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))),
+      { engine: 'unit', engineDescription: 'slow', slot: 'slow' },
+    );
     const fast = new EvaluationWorker(settings, async () => okOutcome(0.6), { engine: 'unit', engineDescription: 'fast', slot: 'fast' });
     cleanups.push(async () => {
       await stop();
@@ -192,7 +241,11 @@ describe('EvaluationQueue + EvaluationWorker on real Redis', () => {
     await slow.start();
     await queue.enqueue(job('run2', 3));
     const client = new Redis(settings.url);
-    const busy = await eventually(async () => (await listWorkers(client, settings.prefix)).find((w) => w.currentJob), 10_000, 'busy worker');
+    const busy = await eventually(
+      async () => (await listWorkers(client, settings.prefix)).find((w) => w.currentJob),
+      10_000,
+      'busy worker',
+    );
     expect(busy.slot).toBe('slow');
     expect(busy.health).toBe('alive');
     await slow.close(100);

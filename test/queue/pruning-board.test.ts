@@ -33,7 +33,12 @@ describe('pruning board', () => {
     expect((await board.report('r1', hash(3), 2, Number.NaN, BOTH)).reported).toHaveLength(2);
     // Reporting again replaces the candidate's value (a retried job), never adds a second.
     expect([...(await board.report('r1', hash(2), 2, 0.75, BOTH)).reported].sort()).toEqual([0.5, 0.75]);
-    expect(await board.report('r1', hash(4), 2, 0.1, { reported: false, completed: false })).toEqual({ epoch: 2, completedCount: 0, reported: [], completed: [] });
+    expect(await board.report('r1', hash(4), 2, 0.1, { reported: false, completed: false })).toEqual({
+      epoch: 2,
+      completedCount: 0,
+      reported: [],
+      completed: [],
+    });
     // Another run, another board.
     expect((await board.report('r2', hash(1), 2, 0.9, BOTH)).reported).toEqual([0.9]);
   });
@@ -57,7 +62,9 @@ describe('pruning board', () => {
 
   it('concurrent reports from many connections each see a distinct atomic snapshot', async () => {
     const boards = Array.from({ length: 8 }, () => new PruningBoard(client(), settings.prefix));
-    const views = await Promise.all(Array.from({ length: 64 }, (_, i) => boards[i % 8]!.report('r4', hash(100 + i), 1, i / 64, { reported: true, completed: false })));
+    const views = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => boards[i % 8]!.report('r4', hash(100 + i), 1, i / 64, { reported: true, completed: false })),
+    );
     // The i-th script to run sees exactly i values, its own among them.
     expect(views.map((v) => v.reported.length).sort((a, b) => a - b)).toEqual(Array.from({ length: 64 }, (_, i) => i + 1));
     views.forEach((v, i) => expect(v.reported).toContain(i / 64));
@@ -84,7 +91,11 @@ describe('pruning board', () => {
           break;
         }
       }
-      const result = boardCurve(hash(i), status, curve.map((valAccuracy) => ({ valAccuracy })));
+      const result = boardCurve(
+        hash(i),
+        status,
+        curve.map((valAccuracy) => ({ valAccuracy })),
+      );
       if (status === 'ok') await board.record('live', result);
       stored.push(result);
     }
@@ -99,7 +110,11 @@ describe('pruning board', () => {
         for (const value of [0, 0.3, 0.5, 0.9]) {
           const live = await board.report('live', hash(999), e, value, needs);
           const seeded = await board.report('seeded', hash(999), e, value, needs);
-          expect({ ...seeded, reported: [...seeded.reported].sort(), completed: [...seeded.completed].sort() }).toEqual({ ...live, reported: [...live.reported].sort(), completed: [...live.completed].sort() });
+          expect({ ...seeded, reported: [...seeded.reported].sort(), completed: [...seeded.completed].sort() }).toEqual({
+            ...live,
+            reported: [...live.reported].sort(),
+            completed: [...live.completed].sort(),
+          });
           expect(pruner.decide([...Array(e - 1).fill(0), value], seeded)).toBe(pruner.decide([...Array(e - 1).fill(0), value], live));
         }
       }

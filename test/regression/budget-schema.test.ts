@@ -26,7 +26,13 @@ function setup() {
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const table = join(dir, 'table.csv');
   writeNb201Table(table);
-  const config = (budget: unknown) => ({ space: 'nasbench201', engine: 'table', strategy: 'random', task: { kind: 'lookup', table, fitness: FITNESS }, budget });
+  const config = (budget: unknown) => ({
+    space: 'nasbench201',
+    engine: 'table',
+    strategy: 'random',
+    task: { kind: 'lookup', table, fitness: FITNESS },
+    budget,
+  });
   return { dir, db: `file:${join(dir, 'runs.db')}`, config };
 }
 

@@ -44,7 +44,11 @@ beforeAll(async () => {
   process.env.BLOCKQNN_DATA_DIR = join(dir, '.blockqnn');
   engine = await createEngine('torch');
   queue = new EvaluationQueue(redis, 'torch');
-  worker = new EvaluationWorker(redis, engineHandler(engine), { engine: 'torch', engineDescription: engine.describe(), slot: 'test-checkpoints' });
+  worker = new EvaluationWorker(redis, engineHandler(engine), {
+    engine: 'torch',
+    engineDescription: engine.describe(),
+    slot: 'test-checkpoints',
+  });
   await worker.start();
 });
 
@@ -95,18 +99,27 @@ describe('checkpoints of two databases in one folder', () => {
     expect(await collectTraining(a.store, queue, 1)).toEqual(a.done);
   }, 180_000);
 
-  it('rows from before keep their absolute path; a bare name lies in the store\'s folder; legacy relative paths in the data folder', () => {
-    expect(resolveCheckpointFile('/old/.blockqnn/checkpoints/training-1.safetensors', '/db.sqlite-checkpoints')).toBe('/old/.blockqnn/checkpoints/training-1.safetensors');
-    expect(resolveCheckpointFile('training-1-0123456789abcdef.safetensors', '/x/db.sqlite-checkpoints')).toBe('/x/db.sqlite-checkpoints/training-1-0123456789abcdef.safetensors');
+  it("rows from before keep their absolute path; a bare name lies in the store's folder; legacy relative paths in the data folder", () => {
+    expect(resolveCheckpointFile('/old/.blockqnn/checkpoints/training-1.safetensors', '/db.sqlite-checkpoints')).toBe(
+      '/old/.blockqnn/checkpoints/training-1.safetensors',
+    );
+    expect(resolveCheckpointFile('training-1-0123456789abcdef.safetensors', '/x/db.sqlite-checkpoints')).toBe(
+      '/x/db.sqlite-checkpoints/training-1-0123456789abcdef.safetensors',
+    );
     expect(resolveCheckpointFile('checkpoints/training-1.safetensors', '/x/c', '/data')).toBe('/data/checkpoints/training-1.safetensors');
-    expect(() => resolveCheckpointFile('training-1-0123456789abcdef.safetensors', null)).toThrow(/PostgreSQL store has no folder for the checkpoints of final trainings/);
+    expect(() => resolveCheckpointFile('training-1-0123456789abcdef.safetensors', null)).toThrow(
+      /PostgreSQL store has no folder for the checkpoints of final trainings/,
+    );
   });
 
   it('never replaces an existing checkpoint: the same bytes are a no-op, other bytes an error', async () => {
     const file = join(dir, 'kept.safetensors');
     writeFileSync(file, 'first');
     await saveCheckpointBytes(file, Buffer.from('first'));
-    await expect(saveCheckpointBytes(file, Buffer.from('second'))).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/another checkpoint is already there, and checkpoints are never overwritten/) });
+    await expect(saveCheckpointBytes(file, Buffer.from('second'))).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      message: expect.stringMatching(/another checkpoint is already there, and checkpoints are never overwritten/),
+    });
     expect(readFileSync(file, 'utf8')).toBe('first');
   });
 });

@@ -47,17 +47,41 @@ function writeTable(file: string): void {
 function tableConfig(dir: string, engine: string): string {
   writeTable(join(dir, 'table.csv'));
   const file = join(dir, `${engine}.json`);
-  writeFileSync(file, JSON.stringify({ space: 'nasbench201', engine, task: { kind: 'lookup', table: join(dir, 'table.csv'), fitness: 'c10valid_val_12ep' }, budget: { candidates: 3 } }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      space: 'nasbench201',
+      engine,
+      task: { kind: 'lookup', table: join(dir, 'table.csv'), fitness: 'c10valid_val_12ep' },
+      budget: { candidates: 3 },
+    }),
+  );
   return file;
 }
 
 describe('#21 item 1: flags the user typed > config file > defaults', () => {
-  it('a config file\'s engine is used when --engine is not typed: the table search runs on table', async () => {
+  it("a config file's engine is used when --engine is not typed: the table search runs on table", async () => {
     const dir = tempDir();
     const redis = testRedisSettings('cfg-engine');
     onCleanup(() => deletePrefix(redis));
     const db = `file:${join(dir, 'runs.db')}`;
-    const r = await cli(['search', '--config', tableConfig(dir, 'table'), '--workers', '1', '--db', db, '--redis', redis.url, '--prefix', redis.prefix, '--json'], { timeoutMs: 90_000 });
+    const r = await cli(
+      [
+        'search',
+        '--config',
+        tableConfig(dir, 'table'),
+        '--workers',
+        '1',
+        '--db',
+        db,
+        '--redis',
+        redis.url,
+        '--prefix',
+        redis.prefix,
+        '--json',
+      ],
+      { timeoutMs: 90_000 },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/engine: torch/);
     const report = JSON.parse(r.stdout) as { run: { id: string; engine: string }; counts: Record<string, number> };
@@ -75,11 +99,35 @@ describe('#21 item 1: flags the user typed > config file > defaults', () => {
   it('a config file naming an engine that cannot do its task is refused before anything runs; a typed --engine wins over the file', async () => {
     const dir = tempDir();
     const db = `file:${join(dir, 'runs.db')}`;
-    const refused = await cli(['search', '--config', tableConfig(dir, 'tfjs'), '--workers', '0', '--db', db, '--redis', 'redis://127.0.0.1:1']);
+    const refused = await cli([
+      'search',
+      '--config',
+      tableConfig(dir, 'tfjs'),
+      '--workers',
+      '0',
+      '--db',
+      db,
+      '--redis',
+      'redis://127.0.0.1:1',
+    ]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/error \[INVALID_CONFIG\]: the tfjs engine does not train lookup tasks[\s\S]*hint: use --engine auto \| table/);
+    expect(refused.stderr).toMatch(
+      /error \[INVALID_CONFIG\]: the tfjs engine does not train lookup tasks[\s\S]*hint: use --engine auto \| table/,
+    );
     // The typed flag overrides the file: table trains lookups, so the search gets as far as Redis (unreachable on purpose).
-    const typed = await cli(['search', '--config', tableConfig(dir, 'tfjs'), '--engine', 'table', '--workers', '0', '--db', db, '--redis', 'redis://127.0.0.1:1']);
+    const typed = await cli([
+      'search',
+      '--config',
+      tableConfig(dir, 'tfjs'),
+      '--engine',
+      'table',
+      '--workers',
+      '0',
+      '--db',
+      db,
+      '--redis',
+      'redis://127.0.0.1:1',
+    ]);
     expect(typed.code).toBe(2);
     expect(typed.stderr).toMatch(/error \[UNREACHABLE\]: cannot reach Redis/);
   }, 60_000);
@@ -91,7 +139,10 @@ describe('#21 item 1: flags the user typed > config file > defaults', () => {
     for (const name of ['search', 'baseline']) {
       const command = program.commands.find((c: Command) => c.name() === name)!;
       const defaulted = command.options.filter((o) => o.defaultValue !== undefined && !o.negate).map((o) => o.long!);
-      expect(defaulted.filter((flag) => !notInConfig.has(flag)), name).toEqual([]);
+      expect(
+        defaulted.filter((flag) => !notInConfig.has(flag)),
+        name,
+      ).toEqual([]);
     }
   });
 });
@@ -105,11 +156,16 @@ describe('#21 item 3: a dashboard port in use', () => {
     const redis = testRedisSettings('port');
     onCleanup(() => deletePrefix(redis));
     const common = ['--db', `file:${join(dir, 'runs.db')}`, '--redis', redis.url, '--prefix', redis.prefix];
-    for (const args of [['dashboard', '--port', String(port)], ['search', '--dashboard', '--port', String(port), '--config', tableConfig(dir, 'table'), '--workers', '0']]) {
+    for (const args of [
+      ['dashboard', '--port', String(port)],
+      ['search', '--dashboard', '--port', String(port), '--config', tableConfig(dir, 'table'), '--workers', '0'],
+    ]) {
       // A hang would run into the timeout (code null) instead of exiting.
       const r = await cli([...args, ...common], { timeoutMs: 30_000 });
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(new RegExp(`^blockqnn: error \\[INVALID_INPUT\\]: port ${port} is in use on 127\\.0\\.0\\.1\\n  hint: choose another --port`));
+      expect(r.stderr).toMatch(
+        new RegExp(`^blockqnn: error \\[INVALID_INPUT\\]: port ${port} is in use on 127\\.0\\.0\\.1\\n  hint: choose another --port`),
+      );
       expect(r.stderr).not.toMatch(/\n\s+at |Cannot read properties/);
     }
     // The search did not start a run before failing.
@@ -124,7 +180,10 @@ describe('#21 item 3: a dashboard port in use', () => {
 
 describe('#21 item 10: an empty --prefix', () => {
   it('is refused with the fix, not replaced by the default', async () => {
-    for (const command of [['worker', '--engine', 'table'], ['search', '--engine', 'table', '--table', 'x.csv', '--workers', '0']]) {
+    for (const command of [
+      ['worker', '--engine', 'table'],
+      ['search', '--engine', 'table', '--table', 'x.csv', '--workers', '0'],
+    ]) {
       const r = await cli([...command, '--prefix', '']);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/--prefix must not be empty; leave it out for the default "blockqnn"/);

@@ -31,8 +31,31 @@ async function crashedSearch(db: string, prefix: string): Promise<{ runId: strin
   const dir = mkdtempSync(join(tmpdir(), 'blockqnn-crash-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   writeNb201Table(join(dir, 'table.csv'));
-  const search = startCli('search (to be killed)', ['search', '--space', 'nasbench201', '--engine', 'table', '--table', join(dir, 'table.csv'), '--fitness', FITNESS,
-    '--strategy', 'random', '--budget', '6', '--max-in-flight', '3', '--workers', '0', '--db', db, '--redis', REDIS, '--prefix', prefix]);
+  const search = startCli('search (to be killed)', [
+    'search',
+    '--space',
+    'nasbench201',
+    '--engine',
+    'table',
+    '--table',
+    join(dir, 'table.csv'),
+    '--fitness',
+    FITNESS,
+    '--strategy',
+    'random',
+    '--budget',
+    '6',
+    '--max-in-flight',
+    '3',
+    '--workers',
+    '0',
+    '--db',
+    db,
+    '--redis',
+    REDIS,
+    '--prefix',
+    prefix,
+  ]);
   const runId = await runIdOf(search);
   const store = await readStore(db);
   // The progress line follows the enqueue, so the jobs are in Redis by then.
@@ -56,7 +79,9 @@ describe('#21 item 6: a crashed run (controller killed with -9)', () => {
 
     const status = await cli(['status', runId, '--db', db]);
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toContain(`controller ${(await store.getRun(runId)).controllerId} is dead: \`blockqnn resume ${runId}\` continues the run here, \`blockqnn stop ${runId}\` stops it`);
+    expect(status.stdout).toContain(
+      `controller ${(await store.getRun(runId)).controllerId} is dead: \`blockqnn resume ${runId}\` continues the run here, \`blockqnn stop ${runId}\` stops it`,
+    );
     expect((await store.getRun(runId)).controllerId).toMatch(new RegExp(`:${deadPid}$`));
 
     await freshHeartbeat(store, runId);
@@ -70,8 +95,9 @@ describe('#21 item 6: a crashed run (controller killed with -9)', () => {
     expect((await keysUnder(REDIS, prefix)).filter((k) => k.includes(runId) && !k.includes(`:cancel:${runId}`))).toEqual([]);
   }, 120_000);
 
-  it('the dashboard\'s API and page offer Resume, and Resume takes the run over at once (no 409)', async () => {
-    if (!existsSync(resolve(REPO, 'dashboard/dist/index.html'))) throw new Error('this test opens the built page: run `npm run build` (dashboard/dist/index.html is missing)');
+  it("the dashboard's API and page offer Resume, and Resume takes the run over at once (no 409)", async () => {
+    if (!existsSync(resolve(REPO, 'dashboard/dist/index.html')))
+      throw new Error('this test opens the built page: run `npm run build` (dashboard/dist/index.html is missing)');
     const db = tempDb().url('crash-resume');
     const prefix = uniquePrefix('crash-resume');
     const { runId, deadPid } = await crashedSearch(db, prefix);
@@ -80,20 +106,38 @@ describe('#21 item 6: a crashed run (controller killed with -9)', () => {
 
     await freshHeartbeat(store, runId);
     const { body } = await dash.api<{ run: RunSummary }>('GET', `/runs/${runId}`);
-    expect(body.run).toMatchObject({ status: 'running', controller: 'dead', controllerAlive: false, actions: { stop: true, resume: true } });
+    expect(body.run).toMatchObject({
+      status: 'running',
+      controller: 'dead',
+      controllerAlive: false,
+      actions: { stop: true, resume: true },
+    });
 
     const profile = mkdtempSync(join(tmpdir(), 'blockqnn-chromium-'));
     onCleanup(() => rmSync(profile, { recursive: true, force: true }));
     const browser: BrowserContext = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1366, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1366, height: 900 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     onCleanup(() => browser.close());
     const page = browser.pages()[0] ?? (await browser.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(dash.url);
-    await page.evaluate((t) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('blockqnn-token', t), DASHBOARD_TOKEN);
+    await page.evaluate(
+      (t) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('blockqnn-token', t),
+      DASHBOARD_TOKEN,
+    );
     await freshHeartbeat(store, runId);
     await page.goto(`${dash.url}/#/runs/${runId}`);
     await page.locator('button[data-action="resume"]').waitFor({ timeout: 30_000 });
@@ -107,13 +151,21 @@ describe('#21 item 6: a crashed run (controller killed with -9)', () => {
     const answer = page.waitForResponse((r) => r.url().endsWith(`/api/runs/${runId}/resume`));
     await page.locator('button[data-action="resume"]').click();
     expect((await answer).status()).toBe(202);
-    const resumed = await eventually(async () => {
-      const run = await store.getRun(runId);
-      return run.status === 'running' && run.controllerId !== null && !run.controllerId.endsWith(`:${deadPid}`) ? run : undefined;
-    }, 30_000, 'the dashboard\'s controller taking the run over');
+    const resumed = await eventually(
+      async () => {
+        const run = await store.getRun(runId);
+        return run.status === 'running' && run.controllerId !== null && !run.controllerId.endsWith(`:${deadPid}`) ? run : undefined;
+      },
+      30_000,
+      "the dashboard's controller taking the run over",
+    );
     expect(resumed.controllerId).toMatch(new RegExp(`:${dash.proc.pid}$`));
     // The event follows the row's takeover.
-    await eventually(async () => ((await store.listEvents(runId)).some((e) => e.kind === 'resumed') ? true : undefined), 15_000, 'the resumed event');
+    await eventually(
+      async () => ((await store.listEvents(runId)).some((e) => e.kind === 'resumed') ? true : undefined),
+      15_000,
+      'the resumed event',
+    );
     await page.locator('button[data-action="resume"]').waitFor({ state: 'detached', timeout: 15_000 });
     expect(pageErrors).toEqual([]);
   }, 180_000);

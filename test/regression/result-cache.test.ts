@@ -23,8 +23,37 @@ describe.each([sqliteBackend, postgresBackend])('#21 item 8: results from the re
     onCleanup(() => database.drop());
     const prefix = uniquePrefix('cache');
     const search = (workers: number) =>
-      cli(['search', '--space', 'nasbench201', '--engine', 'table', '--table', table, '--fitness', FITNESS, '--report', REPORT, '--budget', '3', '--seed', '7', '--strategy', 'random',
-        '--workers', String(workers), '--db', database.url, '--redis', REDIS, '--prefix', prefix, '--json'], { timeoutMs: 90_000 });
+      cli(
+        [
+          'search',
+          '--space',
+          'nasbench201',
+          '--engine',
+          'table',
+          '--table',
+          table,
+          '--fitness',
+          FITNESS,
+          '--report',
+          REPORT,
+          '--budget',
+          '3',
+          '--seed',
+          '7',
+          '--strategy',
+          'random',
+          '--workers',
+          String(workers),
+          '--db',
+          database.url,
+          '--redis',
+          REDIS,
+          '--prefix',
+          prefix,
+          '--json',
+        ],
+        { timeoutMs: 90_000 },
+      );
 
     const first = await search(1);
     expect(first.code, first.stderr).toBe(0);
@@ -40,7 +69,11 @@ describe.each([sqliteBackend, postgresBackend])('#21 item 8: results from the re
     expect(before.map((c) => c.status)).toEqual(['ok', 'ok', 'ok']);
     expect(before.map((c) => c.fromCache)).toEqual([false, false, false]);
     expect(after.map((c) => c.hash)).toEqual(before.map((c) => c.hash));
-    expect(after.map((c) => [c.workerId, c.fromCache])).toEqual([['cache', true], ['cache', true], ['cache', true]]);
+    expect(after.map((c) => [c.workerId, c.fromCache])).toEqual([
+      ['cache', true],
+      ['cache', true],
+      ['cache', true],
+    ]);
     // The table engine's extra numbers, report column included, as the training run stored them.
     for (const [i, c] of after.entries()) {
       expect(c.metrics).toEqual(before[i]!.metrics);

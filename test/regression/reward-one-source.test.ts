@@ -28,8 +28,19 @@ const BUDGET = 8;
 function config(reward: { mu: number }, strategyOptions: Record<string, unknown> = {}): SearchConfigInput {
   const task = parseTask({ kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep', delayMs: 0 });
   return {
-    name: 'reward-source', space: 'nasbench201', strategy: 'qlearning-predictor', strategyOptions, engine: 'table', task, taskKey: taskKey(task, 'table'),
-    network: { inputShape: [32, 32, 3], classes: 10 }, budget: { candidates: BUDGET }, maxInFlight: 1, seed: 7, reward, reuseResults: false,
+    name: 'reward-source',
+    space: 'nasbench201',
+    strategy: 'qlearning-predictor',
+    strategyOptions,
+    engine: 'table',
+    task,
+    taskKey: taskKey(task, 'table'),
+    network: { inputShape: [32, 32, 3], classes: 10 },
+    budget: { candidates: BUDGET },
+    maxInFlight: 1,
+    seed: 7,
+    reward,
+    reuseResults: false,
   };
 }
 
@@ -43,7 +54,12 @@ async function search(reward: { mu: number }) {
   const store = await openStore(db.url);
   const redis = testRedisSettings('reward');
   const engine = new TableEngine();
-  const worker = new EvaluationWorker(redis, engineHandler(engine), { engine: 'table', engineDescription: engine.describe(), slot: 'cpu0', concurrency: 1 });
+  const worker = new EvaluationWorker(redis, engineHandler(engine), {
+    engine: 'table',
+    engineDescription: engine.describe(),
+    slot: 'cpu0',
+    concurrency: 1,
+  });
   await worker.start();
   cleanups.push(async () => {
     await worker.close(100);
@@ -54,7 +70,9 @@ async function search(reward: { mu: number }) {
   const run = await createRun(store, prepareConfig(config(reward)));
   expect(await runController(run.id, { store, redis, log: () => undefined, controllerId: 'test' })).toBe('finished');
   const candidates = (await store.listCandidates(run.id, { sort: 'sequence', order: 'asc', limit: 1000 })).items;
-  const snapshot = (await store.latestSnapshot(run.id))!.state as { strategy: { options: Record<string, unknown>; state: { history: [string, number][] } } };
+  const snapshot = (await store.latestSnapshot(run.id))!.state as {
+    strategy: { options: Record<string, unknown>; state: { history: [string, number][] } };
+  };
   return { candidates, strategy: snapshot.strategy };
 }
 
@@ -91,7 +109,9 @@ describe('the reward a strategy learns is the reward the run records', () => {
     expect(penalised.candidates.some((c) => Math.abs(c.reward! - c.accuracy!) > 0.1)).toBe(true);
   }, 120_000);
   it('refuses a reward term given twice with different values', () => {
-    expect(() => prepareConfig(config({ mu: 0.2 }, { mu: 0.1 }))).toThrow(/reward.s mu is given twice: reward.mu = 0.2 and strategyOptions.mu = 0.1/);
+    expect(() => prepareConfig(config({ mu: 0.2 }, { mu: 0.1 }))).toThrow(
+      /reward.s mu is given twice: reward.mu = 0.2 and strategyOptions.mu = 0.1/,
+    );
     expect(() => prepareConfig(config({ mu: 0.2 }, { mu: 0.2 }))).not.toThrow();
   });
 });

@@ -19,8 +19,33 @@ function tableArgs(db: string, prefix: string, o: { budget: number; workers: num
   const dir = mkdtempSync(join(tmpdir(), 'blockqnn-ends-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   writeNb201Table(join(dir, 'table.csv'));
-  return ['search', '--space', 'nasbench201', '--engine', 'table', '--table', join(dir, 'table.csv'), '--fitness', FITNESS, '--strategy', 'random',
-    '--budget', String(o.budget), '--delay-ms', String(o.delayMs ?? 0), '--max-in-flight', '2', '--workers', String(o.workers), '--db', db, '--redis', REDIS, '--prefix', prefix];
+  return [
+    'search',
+    '--space',
+    'nasbench201',
+    '--engine',
+    'table',
+    '--table',
+    join(dir, 'table.csv'),
+    '--fitness',
+    FITNESS,
+    '--strategy',
+    'random',
+    '--budget',
+    String(o.budget),
+    '--delay-ms',
+    String(o.delayMs ?? 0),
+    '--max-in-flight',
+    '2',
+    '--workers',
+    String(o.workers),
+    '--db',
+    db,
+    '--redis',
+    REDIS,
+    '--prefix',
+    prefix,
+  ];
 }
 
 describe('#21 item 10: how runs end', () => {
@@ -61,7 +86,11 @@ describe('#21 item 10: how runs end', () => {
       const resumePrefix = uniquePrefix('ends-resume');
       const resume = await cli(['resume', runId, '--workers', '2', '--db', database.url, '--redis', REDIS, '--prefix', resumePrefix]);
       expect(resume.code).toBe(2);
-      expect(resume.stderr).toMatch(new RegExp(`error \\[INVALID_INPUT\\]: run ${runId} has finished; nothing to resume\\n  hint: start a new run with blockqnn search`));
+      expect(resume.stderr).toMatch(
+        new RegExp(
+          `error \\[INVALID_INPUT\\]: run ${runId} has finished; nothing to resume\\n  hint: start a new run with blockqnn search`,
+        ),
+      );
       expect(resume.stderr).not.toMatch(/local worker slot|slot cpu\d/);
       expect(await registry(REDIS, resumePrefix)).toEqual([]);
     }, 180_000);

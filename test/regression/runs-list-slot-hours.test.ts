@@ -41,7 +41,11 @@ describe('runs list: slot-hours without opening the run', () => {
     // Results 1-4 of six blocks train 3, 4, 5 and 6 seconds.
     const { runId, hashes } = await seedNscRun(store, 4);
     expect(await listed(runId)).toBeCloseTo(18 / 3600, 12);
-    await store.commitResults(runId, [{ hash: hashes[4]!, result: { status: 'failed', trainSeconds: 7, error: 'out of patience', attempts: 1 } }], { format: 'seeded' });
+    await store.commitResults(
+      runId,
+      [{ hash: hashes[4]!, result: { status: 'failed', trainSeconds: 7, error: 'out of patience', attempts: 1 } }],
+      { format: 'seeded' },
+    );
     expect(await listed(runId)).toBeCloseTo(25 / 3600, 12);
     // The run's page builds its digest; the list then agrees with it.
     await fetch(`${url}/api/runs/${runId}/series`);
@@ -49,7 +53,15 @@ describe('runs list: slot-hours without opening the run', () => {
   });
 
   it('is 0 for a run without results', async () => {
-    const run = await store.createRun({ name: 'empty', strategy: 'random', engine: 'table', taskKey: 'k', seed: 1, budget: { candidates: 3 }, config: { space: 'nasbench201' } });
+    const run = await store.createRun({
+      name: 'empty',
+      strategy: 'random',
+      engine: 'table',
+      taskKey: 'k',
+      seed: 1,
+      budget: { candidates: 3 },
+      config: { space: 'nasbench201' },
+    });
     expect(await listed(run.id)).toBe(0);
   });
 });

@@ -16,7 +16,7 @@ import { FITNESS, writeNb201Table } from '../helpers/nb201-table.js';
 const BUDGET_SECONDS = 12;
 
 describe('#21 item 4: --time-budget across a resume', () => {
-  it('a run stopped after half its time budget spends only the rest after resume; the first rate line is the run\'s own', async () => {
+  it("a run stopped after half its time budget spends only the rest after resume; the first rate line is the run's own", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'blockqnn-time-'));
     onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     writeNb201Table(join(dir, 'table.csv'));
@@ -24,15 +24,44 @@ describe('#21 item 4: --time-budget across a resume', () => {
     const prefix = uniquePrefix('time');
     // An external worker, so neither controller waits for local slots to stop.
     await startWorker('worker', { redis: REDIS, prefix });
-    const search = startCli('search', ['search', '--space', 'nasbench201', '--engine', 'table', '--table', join(dir, 'table.csv'), '--fitness', FITNESS, '--strategy', 'random',
-      '--time-budget', String(BUDGET_SECONDS), '--delay-ms', '100', '--max-in-flight', '2', '--workers', '0', '--db', db, '--redis', REDIS, '--prefix', prefix]);
+    const search = startCli('search', [
+      'search',
+      '--space',
+      'nasbench201',
+      '--engine',
+      'table',
+      '--table',
+      join(dir, 'table.csv'),
+      '--fitness',
+      FITNESS,
+      '--strategy',
+      'random',
+      '--time-budget',
+      String(BUDGET_SECONDS),
+      '--delay-ms',
+      '100',
+      '--max-in-flight',
+      '2',
+      '--workers',
+      '0',
+      '--db',
+      db,
+      '--redis',
+      REDIS,
+      '--prefix',
+      prefix,
+    ]);
     const runId = await runIdOf(search);
     const store = await readStore(db);
     // Half the budget spent, and results to rate (a loaded machine may be slow to deliver the first).
-    await eventually(async () => {
-      const run = await store.getRun(runId);
-      return run.secondsSpent >= BUDGET_SECONDS / 2 && run.resultCount > 0 ? true : undefined;
-    }, 60_000, 'half the time budget spent');
+    await eventually(
+      async () => {
+        const run = await store.getRun(runId);
+        return run.secondsSpent >= BUDGET_SECONDS / 2 && run.resultCount > 0 ? true : undefined;
+      },
+      60_000,
+      'half the time budget spent',
+    );
     search.child.kill('SIGINT');
     expect(await search.done(60_000), search.output).toBe(130);
     const stopped = await store.getRun(runId);

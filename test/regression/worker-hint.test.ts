@@ -20,17 +20,45 @@ it('--workers 0 prints the exact worker command, warns while no worker of the en
   writeNb201Table(join(dir, 'table.csv'));
   const db = tempDb().url('hint');
   const prefix = uniquePrefix('hint');
-  const search = startCli('search (--workers 0)', [
-    'search', '--space', 'nasbench201', '--engine', 'table', '--table', join(dir, 'table.csv'), '--fitness', FITNESS, '--strategy', 'random',
-    '--budget', '3', '--max-in-flight', '2', '--workers', '0', '--db', db, '--redis', REDIS, '--prefix', prefix,
-  ], { [NO_WORKER_WARN_ENV]: '1' });
+  const search = startCli(
+    'search (--workers 0)',
+    [
+      'search',
+      '--space',
+      'nasbench201',
+      '--engine',
+      'table',
+      '--table',
+      join(dir, 'table.csv'),
+      '--fitness',
+      FITNESS,
+      '--strategy',
+      'random',
+      '--budget',
+      '3',
+      '--max-in-flight',
+      '2',
+      '--workers',
+      '0',
+      '--db',
+      db,
+      '--redis',
+      REDIS,
+      '--prefix',
+      prefix,
+    ],
+    { [NO_WORKER_WARN_ENV]: '1' },
+  );
   const runId = await runIdOf(search);
 
   const hint = await search.waitFor(/start them on any host that reaches this Redis with: (blockqnn worker [^\n]+)/, 20_000);
   const command = hint[1]!.trim();
   expect(command).toBe(`blockqnn worker --engine table --redis ${REDIS} --prefix ${prefix}`);
 
-  const warning = await search.waitFor(/warning: no live table worker on prefix (\S+) for \d+ s: the run's jobs wait\. Start one with: ([^\n]+)/, 20_000);
+  const warning = await search.waitFor(
+    /warning: no live table worker on prefix (\S+) for \d+ s: the run's jobs wait\. Start one with: ([^\n]+)/,
+    20_000,
+  );
   expect(warning[1]).toBe(prefix);
   expect(warning[2]!.trim()).toBe(command);
 
@@ -38,7 +66,9 @@ it('--workers 0 prints the exact worker command, warns while no worker of the en
   const status = await cli(['status', runId, '--db', db, '--redis', REDIS, '--prefix', prefix]);
   expect(status.code, status.stderr).toBe(0);
   expect(status.stdout).toContain(`warning: no live table worker on prefix ${prefix}: the run's jobs wait. Start one with: ${command}\n`);
-  const json = JSON.parse((await cli(['status', runId, '--db', db, '--redis', REDIS, '--prefix', prefix, '--json'])).stdout) as { workerHint: { command: string } | null };
+  const json = JSON.parse((await cli(['status', runId, '--db', db, '--redis', REDIS, '--prefix', prefix, '--json'])).stdout) as {
+    workerHint: { command: string } | null;
+  };
   expect(json.workerHint?.command).toBe(command);
 
   // The command from the hint, as a user would paste it (the harness kills it when the test ends).

@@ -9,7 +9,13 @@ import { runScenario } from '../../src/bench/reliability/index.js';
 import { quick } from './options.js';
 
 function expectExact(r: Awaited<ReturnType<typeof runScenario>>): void {
-  expect({ lost: r.lost, duplicated: r.duplicated, retrained: r.retrained, status: r.status, sameAsUninterrupted: r.sameAsUninterrupted }).toEqual({ lost: 0, duplicated: 0, retrained: 0, status: 'finished', sameAsUninterrupted: true });
+  expect({
+    lost: r.lost,
+    duplicated: r.duplicated,
+    retrained: r.retrained,
+    status: r.status,
+    sameAsUninterrupted: r.sameAsUninterrupted,
+  }).toEqual({ lost: 0, duplicated: 0, retrained: 0, status: 'finished', sameAsUninterrupted: true });
 }
 
 describe('controller faults', () => {
@@ -30,7 +36,9 @@ describe('controller faults', () => {
     const r = await runScenario('postgres-restart', quick);
     expectExact(r);
     expect(r.facts).toMatchObject({ finalExit: 0, controllerExit: 0, resumed: false });
-    expect(r.facts.searchLog).toMatch(/PostgreSQL database .* is unreachable[\s\S]*waiting up to 60 s[\s\S]*the database is back; continuing from the last commit/);
+    expect(r.facts.searchLog).toMatch(
+      /PostgreSQL database .* is unreachable[\s\S]*waiting up to 60 s[\s\S]*the database is back; continuing from the last commit/,
+    );
   }, 120_000);
 
   it('disk-full: a full SQLite volume pauses the run (status paused, saying the disk is full); after space is freed, resume continues exactly', async () => {

@@ -16,9 +16,13 @@ it('a final failure, heard live or found by reconcile, carries the id of the wor
   const queue = new EvaluationQueue(settings, 'unit', { attempts: 2, backoffMs: 50 });
   const reports: JobReport[] = [];
   const unlisten = await queue.listen((r) => reports.push(r));
-  const worker = new EvaluationWorker(settings, async () => {
-    throw new Error('the engine broke');
-  }, { engine: 'unit', engineDescription: 'always fails', slot: 'cpu0', lockDurationMs: 5000 });
+  const worker = new EvaluationWorker(
+    settings,
+    async () => {
+      throw new Error('the engine broke');
+    },
+    { engine: 'unit', engineDescription: 'always fails', slot: 'cpu0', lockDurationMs: 5000 },
+  );
   await worker.start();
   cleanups.push(async () => {
     await unlisten();
@@ -28,7 +32,16 @@ it('a final failure, heard live or found by reconcile, carries the id of the wor
   });
   const hash = 'ab'.repeat(8);
   const task = parseTask({ kind: 'lookup', table: '/nonexistent.csv', fitness: 'acc' });
-  await queue.enqueue({ contract: JOB_CONTRACT, runId: 'run1', candidateHash: hash, candidateKey: 'k', task, engine: 'unit', seed: 1, timeLimitSeconds: 60 });
+  await queue.enqueue({
+    contract: JOB_CONTRACT,
+    runId: 'run1',
+    candidateHash: hash,
+    candidateKey: 'k',
+    task,
+    engine: 'unit',
+    seed: 1,
+    timeLimitSeconds: 60,
+  });
   const live = await eventually(() => reports.find((r) => r.kind === 'failed'), 10_000, 'the final failure');
   expect(live).toMatchObject({ kind: 'failed', attempts: 2, workerId: worker.id });
   const [found] = await queue.reconcile('run1', [hash]);

@@ -22,11 +22,37 @@ describe('countOutcome', () => {
 
   it('summarise adds runs up per scenario and the table names every column', () => {
     const base = { recoverySeconds: 2, status: 'finished', sameAsUninterrupted: true, note: '', lost: 0, duplicated: 0, retrained: 0 };
-    const summary = summarise([{ ...base, scenario: 'a' }, { ...base, scenario: 'a', recoverySeconds: 4, retrained: 1 }, { ...base, scenario: 'b', sameAsUninterrupted: null, recoverySeconds: null }]);
-    expect(summary).toEqual([
-      { scenario: 'a', runs: 2, lost: 0, duplicated: 0, retrained: 1, recoveryMedianSeconds: 2, recoveryMaxSeconds: 4, exact: true, statuses: ['finished'] },
-      { scenario: 'b', runs: 1, lost: 0, duplicated: 0, retrained: 0, recoveryMedianSeconds: null, recoveryMaxSeconds: null, exact: null, statuses: ['finished'] },
+    const summary = summarise([
+      { ...base, scenario: 'a' },
+      { ...base, scenario: 'a', recoverySeconds: 4, retrained: 1 },
+      { ...base, scenario: 'b', sameAsUninterrupted: null, recoverySeconds: null },
     ]);
-    expect(formatSummary(summary).split('\n')[0]).toMatch(/scenario\s+runs\s+results lost\s+results duplicated\s+retrained\s+time to recover/);
+    expect(summary).toEqual([
+      {
+        scenario: 'a',
+        runs: 2,
+        lost: 0,
+        duplicated: 0,
+        retrained: 1,
+        recoveryMedianSeconds: 2,
+        recoveryMaxSeconds: 4,
+        exact: true,
+        statuses: ['finished'],
+      },
+      {
+        scenario: 'b',
+        runs: 1,
+        lost: 0,
+        duplicated: 0,
+        retrained: 0,
+        recoveryMedianSeconds: null,
+        recoveryMaxSeconds: null,
+        exact: null,
+        statuses: ['finished'],
+      },
+    ]);
+    expect(formatSummary(summary).split('\n')[0]).toMatch(
+      /scenario\s+runs\s+results lost\s+results duplicated\s+retrained\s+time to recover/,
+    );
   });
 });

@@ -19,6 +19,8 @@ describe('Redis faults', () => {
     expect(r.facts).toMatchObject({ controllerAlive: true, statusDuringOutage: 'running', exitCode: 0 });
     expect(r.facts.heartbeatAgeSecondsDuringOutage as number).toBeLessThan(15);
     expect(r.facts.workerStopSecondsDuringOutage).not.toBeNull();
-    expect((r.facts.controllerLog as string[]).join('\n')).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable; waiting for it[\s\S]*Redis is back/);
+    expect((r.facts.controllerLog as string[]).join('\n')).toMatch(
+      /Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable; waiting for it[\s\S]*Redis is back/,
+    );
   }, 120_000);
 });

@@ -42,12 +42,16 @@ describe('worker faults', () => {
     const r = await runScenario('late-duplicate', quick);
     expectClean(r, 8);
     expect(r.retrained).toBe(0); // the one extra training is the scenario's own
-    const { before, after, jobLeftInRedis } = r.facts as { before: { accuracy: number; workerId: string }; after: { accuracy: number; workerId: string }; jobLeftInRedis: boolean };
+    const { before, after, jobLeftInRedis } = r.facts as {
+      before: { accuracy: number; workerId: string };
+      after: { accuracy: number; workerId: string };
+      jobLeftInRedis: boolean;
+    };
     expect(after).toEqual(before);
     expect(jobLeftInRedis).toBe(false);
   }, 90_000);
 
-  it('clock-skew: workers an hour ahead and an hour behind (faketime) are both listed alive with a fresh heartbeat, and a killed one\'s job is retried', async () => {
+  it("clock-skew: workers an hour ahead and an hour behind (faketime) are both listed alive with a fresh heartbeat, and a killed one's job is retried", async () => {
     const r = await runScenario('clock-skew', quick);
     expectClean(r, 8);
     expect(r.retrained).toBeLessThanOrEqual(1); // one slot killed

@@ -40,11 +40,13 @@ async function check(root?: string): Promise<{ code: number; output: string }> {
 }
 
 const clean = {
-  'src/common/errors.ts': '// a comment that says: import { Queue } from \'bullmq\'\nexport const url = "redis://x"; export const text = "from \'express\'";\n',
+  'src/common/errors.ts':
+    '// a comment that says: import { Queue } from \'bullmq\'\nexport const url = "redis://x"; export const text = "from \'express\'";\n',
   'src/search-space/ir.ts': "import { url } from '../common/errors.js';\nexport const ir = url;\n",
   'src/queue/queue.ts': "import { Queue } from 'bullmq';\nimport type { ir } from '../search-space/ir.js';\nexport { Queue };\n",
   'src/store/db.ts': "import { PrismaClient } from '@prisma/client';\nexport const db = PrismaClient;\n",
-  'src/server/app.ts': "import express from 'express';\nimport helmet from 'helmet';\nimport { db } from '../store/db.js';\nexport const app = [express, helmet, db];\n",
+  'src/server/app.ts':
+    "import express from 'express';\nimport helmet from 'helmet';\nimport { db } from '../store/db.js';\nexport const app = [express, helmet, db];\n",
   'dashboard/src/view.ts': "import type { ir } from '../../src/search-space/ir.js';\nexport type View = typeof ir;\n",
 };
 
@@ -57,7 +59,8 @@ describe('scripts/check-layers.js', () => {
     const root = plant({
       ...clean,
       'src/search-space/bad.ts': "import { db } from '../store/db.js';\nexport const bad = db;\n",
-      'src/engines/packages.ts': "import { Queue } from 'bullmq';\nimport express from 'express';\nimport { PrismaClient } from '@prisma/client';\nexport const all = [Queue, express, PrismaClient];\n",
+      'src/engines/packages.ts':
+        "import { Queue } from 'bullmq';\nimport express from 'express';\nimport { PrismaClient } from '@prisma/client';\nexport const all = [Queue, express, PrismaClient];\n",
       'src/engines/one.ts': "import type { Two } from './two.js';\nexport interface One { two?: Two }\n",
       'src/engines/two.ts': "import type { One } from './one.js';\nexport interface Two { one?: One }\n",
       'src/worker/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
@@ -68,12 +71,15 @@ describe('scripts/check-layers.js', () => {
     });
     const { code, output } = await check(root);
     expect(code).toBe(1);
-    const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     expect(lines[0]).toBe('layer check failed:');
     expect(lines.slice(1).sort()).toEqual([
       'dashboard/src/code.ts imports ../../src/search-space/ir.js: dashboard/ may import only types from src/ (use "import type")',
       'import cycle: src/engines/one.ts → src/engines/two.ts → src/engines/one.ts',
-      'import cycle: src/worker/a.ts → src/worker/b.ts → src/worker/c.ts → src/worker/a.ts (3 files in the cycle\'s component)',
+      "import cycle: src/worker/a.ts → src/worker/b.ts → src/worker/c.ts → src/worker/a.ts (3 files in the cycle's component)",
       'src/engines/packages.ts imports @prisma/client: that package belongs to src/store; go through its port there',
       'src/engines/packages.ts imports bullmq: that package belongs to src/queue and src/bench; go through its port there',
       'src/engines/packages.ts imports express: that package belongs to src/server; go through its port there',

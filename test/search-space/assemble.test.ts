@@ -4,7 +4,8 @@ import { PAPER_BLOCKS, assembleNetwork, networkCost, parseNsc } from '../../src/
 import type { CheckedIr } from '../../src/search-space/index.js';
 
 /** Nodes of block `b` in stage `s` (ids are scoped `s{stage}b{block}/…`). */
-const blockNodes = (checked: CheckedIr, stage: number, block: number) => checked.ir.nodes.filter((n) => n.id.startsWith(`s${stage}b${block}/`));
+const blockNodes = (checked: CheckedIr, stage: number, block: number) =>
+  checked.ir.nodes.filter((n) => n.id.startsWith(`s${stage}b${block}/`));
 
 function expectStages(checked: CheckedIr, size: number, base: number) {
   for (const stage of [1, 2, 3]) {
@@ -46,7 +47,10 @@ describe('assembleNetwork', () => {
       const width = 16 * 2 ** (stage - 1);
       for (const block of [1, 2, 3, 4]) {
         const out = checked.ir.nodes.find((n) => n.id === `s${stage}b${block}/out`)!;
-        expect(out).toMatchObject({ op: 'concat', inputs: [`s${stage}b${block}/l2/bn`, `s${stage}b${block}/l4/bn`, `s${stage}b${block}/l6/bn`, `s${stage}b${block}/l8/bn`] });
+        expect(out).toMatchObject({
+          op: 'concat',
+          inputs: [`s${stage}b${block}/l2/bn`, `s${stage}b${block}/l4/bn`, `s${stage}b${block}/l6/bn`, `s${stage}b${block}/l8/bn`],
+        });
         expect(checked.shapes.get(out.id)!.at(-1)).toBe(4 * width);
         expect(checked.ir.nodes.find((n) => n.id === `s${stage}b${block}/out/conv`)).toMatchObject({ kernel: 1, filters: width });
       }
@@ -56,7 +60,13 @@ describe('assembleNetwork', () => {
   });
 
   it('matches a hand count on a tiny configuration', () => {
-    const checked = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [8, 8, 3], classes: 5, blocksPerStage: 1, baseFilters: 4, stages: 2 });
+    const checked = assembleNetwork(PAPER_BLOCKS.resnet, {
+      inputShape: [8, 8, 3],
+      classes: 5,
+      blocksPerStage: 1,
+      baseFilters: 4,
+      stages: 2,
+    });
     // stem 108 + 8; stage 1: 2×(144 + 8); stage 2: 288 + 16 + 576 + 16 + projection 32 + 16; head BN 16 + dense 45.
     expect(networkCost(checked).params).toBe(108 + 8 + 304 + 944 + 16 + 45);
     // stem 108×64; stage 1: 2×144×64; stage 2 at 4×4: (288 + 576 + 32)×16; dense 45.
@@ -70,7 +80,9 @@ describe('assembleNetwork', () => {
 
   it('rejects options that make no network, naming the field and value', () => {
     const attempt = (o: object) => () => assembleNetwork(PAPER_BLOCKS.resnet, o);
-    expect(attempt({ stages: 7, inputShape: [32, 32, 3] })).toThrow('network option stages = 7: 7 stages halve the image 6 times, too often for 32x32');
+    expect(attempt({ stages: 7, inputShape: [32, 32, 3] })).toThrow(
+      'network option stages = 7: 7 stages halve the image 6 times, too often for 32x32',
+    );
     expect(attempt({ classes: 0 })).toThrow('network option classes = 0: must be a positive integer');
     expect(attempt({ baseFilters: 1.5 })).toThrow(BlockqnnError);
     expect(attempt({ inputShape: [32, 32] })).toThrow('inputShape');

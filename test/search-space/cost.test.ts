@@ -11,7 +11,10 @@ describe('networkCost', () => {
     // 3×3×3×8 = 216 weights over 8×8 outputs.
     expect(costOf((b) => b.conv('input', { filters: 8, kernel: 3, padding: 1 }))).toMatchObject({ params: 216, macs: 216 * 64 });
     // Bias: one more parameter and one more multiply-add per filter and position (NAS-Bench-201's convention).
-    expect(costOf((b) => b.conv('input', { filters: 8, kernel: 3, padding: 1, bias: true }))).toMatchObject({ params: 224, macs: 224 * 64 });
+    expect(costOf((b) => b.conv('input', { filters: 8, kernel: 3, padding: 1, bias: true }))).toMatchObject({
+      params: 224,
+      macs: 224 * 64,
+    });
     // Stride 2 without padding: 3×3 outputs.
     expect(costOf((b) => b.conv('input', { filters: 8, kernel: 3, stride: 2 }))).toMatchObject({ params: 216, macs: 216 * 9 });
   });
@@ -35,7 +38,9 @@ describe('networkCost', () => {
   it('counts channelScale as one multiply per element and parameter-free ops as zero', () => {
     const scaled = costOf((b) => b.channelScale('input', b.sigmoid(b.globalAvgPool('input'))));
     expect(scaled).toMatchObject({ params: 0, macs: 8 * 8 * 3 });
-    const free = costOf((b) => b.add([b.relu('input'), b.maxPool(b.avgPool('input', { kernel: 3, stride: 1, padding: 1 }), { kernel: 1, stride: 1 })]));
+    const free = costOf((b) =>
+      b.add([b.relu('input'), b.maxPool(b.avgPool('input', { kernel: 3, stride: 1, padding: 1 }), { kernel: 1, stride: 1 })]),
+    );
     expect(free).toMatchObject({ params: 0, macs: 0 });
   });
 
@@ -51,7 +56,12 @@ describe('networkCost', () => {
 
   it('reports every node and the activation memory', () => {
     const cost = costOf((b) => b.dense(b.globalAvgPool(b.relu(b.conv('input', { filters: 2, kernel: 1 }))), { units: 3 }), [4, 4, 1]);
-    expect(cost.nodes.map((n) => [n.op, n.outputShape])).toEqual([['conv2d', [4, 4, 2]], ['relu', [4, 4, 2]], ['globalAvgPool', [2]], ['dense', [3]]]);
+    expect(cost.nodes.map((n) => [n.op, n.outputShape])).toEqual([
+      ['conv2d', [4, 4, 2]],
+      ['relu', [4, 4, 2]],
+      ['globalAvgPool', [2]],
+      ['dense', [3]],
+    ]);
     // Input 16 + conv 32 + relu 32 + gap 2 + dense 3 = 85 floats per example.
     expect(cost.activationElements).toBe(85);
     expect(activationBytes(cost, 10)).toBe(85 * 10 * 4);

@@ -5,7 +5,9 @@ import { IR_MAX_NODES, IrBuilder, PAPER_BLOCKS, assembleNetwork, checkIr, parseI
 /** A small valid IR as plain JSON (the wire form), for mutation. */
 function tinyIr(): any {
   return {
-    format: 'blockqnn-ir', version: 1, input: { shape: [8, 8, 3] },
+    format: 'blockqnn-ir',
+    version: 1,
+    input: { shape: [8, 8, 3] },
     nodes: [
       { id: 'c1', op: 'conv2d', inputs: ['input'], filters: 4, kernel: 3, padding: 1 },
       { id: 'c2', op: 'conv2d', inputs: ['c1'], filters: 4, kernel: 3, padding: 1 },
@@ -80,10 +82,28 @@ describe('parseIr: structure and shapes', () => {
     ['reserved id', (ir) => (ir.nodes[0].id = 'input'), 'reserved-id', 'reserved'],
     ['add with one input', (ir) => (ir.nodes[2].inputs = ['c1']), 'arity', 'takes at least 2 input(s), got 1'],
     ['conv with two inputs', (ir) => (ir.nodes[1].inputs = ['c1', 'input']), 'arity', 'takes 1 input(s), got 2'],
-    ['add of unequal shapes', (ir) => (ir.nodes[1].filters = 5), 'shape-mismatch', 'input 1 "c2" has shape [8, 8, 5], input 0 has [8, 8, 4]'],
+    [
+      'add of unequal shapes',
+      (ir) => (ir.nodes[1].filters = 5),
+      'shape-mismatch',
+      'input 1 "c2" has shape [8, 8, 5], input 0 has [8, 8, 4]',
+    ],
     ['add of unequal spatial sizes', (ir) => Object.assign(ir.nodes[1], { stride: 2 }), 'shape-mismatch', 'add needs equal shapes'],
-    ['concat of unequal spatial sizes', (ir) => { ir.nodes[2].op = 'concat'; ir.nodes[1].stride = 2; }, 'shape-mismatch', 'concat needs equal shapes except channels'],
-    ['kernel larger than the image', (ir) => Object.assign(ir.nodes[0], { kernel: 9, padding: 0 }), 'too-small', 'the height extent 8 is too small for kernel 9'],
+    [
+      'concat of unequal spatial sizes',
+      (ir) => {
+        ir.nodes[2].op = 'concat';
+        ir.nodes[1].stride = 2;
+      },
+      'shape-mismatch',
+      'concat needs equal shapes except channels',
+    ],
+    [
+      'kernel larger than the image',
+      (ir) => Object.assign(ir.nodes[0], { kernel: 9, padding: 0 }),
+      'too-small',
+      'the height extent 8 is too small for kernel 9',
+    ],
     ['dense on an image', (ir) => (ir.nodes[4].inputs = ['sum']), 'rank', 'expects a vector input [C], got [8, 8, 4]'],
     ['groups not dividing channels', (ir) => (ir.nodes[0].groups = 2), 'groups', 'input channels 3 are not divisible by groups 2'],
     ['unknown output', (ir) => (ir.output = 'nowhere'), 'unknown-output', 'output "nowhere" is not a node'],
@@ -102,7 +122,7 @@ describe('parseIr: structure and shapes', () => {
     expect(error.details).toMatchObject({ node: 'c2', op: 'conv2d', input: 'nope' });
   });
 
-  it('checks channelScale: [x, scale] with a vector of x\'s channels', () => {
+  it("checks channelScale: [x, scale] with a vector of x's channels", () => {
     const b = new IrBuilder('se', [4, 4, 6]);
     const wrong = b.dense(b.globalAvgPool('input'), { units: 5 });
     expect(() => b.channelScale('input', wrong)).toThrow(/must be a vector of 6 channels, got \[5\]/);
@@ -148,20 +168,22 @@ describe('shareWeightsWith', () => {
     return ir;
   };
 
-  it('accepts a node reusing an earlier node\'s parameters', () => {
+  it("accepts a node reusing an earlier node's parameters", () => {
     expect(parseIr(shared()).shapes.get('c2')).toEqual([8, 8, 4]);
   });
 
   it('rejects an unknown target, a chain, and differing attributes or input widths', () => {
     expect(rejection(shared((n) => (n[2].shareWeightsWith = 'ghost'))).details?.rule).toBe('unknown-share');
     expect(rejection(shared((n) => (n[2].shareWeightsWith = 'fc'))).details?.rule).toBe('unknown-share');
-    const attrs = rejection(shared((n) => (n[2].kernel = 1, n[2].padding = 0)));
+    const attrs = rejection(shared((n) => ((n[2].kernel = 1), (n[2].padding = 0))));
     expect(attrs.details?.rule).toBe('share-mismatch');
     expect(attrs.message).toContain('shares weights with "c1" but their ops or attributes differ');
     const width = rejection(shared((n) => (n[1].inputs = ['input'])));
     expect(width.details?.rule).toBe('share-mismatch');
     expect(width.message).toContain('its input has 4 channels, not 3');
-    const chain = shared((n) => n.splice(3, 0, { id: 'c3', op: 'conv2d', inputs: ['c2'], filters: 4, kernel: 3, padding: 1, shareWeightsWith: 'c2' }));
+    const chain = shared((n) =>
+      n.splice(3, 0, { id: 'c3', op: 'conv2d', inputs: ['c2'], filters: 4, kernel: 3, padding: 1, shareWeightsWith: 'c2' }),
+    );
     expect(rejection(chain).details?.rule).toBe('share-chain');
   });
 

@@ -9,7 +9,12 @@ import { NB201_CELL_COUNT, buildNb201Network, networkCost, parseNb201, printNb20
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const csvPath = path.resolve(repoRoot, 'data/nasbench201/cifar10.csv.gz');
 
-interface Row { index: number; arch: string; paramsM: string; flopsM: string }
+interface Row {
+  index: number;
+  arch: string;
+  paramsM: string;
+  flopsM: string;
+}
 
 function readRows(): Row[] {
   const [header, ...lines] = gunzipSync(readFileSync(csvPath)).toString('utf8').trim().split(/\r?\n/);
@@ -45,7 +50,10 @@ describe('NAS-Bench-201 cells', () => {
   });
 
   it('builds the documented macro network: output [classes], three widths, two reductions', () => {
-    const checked = buildNb201Network(parseNb201('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|'), { classes: 7 });
+    const checked = buildNb201Network(
+      parseNb201('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|'),
+      { classes: 7 },
+    );
     expect(checked.shapes.get(checked.ir.output)).toEqual([7]);
     expect(checked.shapes.get('reduce1/add')).toEqual([16, 16, 32]);
     expect(checked.shapes.get('reduce2/add')).toEqual([8, 8, 64]);

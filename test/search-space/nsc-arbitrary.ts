@@ -44,7 +44,12 @@ export function validBlock(o: BlockArbitraryOptions = {}): fc.Arbitrary<NscBlock
  * order (priorities pick among ready layers), add/concat operands swapped where
  * `swaps` says, and the tuples listed in a shuffled order.
  */
-export function relabel(block: NscBlock, priorities: readonly number[], swaps: readonly boolean[], listOrder: readonly number[]): NscLayer[] {
+export function relabel(
+  block: NscBlock,
+  priorities: readonly number[],
+  swaps: readonly boolean[],
+  listOrder: readonly number[],
+): NscLayer[] {
   const body = block.filter((l) => l.type !== LayerType.terminal);
   const renumber = new Map<number, number>([[0, 0]]);
   const pending = new Set(body.map((l) => l.index));
@@ -68,7 +73,10 @@ export function relabel(block: NscBlock, priorities: readonly number[], swaps: r
 }
 
 const signature = (l: NscLayer, map: (p: number) => number): string =>
-  `${l.type}:${l.kernel}:${inputsOf(l).map(map).sort((x, y) => x - y).join(',')}`;
+  `${l.type}:${l.kernel}:${inputsOf(l)
+    .map(map)
+    .sort((x, y) => x - y)
+    .join(',')}`;
 
 /**
  * Whether two blocks are the same DAG: a backtracking search for a bijection of

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArchitectureError } from '../../src/common/errors.js';
 import {
-  INCEPTION_BLOCK_NSC, RESNET_BLOCK_NSC, density, nscFromJson, nscToJson, outputLayers, parseNsc, printNsc, validateBlock,
+  INCEPTION_BLOCK_NSC,
+  RESNET_BLOCK_NSC,
+  density,
+  nscFromJson,
+  nscToJson,
+  outputLayers,
+  parseNsc,
+  printNsc,
+  validateBlock,
 } from '../../src/search-space/index.js';
 import type { NscLayer } from '../../src/search-space/index.js';
 
@@ -91,9 +99,19 @@ describe('validation rules', () => {
   it('rejects non-integers in text, JSON and direct calls', () => {
     expect(rejection(() => parseNsc('(1,1,3.5,0,0)(2,7,0,0,0)')).message).toContain('field kernel is "3.5"');
     expect(rejection(() => parseNsc('(1,a,3,0,0)(2,7,0,0,0)')).details?.rule).toBe('integer');
-    expect(rejection(() => nscFromJson([[1, 1, 3, 0, null], [2, 7, 0, 0, 0]])).message).toContain('field pred2 is null');
+    expect(
+      rejection(() =>
+        nscFromJson([
+          [1, 1, 3, 0, null],
+          [2, 7, 0, 0, 0],
+        ]),
+      ).message,
+    ).toContain('field pred2 is null');
     expect(rejection(() => nscFromJson([{ index: 1, type: 1, kernel: 3, pred1: 0 }, [2, 7, 0, 0, 0]])).message).toContain('pred2');
-    const layers: NscLayer[] = [{ index: 1, type: 1, kernel: 3, pred1: 0.5, pred2: 0 }, { index: 2, type: 7, kernel: 0, pred1: 0, pred2: 0 }];
+    const layers: NscLayer[] = [
+      { index: 1, type: 1, kernel: 3, pred1: 0.5, pred2: 0 },
+      { index: 2, type: 7, kernel: 0, pred1: 0, pred2: 0 },
+    ];
     const error = rejection(() => validateBlock(layers));
     expect(error.details).toMatchObject({ rule: 'integer', layer: 1 });
     expect(error.message).toContain('pred1 must be an integer, got 0.5');
@@ -101,9 +119,17 @@ describe('validation rules', () => {
 
   it('rejects syntax errors naming what is wrong', () => {
     for (const [text, rule] of [
-      ['', 'empty'], ['   ', 'empty'], ['hello', 'syntax'], ['(1,1,3,0,0)x(2,7,0,0,0)', 'syntax'], ['(1,1,3,0,0)(2,7,0,0,0', 'syntax'],
-      ['((1,1,3,0,0))(2,7,0,0,0)', 'syntax'], ['(1,1,3,0)(2,7,0,0,0)', 'tuple-length'], ['(1,1,3,0,0,0)(2,7,0,0,0)', 'tuple-length'],
-      ['[[1,1,3,0,0],', 'syntax'], ['{"index":1}', 'syntax'], ['[1,2,3]', 'syntax'],
+      ['', 'empty'],
+      ['   ', 'empty'],
+      ['hello', 'syntax'],
+      ['(1,1,3,0,0)x(2,7,0,0,0)', 'syntax'],
+      ['(1,1,3,0,0)(2,7,0,0,0', 'syntax'],
+      ['((1,1,3,0,0))(2,7,0,0,0)', 'syntax'],
+      ['(1,1,3,0)(2,7,0,0,0)', 'tuple-length'],
+      ['(1,1,3,0,0,0)(2,7,0,0,0)', 'tuple-length'],
+      ['[[1,1,3,0,0],', 'syntax'],
+      ['{"index":1}', 'syntax'],
+      ['[1,2,3]', 'syntax'],
     ] as const) {
       expect(rejection(() => parseNsc(text)).details?.rule, text).toBe(rule);
     }

@@ -3,21 +3,40 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ResultPoint, accuracyVsFlops, history, layerShares, paretoFront, throughput } from '../../src/server/analytics.js';
 
-const point = (i: number, accuracy: number | null, flops = 1000 + i): ResultPoint => ({ hash: `h${i}`, sequence: i + 1, finishedAt: 1000 + i, accuracy, reward: accuracy, flops, ok: accuracy !== null });
+const point = (i: number, accuracy: number | null, flops = 1000 + i): ResultPoint => ({
+  hash: `h${i}`,
+  sequence: i + 1,
+  finishedAt: 1000 + i,
+  accuracy,
+  reward: accuracy,
+  flops,
+  ok: accuracy !== null,
+});
 
 describe('paretoFront', () => {
   it('keeps exactly the points no other point dominates', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ flops: fc.integer({ min: 1, max: 50 }), accuracy: fc.integer({ min: 0, max: 20 }) }), { maxLength: 60 }), (pts) => {
-        const front = new Set(paretoFront(pts));
-        for (const p of pts) {
-          const dominated = pts.some((q) => q !== p && q.flops <= p.flops && q.accuracy >= p.accuracy && (q.flops < p.flops || q.accuracy > p.accuracy));
-          if (dominated) expect(front.has(p)).toBe(false);
-        }
-        // One representative per non-dominated (flops, accuracy) value.
-        const undominated = new Set(pts.filter((p) => !pts.some((q) => q.flops <= p.flops && q.accuracy >= p.accuracy && (q.flops < p.flops || q.accuracy > p.accuracy))).map((p) => `${p.flops}:${p.accuracy}`));
-        expect(new Set([...front].map((p) => `${p.flops}:${p.accuracy}`))).toEqual(undominated);
-      }),
+      fc.property(
+        fc.array(fc.record({ flops: fc.integer({ min: 1, max: 50 }), accuracy: fc.integer({ min: 0, max: 20 }) }), { maxLength: 60 }),
+        (pts) => {
+          const front = new Set(paretoFront(pts));
+          for (const p of pts) {
+            const dominated = pts.some(
+              (q) => q !== p && q.flops <= p.flops && q.accuracy >= p.accuracy && (q.flops < p.flops || q.accuracy > p.accuracy),
+            );
+            if (dominated) expect(front.has(p)).toBe(false);
+          }
+          // One representative per non-dominated (flops, accuracy) value.
+          const undominated = new Set(
+            pts
+              .filter(
+                (p) => !pts.some((q) => q.flops <= p.flops && q.accuracy >= p.accuracy && (q.flops < p.flops || q.accuracy > p.accuracy)),
+              )
+              .map((p) => `${p.flops}:${p.accuracy}`),
+          );
+          expect(new Set([...front].map((p) => `${p.flops}:${p.accuracy}`))).toEqual(undominated);
+        },
+      ),
     );
   });
 });

@@ -5,7 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenMatches } from '../../src/server/auth.js';
-import type { CandidateDetailResponse, CandidatePageResponse, RunOverview, RunSummary, SeriesResponse } from '../../src/server/api-types.js';
+import type {
+  CandidateDetailResponse,
+  CandidatePageResponse,
+  RunOverview,
+  RunSummary,
+  SeriesResponse,
+} from '../../src/server/api-types.js';
 import { eventually } from '../helpers/redis.js';
 import { NSC_BLOCKS, TABLE, TOKEN, type TestDashboard, seedNscRun, startDashboard } from './harness.js';
 
@@ -30,7 +36,14 @@ describe('reads', () => {
   it('lists runs and a run overview with counts and best values', async () => {
     const { body } = await json<{ runs: RunSummary[] }>('/api/runs');
     const run = body.runs.find((r) => r.id === runId)!;
-    expect(run).toMatchObject({ name: 'nsc-seeded', status: 'finished', space: 'nsc', dataset: 'mnist', resultCount: NSC_BLOCKS.length, progress: 1 });
+    expect(run).toMatchObject({
+      name: 'nsc-seeded',
+      status: 'finished',
+      space: 'nsc',
+      dataset: 'mnist',
+      resultCount: NSC_BLOCKS.length,
+      progress: 1,
+    });
     expect(run.bestAccuracy).toBeCloseTo(0.5 + 5 * 0.07);
     const overview = await json<RunOverview>(`/api/runs/${runId}`);
     expect(overview.body.counts.ok).toBe(NSC_BLOCKS.length);
@@ -78,7 +91,9 @@ describe('reads', () => {
   });
 
   it('serves best blocks as graphs', async () => {
-    const { body } = await json<{ best: { candidate: { reward: number }; block: { nodes: unknown[] } }[] }>(`/api/runs/${runId}/best?limit=3`);
+    const { body } = await json<{ best: { candidate: { reward: number }; block: { nodes: unknown[] } }[] }>(
+      `/api/runs/${runId}/best?limit=3`,
+    );
     expect(body.best.map((b) => b.candidate.reward)).toEqual([...body.best.map((b) => b.candidate.reward)].sort((a, b) => b - a));
     expect(body.best.every((b) => b.block.nodes.length >= 3)).toBe(true);
   });
@@ -109,7 +124,11 @@ describe('bad input gets a clear 4xx and never a stack trace', () => {
 
 describe('changing state needs the token', () => {
   const post = (path: string, body: unknown, token?: string, contentType = 'application/json') =>
-    get(path, { method: 'POST', headers: { 'Content-Type': contentType, ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    get(path, {
+      method: 'POST',
+      headers: { 'Content-Type': contentType, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   it('refuses start, stop and resume without a token or with a wrong one (401)', async () => {
     for (const path of ['/api/runs', `/api/runs/${runId}/stop`, `/api/runs/${runId}/resume`]) {
@@ -135,7 +154,18 @@ describe('changing state needs the token', () => {
     expect(((await malformed.json()) as ErrorBody).error.message).toMatch(/not valid JSON/);
     const extra = await post('/api/runs', { config: {}, evil: true }, TOKEN);
     expect(extra.status).toBe(400);
-    const badConfig = await post('/api/runs', { config: { engine: 'table', strategy: 'no-such-strategy', task: { kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep' }, budget: { candidates: 3 } } }, TOKEN);
+    const badConfig = await post(
+      '/api/runs',
+      {
+        config: {
+          engine: 'table',
+          strategy: 'no-such-strategy',
+          task: { kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep' },
+          budget: { candidates: 3 },
+        },
+      },
+      TOKEN,
+    );
     expect(badConfig.status).toBe(400);
     expect(((await badConfig.json()) as ErrorBody).error.message).toMatch(/no-such-strategy/);
     const huge = await post('/api/runs', { config: { name: 'x'.repeat(100_000) } }, TOKEN);

@@ -27,18 +27,43 @@ export interface TestDashboard {
   close(): Promise<void>;
 }
 
-export async function startDashboard(o: { workers?: number; staticDir?: string; streamIntervalMs?: number; dataDir?: string } = {}): Promise<TestDashboard> {
+export async function startDashboard(
+  o: { workers?: number; staticDir?: string; streamIntervalMs?: number; dataDir?: string } = {},
+): Promise<TestDashboard> {
   const db: TestDatabase = await sqliteBackend.create();
   const store = await openStore(db.url);
   const redis = testRedisSettings('dash');
   const engine = new TableEngine();
-  const workers = Array.from({ length: o.workers ?? 0 }, (_, i) => new EvaluationWorker(redis, engineHandler(engine), { engine: 'table', engineDescription: engine.describe(), slot: `cpu${i}`, concurrency: 1 }));
+  const workers = Array.from(
+    { length: o.workers ?? 0 },
+    (_, i) =>
+      new EvaluationWorker(redis, engineHandler(engine), {
+        engine: 'table',
+        engineDescription: engine.describe(),
+        slot: `cpu${i}`,
+        concurrency: 1,
+      }),
+  );
   for (const w of workers) await w.start();
   const logs: string[] = [];
-  const server = createServer({ store, redis, token: TOKEN, controllerId: 'test-dashboard', streamIntervalMs: o.streamIntervalMs ?? 250, log: (l) => logs.push(l), ...(o.staticDir ? { staticDir: o.staticDir } : {}), ...(o.dataDir ? { dataDir: o.dataDir } : {}) });
+  const server = createServer({
+    store,
+    redis,
+    token: TOKEN,
+    controllerId: 'test-dashboard',
+    streamIntervalMs: o.streamIntervalMs ?? 250,
+    log: (l) => logs.push(l),
+    ...(o.staticDir ? { staticDir: o.staticDir } : {}),
+    ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+  });
   const { url } = await server.start({ port: 0 });
   return {
-    store, redis, server, url, logs, workers,
+    store,
+    redis,
+    server,
+    url,
+    logs,
+    workers,
     async close() {
       await server.close();
       for (const w of workers) await w.close(100);
@@ -51,7 +76,17 @@ export async function startDashboard(o: { workers?: number; staticDir?: string; 
 
 /** The configuration of a short NAS-Bench-201 search on the table engine, as the page would post it. */
 export function tableConfig(budget: number, delayMs: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: 'nb201-live', engine: 'table', strategy: 'qlearning', seed: 3, maxInFlight: 4, reuseResults: false, task: { kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep', delayMs }, budget: { candidates: budget }, ...extra };
+  return {
+    name: 'nb201-live',
+    engine: 'table',
+    strategy: 'qlearning',
+    seed: 3,
+    maxInFlight: 4,
+    reuseResults: false,
+    task: { kind: 'lookup', table: TABLE, fitness: 'c10valid_val_12ep', delayMs },
+    budget: { candidates: budget },
+    ...extra,
+  };
 }
 
 export const NSC_BLOCKS = [
@@ -67,15 +102,41 @@ export const NSC_BLOCKS = [
 export async function seedNscRun(store: Store, results = NSC_BLOCKS.length): Promise<{ runId: string; hashes: string[] }> {
   const network = { inputShape: [8, 8, 1] as [number, number, number], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 };
   const run = await store.createRun({
-    name: 'nsc-seeded', strategy: 'qlearning', engine: 'tfjs', taskKey: 'seeded', seed: 1, status: 'finished', budget: { candidates: NSC_BLOCKS.length },
-    config: { space: 'nsc', strategy: 'qlearning', engine: 'tfjs', task: { kind: 'classification', dataset: { name: 'mnist' } }, network, maxIndex: 8 },
+    name: 'nsc-seeded',
+    strategy: 'qlearning',
+    engine: 'tfjs',
+    taskKey: 'seeded',
+    seed: 1,
+    status: 'finished',
+    budget: { candidates: NSC_BLOCKS.length },
+    config: {
+      space: 'nsc',
+      strategy: 'qlearning',
+      engine: 'tfjs',
+      task: { kind: 'classification', dataset: { name: 'mnist' } },
+      network,
+      maxIndex: 8,
+    },
   });
   const factory = nscCandidates(network, 8);
   const made = NSC_BLOCKS.map((code) => factory.materialize(code));
-  await store.upsertQueuedCandidates(run.id, made.map((m) => ({ hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density })));
+  await store.upsertQueuedCandidates(
+    run.id,
+    made.map((m) => ({ hash: m.hash, nsc: m.key, ir: m.ir, flops: m.flops, params: m.params, density: m.density })),
+  );
   const committed = made.slice(0, results).map((m, i) => ({
     hash: m.hash,
-    result: { status: 'ok' as const, accuracy: 0.5 + i * 0.07, reward: 0.45 + i * 0.07, curve: [1, 2, 3].map((epoch) => ({ epoch, loss: 2 / epoch, valAccuracy: (0.5 + i * 0.07) * (epoch / 3) })), trainSeconds: 3 + i, evalSeconds: 0.2, workerId: 'host:1:cpu0', engine: 'tfjs', attempts: 1 },
+    result: {
+      status: 'ok' as const,
+      accuracy: 0.5 + i * 0.07,
+      reward: 0.45 + i * 0.07,
+      curve: [1, 2, 3].map((epoch) => ({ epoch, loss: 2 / epoch, valAccuracy: (0.5 + i * 0.07) * (epoch / 3) })),
+      trainSeconds: 3 + i,
+      evalSeconds: 0.2,
+      workerId: 'host:1:cpu0',
+      engine: 'tfjs',
+      attempts: 1,
+    },
   }));
   if (committed.length) await store.commitResults(run.id, committed, { format: 'seeded' });
   return { runId: run.id, hashes: made.map((m) => m.hash) };

@@ -13,7 +13,9 @@ import { BUNDLED_NB201_TABLE } from '../../src/engines/table/index.js';
 import { eventually } from '../helpers/redis.js';
 import { TABLE, TOKEN, type TestDashboard, startDashboard } from './harness.js';
 
-interface ErrorBody { error: { code: string; message: string; hint?: string } }
+interface ErrorBody {
+  error: { code: string; message: string; hint?: string };
+}
 
 const REPO = join(import.meta.dirname, '../..');
 /** The form's example, read from the page's source so the test follows it. */
@@ -25,11 +27,21 @@ function dashboardExample(): Record<string, unknown> {
 }
 
 async function post(dash: TestDashboard, config: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${dash.url}/api/runs`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ config }) });
+  const res = await fetch(`${dash.url}/api/runs`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ config }),
+  });
   return { status: res.status, body: await res.json() };
 }
 
-const lookup = (task: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name: 'api-lookup', engine: 'table', task: { kind: 'lookup', fitness: 'c10valid_val_12ep', ...task }, budget: { candidates: 3 }, ...extra });
+const lookup = (task: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  name: 'api-lookup',
+  engine: 'table',
+  task: { kind: 'lookup', fitness: 'c10valid_val_12ep', ...task },
+  budget: { candidates: 3 },
+  ...extra,
+});
 
 describe('POST /api/runs checks lookup tables at start (default data directory)', () => {
   let dash: TestDashboard;
@@ -58,23 +70,34 @@ describe('POST /api/runs checks lookup tables at start (default data directory)'
         expect(status, JSON.stringify(body)).toBe(400);
         expect((body as ErrorBody).error.message).toMatch(message);
       }
-      expect((await post(dash, lookup({ table: 'nasbench201/cifar10.csv.gz', fitness: 'nosuchcol' }))).body).toMatchObject({ error: { hint: expect.stringMatching(/available columns: arch_index, arch_str, c10valid_val_12ep/) } });
+      expect((await post(dash, lookup({ table: 'nasbench201/cifar10.csv.gz', fitness: 'nosuchcol' }))).body).toMatchObject({
+        error: { hint: expect.stringMatching(/available columns: arch_index, arch_str, c10valid_val_12ep/) },
+      });
       expect(await dash.store.listRuns()).toEqual([]);
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
   });
 
-  it('runs the dashboard\'s New-run example: the relative table is stored absolute and every candidate succeeds', async () => {
+  it("runs the dashboard's New-run example: the relative table is stored absolute and every candidate succeeds", async () => {
     const example = dashboardExample();
     expect(JSON.stringify(example)).not.toMatch(/shared/);
-    const { status, body } = await post(dash, { ...example, budget: { candidates: 4 }, maxInFlight: 2, task: { ...(example.task as object), delayMs: 0 } });
+    const { status, body } = await post(dash, {
+      ...example,
+      budget: { candidates: 4 },
+      maxInFlight: 2,
+      task: { ...(example.task as object), delayMs: 0 },
+    });
     expect(status, JSON.stringify(body)).toBe(201);
     const id = (body as { id: string }).id;
-    const run = await eventually(async () => {
-      const r = await dash.store.getRun(id);
-      return r.status === 'finished' ? r : undefined;
-    }, 30_000, 'the example run to finish');
+    const run = await eventually(
+      async () => {
+        const r = await dash.store.getRun(id);
+        return r.status === 'finished' ? r : undefined;
+      },
+      30_000,
+      'the example run to finish',
+    );
     expect((run.config as { task: { table: string } }).task.table).toBe(BUNDLED_NB201_TABLE);
     expect(await dash.store.countByStatus(id)).toMatchObject({ ok: 4, failed: 0 });
   });
@@ -85,7 +108,10 @@ describe('POST /api/runs with --data-dir', () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'blockqnn-datadir-'));
-    writeFileSync(join(dir, 'mine.csv'), 'arch_str,score\n|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|,91.5\n');
+    writeFileSync(
+      join(dir, 'mine.csv'),
+      'arch_str,score\n|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|,91.5\n',
+    );
     dash = await startDashboard({ dataDir: dir });
   });
   afterAll(async () => {

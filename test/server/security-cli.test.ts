@@ -23,12 +23,35 @@ afterAll(async () => {
 });
 
 function dashboard(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
-  const argv = JSON.stringify(['node', 'blockqnn', 'dashboard', '--port', '0', '--db', `file:${join(dir, 'runs.db')}`, '--redis', redis.url, '--prefix', redis.prefix, ...args]);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(${argv});`], {
-    cwd: REPO,
-    env: { ...process.env, BLOCKQNN_TOKEN: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const argv = JSON.stringify([
+    'node',
+    'blockqnn',
+    'dashboard',
+    '--port',
+    '0',
+    '--db',
+    `file:${join(dir, 'runs.db')}`,
+    '--redis',
+    redis.url,
+    '--prefix',
+    redis.prefix,
+    ...args,
+  ]);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(${argv});`,
+    ],
+    {
+      cwd: REPO,
+      env: { ...process.env, BLOCKQNN_TOKEN: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let text = '';
   child.stdout!.on('data', (d: Buffer) => (text += d.toString()));

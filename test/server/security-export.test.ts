@@ -39,10 +39,30 @@ async function refused(out: string): Promise<BlockqnnError> {
 
 describe('export folders outside the root are refused', () => {
   const escapes = [
-    '..', '../', '../outside', '../outside/x', 'inside/../../outside', 'inside/deep/../../../x', './../x',
-    outside, join(outside, 'new'), '/', '/etc', '/tmp/x', '//etc',
-    'to-outside', 'to-outside/new', 'to-outside/a/b/c', 'chain/new', 'relative-out/new', 'to-root/etc', 'to-inside/../../outside',
-    '.', './', 'inside/..', root,
+    '..',
+    '../',
+    '../outside',
+    '../outside/x',
+    'inside/../../outside',
+    'inside/deep/../../../x',
+    './../x',
+    outside,
+    join(outside, 'new'),
+    '/',
+    '/etc',
+    '/tmp/x',
+    '//etc',
+    'to-outside',
+    'to-outside/new',
+    'to-outside/a/b/c',
+    'chain/new',
+    'relative-out/new',
+    'to-root/etc',
+    'to-inside/../../outside',
+    '.',
+    './',
+    'inside/..',
+    root,
   ];
   it.each(escapes)('%s', async (out) => {
     const error = await refused(out);
@@ -75,10 +95,12 @@ describe('folders inside the root are allowed, resolved through links', () => {
 describe('a refused or failed export writes nothing', () => {
   it('writeAtomically leaves no temporary folder when the fill fails', async () => {
     const dir = await resolveExportDir('atomic', options);
-    await expect(writeAtomically(dir, {}, async (tmp) => {
-      await writeFile(join(tmp, 'half.json'), '{');
-      throw new Error('disk full');
-    })).rejects.toThrow('disk full');
+    await expect(
+      writeAtomically(dir, {}, async (tmp) => {
+        await writeFile(join(tmp, 'half.json'), '{');
+        throw new Error('disk full');
+      }),
+    ).rejects.toThrow('disk full');
     expect(existsSync(dir)).toBe(false);
     expect(readdirSync(root).filter((n) => n.includes('export-'))).toEqual([]);
   });

@@ -16,12 +16,27 @@ import { INPUT_ID, IR_OPS, assembleNetwork, parseIr, parseNsc } from '../../src/
 import { parseTask } from '../../src/task/task.js';
 
 const PYTHON = process.env.BLOCKQNN_PYTHON ?? '/usr/bin/python3';
-const ir = assembleNetwork(parseNsc('(1,1,3,0,0)(2,1,3,1,0)(3,5,0,2,0)(4,7,0,0,0)'), { inputShape: [8, 8, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
+const ir = assembleNetwork(parseNsc('(1,1,3,0,0)(2,1,3,1,0)(3,5,0,2,0)(4,7,0,0,0)'), {
+  inputShape: [8, 8, 1],
+  classes: 10,
+  blocksPerStage: 1,
+  baseFilters: 4,
+  stages: 2,
+}).ir;
 const job = {
-  contract: JOB_CONTRACT, runId: 'run-1', candidateHash: 'ab'.repeat(16), engine: 'torch', seed: 1, timeLimitSeconds: 60, ir,
+  contract: JOB_CONTRACT,
+  runId: 'run-1',
+  candidateHash: 'ab'.repeat(16),
+  engine: 'torch',
+  seed: 1,
+  timeLimitSeconds: 60,
+  ir,
   task: parseTask({ kind: 'classification', dataset: { name: 'mnist' }, recipe: { epochs: 1 } }),
 };
-const withNode = (patch: Record<string, unknown>) => ({ ...job, ir: { ...ir, nodes: ir.nodes.map((n, i) => (i === 1 ? { ...n, ...patch } : n)) } });
+const withNode = (patch: Record<string, unknown>) => ({
+  ...job,
+  ir: { ...ir, nodes: ir.nodes.map((n, i) => (i === 1 ? { ...n, ...patch } : n)) },
+});
 
 describe('the queue contract refuses what is not data it knows', () => {
   const cases: [string, unknown, RegExp][] = [
@@ -38,7 +53,14 @@ describe('the queue contract refuses what is not data it knows', () => {
     ['a node id with a newline', withNode({ id: 'a\nimport os' }), /ids use letters/],
     ['a node id with a space', withNode({ id: 'a b' }), /ids use letters/],
     ['an output id with a backslash', { ...job, ir: { ...ir, output: 'a\\b' } }, /ir\.output/],
-    ['a 20,001-node graph', { ...job, ir: { ...ir, nodes: Array.from({ length: 20_001 }, (_, i) => ({ op: 'relu', id: `r${i}`, inputs: [i ? `r${i - 1}` : INPUT_ID] })) } }, /ir\.nodes/],
+    [
+      'a 20,001-node graph',
+      {
+        ...job,
+        ir: { ...ir, nodes: Array.from({ length: 20_001 }, (_, i) => ({ op: 'relu', id: `r${i}`, inputs: [i ? `r${i - 1}` : INPUT_ID] })) },
+      },
+      /ir\.nodes/,
+    ],
     ['a 129-character node id', withNode({ id: 'x'.repeat(129) }), /ir\.nodes\.1\.id/],
     ['a 2,001-character candidate key', { ...job, candidateKey: 'k'.repeat(2001) }, /candidateKey/],
     ['a string where a number belongs', withNode({ filters: '4; import os' }), /ir\.nodes\.1/],
@@ -50,17 +72,45 @@ describe('the queue contract refuses what is not data it knows', () => {
 
   it('a job whose network is well-formed but absurd (2^40 filters) passes the schema and is refused by the engine before it allocates anything', async () => {
     const conv = ir.nodes.findIndex((n) => n.op === 'conv2d');
-    const absurd = parseEvaluateJob({ ...job, ir: { ...ir, nodes: ir.nodes.map((n, i) => (i === conv ? { ...n, filters: 2 ** 40 } : n)) } });
+    const absurd = parseEvaluateJob({
+      ...job,
+      ir: { ...ir, nodes: ir.nodes.map((n, i) => (i === conv ? { ...n, filters: 2 ** 40 } : n)) },
+    });
     const engine = await tfjsEngineFactory.create();
     const started = process.memoryUsage().rss;
     const outcome = await engine.train({ ir: absurd.ir, task: absurd.task, seed: 1 }, new AbortController().signal, () => {});
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatch(/^INVALID_ARCHITECTURE: .*node "stem\/conv" \(conv2d\): its output \[8, 8, 1099511627776\] has \d+ elements per example, more than 2147483648/);
+    expect(outcome.error).toMatch(
+      /^INVALID_ARCHITECTURE: .*node "stem\/conv" \(conv2d\): its output \[8, 8, 1099511627776\] has \d+ elements per example, more than 2147483648/,
+    );
     expect(process.memoryUsage().rss - started).toBeLessThan(512 * 1024 * 1024);
   });
 
   it('the ops a job can name are exactly the closed set the engines implement', () => {
-    expect([...IR_OPS].sort()).toEqual(['add', 'avgPool', 'batchNorm', 'channelScale', 'channelSlice', 'concat', 'conv2d', 'conv2dTranspose', 'dense', 'dpp', 'dropout', 'flatten', 'globalAvgPool', 'globalMaxPool', 'instanceNorm', 'leakyRelu', 'maxPool', 'relu', 'sigmoid', 'tanh', 'upsample', 'zeros']);
+    expect([...IR_OPS].sort()).toEqual([
+      'add',
+      'avgPool',
+      'batchNorm',
+      'channelScale',
+      'channelSlice',
+      'concat',
+      'conv2d',
+      'conv2dTranspose',
+      'dense',
+      'dpp',
+      'dropout',
+      'flatten',
+      'globalAvgPool',
+      'globalMaxPool',
+      'instanceNorm',
+      'leakyRelu',
+      'maxPool',
+      'relu',
+      'sigmoid',
+      'tanh',
+      'upsample',
+      'zeros',
+    ]);
   });
 });
 
@@ -89,11 +139,29 @@ print(json.dumps({"imports": sorted(imports), "calls": sorted(calls), "names": s
 
 describe('the generated PyTorch module holds only what the validated IR says', () => {
   it('hostile but valid ids and a hostile name become identifiers and comment text', () => {
-    const hostileIds = ['../../etc/passwd', 'os:system', 'forward', '__init__', '1/..', 'x', 'self', 'torch', 'import', 'a.b:c/d-e', 'eval', '__import__'];
+    const hostileIds = [
+      '../../etc/passwd',
+      'os:system',
+      'forward',
+      '__init__',
+      '1/..',
+      'x',
+      'self',
+      'torch',
+      'import',
+      'a.b:c/d-e',
+      'eval',
+      '__import__',
+    ];
     const nodes = ir.nodes.map((n) => ({ ...n }));
     const rename = new Map<string, string>();
     nodes.forEach((n, i) => rename.set(n.id, hostileIds[i % hostileIds.length]! + (i >= hostileIds.length ? `-${i}` : '')));
-    const renamed = nodes.map((n) => ({ ...n, id: rename.get(n.id)!, inputs: n.inputs.map((x) => rename.get(x) ?? x), ...(n.shareWeightsWith ? { shareWeightsWith: rename.get(n.shareWeightsWith)! } : {}) }));
+    const renamed = nodes.map((n) => ({
+      ...n,
+      id: rename.get(n.id)!,
+      inputs: n.inputs.map((x) => rename.get(x) ?? x),
+      ...(n.shareWeightsWith ? { shareWeightsWith: rename.get(n.shareWeightsWith)! } : {}),
+    }));
     const name = '"""\nimport os\nos.system("touch /tmp/blockqnn-pwned")\n"""\' # \\ \u2028';
     const hostile = { ...ir, name, nodes: renamed, output: rename.get(ir.output)! };
     const parsed = parseEvaluateJob({ ...job, ir: hostile });
@@ -102,10 +170,27 @@ describe('the generated PyTorch module holds only what the validated IR says', (
     expect(source).not.toMatch(/^\s*os\.system\(/m);
     const run = spawnSync(PYTHON, ['-c', INSPECT], { input: source, encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
-    const seen = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { imports: string[]; calls: string[]; names: string[]; out: number[] };
+    const seen = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+      imports: string[];
+      calls: string[];
+      names: string[];
+      out: number[];
+    };
     expect(seen.out).toEqual([2, 10]);
     for (const module of seen.imports) expect(module).toMatch(/^torch(\.|$)/);
-    for (const forbidden of ['os', 'eval', 'exec', 'open', '__import__', 'compile', 'getattr', 'setattr', 'globals', 'system', 'subprocess']) {
+    for (const forbidden of [
+      'os',
+      'eval',
+      'exec',
+      'open',
+      '__import__',
+      'compile',
+      'getattr',
+      'setattr',
+      'globals',
+      'system',
+      'subprocess',
+    ]) {
       expect(seen.names).not.toContain(forbidden);
       expect(seen.calls).not.toContain(forbidden);
     }

@@ -57,7 +57,9 @@ describe('PostgreSQL SSL options', () => {
   });
 
   it('an unknown sslmode is refused with the valid ones listed', () => {
-    expect(() => parseDatabaseUrl(withQuery('sslmode=maybe'))).toThrow(/sslmode=maybe is not one of disable, prefer, require, verify-ca, verify-full, no-verify/);
+    expect(() => parseDatabaseUrl(withQuery('sslmode=maybe'))).toThrow(
+      /sslmode=maybe is not one of disable, prefer, require, verify-ca, verify-full, no-verify/,
+    );
   });
 
   it('sslmode=disable connects as a URL without it does', async () => {
@@ -67,7 +69,11 @@ describe('PostgreSQL SSL options', () => {
   });
 });
 
-const PG_BIN = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').map((v) => join('/usr/lib/postgresql', v, 'bin')).find((d) => existsSync(join(d, 'initdb'))) : undefined;
+const PG_BIN = existsSync('/usr/lib/postgresql')
+  ? readdirSync('/usr/lib/postgresql')
+      .map((v) => join('/usr/lib/postgresql', v, 'bin'))
+      .find((d) => existsSync(join(d, 'initdb')))
+  : undefined;
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -86,15 +92,46 @@ describe.runIf(PG_BIN !== undefined)('a private PostgreSQL with ssl = on', () =>
   let server: ChildProcess | undefined;
   let port: number;
   // initdb refuses to run as root: then the server runs as the postgres user.
-  const asPostgres = (command: string, args: string[]): [string, string[]] => (userInfo().uid === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
+  const asPostgres = (command: string, args: string[]): [string, string[]] =>
+    userInfo().uid === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   const url = (query: string) => `postgresql://postgres@127.0.0.1:${port}/postgres?${query}`;
 
   beforeAll(async () => {
     const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=blockqnn test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=blockqnn test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+    );
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
     writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', 'server.pem');
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+      '-out',
+      'server.pem',
+    );
     chmodSync(join(dir, 'server.key'), 0o600);
     if (userInfo().uid === 0) {
       const pgUser = Number(execFileSync('id', ['-u', 'postgres']).toString());
@@ -105,8 +142,22 @@ describe.runIf(PG_BIN !== undefined)('a private PostgreSQL with ssl = on', () =>
     execFileSync(initdb, initArgs, { stdio: 'pipe' });
     port = await freePort();
     const [postgres, args] = asPostgres(join(PG_BIN!, 'postgres'), [
-      '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
-      '-c', 'ssl=on', '-c', `ssl_cert_file=${join(dir, 'server.pem')}`, '-c', `ssl_key_file=${join(dir, 'server.key')}`,
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'ssl=on',
+      '-c',
+      `ssl_cert_file=${join(dir, 'server.pem')}`,
+      '-c',
+      `ssl_key_file=${join(dir, 'server.key')}`,
     ]);
     server = spawn(postgres, args, { stdio: 'ignore', detached: true });
     const deadline = Date.now() + 30_000;

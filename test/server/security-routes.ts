@@ -12,8 +12,10 @@ export function routesOf(server: DashboardServer): RouteInfo[] {
   const out: RouteInfo[] = [];
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
-      if (layer.route) for (const method of Object.keys(layer.route.methods)) out.push({ method: method.toUpperCase(), path: prefix + layer.route.path });
-      else if (layer.handle?.stack) walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
+      if (layer.route)
+        for (const method of Object.keys(layer.route.methods)) out.push({ method: method.toUpperCase(), path: prefix + layer.route.path });
+      else if (layer.handle?.stack)
+        walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
     }
   };
   walk((server.app as unknown as { router: { stack: Layer[] } }).router.stack, '');

@@ -62,7 +62,9 @@ describe('every state-changing route needs the token', () => {
     expect(routes.length).toBeGreaterThan(10);
     const mutating = routes.filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
     // The ones known today; a new one is tested the same way without being listed.
-    expect(mutating.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['POST /api/runs', 'POST /api/runs/:id/stop', 'POST /api/runs/:id/resume']));
+    expect(mutating.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['POST /api/runs', 'POST /api/runs/:id/stop', 'POST /api/runs/:id/resume']),
+    );
     for (const r of mutating) {
       const url = `${dash.url}${concrete(r.path)}`;
       const attempts: [string, Record<string, string>][] = [
@@ -73,7 +75,11 @@ describe('every state-changing route needs the token', () => {
         ['token in another header', { 'X-Token': TOKEN }],
       ];
       for (const [what, headers] of attempts) {
-        const res = await fetch(url, { method: r.method, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ config: {} }) });
+        const res = await fetch(url, {
+          method: r.method,
+          headers: { 'Content-Type': 'application/json', ...headers },
+          body: JSON.stringify({ config: {} }),
+        });
         expect(res.status, `${r.method} ${r.path} with ${what}`).toBe(401);
         expect(((await res.json()) as ErrorBody).error.code).toBe('UNAUTHORIZED');
       }
@@ -122,7 +128,11 @@ describe('request limits', () => {
   });
 
   it('refuses a body over 64 kB with 413 and a JSON error', async () => {
-    const res = await fetch(`${dash.url}/api/runs`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ config: { name: 'x'.repeat(70_000) } }) });
+    const res = await fetch(`${dash.url}/api/runs`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ config: { name: 'x'.repeat(70_000) } }),
+    });
     expect(res.status).toBe(413);
     const body = (await res.json()) as ErrorBody;
     expect(body.error.code).toBe('TOO_LARGE');
@@ -132,7 +142,10 @@ describe('request limits', () => {
   it('refuses a URL over 4,096 characters with 414, and a query with unknown or repeated keys with 400', async () => {
     const long = await fetch(`${dash.url}/api/runs?limit=${'1'.repeat(5000)}`);
     expect(long.status).toBe(414);
-    expect(((await long.json()) as ErrorBody).error).toMatchObject({ code: 'URI_TOO_LONG', message: expect.stringMatching(/more than 4096/) });
+    expect(((await long.json()) as ErrorBody).error).toMatchObject({
+      code: 'URI_TOO_LONG',
+      message: expect.stringMatching(/more than 4096/),
+    });
     const many = Array.from({ length: 300 }, (_, i) => `k${i}=1`).join('&');
     const res = await fetch(`${dash.url}/api/runs/${runId}/candidates?${many}`);
     expect(res.status).toBe(400);
@@ -217,9 +230,18 @@ describe('headers', () => {
     expect(read.headers.get('access-control-allow-origin')).toBeNull();
     const preflight = await fetch(`${dash.url}/api/runs/${runId}/stop`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' },
+      headers: {
+        Origin: 'http://evil.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization',
+      },
     });
-    for (const name of ['access-control-allow-origin', 'access-control-allow-headers', 'access-control-allow-methods', 'access-control-allow-credentials']) {
+    for (const name of [
+      'access-control-allow-origin',
+      'access-control-allow-headers',
+      'access-control-allow-methods',
+      'access-control-allow-credentials',
+    ]) {
       expect(preflight.headers.get(name)).toBeNull();
     }
     expect(preflight.headers.get('cross-origin-resource-policy')).toBe('same-origin');

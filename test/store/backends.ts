@@ -93,7 +93,12 @@ export const postgresBackend: Backend = {
       url,
       async sql(query, params = []) {
         let n = 0;
-        const result = await (await connection()).query(query.replace(/\?/g, () => `$${++n}`), params);
+        const result = await (
+          await connection()
+        ).query(
+          query.replace(/\?/g, () => `$${++n}`),
+          params,
+        );
         return result.rows as Record<string, unknown>[];
       },
       async script(sql) {

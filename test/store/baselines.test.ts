@@ -33,10 +33,16 @@ for (const backend of BACKENDS) {
       const run = await s.createRun(newRun());
       await s.upsertQueuedCandidates(run.id, [candidate(1), candidate(2)]);
       const first = await s.upsertQueuedBaselines(run.id, [baseline(1, 'resnet-20-cifar'), baseline(2, 'blockqnn-resnet-block')]);
-      expect(first.map((r) => [r.candidate.sequence, r.candidate.baseline, r.created])).toEqual([[-1, 'resnet-20-cifar', true], [-2, 'blockqnn-resnet-block', true]]);
+      expect(first.map((r) => [r.candidate.sequence, r.candidate.baseline, r.created])).toEqual([
+        [-1, 'resnet-20-cifar', true],
+        [-2, 'blockqnn-resnet-block', true],
+      ]);
       // Again (a resume) plus one more: the known ones are found, the new one continues the negative sequence.
       const again = await s.upsertQueuedBaselines(run.id, [baseline(1, 'resnet-20-cifar'), baseline(3, 'dla-34-cifar')]);
-      expect(again.map((r) => [r.candidate.sequence, r.created])).toEqual([[-1, false], [-3, true]]);
+      expect(again.map((r) => [r.candidate.sequence, r.created])).toEqual([
+        [-1, false],
+        [-3, true],
+      ]);
       await s.upsertQueuedCandidates(run.id, [candidate(3)]);
       expect((await s.getRun(run.id)).candidateCount).toBe(3);
 
@@ -47,7 +53,11 @@ for (const backend of BACKENDS) {
       expect((await s.countByStatus(run.id)).queued).toBe(3);
 
       const hashes = first.map((r) => r.candidate.hash);
-      expect(await s.commitBaselineResults(run.id, [{ hash: hashes[0]!, result: okResult(0.9, { reward: 5, metrics: { robustAccuracy: 0.4 } }) }])).toEqual(['committed']);
+      expect(
+        await s.commitBaselineResults(run.id, [
+          { hash: hashes[0]!, result: okResult(0.9, { reward: 5, metrics: { robustAccuracy: 0.4 } }) },
+        ]),
+      ).toEqual(['committed']);
       expect(await s.commitBaselineResults(run.id, [{ hash: hashes[0]!, result: okResult(0.1) }])).toEqual(['duplicate']);
       const after = await s.getRun(run.id);
       expect(after).toMatchObject({ resultCount: 0, best: null, candidateCount: 3 });
@@ -61,7 +71,11 @@ for (const backend of BACKENDS) {
       expect((await s.getCandidate(run.id, searched))!.metrics).toEqual({ c10_test_200ep: 93.1 });
 
       const rows = await s.listBaselines(run.id);
-      expect(rows.map((r) => [r.baseline, r.sequence, r.status])).toEqual([['resnet-20-cifar', -1, 'ok'], ['blockqnn-resnet-block', -2, 'queued'], ['dla-34-cifar', -3, 'queued']]);
+      expect(rows.map((r) => [r.baseline, r.sequence, r.status])).toEqual([
+        ['resnet-20-cifar', -1, 'ok'],
+        ['blockqnn-resnet-block', -2, 'queued'],
+        ['dla-34-cifar', -3, 'queued'],
+      ]);
       expect(rows[0]).toMatchObject({ accuracy: 0.9, reward: 5, metrics: { robustAccuracy: 0.4 } });
       // Cached under the run's task key like any result.
       expect((await s.cachedResult(after.taskKey, hashes[0]!))!.accuracy).toBe(0.9);
@@ -74,10 +88,17 @@ for (const backend of BACKENDS) {
       const base = (await s.upsertQueuedBaselines(run.id, [baseline(1, 'resnet-20-cifar')]))[0]!.candidate;
       // A search result never lands on a baseline row, nor a baseline's on a searched candidate.
       expect(await s.commitResults(run.id, [{ hash: base.hash, result: okResult(0.5) }], {})).toEqual(['duplicate']);
-      await expect(s.commitBaselineResults(run.id, [{ hash: searched.hash, result: okResult(0.5) }])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(s.commitBaselineResults(run.id, [{ hash: searched.hash, result: okResult(0.5) }])).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
       expect((await s.listBaselines(run.id))[0]!.status).toBe('queued');
-      await expect(s.upsertQueuedBaselines(run.id, [{ ...candidate(1), baseline: 'resnet-20-cifar' }])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('searched candidate') });
-      await expect(s.upsertQueuedBaselines(run.id, [{ ...candidate(9), baseline: 'Bad Name' }])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      await expect(s.upsertQueuedBaselines(run.id, [{ ...candidate(1), baseline: 'resnet-20-cifar' }])).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining('searched candidate'),
+      });
+      await expect(s.upsertQueuedBaselines(run.id, [{ ...candidate(9), baseline: 'Bad Name' }])).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+      });
       await expect(s.listBaselines('no-such-run')).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(s.upsertQueuedBaselines('no-such-run', [baseline(1, 'x')])).rejects.toMatchObject({ code: 'NOT_FOUND' });
       expect(await s.listBaselines((await s.createRun(newRun())).id)).toEqual([]);

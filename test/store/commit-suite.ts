@@ -27,7 +27,15 @@ export function commitSuite(backend: Backend): void {
     const finishedAt = new Date('2026-03-04T05:06:07.089Z');
     expect(await store.commitResult(run.id, a!, okResult(0.9, { finishedAt }), { q: { '1': 0.5 }, step: 1 })).toBe('committed');
     const committed = await store.getCandidate(run.id, a!);
-    expect(committed).toMatchObject({ status: 'ok', accuracy: 0.9, workerId: 'host-a:1234:gpu0', engine: 'table', attempts: 1, finishedAt, fromCache: false });
+    expect(committed).toMatchObject({
+      status: 'ok',
+      accuracy: 0.9,
+      workerId: 'host-a:1234:gpu0',
+      engine: 'table',
+      attempts: 1,
+      finishedAt,
+      fromCache: false,
+    });
     expect(committed?.reward).toBeCloseTo(0.8, 12);
     expect(committed?.curve).toEqual(okResult(0.9).curve);
     const snapshot = await store.latestSnapshot(run.id);
@@ -45,12 +53,24 @@ export function commitSuite(backend: Backend): void {
     const [one, batch, none] = await queue(store, run.id, 3);
     const grid = { pngBase64: 'iVBORw0KGgo=', rows: ['input', 'output', 'target'], columns: 8, tile: 16 };
     expect(await store.commitResult(run.id, one!, okResult(0.4, { samples: grid }), { step: 1 })).toBe('committed');
-    expect(await store.commitResults(run.id, [{ hash: batch!, result: okResult(0.5, { samples: { ...grid, columns: 4 } }) }, { hash: none!, result: okResult(0.6) }], { step: 2 })).toEqual(['committed', 'committed']);
+    expect(
+      await store.commitResults(
+        run.id,
+        [
+          { hash: batch!, result: okResult(0.5, { samples: { ...grid, columns: 4 } }) },
+          { hash: none!, result: okResult(0.6) },
+        ],
+        { step: 2 },
+      ),
+    ).toEqual(['committed', 'committed']);
     expect(await store.candidateSamples(run.id, one!)).toEqual(grid);
     expect(await store.candidateSamples(run.id, batch!)).toEqual({ ...grid, columns: 4 });
     expect(await store.candidateSamples(run.id, none!)).toBeNull();
     expect(await store.candidateSamples(run.id, 'f'.repeat(32))).toBeNull();
-    const invalid = await rejection(store.commitResult(run.id, none!, okResult(0.6, { samples: { ...grid, pngBase64: 'not base64!' } }), { step: 3 }), 'INVALID_INPUT');
+    const invalid = await rejection(
+      store.commitResult(run.id, none!, okResult(0.6, { samples: { ...grid, pngBase64: 'not base64!' } }), { step: 3 }),
+      'INVALID_INPUT',
+    );
     expect(invalid.message).toMatch(/base64/);
   });
 
@@ -58,7 +78,11 @@ export function commitSuite(backend: Backend): void {
     const run = await store.createRun(newRun());
     const [hash] = await queue(store, run.id, 1);
     expect(await store.commitResult(run.id, hash!, okResult(0.7), { step: 1 })).toBe('committed');
-    const before = { run: await store.getRun(run.id), candidate: await store.getCandidate(run.id, hash!), snapshot: await store.latestSnapshot(run.id) };
+    const before = {
+      run: await store.getRun(run.id),
+      candidate: await store.getCandidate(run.id, hash!),
+      snapshot: await store.latestSnapshot(run.id),
+    };
     expect(await store.commitResult(run.id, hash!, okResult(0.99, { workerId: 'other' }), { step: 99 })).toBe('duplicate');
     expect(await store.getRun(run.id)).toEqual(before.run);
     expect(await store.getCandidate(run.id, hash!)).toEqual(before.candidate);
@@ -98,7 +122,9 @@ export function commitSuite(backend: Backend): void {
     const run = await store.createRun(newRun());
     const hashes = await queue(store, run.id, 12);
     const forward = hashes.map((hash) => ({ hash, result: okResult(0.5) }));
-    const batches = await Promise.all([forward, [...forward].reverse(), forward.slice(3, 9)].map((items, i) => store.commitResults(run.id, items, { batch: i })));
+    const batches = await Promise.all(
+      [forward, [...forward].reverse(), forward.slice(3, 9)].map((items, i) => store.commitResults(run.id, items, { batch: i })),
+    );
     const committed = batches.flatMap((outcomes, b) => outcomes.map((o, i) => [o, b, i] as const)).filter(([o]) => o === 'committed');
     expect(committed).toHaveLength(12);
     expect((await store.getRun(run.id)).resultCount).toBe(12);
@@ -108,7 +134,14 @@ export function commitSuite(backend: Backend): void {
     const run = await store.createRun(newRun());
     const [a] = await queue(store, run.id, 1);
     const e = await rejection(
-      store.commitResults(run.id, [{ hash: a!, result: okResult(0.5) }, { hash: 'ffffffffffffffff', result: okResult(0.5) }], { step: 1 }),
+      store.commitResults(
+        run.id,
+        [
+          { hash: a!, result: okResult(0.5) },
+          { hash: 'ffffffffffffffff', result: okResult(0.5) },
+        ],
+        { step: 1 },
+      ),
       'NOT_FOUND',
     );
     expect(e.message).toContain('ffffffffffffffff');
@@ -120,7 +153,9 @@ export function commitSuite(backend: Backend): void {
   it('commits exactly one of many concurrent commits of the same result', async () => {
     const run = await store.createRun(newRun());
     const [hash] = await queue(store, run.id, 1);
-    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => store.commitResult(run.id, hash!, okResult(0.5 + i / 100), { writer: i })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => store.commitResult(run.id, hash!, okResult(0.5 + i / 100), { writer: i })),
+    );
     expect(outcomes.filter((o) => o === 'committed')).toHaveLength(1);
     const run2 = await store.getRun(run.id);
     expect(run2.resultCount).toBe(1);
@@ -133,7 +168,10 @@ export function commitSuite(backend: Backend): void {
     const run = await store.createRun(newRun());
     const [hash] = await queue(store, run.id, 1);
     // Plant the snapshot row the commit is about to write: its insert violates unique (runId, sequence).
-    await db.sql(`INSERT INTO "ControllerSnapshot" ("runId", "sequence", "resultCount", "state", "createdAt") VALUES (?, 1, 0, '{}', CURRENT_TIMESTAMP)`, [run.id]);
+    await db.sql(
+      `INSERT INTO "ControllerSnapshot" ("runId", "sequence", "resultCount", "state", "createdAt") VALUES (?, 1, 0, '{}', CURRENT_TIMESTAMP)`,
+      [run.id],
+    );
     const failure = await rejection(store.commitResult(run.id, hash!, okResult(0.95), { step: 1 }), 'INTERNAL');
     expect(failure.message).toContain(`${run.id}/${hash}`);
     expect(await store.getCandidate(run.id, hash!)).toMatchObject({ status: 'queued', accuracy: null, reward: null, finishedAt: null });
@@ -151,9 +189,18 @@ export function commitSuite(backend: Backend): void {
     // other calls run inside an open transaction, or its rollback would take them along.
     const run = await store.createRun(newRun());
     const hashes = await queue(store, run.id, 40);
-    await db.sql(`INSERT INTO "ControllerSnapshot" ("runId", "sequence", "resultCount", "state", "createdAt") VALUES (?, 1, 0, '{}', CURRENT_TIMESTAMP)`, [run.id]);
+    await db.sql(
+      `INSERT INTO "ControllerSnapshot" ("runId", "sequence", "resultCount", "state", "createdAt") VALUES (?, 1, 0, '{}', CURRENT_TIMESTAMP)`,
+      [run.id],
+    );
     // A long transaction (30 claims, then the planted snapshot makes it fail) ...
-    const failing = store.commitResults(run.id, hashes.slice(0, 30).map((hash) => ({ hash, result: okResult(0.9) })), {}).catch((e: { code: string }) => e.code);
+    const failing = store
+      .commitResults(
+        run.id,
+        hashes.slice(0, 30).map((hash) => ({ hash, result: okResult(0.9) })),
+        {},
+      )
+      .catch((e: { code: string }) => e.code);
     // ... and single writes issued while it runs.
     const beside: Promise<unknown>[] = [];
     for (const [i, hash] of hashes.slice(30).entries()) {
@@ -195,7 +242,14 @@ export function commitSuite(backend: Backend): void {
     expect(await store.commitResult(run.id, cancelled!, okResult(0.6), {})).toBe('committed');
     const failure = { status: 'failed' as const, error: 'CUDA error: device-side assert', attempts: 3 };
     expect(await store.commitResult(run.id, failed!, failure, {})).toBe('committed');
-    expect(await store.getCandidate(run.id, failed!)).toMatchObject({ status: 'failed', accuracy: null, reward: null, curve: null, error: failure.error, attempts: 3 });
+    expect(await store.getCandidate(run.id, failed!)).toMatchObject({
+      status: 'failed',
+      accuracy: null,
+      reward: null,
+      curve: null,
+      error: failure.error,
+      attempts: 3,
+    });
     expect(await store.countByStatus(run.id)).toMatchObject({ ok: 1, failed: 1, queued: 0 });
   });
 
@@ -210,7 +264,15 @@ export function commitSuite(backend: Backend): void {
     await store.commitResult(first.id, failed!, { status: 'failed' }, {});
 
     const hit = await store.cachedResult(second.taskKey, ok!);
-    expect(hit).toMatchObject({ taskKey: first.taskKey, hash: ok, status: 'ok', accuracy: 0.88, sourceRunId: first.id, engine: 'table', trainSeconds: 12.5 });
+    expect(hit).toMatchObject({
+      taskKey: first.taskKey,
+      hash: ok,
+      status: 'ok',
+      accuracy: 0.88,
+      sourceRunId: first.id,
+      engine: 'table',
+      trainSeconds: 12.5,
+    });
     expect(hit?.curve).toEqual(okResult(0.88).curve);
     expect(hit?.createdAt).toBeInstanceOf(Date);
     expect(await store.cachedResult(second.taskKey, diverged!)).toMatchObject({ status: 'diverged', curve: [{ epoch: 1, loss: null }] });

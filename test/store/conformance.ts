@@ -49,7 +49,9 @@ export function runsAndCandidatesSuite(backend: Backend): void {
 
   it('updates a run only from the expected status when asked (compare-and-set)', async () => {
     const run = await store.createRun(newRun({ status: 'stopped' }));
-    const claims = await Promise.allSettled([1, 2, 3].map(() => store.updateRun(run.id, { status: 'running' }, { ifStatus: ['stopped', 'paused'] })));
+    const claims = await Promise.allSettled(
+      [1, 2, 3].map(() => store.updateRun(run.id, { status: 'running' }, { ifStatus: ['stopped', 'paused'] })),
+    );
     expect(claims.filter((c) => c.status === 'fulfilled')).toHaveLength(1);
     const refused = await rejection(store.updateRun(run.id, { status: 'running' }, { ifStatus: ['stopped'] }), 'INVALID_INPUT');
     expect(refused.message).toContain('is running');
@@ -92,14 +94,25 @@ export function runsAndCandidatesSuite(backend: Backend): void {
 
     // Overlapping batches at once: every hash created exactly once, sequences without gaps.
     const overlapping = await Promise.all(
-      [0, 1, 2].map((k) => store.upsertQueuedCandidates(run.id, Array.from({ length: 10 }, (_, i) => candidate(10 + k * 5 + i)))),
+      [0, 1, 2].map((k) =>
+        store.upsertQueuedCandidates(
+          run.id,
+          Array.from({ length: 10 }, (_, i) => candidate(10 + k * 5 + i)),
+        ),
+      ),
     );
     const created = overlapping.flat().filter((r) => r.created);
     expect(new Set(created.map((r) => r.candidate.hash)).size).toBe(20);
     expect(created.map((r) => r.candidate.sequence).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 5));
     expect((await store.getRun(run.id)).candidateCount).toBe(24);
 
-    await rejection(store.upsertQueuedCandidates(run.id, Array.from({ length: 1001 }, (_, i) => candidate(1000 + i))), 'INVALID_INPUT');
+    await rejection(
+      store.upsertQueuedCandidates(
+        run.id,
+        Array.from({ length: 1001 }, (_, i) => candidate(1000 + i)),
+      ),
+      'INVALID_INPUT',
+    );
     await rejection(store.upsertQueuedCandidates('no-such-run', [candidate(1)]), 'NOT_FOUND');
   });
 
@@ -126,7 +139,9 @@ export function runsAndCandidatesSuite(backend: Backend): void {
     const startedAt = new Date('2026-05-06T07:08:09.010Z');
     const running = await store.updateCandidate(run.id, hash!, { status: 'running', workerId: 'w1', attempts: 2, startedAt });
     expect(running).toMatchObject({ status: 'running', workerId: 'w1', attempts: 2, startedAt });
-    expect(await store.commitResult(run.id, hash!, okResult(0.8, { workerId: undefined, attempts: undefined }), { step: 1 })).toBe('committed');
+    expect(await store.commitResult(run.id, hash!, okResult(0.8, { workerId: undefined, attempts: undefined }), { step: 1 })).toBe(
+      'committed',
+    );
     const late = await store.updateCandidate(run.id, hash!, { status: 'running', workerId: 'w2' });
     expect(late).toMatchObject({ status: 'ok', workerId: 'w1', attempts: 2 });
     await rejection(store.updateCandidate(run.id, 'ffffffffffffffff', { status: 'cancelled' }), 'NOT_FOUND');
@@ -154,7 +169,11 @@ export function runsAndCandidatesSuite(backend: Backend): void {
     expect(curve.message).toContain(`Candidate ${run.id}/${hash}.curve`);
     await db.sql(`UPDATE "Candidate" SET "curve" = NULL, "status" = ? WHERE "runId" = ? AND "hash" = ?`, ['exploded', run.id, hash]);
     expect((await rejection(store.listCandidates(run.id), 'IO_ERROR')).message).toContain('.status');
-    await db.sql(`UPDATE "Candidate" SET "status" = 'queued', "ir" = ? WHERE "runId" = ? AND "hash" = ?`, ['{"format":"blockqnn-ir"}', run.id, hash]);
+    await db.sql(`UPDATE "Candidate" SET "status" = 'queued', "ir" = ? WHERE "runId" = ? AND "hash" = ?`, [
+      '{"format":"blockqnn-ir"}',
+      run.id,
+      hash,
+    ]);
     expect((await rejection(store.getCandidate(run.id, hash!), 'IO_ERROR')).message).toContain('.ir');
     await db.sql(`UPDATE "Run" SET "config" = ? WHERE "id" = ?`, ['[1,2]', run.id]);
     expect((await rejection(store.getRun(run.id), 'IO_ERROR')).message).toContain(`Run ${run.id}.config`);

@@ -62,7 +62,10 @@ export async function queue(store: Store, runId: string, count: number, from = 1
 }
 
 /** Expects `promise` to reject with a BlockqnnError of `code`; returns it for further checks. */
-export async function rejection(promise: Promise<unknown>, code: string): Promise<{ code: string; message: string; hint?: string; details?: Record<string, unknown> }> {
+export async function rejection(
+  promise: Promise<unknown>,
+  code: string,
+): Promise<{ code: string; message: string; hint?: string; details?: Record<string, unknown> }> {
   try {
     await promise;
   } catch (error) {

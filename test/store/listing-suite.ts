@@ -88,10 +88,21 @@ export function listingSuite(backend: Backend): void {
     const queued = await walk(store, runId, { status: 'queued', limit: 3 });
     expect(queued.map((c) => c.sequence)).toEqual(rows.filter((c) => c.status === 'queued').map((c) => c.sequence));
     const some = await store.listCandidates(runId, { status: ['failed', 'queued'], sort: 'sequence', order: 'desc', limit: 1000 });
-    expect(some.items.map((c) => c.sequence)).toEqual(rows.filter((c) => c.status !== 'ok').map((c) => c.sequence).reverse());
+    expect(some.items.map((c) => c.sequence)).toEqual(
+      rows
+        .filter((c) => c.status !== 'ok')
+        .map((c) => c.sequence)
+        .reverse(),
+    );
     expect(some.total).toBe(some.items.length);
     const okByReward = await walk(store, runId, { status: 'ok', sort: 'reward', order: 'desc', limit: 4 });
-    expect(okByReward.map((c) => c.sequence)).toEqual(expected(rows.filter((c) => c.status === 'ok'), 'reward', 'desc'));
+    expect(okByReward.map((c) => c.sequence)).toEqual(
+      expected(
+        rows.filter((c) => c.status === 'ok'),
+        'reward',
+        'desc',
+      ),
+    );
   });
 
   it('keeps a cursor valid while candidates are added', async () => {
@@ -107,7 +118,10 @@ export function listingSuite(backend: Backend): void {
     const page = await store.listCandidates(runId, { sort: 'reward', order: 'desc', limit: 2 });
     await rejection(store.listCandidates(runId, { sort: 'accuracy', order: 'desc', cursor: page.nextCursor! }), 'INVALID_INPUT');
     await rejection(store.listCandidates(runId, { cursor: 'not-a-cursor' }), 'INVALID_INPUT');
-    await rejection(store.listCandidates(runId, { cursor: Buffer.from('{"k":"sequence","o":"asc","v":null,"s":"1; DROP"}').toString('base64url') }), 'INVALID_INPUT');
+    await rejection(
+      store.listCandidates(runId, { cursor: Buffer.from('{"k":"sequence","o":"asc","v":null,"s":"1; DROP"}').toString('base64url') }),
+      'INVALID_INPUT',
+    );
     await rejection(store.listCandidates(runId, { limit: 0 }), 'INVALID_INPUT');
     await rejection(store.listCandidates(runId, { sort: 'params' as never }), 'INVALID_INPUT');
   });

@@ -80,7 +80,11 @@ for (const backend of BACKENDS) {
     it('leaves the database untouched when a migration fails', () =>
       withDatabase(backend.create, async (db) => {
         const good: Migration = { name: '20000101000000_good', sql: 'CREATE TABLE "Good" ("id" INTEGER PRIMARY KEY);', checksum: 'a' };
-        const bad: Migration = { name: '20000102000000_bad', sql: 'CREATE TABLE "Bad" ("id" INTEGER PRIMARY KEY);\nTHIS IS NOT SQL;', checksum: 'b' };
+        const bad: Migration = {
+          name: '20000102000000_bad',
+          sql: 'CREATE TABLE "Bad" ("id" INTEGER PRIMARY KEY);\nTHIS IS NOT SQL;',
+          checksum: 'b',
+        };
         if (backend.name === 'sqlite') {
           const raw = new Database(db.url.replace(/^file:/, ''));
           try {

@@ -125,7 +125,9 @@ describe('opening a PostgreSQL store', () => {
       const run = await store.createRun(newRun());
       const admin = await pgAdmin();
       const database = new URL(db.url).pathname.slice(1);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+        database,
+      ]);
       await admin.end();
       // The pool notices the dead connections; a call may fail once as UNREACHABLE, then recovers.
       let recovered = false;

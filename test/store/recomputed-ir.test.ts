@@ -22,7 +22,9 @@ describe('IR recomputed on read', () => {
     db = await sqliteBackend.create();
     store = await openStore(db.url);
     const nb = await store.createRun(newRun({ config: { space: 'nasbench201', network: { inputShape: [16, 16, 3], classes: 7 } } }));
-    const [{ candidate: row }] = (await store.upsertQueuedCandidates(nb.id, [candidate(1, { nsc: ARCH, ir: null })])) as unknown as [{ candidate: { id: number; hash: string } }];
+    const [{ candidate: row }] = (await store.upsertQueuedCandidates(nb.id, [candidate(1, { nsc: ARCH, ir: null })])) as unknown as [
+      { candidate: { id: number; hash: string } },
+    ];
     expect((await db.sql('SELECT "ir" FROM "Candidate" WHERE "id" = ?', [row!.id]))[0]!.ir).toBeNull();
     const expected = buildNb201Network(parseNb201(ARCH), { inputShape: [16, 16, 3], classes: 7 }).ir;
     expect((await store.getCandidate(nb.id, row!.hash))!.ir).toEqual(expected);
@@ -30,7 +32,10 @@ describe('IR recomputed on read', () => {
 
     // An NSC run's row without an IR has none to rebuild; a stored IR comes back as stored.
     const nsc = await store.createRun(newRun({ config: { space: 'nsc' } }));
-    const [{ candidate: bare }, { candidate: full }] = (await store.upsertQueuedCandidates(nsc.id, [candidate(2, { ir: null }), candidate(3)])) as unknown as [{ candidate: { hash: string } }, { candidate: { hash: string } }];
+    const [{ candidate: bare }, { candidate: full }] = (await store.upsertQueuedCandidates(nsc.id, [
+      candidate(2, { ir: null }),
+      candidate(3),
+    ])) as unknown as [{ candidate: { hash: string } }, { candidate: { hash: string } }];
     expect((await store.getCandidate(nsc.id, bare!.hash))!.ir).toBeNull();
     expect((await store.getCandidate(nsc.id, full!.hash))!.ir).toEqual(candidate(3).ir);
   });

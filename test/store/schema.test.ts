@@ -42,7 +42,10 @@ describe('prisma schema and migrations', () => {
       const scratch = await backend.create();
       try {
         await (await openStore(migrated.url)).close();
-        const script = await prisma(['migrate', 'diff', '--from-empty', '--to-schema-datamodel', SCHEMAS[backend.name], '--script'], scratch.url);
+        const script = await prisma(
+          ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', SCHEMAS[backend.name], '--script'],
+          scratch.url,
+        );
         expect(script.code, script.stderr).toBe(0);
         await scratch.script(script.stdout);
         const described = await describeDatabase(migrated);
@@ -64,14 +67,20 @@ describe('prisma schema and migrations', () => {
 /** Tables, columns, indexes and constraints, without the migration bookkeeping. */
 async function describeDatabase(db: TestDatabase): Promise<unknown> {
   if (db.url.startsWith('file:')) {
-    const tables = await db.sql(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations' ORDER BY name`);
+    const tables = await db.sql(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations' ORDER BY name`,
+    );
     const described: Record<string, unknown> = {};
     for (const { name } of tables) {
       const indexes = await db.sql(`SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY name`, [name]);
       described[String(name)] = {
         columns: await db.sql(`SELECT * FROM pragma_table_info(?) ORDER BY cid`, [name]),
-        foreignKeys: await db.sql(`SELECT "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY "from"`, [name]),
-        indexes: await Promise.all(indexes.map(async (i) => ({ ...i, columns: await db.sql(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`, [i.name]) }))),
+        foreignKeys: await db.sql(`SELECT "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY "from"`, [
+          name,
+        ]),
+        indexes: await Promise.all(
+          indexes.map(async (i) => ({ ...i, columns: await db.sql(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`, [i.name]) })),
+        ),
       };
     }
     return described;
@@ -80,7 +89,9 @@ async function describeDatabase(db: TestDatabase): Promise<unknown> {
     columns: await db.sql(
       `SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations' ORDER BY 1, 2`,
     ),
-    indexes: await db.sql(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`),
+    indexes: await db.sql(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`,
+    ),
     constraints: await db.sql(
       `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid NOT IN (SELECT oid FROM pg_class WHERE relname = '_prisma_migrations') ORDER BY 1`,
     ),

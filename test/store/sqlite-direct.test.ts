@@ -35,10 +35,33 @@ async function writeAll(store: Store): Promise<string> {
   ]);
   await store.commitResults(
     run.id,
-    [{ hash: 'a'.repeat(16), result: { status: 'ok', accuracy: 0.45000000000000007, reward: 0.1 + 0.2, curve: [{ epoch: 1, loss: 0.5, trainAccuracy: 0.7, valAccuracy: 0.45 }], trainSeconds: 1.25, evalSeconds: 0.5, workerId: 'h:1:cpu0', engine: 'table', attempts: 1, error: null, finishedAt: new Date('2026-11-27T01:02:03.456Z'), fromCache: true, metrics: { fitness: 45.000000000000007 } } }],
+    [
+      {
+        hash: 'a'.repeat(16),
+        result: {
+          status: 'ok',
+          accuracy: 0.45000000000000007,
+          reward: 0.1 + 0.2,
+          curve: [{ epoch: 1, loss: 0.5, trainAccuracy: 0.7, valAccuracy: 0.45 }],
+          trainSeconds: 1.25,
+          evalSeconds: 0.5,
+          workerId: 'h:1:cpu0',
+          engine: 'table',
+          attempts: 1,
+          error: null,
+          finishedAt: new Date('2026-11-27T01:02:03.456Z'),
+          fromCache: true,
+          metrics: { fitness: 45.000000000000007 },
+        },
+      },
+    ],
     { format: 'test', n: 1 },
   );
-  await store.commitResults(run.id, [{ hash: 'b'.repeat(16), result: { status: 'ok', accuracy: 0.2, reward: 0.2, finishedAt: new Date('2026-11-27T01:02:04Z') } }], { format: 'test', n: 2 });
+  await store.commitResults(
+    run.id,
+    [{ hash: 'b'.repeat(16), result: { status: 'ok', accuracy: 0.2, reward: 0.2, finishedAt: new Date('2026-11-27T01:02:04Z') } }],
+    { format: 'test', n: 2 },
+  );
   return run.id;
 }
 
@@ -64,7 +87,12 @@ describe('direct SQLite writes', () => {
       const directRun = await writeAll(direct);
       const prismaRun = await writeAll(viaPrisma);
       expect(rawRows(target.path, directRun)).toEqual(rawRows(target.path, prismaRun));
-      const strip = (c: { id: number; runId: string; createdAt: Date }) => ({ ...c, id: 0, runId: '', createdAt: c.createdAt instanceof Date });
+      const strip = (c: { id: number; runId: string; createdAt: Date }) => ({
+        ...c,
+        id: 0,
+        runId: '',
+        createdAt: c.createdAt instanceof Date,
+      });
       const read = async (runId: string) => (await direct.listCandidates(runId, { sort: 'reward', order: 'desc' })).items.map(strip);
       expect(await read(directRun)).toEqual(await read(prismaRun));
       // A cursor built from a row written the direct way finds that row's successor (the float rounding agrees).
@@ -83,7 +111,8 @@ describe('direct SQLite writes', () => {
     if (target.provider !== 'sqlite') throw new Error('expected SQLite');
     const direct = new DirectSqlite(target.path, { busyTimeoutMs: 1000, synchronous: 'full' });
     cleanups.push(async () => direct.close());
-    const insert = (q: Pick<DirectSqlite, 'run'>, kind: string) => q.run`INSERT INTO "Event" ("runId", "kind", "payload") VALUES (${'no-such-run'}, ${kind}, ${'{}'})`;
+    const insert = (q: Pick<DirectSqlite, 'run'>, kind: string) =>
+      q.run`INSERT INTO "Event" ("runId", "kind", "payload") VALUES (${'no-such-run'}, ${kind}, ${'{}'})`;
 
     // The second statement breaks the foreign key: the first one's run must not survive.
     await expect(

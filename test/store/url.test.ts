@@ -4,14 +4,22 @@ import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl } from '../../src/sto
 
 describe('database URLs', () => {
   it('maps file: URLs and bare paths to SQLite files relative to the working directory', () => {
-    expect(parseDatabaseUrl(DEFAULT_DATABASE_URL)).toEqual({ provider: 'sqlite', path: resolve('blockqnn.db'), display: 'file:./blockqnn.db' });
+    expect(parseDatabaseUrl(DEFAULT_DATABASE_URL)).toEqual({
+      provider: 'sqlite',
+      path: resolve('blockqnn.db'),
+      display: 'file:./blockqnn.db',
+    });
     expect(parseDatabaseUrl('file:/var/lib/x.db?connection_limit=1')).toMatchObject({ provider: 'sqlite', path: '/var/lib/x.db' });
     expect(parseDatabaseUrl('runs/a.db')).toMatchObject({ provider: 'sqlite', path: resolve('runs/a.db') });
   });
 
   it('maps postgres:// and postgresql:// to PostgreSQL, keeping driver options', () => {
     const url = 'postgresql://me:pw@db.example:5433/nas?sslmode=require';
-    expect(parseDatabaseUrl(url)).toEqual({ provider: 'postgresql', connectionString: url, display: 'postgresql://me:***@db.example:5433/nas?sslmode=require' });
+    expect(parseDatabaseUrl(url)).toEqual({
+      provider: 'postgresql',
+      connectionString: url,
+      display: 'postgresql://me:***@db.example:5433/nas?sslmode=require',
+    });
     expect(parseDatabaseUrl('postgres://localhost/nas').provider).toBe('postgresql');
   });
 

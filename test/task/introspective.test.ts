@@ -8,7 +8,8 @@ import { BlockqnnError } from '../../src/common/errors.js';
 import { PAPER_FGSM_EPSILON, WINN_METRICS, fgsmKey } from '../../src/task/introspective.js';
 import { parseTask, taskKey } from '../../src/task/task.js';
 
-const task = (recipe: Record<string, unknown> = {}) => parseTask({ kind: 'classification', dataset: { name: 'mnist', subset: 200 }, recipe });
+const task = (recipe: Record<string, unknown> = {}) =>
+  parseTask({ kind: 'classification', dataset: { name: 'mnist', subset: 200 }, recipe });
 const recipeOf = (recipe: Record<string, unknown>) => {
   const parsed = task(recipe);
   if (parsed.kind !== 'classification') throw new Error('unreachable');
@@ -34,11 +35,18 @@ describe('recipe.introspective and recipe.robustness', () => {
     expect(taskKey(task({ robustness: {} }), 'torch')).not.toBe(taskKey(task(), 'torch'));
   });
 
-  it('fill in the paper\'s defaults (WINN\'s released supervised code; FGSM eps 0.125 on [0, 1] pixels)', () => {
+  it("fill in the paper's defaults (WINN's released supervised code; FGSM eps 0.125 on [0, 1] pixels)", () => {
     const recipe = recipeOf({ introspective: {}, robustness: {} });
     expect(recipe.introspective).toEqual({
-      mode: 'winn', criticWeight: 0.01, gradientPenalty: 10, synthesisPerEpoch: 1000, synthesisSteps: 2000,
-      stepSize: 0.1, noise: 0.005, classWeight: 0.5, poolSize: 10_000,
+      mode: 'winn',
+      criticWeight: 0.01,
+      gradientPenalty: 10,
+      synthesisPerEpoch: 1000,
+      synthesisSteps: 2000,
+      stepSize: 0.1,
+      noise: 0.005,
+      classWeight: 0.5,
+      poolSize: 10_000,
     });
     expect(recipe.robustness).toEqual({ fgsmEpsilons: [PAPER_FGSM_EPSILON] });
     expect(PAPER_FGSM_EPSILON).toBe(0.125);
@@ -46,7 +54,14 @@ describe('recipe.introspective and recipe.robustness', () => {
 
   it('name FGSM metrics the same way for both engines, and list the WINN metrics', () => {
     expect([0, 0.1, 0.125, 1].map(fgsmKey)).toEqual(['fgsmAccuracy@0', 'fgsmAccuracy@0.1', 'fgsmAccuracy@0.125', 'fgsmAccuracy@1']);
-    expect(WINN_METRICS).toEqual(['winnWassersteinEstimate', 'winnGradientPenalty', 'winnSynthesisScoreStart', 'winnSynthesisScoreEnd', 'winnSynthesisSteps', 'winnPoolSize']);
+    expect(WINN_METRICS).toEqual([
+      'winnWassersteinEstimate',
+      'winnGradientPenalty',
+      'winnSynthesisScoreStart',
+      'winnSynthesisScoreEnd',
+      'winnSynthesisSteps',
+      'winnPoolSize',
+    ]);
   });
 
   const bad: [string, Record<string, unknown>, RegExp][] = [
@@ -54,13 +69,25 @@ describe('recipe.introspective and recipe.robustness', () => {
     ['an FGSM eps above the pixel range', { robustness: { fgsmEpsilons: [1.5] } }, /fgsmEpsilons\.0: an FGSM ε must be ≤ 1/],
     ['no FGSM eps', { robustness: { fgsmEpsilons: [] } }, /fgsmEpsilons: fgsmEpsilons needs at least one ε/],
     ['a repeated FGSM eps', { robustness: { fgsmEpsilons: [0.1, 0.1] } }, /must not repeat an ε/],
-    ['zero synthesis steps', { introspective: { synthesisSteps: 0 } }, /recipe\.introspective\.synthesisSteps: synthesisSteps must be at least 1/],
+    [
+      'zero synthesis steps',
+      { introspective: { synthesisSteps: 0 } },
+      /recipe\.introspective\.synthesisSteps: synthesisSteps must be at least 1/,
+    ],
     ['fractional synthesis steps', { introspective: { synthesisSteps: 2.5 } }, /synthesisSteps must be a whole number/],
-    ['a zero critic weight', { introspective: { criticWeight: 0 } }, /criticWeight must be > 0 \(0 is plain training: drop `introspective`\)/],
+    [
+      'a zero critic weight',
+      { introspective: { criticWeight: 0 } },
+      /criticWeight must be > 0 \(0 is plain training: drop `introspective`\)/,
+    ],
     ['a negative gradient penalty', { introspective: { gradientPenalty: -1 } }, /gradientPenalty must be ≥ 0/],
     ['a zero Langevin step', { introspective: { stepSize: 0 } }, /stepSize must be > 0/],
     ['negative Langevin noise', { introspective: { noise: -0.1 } }, /noise must be ≥ 0/],
-    ['a pool smaller than a synthesis round', { introspective: { synthesisPerEpoch: 100, poolSize: 50 } }, /introspective\.poolSize: poolSize must be at least synthesisPerEpoch/],
+    [
+      'a pool smaller than a synthesis round',
+      { introspective: { synthesisPerEpoch: 100, poolSize: 50 } },
+      /introspective\.poolSize: poolSize must be at least synthesisPerEpoch/,
+    ],
     ['an unknown formulation', { introspective: { mode: 'icn' } }, /recipe\.introspective\.mode/],
     ['an unknown option', { introspective: { steps: 10 } }, /recipe\.introspective.*steps/],
   ];

@@ -9,7 +9,8 @@ import { baselines } from '../../src/search-space/index.js';
 import { TRAINING_MODES, applyTrainingMode, trainingModeIn } from '../../src/task/training-modes.js';
 import { parseTask } from '../../src/task/task.js';
 
-const task = () => parseTask({ kind: 'classification', dataset: { name: 'mnist', subset: 200 }, recipe: { epochs: 3, learningRate: 0.01 } });
+const task = () =>
+  parseTask({ kind: 'classification', dataset: { name: 'mnist', subset: 200 }, recipe: { epochs: 3, learningRate: 0.01 } });
 
 describe('training modes', () => {
   it('each trains a registered baseline with valid recipe options', () => {
@@ -19,7 +20,7 @@ describe('training modes', () => {
     }
   });
 
-  it('winn-resnet-20 is ResNet-20 with WINN training and FGSM at the paper\'s eps; the rest of the recipe stays', () => {
+  it("winn-resnet-20 is ResNet-20 with WINN training and FGSM at the paper's eps; the rest of the recipe stays", () => {
     const mode = trainingModeIn('winn-resnet-20')!;
     expect(mode.baseline).toBe('resnet-20-cifar');
     const applied = applyTrainingMode(task(), mode);
@@ -34,7 +35,11 @@ describe('training modes', () => {
   });
 
   it('keeps introspective options the recipe already has (a smaller-scale run of the mode)', () => {
-    const small = parseTask({ kind: 'classification', dataset: { name: 'mnist' }, recipe: { introspective: { synthesisPerEpoch: 50, synthesisSteps: 20 } } });
+    const small = parseTask({
+      kind: 'classification',
+      dataset: { name: 'mnist' },
+      recipe: { introspective: { synthesisPerEpoch: 50, synthesisSteps: 20 } },
+    });
     const applied = applyTrainingMode(small, trainingModeIn('winn-resnet-20')!);
     if (applied.kind !== 'classification') throw new Error('unreachable');
     expect(applied.recipe.introspective).toMatchObject({ synthesisPerEpoch: 50, synthesisSteps: 20, criticWeight: 0.01 });
@@ -45,6 +50,8 @@ describe('training modes', () => {
     expect(trainingModeIn('resnet-20-cifar')).toBeUndefined();
     expect(trainingModeIn('all')).toBeUndefined();
     expect(() => trainingModeIn('winn-resnet-20, dla-34')).toThrow(BlockqnnError);
-    expect(() => trainingModeIn('winn-resnet-20,dla-34')).toThrow(/training mode winn-resnet-20 sets the run's recipe, so it must be the only name \(got winn-resnet-20, dla-34\)/);
+    expect(() => trainingModeIn('winn-resnet-20,dla-34')).toThrow(
+      /training mode winn-resnet-20 sets the run's recipe, so it must be the only name \(got winn-resnet-20, dla-34\)/,
+    );
   });
 });

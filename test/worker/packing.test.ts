@@ -6,34 +6,66 @@ import { describe, expect, it } from 'vitest';
 import { AutoPacker, type PackingProbe, type SlotJobReport, decideSlotsPerGpu } from '../../src/worker/packing.js';
 
 const GiB = 2 ** 30;
-const probe = (slots: number, imagesPerSecond: number, peakBytesPerSlot = 1 * GiB): PackingProbe => ({ slots, imagesPerSecond, peakBytesPerSlot });
+const probe = (slots: number, imagesPerSecond: number, peakBytesPerSlot = 1 * GiB): PackingProbe => ({
+  slots,
+  imagesPerSecond,
+  peakBytesPerSlot,
+});
 
 describe('decideSlotsPerGpu', () => {
   it('starts with one slot and doubles while throughput grows by at least 10 %', () => {
     expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [] })).toMatchObject({ action: 'probe', slots: 1 });
     expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [probe(1, 1000)] })).toMatchObject({ action: 'probe', slots: 2 });
-    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [probe(1, 1000), probe(2, 1900)] })).toMatchObject({ action: 'probe', slots: 4 });
-    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [probe(1, 1000), probe(2, 1900), probe(4, 3500)] })).toMatchObject({ action: 'probe', slots: 8 });
+    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [probe(1, 1000), probe(2, 1900)] })).toMatchObject({
+      action: 'probe',
+      slots: 4,
+    });
+    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [probe(1, 1000), probe(2, 1900), probe(4, 3500)] })).toMatchObject({
+      action: 'probe',
+      slots: 8,
+    });
   });
 
   it('stops at the most slots per GPU, and at the best probe when a doubling gains less than 10 %', () => {
     const all = [probe(1, 1000), probe(2, 1900), probe(4, 3500), probe(8, 5000)];
-    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: all })).toEqual({ action: 'settle', slots: 8, reason: expect.stringMatching(/the most slots per GPU \(8\) allows no more/) });
+    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: all })).toEqual({
+      action: 'settle',
+      slots: 8,
+      reason: expect.stringMatching(/the most slots per GPU \(8\) allows no more/),
+    });
     // 4 → 8 gained 5 %: settle on the best measured (8 is best, barely).
-    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [...all.slice(0, 3), probe(8, 3675)] })).toMatchObject({ action: 'settle', slots: 8 });
+    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [...all.slice(0, 3), probe(8, 3675)] })).toMatchObject({
+      action: 'settle',
+      slots: 8,
+    });
     // 2 → 4 lost throughput: settle back on 2.
-    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [probe(1, 1000), probe(2, 1900), probe(4, 1800)] })).toEqual({ action: 'settle', slots: 2, reason: '1800 images/s at 4 is less than 10 % above 1900 images/s at 2; 1024 MiB per slot fit 72 in 90 % of 81920 MiB free' });
+    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [probe(1, 1000), probe(2, 1900), probe(4, 1800)] })).toEqual({
+      action: 'settle',
+      slots: 2,
+      reason: '1800 images/s at 4 is less than 10 % above 1900 images/s at 2; 1024 MiB per slot fit 72 in 90 % of 81920 MiB free',
+    });
     // Equal throughput: the fewer slots.
-    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [probe(1, 1000), probe(2, 1000)] })).toMatchObject({ action: 'settle', slots: 1 });
+    expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [probe(1, 1000), probe(2, 1000)] })).toMatchObject({
+      action: 'settle',
+      slots: 1,
+    });
     expect(decideSlotsPerGpu({ freeBytes: 80 * GiB, probes: [probe(1, 1000)], maxSlots: 1 })).toMatchObject({ action: 'settle', slots: 1 });
   });
 
   it('never plans more slots than 90 % of the free memory holds at the largest per-slot peak measured', () => {
     // 10 GiB free, 3 GiB per slot: ⌊9 / 3⌋ = 3.
-    expect(decideSlotsPerGpu({ freeBytes: 10 * GiB, probes: [probe(1, 1000, 3 * GiB), probe(2, 1900, 3 * GiB)] })).toMatchObject({ action: 'probe', slots: 3 });
-    expect(decideSlotsPerGpu({ freeBytes: 10 * GiB, probes: [probe(1, 1000, 3 * GiB), probe(2, 1900, 3 * GiB), probe(3, 2500, 3 * GiB)] })).toMatchObject({ action: 'settle', slots: 3, reason: expect.stringMatching(/memory allows no more/) });
+    expect(decideSlotsPerGpu({ freeBytes: 10 * GiB, probes: [probe(1, 1000, 3 * GiB), probe(2, 1900, 3 * GiB)] })).toMatchObject({
+      action: 'probe',
+      slots: 3,
+    });
+    expect(
+      decideSlotsPerGpu({ freeBytes: 10 * GiB, probes: [probe(1, 1000, 3 * GiB), probe(2, 1900, 3 * GiB), probe(3, 2500, 3 * GiB)] }),
+    ).toMatchObject({ action: 'settle', slots: 3, reason: expect.stringMatching(/memory allows no more/) });
     // A later probe measured more per slot: the cap falls below what runs, and the settle respects it.
-    expect(decideSlotsPerGpu({ freeBytes: 10 * GiB, probes: [probe(1, 1000, 1 * GiB), probe(4, 3000, 4 * GiB)] })).toMatchObject({ action: 'settle', slots: 2 });
+    expect(decideSlotsPerGpu({ freeBytes: 10 * GiB, probes: [probe(1, 1000, 1 * GiB), probe(4, 3000, 4 * GiB)] })).toMatchObject({
+      action: 'settle',
+      slots: 2,
+    });
     // A slot that needs more than the memory free still gets one slot.
     expect(decideSlotsPerGpu({ freeBytes: 1 * GiB, probes: [probe(1, 1000, 2 * GiB)] })).toMatchObject({ action: 'settle', slots: 1 });
   });
@@ -43,11 +75,21 @@ describe('AutoPacker', () => {
   it('measures a probe once each running slot finished its jobs started after the last resize, then resizes or settles', () => {
     const steps: string[] = [];
     const packer = new AutoPacker({
-      gpu: 0, freeBytes: 16 * GiB, baselineUsedBytes: 1 * GiB, jobsPerProbe: 2,
-      resize: (slots) => steps.push(`resize ${slots}`), settle: (slots) => steps.push(`settle ${slots}`),
+      gpu: 0,
+      freeBytes: 16 * GiB,
+      baselineUsedBytes: 1 * GiB,
+      jobsPerProbe: 2,
+      resize: (slots) => steps.push(`resize ${slots}`),
+      settle: (slots) => steps.push(`settle ${slots}`),
     });
     const t0 = Date.now();
-    const job = (slot: string, imagesPerSecond: number | null, startedAt = t0 + 1): SlotJobReport => ({ slot, startedAt, finishedAt: startedAt + 1000, imagesPerSecond, peakGpuMemoryBytes: 0.5 * GiB });
+    const job = (slot: string, imagesPerSecond: number | null, startedAt = t0 + 1): SlotJobReport => ({
+      slot,
+      startedAt,
+      finishedAt: startedAt + 1000,
+      imagesPerSecond,
+      peakGpuMemoryBytes: 0.5 * GiB,
+    });
     packer.onJob(job('gpu0-0', 900, t0 - 10_000), ['gpu0-0']); // started before the packer: not measured
     packer.onJob(job('gpu0-0', null), ['gpu0-0']); // a failed job has no rate
     packer.onJob(job('gpu0-0', 1000), ['gpu0-0']);

@@ -9,7 +9,15 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TorchEngine } from '../../src/engines/torch/index.js';
-import { type EvaluateJobInput, type EvaluateResult, JOB_CONTRACT, evaluateJobId, evaluateQueueName, parseEvaluateJob, parseEvaluateResult } from '../../src/queue/contract.js';
+import {
+  type EvaluateJobInput,
+  type EvaluateResult,
+  JOB_CONTRACT,
+  evaluateJobId,
+  evaluateQueueName,
+  parseEvaluateJob,
+  parseEvaluateResult,
+} from '../../src/queue/contract.js';
 import { EvaluationQueue } from '../../src/queue/evaluation-queue.js';
 import { EvaluationWorker } from '../../src/queue/evaluation-worker.js';
 import { PruningBoard } from '../../src/queue/pruning-board.js';
@@ -28,14 +36,26 @@ afterAll(async () => {
 });
 const hash = (i: number) => i.toString(16).padStart(16, '0');
 const job = (runId: string, i: number, pruner: EvaluateJobInput['pruner']): EvaluateJobInput => ({
-  contract: JOB_CONTRACT, runId, candidateHash: hash(i), ir: tinyIr, task: tinyTask(3), engine: 'torch', seed: i, timeLimitSeconds: 600, pruner,
+  contract: JOB_CONTRACT,
+  runId,
+  candidateHash: hash(i),
+  ir: tinyIr,
+  task: tinyTask(3),
+  engine: 'torch',
+  seed: i,
+  timeLimitSeconds: 600,
+  pruner,
 });
 
 async function resultOf(queue: Queue, runId: string, i: number): Promise<EvaluateResult> {
-  return eventually(async () => {
-    const done = await queue.getJob(evaluateJobId(runId, hash(i)));
-    return done?.returnvalue ? parseEvaluateResult(done.returnvalue) : undefined;
-  }, 240_000, `the result of ${runId}/${i}`);
+  return eventually(
+    async () => {
+      const done = await queue.getJob(evaluateJobId(runId, hash(i)));
+      return done?.returnvalue ? parseEvaluateResult(done.returnvalue) : undefined;
+    },
+    240_000,
+    `the result of ${runId}/${i}`,
+  );
 }
 
 describe('worker: pruning through the board', () => {
@@ -44,7 +64,12 @@ describe('worker: pruning through the board', () => {
     const raw = new Queue(evaluateQueueName('torch'), { connection: redisOptions(settings), prefix: settings.prefix });
     const engine = new TorchEngine({ python: await torchPython() });
     const logs: string[] = [];
-    const worker = new EvaluationWorker(settings, engineHandler(engine), { engine: 'torch', engineDescription: engine.describe(), slot: 'cpu0', log: (l) => logs.push(l) });
+    const worker = new EvaluationWorker(settings, engineHandler(engine), {
+      engine: 'torch',
+      engineDescription: engine.describe(),
+      slot: 'cpu0',
+      log: (l) => logs.push(l),
+    });
     await worker.start();
     cleanups.push(async () => {
       await worker.close(1000);
@@ -53,14 +78,19 @@ describe('worker: pruning through the board', () => {
       await queue.close();
     });
     // Two candidates that completed with a perfect accuracy at every epoch, as stored results would reseed them.
-    await queue.seedPruningBoard('median-run', [1, 2].map((i) => ({ candidateHash: hash(i), valAccuracies: [1, 1, 1], completed: true })));
+    await queue.seedPruningBoard(
+      'median-run',
+      [1, 2].map((i) => ({ candidateHash: hash(i), valAccuracies: [1, 1, 1], completed: true })),
+    );
     await queue.enqueue(job('median-run', 3, { name: 'median', options: { startupCandidates: 2 } }));
     const pruned = await resultOf(raw, 'median-run', 3);
     expect(pruned.status).toBe('pruned');
     expect(pruned.curve.map((r) => r.epoch)).toEqual([1]);
     expect(pruned.accuracy).toBe(pruned.curve[0]!.valAccuracy);
     // The controller hears it as a result, pruned, with its curve.
-    expect(await queue.reconcile('median-run', [hash(3)])).toEqual([{ kind: 'result', result: expect.objectContaining({ status: 'pruned', curve: pruned.curve }) }]);
+    expect(await queue.reconcile('median-run', [hash(3)])).toEqual([
+      { kind: 'result', result: expect.objectContaining({ status: 'pruned', curve: pruned.curve }) },
+    ]);
 
     await queue.enqueue(job('asha-run', 4, { name: 'asha', options: { reductionFactor: 2 } }));
     const first = await resultOf(raw, 'asha-run', 4);
@@ -82,10 +112,15 @@ describe('worker: pruning through the board', () => {
     dead.on('error', () => {});
     cleanups.push(async () => void dead.disconnect());
     const logs: string[] = [];
-    const hooks = pruningHooks(parseEvaluateJob(job('dead-run', 6, { name: 'asha' })), new PruningBoard(dead, settings.prefix), { timeoutMs: 200, log: (l) => logs.push(l) })!;
+    const hooks = pruningHooks(parseEvaluateJob(job('dead-run', 6, { name: 'asha' })), new PruningBoard(dead, settings.prefix), {
+      timeoutMs: 200,
+      log: (l) => logs.push(l),
+    })!;
     const record = { epoch: 1, loss: 2, trainAccuracy: 0.1, valAccuracy: 0.1, learningRate: 1e-3, seconds: 1 };
     expect(await hooks.shouldContinue(record)).toBe(true);
-    expect(logs).toEqual([`candidate ${hash(6)} of run dead-run: the pruning board did not answer at epoch 1 (no answer within 200 ms); training continues`]);
+    expect(logs).toEqual([
+      `candidate ${hash(6)} of run dead-run: the pruning board did not answer at epoch 1 (no answer within 200 ms); training continues`,
+    ]);
     // Between rungs it never asks the board.
     expect(await hooks.shouldContinue({ ...record, epoch: 2 })).toBe(true);
     expect(logs).toHaveLength(1);

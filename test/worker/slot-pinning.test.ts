@@ -27,19 +27,42 @@ afterAll(async () => {
 });
 
 const environOf = (pid: number): Record<string, string> =>
-  Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  Object.fromEntries(
+    readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 
 /** The registered slots of `prefix` by name, once `count` are there. */
 async function slotsUp(count: number, p = prefix): Promise<Map<string, number>> {
-  return eventually(async () => {
-    const workers = await listWorkers(client, p);
-    return workers.length === count ? new Map(workers.map((w) => [w.slot, w.pid])) : undefined;
-  }, 120_000, `${count} slots registered`);
+  return eventually(
+    async () => {
+      const workers = await listWorkers(client, p);
+      return workers.length === count ? new Map(workers.map((w) => [w.slot, w.pid])) : undefined;
+    },
+    120_000,
+    `${count} slots registered`,
+  );
 }
 
 describe('packed GPU slots', () => {
   it('--gpus 0,1 --slots-per-gpu 2: four slot processes, each pinned to its GPU alone, started without a GPU too', async () => {
-    const worker = startCli('worker', ['worker', '--gpus', '0,1', '--slots-per-gpu', '2', '--engine', 'table', '--redis', REDIS, '--prefix', prefix, '--grace-seconds', '1']);
+    const worker = startCli('worker', [
+      'worker',
+      '--gpus',
+      '0,1',
+      '--slots-per-gpu',
+      '2',
+      '--engine',
+      'table',
+      '--redis',
+      REDIS,
+      '--prefix',
+      prefix,
+      '--grace-seconds',
+      '1',
+    ]);
     const slots = await slotsUp(4);
     expect([...slots.keys()].sort()).toEqual(['gpu0-0', 'gpu0-1', 'gpu1-0', 'gpu1-1']);
     for (const [name, pid] of slots) {
@@ -66,7 +89,14 @@ describe('packed GPU slots', () => {
     const reports: SlotJobReport[] = [];
     const logs: string[] = [];
     const supervisor = new Supervisor({
-      redisUrl: REDIS, prefix: p, engine: 'table', slots: [{ name: 'gpu0-0', gpu: 0 }], graceMs: 1000, log: (l) => logs.push(l), slotsPerGpu: 8, onJobReport: (r) => reports.push(r),
+      redisUrl: REDIS,
+      prefix: p,
+      engine: 'table',
+      slots: [{ name: 'gpu0-0', gpu: 0 }],
+      graceMs: 1000,
+      log: (l) => logs.push(l),
+      slotsPerGpu: 8,
+      onJobReport: (r) => reports.push(r),
     });
     supervisor.start();
     try {
@@ -84,13 +114,24 @@ describe('packed GPU slots', () => {
       const folder = mkdtempSync(join(tmpdir(), 'bq-slots-'));
       writeFileSync(join(folder, 'table.csv'), 'arch,acc\na,0.5\n');
       const queue = new EvaluationQueue({ url: REDIS, prefix: p }, 'table');
-      await queue.enqueue({ contract: JOB_CONTRACT, runId: 'r1', candidateHash: '0'.repeat(16), candidateKey: 'a', task: parseTask({ kind: 'lookup', table: join(folder, 'table.csv'), fitness: 'acc' }), engine: 'table', seed: 1, timeLimitSeconds: 60 });
+      await queue.enqueue({
+        contract: JOB_CONTRACT,
+        runId: 'r1',
+        candidateHash: '0'.repeat(16),
+        candidateKey: 'a',
+        task: parseTask({ kind: 'lookup', table: join(folder, 'table.csv'), fitness: 'acc' }),
+        engine: 'table',
+        seed: 1,
+        timeLimitSeconds: 60,
+      });
       const report = await eventually(() => reports[0], 30_000, 'a job report');
       expect(report).toMatchObject({ slot: 'gpu0-0', imagesPerSecond: null, peakGpuMemoryBytes: null });
       expect(report.finishedAt).toBeGreaterThanOrEqual(report.startedAt);
       await queue.close();
     } catch (error) {
-      throw new Error(`${(error as Error).message}\nsupervisor log:\n${logs.join('\n')}\nregistry: ${JSON.stringify((await listWorkers(client, p)).map((w) => [w.slot, w.pid, w.health]))}`);
+      throw new Error(
+        `${(error as Error).message}\nsupervisor log:\n${logs.join('\n')}\nregistry: ${JSON.stringify((await listWorkers(client, p)).map((w) => [w.slot, w.pid, w.health]))}`,
+      );
     } finally {
       await supervisor.stop();
       await deletePrefix({ url: REDIS, prefix: p });

@@ -6,10 +6,16 @@ import { slotEnv } from '../../src/worker/supervisor.js';
 describe('planSlots with --slots-per-gpu', () => {
   it('runs K slots per GPU, named gpu<g>-<i>; one slot per GPU keeps the name gpu<g>', () => {
     expect(planSlots({ gpus: '0,1', slotsPerGpu: 2 })).toEqual([
-      { name: 'gpu0-0', gpu: 0 }, { name: 'gpu0-1', gpu: 0 }, { name: 'gpu1-0', gpu: 1 }, { name: 'gpu1-1', gpu: 1 },
+      { name: 'gpu0-0', gpu: 0 },
+      { name: 'gpu0-1', gpu: 0 },
+      { name: 'gpu1-0', gpu: 1 },
+      { name: 'gpu1-1', gpu: 1 },
     ]);
     expect(planSlots({ gpus: '3' })).toEqual([{ name: 'gpu3', gpu: 3 }]);
-    expect(planSlots({ gpus: 'all', slotsPerGpu: 'auto' }, () => [0, 1])).toEqual([{ name: 'gpu0-0', gpu: 0 }, { name: 'gpu1-0', gpu: 1 }]);
+    expect(planSlots({ gpus: 'all', slotsPerGpu: 'auto' }, () => [0, 1])).toEqual([
+      { name: 'gpu0-0', gpu: 0 },
+      { name: 'gpu1-0', gpu: 1 },
+    ]);
     expect(planSlots({ gpus: '0', slotsPerGpu: 3, cpuSlots: 1 }).map((s) => s.name)).toEqual(['gpu0-0', 'gpu0-1', 'gpu0-2', 'cpu0']);
   });
 
@@ -26,7 +32,9 @@ describe('planSlots with --slots-per-gpu', () => {
     expect(parseSlotsPerGpu('auto')).toBe('auto');
     expect(parseSlotsPerGpu('8')).toBe(8);
     expect(() => planSlots({ gpus: '0', slotsPerGpu: 0 })).toThrow(/--slots-per-gpu must be a whole number from 1 to 64/);
-    expect(() => planSlots({ slotsPerGpu: 2, cpuSlots: 1 })).toThrow('--slots-per-gpu needs GPUs: it packs trainer slots onto each GPU of --gpus');
+    expect(() => planSlots({ slotsPerGpu: 2, cpuSlots: 1 })).toThrow(
+      '--slots-per-gpu needs GPUs: it packs trainer slots onto each GPU of --gpus',
+    );
     expect(() => planSlots({ slotsPerGpu: 'auto' })).toThrow(/--slots-per-gpu needs GPUs/);
   });
 });

@@ -26,7 +26,17 @@ export function ErrorNote({ error }: { error: RequestError | null }) {
   );
 }
 
-export function Card({ title, children, actions, class: cls }: { title?: string; children: ComponentChildren; actions?: ComponentChildren; class?: string }) {
+export function Card({
+  title,
+  children,
+  actions,
+  class: cls,
+}: {
+  title?: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+  class?: string;
+}) {
   return (
     <section class={`card ${cls ?? ''}`}>
       {(title || actions) && (

@@ -3,7 +3,17 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useRef } from 'preact/hooks';
 
-export function Chart({ options, data, height = 240, label }: { options: Omit<uPlot.Options, 'width' | 'height'>; data: uPlot.AlignedData; height?: number; label: string }) {
+export function Chart({
+  options,
+  data,
+  height = 240,
+  label,
+}: {
+  options: Omit<uPlot.Options, 'width' | 'height'>;
+  data: uPlot.AlignedData;
+  height?: number;
+  label: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   useEffect(() => {
@@ -25,5 +35,19 @@ export function Chart({ options, data, height = 240, label }: { options: Omit<uP
 }
 
 /** Scatter series (points only). */
-export const dots = (label: string, stroke: string, size = 4): uPlot.Series => ({ label, stroke, fill: stroke, paths: () => null, points: { show: true, size, fill: stroke, stroke }, width: 0 });
-export const line = (label: string, stroke: string, extra: Partial<uPlot.Series> = {}): uPlot.Series => ({ label, stroke, width: 2, points: { show: false }, spanGaps: true, ...extra });
+export const dots = (label: string, stroke: string, size = 4): uPlot.Series => ({
+  label,
+  stroke,
+  fill: stroke,
+  paths: () => null,
+  points: { show: true, size, fill: stroke, stroke },
+  width: 0,
+});
+export const line = (label: string, stroke: string, extra: Partial<uPlot.Series> = {}): uPlot.Series => ({
+  label,
+  stroke,
+  width: 2,
+  points: { show: false },
+  spanGaps: true,
+  ...extra,
+});

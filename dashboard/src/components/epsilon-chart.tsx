@@ -5,7 +5,11 @@ export function EpsilonChart({ epsilon }: { epsilon: NonNullable<SeriesResponse[
   const w = 600;
   const h = 150;
   const pad = { l: 34, r: 10, t: 10, b: 22 };
-  const total = Math.max(1, epsilon.schedule.reduce((s, [, n]) => s + n, 0), epsilon.position);
+  const total = Math.max(
+    1,
+    epsilon.schedule.reduce((s, [, n]) => s + n, 0),
+    epsilon.position,
+  );
   const x = (n: number) => pad.l + (n / total) * (w - pad.l - pad.r);
   const y = (e: number) => pad.t + (1 - e) * (h - pad.t - pad.b);
   let at = 0;
@@ -29,7 +33,9 @@ export function EpsilonChart({ epsilon }: { epsilon: NonNullable<SeriesResponse[
       <path d={d} class="eps-line" />
       <line x1={x(epsilon.position)} x2={x(epsilon.position)} y1={pad.t} y2={h - pad.b} class="eps-now" />
       <circle cx={x(epsilon.position)} cy={y(epsilon.current)} r="5" class="eps-dot" />
-      <text x={pad.l} y={h - 4} class="axis">0</text>
+      <text x={pad.l} y={h - 4} class="axis">
+        0
+      </text>
       <text x={w - pad.r} y={h - 4} class="axis" text-anchor="end">
         {total.toLocaleString()} candidates
       </text>

@@ -34,7 +34,11 @@ export function RunActions({ run }: { run: RunSummary }) {
         </button>
       )}
       {run.status === 'stopping' && run.controller === 'alive' && <span class="muted">stopping…</span>}
-      {run.controller === 'dead' && <span class="muted" data-note="controller-dead">its controller is dead</span>}
+      {run.controller === 'dead' && (
+        <span class="muted" data-note="controller-dead">
+          its controller is dead
+        </span>
+      )}
       <ErrorNote error={error} />
     </div>
   );

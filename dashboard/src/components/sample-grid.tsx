@@ -21,9 +21,16 @@ export function SampleGrid({ runId, hash, scale = 4 }: { runId: string; hash: st
   return (
     <div class="sample-grid">
       <div class="sample-grid-labels" style={{ gridAutoRows: `${rowHeight}px` }}>
-        {data.rows.map((label) => <span key={label}>{label}</span>)}
+        {data.rows.map((label) => (
+          <span key={label}>{label}</span>
+        ))}
       </div>
-      <img src={pngUrl(runId, hash)} alt={`samples: ${data.rows.join(', ')}`} width={((data.tile + 1) * data.columns - 1) * scale} height={rowHeight * data.rows.length - scale} />
+      <img
+        src={pngUrl(runId, hash)}
+        alt={`samples: ${data.rows.join(', ')}`}
+        width={((data.tile + 1) * data.columns - 1) * scale}
+        height={rowHeight * data.rows.length - scale}
+      />
     </div>
   );
 }

@@ -24,8 +24,12 @@ export function StackedBars({ layers }: { layers: SeriesResponse['layers'] }) {
             </g>
           );
         })}
-        <text x="0" y={h + 14} class="axis">#{layers.windows[0]!.from}</text>
-        <text x={w} y={h + 14} class="axis" text-anchor="end">#{layers.windows[layers.windows.length - 1]!.to}</text>
+        <text x="0" y={h + 14} class="axis">
+          #{layers.windows[0]!.from}
+        </text>
+        <text x={w} y={h + 14} class="axis" text-anchor="end">
+          #{layers.windows[layers.windows.length - 1]!.to}
+        </text>
       </svg>
       <div class="legend">
         {layers.types.map((t, k) => (

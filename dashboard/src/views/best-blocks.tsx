@@ -20,7 +20,9 @@ export function BestBlocks({ runId, version }: { runId: string; version: string 
             </h2>
             <a href={`#/runs/${runId}/c/${b.candidate.hash}`}>details →</a>
           </header>
-          <div class="block-graph">{b.block ? <Dag graph={b.block} compact maxHeight={340} /> : <p class="empty">This code cannot be drawn.</p>}</div>
+          <div class="block-graph">
+            {b.block ? <Dag graph={b.block} compact maxHeight={340} /> : <p class="empty">This code cannot be drawn.</p>}
+          </div>
           <code class="nsc" title={b.candidate.nsc}>
             {b.candidate.nsc}
           </code>

@@ -26,7 +26,11 @@ export function CandidateTable({ runId, version }: { runId: string; version: str
     setCursors([]);
   };
   const head = (key: (typeof SORTS)[number], label: string) => (
-    <th class={`num sortable ${sort === key ? 'sorted' : ''}`} onClick={() => sortBy(key)} aria-sort={sort === key ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+    <th
+      class={`num sortable ${sort === key ? 'sorted' : ''}`}
+      onClick={() => sortBy(key)}
+      aria-sort={sort === key ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}
+    >
       {label} {sort === key ? (order === 'asc' ? '▲' : '▼') : ''}
     </th>
   );

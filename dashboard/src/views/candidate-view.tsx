@@ -22,18 +22,38 @@ function Curve({ curve, epochs }: { curve: NonNullable<CandidateDetailResponse['
     }),
     [keys, epochs, curve.length],
   );
-  const data = useMemo<uPlot.AlignedData>(() => [curve.map((p, i) => p.epoch ?? i + 1), ...keys.map((k) => curve.map((p) => p[k] ?? null))], [curve, keys]);
+  const data = useMemo<uPlot.AlignedData>(
+    () => [curve.map((p, i) => p.epoch ?? i + 1), ...keys.map((k) => curve.map((p) => p[k] ?? null))],
+    [curve, keys],
+  );
   return <Chart options={options} data={data} height={220} label="training curve" />;
 }
 
 /** Formats the server exports (GET /api/runs/:id/candidates/:hash/export); weights come from the newest final training when there is one. */
-const EXPORTS = [['json', 'JSON'], ['pytorch', 'PyTorch'], ['onnx', 'ONNX'], ['tfjs', 'tfjs'], ['svg', 'SVG'], ['png', 'PNG']] as const;
+const EXPORTS = [
+  ['json', 'JSON'],
+  ['pytorch', 'PyTorch'],
+  ['onnx', 'ONNX'],
+  ['tfjs', 'tfjs'],
+  ['svg', 'SVG'],
+  ['png', 'PNG'],
+] as const;
 
 export function CandidateView({ runId, hash }: { runId: string; hash: string }) {
   const { data, error } = useFetch<CandidateDetailResponse>(`/runs/${runId}/candidates/${hash}`);
   const [allNodes, setAllNodes] = useState(false);
-  if (error) return <div class="page"><ErrorNote error={error} /></div>;
-  if (!data) return <div class="page"><p class="empty">Loading the candidate…</p></div>;
+  if (error)
+    return (
+      <div class="page">
+        <ErrorNote error={error} />
+      </div>
+    );
+  if (!data)
+    return (
+      <div class="page">
+        <p class="empty">Loading the candidate…</p>
+      </div>
+    );
   const c = data.candidate;
   const costs = [...data.costs].sort((a, b) => b.macs - a.macs);
   const shown = allNodes ? costs : costs.slice(0, 15);
@@ -42,17 +62,31 @@ export function CandidateView({ runId, hash }: { runId: string; hash: string }) 
       <div class="page-head">
         <div>
           <div class="crumbs">
-            <a href="#/">Runs</a> / <a href={`#/runs/${runId}`}>{runId}</a> / <a href={`#/runs/${runId}/candidates`}>candidates</a> / <span class="mono">{c.hash.slice(0, 12)}</span>
+            <a href="#/">Runs</a> / <a href={`#/runs/${runId}`}>{runId}</a> / <a href={`#/runs/${runId}/candidates`}>candidates</a> /{' '}
+            <span class="mono">{c.hash.slice(0, 12)}</span>
           </div>
           <h1>
-            {c.baseline ? <>Baseline {c.baseline} <span class="badge baseline-badge">baseline</span></> : <>Candidate #{c.sequence}</>} <Status status={c.status} />
+            {c.baseline ? (
+              <>
+                Baseline {c.baseline} <span class="badge baseline-badge">baseline</span>
+              </>
+            ) : (
+              <>Candidate #{c.sequence}</>
+            )}{' '}
+            <Status status={c.status} />
           </h1>
           <code class="nsc big">{c.nsc}</code>
         </div>
         <div class="actions">
           <span class="muted">Export</span>
           {EXPORTS.map(([format, label]) => (
-            <a key={format} class="btn" href={`./api/runs/${runId}/candidates/${c.hash}/export?format=${format}`} download title={`download this architecture as ${label}`}>
+            <a
+              key={format}
+              class="btn"
+              href={`./api/runs/${runId}/candidates/${c.hash}/export?format=${format}`}
+              download
+              title={`download this architecture as ${label}`}
+            >
               {label}
             </a>
           ))}
@@ -64,20 +98,31 @@ export function CandidateView({ runId, hash }: { runId: string; hash: string }) 
         <Stat label="multiply-adds" value={count(c.flops)} />
         <Stat label="params" value={count(c.params)} />
         <Stat label="density" value={c.density.toFixed(3)} />
-        <Stat label="training" value={c.fromCache ? 'cached' : seconds(c.trainSeconds)} sub={`eval ${seconds(c.evalSeconds)} · ${c.attempts} attempt(s)`} />
+        <Stat
+          label="training"
+          value={c.fromCache ? 'cached' : seconds(c.trainSeconds)}
+          sub={`eval ${seconds(c.evalSeconds)} · ${c.attempts} attempt(s)`}
+        />
       </div>
       {c.error && <div class="error">Error: {c.error}</div>}
       <SampleGrid runId={runId} hash={c.hash} />
       <div class="grid-2">
         <Card title="Block">{data.block ? <Dag graph={data.block} /> : <p class="empty">This code cannot be drawn.</p>}</Card>
-        <Card title="Full network (by scope)">{data.network ? <Dag graph={data.network} compact /> : <p class="empty">No network IR stored for this candidate.</p>}</Card>
+        <Card title="Full network (by scope)">
+          {data.network ? <Dag graph={data.network} compact /> : <p class="empty">No network IR stored for this candidate.</p>}
+        </Card>
         <Card title="Training curve">
           {c.status === 'pruned' && c.curve && (
             <p class="muted pruned-note">
-              Pruned after epoch {c.curve.length} of {data.recipeEpochs ?? '?'}: the run's pruner judged it below its peers there; its accuracy is that epoch's.
+              Pruned after epoch {c.curve.length} of {data.recipeEpochs ?? '?'}: the run's pruner judged it below its peers there; its
+              accuracy is that epoch's.
             </p>
           )}
-          {c.curve && c.curve.length > 0 ? <Curve curve={c.curve} epochs={c.status === 'pruned' ? (data.recipeEpochs ?? undefined) : undefined} /> : <p class="empty">No training curve (not trained yet, a table lookup, or a cached result).</p>}
+          {c.curve && c.curve.length > 0 ? (
+            <Curve curve={c.curve} epochs={c.status === 'pruned' ? (data.recipeEpochs ?? undefined) : undefined} />
+          ) : (
+            <p class="empty">No training curve (not trained yet, a table lookup, or a cached result).</p>
+          )}
         </Card>
         <Card title="Where and when">
           <dl class="facts wide">
@@ -100,7 +145,13 @@ export function CandidateView({ runId, hash }: { runId: string; hash: string }) 
       </div>
       <Card
         title={`Cost per node${data.totals ? ` · ${count(data.totals.macs)} MACs · ${count(data.totals.params)} params` : ''}`}
-        actions={costs.length > 15 && <button class="btn small" onClick={() => setAllNodes(!allNodes)}>{allNodes ? 'Top 15' : `All ${costs.length} nodes`}</button>}
+        actions={
+          costs.length > 15 && (
+            <button class="btn small" onClick={() => setAllNodes(!allNodes)}>
+              {allNodes ? 'Top 15' : `All ${costs.length} nodes`}
+            </button>
+          )
+        }
       >
         {costs.length === 0 ? (
           <p class="empty">No IR stored, so no per-node cost.</p>

@@ -32,7 +32,18 @@ export function DatasetView({ runId }: { runId: string }) {
           {data.shape && (
             <>
               <dt>shape</dt>
-              <dd>{data.shape.join('×')}{Object.keys(data.spec).length > 0 && <span class="muted"> · jobs: {Object.entries(data.spec).map(([k, v]) => `${k} ${String(v)}`).join(', ')}</span>}</dd>
+              <dd>
+                {data.shape.join('×')}
+                {Object.keys(data.spec).length > 0 && (
+                  <span class="muted">
+                    {' '}
+                    · jobs:{' '}
+                    {Object.entries(data.spec)
+                      .map(([k, v]) => `${k} ${String(v)}`)
+                      .join(', ')}
+                  </span>
+                )}
+              </dd>
             </>
           )}
           <dt>classes</dt>
@@ -48,7 +59,12 @@ export function DatasetView({ runId }: { runId: string }) {
       </Card>
       {data.samples && !noGrid && (
         <Card title="Samples">
-          <img class="dataset-samples" src={`./api/runs/${runId}/dataset/samples.png`} alt={`the first images of each class of ${data.name}`} onError={() => setNoGrid(true)} />
+          <img
+            class="dataset-samples"
+            src={`./api/runs/${runId}/dataset/samples.png`}
+            alt={`the first images of each class of ${data.name}`}
+            onError={() => setNoGrid(true)}
+          />
         </Card>
       )}
       {data.classes.length > 0 && (

@@ -45,14 +45,21 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
   const [streamed, setOverview] = useState<StreamOverview | null>(null);
   // One plain GET beside the stream: whichever answers first paints the page; the stream keeps it live.
   const { data: fetched } = useFetch<RunOverview>(`/runs/${runId}`);
-  const overview: StreamOverview | null = streamed ?? (fetched ? { ...fetched, version: `${fetched.run.resultCount}:${fetched.run.candidateCount}:${fetched.run.status}` } : null);
+  const overview: StreamOverview | null =
+    streamed ??
+    (fetched ? { ...fetched, version: `${fetched.run.resultCount}:${fetched.run.candidateCount}:${fetched.run.status}` } : null);
   const [events, setEvents] = useState<RunEventRow[]>([]);
   const [queue, setQueue] = useState<QueueSample[]>([]);
   const [failure, setFailure] = useState<RequestError | null>(null);
   const state = useStream(`/runs/${runId}/stream`, {
     overview: (o: StreamOverview) => {
       setOverview(o);
-      setQueue((q) => [...q, { t: Date.now(), waiting: o.queue?.waiting ?? 0, active: o.queue?.active ?? 0, inFlight: o.counts.queued + o.counts.running }].slice(-300));
+      setQueue((q) =>
+        [
+          ...q,
+          { t: Date.now(), waiting: o.queue?.waiting ?? 0, active: o.queue?.active ?? 0, inFlight: o.counts.queued + o.counts.running },
+        ].slice(-300),
+      );
     },
     events: (e: RunEventRow[]) => setEvents((old) => [...old, ...e].slice(-200)),
     failure: (f: { message: string }) => setFailure(new RequestError(500, f.message)),
@@ -65,8 +72,19 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
   const version = useThrottled(overview?.version ?? '', 1500);
   // Asked at once, beside the stream, so the charts do not wait for the first overview.
   const { data: series, error } = useFetch<SeriesResponse>(`/runs/${runId}/series`, version);
-  if (failure) return <div class="page"><ErrorNote error={failure} /><a href="#/">← all runs</a></div>;
-  if (!overview) return <div class="page"><p class="empty">{state === 'reconnecting' ? 'Cannot reach this run’s stream; retrying…' : 'Loading the run…'}</p></div>;
+  if (failure)
+    return (
+      <div class="page">
+        <ErrorNote error={failure} />
+        <a href="#/">← all runs</a>
+      </div>
+    );
+  if (!overview)
+    return (
+      <div class="page">
+        <p class="empty">{state === 'reconnecting' ? 'Cannot reach this run’s stream; retrying…' : 'Loading the run…'}</p>
+      </div>
+    );
   const { run, counts } = overview;
   return (
     <div class="page">
@@ -79,7 +97,8 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
             {run.name} <Status status={run.status} />
           </h1>
           <div class="muted">
-            <span title={run.strategyDescription ?? undefined}>{run.strategy}</span> · {run.engine} · {run.space} · {run.dataset} · started {ago(run.startedAt ?? run.createdAt)}
+            <span title={run.strategyDescription ?? undefined}>{run.strategy}</span> · {run.engine} · {run.space} · {run.dataset} · started{' '}
+            {ago(run.startedAt ?? run.createdAt)}
             {run.controllerId && ` · controller ${run.controllerId}${run.controller === 'dead' ? ' (dead)' : ''}`}
           </div>
           {run.strategyDescription && <div class="muted">strategy: {run.strategyDescription}</div>}
@@ -99,12 +118,24 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
         </div>
       )}
       <div class="stats">
-        <Stat label="results" value={run.resultCount.toLocaleString()} sub={`${run.candidateCount.toLocaleString()} sampled${run.budget.candidates ? ` · budget ${run.budget.candidates}` : ''}`} />
+        <Stat
+          label="results"
+          value={run.resultCount.toLocaleString()}
+          sub={`${run.candidateCount.toLocaleString()} sampled${run.budget.candidates ? ` · budget ${run.budget.candidates}` : ''}`}
+        />
         <Stat label="best accuracy" value={pct(run.bestAccuracy)} />
         <Stat label="best reward" value={num(run.bestReward)} />
-        <Stat label="in flight" value={counts.queued + counts.running} sub={overview.queue ? `${overview.queue.waiting} waiting · ${overview.queue.active} active` : 'queue unreachable'} />
+        <Stat
+          label="in flight"
+          value={counts.queued + counts.running}
+          sub={overview.queue ? `${overview.queue.waiting} waiting · ${overview.queue.active} active` : 'queue unreachable'}
+        />
         <Stat label="throughput" value={series ? `${series.throughputPerMinute.toFixed(1)}/min` : '–'} sub="last 5 min" />
-        <Stat label="failed" value={counts.failed + counts.diverged + counts.too_large} sub={`${counts.diverged} diverged · ${counts.too_large} too large`} />
+        <Stat
+          label="failed"
+          value={counts.failed + counts.diverged + counts.too_large}
+          sub={`${counts.diverged} diverged · ${counts.too_large} too large`}
+        />
         {series?.pruning && (
           <Stat
             label="pruned"
@@ -134,7 +165,8 @@ export function RunView({ runId, tab }: { runId: string; tab: string }) {
             <ul class="events">
               {[...events].reverse().map((e) => (
                 <li key={e.id}>
-                  <span class="muted">{new Date(e.time).toLocaleTimeString()}</span> <strong>{e.kind}</strong> <code>{JSON.stringify(e.payload)}</code>
+                  <span class="muted">{new Date(e.time).toLocaleTimeString()}</span> <strong>{e.kind}</strong>{' '}
+                  <code>{JSON.stringify(e.payload)}</code>
                 </li>
               ))}
             </ul>

@@ -7,7 +7,12 @@ import { RunActions } from '../components/run-actions.js';
 import { ago, num, pct } from '../format.js';
 
 const EXAMPLE = JSON.stringify(
-  { name: 'nb201-table', engine: 'table', task: { kind: 'lookup', table: 'nasbench201/cifar10.csv.gz', fitness: 'c10valid_val_12ep', delayMs: 50 }, budget: { candidates: 200 } },
+  {
+    name: 'nb201-table',
+    engine: 'table',
+    task: { kind: 'lookup', table: 'nasbench201/cifar10.csv.gz', fitness: 'c10valid_val_12ep', delayMs: 50 },
+    budget: { candidates: 200 },
+  },
   null,
   2,
 );
@@ -40,10 +45,16 @@ function StartRun({ onClose }: { onClose: () => void }) {
     <Card title="Start a run">
       <form onSubmit={submit} class="start-form">
         <p class="muted">
-          A JSON object with the keys of <code>blockqnn search --config</code> (space, strategy, engine, task, network, budget, …). The controller runs in the dashboard process; candidates are trained by
-          workers attached to the same Redis.
+          A JSON object with the keys of <code>blockqnn search --config</code> (space, strategy, engine, task, network, budget, …). The
+          controller runs in the dashboard process; candidates are trained by workers attached to the same Redis.
         </p>
-        <textarea value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} rows={10} spellcheck={false} aria-label="run configuration (JSON)" />
+        <textarea
+          value={text}
+          onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+          rows={10}
+          spellcheck={false}
+          aria-label="run configuration (JSON)"
+        />
         <div class="actions">
           <button class="btn primary" type="submit" disabled={busy}>
             {busy ? 'Starting…' : 'Start run'}
@@ -108,7 +119,11 @@ export function RunsList() {
                   </td>
                   <td>
                     <Status status={r.status} />
-                    {r.error && <div class="error-text" title={r.error}>{r.error.slice(0, 60)}</div>}
+                    {r.error && (
+                      <div class="error-text" title={r.error}>
+                        {r.error.slice(0, 60)}
+                      </div>
+                    )}
                   </td>
                   <td>
                     {r.strategy}

@@ -19,7 +19,17 @@ function usePoll(ms: number): number {
 function Curve({ t }: { t: TrainingRow }) {
   if (t.curve.length < 2) return null;
   const data: [number[], (number | null)[]] = [t.curve.map((p) => p.epoch), t.curve.map((p) => p.accuracy)];
-  return <Chart label={`training ${t.id} test accuracy`} height={120} data={data} options={{ series: [{ label: 'epoch' }, line('test accuracy', '#2f7ed8')], axes: [{}, { values: (_u, v) => v.map((x) => pct(x, 0)) }] }} />;
+  return (
+    <Chart
+      label={`training ${t.id} test accuracy`}
+      height={120}
+      data={data}
+      options={{
+        series: [{ label: 'epoch' }, line('test accuracy', '#2f7ed8')],
+        axes: [{}, { values: (_u, v) => v.map((x) => pct(x, 0)) }],
+      }}
+    />
+  );
 }
 
 export function TrainingsView() {
@@ -63,7 +73,15 @@ export function TrainingsView() {
                     <td>
                       <Status status={t.status} />
                     </td>
-                    <td>{t.baseline ? `baseline ${t.baseline}` : <a href={`#/runs/${encodeURIComponent(t.runId ?? '')}`}>candidate {t.candidateId} of {t.runId}</a>}</td>
+                    <td>
+                      {t.baseline ? (
+                        `baseline ${t.baseline}`
+                      ) : (
+                        <a href={`#/runs/${encodeURIComponent(t.runId ?? '')}`}>
+                          candidate {t.candidateId} of {t.runId}
+                        </a>
+                      )}
+                    </td>
                     <td>{t.dataset ?? '–'}</td>
                     <td>{t.engine}</td>
                     <td>
@@ -73,7 +91,9 @@ export function TrainingsView() {
                     <td>{pct(t.accuracy)}</td>
                     <td>{count(t.params)}</td>
                     <td>{seconds(t.trainSeconds)}</td>
-                    <td title={t.checkpointPath ?? t.error ?? ''}>{t.checkpointPath ? 'kept' : t.error ? <span class="error-text">{t.error.split('\n')[0]!.slice(0, 60)}</span> : '–'}</td>
+                    <td title={t.checkpointPath ?? t.error ?? ''}>
+                      {t.checkpointPath ? 'kept' : t.error ? <span class="error-text">{t.error.split('\n')[0]!.slice(0, 60)}</span> : '–'}
+                    </td>
                   </tr>
                   {t.curve.length > 1 && (
                     <tr key={`${t.id}-curve`}>

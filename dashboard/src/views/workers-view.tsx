@@ -19,7 +19,8 @@ export function WorkersView() {
       </div>
       {workers && workers.length > 0 && (
         <p class="muted">
-          {by('alive')} alive · <span class={by('stale') ? 'warn-text' : ''}>{by('stale')} stale</span> · <span class={by('dead') ? 'error-text' : ''}>{by('dead')} dead</span>
+          {by('alive')} alive · <span class={by('stale') ? 'warn-text' : ''}>{by('stale')} stale</span> ·{' '}
+          <span class={by('dead') ? 'error-text' : ''}>{by('dead')} dead</span>
         </p>
       )}
       <Card>
@@ -27,7 +28,8 @@ export function WorkersView() {
           <p class="empty">Loading workers…</p>
         ) : workers.length === 0 ? (
           <p class="empty">
-            No workers have registered. Start some with <code>blockqnn worker --redis URL</code> on each host (or <code>blockqnn search</code> starts local ones).
+            No workers have registered. Start some with <code>blockqnn worker --redis URL</code> on each host (or{' '}
+            <code>blockqnn search</code> starts local ones).
           </p>
         ) : (
           <table class="table workers">

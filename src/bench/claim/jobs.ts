@@ -31,7 +31,12 @@ export interface PlannedTraining {
 }
 
 /** Writes DIR/jobs.json, DIR/modules/*.py and DIR/data/*.bqds; returns the number of jobs. */
-export async function writeJobs(dir: string, scale: ClaimScale, searchRunId: string, trainings: readonly PlannedTraining[]): Promise<number> {
+export async function writeJobs(
+  dir: string,
+  scale: ClaimScale,
+  searchRunId: string,
+  trainings: readonly PlannedTraining[],
+): Promise<number> {
   await mkdir(join(dir, 'modules'), { recursive: true });
   await mkdir(join(dir, 'data'), { recursive: true });
   const jobs: unknown[] = [];
@@ -47,11 +52,21 @@ export async function writeJobs(dir: string, scale: ClaimScale, searchRunId: str
       copied.add(cache);
     }
     jobs.push({
-      key: t.key, network: t.network.key, seed: t.seed, label: t.plan.label,
+      key: t.key,
+      network: t.network.key,
+      seed: t.seed,
+      label: t.plan.label,
       // A train request of the trainer's protocol; paths are relative to DIR (claim.py makes them absolute).
       request: {
-        type: 'train', id: t.key, module: { path: module }, className: generated.className, expectedParams: generated.params,
-        seed: t.seed, recipe: t.plan.task.recipe, dataset: { path: cache, key: data.key }, evaluateOn: 'test',
+        type: 'train',
+        id: t.key,
+        module: { path: module },
+        className: generated.className,
+        expectedParams: generated.params,
+        seed: t.seed,
+        recipe: t.plan.task.recipe,
+        dataset: { path: cache, key: data.key },
+        evaluateOn: 'test',
       },
     });
   }
@@ -65,15 +80,17 @@ const resultsSchema = z.object({
   scale: z.string(),
   searchRunId: z.string(),
   device: z.string().optional(),
-  results: z.array(z.object({
-    key: z.string().min(1),
-    status: z.enum(['ok', 'diverged', 'too_large', 'failed', 'cancelled']),
-    accuracy: z.number().min(0).max(1).nullable().optional(),
-    curve: z.array(curvePoint).nullable().optional(),
-    trainSeconds: z.number().nonnegative().nullable().optional(),
-    evalSeconds: z.number().nonnegative().nullable().optional(),
-    error: z.string().nullable().optional(),
-  })),
+  results: z.array(
+    z.object({
+      key: z.string().min(1),
+      status: z.enum(['ok', 'diverged', 'too_large', 'failed', 'cancelled']),
+      accuracy: z.number().min(0).max(1).nullable().optional(),
+      curve: z.array(curvePoint).nullable().optional(),
+      trainSeconds: z.number().nonnegative().nullable().optional(),
+      evalSeconds: z.number().nonnegative().nullable().optional(),
+      error: z.string().nullable().optional(),
+    }),
+  ),
 });
 export type ClaimResults = z.infer<typeof resultsSchema>;
 
@@ -82,23 +99,38 @@ export async function readResults(file: string): Promise<ClaimResults> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `cannot read results file ${file}: ${(error as Error).message}`, { hint: 'give the file bench/gpu/claim.py wrote (--out)' });
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `cannot read results file ${file}: ${(error as Error).message}`, {
+      hint: 'give the file bench/gpu/claim.py wrote (--out)',
+    });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `results file ${file} is not JSON: ${(error as Error).message}`, { hint: 'give the file bench/gpu/claim.py wrote (--out)' });
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `results file ${file} is not JSON: ${(error as Error).message}`, {
+      hint: 'give the file bench/gpu/claim.py wrote (--out)',
+    });
   }
   return parseWith(resultsSchema, value, { what: `results file ${file}`, code: ErrorCode.INVALID_INPUT });
 }
 
 /** Stores each result of a planned training that has none yet; returns how many were imported. */
-export async function importResults(store: Store, results: ClaimResults, scale: ClaimScale, searchRunId: string, planned: ReadonlyMap<string, PlannedTraining>, log: (line: string) => void): Promise<number> {
+export async function importResults(
+  store: Store,
+  results: ClaimResults,
+  scale: ClaimScale,
+  searchRunId: string,
+  planned: ReadonlyMap<string, PlannedTraining>,
+  log: (line: string) => void,
+): Promise<number> {
   if (results.scale !== scale.name || results.searchRunId !== searchRunId) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the results are of scale ${results.scale}, search run ${results.searchRunId}; this database's are scale ${scale.name}, search run ${searchRunId}`, {
-      hint: 'import them with the --scale and --db that wrote the jobs (--emit-jobs)',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `the results are of scale ${results.scale}, search run ${results.searchRunId}; this database's are scale ${scale.name}, search run ${searchRunId}`,
+      {
+        hint: 'import them with the --scale and --db that wrote the jobs (--emit-jobs)',
+      },
+    );
   }
   let imported = 0;
   for (const r of results.results) {
@@ -109,13 +141,32 @@ export async function importResults(store: Store, results: ClaimResults, scale: 
     }
     const p = t.plan;
     const row = await store.trainings.create({
-      runId: p.runId, candidateId: p.candidateId, baseline: p.candidateId === null ? p.baseline : null, engine: p.engine, seed: p.seed,
-      config: { ...p.config, claim: { key: t.key, network: t.network.key, seed: t.seed, scale: scale.name, importedFrom: results.device ?? 'bench/gpu/claim.py' } },
-      ir: p.ir, flops: p.flops, params: p.params,
+      runId: p.runId,
+      candidateId: p.candidateId,
+      baseline: p.candidateId === null ? p.baseline : null,
+      engine: p.engine,
+      seed: p.seed,
+      config: {
+        ...p.config,
+        claim: {
+          key: t.key,
+          network: t.network.key,
+          seed: t.seed,
+          scale: scale.name,
+          importedFrom: results.device ?? 'bench/gpu/claim.py',
+        },
+      },
+      ir: p.ir,
+      flops: p.flops,
+      params: p.params,
     });
     await store.trainings.commitResult(row.id, {
-      status: r.status, accuracy: r.accuracy ?? null, curve: r.curve ?? null,
-      trainSeconds: r.trainSeconds ?? null, evalSeconds: r.evalSeconds ?? null, workerId: results.device ?? 'bench/gpu/claim.py',
+      status: r.status,
+      accuracy: r.accuracy ?? null,
+      curve: r.curve ?? null,
+      trainSeconds: r.trainSeconds ?? null,
+      evalSeconds: r.evalSeconds ?? null,
+      workerId: results.device ?? 'bench/gpu/claim.py',
       error: r.status === 'ok' ? null : (r.error ?? r.status),
     });
     imported++;

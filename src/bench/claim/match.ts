@@ -89,7 +89,10 @@ export function matchBaseline(name: string, shape: Shape, classes: number, targe
   const exact = closest(tryWidths(grid(1 / 64, guess * 0.5, guess * 2), false), target);
   if (exact?.within) return exact;
   const rounded = closest(tryWidths(grid(1 / 256, guess * 0.8, guess * 1.25), true), target);
-  const best = closest([exact, rounded].filter((m): m is BaselineMatch => m !== undefined), target);
+  const best = closest(
+    [exact, rounded].filter((m): m is BaselineMatch => m !== undefined),
+    target,
+  );
   if (!best) throw new Error(`baseline ${name} cannot be built at any width near ${guess.toFixed(3)} for ${shape.join('x')} inputs`);
   return best;
 }
@@ -106,6 +109,7 @@ export function matchBlock(block: NscBlock, network: BlockNetwork, shape: Shape,
   const probe = 16;
   const guess = probe * Math.sqrt(target / networkCost(build(probe)).macs);
   const options: BlockMatch[] = [];
-  for (let f = Math.max(1, Math.floor(guess * 0.7)); f <= Math.ceil(guess * 1.4) + 1; f++) options.push({ ...measured(build(f), target), baseFilters: f });
+  for (let f = Math.max(1, Math.floor(guess * 0.7)); f <= Math.ceil(guess * 1.4) + 1; f++)
+    options.push({ ...measured(build(f), target), baseFilters: f });
   return closest(options, target)!;
 }

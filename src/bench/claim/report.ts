@@ -69,19 +69,41 @@ export interface ClaimReport {
 }
 
 export function buildReport(input: {
-  scale: ClaimScale; engine: string; db: string; searchRunId: string; searchFinished: boolean; target: number | null;
-  networks: NetworkPlan[]; rows: TrainingRow[]; seconds: number;
+  scale: ClaimScale;
+  engine: string;
+  db: string;
+  searchRunId: string;
+  searchFinished: boolean;
+  target: number | null;
+  networks: NetworkPlan[];
+  rows: TrainingRow[];
+  seconds: number;
 }): ClaimReport {
   const networks = input.networks.map((n): NetworkSummary => {
     const done = input.rows.filter((r) => r.network === n.key && r.status === 'ok' && r.accuracy !== null);
     const secs = done.map((r) => r.seconds).filter((s): s is number => s !== null);
-    return { ...n, accuracy: summarize(done.map((r) => r.accuracy!)), seconds: secs.length ? secs.reduce((a, b) => a + b, 0) / secs.length : null };
+    return {
+      ...n,
+      accuracy: summarize(done.map((r) => r.accuracy!)),
+      seconds: secs.length ? secs.reduce((a, b) => a + b, 0) / secs.length : null,
+    };
   });
   const planned = input.networks.length * input.scale.final.seeds.length;
-  const trainings = [...input.rows].sort((a, b) => a.seed - b.seed || input.networks.findIndex((n) => n.key === a.network) - input.networks.findIndex((n) => n.key === b.network));
+  const trainings = [...input.rows].sort(
+    (a, b) =>
+      a.seed - b.seed || input.networks.findIndex((n) => n.key === a.network) - input.networks.findIndex((n) => n.key === b.network),
+  );
   return {
-    scale: input.scale, engine: input.engine, db: input.db, dataset: 'fashion-mnist', searchRunId: input.searchRunId, searchFinished: input.searchFinished,
-    targetMacs: input.target, networks, trainings, planned,
+    scale: input.scale,
+    engine: input.engine,
+    db: input.db,
+    dataset: 'fashion-mnist',
+    searchRunId: input.searchRunId,
+    searchFinished: input.searchFinished,
+    targetMacs: input.target,
+    networks,
+    trainings,
+    planned,
     complete: input.searchFinished && trainings.length === planned && trainings.every((r) => r.status === 'ok'),
     verdict: verdictOf(networks.map((n) => ({ name: n.key, kind: n.kind, accuracy: n.accuracy }))),
     seconds: input.seconds,
@@ -112,20 +134,31 @@ export function formatClaimReport(r: ClaimReport): string {
     lines.push(`The search (run ${r.searchRunId}) has not finished: run the same command again to resume it.`);
     return lines.join('\n');
   }
-  lines.push('| network | kind | test accuracy % (mean ± std) | M multiply-adds | vs reference | params | density | seconds per training | match |');
+  lines.push(
+    '| network | kind | test accuracy % (mean ± std) | M multiply-adds | vs reference | params | density | seconds per training | match |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const n of r.networks) {
     const match = n.kind === 'searched' ? `base filters ${n.baseFilters}` : `width ${+n.width!.toFixed(4)}${n.rounded ? ' (rounded)' : ''}`;
-    lines.push(`| ${n.kind === 'searched' ? `${n.key} \`${n.nsc}\`` : n.key} | ${n.kind} | ${accuracyCell(n.accuracy)} | ${(n.macs / 1e6).toFixed(2)} | ${n.offset >= 0 ? '+' : ''}${(n.offset * 100).toFixed(1)} %${n.within ? '' : ' (outside ±10 %)'} | ${n.params.toLocaleString('en')} | ${n.density.toFixed(2)} | ${n.seconds === null ? '–' : n.seconds.toFixed(0)} | ${match} |`);
+    lines.push(
+      `| ${n.kind === 'searched' ? `${n.key} \`${n.nsc}\`` : n.key} | ${n.kind} | ${accuracyCell(n.accuracy)} | ${(n.macs / 1e6).toFixed(2)} | ${n.offset >= 0 ? '+' : ''}${(n.offset * 100).toFixed(1)} %${n.within ? '' : ' (outside ±10 %)'} | ${n.params.toLocaleString('en')} | ${n.density.toFixed(2)} | ${n.seconds === null ? '–' : n.seconds.toFixed(0)} | ${match} |`,
+    );
   }
   lines.push('');
   lines.push('| network | seed | training | status | test accuracy % | seconds |');
   lines.push('|---|---|---|---|---|---|');
-  for (const t of r.trainings) lines.push(`| ${t.network} | ${t.seed} | ${t.trainingId} | ${t.status} | ${t.accuracy === null ? '–' : pct(t.accuracy)} | ${t.seconds === null ? '–' : t.seconds.toFixed(0)} |`);
+  for (const t of r.trainings)
+    lines.push(
+      `| ${t.network} | ${t.seed} | ${t.trainingId} | ${t.status} | ${t.accuracy === null ? '–' : pct(t.accuracy)} | ${t.seconds === null ? '–' : t.seconds.toFixed(0)} |`,
+    );
   lines.push('');
-  if (r.emitted !== undefined) lines.push(`${r.emitted} training(s) written as job files (nothing trained here); the table holds the trainings finished before.`, '');
+  if (r.emitted !== undefined)
+    lines.push(`${r.emitted} training(s) written as job files (nothing trained here); the table holds the trainings finished before.`, '');
   lines.push(`Verdict: ${r.verdict.text}.`);
-  if (!r.complete) lines.push(`Incomplete: ${r.trainings.filter((t) => t.status === 'ok').length} of ${r.planned} trainings finished ok; run the same command again to resume.`);
+  if (!r.complete)
+    lines.push(
+      `Incomplete: ${r.trainings.filter((t) => t.status === 'ok').length} of ${r.planned} trainings finished ok; run the same command again to resume.`,
+    );
   lines.push(`Wall time of this invocation: ${(r.seconds / 60).toFixed(1)} min; database ${r.db} (search run ${r.searchRunId}).`);
   return lines.join('\n');
 }

@@ -91,11 +91,24 @@ export function claimSearchConfig(scale: ClaimScale, engine: string): SearchConf
     dataset: { name: CLAIM_DATASET, subset: s.subset, validationSize: s.validationSize, imageSize: scale.imageSize },
     recipe: { epochs: s.epochs, batchSize: s.batchSize, learningRate: s.learningRate },
   });
-  const network = { inputShape: [scale.imageSize, scale.imageSize, 1] as [number, number, number], classes: CLASSES, ...scale.network, baseFilters: s.baseFilters };
+  const network = {
+    inputShape: [scale.imageSize, scale.imageSize, 1] as [number, number, number],
+    classes: CLASSES,
+    ...scale.network,
+    baseFilters: s.baseFilters,
+  };
   return prepareConfig({
-    name: searchRunName(scale), space: 'nsc', strategy: DEFAULT_STRATEGY, engine, task,
+    name: searchRunName(scale),
+    space: 'nsc',
+    strategy: DEFAULT_STRATEGY,
+    engine,
+    task,
     // As `blockqnn search` keys it, so a result of an earlier run of the same proxy is reused.
-    taskKey: taskKey(task, engine, network), network, maxIndex: s.maxIndex, budget: { candidates: s.budget }, seed: 1,
+    taskKey: taskKey(task, engine, network),
+    network,
+    maxIndex: s.maxIndex,
+    budget: { candidates: s.budget },
+    seed: 1,
     // As `blockqnn search` defaults: the default pruner where the proxy leaves epochs to decide at.
     pruner: { name: task.kind === 'classification' && task.recipe.epochs >= 2 ? DEFAULT_PRUNER : NO_PRUNER, options: {} },
   });
@@ -108,7 +121,10 @@ async function searchPhase(store: Store, scale: ClaimScale, o: ClaimOptions): Pr
   let runId: string;
   if (existing) {
     if (existing.engine !== o.engine) {
-      throw invalid(`this database's ${scale.name} search ran on engine ${existing.engine}, not ${o.engine}`, `give --engine ${existing.engine} to resume it, or another --db for a fresh bench`);
+      throw invalid(
+        `this database's ${scale.name} search ran on engine ${existing.engine}, not ${o.engine}`,
+        `give --engine ${existing.engine} to resume it, or another --db for a fresh bench`,
+      );
     }
     runId = existing.id;
     if (existing.status === 'finished') return { runId, finished: true };
@@ -116,10 +132,15 @@ async function searchPhase(store: Store, scale: ClaimScale, o: ClaimOptions): Pr
   } else {
     const config = claimSearchConfig(scale, o.engine);
     runId = (await createRun(store, config)).id;
-    o.log(`search: run ${runId}, ${scale.search.budget} candidates, early-stop proxy ${scale.search.subset} images at ${scale.imageSize}x${scale.imageSize}, ${scale.search.epochs} epoch(s), engine ${o.engine}`);
+    o.log(
+      `search: run ${runId}, ${scale.search.budget} candidates, early-stop proxy ${scale.search.subset} images at ${scale.imageSize}x${scale.imageSize}, ${scale.search.epochs} epoch(s), engine ${o.engine}`,
+    );
   }
   const outcome = await runController(runId, {
-    store, redis: o.redis, log: o.log, controllerId: o.controllerId,
+    store,
+    redis: o.redis,
+    log: o.log,
+    controllerId: o.controllerId,
     ...(o.stopSignal ? { stopSignal: o.stopSignal } : {}),
     ...(o.reconcileEveryMs ? { reconcileEveryMs: o.reconcileEveryMs } : {}),
   });
@@ -139,15 +160,39 @@ export async function planNetworks(store: Store, runId: string, scale: ClaimScal
     const block = parseNsc(c.nsc, { maxIndex: config.maxIndex, extraTypes: config.nscTypes as ExtraLayerType[] });
     const m = matchBlock(block, config.network, shape, CLASSES, target);
     networks.push({
-      key: `searched-${i + 1}`, kind: 'searched', label: `searched #${i + 1} (${c.nsc})`, nsc: c.nsc, candidateHash: c.hash, proxyAccuracy: c.accuracy,
-      baseFilters: m.baseFilters, width: null, rounded: false, macs: m.macs, params: m.params, density: density(block), offset: m.offset, within: m.within,
+      key: `searched-${i + 1}`,
+      kind: 'searched',
+      label: `searched #${i + 1} (${c.nsc})`,
+      nsc: c.nsc,
+      candidateHash: c.hash,
+      proxyAccuracy: c.accuracy,
+      baseFilters: m.baseFilters,
+      width: null,
+      rounded: false,
+      macs: m.macs,
+      params: m.params,
+      density: density(block),
+      offset: m.offset,
+      within: m.within,
     });
   });
   for (const name of CLAIM_BASELINES) {
     const m = matchBaseline(name, shape, CLASSES, target);
     networks.push({
-      key: name, kind: 'baseline', label: name, nsc: null, candidateHash: null, proxyAccuracy: null,
-      baseFilters: null, width: m.width, rounded: m.rounded, macs: m.macs, params: m.params, density: irDensity(m.checked.ir), offset: m.offset, within: m.within,
+      key: name,
+      kind: 'baseline',
+      label: name,
+      nsc: null,
+      candidateHash: null,
+      proxyAccuracy: null,
+      baseFilters: null,
+      width: m.width,
+      rounded: m.rounded,
+      macs: m.macs,
+      params: m.params,
+      density: irDensity(m.checked.ir),
+      offset: m.offset,
+      within: m.within,
     });
   }
   return { target, networks };
@@ -156,7 +201,12 @@ export async function planNetworks(store: Store, runId: string, scale: ClaimScal
 /** The flags of one final training: the same recipe for every network; only the architecture differs. */
 export function trainingFlagsFor(scale: ClaimScale, network: NetworkPlan, seed: number): TrainingFlags {
   return {
-    dataset: CLAIM_DATASET, epochs: scale.final.epochs, batchSize: scale.final.batchSize, subset: scale.final.subset, imageSize: scale.imageSize, seed,
+    dataset: CLAIM_DATASET,
+    epochs: scale.final.epochs,
+    batchSize: scale.final.batchSize,
+    subset: scale.final.subset,
+    imageSize: scale.imageSize,
+    seed,
     ...(network.kind === 'searched' ? { filters: network.baseFilters! } : { baselineWidth: network.width! }),
   };
 }
@@ -183,7 +233,13 @@ async function trainingsByKey(store: Store): Promise<Map<string, Training>> {
 }
 
 /** Each planned training (network × seed) as stored, and the plans of those still without a result or a job. */
-async function trainingsOf(store: Store, scale: ClaimScale, runId: string, networks: readonly NetworkPlan[], engine: string): Promise<{ kept: Map<string, Training>; missing: PlannedTraining[] }> {
+async function trainingsOf(
+  store: Store,
+  scale: ClaimScale,
+  runId: string,
+  networks: readonly NetworkPlan[],
+  engine: string,
+): Promise<{ kept: Map<string, Training>; missing: PlannedTraining[] }> {
   const byKey = await trainingsByKey(store);
   const kept = new Map<string, Training>();
   const missing: PlannedTraining[] = [];
@@ -195,7 +251,10 @@ async function trainingsOf(store: Store, scale: ClaimScale, runId: string, netwo
         kept.set(key, had);
         continue;
       }
-      const selector: TrainingSelector = network.kind === 'searched' ? { kind: 'run-candidate', runId, candidate: network.candidateHash! } : { kind: 'baseline', name: network.key };
+      const selector: TrainingSelector =
+        network.kind === 'searched'
+          ? { kind: 'run-candidate', runId, candidate: network.candidateHash! }
+          : { kind: 'baseline', name: network.key };
       const plan = await planTraining(store, selector, trainingFlagsFor(scale, network, seed), engine);
       plan.config = { ...plan.config, claim: { key, network: network.key, seed, scale: scale.name } };
       missing.push({ key, network, seed, plan });
@@ -207,7 +266,10 @@ async function trainingsOf(store: Store, scale: ClaimScale, runId: string, netwo
 async function finishedSearch(store: Store, scale: ClaimScale, what: string): Promise<string> {
   const run = (await store.listRuns({ limit: 1000 })).find((r) => r.name === searchRunName(scale));
   if (run?.status !== 'finished') {
-    throw invalid(`${what} needs this database's ${scale.name} search finished; it is ${run ? run.status : 'not started'}`, `run \`blockqnn bench claim --scale ${scale.name} --emit-jobs DIR\` with the same --db first`);
+    throw invalid(
+      `${what} needs this database's ${scale.name} search finished; it is ${run ? run.status : 'not started'}`,
+      `run \`blockqnn bench claim --scale ${scale.name} --emit-jobs DIR\` with the same --db first`,
+    );
   }
   return run.id;
 }
@@ -224,12 +286,33 @@ export async function runClaim(o: ClaimOptions): Promise<ClaimReport> {
   let redis: LocalRedis | undefined;
   let supervisor: Supervisor | undefined;
   let queue: EvaluationQueue | undefined;
-  const report = (searchRunId: string, searchFinished: boolean, target: number | null, networks: NetworkPlan[], rows: TrainingRow[], extra: Partial<ClaimReport> = {}) => ({
-    ...buildReport({ scale, engine: o.engine, db: o.db, searchRunId, searchFinished, target, networks, rows, seconds: (Date.now() - started) / 1000 }),
+  const report = (
+    searchRunId: string,
+    searchFinished: boolean,
+    target: number | null,
+    networks: NetworkPlan[],
+    rows: TrainingRow[],
+    extra: Partial<ClaimReport> = {},
+  ) => ({
+    ...buildReport({
+      scale,
+      engine: o.engine,
+      db: o.db,
+      searchRunId,
+      searchFinished,
+      target,
+      networks,
+      rows,
+      seconds: (Date.now() - started) / 1000,
+    }),
     ...extra,
   });
   try {
-    if (store.trainings.checkpointDir === null) throw invalid(`the database ${o.db} has no checkpoint folder for the final trainings`, 'use a SQLite database (file:PATH), or set BLOCKQNN_CHECKPOINT_DIR');
+    if (store.trainings.checkpointDir === null)
+      throw invalid(
+        `the database ${o.db} has no checkpoint folder for the final trainings`,
+        'use a SQLite database (file:PATH), or set BLOCKQNN_CHECKPOINT_DIR',
+      );
     if (results) {
       const runId = await finishedSearch(store, scale, '--import-results');
       const { target, networks } = await planNetworks(store, runId, scale);
@@ -244,7 +327,14 @@ export async function runClaim(o: ClaimOptions): Promise<ClaimReport> {
     const redisSettings = { ...o.redis, url: redis?.url ?? o.redis.url };
     const workers = o.workers ?? scale.workers;
     if (workers > 0) {
-      supervisor = new Supervisor({ redisUrl: redisSettings.url, prefix: redisSettings.prefix, engine: o.engine, slots: Array.from({ length: workers }, (_, i) => ({ name: `cpu${i}`, gpu: null })), graceMs: 2000, log: o.log });
+      supervisor = new Supervisor({
+        redisUrl: redisSettings.url,
+        prefix: redisSettings.prefix,
+        engine: o.engine,
+        slots: Array.from({ length: workers }, (_, i) => ({ name: `cpu${i}`, gpu: null })),
+        graceMs: 2000,
+        log: o.log,
+      });
       supervisor.start();
     }
     const search = await searchPhase(store, scale, { ...o, redis: redisSettings });
@@ -253,14 +343,21 @@ export async function runClaim(o: ClaimOptions): Promise<ClaimReport> {
       return report(search.runId, false, null, [], []);
     }
     const { target, networks } = await planNetworks(store, search.runId, scale);
-    for (const n of networks) o.log(`network ${n.label}: ${(n.macs / 1e6).toFixed(2)} M multiply-adds (${n.offset >= 0 ? '+' : ''}${(n.offset * 100).toFixed(1)} % of the reference${n.within ? '' : ', OUTSIDE ±10 %'}), ${n.params.toLocaleString('en')} parameters, ${n.kind === 'searched' ? `base filters ${n.baseFilters}` : `width ${n.width}${n.rounded ? ' (rounded)' : ''}`}`);
+    for (const n of networks)
+      o.log(
+        `network ${n.label}: ${(n.macs / 1e6).toFixed(2)} M multiply-adds (${n.offset >= 0 ? '+' : ''}${(n.offset * 100).toFixed(1)} % of the reference${n.within ? '' : ', OUTSIDE ±10 %'}), ${n.params.toLocaleString('en')} parameters, ${n.kind === 'searched' ? `base filters ${n.baseFilters}` : `width ${n.width}${n.rounded ? ' (rounded)' : ''}`}`,
+      );
     const { kept, missing } = await trainingsOf(store, scale, search.runId, networks, o.engine);
     const reused = [...kept.values()].filter((t) => t.status === 'ok').length;
     if (reused > 0) o.log(`${reused} training(s) already finished in ${o.db}: not trained again`);
     if (o.emitJobs !== undefined) {
       const count = await writeJobs(o.emitJobs, scale, search.runId, missing);
-      o.log(`wrote ${count} training job(s) to ${o.emitJobs}: run \`bench/gpu/claim.sh ${o.emitJobs} --out results.json\` on the GPU host, then \`blockqnn bench claim --scale ${scale.name} --db ${o.db} --import-results results.json\``);
-      return report(search.runId, true, target, networks, [...kept.values()].filter((t) => t.status === 'ok').map(rowOf), { emitted: count });
+      o.log(
+        `wrote ${count} training job(s) to ${o.emitJobs}: run \`bench/gpu/claim.sh ${o.emitJobs} --out results.json\` on the GPU host, then \`blockqnn bench claim --scale ${scale.name} --db ${o.db} --import-results results.json\``,
+      );
+      return report(search.runId, true, target, networks, [...kept.values()].filter((t) => t.status === 'ok').map(rowOf), {
+        emitted: count,
+      });
     }
     queue = new EvaluationQueue(redisSettings, o.engine);
     const ids = new Map<string, number>([...kept].map(([key, t]) => [key, t.id]));
@@ -268,7 +365,9 @@ export async function runClaim(o: ClaimOptions): Promise<ClaimReport> {
       if (o.stopSignal?.aborted) break;
       ids.set(m.key, (await submitTraining(store, queue, m.plan)).id);
     }
-    o.log(`final trainings: ${ids.size} of ${networks.length * scale.final.seeds.length} submitted or kept (${scale.final.epochs} epoch(s), ${scale.final.subset ?? 60_000} images, seeds ${scale.final.seeds.join(', ')})`);
+    o.log(
+      `final trainings: ${ids.size} of ${networks.length * scale.final.seeds.length} submitted or kept (${scale.final.epochs} epoch(s), ${scale.final.subset ?? 60_000} images, seeds ${scale.final.seeds.join(', ')})`,
+    );
     const open = new Set([...ids.values()].filter((id) => ![...kept.values()].some((t) => t.id === id && t.status === 'ok')));
     while (open.size > 0 && !o.stopSignal?.aborted) {
       for (const id of [...open]) {
@@ -276,13 +375,16 @@ export async function runClaim(o: ClaimOptions): Promise<ClaimReport> {
         if (OPEN.has(t.status)) continue;
         open.delete(id);
         const row = rowOf(t);
-        o.log(`training ${t.id} ${row.network} seed ${row.seed}: ${t.status}${t.accuracy === null ? '' : ` · test accuracy ${(t.accuracy * 100).toFixed(2)} %`}${t.error ? ` · ${t.error.split('\n')[0]}` : ''} (${open.size} left)`);
+        o.log(
+          `training ${t.id} ${row.network} seed ${row.seed}: ${t.status}${t.accuracy === null ? '' : ` · test accuracy ${(t.accuracy * 100).toFixed(2)} %`}${t.error ? ` · ${t.error.split('\n')[0]}` : ''} (${open.size} left)`,
+        );
         o.onTraining?.(row);
         if (o.stopSignal?.aborted) break;
       }
       if (open.size > 0) await pause(o.pollMs ?? 1000, o.stopSignal);
     }
-    if (open.size > 0) o.log(`stopped with ${open.size} training(s) unfinished; run the same command again to resume (finished ones are kept)`);
+    if (open.size > 0)
+      o.log(`stopped with ${open.size} training(s) unfinished; run the same command again to resume (finished ones are kept)`);
     const rows: TrainingRow[] = [];
     for (const id of ids.values()) rows.push(rowOf(await store.trainings.get(id)));
     return report(search.runId, true, target, networks, rows);
@@ -297,7 +399,11 @@ export async function runClaim(o: ClaimOptions): Promise<ClaimReport> {
 export function rowOf(t: Training): TrainingRow {
   const claim = (t.config as { claim: { network: string; seed: number } }).claim;
   return {
-    network: claim.network, seed: claim.seed, trainingId: t.id, status: t.status, accuracy: t.accuracy,
+    network: claim.network,
+    seed: claim.seed,
+    trainingId: t.id,
+    status: t.status,
+    accuracy: t.accuracy,
     seconds: t.trainSeconds === null ? null : t.trainSeconds + (t.evalSeconds ?? 0),
   };
 }

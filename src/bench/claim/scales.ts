@@ -84,7 +84,16 @@ export const SCALES: Record<ScaleName, ClaimScale> = {
   gpu: {
     name: 'gpu',
     imageSize: 28,
-    search: { budget: 64, subset: 10_000, validationSize: 2000, epochs: 12, batchSize: 128, learningRate: 0.001, baseFilters: 16, maxIndex: 8 },
+    search: {
+      budget: 64,
+      subset: 10_000,
+      validationSize: 2000,
+      epochs: 12,
+      batchSize: 128,
+      learningRate: 0.001,
+      baseFilters: 16,
+      maxIndex: 8,
+    },
     network: { stages: 3, blocksPerStage: 2 },
     final: { subset: undefined, epochs: 30, batchSize: 128, seeds: [1, 2, 3] },
     referenceWidth: 1,

@@ -42,20 +42,34 @@ interface Entry {
 }
 
 const best = (entries: readonly Entry[]) =>
-  entries.filter((e) => e.accuracy.mean !== null).reduce<Entry | null>((a, e) => (a === null || e.accuracy.mean! > a.accuracy.mean! ? e : a), null);
+  entries
+    .filter((e) => e.accuracy.mean !== null)
+    .reduce<Entry | null>((a, e) => (a === null || e.accuracy.mean! > a.accuracy.mean! ? e : a), null);
 
 export function verdictOf(entries: readonly Entry[]): Verdict {
   const s = best(entries.filter((e) => e.kind === 'searched'));
   const b = best(entries.filter((e) => e.kind === 'baseline'));
   if (!s || !b) {
-    return { searched: s?.name ?? null, baseline: b?.name ?? null, difference: null, standardErrors: null, searchedWins: null, text: 'no verdict: a side has no finished training yet' };
+    return {
+      searched: s?.name ?? null,
+      baseline: b?.name ?? null,
+      difference: null,
+      standardErrors: null,
+      searchedWins: null,
+      text: 'no verdict: a side has no finished training yet',
+    };
   }
   const difference = s.accuracy.mean! - b.accuracy.mean!;
-  const spread = s.accuracy.std !== null && b.accuracy.std !== null ? Math.sqrt(s.accuracy.std ** 2 / s.accuracy.n + b.accuracy.std ** 2 / b.accuracy.n) : null;
-  const standardErrors = spread === null ? null : spread === 0 ? (difference === 0 ? 0 : Math.sign(difference) * Infinity) : difference / spread;
+  const spread =
+    s.accuracy.std !== null && b.accuracy.std !== null
+      ? Math.sqrt(s.accuracy.std ** 2 / s.accuracy.n + b.accuracy.std ** 2 / b.accuracy.n)
+      : null;
+  const standardErrors =
+    spread === null ? null : spread === 0 ? (difference === 0 ? 0 : Math.sign(difference) * Infinity) : difference / spread;
   const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
   const wins = difference > 0;
-  const se = standardErrors === null ? 'no standard error (fewer than 2 seeds on a side)' : `${Math.abs(standardErrors).toFixed(2)} standard errors`;
+  const se =
+    standardErrors === null ? 'no standard error (fewer than 2 seeds on a side)' : `${Math.abs(standardErrors).toFixed(2)} standard errors`;
   const text = `${wins ? 'the searched block wins' : 'the searched block loses'}: ${s.name} ${pct(s.accuracy.mean!)} vs ${b.name} ${pct(b.accuracy.mean!)}, ${difference >= 0 ? '+' : '−'}${pct(Math.abs(difference))} (${se})`;
   return { searched: s.name, baseline: b.name, difference, standardErrors, searchedWins: wins, text };
 }

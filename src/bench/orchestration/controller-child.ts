@@ -22,7 +22,10 @@ export interface ControllerSpec {
   perRun: number;
 }
 
-export type ControllerMessage = { kind: 'run'; total: number; rssMb: number; peakRssMb: number; perSecond: number } | { kind: 'done' } | { kind: 'error'; message: string };
+export type ControllerMessage =
+  | { kind: 'run'; total: number; rssMb: number; peakRssMb: number; perSecond: number }
+  | { kind: 'done' }
+  | { kind: 'error'; message: string };
 
 /** Runs the controller child; resolves at its 'done' message, rejects on 'error' or an early exit. */
 export function runControllerChild(spec: ControllerSpec, onMessage: (m: ControllerMessage) => void): Promise<void> {
@@ -45,9 +48,20 @@ async function serveController(spec: ControllerSpec): Promise<void> {
     let total = 0;
     for (let r = 0; total < spec.candidates; r++) {
       const n = Math.min(spec.perRun, spec.candidates - total);
-      const run = await runLoop(store, spec.redis, lookupConfig({ ...spec, candidates: n, maxInFlight: 64, delayMs: 0, seed: 1000 + r }), () => {});
+      const run = await runLoop(
+        store,
+        spec.redis,
+        lookupConfig({ ...spec, candidates: n, maxInFlight: 64, delayMs: 0, seed: 1000 + r }),
+        () => {},
+      );
       total += run.candidates;
-      send({ kind: 'run', total, rssMb: mb(process.memoryUsage.rss()), peakRssMb: mb(process.resourceUsage().maxRSS * 1024), perSecond: run.perSecond });
+      send({
+        kind: 'run',
+        total,
+        rssMb: mb(process.memoryUsage.rss()),
+        peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
+        perSecond: run.perSecond,
+      });
     }
   } finally {
     await store.close();

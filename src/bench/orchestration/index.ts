@@ -36,11 +36,13 @@ export type { OrchestrationBenchOptions, OrchestrationBenchReport, ThroughputFig
 export { formatOrchestrationBench } from './report.js';
 export { measureRawBullmq } from './raw-bullmq.js';
 
-
 export async function runOrchestrationBench(o: OrchestrationBenchOptions): Promise<OrchestrationBenchReport> {
   const redis: RedisSettings = { url: o.redisUrl, prefix: o.prefix ?? `bench-orch-${randomBytes(4).toString('hex')}` };
   await assertRedisReachable(redis);
-  if (!existsSync(o.table)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `no table at ${o.table}`, { hint: 'pass --table with a NAS-Bench-201 CSV, or leave it out for the bundled data/nasbench201/cifar10.csv.gz' });
+  if (!existsSync(o.table))
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `no table at ${o.table}`, {
+      hint: 'pass --table with a NAS-Bench-201 CSV, or leave it out for the bundled data/nasbench201/cifar10.csv.gz',
+    });
   const dir = o.db ? null : mkdtempSync(join(tmpdir(), 'blockqnn-bench-'));
   const dbUrl = o.db ?? `file:${join(dir!, 'bench.db')}`;
   const store = await openStore(dbUrl);
@@ -49,7 +51,9 @@ export async function runOrchestrationBench(o: OrchestrationBenchOptions): Promi
     const raw = await measureRawBullmq(redis, { jobs: o.rawJobs, workers: o.workers, concurrency: o.concurrency });
     o.log(`  ${raw.perSecond.toFixed(0)} jobs/s`);
 
-    o.log(`end to end: ${o.candidates} NAS-Bench-201 candidates, strategy ${o.strategy}, ${o.workers} in-process worker(s) × concurrency ${o.concurrency}, ${o.maxInFlight} in flight, ${store.provider}`);
+    o.log(
+      `end to end: ${o.candidates} NAS-Bench-201 candidates, strategy ${o.strategy}, ${o.workers} in-process worker(s) × concurrency ${o.concurrency}, ${o.maxInFlight} in flight, ${store.provider}`,
+    );
     let host = await startWorkerHost({ mode: 'table', redis, workers: o.workers, concurrency: o.concurrency });
     let e2e: LoopRun;
     try {
@@ -63,11 +67,18 @@ export async function runOrchestrationBench(o: OrchestrationBenchOptions): Promi
     const scalingWorkers = 64;
     const ideal = scalingWorkers / (jobMs / 1000);
     const scalingCandidates = Math.min(14_000, Math.round(ideal * o.scalingSeconds));
-    o.log(`scaling: ${scalingWorkers} simulated workers (8 × concurrency 8), ${jobMs} ms jobs, ${scalingCandidates} candidates; ideal ${ideal}/s`);
+    o.log(
+      `scaling: ${scalingWorkers} simulated workers (8 × concurrency 8), ${jobMs} ms jobs, ${scalingCandidates} candidates; ideal ${ideal}/s`,
+    );
     host = await startWorkerHost({ mode: 'table', redis, workers: 8, concurrency: 8 });
     let scaling: LoopRun;
     try {
-      scaling = await runLoop(store, redis, lookupConfig({ ...o, candidates: scalingCandidates, maxInFlight: 2 * scalingWorkers, delayMs: jobMs, seed: 2 }), () => {});
+      scaling = await runLoop(
+        store,
+        redis,
+        lookupConfig({ ...o, candidates: scalingCandidates, maxInFlight: 2 * scalingWorkers, delayMs: jobMs, seed: 2 }),
+        () => {},
+      );
     } finally {
       await host.stop();
     }
@@ -79,13 +90,37 @@ export async function runOrchestrationBench(o: OrchestrationBenchOptions): Promi
       rawBullmqJobsPerSecond: raw.perSecond,
       ratio: e2e.perSecond / raw.perSecond,
       scalingEfficiency64: scaling.steadyPerSecond / ideal,
-      endToEnd: { count: e2e.candidates, seconds: e2e.seconds, perSecond: e2e.perSecond, steadyPerSecond: e2e.steadyPerSecond, strategy: o.strategy, workers: o.workers, concurrency: o.concurrency, maxInFlight: o.maxInFlight, database: store.provider },
+      endToEnd: {
+        count: e2e.candidates,
+        seconds: e2e.seconds,
+        perSecond: e2e.perSecond,
+        steadyPerSecond: e2e.steadyPerSecond,
+        strategy: o.strategy,
+        workers: o.workers,
+        concurrency: o.concurrency,
+        maxInFlight: o.maxInFlight,
+        database: store.provider,
+      },
       rawBullmq: { ...raw, workers: o.workers, concurrency: o.concurrency },
-      scaling: { workers: scalingWorkers, jobMs, idealPerSecond: ideal, perSecond: scaling.perSecond, steadyPerSecond: scaling.steadyPerSecond, overallEfficiency: scaling.perSecond / ideal, candidates: scaling.candidates, seconds: scaling.seconds },
+      scaling: {
+        workers: scalingWorkers,
+        jobMs,
+        idealPerSecond: ideal,
+        perSecond: scaling.perSecond,
+        steadyPerSecond: scaling.steadyPerSecond,
+        overallEfficiency: scaling.perSecond / ideal,
+        candidates: scaling.candidates,
+        seconds: scaling.seconds,
+      },
       ...(memory ? { memory } : {}),
       targets: { ratio: 0.25, candidatesPerSecond: 1000, scalingEfficiency64: 0.95, controllerRssMb: 400 },
       machine: `node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, ${mb(totalmem())} MB`,
-      versions: { bullmq: packageVersion('bullmq'), ioredis: packageVersion('ioredis'), prisma: packageVersion('@prisma/client'), database: store.provider },
+      versions: {
+        bullmq: packageVersion('bullmq'),
+        ioredis: packageVersion('ioredis'),
+        prisma: packageVersion('@prisma/client'),
+        database: store.provider,
+      },
     };
   } finally {
     await store.close();

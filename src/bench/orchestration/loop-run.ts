@@ -15,21 +15,46 @@ export interface LoopRun {
   steadyPerSecond: number;
 }
 
-export function lookupConfig(o: { table: string; fitness: string; strategy: string; candidates: number; maxInFlight: number; delayMs: number; seed: number }): SearchConfigInput {
+export function lookupConfig(o: {
+  table: string;
+  fitness: string;
+  strategy: string;
+  candidates: number;
+  maxInFlight: number;
+  delayMs: number;
+  seed: number;
+}): SearchConfigInput {
   const task = parseTask({ kind: 'lookup', table: o.table, fitness: o.fitness, delayMs: o.delayMs });
   return {
-    name: `bench-orchestration-${o.delayMs}ms`, space: 'nasbench201', strategy: o.strategy, engine: 'table', task, taskKey: taskKey(task, 'table'),
-    network: { inputShape: [32, 32, 3], classes: 10 }, budget: { candidates: o.candidates }, maxInFlight: o.maxInFlight, seed: o.seed,
-    reward: { mu: 0, rho: 0 }, reuseResults: false,
+    name: `bench-orchestration-${o.delayMs}ms`,
+    space: 'nasbench201',
+    strategy: o.strategy,
+    engine: 'table',
+    task,
+    taskKey: taskKey(task, 'table'),
+    network: { inputShape: [32, 32, 3], classes: 10 },
+    budget: { candidates: o.candidates },
+    maxInFlight: o.maxInFlight,
+    seed: o.seed,
+    reward: { mu: 0, rho: 0 },
+    reuseResults: false,
   };
 }
 
-export async function runLoop(store: Store, redis: RedisSettings, config: SearchConfigInput, log: (line: string) => void): Promise<LoopRun> {
+export async function runLoop(
+  store: Store,
+  redis: RedisSettings,
+  config: SearchConfigInput,
+  log: (line: string) => void,
+): Promise<LoopRun> {
   const run = await createRun(store, prepareConfig(config));
   const marks: { t: number; done: number }[] = [];
   const started = performance.now();
   const outcome = await runController(run.id, {
-    store, redis, log, controllerId: `bench:${process.pid}`,
+    store,
+    redis,
+    log,
+    controllerId: `bench:${process.pid}`,
     onProgress: (p: SearchProgress) => marks.push({ t: performance.now(), done: p.done }),
   });
   const seconds = (performance.now() - started) / 1000;

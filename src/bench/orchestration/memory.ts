@@ -15,13 +15,34 @@ import { deadline, deletePrefix, forkArgs, mb, rssOf, wait } from './util.js';
 
 /** Node arguments of a `blockqnn` process built from the same code as this bench (see src/cli/entry.ts). */
 function cliArgs(args: string[]): string[] {
-  const { path, execArgv } = forkArgs(new URL(import.meta.url.endsWith('.ts') ? '../../cli/entry.ts' : '../../cli/entry.js', import.meta.url).href);
+  const { path, execArgv } = forkArgs(
+    new URL(import.meta.url.endsWith('.ts') ? '../../cli/entry.ts' : '../../cli/entry.js', import.meta.url).href,
+  );
   return [...execArgv, path, ...args];
 }
 
 /** A real `blockqnn worker --engine table` process with `slots` slots, started once its slots are registered. */
-async function spawnWorkerProcess(redis: RedisSettings, slots: number): Promise<{ slotPids: () => Promise<number[]>; jobsDone: (pid: number) => Promise<number | undefined>; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, cliArgs(['worker', '--engine', 'table', '--cpu-slots', String(slots), '--redis', redis.url, '--prefix', redis.prefix, '--grace-seconds', '1']), { stdio: ['ignore', 'ignore', 'pipe'] });
+async function spawnWorkerProcess(
+  redis: RedisSettings,
+  slots: number,
+): Promise<{ slotPids: () => Promise<number[]>; jobsDone: (pid: number) => Promise<number | undefined>; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    cliArgs([
+      'worker',
+      '--engine',
+      'table',
+      '--cpu-slots',
+      String(slots),
+      '--redis',
+      redis.url,
+      '--prefix',
+      redis.prefix,
+      '--grace-seconds',
+      '1',
+    ]),
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const client = createRedis(redis);
@@ -49,7 +70,12 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
-export async function measureMemory(store: Store, dbUrl: string, redis: RedisSettings, o: OrchestrationBenchOptions): Promise<NonNullable<OrchestrationBenchReport['memory']>> {
+export async function measureMemory(
+  store: Store,
+  dbUrl: string,
+  redis: RedisSettings,
+  o: OrchestrationBenchOptions,
+): Promise<NonNullable<OrchestrationBenchReport['memory']>> {
   // A worker slot's RSS across `workerJobs` jobs: one slot, ten runs of a tenth each, sampled after each.
   const workerRedis = { ...redis, prefix: `${redis.prefix}-w` };
   const single = await spawnWorkerProcess(workerRedis, 1);
@@ -88,7 +114,15 @@ export async function measureMemory(store: Store, dbUrl: string, redis: RedisSet
   let peak = 0;
   const started = performance.now();
   try {
-    const spec: ControllerSpec = { redis: controllerRedis, db: dbUrl, table: o.table, fitness: o.fitness, strategy: o.strategy, candidates: o.memoryCandidates, perRun: 10_000 };
+    const spec: ControllerSpec = {
+      redis: controllerRedis,
+      db: dbUrl,
+      table: o.table,
+      fitness: o.fitness,
+      strategy: o.strategy,
+      candidates: o.memoryCandidates,
+      perRun: 10_000,
+    };
     await runControllerChild(spec, (m) => {
       if (m.kind !== 'run') return;
       total = m.total;

@@ -8,7 +8,10 @@ import { type RedisSettings, redisOptions } from '../../queue/redis.js';
 import type { ThroughputFigure } from './report.js';
 import { RAW_QUEUE, startWorkerHost } from './worker-host.js';
 
-export async function measureRawBullmq(redis: RedisSettings, o: { jobs: number; workers: number; concurrency: number }): Promise<ThroughputFigure> {
+export async function measureRawBullmq(
+  redis: RedisSettings,
+  o: { jobs: number; workers: number; concurrency: number },
+): Promise<ThroughputFigure> {
   const queue = new Queue(RAW_QUEUE, { connection: redisOptions(redis), prefix: redis.prefix });
   const host = await startWorkerHost({ mode: 'raw', redis, workers: o.workers, concurrency: o.concurrency });
   try {

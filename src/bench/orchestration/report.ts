@@ -36,9 +36,25 @@ export interface OrchestrationBenchReport {
   rawBullmqJobsPerSecond: number;
   ratio: number;
   scalingEfficiency64: number;
-  endToEnd: ThroughputFigure & { steadyPerSecond: number; strategy: string; workers: number; concurrency: number; maxInFlight: number; database: string };
+  endToEnd: ThroughputFigure & {
+    steadyPerSecond: number;
+    strategy: string;
+    workers: number;
+    concurrency: number;
+    maxInFlight: number;
+    database: string;
+  };
   rawBullmq: ThroughputFigure & { workers: number; concurrency: number };
-  scaling: { workers: number; jobMs: number; idealPerSecond: number; perSecond: number; steadyPerSecond: number; overallEfficiency: number; candidates: number; seconds: number };
+  scaling: {
+    workers: number;
+    jobMs: number;
+    idealPerSecond: number;
+    perSecond: number;
+    steadyPerSecond: number;
+    overallEfficiency: number;
+    candidates: number;
+    seconds: number;
+  };
   memory?: {
     controllerRssMbAfter100k: number;
     controllerCandidates: number;

@@ -49,5 +49,11 @@ export function rssOf(pid: number): number {
 /** fork() arguments that run a module of this folder in a child, under tsx when it is TypeScript. */
 export function forkArgs(moduleUrl: string): { path: string; execArgv: string[] } {
   const path = fileURLToPath(moduleUrl);
-  return { path, execArgv: [...(path.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(process.env.BLOCKQNN_PROFILE_CHILD ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BLOCKQNN_PROFILE_CHILD}`] : [])] };
+  return {
+    path,
+    execArgv: [
+      ...(path.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      ...(process.env.BLOCKQNN_PROFILE_CHILD ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BLOCKQNN_PROFILE_CHILD}`] : []),
+    ],
+  };
 }

@@ -53,7 +53,8 @@ export async function startWorkerHost(spec: HostSpec): Promise<WorkerHost> {
   const pid = await Promise.race([ready, failed]);
   return {
     pid,
-    completed: (count) => Promise.race([new Promise<void>((resolve) => (completed >= count ? resolve() : waiters.push({ count, resolve }))), failed]),
+    completed: (count) =>
+      Promise.race([new Promise<void>((resolve) => (completed >= count ? resolve() : waiters.push({ count, resolve }))), failed]),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -71,10 +72,19 @@ async function serveWorkerHost(spec: HostSpec): Promise<void> {
   let reported = 0;
   // Only the raw run waits on the count; the end-to-end runs hear their results through the queue,
   // and 200 messages a second to the controller's process would be load the system under test never has.
-  const report = spec.mode === 'raw' ? setInterval(() => count !== reported && send({ kind: 'completed', count: (reported = count) }), 5) : undefined;
+  const report =
+    spec.mode === 'raw' ? setInterval(() => count !== reported && send({ kind: 'completed', count: (reported = count) }), 5) : undefined;
   let close: () => Promise<void>;
   if (spec.mode === 'raw') {
-    const workers = Array.from({ length: spec.workers }, () => new Worker(RAW_QUEUE, async () => null, { connection: redisOptions(spec.redis), prefix: spec.redis.prefix, concurrency: spec.concurrency }));
+    const workers = Array.from(
+      { length: spec.workers },
+      () =>
+        new Worker(RAW_QUEUE, async () => null, {
+          connection: redisOptions(spec.redis),
+          prefix: spec.redis.prefix,
+          concurrency: spec.concurrency,
+        }),
+    );
     for (const w of workers) {
       w.on('error', () => {});
       w.on('completed', () => count++);
@@ -84,7 +94,16 @@ async function serveWorkerHost(spec: HostSpec): Promise<void> {
   } else {
     const engine = new TableEngine();
     const table = engineHandler(engine);
-    const workers = Array.from({ length: spec.workers }, (_, i) => new EvaluationWorker(spec.redis, table, { engine: 'table', engineDescription: engine.describe(), slot: `bench${i}`, concurrency: spec.concurrency }));
+    const workers = Array.from(
+      { length: spec.workers },
+      (_, i) =>
+        new EvaluationWorker(spec.redis, table, {
+          engine: 'table',
+          engineDescription: engine.describe(),
+          slot: `bench${i}`,
+          concurrency: spec.concurrency,
+        }),
+    );
     for (const w of workers) await w.start();
     close = async () => {
       for (const w of workers) await w.close(1000);

@@ -113,13 +113,19 @@ function summarise(name: string, options: Record<string, number>, seeds: SeedFig
   const bests = seeds.map((s) => s.bestValAccuracy).filter((b): b is number => b !== null);
   const sum = (f: (s: SeedFigures) => number) => seeds.reduce((t, s) => t + f(s), 0);
   return {
-    pruner: name, options,
+    pruner: name,
+    options,
     epochsTrained: sum((s) => s.epochsTrained),
-    wallSeconds: round(sum((s) => s.wallSeconds), 1),
+    wallSeconds: round(
+      sum((s) => s.wallSeconds),
+      1,
+    ),
     bestValAccuracy: bests.length === seeds.length ? round(bests.reduce((a, b) => a + b, 0) / bests.length, 4) : null,
     candidates: sum((s) => Object.values(s.statuses).reduce((a, b) => a + b, 0)),
     pruned: sum((s) => s.statuses.pruned ?? 0),
-    ratios: null, meetsGoal: null, seeds,
+    ratios: null,
+    meetsGoal: null,
+    seeds,
   };
 }
 
@@ -139,7 +145,13 @@ export async function runPruningBench(o: PruningBenchOptions): Promise<PruningBe
   const started = performance.now();
   const space = decisionSpaces.get('nsc')({ maxIndex: o.maxIndex });
   const source = datasetSources.get(task.dataset.name);
-  const network = { inputShape: specShape(resolveSpec(task.dataset), source.shape), classes: source.classes.length, blocksPerStage: o.blocksPerStage, baseFilters: o.baseFilters, stages: o.stages };
+  const network = {
+    inputShape: specShape(resolveSpec(task.dataset), source.shape),
+    classes: source.classes.length,
+    blocksPerStage: o.blocksPerStage,
+    baseFilters: o.baseFilters,
+    stages: o.stages,
+  };
   const factory = nscCandidates(network, o.maxIndex);
   const engine = o.engine ?? (await torchEngineFactory.create());
   const handler = engineHandler(engine);
@@ -155,23 +167,45 @@ export async function runPruningBench(o: PruningBenchOptions): Promise<PruningBe
       for (const spec of specs) {
         const runId = `bench-pruning-${spec.name}-s${seed}`;
         await board.clear(runId, o.epochs);
-        const figures: SeedFigures = { seed, epochsTrained: 0, wallSeconds: 0, bestValAccuracy: null, statuses: {}, epochsPerCandidate: [] };
+        const figures: SeedFigures = {
+          seed,
+          epochsTrained: 0,
+          wallSeconds: 0,
+          bestValAccuracy: null,
+          statuses: {},
+          epochsPerCandidate: [],
+        };
         for (const [index, m] of candidates.entries()) {
           const job: EvaluateJob = parseEvaluateJob({
-            contract: JOB_CONTRACT, runId, candidateHash: m.hash, candidateKey: m.key, ir: m.ir, task, engine: 'torch',
+            contract: JOB_CONTRACT,
+            runId,
+            candidateHash: m.hash,
+            candidateKey: m.key,
+            ir: m.ir,
+            task,
+            engine: 'torch',
             // As the search loop seeds a candidate: the same training under every pruner.
             seed: (seed * 1_000_003 + parseInt(m.hash.slice(0, 8), 16)) >>> 0,
             timeLimitSeconds: 3600,
             ...(spec.name !== NO_PRUNER ? { pruner: spec } : {}),
           });
           const t0 = performance.now();
-          const outcome = await handler(job, { signal: new AbortController().signal, attempt: 1, reportProgress: () => {}, pruningBoard: board, log });
+          const outcome = await handler(job, {
+            signal: new AbortController().signal,
+            attempt: 1,
+            reportProgress: () => {},
+            pruningBoard: board,
+            log,
+          });
           figures.wallSeconds += (performance.now() - t0) / 1000;
           figures.epochsTrained += outcome.curve.length;
           figures.epochsPerCandidate.push(outcome.curve.length);
           figures.statuses[outcome.status] = (figures.statuses[outcome.status] ?? 0) + 1;
-          if (outcome.status === 'ok' && outcome.accuracy !== null) figures.bestValAccuracy = Math.max(figures.bestValAccuracy ?? 0, outcome.accuracy);
-          log(`${((performance.now() - started) / 1000).toFixed(0)} s: seed ${seed} ${spec.name}: candidate ${index + 1}/${candidates.length} ${m.key} ${outcome.status} after ${outcome.curve.length} epoch(s), accuracy ${outcome.accuracy?.toFixed(4) ?? '–'}`);
+          if (outcome.status === 'ok' && outcome.accuracy !== null)
+            figures.bestValAccuracy = Math.max(figures.bestValAccuracy ?? 0, outcome.accuracy);
+          log(
+            `${((performance.now() - started) / 1000).toFixed(0)} s: seed ${seed} ${spec.name}: candidate ${index + 1}/${candidates.length} ${m.key} ${outcome.status} after ${outcome.curve.length} epoch(s), accuracy ${outcome.accuracy?.toFixed(4) ?? '–'}`,
+          );
         }
         figures.wallSeconds = round(figures.wallSeconds, 1);
         perPruner.get(spec.name)!.push(figures);
@@ -188,8 +222,13 @@ export async function runPruningBench(o: PruningBenchOptions): Promise<PruningBe
   const none = pruners[NO_PRUNER];
   if (none) {
     for (const p of Object.values(pruners)) {
-      const points = p.bestValAccuracy !== null && none.bestValAccuracy !== null ? round((p.bestValAccuracy - none.bestValAccuracy) * 100, 2) : null;
-      p.ratios = { epochs: round(p.epochsTrained / none.epochsTrained, 3), wallSeconds: round(p.wallSeconds / none.wallSeconds, 3), bestValAccuracyPoints: points };
+      const points =
+        p.bestValAccuracy !== null && none.bestValAccuracy !== null ? round((p.bestValAccuracy - none.bestValAccuracy) * 100, 2) : null;
+      p.ratios = {
+        epochs: round(p.epochsTrained / none.epochsTrained, 3),
+        wallSeconds: round(p.wallSeconds / none.wallSeconds, 3),
+        bestValAccuracyPoints: points,
+      };
       p.meetsGoal = points !== null && p.ratios.epochs <= 0.5 && points >= -0.5;
     }
   }
@@ -197,7 +236,14 @@ export async function runPruningBench(o: PruningBenchOptions): Promise<PruningBe
   return {
     pruners,
     settings: { ...settings, totalEpochsBudget: o.seeds * o.candidates * o.epochs },
-    machine: { cores: cpus().length, loadBefore: loadBefore.map((l) => round(l, 2)), loadAfter: loadavg().map((l) => round(l, 2)), engine: engine.describe(), wallSeconds: round((performance.now() - started) / 1000, 1), date: new Date().toISOString() },
+    machine: {
+      cores: cpus().length,
+      loadBefore: loadBefore.map((l) => round(l, 2)),
+      loadAfter: loadavg().map((l) => round(l, 2)),
+      engine: engine.describe(),
+      wallSeconds: round((performance.now() - started) / 1000, 1),
+      date: new Date().toISOString(),
+    },
   };
 }
 
@@ -209,10 +255,19 @@ export function formatPruningBench(report: PruningBenchReport): string {
     'pruner   epochs  ratio   wall s  ratio   best val acc  Δ points  pruned  goal',
   ];
   for (const p of Object.values(report.pruners)) {
-    lines.push([
-      p.pruner.padEnd(8), String(p.epochsTrained).padStart(6), (p.ratios?.epochs.toFixed(3) ?? '–').padStart(6), p.wallSeconds.toFixed(1).padStart(8), (p.ratios?.wallSeconds.toFixed(3) ?? '–').padStart(6),
-      (p.bestValAccuracy?.toFixed(4) ?? '–').padStart(13), (p.ratios?.bestValAccuracyPoints?.toFixed(2) ?? '–').padStart(9), `${p.pruned}/${p.candidates}`.padStart(7), p.meetsGoal === null ? '–' : p.meetsGoal ? 'yes' : 'no',
-    ].join('  '));
+    lines.push(
+      [
+        p.pruner.padEnd(8),
+        String(p.epochsTrained).padStart(6),
+        (p.ratios?.epochs.toFixed(3) ?? '–').padStart(6),
+        p.wallSeconds.toFixed(1).padStart(8),
+        (p.ratios?.wallSeconds.toFixed(3) ?? '–').padStart(6),
+        (p.bestValAccuracy?.toFixed(4) ?? '–').padStart(13),
+        (p.ratios?.bestValAccuracyPoints?.toFixed(2) ?? '–').padStart(9),
+        `${p.pruned}/${p.candidates}`.padStart(7),
+        p.meetsGoal === null ? '–' : p.meetsGoal ? 'yes' : 'no',
+      ].join('  '),
+    );
   }
   return lines.join('\n');
 }

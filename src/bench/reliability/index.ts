@@ -36,7 +36,10 @@ export const SCENARIOS: Record<string, (lab: Lab, o: ScenarioOptions) => Promise
 /** Runs one scenario in a lab of its own, cleaned up whatever happens. */
 export async function runScenario(name: string, o: ScenarioOptions): Promise<ScenarioReport> {
   const scenario = SCENARIOS[name];
-  if (!scenario) throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown scenario "${name}"`, { hint: `valid scenarios: ${Object.keys(SCENARIOS).join(', ')}` });
+  if (!scenario)
+    throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown scenario "${name}"`, {
+      hint: `valid scenarios: ${Object.keys(SCENARIOS).join(', ')}`,
+    });
   const lab = new Lab();
   try {
     return await scenario(lab, o);
@@ -63,17 +66,25 @@ export interface ReliabilityBenchOptions extends ScenarioOptions {
 /** Every scenario `runs` times, then the load figure: the report `blockqnn bench reliability` prints. */
 export async function runReliabilityBench(o: ReliabilityBenchOptions): Promise<ReliabilityReport> {
   if (!existsSync(BIN.replace(/bin\/blockqnn\.js$/, 'dist/cli/main.js'))) {
-    throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, 'the scenarios start the built CLI, and dist/ is missing', { hint: 'run npm run build first' });
+    throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, 'the scenarios start the built CLI, and dist/ is missing', {
+      hint: 'run npm run build first',
+    });
   }
   const names = o.scenarios ?? Object.keys(SCENARIOS);
-  for (const n of names) if (!SCENARIOS[n]) throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown scenario "${n}"`, { hint: `valid scenarios: ${Object.keys(SCENARIOS).join(', ')}` });
+  for (const n of names)
+    if (!SCENARIOS[n])
+      throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown scenario "${n}"`, {
+        hint: `valid scenarios: ${Object.keys(SCENARIOS).join(', ')}`,
+      });
   const { log } = o;
   const runs: ScenarioOutcome[] = [];
   for (const name of names) {
     for (let i = 0; i < o.runs; i++) {
       log(`${name} (run ${i + 1}/${o.runs})`);
       const { rows: _rows, facts: _facts, runId: _runId, db: _db, ...outcome } = await runScenario(name, o);
-      log(`  lost ${outcome.lost}, duplicated ${outcome.duplicated}, retrained ${outcome.retrained ?? '-'}, recovered in ${outcome.recoverySeconds?.toFixed(1) ?? '-'} s, ${outcome.status}${outcome.sameAsUninterrupted === null ? '' : outcome.sameAsUninterrupted ? ', same as uninterrupted' : ', DIFFERS from uninterrupted'}`);
+      log(
+        `  lost ${outcome.lost}, duplicated ${outcome.duplicated}, retrained ${outcome.retrained ?? '-'}, recovered in ${outcome.recoverySeconds?.toFixed(1) ?? '-'} s, ${outcome.status}${outcome.sameAsUninterrupted === null ? '' : outcome.sameAsUninterrupted ? ', same as uninterrupted' : ', DIFFERS from uninterrupted'}`,
+      );
       runs.push(outcome);
     }
   }
@@ -82,7 +93,14 @@ export async function runReliabilityBench(o: ReliabilityBenchOptions): Promise<R
     log(`load: ${o.loadCandidates} candidates, 64 simulated workers, dashboard under 16 clients`);
     const lab = new Lab();
     try {
-      load = await runLoad(lab, o, { candidates: o.loadCandidates, workers: 64, delayMs: 50, connections: 16, maxSeconds: 900, steadySeconds: o.quick ? 5 : 60 });
+      load = await runLoad(lab, o, {
+        candidates: o.loadCandidates,
+        workers: 64,
+        delayMs: 50,
+        connections: 16,
+        maxSeconds: 900,
+        steadySeconds: o.quick ? 5 : 60,
+      });
     } finally {
       await lab.close();
     }

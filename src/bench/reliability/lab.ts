@@ -74,7 +74,11 @@ export class Proc {
       () => {
         const m = this.output.match(pattern);
         if (m) return m;
-        if (this.exit) throw new BlockqnnError(ErrorCode.INTERNAL, `${this.label} exited (${this.exit.code ?? this.exit.signal}) before printing ${pattern}:\n${this.output}`);
+        if (this.exit)
+          throw new BlockqnnError(
+            ErrorCode.INTERNAL,
+            `${this.label} exited (${this.exit.code ?? this.exit.signal}) before printing ${pattern}:\n${this.output}`,
+          );
         return undefined;
       },
       timeoutMs,
@@ -91,7 +95,10 @@ export class Proc {
   async done(timeoutMs = 60_000): Promise<number | null> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BlockqnnError(ErrorCode.INTERNAL, `${this.label} did not exit within ${timeoutMs} ms; output:\n${this.output}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new BlockqnnError(ErrorCode.INTERNAL, `${this.label} did not exit within ${timeoutMs} ms; output:\n${this.output}`)),
+        timeoutMs,
+      );
     });
     try {
       return (await Promise.race([this.exited, timeout])).code;
@@ -141,7 +148,12 @@ export class Lab {
 
   /** Starts a command in its own process group. */
   start(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const proc = new Proc(label, child);
     this.procs.add(proc);
     return proc;
@@ -166,12 +178,26 @@ export class Lab {
    */
   async redis(options: { port?: number; dir?: string } = {}): Promise<PrivateRedis> {
     const port = options.port ?? (await freePort());
-    const persistence = options.dir ? ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''] : ['--save', '', '--appendonly', 'no'];
-    const proc = this.start(`redis-server :${port}`, 'redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--protected-mode', 'no', ...persistence]);
-    await eventually(async () => {
-      if (proc.exit) throw new BlockqnnError(ErrorCode.INTERNAL, `redis-server on ${port} exited:\n${proc.output}`);
-      return (await pingRedis(port)) ? true : undefined;
-    }, 10_000, `redis-server on port ${port}`);
+    const persistence = options.dir
+      ? ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
+      : ['--save', '', '--appendonly', 'no'];
+    const proc = this.start(`redis-server :${port}`, 'redis-server', [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--protected-mode',
+      'no',
+      ...persistence,
+    ]);
+    await eventually(
+      async () => {
+        if (proc.exit) throw new BlockqnnError(ErrorCode.INTERNAL, `redis-server on ${port} exited:\n${proc.output}`);
+        return (await pingRedis(port)) ? true : undefined;
+      },
+      10_000,
+      `redis-server on port ${port}`,
+    );
     return { port, url: `redis://127.0.0.1:${port}`, proc };
   }
 
@@ -186,7 +212,8 @@ export class Lab {
     execFileSync('chown', ['postgres', dir]);
     const data = join(dir, 'data');
     const port = await freePort();
-    const asPostgres = (tool: string, args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    const asPostgres = (tool: string, args: string[]) =>
+      execFileSync('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
     asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
     const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
     const cluster: PrivatePostgres = {
@@ -238,9 +265,18 @@ async function pingRedis(port: number): Promise<boolean> {
 /** The newest installed PostgreSQL's bin directory (initdb, pg_ctl), or an error saying how to install it. */
 export function postgresBin(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? execFileSync('ls', [root], { encoding: 'utf8' }).split('\n').filter((v) => existsSync(join(root, v, 'bin/initdb'))) : [];
+  const versions = existsSync(root)
+    ? execFileSync('ls', [root], { encoding: 'utf8' })
+        .split('\n')
+        .filter((v) => existsSync(join(root, v, 'bin/initdb')))
+    : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
-  if (!newest) throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, 'the PostgreSQL scenario needs initdb and pg_ctl under /usr/lib/postgresql/*/bin', { hint: 'apt-get install -y postgresql' });
+  if (!newest)
+    throw new BlockqnnError(
+      ErrorCode.ENGINE_UNAVAILABLE,
+      'the PostgreSQL scenario needs initdb and pg_ctl under /usr/lib/postgresql/*/bin',
+      { hint: 'apt-get install -y postgresql' },
+    );
   return join(root, newest, 'bin');
 }
 

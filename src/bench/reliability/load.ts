@@ -67,13 +67,19 @@ interface AutocannonInstance {
   on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, ms: number) => void): void;
   stop(): void;
 }
-type Autocannon = (options: Record<string, unknown>, done: (error: Error | null, result: { errors: number; timeouts: number; statusCodeStats: Record<string, { count: number }> }) => void) => AutocannonInstance;
+type Autocannon = (
+  options: Record<string, unknown>,
+  done: (error: Error | null, result: { errors: number; timeouts: number; statusCodeStats: Record<string, { count: number }> }) => void,
+) => AutocannonInstance;
 
 async function loadAutocannon(): Promise<Autocannon> {
   try {
     return ((await import('autocannon' as string)) as { default: Autocannon }).default;
   } catch (error) {
-    throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, 'the load figure needs autocannon (a development dependency)', { hint: 'run it from a checkout after `npm ci`', cause: error });
+    throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, 'the load figure needs autocannon (a development dependency)', {
+      hint: 'run it from a checkout after `npm ci`',
+      cause: error,
+    });
   }
 }
 
@@ -83,7 +89,8 @@ function series(samples: number[]): MemorySeries {
   return { samples, peakMb: Math.max(0, ...samples), warmMb: mean(samples.slice(third, 2 * third)), endMb: mean(samples.slice(-third)) };
 }
 
-const percentile = (sorted: number[], p: number): number => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 10) / 10 : 0);
+const percentile = (sorted: number[], p: number): number =>
+  sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 10) / 10 : 0;
 
 export async function runLoad(lab: Lab, o: ScenarioOptions, l: LoadOptions): Promise<LoadReport> {
   const autocannon = await loadAutocannon();
@@ -91,12 +98,29 @@ export async function runLoad(lab: Lab, o: ScenarioOptions, l: LoadOptions): Pro
   const prefix = scenarioPrefix(lab, o.redisUrl, 'load');
   const redis = { url: o.redisUrl, prefix };
   const perHost = 8;
-  const host = await startWorkerHost({ mode: 'table', redis, workers: Math.max(1, Math.round(l.workers / perHost)), concurrency: Math.min(perHost, l.workers) });
+  const host = await startWorkerHost({
+    mode: 'table',
+    redis,
+    workers: Math.max(1, Math.round(l.workers / perHost)),
+    concurrency: Math.min(perHost, l.workers),
+  });
   lab.onCleanup(() => host.stop());
   const port = await freePort();
   const dashboard = lab.cli('dashboard', ['dashboard', '--port', String(port), '--db', db, '--redis', o.redisUrl, '--prefix', prefix]);
   // Random search keeps no state that grows with the run, so the controller's memory shows the system's own.
-  const search = lab.cli('search', searchArgs(o, { db, redis: o.redisUrl, prefix, budget: l.candidates, delayMs: l.delayMs, maxInFlight: 2 * l.workers, seed: 1, strategy: 'random' }));
+  const search = lab.cli(
+    'search',
+    searchArgs(o, {
+      db,
+      redis: o.redisUrl,
+      prefix,
+      budget: l.candidates,
+      delayMs: l.delayMs,
+      maxInFlight: 2 * l.workers,
+      seed: 1,
+      strategy: 'random',
+    }),
+  );
   const runId = await runIdOf(search);
   await dashboard.waitFor(/dashboard: http/);
   const memory = { controller: [] as number[], dashboard: [] as number[], dashboardSteady: [] as number[] };
@@ -139,11 +163,25 @@ export async function runLoad(lab: Lab, o: ScenarioOptions, l: LoadOptions): Pro
   latencies.sort((a, b) => a - b);
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count]));
   return {
-    candidates: rows.length, workers: l.workers, seconds, candidatesPerSecond: rows.length / seconds, lost: counted.lost, duplicated: counted.duplicated,
+    candidates: rows.length,
+    workers: l.workers,
+    seconds,
+    candidatesPerSecond: rows.length / seconds,
+    lost: counted.lost,
+    duplicated: counted.duplicated,
     http: {
-      requests: latencies.length, requestsPerSecond: latencies.length / httpSeconds, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95), p99Ms: percentile(latencies, 0.99),
-      maxMs: Math.round((latencies.at(-1) ?? 0) * 10) / 10, statusCodes, serverErrors: Object.entries(statusCodes).filter(([k]) => k.startsWith('5')).reduce((n, [, v]) => n + v, 0),
-      errors: result.errors + result.timeouts, connections: l.connections,
+      requests: latencies.length,
+      requestsPerSecond: latencies.length / httpSeconds,
+      p50Ms: percentile(latencies, 0.5),
+      p95Ms: percentile(latencies, 0.95),
+      p99Ms: percentile(latencies, 0.99),
+      maxMs: Math.round((latencies.at(-1) ?? 0) * 10) / 10,
+      statusCodes,
+      serverErrors: Object.entries(statusCodes)
+        .filter(([k]) => k.startsWith('5'))
+        .reduce((n, [, v]) => n + v, 0),
+      errors: result.errors + result.timeouts,
+      connections: l.connections,
     },
     memory: { controller: series(memory.controller), dashboard: series(memory.dashboard), dashboardSteady: series(memory.dashboardSteady) },
   };

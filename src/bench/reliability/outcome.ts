@@ -47,7 +47,8 @@ export function countOutcome(record: RunRecord): Counted {
   const lost = Math.max(0, record.budget - okHashes.size) + gaps;
   const distinct = new Set(record.rows.map((r) => r.hash)).size;
   const withResult = record.rows.filter((r) => (RESULT_STATUSES as readonly string[]).includes(r.status)).length;
-  const retrained = record.trainings === undefined ? null : Math.max(0, record.trainings - (record.intendedExtraTrainings ?? 0) - withResult);
+  const retrained =
+    record.trainings === undefined ? null : Math.max(0, record.trainings - (record.intendedExtraTrainings ?? 0) - withResult);
   const duplicated = record.rows.length - distinct + Math.max(0, record.resultCount - withResult);
   return { lost, duplicated, retrained };
 }
@@ -83,7 +84,10 @@ export function summarise(outcomes: readonly ScenarioOutcome[]): ScenarioSummary
   const by = new Map<string, ScenarioOutcome[]>();
   for (const o of outcomes) by.set(o.scenario, [...(by.get(o.scenario) ?? []), o]);
   return [...by].map(([scenario, list]) => {
-    const times = list.map((o) => o.recoverySeconds).filter((t): t is number => t !== null).sort((a, b) => a - b);
+    const times = list
+      .map((o) => o.recoverySeconds)
+      .filter((t): t is number => t !== null)
+      .sort((a, b) => a - b);
     const compared = list.filter((o) => o.sameAsUninterrupted !== null);
     return {
       scenario,
@@ -103,9 +107,31 @@ const seconds = (s: number | null): string => (s === null ? '-' : `${s.toFixed(1
 
 /** The table `blockqnn bench reliability` prints. */
 export function formatSummary(rows: readonly ScenarioSummary[]): string {
-  const header = ['scenario', 'runs', 'results lost', 'results duplicated', 'retrained', 'time to recover (median / max)', 'resume exact', 'final status'];
-  const body = rows.map((r) => [r.scenario, String(r.runs), String(r.lost), String(r.duplicated), r.retrained === null ? '-' : String(r.retrained), `${seconds(r.recoveryMedianSeconds)} / ${seconds(r.recoveryMaxSeconds)}`, r.exact === null ? '-' : r.exact ? 'yes' : 'NO', r.statuses.join(', ')]);
+  const header = [
+    'scenario',
+    'runs',
+    'results lost',
+    'results duplicated',
+    'retrained',
+    'time to recover (median / max)',
+    'resume exact',
+    'final status',
+  ];
+  const body = rows.map((r) => [
+    r.scenario,
+    String(r.runs),
+    String(r.lost),
+    String(r.duplicated),
+    r.retrained === null ? '-' : String(r.retrained),
+    `${seconds(r.recoveryMedianSeconds)} / ${seconds(r.recoveryMaxSeconds)}`,
+    r.exact === null ? '-' : r.exact ? 'yes' : 'NO',
+    r.statuses.join(', '),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }

@@ -52,9 +52,34 @@ export interface SearchSpec {
 
 export function searchArgs(o: ScenarioOptions, s: SearchSpec): string[] {
   return [
-    'search', '--space', 'nasbench201', '--engine', 'table', '--table', o.table, '--fitness', 'c10valid_val_12ep', '--report', 'c10_test_200ep',
-    '--budget', String(s.budget), '--delay-ms', String(s.delayMs), '--max-in-flight', String(s.maxInFlight ?? 2), '--seed', String(s.seed ?? 0),
-    '--workers', '0', '--db', s.db, '--redis', s.redis, '--prefix', s.prefix, ...(s.strategy ? ['--strategy', s.strategy] : []),
+    'search',
+    '--space',
+    'nasbench201',
+    '--engine',
+    'table',
+    '--table',
+    o.table,
+    '--fitness',
+    'c10valid_val_12ep',
+    '--report',
+    'c10_test_200ep',
+    '--budget',
+    String(s.budget),
+    '--delay-ms',
+    String(s.delayMs),
+    '--max-in-flight',
+    String(s.maxInFlight ?? 2),
+    '--seed',
+    String(s.seed ?? 0),
+    '--workers',
+    '0',
+    '--db',
+    s.db,
+    '--redis',
+    s.redis,
+    '--prefix',
+    s.prefix,
+    ...(s.strategy ? ['--strategy', s.strategy] : []),
   ];
 }
 
@@ -98,9 +123,33 @@ export interface WorkerSpec {
 /** `blockqnn worker --engine table`; resolves once every slot said it is ready. */
 export async function startWorker(lab: Lab, label: string, w: WorkerSpec): Promise<Proc> {
   const slots = w.slots ?? 1;
-  const args = ['worker', '--engine', 'table', '--cpu-slots', String(slots), '--redis', w.redis, '--prefix', w.prefix, '--grace-seconds', '1', ...(w.lockSeconds ? ['--lock-seconds', String(w.lockSeconds)] : [])];
-  const proc = w.wrap ? lab.start(label, w.wrap[0]!, [...w.wrap.slice(1), process.execPath, w.bin ?? BIN, ...args]) : lab.cli(label, args, {}, w.bin);
-  await eventually(() => ((proc.output.match(/slot cpu\d+ ready/g)?.length ?? 0) >= slots ? true : proc.exit ? Promise.reject(new Error(`${label} exited:\n${proc.output}`)) : undefined), 30_000, `${label} ready; output:\n${proc.output}`);
+  const args = [
+    'worker',
+    '--engine',
+    'table',
+    '--cpu-slots',
+    String(slots),
+    '--redis',
+    w.redis,
+    '--prefix',
+    w.prefix,
+    '--grace-seconds',
+    '1',
+    ...(w.lockSeconds ? ['--lock-seconds', String(w.lockSeconds)] : []),
+  ];
+  const proc = w.wrap
+    ? lab.start(label, w.wrap[0]!, [...w.wrap.slice(1), process.execPath, w.bin ?? BIN, ...args])
+    : lab.cli(label, args, {}, w.bin);
+  await eventually(
+    () =>
+      (proc.output.match(/slot cpu\d+ ready/g)?.length ?? 0) >= slots
+        ? true
+        : proc.exit
+          ? Promise.reject(new Error(`${label} exited:\n${proc.output}`))
+          : undefined,
+    30_000,
+    `${label} ready; output:\n${proc.output}`,
+  );
   return proc;
 }
 
@@ -121,7 +170,16 @@ export async function candidatesOf(store: Store, runId: string): Promise<Recorde
   let cursor: string | undefined;
   do {
     const page = await store.listCandidates(runId, { sort: 'sequence', order: 'asc', limit: 1000, ...(cursor ? { cursor } : {}) });
-    for (const c of page.items) out.push({ sequence: c.sequence, hash: c.hash, nsc: c.nsc, status: c.status, accuracy: c.accuracy, workerId: c.workerId, attempts: c.attempts });
+    for (const c of page.items)
+      out.push({
+        sequence: c.sequence,
+        hash: c.hash,
+        nsc: c.nsc,
+        status: c.status,
+        accuracy: c.accuracy,
+        workerId: c.workerId,
+        attempts: c.attempts,
+      });
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return out;
@@ -129,10 +187,14 @@ export async function candidatesOf(store: Store, runId: string): Promise<Recorde
 
 /** Waits until the run has committed more than `count` results. */
 export function committedMoreThan(store: Store, runId: string, count: number, timeoutMs = 60_000): Promise<number> {
-  return eventually(async () => {
-    const n = (await store.getRun(runId)).resultCount;
-    return n > count ? n : undefined;
-  }, timeoutMs, `run ${runId} to commit more than ${count} result(s)`);
+  return eventually(
+    async () => {
+      const n = (await store.getRun(runId)).resultCount;
+      return n > count ? n : undefined;
+    },
+    timeoutMs,
+    `run ${runId} to commit more than ${count} result(s)`,
+  );
 }
 
 /** Seconds from `since` (ms epoch) until the run commits a result beyond `count`. */
@@ -181,13 +243,43 @@ export async function uninterrupted(lab: Lab, o: ScenarioOptions, s: SearchSpec)
 /** Reads the run back and counts it. */
 export async function finishReport(
   store: Store,
-  o: { scenario: string; runId: string; db: string; budget: number; trainings?: number; intendedExtraTrainings?: number; recoverySeconds: number | null; reference?: string[]; note: string; facts?: Record<string, unknown> },
+  o: {
+    scenario: string;
+    runId: string;
+    db: string;
+    budget: number;
+    trainings?: number;
+    intendedExtraTrainings?: number;
+    recoverySeconds: number | null;
+    reference?: string[];
+    note: string;
+    facts?: Record<string, unknown>;
+  },
 ): Promise<ScenarioReport> {
   const run = await store.getRun(o.runId);
   const rows = await candidatesOf(store, o.runId);
-  const record: RunRecord = { budget: o.budget, rows, resultCount: run.resultCount, ...(o.trainings !== undefined ? { trainings: o.trainings } : {}), ...(o.intendedExtraTrainings ? { intendedExtraTrainings: o.intendedExtraTrainings } : {}) };
-  const sameAsUninterrupted = o.reference ? o.reference.length === rows.length && o.reference.every((nsc, i) => rows[i]!.nsc === nsc) : null;
-  return { scenario: o.scenario, ...countOutcome(record), recoverySeconds: o.recoverySeconds, status: run.status, sameAsUninterrupted, note: o.note, runId: o.runId, db: o.db, rows, facts: o.facts ?? {} };
+  const record: RunRecord = {
+    budget: o.budget,
+    rows,
+    resultCount: run.resultCount,
+    ...(o.trainings !== undefined ? { trainings: o.trainings } : {}),
+    ...(o.intendedExtraTrainings ? { intendedExtraTrainings: o.intendedExtraTrainings } : {}),
+  };
+  const sameAsUninterrupted = o.reference
+    ? o.reference.length === rows.length && o.reference.every((nsc, i) => rows[i]!.nsc === nsc)
+    : null;
+  return {
+    scenario: o.scenario,
+    ...countOutcome(record),
+    recoverySeconds: o.recoverySeconds,
+    status: run.status,
+    sameAsUninterrupted,
+    note: o.note,
+    runId: o.runId,
+    db: o.db,
+    rows,
+    facts: o.facts ?? {},
+  };
 }
 
 export { sleep };

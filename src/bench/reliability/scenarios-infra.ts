@@ -11,7 +11,20 @@ import { join } from 'node:path';
 import { COMMIT_DELAY_ENV } from '../../store/index.js';
 import { type Lab, eventually, sleep } from './lab.js';
 import {
-  type ScenarioOptions, type ScenarioReport, type SearchSpec, committedMoreThan, finishReport, openRead, recoveryAfter, resumeArgs, runIdOf, scenarioPrefix, searchArgs, startWorker, trainingsOf, uninterrupted,
+  type ScenarioOptions,
+  type ScenarioReport,
+  type SearchSpec,
+  committedMoreThan,
+  finishReport,
+  openRead,
+  recoveryAfter,
+  resumeArgs,
+  runIdOf,
+  scenarioPrefix,
+  searchArgs,
+  startWorker,
+  trainingsOf,
+  uninterrupted,
 } from './run-helpers.js';
 
 /** kill -9 of the controller while a result commit is open (held by the store's test hook): nothing half-written, resume exact. */
@@ -42,9 +55,25 @@ export async function controllerKillCommit(lab: Lab, o: ScenarioOptions): Promis
   const code = await resume.done(90_000);
   const proposals = await reference;
   return finishReport(store, {
-    scenario: 'controller-kill-commit', runId, db: spec.db, budget, trainings: await trainingsOf(o.redisUrl, prefix), intendedExtraTrainings: budget, recoverySeconds: recovery, reference: proposals,
+    scenario: 'controller-kill-commit',
+    runId,
+    db: spec.db,
+    budget,
+    trainings: await trainingsOf(o.redisUrl, prefix),
+    intendedExtraTrainings: budget,
+    recoverySeconds: recovery,
+    reference: proposals,
     note: `kill -9 of the controller inside its commit #${killAt} (held open by ${COMMIT_DELAY_ENV}), then resume; recover = resume started to next result`,
-    facts: { resumeWhileAliveExit: refusedCode, resumeWhileAliveLog: refused.stderr, controllerPid: search.pid, resumeExit: code, resultsAtKill: atKill.resultCount, statusAtKill: atKill.status, commitsStarted, resumeLog: resume.stderr },
+    facts: {
+      resumeWhileAliveExit: refusedCode,
+      resumeWhileAliveLog: refused.stderr,
+      controllerPid: search.pid,
+      resumeExit: code,
+      resultsAtKill: atKill.resultCount,
+      statusAtKill: atKill.status,
+      commitsStarted,
+      resumeLog: resume.stderr,
+    },
   });
 }
 
@@ -67,7 +96,12 @@ export async function redisRestartEmpty(lab: Lab, o: ScenarioOptions): Promise<S
   const recovery = await recoveryAfter(store, runId, count, backAt);
   const code = await search.done(90_000);
   return finishReport(store, {
-    scenario: 'redis-restart-empty', runId, db, budget, trainings: await trainingsOf(redis.url, prefix), recoverySeconds: recovery,
+    scenario: 'redis-restart-empty',
+    runId,
+    db,
+    budget,
+    trainings: await trainingsOf(redis.url, prefix),
+    recoverySeconds: recovery,
     note: 'Redis kill -9 and restarted empty on the same port; recover = Redis back to next result; retrained = jobs whose delivery died with Redis',
     facts: { exitCode: code, requeued: /re-enqueued \d+ job\(s\) missing from Redis/.test(search.stderr) },
   });
@@ -106,9 +140,24 @@ export async function redisDown(lab: Lab, o: ScenarioOptions): Promise<ScenarioR
   const recovery = await recoveryAfter(store, runId, during.resultCount, backAt);
   const code = await search.done(120_000);
   return finishReport(store, {
-    scenario: 'redis-down', runId, db, budget, trainings: await trainingsOf(redis.url, prefix), recoverySeconds: recovery,
+    scenario: 'redis-down',
+    runId,
+    db,
+    budget,
+    trainings: await trainingsOf(redis.url, prefix),
+    recoverySeconds: recovery,
     note: `Redis shut down for ${o.redisDownSeconds} s (data kept), then back; recover = Redis back to next result`,
-    facts: { exitCode: code, controllerAlive, statusDuringOutage: during.status, heartbeatAgeSecondsDuringOutage: heartbeatAge, workerStopSecondsDuringOutage: leaverExit, controllerLog: search.stderr.split('\n').filter((l) => /redis/i.test(l)).slice(0, 5) },
+    facts: {
+      exitCode: code,
+      controllerAlive,
+      statusDuringOutage: during.status,
+      heartbeatAgeSecondsDuringOutage: heartbeatAge,
+      workerStopSecondsDuringOutage: leaverExit,
+      controllerLog: search.stderr
+        .split('\n')
+        .filter((l) => /redis/i.test(l))
+        .slice(0, 5),
+    },
   });
 }
 
@@ -134,25 +183,43 @@ export async function postgresRestart(lab: Lab, o: ScenarioOptions): Promise<Sce
   // Recovered when the run commits past what it had; if the controller gave up on the database meanwhile, resume takes over.
   let count: number | undefined;
   let resume: ReturnType<Lab['cli']> | undefined;
-  const recovery = await eventually(async () => {
-    try {
-      const n = (await store.getRun(runId)).resultCount;
-      count ??= n;
-      if (n > count) return (Date.now() - backAt) / 1000;
-    } catch {
-      return undefined; // still starting
-    }
-    if (search.exit && search.exit.code !== 0 && !resume) resume = lab.cli('resume', resumeArgs(runId, spec));
-    return undefined;
-  }, 90_000, 'a result after PostgreSQL came back').catch((error: Error) => {
+  const recovery = await eventually(
+    async () => {
+      try {
+        const n = (await store.getRun(runId)).resultCount;
+        count ??= n;
+        if (n > count) return (Date.now() - backAt) / 1000;
+      } catch {
+        return undefined; // still starting
+      }
+      if (search.exit && search.exit.code !== 0 && !resume) resume = lab.cli('resume', resumeArgs(runId, spec));
+      return undefined;
+    },
+    90_000,
+    'a result after PostgreSQL came back',
+  ).catch((error: Error) => {
     throw new Error(`${error.message}\ncontroller:\n${search.output.slice(-3000)}\nresume:\n${resume?.output.slice(-3000) ?? '(none)'}`);
   });
   const code = await (resume ?? search).done(90_000);
   const proposals = await reference;
   return finishReport(store, {
-    scenario: 'postgres-restart', runId, db: spec.db, budget, trainings: await trainingsOf(o.redisUrl, prefix), intendedExtraTrainings: budget, recoverySeconds: recovery, reference: proposals,
+    scenario: 'postgres-restart',
+    runId,
+    db: spec.db,
+    budget,
+    trainings: await trainingsOf(o.redisUrl, prefix),
+    intendedExtraTrainings: budget,
+    recoverySeconds: recovery,
+    reference: proposals,
     note: 'private PostgreSQL cluster stopped (fast) for 2 s mid-run, then started; recover = PostgreSQL back to next result',
-    facts: { finalExit: code, controllerExit: search.exit?.code ?? null, resumed: resume !== undefined, searchLog: search.stderr.slice(-1500), resumeLog: resume?.stderr ?? '', outageSeconds: (backAt - stoppedAt) / 1000 },
+    facts: {
+      finalExit: code,
+      controllerExit: search.exit?.code ?? null,
+      resumed: resume !== undefined,
+      searchLog: search.stderr.slice(-1500),
+      resumeLog: resume?.stderr ?? '',
+      outageSeconds: (backAt - stoppedAt) / 1000,
+    },
   });
 }
 
@@ -165,7 +232,15 @@ export async function diskFull(lab: Lab, o: ScenarioOptions): Promise<ScenarioRe
   lab.onCleanup(() => void execFileSync('umount', ['-l', volume]));
   const prefix = scenarioPrefix(lab, o.redisUrl, 'disk');
   const budget = o.quick ? 8 : 16;
-  const spec: SearchSpec = { db: `file:${join(volume, 'run.db')}`, redis: o.redisUrl, prefix, budget, delayMs: 50, maxInFlight: 1, seed: 3 };
+  const spec: SearchSpec = {
+    db: `file:${join(volume, 'run.db')}`,
+    redis: o.redisUrl,
+    prefix,
+    budget,
+    delayMs: 50,
+    maxInFlight: 1,
+    seed: 3,
+  };
   await startWorker(lab, 'worker', { redis: o.redisUrl, prefix, slots: 2 });
   const reference = uninterrupted(lab, o, { ...spec, db: `file:${join(dir, 'reference.db')}` });
   const search = lab.cli('search', searchArgs(o, spec));
@@ -183,9 +258,25 @@ export async function diskFull(lab: Lab, o: ScenarioOptions): Promise<ScenarioRe
   const code = await resume.done(90_000);
   const proposals = await reference;
   return finishReport(store, {
-    scenario: 'disk-full', runId, db: spec.db, budget, trainings: await trainingsOf(o.redisUrl, prefix), intendedExtraTrainings: budget, recoverySeconds: recovery, reference: proposals,
+    scenario: 'disk-full',
+    runId,
+    db: spec.db,
+    budget,
+    trainings: await trainingsOf(o.redisUrl, prefix),
+    intendedExtraTrainings: budget,
+    recoverySeconds: recovery,
+    reference: proposals,
     note: 'the SQLite volume (2 MB tmpfs) filled mid-run, freed, then resume; recover = resume started to next result',
-    facts: { searchExit, searchLog: search.stderr.split('\n').filter((l) => /disk|full|paused/i.test(l)).slice(0, 6), statusWhenFull: stopped.status, resultsWhenFull: stopped.results, resumeExit: code },
+    facts: {
+      searchExit,
+      searchLog: search.stderr
+        .split('\n')
+        .filter((l) => /disk|full|paused/i.test(l))
+        .slice(0, 6),
+      statusWhenFull: stopped.status,
+      resultsWhenFull: stopped.results,
+      resumeExit: code,
+    },
   });
 }
 

@@ -13,14 +13,31 @@ import { listWorkers } from '../../queue/worker-registry.js';
 import { parseSearchConfig } from '../../orchestrator/config.js';
 import { type Lab, ROOT, eventually } from './lab.js';
 import {
-  type ScenarioOptions, type ScenarioReport, candidatesOf, committedMoreThan, descendsFrom, finishReport, openRead, parentOf, runIdOf, scenarioPrefix, searchArgs, sleep, startWorker, trainingsOf,
+  type ScenarioOptions,
+  type ScenarioReport,
+  candidatesOf,
+  committedMoreThan,
+  descendsFrom,
+  finishReport,
+  openRead,
+  parentOf,
+  runIdOf,
+  scenarioPrefix,
+  searchArgs,
+  sleep,
+  startWorker,
+  trainingsOf,
 } from './run-helpers.js';
 
 /** A slot of worker `supervisorPid` busy with a job of `runId`, from the registry. */
 async function busySlotOf(redisUrl: string, prefix: string, runId: string, supervisorPid: number) {
   const client = createRedis({ url: redisUrl, prefix });
   try {
-    return await eventually(async () => (await listWorkers(client, prefix)).find((w) => w.currentJob?.runId === runId && descendsFrom(w.pid, supervisorPid)), 30_000, 'a busy slot of the worker');
+    return await eventually(
+      async () => (await listWorkers(client, prefix)).find((w) => w.currentJob?.runId === runId && descendsFrom(w.pid, supervisorPid)),
+      30_000,
+      'a busy slot of the worker',
+    );
   } finally {
     client.disconnect();
   }
@@ -31,7 +48,10 @@ export async function workerKill(lab: Lab, o: ScenarioOptions): Promise<Scenario
   const db = `file:${join(lab.tempDir('worker-kill'), 'run.db')}`;
   const prefix = scenarioPrefix(lab, o.redisUrl, 'wkill');
   const budget = o.quick ? 6 : 12;
-  const [a, b] = await Promise.all([startWorker(lab, 'worker A', { redis: o.redisUrl, prefix, lockSeconds: 1 }), startWorker(lab, 'worker B', { redis: o.redisUrl, prefix, lockSeconds: 1 })]);
+  const [a, b] = await Promise.all([
+    startWorker(lab, 'worker A', { redis: o.redisUrl, prefix, lockSeconds: 1 }),
+    startWorker(lab, 'worker B', { redis: o.redisUrl, prefix, lockSeconds: 1 }),
+  ]);
   const search = lab.cli('search', searchArgs(o, { db, redis: o.redisUrl, prefix, budget, delayMs: 800, maxInFlight: 2 }));
   const runId = await runIdOf(search);
   const store = await openRead(lab, db);
@@ -40,11 +60,21 @@ export async function workerKill(lab: Lab, o: ScenarioOptions): Promise<Scenario
   a.killGroup();
   const killedAt = Date.now();
   await a.exited;
-  const recovered = await eventually(async () => ((await candidatesOf(store, runId)).find((r) => r.hash === victim && r.status === 'ok') ? (Date.now() - killedAt) / 1000 : undefined), 60_000, 'the killed job recorded');
+  const recovered = await eventually(
+    async () =>
+      (await candidatesOf(store, runId)).find((r) => r.hash === victim && r.status === 'ok') ? (Date.now() - killedAt) / 1000 : undefined,
+    60_000,
+    'the killed job recorded',
+  );
   const code = await search.done(60_000);
   const rows = await candidatesOf(store, runId);
   return finishReport(store, {
-    scenario: 'worker-kill', runId, db, budget, trainings: await trainingsOf(o.redisUrl, prefix), recoverySeconds: recovered,
+    scenario: 'worker-kill',
+    runId,
+    db,
+    budget,
+    trainings: await trainingsOf(o.redisUrl, prefix),
+    recoverySeconds: recovered,
     note: 'kill -9 of a worker host mid-job; recover = kill to the killed job recorded',
     facts: { exitCode: code, victim, killedSlot: busy.id, victimWorker: rows.find((r) => r.hash === victim)?.workerId, survivorPid: b.pid },
   });
@@ -67,12 +97,28 @@ export async function workersGone(lab: Lab, o: ScenarioOptions): Promise<Scenari
   const during = await store.getRun(runId);
   const back = await startWorker(lab, 'worker (back)', { redis: o.redisUrl, prefix, slots: 2, lockSeconds: 1 });
   const backAt = Date.now();
-  const recovery = await eventually(async () => ((await store.getRun(runId)).resultCount > during.resultCount ? (Date.now() - backAt) / 1000 : undefined), 60_000, 'a result after the workers came back');
+  const recovery = await eventually(
+    async () => ((await store.getRun(runId)).resultCount > during.resultCount ? (Date.now() - backAt) / 1000 : undefined),
+    60_000,
+    'a result after the workers came back',
+  );
   const code = await search.done(60_000);
   return finishReport(store, {
-    scenario: 'workers-gone', runId, db, budget, trainings: await trainingsOf(o.redisUrl, prefix), recoverySeconds: recovery,
+    scenario: 'workers-gone',
+    runId,
+    db,
+    budget,
+    trainings: await trainingsOf(o.redisUrl, prefix),
+    recoverySeconds: recovery,
     note: 'every worker killed (-9), none for a while, then a new one; recover = new worker ready to next result',
-    facts: { exitCode: code, atKill, statusWithoutWorkers: during.status, resultsWithoutWorkers: during.resultCount - atKill, controllerAlive: search.exit === null || code === 0, backPid: back.pid },
+    facts: {
+      exitCode: code,
+      atKill,
+      statusWithoutWorkers: during.status,
+      resultsWithoutWorkers: during.resultCount - atKill,
+      controllerAlive: search.exit === null || code === 0,
+      backPid: back.pid,
+    },
   });
 }
 
@@ -91,7 +137,9 @@ export function otherVersionBuild(lab: Lab): { bin: string; contract: string } {
   const bump = (name: string) => name.replace(/@(\d+)$/, (_, v: string) => `@${Number(v) + 1}`);
   const contractFile = join(dir, 'dist/queue/contract.js');
   const source = readFileSync(contractFile, 'utf8');
-  const changed = source.replace(`'${JOB_CONTRACT}'`, `'${bump(JOB_CONTRACT)}'`).replace(`'${RESULT_CONTRACT}'`, `'${bump(RESULT_CONTRACT)}'`);
+  const changed = source
+    .replace(`'${JOB_CONTRACT}'`, `'${bump(JOB_CONTRACT)}'`)
+    .replace(`'${RESULT_CONTRACT}'`, `'${bump(RESULT_CONTRACT)}'`);
   if (changed === source) throw new Error(`could not find the contract names in ${contractFile}`);
   writeFileSync(contractFile, changed);
   return { bin: join(dir, 'bin/blockqnn.js'), contract: bump(JOB_CONTRACT) };
@@ -113,11 +161,21 @@ export async function versionMismatch(lab: Lab, o: ScenarioOptions): Promise<Sce
   const code = await search.done(90_000);
   const rows = await candidatesOf(store, runId);
   return finishReport(store, {
-    scenario: 'version-mismatch', runId, db, budget, trainings: await trainingsOf(o.redisUrl, prefix), recoverySeconds: null,
+    scenario: 'version-mismatch',
+    runId,
+    db,
+    budget,
+    trainings: await trainingsOf(o.redisUrl, prefix),
+    recoverySeconds: null,
     note: `a worker speaking ${other.contract} beside one speaking ${JOB_CONTRACT}`,
     facts: {
-      exitCode: code, seconds: (Date.now() - started) / 1000, handedBack: stranger.count(/handed back/), strangerLog: stranger.output.split('\n').find((l) => /handed back/.test(l)) ?? null,
-      workerPids: [...new Set(rows.map((r) => Number(r.workerId?.split(':')[1])))].map((pid) => parentOf(pid)), currentPid: current.pid, strangerPid: stranger.pid,
+      exitCode: code,
+      seconds: (Date.now() - started) / 1000,
+      handedBack: stranger.count(/handed back/),
+      strangerLog: stranger.output.split('\n').find((l) => /handed back/.test(l)) ?? null,
+      workerPids: [...new Set(rows.map((r) => Number(r.workerId?.split(':')[1])))].map((pid) => parentOf(pid)),
+      currentPid: current.pid,
+      strangerPid: stranger.pid,
     },
   });
 }
@@ -138,12 +196,27 @@ export async function lateDuplicate(lab: Lab, o: ScenarioOptions): Promise<Scena
   const before = { ...first! };
   const queue = new EvaluationQueue({ url: o.redisUrl, prefix }, 'table');
   try {
-    await queue.enqueue({ contract: JOB_CONTRACT, runId, candidateHash: first!.hash, candidateKey: first!.nsc, task: config.task, engine: 'table', seed: 1, timeLimitSeconds: config.timeLimitSeconds });
+    await queue.enqueue({
+      contract: JOB_CONTRACT,
+      runId,
+      candidateHash: first!.hash,
+      candidateKey: first!.nsc,
+      task: config.task,
+      engine: 'table',
+      seed: 1,
+      timeLimitSeconds: config.timeLimitSeconds,
+    });
     const code = await search.done(60_000);
     const [left] = await queue.reconcile(runId, [first!.hash]);
     const after = (await candidatesOf(store, runId)).find((r) => r.hash === first!.hash)!;
     return await finishReport(store, {
-      scenario: 'late-duplicate', runId, db, budget, trainings: await trainingsOf(o.redisUrl, prefix), intendedExtraTrainings: 1, recoverySeconds: null,
+      scenario: 'late-duplicate',
+      runId,
+      db,
+      budget,
+      trainings: await trainingsOf(o.redisUrl, prefix),
+      intendedExtraTrainings: 1,
+      recoverySeconds: null,
       note: 'the job of a recorded candidate enqueued again mid-run; trained again, recorded once',
       facts: { exitCode: code, hash: first!.hash, before, after, jobLeftInRedis: left?.kind !== 'lost' },
     });
@@ -170,7 +243,11 @@ export async function clockSkew(lab: Lab, o: ScenarioOptions): Promise<ScenarioR
   const client = createRedis({ url: o.redisUrl, prefix });
   let seen: { worker: string; health: string; ageSeconds: number }[];
   try {
-    seen = (await listWorkers(client, prefix, Date.now())).map((w) => ({ worker: descendsFrom(w.pid, ahead.pid) ? '+1h' : descendsFrom(w.pid, behind.pid) ? '-1h' : '?', health: w.health, ageSeconds: (Date.now() - w.heartbeatAt) / 1000 }));
+    seen = (await listWorkers(client, prefix, Date.now())).map((w) => ({
+      worker: descendsFrom(w.pid, ahead.pid) ? '+1h' : descendsFrom(w.pid, behind.pid) ? '-1h' : '?',
+      health: w.health,
+      ageSeconds: (Date.now() - w.heartbeatAt) / 1000,
+    }));
   } finally {
     client.disconnect();
   }
@@ -178,10 +255,22 @@ export async function clockSkew(lab: Lab, o: ScenarioOptions): Promise<ScenarioR
   ahead.killGroup();
   const killedAt = Date.now();
   await ahead.exited;
-  const recovered = await eventually(async () => ((await candidatesOf(store, runId)).find((r) => r.hash === busy.currentJob!.candidateHash && r.status === 'ok') ? (Date.now() - killedAt) / 1000 : undefined), 60_000, 'the job of the killed skewed worker recorded');
+  const recovered = await eventually(
+    async () =>
+      (await candidatesOf(store, runId)).find((r) => r.hash === busy.currentJob!.candidateHash && r.status === 'ok')
+        ? (Date.now() - killedAt) / 1000
+        : undefined,
+    60_000,
+    'the job of the killed skewed worker recorded',
+  );
   const code = await search.done(60_000);
   return finishReport(store, {
-    scenario: 'clock-skew', runId, db, budget, trainings: await trainingsOf(o.redisUrl, prefix), recoverySeconds: recovered,
+    scenario: 'clock-skew',
+    runId,
+    db,
+    budget,
+    trainings: await trainingsOf(o.redisUrl, prefix),
+    recoverySeconds: recovered,
     note: 'workers at +1 h and -1 h (faketime); the +1 h one killed mid-job; recover = kill to its job recorded',
     facts: { exitCode: code, registry: seen, aheadPid: ahead.pid, behindPid: behind.pid },
   });

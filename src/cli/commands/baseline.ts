@@ -55,8 +55,16 @@ export function listBaselines(): BaselineListEntry[] {
     const entry = baselines.get(name);
     const cost = networkCost(entry.build());
     return {
-      name, description: entry.description, family: 'classification' as const, problems: ['classification'], inputShape: [...entry.defaults.inputShape], classes: entry.defaults.classes,
-      params: cost.params, flops: cost.macs, inAll: inAll.has(name), nscBlock: isNscBlockBaseline(entry),
+      name,
+      description: entry.description,
+      family: 'classification' as const,
+      problems: ['classification'],
+      inputShape: [...entry.defaults.inputShape],
+      classes: entry.defaults.classes,
+      params: cost.params,
+      flops: cost.macs,
+      inAll: inAll.has(name),
+      nscBlock: isNscBlockBaseline(entry),
     };
   });
 }
@@ -70,12 +78,27 @@ export function listGenerativeBaselines(): BaselineListEntry[] {
     const entry = generativeBaselines.get(name);
     // A baseline that trains on two label sets (stargan-jnt) is costed on MNIST with Fashion-MNIST's second set.
     const second = (entry.labelSets ?? 1) > 1 ? { secondDataset: { name: 'fashion-mnist' } } : {};
-    const task = parseImage2ImageTask({ kind: 'image2image', problem: entry.problems[0], procedure: entry.procedure, dataset: { name: 'mnist' }, ...second });
+    const task = parseImage2ImageTask({
+      kind: 'image2image',
+      problem: entry.problems[0],
+      procedure: entry.procedure,
+      dataset: { name: 'mnist' },
+      ...second,
+    });
     const spec = generativeSpecOf(task);
     const cost = generatingCost(entry.build(spec));
     return {
-      name, description: entry.description, family: 'image2image' as const, problems: [...entry.problems], procedure: entry.procedure,
-      inputShape: [spec.imageSize, spec.imageSize, spec.channels.input], classes: 0, params: cost.params, flops: cost.macs, inAll: false, nscBlock: false,
+      name,
+      description: entry.description,
+      family: 'image2image' as const,
+      problems: [...entry.problems],
+      procedure: entry.procedure,
+      inputShape: [spec.imageSize, spec.imageSize, spec.channels.input],
+      classes: 0,
+      params: cost.params,
+      flops: cost.macs,
+      inAll: false,
+      nscBlock: false,
     };
   });
 }
@@ -93,7 +116,13 @@ export function listedBaselines(task?: string): BaselineListEntry[] {
 export function listTrainingModes(entries: readonly BaselineListEntry[]): BaselineListEntry[] {
   return Object.values(TRAINING_MODES).map((mode) => {
     const trained = entries.find((e) => e.name === mode.baseline)!;
-    return { ...trained, name: mode.name, description: mode.description, inAll: false, trainingMode: { baseline: mode.baseline, recipe: { ...mode.recipe } } };
+    return {
+      ...trained,
+      name: mode.name,
+      description: mode.description,
+      inAll: false,
+      trainingMode: { baseline: mode.baseline, recipe: { ...mode.recipe } },
+    };
   });
 }
 
@@ -106,9 +135,15 @@ function printList(entries: BaselineListEntry[]): string {
   const generative = entries.filter((e) => e.family === 'image2image');
   const sections: string[][] = [];
   if (classification.length > 0) {
-    sections.push(['Classification baselines:', ...classification.map(line), '', '* in `all` (task-scale: NSC blocks and small-image configurations); params and FLOPs at each configuration\'s own input.']);
+    sections.push([
+      'Classification baselines:',
+      ...classification.map(line),
+      '',
+      "* in `all` (task-scale: NSC blocks and small-image configurations); params and FLOPs at each configuration's own input.",
+    ]);
   }
-  if (modes.length > 0) sections.push(['Training modes (a baseline plus recipe options for the whole run; give the name on its own):', ...modes.map(line)]);
+  if (modes.length > 0)
+    sections.push(['Training modes (a baseline plus recipe options for the whole run; give the name on its own):', ...modes.map(line)]);
   if (generative.length > 0) {
     sections.push([
       'Generative (image-to-image) baselines: blockqnn baseline NAME --task PROBLEM',
@@ -132,9 +167,17 @@ async function summary(store: Store, runId: string, json: boolean): Promise<void
 export function registerBaseline(program: Command): void {
   const command = program
     .command('baseline')
-    .description('evaluate hand-designed baselines (a name, NAME,NAME or all) as a run of their own, with the harness and recipe of a search')
-    .argument('[names]', `baseline name(s), comma-separated, or ${ALL_BASELINES}, or one training mode (${Object.keys(TRAINING_MODES).join(', ')})`)
-    .option('--list', 'list every baseline (classification and generative) with its family, problems, parameters and FLOPs, and exit; --task P keeps one problem (classification or an image-to-image one); --json')
+    .description(
+      'evaluate hand-designed baselines (a name, NAME,NAME or all) as a run of their own, with the harness and recipe of a search',
+    )
+    .argument(
+      '[names]',
+      `baseline name(s), comma-separated, or ${ALL_BASELINES}, or one training mode (${Object.keys(TRAINING_MODES).join(', ')})`,
+    )
+    .option(
+      '--list',
+      'list every baseline (classification and generative) with its family, problems, parameters and FLOPs, and exit; --task P keeps one problem (classification or an image-to-image one); --json',
+    )
     .option('--config <file>', 'JSON configuration, as for search (flags you type override it)')
     .option('--name <name>', 'run name')
     .option('--engine <name>', engineOption())
@@ -147,44 +190,60 @@ export function registerBaseline(program: Command): void {
     .option('--blocks <N>', 'NSC blocks: blocks per stage', positiveInt('--blocks'))
     .option('--base-filters <F>', 'NSC blocks: width of the first stage', positiveInt('--base-filters'))
     .option('--stages <S>', 'NSC blocks: number of stages', positiveInt('--stages'))
-    .option('--baseline-width <W>', 'multiply the layer widths of whole-network baselines by W (default 1 = the papers\' widths)', positiveNumber('--baseline-width'))
+    .option(
+      '--baseline-width <W>',
+      "multiply the layer widths of whole-network baselines by W (default 1 = the papers' widths)",
+      positiveNumber('--baseline-width'),
+    )
     .option('--task <problem>', `image-to-image problem for the generative baselines: ${IMAGE2IMAGE_PROBLEMS.join(' | ')}`)
     .option('--train-examples <N>', 'image-to-image: training examples', positiveInt('--train-examples'))
     .option('--eval-examples <N>', 'image-to-image: evaluation examples', positiveInt('--eval-examples'))
-    .option('--second-dataset <name>', 'domain-translation: a second dataset with its own label set, for StarGAN\'s mask vector (stargan-jnt), e.g. fashion-mnist')
+    .option(
+      '--second-dataset <name>',
+      "domain-translation: a second dataset with its own label set, for StarGAN's mask vector (stargan-jnt), e.g. fashion-mnist",
+    )
     .option('--seed <S>', 'seed of the training', nonNegativeInt('--seed'))
     .option('--max-in-flight <N>', 'unused by baselines; accepted for symmetry with search', positiveInt('--max-in-flight'))
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
     .option('--json', 'print the result as JSON');
   const evaluate = withProgressOptions(withRedis(withDatabase(command)));
-  evaluate.action((names: string | undefined, flags: BaselineFlags) => withDisplay(flags, async () => {
-    if (flags.list) {
-      const entries = listedBaselines(flags.task);
-      process.stdout.write(flags.json ? `${JSON.stringify(entries, null, 2)}\n` : `${printList(entries)}\n`);
-      return;
-    }
-    if (names === undefined) {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'name the baseline(s) to evaluate', { hint: `blockqnn baseline ${ALL_BASELINES} | NAME[,NAME...]; see blockqnn baseline --list` });
-    }
-    // A training mode (src/task/training-modes.ts, e.g. winn-resnet-20) is one baseline plus recipe options for the run.
-    const mode = trainingModeIn(names);
-    // Names first: an unknown one fails before an engine is looked for.
-    const resolved = resolveBaselineNames(mode ? mode.baseline : names, flags.task ? { kind: 'image2image', problem: imageProblem(flags.task) } : undefined);
-    const { engine, file } = await engineAndConfig(flags);
-    const input = buildSearchConfig({ ...flags, baselines: resolved.join(',') }, engine, file);
-    if (mode) input.task = applyTrainingMode(input.task as TrainingTask, mode);
-    const config = prepareConfig({ ...input, name: flags.name ?? `baseline ${names}`, budget: { candidates: 0 } });
-    // As in search: local slots read this host's dataset, so a missing one is refused before the run exists.
-    if (flags.workers > 0 && config.task.kind !== 'lookup') await checkDatasetFiles(config.task.dataset);
-    await drive(
-      async (store) => {
-        const run = await createRun(store, config);
-        log(`run ${run.id} (${config.name}): ${config.baselines.names.length} baseline(s) on ${config.task.kind === 'lookup' ? 'a table' : config.task.kind === 'image2image' ? `${config.task.problem} (${config.task.dataset.name})` : config.task.dataset.name}, engine ${engine}; database ${store.url}`);
-        return run.id;
-      },
-      async () => engine,
-      flags,
-      summary,
-    );
-  }));
+  evaluate.action((names: string | undefined, flags: BaselineFlags) =>
+    withDisplay(flags, async () => {
+      if (flags.list) {
+        const entries = listedBaselines(flags.task);
+        process.stdout.write(flags.json ? `${JSON.stringify(entries, null, 2)}\n` : `${printList(entries)}\n`);
+        return;
+      }
+      if (names === undefined) {
+        throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'name the baseline(s) to evaluate', {
+          hint: `blockqnn baseline ${ALL_BASELINES} | NAME[,NAME...]; see blockqnn baseline --list`,
+        });
+      }
+      // A training mode (src/task/training-modes.ts, e.g. winn-resnet-20) is one baseline plus recipe options for the run.
+      const mode = trainingModeIn(names);
+      // Names first: an unknown one fails before an engine is looked for.
+      const resolved = resolveBaselineNames(
+        mode ? mode.baseline : names,
+        flags.task ? { kind: 'image2image', problem: imageProblem(flags.task) } : undefined,
+      );
+      const { engine, file } = await engineAndConfig(flags);
+      const input = buildSearchConfig({ ...flags, baselines: resolved.join(',') }, engine, file);
+      if (mode) input.task = applyTrainingMode(input.task as TrainingTask, mode);
+      const config = prepareConfig({ ...input, name: flags.name ?? `baseline ${names}`, budget: { candidates: 0 } });
+      // As in search: local slots read this host's dataset, so a missing one is refused before the run exists.
+      if (flags.workers > 0 && config.task.kind !== 'lookup') await checkDatasetFiles(config.task.dataset);
+      await drive(
+        async (store) => {
+          const run = await createRun(store, config);
+          log(
+            `run ${run.id} (${config.name}): ${config.baselines.names.length} baseline(s) on ${config.task.kind === 'lookup' ? 'a table' : config.task.kind === 'image2image' ? `${config.task.problem} (${config.task.dataset.name})` : config.task.dataset.name}, engine ${engine}; database ${store.url}`,
+          );
+          return run.id;
+        },
+        async () => engine,
+        flags,
+        summary,
+      );
+    }),
+  );
 }

@@ -27,18 +27,33 @@ export const defaultClaimDb = (scale: ScaleName): string => `file:${resolve('.bl
 export function registerClaim(bench: Command): void {
   bench
     .command('claim')
-    .description("BlockQNN's claim on Fashion-MNIST: a search, its top blocks and the baselines MAC-matched to ResNet-20, all trained alike over seeds; resumable")
-    .option('--scale <name>', `${SCALE_NAMES.join(' | ')} (tiny: the tests'; cpu: about 70 min on 2 loaded cores; gpu: 60,000 images, ${SCALES.gpu.final.epochs} epochs, needs a GPU)`, oneOf('--scale', SCALE_NAMES), 'cpu')
+    .description(
+      "BlockQNN's claim on Fashion-MNIST: a search, its top blocks and the baselines MAC-matched to ResNet-20, all trained alike over seeds; resumable",
+    )
+    .option(
+      '--scale <name>',
+      `${SCALE_NAMES.join(' | ')} (tiny: the tests'; cpu: about 70 min on 2 loaded cores; gpu: 60,000 images, ${SCALES.gpu.final.epochs} epochs, needs a GPU)`,
+      oneOf('--scale', SCALE_NAMES),
+      'cpu',
+    )
     .option('--db <url>', "the bench's database, kept between runs: the same command resumes it (default file:./.blockqnn/claim-SCALE.db)")
     .option('--redis <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379, started locally when none answers)')
     .option('--prefix <prefix>', 'key prefix of the queues in Redis (default bench-claim-SCALE)', redisPrefix)
     .option('--engine <name>', 'engine of the search and the trainings', 'torch')
-    .option('--workers <n>', 'local worker slots (default: the scale\'s; 0: workers elsewhere)', nonNegativeInt('--workers'))
-    .option('--emit-jobs <dir>', 'run the search here, then write the trainings without a result as job files for bench/gpu/claim.sh (a GPU host without Node) instead of training them')
+    .option('--workers <n>', "local worker slots (default: the scale's; 0: workers elsewhere)", nonNegativeInt('--workers'))
+    .option(
+      '--emit-jobs <dir>',
+      'run the search here, then write the trainings without a result as job files for bench/gpu/claim.sh (a GPU host without Node) instead of training them',
+    )
     .option('--import-results <file>', "read bench/gpu/claim.sh's results file into the database and print the table")
     .option('--json', 'print the report as JSON')
     .action(async (flags: ClaimFlags) => {
-      if (flags.emitJobs !== undefined && flags.importResults !== undefined) throw new BlockqnnError(ErrorCode.INVALID_INPUT, '--emit-jobs and --import-results are two ends of one GPU session: give one of them', { hint: 'emit, run bench/gpu/claim.sh on the GPU host, then import' });
+      if (flags.emitJobs !== undefined && flags.importResults !== undefined)
+        throw new BlockqnnError(
+          ErrorCode.INVALID_INPUT,
+          '--emit-jobs and --import-results are two ends of one GPU session: give one of them',
+          { hint: 'emit, run bench/gpu/claim.sh on the GPU host, then import' },
+        );
       const db = flags.db ?? defaultClaimDb(flags.scale);
       if (db.startsWith('file:')) mkdirSync(dirname(resolve(db.slice('file:'.length))), { recursive: true });
       const engine = await engineFor(flags.engine, 'classification');
@@ -53,11 +68,17 @@ export function registerClaim(bench: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         const report = await runClaim({
-          scale: flags.scale, db, engine, workers: flags.workers, emitJobs: flags.emitJobs === undefined ? undefined : resolve(flags.emitJobs), importResults: flags.importResults,
+          scale: flags.scale,
+          db,
+          engine,
+          workers: flags.workers,
+          emitJobs: flags.emitJobs === undefined ? undefined : resolve(flags.emitJobs),
+          importResults: flags.importResults,
           redis: redisSettings({ ...(redisUrl ? { url: redisUrl } : {}), prefix: flags.prefix ?? `bench-claim-${flags.scale}` }),
           redisGiven: flags.redis !== undefined,
           log: (line) => process.stderr.write(`${line}\n`),
-          stopSignal: stop.signal, controllerId: controllerId(),
+          stopSignal: stop.signal,
+          controllerId: controllerId(),
         });
         process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatClaimReport(report)}\n`);
       } finally {

@@ -71,7 +71,11 @@ function registerSearch(bench: Command): void {
   bench
     .command('search')
     .description('search quality of each strategy on a benchmark table (NAS-Bench-201 protocol), with ratios to random search')
-    .option('--table <file>', 'CSV table (or .csv.gz), one row per architecture; default: the bundled NAS-Bench-201 CIFAR-10 table', DEFAULT_TABLE)
+    .option(
+      '--table <file>',
+      'CSV table (or .csv.gz), one row per architecture; default: the bundled NAS-Bench-201 CIFAR-10 table',
+      DEFAULT_TABLE,
+    )
     .option('--fitness <column>', 'column the search sees', BUNDLED_NB201_COLUMNS.fitness)
     .option('--report <column>', 'column reported for the picked candidate', BUNDLED_NB201_COLUMNS.report)
     .option('--key <column>', 'key column (default arch_str)')
@@ -84,20 +88,35 @@ function registerSearch(bench: Command): void {
     .option('--json', 'print one JSON object keyed by strategy')
     .action(async (flags: SearchBenchFlags) => {
       const report = await runSearchBenchOnFile({
-        table: flags.table, columns: { key: flags.key, fitness: flags.fitness, report: flags.report }, space: flags.space,
-        strategies: flags.strategies?.split(',').map((s) => s.trim()).filter(Boolean), budget: flags.budget, runs: flags.runs, seed: flags.seed, workers: flags.workers,
+        table: flags.table,
+        columns: { key: flags.key, fitness: flags.fitness, report: flags.report },
+        space: flags.space,
+        strategies: flags.strategies
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        budget: flags.budget,
+        runs: flags.runs,
+        seed: flags.seed,
+        workers: flags.workers,
       });
       process.stdout.write(flags.json ? `${JSON.stringify(report.strategies, null, 2)}\n` : `${formatSearchBench(report)}\n`);
     });
 }
 
 /** What commander hands the action: the bench's options as flags, Redis as a URL flag, plus --json. */
-type OrchestrationFlags = Omit<OrchestrationBenchOptions, 'redisUrl' | 'memory' | 'log'> & { redis?: string; memory?: boolean; json?: boolean };
+type OrchestrationFlags = Omit<OrchestrationBenchOptions, 'redisUrl' | 'memory' | 'log'> & {
+  redis?: string;
+  memory?: boolean;
+  json?: boolean;
+};
 
 function registerOrchestration(bench: Command): void {
   bench
     .command('orchestration')
-    .description('candidates per second through controller + queue + store (table engine) beside raw BullMQ jobs per second; 64-worker scaling; --memory for RSS')
+    .description(
+      'candidates per second through controller + queue + store (table engine) beside raw BullMQ jobs per second; 64-worker scaling; --memory for RSS',
+    )
     .option('--redis <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379)')
     .option('--prefix <prefix>', 'key prefix in Redis, deleted afterwards (default: bench-orch-RANDOM)', redisPrefix)
     .option('--db <url>', 'database (default: a fresh SQLite file, removed afterwards)')
@@ -107,7 +126,12 @@ function registerOrchestration(bench: Command): void {
     .option('--raw-jobs <n>', 'jobs of the raw BullMQ run', positiveInt('--raw-jobs'), 20_000)
     .option('--workers <n>', 'in-process workers (end to end and raw)', positiveInt('--workers'), 4)
     .option('--concurrency <n>', 'concurrency of each in-process worker', positiveInt('--concurrency'), 16)
-    .option('--max-in-flight <n>', 'candidates queued at once (end to end): one controller feeding thousands of GPUs keeps thousands in flight', positiveInt('--max-in-flight'), 2048)
+    .option(
+      '--max-in-flight <n>',
+      'candidates queued at once (end to end): one controller feeding thousands of GPUs keeps thousands in flight',
+      positiveInt('--max-in-flight'),
+      2048,
+    )
     .option('--strategy <name>', 'search strategy of the end-to-end run', 'random')
     .option('--scaling-seconds <s>', 'approximate length of the 64-worker run', positiveInt('--scaling-seconds'), 10)
     .option('--memory', 'also measure controller RSS after --memory-candidates and a worker slot RSS across --worker-jobs')
@@ -116,7 +140,12 @@ function registerOrchestration(bench: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (flags: OrchestrationFlags) => {
       const { redis, memory, json, ...options } = flags;
-      const report = await runOrchestrationBench({ ...options, redisUrl: redis ?? DEFAULT_REDIS(), memory: Boolean(memory), log: logFor(json) });
+      const report = await runOrchestrationBench({
+        ...options,
+        redisUrl: redis ?? DEFAULT_REDIS(),
+        memory: Boolean(memory),
+        log: logFor(json),
+      });
       process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatOrchestrationBench(report)}\n`);
     });
 }
@@ -139,20 +168,33 @@ function registerReliability(bench: Command): void {
     .description('fault scenarios on real processes (results lost, duplicated, retrained, time to recover) and the load figure')
     .option('--scenarios <list>', `comma-separated subset: ${Object.keys(SCENARIOS).join(', ')} (default all; none: only the load)`)
     .option('--runs <N>', 'runs of each scenario', positiveInt('--runs'), 1)
-    .option('--quick', 'small budgets, a 15 s Redis outage and a 500-candidate load (the tests\' scale)')
+    .option('--quick', "small budgets, a 15 s Redis outage and a 500-candidate load (the tests' scale)")
     .option('--no-load', 'skip the load figure')
     .option('--load-candidates <N>', 'candidates of the load run (default 10,000; --quick 500)', positiveInt('--load-candidates'))
-    .option('--redis-down-seconds <S>', 'how long redis-down keeps Redis unreachable (default 60; --quick 15)', positiveInt('--redis-down-seconds'))
+    .option(
+      '--redis-down-seconds <S>',
+      'how long redis-down keeps Redis unreachable (default 60; --quick 15)',
+      positiveInt('--redis-down-seconds'),
+    )
     .option('--redis <url>', 'Redis for the scenarios without a private one (default: REDIS_URL, else redis://127.0.0.1:6379)')
     .option('--table <file>', 'NAS-Bench-201 CSV', DEFAULT_TABLE)
     .option('--json', 'print the report as JSON')
     .action(async (flags: ReliabilityFlags) => {
       const report = await runReliabilityBench({
-        scenarios: flags.scenarios === 'none' ? [] : flags.scenarios?.split(',').map((s) => s.trim()).filter(Boolean),
+        scenarios:
+          flags.scenarios === 'none'
+            ? []
+            : flags.scenarios
+                ?.split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
         runs: flags.runs,
         loadCandidates: flags.load ? (flags.loadCandidates ?? (flags.quick ? 500 : 10_000)) : 0,
-        table: flags.table, redisUrl: flags.redis ?? DEFAULT_REDIS(), quick: Boolean(flags.quick),
-        redisDownSeconds: flags.redisDownSeconds ?? (flags.quick ? 15 : 60), log: logFor(flags.json),
+        table: flags.table,
+        redisUrl: flags.redis ?? DEFAULT_REDIS(),
+        quick: Boolean(flags.quick),
+        redisDownSeconds: flags.redisDownSeconds ?? (flags.quick ? 15 : 60),
+        log: logFor(flags.json),
       });
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReliabilityBench(report));
     });
@@ -184,7 +226,9 @@ function registerPruning(bench: Command): void {
   const d = PRUNING_BENCH_DEFAULTS;
   bench
     .command('pruning')
-    .description('the same strategy, seeds and proposals trained (torch engine) under each pruner: epochs, wall seconds, best validation accuracy and their ratios to none')
+    .description(
+      'the same strategy, seeds and proposals trained (torch engine) under each pruner: epochs, wall seconds, best validation accuracy and their ratios to none',
+    )
     .option('--pruners <list>', `comma-separated pruners (${pruners.list().join(', ')})`, d.pruners.join(','))
     .option('--seeds <n>', 'seeds (each its own proposals)', positiveInt('--seeds'), d.seeds)
     .option('--candidates <n>', 'candidates per seed', positiveInt('--candidates'), d.candidates)
@@ -207,10 +251,25 @@ function registerPruning(bench: Command): void {
     .action(async (flags: PruningFlags) => {
       const report = await runPruningBench({
         redis: { url: flags.redis ?? DEFAULT_REDIS(), prefix: flags.prefix ?? `bench-pruning-${process.pid}` },
-        pruners: flags.pruners.split(',').map((p) => p.trim()).filter(Boolean),
-        seeds: flags.seeds, candidates: flags.candidates, epochs: flags.epochs, dataset: flags.dataset, subset: flags.subset, validationSize: flags.validationSize,
-        imageSize: flags.imageSize, batchSize: flags.batchSize, learningRate: flags.learningRate, blocksPerStage: flags.blocks, baseFilters: flags.baseFilters,
-        stages: flags.stages, maxIndex: flags.maxIndex, strategy: flags.strategy, seed: flags.seed,
+        pruners: flags.pruners
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+        seeds: flags.seeds,
+        candidates: flags.candidates,
+        epochs: flags.epochs,
+        dataset: flags.dataset,
+        subset: flags.subset,
+        validationSize: flags.validationSize,
+        imageSize: flags.imageSize,
+        batchSize: flags.batchSize,
+        learningRate: flags.learningRate,
+        blocksPerStage: flags.blocks,
+        baseFilters: flags.baseFilters,
+        stages: flags.stages,
+        maxIndex: flags.maxIndex,
+        strategy: flags.strategy,
+        seed: flags.seed,
         // Minutes of training: progress goes to stderr even with --json (stdout holds only the report).
         log: (line) => process.stderr.write(`${line}\n`),
       });

@@ -43,9 +43,27 @@ const slots = (value: string): number => {
 };
 
 /** Starts the dashboard server; used by `blockqnn dashboard` and `blockqnn search --dashboard`. */
-export async function startDashboard(o: { store: Store; redis: RedisSettings; port: number; host?: string; token?: string | undefined; localWorkers?: number; rateLimit?: number; dataDir?: string }) {
+export async function startDashboard(o: {
+  store: Store;
+  redis: RedisSettings;
+  port: number;
+  host?: string;
+  token?: string | undefined;
+  localWorkers?: number;
+  rateLimit?: number;
+  dataDir?: string;
+}) {
   const token = o.token ?? process.env.BLOCKQNN_TOKEN;
-  const server = createServer({ store: o.store, redis: o.redis, token, controllerId: controllerId(), localWorkers: o.localWorkers ?? 0, log, ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {}), ...(o.dataDir !== undefined ? { dataDir: resolve(o.dataDir) } : {}) });
+  const server = createServer({
+    store: o.store,
+    redis: o.redis,
+    token,
+    controllerId: controllerId(),
+    localWorkers: o.localWorkers ?? 0,
+    log,
+    ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {}),
+    ...(o.dataDir !== undefined ? { dataDir: resolve(o.dataDir) } : {}),
+  });
   let url: string;
   try {
     ({ url } = await server.start({ port: o.port, host: o.host ?? '127.0.0.1' }));
@@ -66,14 +84,30 @@ export function registerDashboard(program: Command): void {
     .option('--host <host>', 'address to bind; anything but loopback exposes the dashboard to the network', '127.0.0.1')
     .option('--token <token>', 'bearer token that start/stop/resume require (default: BLOCKQNN_TOKEN)')
     .option('--local-workers <N>', 'worker slots started beside each controller the dashboard runs (default 0: external workers)', slots, 0)
-    .option('--data-dir <dir>', 'the only folder whose lookup tables runs started from the page or API may name (default: the bundled data/, with nasbench201/cifar10.csv.gz)')
-    .option('--rate-limit <N/min>', 'API requests per minute per client address (N/min, N/s; 0 or off: no limit; default 600/min when --host is not loopback, else none)', rateLimit);
+    .option(
+      '--data-dir <dir>',
+      'the only folder whose lookup tables runs started from the page or API may name (default: the bundled data/, with nasbench201/cifar10.csv.gz)',
+    )
+    .option(
+      '--rate-limit <N/min>',
+      'API requests per minute per client address (N/min, N/s; 0 or off: no limit; default 600/min when --host is not loopback, else none)',
+      rateLimit,
+    );
   withRedis(withDatabase(command)).action(async (flags: DashboardFlags) => {
     const store = await openStoreFrom(flags);
     const redis = redisFrom(flags);
     try {
       await assertRedisReachable(redis);
-      const server = await startDashboard({ store, redis, port: flags.port, host: flags.host, token: flags.token, localWorkers: flags.localWorkers ?? 0, ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}), ...(flags.rateLimit !== undefined ? { rateLimit: flags.rateLimit } : {}) });
+      const server = await startDashboard({
+        store,
+        redis,
+        port: flags.port,
+        host: flags.host,
+        token: flags.token,
+        localWorkers: flags.localWorkers ?? 0,
+        ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
+        ...(flags.rateLimit !== undefined ? { rateLimit: flags.rateLimit } : {}),
+      });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -7,7 +7,17 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
-import { datasetSources, loadDataset, packSource, parseSourceRef, readPack, resolveCacheDir, resolvePackDir, sampleGrid, sourceKinds } from '../../datasets/index.js';
+import {
+  datasetSources,
+  loadDataset,
+  packSource,
+  parseSourceRef,
+  readPack,
+  resolveCacheDir,
+  resolvePackDir,
+  sampleGrid,
+  sourceKinds,
+} from '../../datasets/index.js';
 import { type SourceFlags, decodeOptionsOf, withSourceOptions } from '../dataset-source.js';
 import { positiveInt } from './options.js';
 
@@ -47,26 +57,56 @@ async function inspect(source: string, flags: InspectFlags): Promise<DataReport>
     await mkdir(dirname(samples), { recursive: true });
     await writeFile(samples, grid.png);
     return {
-      source, kind: ref.kind.scheme, hash: pack.sha256, path: pack.path, bytes: pack.bytes, shape: pack.shape,
-      classes: pack.classes.map((name, c) => ({ name, counts: { train: pack.summary.counts.train[c] ?? 0, test: pack.summary.counts.test[c] ?? 0 } })),
-      splits: ['train', 'test'], notes: pack.summary.notes, samples,
+      source,
+      kind: ref.kind.scheme,
+      hash: pack.sha256,
+      path: pack.path,
+      bytes: pack.bytes,
+      shape: pack.shape,
+      classes: pack.classes.map((name, c) => ({
+        name,
+        counts: { train: pack.summary.counts.train[c] ?? 0, test: pack.summary.counts.test[c] ?? 0 },
+      })),
+      splits: ['train', 'test'],
+      notes: pack.summary.notes,
+      samples,
     };
   }
   if (!datasetSources.has(source)) {
     throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown dataset "${source}"`, {
-      hint: `a built-in dataset (${datasetSources.list().join(', ')}) or a source: ${sourceKinds.list().map((k) => sourceKinds.get(k).usage).join(' | ')}`,
+      hint: `a built-in dataset (${datasetSources.list().join(', ')}) or a source: ${sourceKinds
+        .list()
+        .map((k) => sourceKinds.get(k).usage)
+        .join(' | ')}`,
     });
   }
-  const data = await loadDataset({ name: source, ...(flags.imageSize ? { imageSize: flags.imageSize } : {}), ...(flags.channels ? { channels: flags.channels } : {}) });
+  const data = await loadDataset({
+    name: source,
+    ...(flags.imageSize ? { imageSize: flags.imageSize } : {}),
+    ...(flags.channels ? { channels: flags.channels } : {}),
+  });
   const grid = await sampleGrid(data.train, data.shape, data.classes.length);
   const samples = resolve(flags.grid ?? join(resolveCacheDir({}), 'datasets', `${source}-${data.key}.samples.png`));
   await mkdir(dirname(samples), { recursive: true });
   await writeFile(samples, grid.png);
-  const per = { train: counts(data.train.labels, data.classes.length), validation: counts(data.validation.labels, data.classes.length), test: counts(data.test.labels, data.classes.length) };
+  const per = {
+    train: counts(data.train.labels, data.classes.length),
+    validation: counts(data.validation.labels, data.classes.length),
+    test: counts(data.test.labels, data.classes.length),
+  };
   return {
-    source, kind: 'built-in', hash: data.key, path: data.cachePath, shape: data.shape,
-    classes: data.classes.map((name, c) => ({ name, counts: { train: per.train[c]!, validation: per.validation[c]!, test: per.test[c]! } })),
-    splits: ['train', 'validation', 'test'], notes: [`split with seed 0 and the default validation size (10% of the pool)`], samples,
+    source,
+    kind: 'built-in',
+    hash: data.key,
+    path: data.cachePath,
+    shape: data.shape,
+    classes: data.classes.map((name, c) => ({
+      name,
+      counts: { train: per.train[c]!, validation: per.validation[c]!, test: per.test[c]! },
+    })),
+    splits: ['train', 'validation', 'test'],
+    notes: [`split with seed 0 and the default validation size (10% of the pool)`],
+    samples,
   };
 }
 
@@ -80,7 +120,8 @@ function printReport(r: DataReport): void {
   ];
   const width = Math.max(5, ...r.classes.map((c) => c.name.length));
   lines.push(`  ${'class'.padEnd(width)}  ${r.splits.map((s) => s.padStart(10)).join('')}`);
-  for (const c of r.classes) lines.push(`  ${c.name.padEnd(width)}  ${r.splits.map((s) => String(c.counts[s] ?? 0).padStart(10)).join('')}`);
+  for (const c of r.classes)
+    lines.push(`  ${c.name.padEnd(width)}  ${r.splits.map((s) => String(c.counts[s] ?? 0).padStart(10)).join('')}`);
   const total = (s: string) => r.classes.reduce((n, c) => n + (c.counts[s] ?? 0), 0);
   lines.push(`  ${'total'.padEnd(width)}  ${r.splits.map((s) => String(total(s)).padStart(10)).join('')}`);
   lines.push(`samples  ${r.samples}`);
@@ -112,7 +153,10 @@ export function registerData(program: Command): void {
   ).action(async (source: string, flags: SourceFlags & { out: string }) => {
     if (parseSourceRef(source) === undefined) {
       throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${source} is not a dataset source to pack`, {
-        hint: `built-in datasets are read by every worker itself; pack ${sourceKinds.list().map((k) => sourceKinds.get(k).usage).join(' | ')}`,
+        hint: `built-in datasets are read by every worker itself; pack ${sourceKinds
+          .list()
+          .map((k) => sourceKinds.get(k).usage)
+          .join(' | ')}`,
       });
     }
     const started = Date.now();
@@ -121,6 +165,8 @@ export function registerData(program: Command): void {
     await mkdir(dirname(out), { recursive: true });
     await copyFile(pack.path, out);
     const images = pack.summary.counts.train.reduce((a, b) => a + b, 0) + pack.summary.counts.test.reduce((a, b) => a + b, 0);
-    process.stdout.write(`${JSON.stringify({ out, sha256: pack.sha256, bytes: pack.bytes, images, classes: pack.classes.length, shape: pack.shape, seconds: (Date.now() - started) / 1000 })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ out, sha256: pack.sha256, bytes: pack.bytes, images, classes: pack.classes.length, shape: pack.shape, seconds: (Date.now() - started) / 1000 })}\n`,
+    );
   });
 }

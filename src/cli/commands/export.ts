@@ -19,12 +19,18 @@ interface ExportFlags extends ConnectionFlags, LayoutOptionValues {
 }
 
 export function selectionFrom(flags: Pick<ExportFlags, 'best' | 'candidate' | 'top'>): Selection {
-  const given = [flags.best ? '--best' : null, flags.candidate !== undefined ? '--candidate' : null, flags.top !== undefined ? '--top' : null].filter(Boolean);
-  if (given.length > 1) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `give one of --best, --candidate and --top, not ${given.join(' and ')}`);
+  const given = [
+    flags.best ? '--best' : null,
+    flags.candidate !== undefined ? '--candidate' : null,
+    flags.top !== undefined ? '--top' : null,
+  ].filter(Boolean);
+  if (given.length > 1)
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `give one of --best, --candidate and --top, not ${given.join(' and ')}`);
   if (flags.candidate !== undefined) return { candidate: flags.candidate };
   if (flags.top !== undefined) {
     const k = Number(flags.top);
-    if (!/^\d+$/.test(flags.top) || k < 1 || k > 100) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `--top ${flags.top}: give a whole number from 1 to 100`);
+    if (!/^\d+$/.test(flags.top) || k < 1 || k > 100)
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `--top ${flags.top}: give a whole number from 1 to 100`);
     return { top: k };
   }
   return { best: true };
@@ -53,30 +59,44 @@ export async function exportSummary(dir: string, files: readonly string[], purpo
 export function registerExport(program: Command): void {
   const formats = exporters().list();
   withDatabase(
-    addLayoutOptions(program
-      .command('export')
-      .description(`export a found architecture: ${formats.join(', ')}`)
-      .argument('<run>', 'run id')
-      .option('--best', 'the candidate with the highest reward (default)')
-      .option('--candidate <id>', 'one candidate: its hash or sequence number')
-      .option('--top <k>', 'the K best candidates, one sub-folder each')
-      .requiredOption('--format <format>', `one of ${formats.join(', ')}`)
-      .requiredOption('--out <dir>', 'output folder (created; an existing non-empty one needs --force); inside $BLOCKQNN_EXPORT_ROOT when that is set')
-      .option('--weights <file>', 'a checkpoint (.safetensors) to export instead of the newest final training\'s')
-      .option('--require-weights', 'fail unless trained weights exist')
-      .option('--force', 'replace an existing non-empty output folder (its mode is kept)'), true),
+    addLayoutOptions(
+      program
+        .command('export')
+        .description(`export a found architecture: ${formats.join(', ')}`)
+        .argument('<run>', 'run id')
+        .option('--best', 'the candidate with the highest reward (default)')
+        .option('--candidate <id>', 'one candidate: its hash or sequence number')
+        .option('--top <k>', 'the K best candidates, one sub-folder each')
+        .requiredOption('--format <format>', `one of ${formats.join(', ')}`)
+        .requiredOption(
+          '--out <dir>',
+          'output folder (created; an existing non-empty one needs --force); inside $BLOCKQNN_EXPORT_ROOT when that is set',
+        )
+        .option('--weights <file>', "a checkpoint (.safetensors) to export instead of the newest final training's")
+        .option('--require-weights', 'fail unless trained weights exist')
+        .option('--force', 'replace an existing non-empty output folder (its mode is kept)'),
+      true,
+    ),
   ).action(async (runId: string, flags: ExportFlags) => {
     const selection = selectionFrom(flags);
     const store = await openStoreFrom(flags, { existing: true });
     try {
       const outcome = await exportFromStore(store, {
-        runId, selection, format: flags.format, out: flags.out, force: flags.force ?? false, requireWeights: flags.requireWeights ?? false,
+        runId,
+        selection,
+        format: flags.format,
+        out: flags.out,
+        force: flags.force ?? false,
+        requireWeights: flags.requireWeights ?? false,
         ...(flags.weights ? { weightsFile: flags.weights } : {}),
         layout: layoutFlagsOf(flags),
       });
       const exporter = exporters().get(flags.format);
       for (const w of outcome.weights) {
-        if (exporter.weights !== 'none') log(`${w.hash}: ${w.source ? `weights from ${w.source}` : 'no trained weights: fresh initialisation (train it with blockqnn train to export weights)'}`);
+        if (exporter.weights !== 'none')
+          log(
+            `${w.hash}: ${w.source ? `weights from ${w.source}` : 'no trained weights: fresh initialisation (train it with blockqnn train to export weights)'}`,
+          );
       }
       log(`exported ${flags.format} to ${outcome.dir}:`);
       for (const line of await exportSummary(outcome.dir, outcome.files, exporter.files)) log(line);

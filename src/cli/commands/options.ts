@@ -20,7 +20,8 @@ export function nonNegativeInt(flag: string): (value: string) => number {
 /** One of `values`, or an error listing them. */
 export function oneOf<T extends string>(flag: string, values: readonly T[]): (value: string) => T {
   return (value) => {
-    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`${flag} must be one of ${values.join(', ')}, got "${value}"`);
+    if (!(values as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`${flag} must be one of ${values.join(', ')}, got "${value}"`);
     return value as T;
   };
 }

@@ -130,7 +130,7 @@ export async function engineAndConfig(flags: SearchFlags): Promise<{ engine: str
  * hosts fetch it; a pack this host lacks is left to the workers that hold it.
  */
 async function publishRunPack(redis: RedisSettings, store: Store, runId: string): Promise<void> {
-  const task = (((await store.getRun(runId)).config as { task?: TrainingTask }).task);
+  const task = ((await store.getRun(runId)).config as { task?: TrainingTask }).task;
   const sha256 = task?.kind === 'classification' || task?.kind === 'image2image' ? task.dataset.pack : undefined;
   if (sha256 === undefined) return;
   const path = packPath(resolvePackDir(), sha256);
@@ -147,10 +147,16 @@ export function registerSearch(program: Command): void {
     .description('start a search run; with no flags, a short real search on the bundled MNIST with local workers')
     .option('--config <file>', 'JSON configuration (flags you type override it)')
     .option('--name <name>', 'run name')
-    .option('--space <space>', `search space: ${choicesHelp(searchSpaces.list().map((name) => ({ name, description: searchSpaces.get(name).description })))} (default nsc, nasbench201 with --table)`)
+    .option(
+      '--space <space>',
+      `search space: ${choicesHelp(searchSpaces.list().map((name) => ({ name, description: searchSpaces.get(name).description })))} (default nsc, nasbench201 with --table)`,
+    )
     .option('--strategy <name>', strategyOption())
     .option('--engine <name>', engineOption())
-    .option('--trainer <path>', 'engine script: your own Python training script (it imports blockqnn_trial; see README "Your own training code")')
+    .option(
+      '--trainer <path>',
+      'engine script: your own Python training script (it imports blockqnn_trial; see README "Your own training code")',
+    )
     .option('--dataset <name>', datasetOption())
     .option('--table <file>', 'lookup table (CSV) for --engine table')
     .option('--fitness <column>', 'table column the search optimises')
@@ -171,13 +177,31 @@ export function registerSearch(program: Command): void {
     .option('--base-filters <F>', 'NSC: width of the first stage', positiveInt('--base-filters'))
     .option('--stages <S>', 'NSC: number of stages', positiveInt('--stages'))
     .option('--max-index <M>', 'NSC: maximum layer index', positiveInt('--max-index'))
-    .option('--nsc-types <list>', 'NSC: optional layer types to search besides the paper\'s, comma-separated: se (8), dpp (9); default none', (v: string) => v.split(',').map((t) => t.trim()).filter(Boolean))
-    .option('--downsample <name>', 'NSC: layer between stages: maxpool (default) | avgpool | dpp-lite-sym | dpp-lite-s3-sym | dpp-full-asym ...')
+    .option(
+      '--nsc-types <list>',
+      "NSC: optional layer types to search besides the paper's, comma-separated: se (8), dpp (9); default none",
+      (v: string) =>
+        v
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+    )
+    .option(
+      '--downsample <name>',
+      'NSC: layer between stages: maxpool (default) | avgpool | dpp-lite-sym | dpp-lite-s3-sym | dpp-full-asym ...',
+    )
     .option('--baselines <names>', 'evaluate hand-designed baselines beside the search: all | NAME,NAME (see `blockqnn baseline --list`)')
-    .option('--baseline-width <W>', 'multiply the layer widths of whole-network baselines by W (proxy; default 1 = the papers\' widths)', positiveNumber('--baseline-width'))
+    .option(
+      '--baseline-width <W>',
+      "multiply the layer widths of whole-network baselines by W (proxy; default 1 = the papers' widths)",
+      positiveNumber('--baseline-width'),
+    )
     .option('--task <problem>', `search generator blocks for an image-to-image problem: ${IMAGE2IMAGE_PROBLEMS.join(' | ')}`)
     .option('--procedure <name>', 'image-to-image: training procedure (pix2pix for a search)')
-    .option('--second-dataset <name>', 'domain-translation: a second dataset with its own label set, for StarGAN\'s mask vector (baseline stargan-jnt), e.g. fashion-mnist')
+    .option(
+      '--second-dataset <name>',
+      "domain-translation: a second dataset with its own label set, for StarGAN's mask vector (baseline stargan-jnt), e.g. fashion-mnist",
+    )
     .option('--train-examples <N>', 'image-to-image: training examples', positiveInt('--train-examples'))
     .option('--eval-examples <N>', 'image-to-image: evaluation examples', positiveInt('--eval-examples'))
     .option('--workers <N>', 'local worker slots to start (0: use external workers)', nonNegativeInt('--workers'), 2)
@@ -186,29 +210,34 @@ export function registerSearch(program: Command): void {
     .option('--json', 'print the final summary as JSON');
   withSourceOptions(search);
   const searching = withProgressOptions(withRedis(withDatabase(search)));
-  searching.action((flags: SearchFlags & SourceFlags & RunFlags) => withDisplay(flags, async () => {
-    const { engine, file } = await engineAndConfig(flags);
-    // A user source is decoded (or found packed) before anything is queued: a bad one stops here.
-    const sourceName = flags.dataset ?? ((file?.task as { dataset?: { name?: unknown } } | undefined)?.dataset?.name as string | undefined);
-    const pack = await packIfSource(sourceName, flags, log);
-    if (pack) Object.assign(flags, { dataset: sourceName, datasetPack: pack.sha256 });
-    const trainer = await prepareTrainer(engine, flags.trainer);
-    // The local worker slots run the same file; the jobs name it by sha-256 only.
-    if (trainer) process.env[TRAINER_ENV] = trainer.path;
-    const config = prepareConfig(buildSearchConfig({ ...flags, ...(trainer ? { trainer: trainer.path } : {}) }, engine, file));
-    // Local slots read the dataset on this host: a missing one is refused here, before the run exists. External
-    // workers may hold it where this host does not; a run whose workers lack it pauses after a few failures.
-    if (flags.workers > 0 && config.task.kind !== 'lookup') await checkDatasetFiles(config.task.dataset);
-    await drive(
-      async (store) => {
-        const run = await createRun(store, config);
-        log(`run ${run.id} (${config.name}): ${config.space} space, strategy ${config.strategy}, engine ${engine}, budget ${JSON.stringify(config.budget)}; database ${store.url}`);
-        return run.id;
-      },
-      async () => engine,
-      flags,
-    );
-  }));
+  searching.action((flags: SearchFlags & SourceFlags & RunFlags) =>
+    withDisplay(flags, async () => {
+      const { engine, file } = await engineAndConfig(flags);
+      // A user source is decoded (or found packed) before anything is queued: a bad one stops here.
+      const sourceName =
+        flags.dataset ?? ((file?.task as { dataset?: { name?: unknown } } | undefined)?.dataset?.name as string | undefined);
+      const pack = await packIfSource(sourceName, flags, log);
+      if (pack) Object.assign(flags, { dataset: sourceName, datasetPack: pack.sha256 });
+      const trainer = await prepareTrainer(engine, flags.trainer);
+      // The local worker slots run the same file; the jobs name it by sha-256 only.
+      if (trainer) process.env[TRAINER_ENV] = trainer.path;
+      const config = prepareConfig(buildSearchConfig({ ...flags, ...(trainer ? { trainer: trainer.path } : {}) }, engine, file));
+      // Local slots read the dataset on this host: a missing one is refused here, before the run exists. External
+      // workers may hold it where this host does not; a run whose workers lack it pauses after a few failures.
+      if (flags.workers > 0 && config.task.kind !== 'lookup') await checkDatasetFiles(config.task.dataset);
+      await drive(
+        async (store) => {
+          const run = await createRun(store, config);
+          log(
+            `run ${run.id} (${config.name}): ${config.space} space, strategy ${config.strategy}, engine ${engine}, budget ${JSON.stringify(config.budget)}; database ${store.url}`,
+          );
+          return run.id;
+        },
+        async () => engine,
+        flags,
+      );
+    }),
+  );
 
   const resume = program
     .command('resume')
@@ -218,19 +247,25 @@ export function registerSearch(program: Command): void {
     .option('--trainer <path>', 'engine script: the training script the run was started with (checked by sha-256)')
     .option('--json', 'print the final summary as JSON');
   const resuming = withProgressOptions(withRedis(withDatabase(resume)));
-  resuming.action((runId: string, flags: RunFlags & { trainer?: string }) => withDisplay(flags, async () => {
-    await drive(async () => runId, async (store, id) => {
-      const run = await store.getRun(id);
-      // Before any worker slot starts: the controller would refuse it anyway, after the slots had started for nothing.
-      assertResumable(run);
-      const task = (run.config as { task: TrainingTask }).task;
-      // A run paused because the dataset was missing resumes only once it is there (local slots read this host's).
-      if (flags.workers > 0 && task.kind !== 'lookup') await checkDatasetFiles(task.dataset);
-      if (flags.workers > 0 || flags.trainer !== undefined) {
-        const trainer = await prepareRunTrainer(run.engine, task, flags.trainer);
-        if (trainer) process.env[TRAINER_ENV] = trainer.path;
-      }
-      return run.engine;
-    }, flags);
-  }));
+  resuming.action((runId: string, flags: RunFlags & { trainer?: string }) =>
+    withDisplay(flags, async () => {
+      await drive(
+        async () => runId,
+        async (store, id) => {
+          const run = await store.getRun(id);
+          // Before any worker slot starts: the controller would refuse it anyway, after the slots had started for nothing.
+          assertResumable(run);
+          const task = (run.config as { task: TrainingTask }).task;
+          // A run paused because the dataset was missing resumes only once it is there (local slots read this host's).
+          if (flags.workers > 0 && task.kind !== 'lookup') await checkDatasetFiles(task.dataset);
+          if (flags.workers > 0 || flags.trainer !== undefined) {
+            const trainer = await prepareRunTrainer(run.engine, task, flags.trainer);
+            if (trainer) process.env[TRAINER_ENV] = trainer.path;
+          }
+          return run.engine;
+        },
+        flags,
+      );
+    }),
+  );
 }

@@ -60,19 +60,33 @@ const number = (flag: string, check: (n: number) => boolean, rule: string) => (v
 };
 
 /** Exactly one way of naming the architecture. */
-export function selectorFrom(candidateId: string | undefined, flags: Pick<TrainFlags, 'run' | 'best' | 'candidate' | 'baseline'>): TrainingSelector {
-  const usage = 'name one architecture: `blockqnn train <candidate-id>`, `--run RUN --best`, `--run RUN --candidate ID` or `--baseline NAME`';
+export function selectorFrom(
+  candidateId: string | undefined,
+  flags: Pick<TrainFlags, 'run' | 'best' | 'candidate' | 'baseline'>,
+): TrainingSelector {
+  const usage =
+    'name one architecture: `blockqnn train <candidate-id>`, `--run RUN --best`, `--run RUN --candidate ID` or `--baseline NAME`';
   if (flags.baseline !== undefined) {
-    if (candidateId !== undefined || flags.best || flags.candidate !== undefined) throw new BlockqnnError(ErrorCode.INVALID_INPUT, '--baseline trains a hand-designed network: it takes no candidate', { hint: usage });
+    if (candidateId !== undefined || flags.best || flags.candidate !== undefined)
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, '--baseline trains a hand-designed network: it takes no candidate', { hint: usage });
     return { kind: 'baseline', name: flags.baseline, runId: flags.run };
   }
   if (candidateId !== undefined) {
-    if (flags.run !== undefined || flags.best || flags.candidate !== undefined) throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'a candidate id names the architecture by itself: leave out --run, --best and --candidate', { hint: usage });
-    if (!/^[1-9]\d*$/.test(candidateId)) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `candidate ids are positive integers, got "${candidateId}"`, { hint: 'for a candidate hash use --run RUN --candidate HASH' });
+    if (flags.run !== undefined || flags.best || flags.candidate !== undefined)
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        'a candidate id names the architecture by itself: leave out --run, --best and --candidate',
+        { hint: usage },
+      );
+    if (!/^[1-9]\d*$/.test(candidateId))
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `candidate ids are positive integers, got "${candidateId}"`, {
+        hint: 'for a candidate hash use --run RUN --candidate HASH',
+      });
     return { kind: 'candidate', candidateId: Number(candidateId) };
   }
   if (flags.run === undefined) throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'which architecture?', { hint: usage });
-  if (flags.best && flags.candidate !== undefined) throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'give --best or --candidate, not both', { hint: usage });
+  if (flags.best && flags.candidate !== undefined)
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'give --best or --candidate, not both', { hint: usage });
   if (flags.best) return { kind: 'best', runId: flags.run };
   if (flags.candidate !== undefined) return { kind: 'run-candidate', runId: flags.run, candidate: flags.candidate };
   throw new BlockqnnError(ErrorCode.INVALID_INPUT, `--run ${flags.run} needs --best or --candidate ID`, { hint: usage });
@@ -80,9 +94,19 @@ export function selectorFrom(candidateId: string | undefined, flags: Pick<TrainF
 
 function trainingFlags(flags: TrainFlags): TrainingFlags {
   return {
-    epochs: flags.epochs, filters: flags.filters, optimizer: flags.optimizer, learningRate: flags.lr, momentum: flags.momentum,
-    weightDecay: flags.weightDecay, schedule: flags.schedule, augmentation: flags.augmentation, batchSize: flags.batchSize,
-    dataset: flags.dataset, subset: flags.subset, seed: flags.seed, timeLimitSeconds: flags.timeLimit,
+    epochs: flags.epochs,
+    filters: flags.filters,
+    optimizer: flags.optimizer,
+    learningRate: flags.lr,
+    momentum: flags.momentum,
+    weightDecay: flags.weightDecay,
+    schedule: flags.schedule,
+    augmentation: flags.augmentation,
+    batchSize: flags.batchSize,
+    dataset: flags.dataset,
+    subset: flags.subset,
+    seed: flags.seed,
+    timeLimitSeconds: flags.timeLimit,
     checkpointMaxBytes: flags.checkpointMaxMb === undefined ? undefined : Math.round(flags.checkpointMaxMb * 1024 * 1024),
     layout: layoutFlagsOf(flags),
   };
@@ -146,87 +170,136 @@ async function follow(store: Store, queue: EvaluationQueue, id: number): Promise
 export function registerTrain(program: Command): void {
   const train = program
     .command('train')
-    .description('train a found architecture to convergence (final training): more filters, full schedule, test accuracy, checkpoint kept for export')
+    .description(
+      'train a found architecture to convergence (final training): more filters, full schedule, test accuracy, checkpoint kept for export',
+    )
     .argument('[candidate-id]', 'candidate id (see `blockqnn status RUN`)')
     .option('--run <run>', 'the run the architecture comes from')
     .option('--best', "the run's best candidate (by reward)")
-    .option('--candidate <id>', "a candidate of --run, by id or hash")
+    .option('--candidate <id>', 'a candidate of --run, by id or hash')
     .option('--baseline <name>', 'a hand-designed baseline (see `blockqnn inspect --baseline`); with --run, NSC blocks use its network')
     .option('--epochs <E>', 'epochs (default 300)', positiveInt('--epochs'))
     .option('--filters <F>', "base filters of the rebuilt network (default: the run's)", positiveInt('--filters'))
     .option('--optimizer <name>', 'sgd (Nesterov, default) | adam', oneOf('--optimizer', ['sgd', 'adam'] as const))
-    .option('--lr <rate>', 'learning rate (default 0.1 × batch/128 for sgd, 1e-3 × batch/128 for adam)', number('--lr', (n) => n > 0 && n <= 10, 'in (0, 10]'))
-    .option('--momentum <m>', 'SGD momentum (default 0.9)', number('--momentum', (n) => n >= 0 && n < 1, 'in [0, 1)'))
-    .option('--weight-decay <wd>', 'L2 weight decay (default 5e-4)', number('--weight-decay', (n) => n >= 0 && n <= 1, 'in [0, 1]'))
-    .option('--schedule <name>', 'cosine (default) | step (×0.1 at 1/3 and 2/3 of the epochs)', oneOf('--schedule', ['cosine', 'step'] as const))
-    .option('--augmentation <mode>', 'none | crop | crop-flip (default crop-flip on CIFAR, crop on digits and clothing)', oneOf('--augmentation', ['none', 'crop', 'crop-flip'] as const))
+    .option(
+      '--lr <rate>',
+      'learning rate (default 0.1 × batch/128 for sgd, 1e-3 × batch/128 for adam)',
+      number('--lr', (n) => n > 0 && n <= 10, 'in (0, 10]'),
+    )
+    .option(
+      '--momentum <m>',
+      'SGD momentum (default 0.9)',
+      number('--momentum', (n) => n >= 0 && n < 1, 'in [0, 1)'),
+    )
+    .option(
+      '--weight-decay <wd>',
+      'L2 weight decay (default 5e-4)',
+      number('--weight-decay', (n) => n >= 0 && n <= 1, 'in [0, 1]'),
+    )
+    .option(
+      '--schedule <name>',
+      'cosine (default) | step (×0.1 at 1/3 and 2/3 of the epochs)',
+      oneOf('--schedule', ['cosine', 'step'] as const),
+    )
+    .option(
+      '--augmentation <mode>',
+      'none | crop | crop-flip (default crop-flip on CIFAR, crop on digits and clothing)',
+      oneOf('--augmentation', ['none', 'crop', 'crop-flip'] as const),
+    )
     .option('--batch-size <B>', 'batch size (default 128)', positiveInt('--batch-size'))
     .option('--dataset <name>', "mnist | fashion-mnist | cifar10 (default: the run's)")
     .option('--subset <N>', 'train on N images only (smoke tests)', positiveInt('--subset'))
-    .option('--engine <name>', engineOption({ task: 'classification', extra: [{ name: RUN_ENGINE, description: "the run's engine (auto when it cannot train)" }], defaultName: RUN_ENGINE }))
-    .option('--seed <S>', "seed (default: the run's)", number('--seed', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'))
+    .option(
+      '--engine <name>',
+      engineOption({
+        task: 'classification',
+        extra: [{ name: RUN_ENGINE, description: "the run's engine (auto when it cannot train)" }],
+        defaultName: RUN_ENGINE,
+      }),
+    )
+    .option(
+      '--seed <S>',
+      "seed (default: the run's)",
+      number('--seed', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
+    )
     .option('--time-limit <seconds>', 'abort the training after this long (default 7 days)', positiveInt('--time-limit'))
-    .option('--checkpoint-max-mb <MB>', 'largest checkpoint the worker hands back through Redis (default 256)', number('--checkpoint-max-mb', (n) => n > 0 && n <= 512, 'in (0, 512]'))
-    .option('--workers <N>', 'local worker slots (0: leave it to `blockqnn worker` on GPU hosts)', number('--workers', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'), 1)
+    .option(
+      '--checkpoint-max-mb <MB>',
+      'largest checkpoint the worker hands back through Redis (default 256)',
+      number('--checkpoint-max-mb', (n) => n > 0 && n <= 512, 'in (0, 512]'),
+    )
+    .option(
+      '--workers <N>',
+      'local worker slots (0: leave it to `blockqnn worker` on GPU hosts)',
+      number('--workers', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
+      1,
+    )
     .option('--detach', 'enqueue and return (needs workers elsewhere; follow with `blockqnn trainings` or --watch ID)')
     .option('--watch <id>', 'follow an existing training until it ends', positiveInt('--watch'))
     .option('--json', 'print the finished training as JSON');
   // --layout imagenet stacks the found block into the ImageNet network; --stages/--blocks override the search's counts.
   addLayoutOptions(train, true);
   const trainCommand = withProgressOptions(withRedis(withDatabase(train)));
-  trainCommand.action((candidateId: string | undefined, flags: TrainFlags) => withDisplay(flags, async () => {
-    const store = await openStoreFrom(flags);
-    let redis: LocalRedis | undefined;
-    let supervisor: Supervisor | undefined;
-    let queue: EvaluationQueue | undefined;
-    try {
-      const settings = redisFrom(flags);
-      let id: number;
-      let engine: string;
-      if (flags.watch !== undefined) {
-        if (candidateId !== undefined || flags.run || flags.baseline) throw new BlockqnnError(ErrorCode.INVALID_INPUT, '--watch follows an existing training: it takes no architecture');
-        id = flags.watch;
-        engine = (await store.trainings.get(id)).engine;
-      } else {
-        const selector = selectorFrom(candidateId, flags);
-        // Before any work: the weights need a folder to be kept in (a PostgreSQL store has none unless configured).
-        if (store.trainings.checkpointDir === null) throw noCheckpointDirectory();
-        engine = await trainingEngine(flags.engine, store, selector);
-        const plan = await planTraining(store, selector, trainingFlags(flags), engine);
-        if (flags.detach) await assertRedisReachable(settings);
-        else if (flags.redis) await assertRedisReachable(settings);
-        else redis = await ensureRedis(settings, log);
-        queue = new EvaluationQueue({ ...settings, url: redis?.url ?? settings.url }, engine);
-        const training = await submitTraining(store, queue, plan);
-        id = training.id;
-        const r = plan.task.recipe;
-        log(`training ${id}: ${plan.label} · ${plan.params.toLocaleString('en')} parameters, ${(plan.flops / 1e6).toFixed(1)} M multiply-adds · ${plan.task.dataset.name} · ${r.epochs} epochs ${r.optimizer} lr ${r.learningRate} ${r.lrSchedule} wd ${r.weightDecay} ${r.augmentation} batch ${r.batchSize} · engine ${engine}`);
-        if (flags.detach) {
-          log(`training ${id} queued on ${engine}: workers started with \`blockqnn worker --engine ${engine}\` take it; follow with \`blockqnn train --watch ${id}\``);
-          process.stdout.write(`${id}\n`);
-          return;
+  trainCommand.action((candidateId: string | undefined, flags: TrainFlags) =>
+    withDisplay(flags, async () => {
+      const store = await openStoreFrom(flags);
+      let redis: LocalRedis | undefined;
+      let supervisor: Supervisor | undefined;
+      let queue: EvaluationQueue | undefined;
+      try {
+        const settings = redisFrom(flags);
+        let id: number;
+        let engine: string;
+        if (flags.watch !== undefined) {
+          if (candidateId !== undefined || flags.run || flags.baseline)
+            throw new BlockqnnError(ErrorCode.INVALID_INPUT, '--watch follows an existing training: it takes no architecture');
+          id = flags.watch;
+          engine = (await store.trainings.get(id)).engine;
+        } else {
+          const selector = selectorFrom(candidateId, flags);
+          // Before any work: the weights need a folder to be kept in (a PostgreSQL store has none unless configured).
+          if (store.trainings.checkpointDir === null) throw noCheckpointDirectory();
+          engine = await trainingEngine(flags.engine, store, selector);
+          const plan = await planTraining(store, selector, trainingFlags(flags), engine);
+          if (flags.detach) await assertRedisReachable(settings);
+          else if (flags.redis) await assertRedisReachable(settings);
+          else redis = await ensureRedis(settings, log);
+          queue = new EvaluationQueue({ ...settings, url: redis?.url ?? settings.url }, engine);
+          const training = await submitTraining(store, queue, plan);
+          id = training.id;
+          const r = plan.task.recipe;
+          log(
+            `training ${id}: ${plan.label} · ${plan.params.toLocaleString('en')} parameters, ${(plan.flops / 1e6).toFixed(1)} M multiply-adds · ${plan.task.dataset.name} · ${r.epochs} epochs ${r.optimizer} lr ${r.learningRate} ${r.lrSchedule} wd ${r.weightDecay} ${r.augmentation} batch ${r.batchSize} · engine ${engine}`,
+          );
+          if (flags.detach) {
+            log(
+              `training ${id} queued on ${engine}: workers started with \`blockqnn worker --engine ${engine}\` take it; follow with \`blockqnn train --watch ${id}\``,
+            );
+            process.stdout.write(`${id}\n`);
+            return;
+          }
         }
+        if (!queue) {
+          if (flags.redis) await assertRedisReachable(settings);
+          else redis = await ensureRedis(settings, log);
+          queue = new EvaluationQueue({ ...settings, url: redis?.url ?? settings.url }, engine);
+        }
+        if (flags.workers > 0 && flags.watch === undefined) {
+          const url = redis?.url ?? settings.url;
+          supervisor = new Supervisor({ ...localSlots({ ...settings, url }, engine, flags.workers), graceMs: 2000, log });
+          supervisor.start();
+        }
+        const done = await follow(store, queue, id);
+        process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${describeTraining(done, store.trainings.checkpointDir)}\n`);
+        if (done.status !== 'ok' && done.status !== 'running' && done.status !== 'queued') process.exitCode = 2;
+      } finally {
+        await supervisor?.stop();
+        await queue?.close();
+        await redis?.close();
+        await store.close();
       }
-      if (!queue) {
-        if (flags.redis) await assertRedisReachable(settings);
-        else redis = await ensureRedis(settings, log);
-        queue = new EvaluationQueue({ ...settings, url: redis?.url ?? settings.url }, engine);
-      }
-      if (flags.workers > 0 && flags.watch === undefined) {
-        const url = redis?.url ?? settings.url;
-        supervisor = new Supervisor({ ...localSlots({ ...settings, url }, engine, flags.workers), graceMs: 2000, log });
-        supervisor.start();
-      }
-      const done = await follow(store, queue, id);
-      process.stdout.write(flags.json ? `${JSON.stringify(done)}\n` : `${describeTraining(done, store.trainings.checkpointDir)}\n`);
-      if (done.status !== 'ok' && done.status !== 'running' && done.status !== 'queued') process.exitCode = 2;
-    } finally {
-      await supervisor?.stop();
-      await queue?.close();
-      await redis?.close();
-      await store.close();
-    }
-  }));
+    }),
+  );
 
   const list = program
     .command('trainings')
@@ -252,7 +325,12 @@ export function registerTrain(program: Command): void {
       await collectOpenTrainings(store, queueFor);
       const rows = await store.trainings.list({ limit: flags.limit });
       if (flags.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
-      else process.stdout.write(rows.length ? `${rows.map((t) => describeTraining(t, store.trainings.checkpointDir)).join('\n')}\n` : 'no trainings yet: start one with `blockqnn train --run RUN --best`\n');
+      else
+        process.stdout.write(
+          rows.length
+            ? `${rows.map((t) => describeTraining(t, store.trainings.checkpointDir)).join('\n')}\n`
+            : 'no trainings yet: start one with `blockqnn train --run RUN --best`\n',
+        );
     } finally {
       for (const q of queues.values()) await q.close();
       await store.close();

@@ -26,13 +26,17 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description('run worker slots on this host: one process per GPU slot (CUDA_VISIBLE_DEVICES pinned) or CPU slot')
     .option('--gpus <list>', '"all" or GPU indices, e.g. 0,1')
-    .option('--slots-per-gpu <K>', 'trainer slots per GPU (default 1), or "auto": from free memory and the measured throughput of the first jobs', (v) => {
-      try {
-        return parseSlotsPerGpu(v);
-      } catch (error) {
-        throw new InvalidArgumentError((error as Error).message);
-      }
-    })
+    .option(
+      '--slots-per-gpu <K>',
+      'trainer slots per GPU (default 1), or "auto": from free memory and the measured throughput of the first jobs',
+      (v) => {
+        try {
+          return parseSlotsPerGpu(v);
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      },
+    )
     .option('--cpu-slots <N>', 'CPU slots (default 1 when no GPU is given)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new Error(`--cpu-slots must be a non-negative integer, got "${v}"`);
@@ -40,13 +44,20 @@ export function registerWorker(program: Command): void {
     })
     .option('--engine <name>', engineOption())
     .option('--trainer <path>', 'engine script: your own Python training script; jobs run only if their run named the same file (sha-256)')
-    .option('--data-dir <dir>', 'where this host keeps dataset packs (user sources), fetched from Redis by sha-256 when missing (default: $BLOCKQNN_DATA_DIR, else <cache dir>/packs)')
+    .option(
+      '--data-dir <dir>',
+      'where this host keeps dataset packs (user sources), fetched from Redis by sha-256 when missing (default: $BLOCKQNN_DATA_DIR, else <cache dir>/packs)',
+    )
     .option('--grace-seconds <S>', 'on SIGTERM, wait this long for running jobs before handing them back', (v) => Number(v), 30)
-    .option('--lock-seconds <S>', 'job lock and stalled-job check period: a job whose slot died is retried elsewhere after about 2×S (default 30)', (v) => {
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0.1) throw new InvalidArgumentError(`--lock-seconds must be a number of seconds >= 0.1, got "${v}"`);
-      return n;
-    });
+    .option(
+      '--lock-seconds <S>',
+      'job lock and stalled-job check period: a job whose slot died is retried elsewhere after about 2×S (default 30)',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0.1) throw new InvalidArgumentError(`--lock-seconds must be a number of seconds >= 0.1, got "${v}"`);
+        return n;
+      },
+    );
   withRedis(command).action(async (flags: WorkerFlags) => {
     // Through the environment, so every slot process keeps packs in the same place.
     if (flags.dataDir) process.env.BLOCKQNN_DATA_DIR = resolve(flags.dataDir);
@@ -67,7 +78,12 @@ export function registerWorker(program: Command): void {
     const settings = redisFrom(flags);
     await assertRedisReachable(settings);
     const supervisor = new Supervisor({
-      redisUrl: settings.url, prefix: settings.prefix, engine, slots, graceMs: flags.graceSeconds * 1000, log,
+      redisUrl: settings.url,
+      prefix: settings.prefix,
+      engine,
+      slots,
+      graceMs: flags.graceSeconds * 1000,
+      log,
       ...(flags.lockSeconds ? { lockDurationMs: Math.round(flags.lockSeconds * 1000) } : {}),
       slotsPerGpu: auto ? auto.maxSlots : typeof flags.slotsPerGpu === 'number' ? flags.slotsPerGpu : 1,
       ...(auto ? { onJobReport: auto.onJob } : {}),
@@ -75,7 +91,9 @@ export function registerWorker(program: Command): void {
     auto?.attach(supervisor);
     supervisor.start();
     if (flags.dataDir) log(`dataset packs: ${process.env.BLOCKQNN_DATA_DIR}`);
-    log(`worker: ${slots.length} slot(s) [${slots.map((s) => s.name).join(', ')}] on ${redactUrl(settings.url)} (prefix ${settings.prefix}), engine ${engine}`);
+    log(
+      `worker: ${slots.length} slot(s) [${slots.map((s) => s.name).join(', ')}] on ${redactUrl(settings.url)} (prefix ${settings.prefix}), engine ${engine}`,
+    );
     const shutdown = () => {
       auto?.stop();
       log('worker: stopping (running jobs finish or are handed back)');

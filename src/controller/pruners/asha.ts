@@ -18,7 +18,10 @@ import { z } from 'zod';
 import type { EpochNeeds, EpochView, Pruner, PruneDecision } from './pruner.js';
 
 const count = (what: string, min: number) =>
-  z.number({ error: `must be a number: ${what}` }).int(`must be a whole number: ${what}`).min(min, `must be >= ${min}: ${what}`);
+  z
+    .number({ error: `must be a number: ${what}` })
+    .int(`must be a whole number: ${what}`)
+    .min(min, `must be >= ${min}: ${what}`);
 
 export const ashaOptionsSchema = z.strictObject({
   /** η: about 1/η of the candidates reaching a rung continue to the next. */
@@ -38,7 +41,8 @@ const NEEDS: EpochNeeds = { reported: true, completed: false };
 /** Rung epochs r·η^(s+k), k = 0, 1, …, that come before the recipe's last epoch. */
 export function rungEpochs(options: AshaOptions, epochs: number): number[] {
   const rungs: number[] = [];
-  for (let at = options.minResource * options.reductionFactor ** options.minEarlyStoppingRate; at < epochs; at *= options.reductionFactor) rungs.push(at);
+  for (let at = options.minResource * options.reductionFactor ** options.minEarlyStoppingRate; at < epochs; at *= options.reductionFactor)
+    rungs.push(at);
   return rungs;
 }
 

@@ -21,7 +21,10 @@ import { isFirstInIntervalStep, nanMax, nanPercentile } from './percentile.js';
 import type { EpochNeeds, EpochView, Pruner, PruneDecision } from './pruner.js';
 
 const count = (what: string, min: number) =>
-  z.number({ error: `must be a number: ${what}` }).int(`must be a whole number: ${what}`).min(min, `must be >= ${min}: ${what}`);
+  z
+    .number({ error: `must be a number: ${what}` })
+    .int(`must be a whole number: ${what}`)
+    .min(min, `must be >= ${min}: ${what}`);
 
 export const medianOptionsSchema = z.strictObject({
   /** Optuna's n_startup_trials: no pruning until this many candidates completed the recipe. */

@@ -39,14 +39,19 @@ const median: PrunerEntry = {
   checkEpochs(options, epochs) {
     const { warmupEpochs } = options as MedianOptions;
     if (warmupEpochs > epochs - 2) {
-      refuse('median', `warmupEpochs ${warmupEpochs} leaves no epoch to decide at in a ${epochs}-epoch recipe (decisions come at the end of epochs warmupEpochs+1 .. ${epochs - 1})`, `valid warmupEpochs for ${epochs} epochs: 0..${epochs - 2}`);
+      refuse(
+        'median',
+        `warmupEpochs ${warmupEpochs} leaves no epoch to decide at in a ${epochs}-epoch recipe (decisions come at the end of epochs warmupEpochs+1 .. ${epochs - 1})`,
+        `valid warmupEpochs for ${epochs} epochs: 0..${epochs - 2}`,
+      );
     }
   },
   create: (options, epochs) => new MedianPruner(options as MedianOptions, epochs),
 };
 
 const asha: PrunerEntry = {
-  description: 'asynchronous successive halving (Li et al., MLSys 2020; Optuna\'s SuccessiveHalvingPruner): at epochs r·η^(s+k), only the top 1/η continue',
+  description:
+    "asynchronous successive halving (Li et al., MLSys 2020; Optuna's SuccessiveHalvingPruner): at epochs r·η^(s+k), only the top 1/η continue",
   options: ashaOptionsSchema,
   checkEpochs(options, epochs) {
     const o = options as AshaOptions;
@@ -80,10 +85,18 @@ export function normalizePrunerSpec(spec: PrunerSpec, epochs: number): { name: s
   const entry = pruners.get(spec.name);
   const parsed = entry.options.safeParse(spec.options ?? {});
   if (!parsed.success) {
-    refuse(spec.name, formatZodIssues(parsed.error, 5, spec.options ?? {}), `valid options of ${spec.name}: ${optionNames(entry).join(', ') || 'none'}`);
+    refuse(
+      spec.name,
+      formatZodIssues(parsed.error, 5, spec.options ?? {}),
+      `valid options of ${spec.name}: ${optionNames(entry).join(', ') || 'none'}`,
+    );
   }
   if (spec.name !== NO_PRUNER && epochs < 2) {
-    refuse(spec.name, `a ${epochs}-epoch recipe leaves no epoch to decide at (decisions come at the end of epochs 1 .. epochs−1)`, 'train at least 2 epochs, or use --pruner none');
+    refuse(
+      spec.name,
+      `a ${epochs}-epoch recipe leaves no epoch to decide at (decisions come at the end of epochs 1 .. epochs−1)`,
+      'train at least 2 epochs, or use --pruner none',
+    );
   }
   entry.checkEpochs(parsed.data, epochs);
   return { name: spec.name, options: parsed.data };

@@ -39,7 +39,8 @@ async function resolveDir(arg: string | undefined): Promise<string> {
   const base = resolve(arg || process.env.BLOCKQNN_CIFAR100_DIR || CIFAR100_FOLDER);
   if (await fileExists(join(base, 'train.bin'))) return base;
   if (await fileExists(join(base, CIFAR100_FOLDER, 'train.bin'))) return join(base, CIFAR100_FOLDER);
-  if (await fileExists(join(base, 'train'))) throw badFile(base, 'holds the Python (pickle) version of CIFAR-100; blockqnn reads the binary version', HINT);
+  if (await fileExists(join(base, 'train')))
+    throw badFile(base, 'holds the Python (pickle) version of CIFAR-100; blockqnn reads the binary version', HINT);
   return base;
 }
 
@@ -55,7 +56,11 @@ async function decodeFile(path: string, coarse: boolean): Promise<ImageSet> {
   if (bytes.length === 0) throw badFile(path, 'is empty; the download is incomplete', HINT);
   if (bytes.length % CIFAR100_RECORD_BYTES !== 0) {
     const hint = bytes.length % 3073 === 0 ? ' (a multiple of 3,073 bytes: is this CIFAR-10? use --dataset cifar10)' : '';
-    throw badFile(path, `truncated or wrong file: ${bytes.length} bytes is not a whole number of ${CIFAR100_RECORD_BYTES}-byte records${hint}`, HINT);
+    throw badFile(
+      path,
+      `truncated or wrong file: ${bytes.length} bytes is not a whole number of ${CIFAR100_RECORD_BYTES}-byte records${hint}`,
+      HINT,
+    );
   }
   const count = bytes.length / CIFAR100_RECORD_BYTES;
   const images = new Uint8Array(count * PLANE * 3);

@@ -19,7 +19,8 @@ export function invalidSource(where: string, problem: string, hint: string): Blo
 /** Refuses fewer than two classes or more than the byte labels hold. */
 export function checkClassCount(where: string, count: number, hint: string): void {
   if (count < 2) throw invalidSource(where, `has ${count === 0 ? 'no classes' : 'a single class'}; a classifier needs at least two`, hint);
-  if (count > MAX_CLASSES) throw invalidSource(where, `has ${count} classes; blockqnn stores labels as bytes, at most ${MAX_CLASSES}`, hint);
+  if (count > MAX_CLASSES)
+    throw invalidSource(where, `has ${count} classes; blockqnn stores labels as bytes, at most ${MAX_CLASSES}`, hint);
 }
 
 /**

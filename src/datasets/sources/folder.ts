@@ -37,13 +37,18 @@ interface Listing {
 
 async function subdirs(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
 }
 
 async function imagesIn(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   // Symbolic links count (a folder of links into a photo library is common); a link to a folder does not.
-  const files = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && EXTENSIONS.has(extname(e.name).toLowerCase())).map((e) => join(dir, e.name));
+  const files = entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .map((e) => join(dir, e.name));
   const kept = [];
   for (const path of files) if ((await stat(path).catch(() => undefined))?.isFile() ?? true) kept.push(path);
   return kept.sort();
@@ -54,13 +59,21 @@ async function list(arg: string | undefined): Promise<Listing> {
   const root = resolve(arg);
   const info = await stat(root).catch(() => undefined);
   if (!info) {
-    throw new EnvironmentError('dataset_missing', ErrorCode.NOT_FOUND, `image folder ${root} does not exist`, { hint: HINT, details: { path: root } });
+    throw new EnvironmentError('dataset_missing', ErrorCode.NOT_FOUND, `image folder ${root} does not exist`, {
+      hint: HINT,
+      details: { path: root },
+    });
   }
   if (!info.isDirectory()) throw invalidSource(root, 'is a file, not a folder', HINT);
   const top = await subdirs(root);
   const testName = top.includes('test') ? 'test' : top.includes('val') ? 'val' : undefined;
   const split = top.includes('train') && testName !== undefined;
-  const splitDirs = split ? [{ name: 'train', dir: join(root, 'train') }, { name: testName, dir: join(root, testName) }] : [{ name: 'train', dir: root }];
+  const splitDirs = split
+    ? [
+        { name: 'train', dir: join(root, 'train') },
+        { name: testName, dir: join(root, testName) },
+      ]
+    : [{ name: 'train', dir: root }];
   const classes = await subdirs(splitDirs[0]!.dir);
   checkClassCount(splitDirs[0]!.dir, classes.length, HINT);
   const splits = [];
@@ -69,23 +82,38 @@ async function list(arg: string | undefined): Promise<Listing> {
     const files: { path: string; label: number }[] = [];
     const here = await subdirs(dir);
     const unknown = here.filter((c) => !classes.includes(c));
-    if (unknown.length > 0) throw invalidSource(dir, `has class folders ${unknown.join(', ')} that train/ lacks`, 'the test folder\'s classes must be a subset of train/\'s');
+    if (unknown.length > 0)
+      throw invalidSource(
+        dir,
+        `has class folders ${unknown.join(', ')} that train/ lacks`,
+        "the test folder's classes must be a subset of train/'s",
+      );
     for (const cls of here) {
       const found = await imagesIn(join(dir, cls));
-      if (found.length === 0) throw invalidSource(join(dir, cls), 'is an empty class folder (no .png, .jpg, .jpeg or .webp file)', 'add images to it or remove the folder');
+      if (found.length === 0)
+        throw invalidSource(
+          join(dir, cls),
+          'is an empty class folder (no .png, .jpg, .jpeg or .webp file)',
+          'add images to it or remove the folder',
+        );
       for (const path of found) files.push({ path, label: classes.indexOf(cls) });
     }
     splits.push({ name: name!, files });
   }
   // Fingerprint by relative path, size and mtime: a renamed root keeps its key, an edited image does not.
-  for (const { files } of splits) for (const { path } of files) {
-    const s = await stat(path);
-    fingerprint.push({ path: relative(root, path), size: s.size, mtimeMs: s.mtimeMs });
-  }
+  for (const { files } of splits)
+    for (const { path } of files) {
+      const s = await stat(path);
+      fingerprint.push({ path: relative(root, path), size: s.size, mtimeMs: s.mtimeMs });
+    }
   return { root, classes, splits, fingerprint };
 }
 
-interface Header { width: number; height: number; grey: boolean }
+interface Header {
+  width: number;
+  height: number;
+  grey: boolean;
+}
 
 /** Runs `work` over items, PARALLEL at a time, in order of start. */
 async function eachLimited<T>(items: readonly T[], work: (item: T, index: number) => Promise<void>): Promise<void> {
@@ -100,11 +128,18 @@ async function eachLimited<T>(items: readonly T[], work: (item: T, index: number
 }
 
 function badImages(root: string, bad: { path: string; reason: string }[], good: number): BlockqnnError {
-  const shown = bad.slice(0, 5).map((b) => `${relative(root, b.path)} (${b.reason})`).join('; ');
-  return new BlockqnnError(ErrorCode.INVALID_INPUT, `${root}: ${bad.length} image(s) cannot be decoded, ${good} can: ${shown}${bad.length > 5 ? '; ...' : ''}`, {
-    hint: 'replace or remove those files, or pass --skip-bad to leave them out',
-    details: { source: root, bad: bad.map((b) => b.path), good },
-  });
+  const shown = bad
+    .slice(0, 5)
+    .map((b) => `${relative(root, b.path)} (${b.reason})`)
+    .join('; ');
+  return new BlockqnnError(
+    ErrorCode.INVALID_INPUT,
+    `${root}: ${bad.length} image(s) cannot be decoded, ${good} can: ${shown}${bad.length > 5 ? '; ...' : ''}`,
+    {
+      hint: 'replace or remove those files, or pass --skip-bad to leave them out',
+      details: { source: root, bad: bad.map((b) => b.path), good },
+    },
+  );
 }
 
 export const folderSource: SourceKind = {
@@ -138,15 +173,25 @@ export const folderSource: SourceKind = {
       const sizes = new Map<string, number>();
       for (const h of headers) if (h) sizes.set(`${h.width}×${h.height}`, (sizes.get(`${h.width}×${h.height}`) ?? 0) + 1);
       if (sizes.size > 1) {
-        const common = [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([s, n]) => `${s}: ${n}`).join(', ');
-        throw invalidSource(root, `holds images of ${sizes.size} sizes (${common}${sizes.size > 4 ? ', ...' : ''})`, 'pass --image-size N to resize every image to N×N');
+        const common = [...sizes]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 4)
+          .map(([s, n]) => `${s}: ${n}`)
+          .join(', ');
+        throw invalidSource(
+          root,
+          `holds images of ${sizes.size} sizes (${common}${sizes.size > 4 ? ', ...' : ''})`,
+          'pass --image-size N to resize every image to N×N',
+        );
       }
       const first = headers.find((h) => h !== undefined);
       shape = [first?.height ?? 1, first?.width ?? 1, 0];
     }
     const channels = options.channels ?? (headers.every((h) => h === undefined || h.grey) ? 1 : 3);
     shape = [shape[0], shape[1], channels];
-    notes.push(`${shape[0]}×${shape[1]}×${channels}${options.imageSize !== undefined ? ' (resized)' : ''}, ${channels === 1 ? 'grey' : 'RGB'}${options.channels === undefined ? ' (follows the data)' : ''}`);
+    notes.push(
+      `${shape[0]}×${shape[1]}×${channels}${options.imageSize !== undefined ? ' (resized)' : ''}, ${channels === 1 ? 'grey' : 'RGB'}${options.channels === undefined ? ' (follows the data)' : ''}`,
+    );
     // Pass 2: decode into one array per split; a file that fails now (truncated data past a good header) is bad too.
     const size = shape[0] * shape[1] * channels;
     const sets: ImageSet[] = [];
@@ -194,12 +239,20 @@ export const folderSource: SourceKind = {
     } else {
       notes.push(`train/ and ${splits[1]!.name}/ folders`);
     }
-    for (const [name, set] of [['train', pool], ['test', test]] as const) {
+    for (const [name, set] of [
+      ['train', pool],
+      ['test', test],
+    ] as const) {
       const counts = new Array<number>(classes.length).fill(0);
       for (const l of set.labels) counts[l]! += 1;
       if (name === 'train') {
         const empty = classes.filter((_, c) => counts[c] === 0);
-        if (empty.length > 0) throw invalidSource(root, `class(es) ${empty.join(', ')} have no usable training image`, 'add images to them or remove the folders');
+        if (empty.length > 0)
+          throw invalidSource(
+            root,
+            `class(es) ${empty.join(', ')} have no usable training image`,
+            'add images to them or remove the folders',
+          );
       }
     }
     return { classes, shape, pool, test, notes };

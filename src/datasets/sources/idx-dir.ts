@@ -38,7 +38,10 @@ async function findAll(arg: string | undefined): Promise<SourceFingerprint> {
   const files = [];
   for (const { role, file, pattern } of ROLES) {
     const matches = names.filter((n) => pattern.test(n));
-    if (matches.length > 1) throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${dir} holds several ${role} files (${matches.join(', ')})`, { hint: 'keep one IDX quadruple per directory' });
+    if (matches.length > 1)
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${dir} holds several ${role} files (${matches.join(', ')})`, {
+        hint: 'keep one IDX quadruple per directory',
+      });
     files.push(await findFile(dir, matches.length === 1 ? matches : [file, `${file}.gz`], { dataset: 'IDX', hint: HINT }));
   }
   return { origin: dir, files };
@@ -51,8 +54,16 @@ async function classNames(dir: string, count: number): Promise<string[]> {
   } catch {
     return Array.from({ length: count }, (_, i) => String(i));
   }
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  if (names.length !== count) throw badFile(join(dir, 'classes.txt'), `names ${names.length} classes but the labels run 0..${count - 1} (${count} classes)`, 'one class name a line, in label order');
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (names.length !== count)
+    throw badFile(
+      join(dir, 'classes.txt'),
+      `names ${names.length} classes but the labels run 0..${count - 1} (${count} classes)`,
+      'one class name a line, in label order',
+    );
   return names;
 }
 
@@ -64,11 +75,23 @@ export const idxSource: SourceKind = {
   fingerprint: (arg) => findAll(arg),
   async decode(arg): Promise<DecodedPack> {
     const { origin, files } = await findAll(arg);
-    const [xi, yi, xt, yt] = await Promise.all(files.map((f, i) => readIdxFile(f.path, i % 2 === 0 ? IDX_IMAGES_MAGIC : IDX_LABELS_MAGIC, HINT)));
+    const [xi, yi, xt, yt] = await Promise.all(
+      files.map((f, i) => readIdxFile(f.path, i % 2 === 0 ? IDX_IMAGES_MAGIC : IDX_LABELS_MAGIC, HINT)),
+    );
     const [, h, w] = xi!.dims as [number, number, number];
-    if (xt!.dims[1] !== h || xt!.dims[2] !== w) throw badFile(files[2]!.path, `test images are ${xt!.dims[1]} × ${xt!.dims[2]}, training images ${h} × ${w}`, 'both image files must come from the same dataset');
+    if (xt!.dims[1] !== h || xt!.dims[2] !== w)
+      throw badFile(
+        files[2]!.path,
+        `test images are ${xt!.dims[1]} × ${xt!.dims[2]}, training images ${h} × ${w}`,
+        'both image files must come from the same dataset',
+      );
     const set = (images: typeof xi, labels: typeof yi, imagesFile: string, labelsFile: string): ImageSet => {
-      if (labels!.dims[0] !== images!.dims[0]) throw badFile(labelsFile, `holds ${labels!.dims[0]} labels but ${imagesFile} holds ${images!.dims[0]} images; the files do not belong together`, HINT);
+      if (labels!.dims[0] !== images!.dims[0])
+        throw badFile(
+          labelsFile,
+          `holds ${labels!.dims[0]} labels but ${imagesFile} holds ${images!.dims[0]} images; the files do not belong together`,
+          HINT,
+        );
       return { images: images!.data, labels: labels!.data, count: images!.dims[0]! };
     };
     const pool = set(xi, yi, files[0]!.path, files[1]!.path);
@@ -76,7 +99,18 @@ export const idxSource: SourceKind = {
     const count = Math.max(...pool.labels) + 1;
     checkClassCount(origin, count, HINT);
     const outside = test.labels.findIndex((l) => l >= count);
-    if (outside >= 0) throw badFile(files[3]!.path, `label ${test.labels[outside]} at index ${outside} is outside the training labels 0..${count - 1}`, 'the test labels must use the training set\'s classes');
-    return { classes: await classNames(origin, count), shape: [h, w, 1], pool, test, notes: [`IDX ${h}×${w} grey, ${count} classes (0..${count - 1})`] };
+    if (outside >= 0)
+      throw badFile(
+        files[3]!.path,
+        `label ${test.labels[outside]} at index ${outside} is outside the training labels 0..${count - 1}`,
+        "the test labels must use the training set's classes",
+      );
+    return {
+      classes: await classNames(origin, count),
+      shape: [h, w, 1],
+      pool,
+      test,
+      notes: [`IDX ${h}×${w} grey, ${count} classes (0..${count - 1})`],
+    };
   },
 };

@@ -13,7 +13,19 @@ export interface NpyArray {
   readonly bytes: Uint8Array;
 }
 
-const ITEM: Record<string, number> = { '|u1': 1, '|i1': 1, '|b1': 1, '<u2': 2, '<i2': 2, '<u4': 4, '<i4': 4, '<u8': 8, '<i8': 8, '<f4': 4, '<f8': 8 };
+const ITEM: Record<string, number> = {
+  '|u1': 1,
+  '|i1': 1,
+  '|b1': 1,
+  '<u2': 2,
+  '<i2': 2,
+  '<u4': 4,
+  '<i4': 4,
+  '<u8': 8,
+  '<i8': 8,
+  '<f4': 4,
+  '<f8': 8,
+};
 
 export function parseNpy(data: Uint8Array, where: string, hint: string): NpyArray {
   const magic = Buffer.from(data.buffer, data.byteOffset, Math.min(6, data.length)).toString('latin1');
@@ -25,30 +37,54 @@ export function parseNpy(data: Uint8Array, where: string, hint: string): NpyArra
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw badFile(where, `has an unreadable .npy header: ${header.trim()}`, hint);
-  if (fortran === 'True') throw badFile(where, 'is stored in Fortran order', 'save it in C order: np.savez(..., x_train=np.ascontiguousarray(x_train))');
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw badFile(where, `has an unreadable .npy header: ${header.trim()}`, hint);
+  if (fortran === 'True')
+    throw badFile(where, 'is stored in Fortran order', 'save it in C order: np.savez(..., x_train=np.ascontiguousarray(x_train))');
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const item = ITEM[descr] ?? (/^<U(\d+)$/.test(descr) ? 4 * Number(descr.slice(2)) : undefined);
-  if (item === undefined) throw badFile(where, `has dtype ${descr}, which blockqnn does not read`, `images as uint8 or float32, labels as integers: ${hint}`);
+  if (item === undefined)
+    throw badFile(where, `has dtype ${descr}, which blockqnn does not read`, `images as uint8 or float32, labels as integers: ${hint}`);
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = start + length;
-  if (data.length - offset !== count * item) throw badFile(where, `holds ${data.length - offset} data bytes, its header (${descr}, shape (${shape.join(', ')})) describes ${count * item}; truncated?`, hint);
+  if (data.length - offset !== count * item)
+    throw badFile(
+      where,
+      `holds ${data.length - offset} data bytes, its header (${descr}, shape (${shape.join(', ')})) describes ${count * item}; truncated?`,
+      hint,
+    );
   return { descr, shape, bytes: data.subarray(offset) };
 }
 
 /** Element i of a numeric array as a JavaScript number. */
 export function numberAt(array: NpyArray, view: DataView, i: number): number {
   switch (array.descr) {
-    case '|u1': case '|b1': return view.getUint8(i);
-    case '|i1': return view.getInt8(i);
-    case '<u2': return view.getUint16(i * 2, true);
-    case '<i2': return view.getInt16(i * 2, true);
-    case '<u4': return view.getUint32(i * 4, true);
-    case '<i4': return view.getInt32(i * 4, true);
-    case '<u8': case '<i8': return Number(view.getBigInt64(i * 8, true));
-    case '<f4': return view.getFloat32(i * 4, true);
-    case '<f8': return view.getFloat64(i * 8, true);
-    default: throw new Error(`no numbers in dtype ${array.descr}`);
+    case '|u1':
+    case '|b1':
+      return view.getUint8(i);
+    case '|i1':
+      return view.getInt8(i);
+    case '<u2':
+      return view.getUint16(i * 2, true);
+    case '<i2':
+      return view.getInt16(i * 2, true);
+    case '<u4':
+      return view.getUint32(i * 4, true);
+    case '<i4':
+      return view.getInt32(i * 4, true);
+    case '<u8':
+    case '<i8':
+      return Number(view.getBigInt64(i * 8, true));
+    case '<f4':
+      return view.getFloat32(i * 4, true);
+    case '<f8':
+      return view.getFloat64(i * 8, true);
+    default:
+      throw new Error(`no numbers in dtype ${array.descr}`);
   }
 }
 

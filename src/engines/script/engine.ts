@@ -70,12 +70,18 @@ export class ScriptEngine implements Engine {
     const startedAtMs = Date.now();
     const task = request.task;
     if (task.kind !== 'classification') {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the script engine trains classification tasks, not "${task.kind}"`, { hint: 'use --engine torch for image-to-image tasks and --engine table for lookup tasks' });
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the script engine trains classification tasks, not "${task.kind}"`, {
+        hint: 'use --engine torch for image-to-image tasks and --engine table for lookup tasks',
+      });
     }
     if (request.checkpoint) {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'the script engine does not hand back trained weights, so it cannot run a final training', {
-        hint: 'train the found architecture with `blockqnn train ... --engine torch`',
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        'the script engine does not hand back trained weights, so it cannot run a final training',
+        {
+          hint: 'train the found architecture with `blockqnn train ... --engine torch`',
+        },
+      );
     }
     const trainer = this.checkTrainer(task);
     const { checked, data } = await loadClassifierData(request.ir, task, this.name);
@@ -92,7 +98,11 @@ export class ScriptEngine implements Engine {
           python: this.options.python.executable,
           trainer: trainer.path,
           cwd: folder,
-          env: { ...this.env, PYTHONPATH: [TRIAL_HELPER_DIR, this.env.PYTHONPATH].filter(Boolean).join(delimiter), BLOCKQNN_TRIAL_JOB: jobFile },
+          env: {
+            ...this.env,
+            PYTHONPATH: [TRIAL_HELPER_DIR, this.env.PYTHONPATH].filter(Boolean).join(delimiter),
+            BLOCKQNN_TRIAL_JOB: jobFile,
+          },
           cancelGraceMs: this.options.cancelGraceMs ?? 3_000,
           echo: this.options.echo,
         },
@@ -101,14 +111,24 @@ export class ScriptEngine implements Engine {
           const diverged = stopReason(m);
           if (diverged !== null) return { status: 'diverged', reason: diverged };
           // The job's pruner, at the end of every epoch of the recipe but the last (as the built-in engines ask it).
-          if (await stopsAfter(request.shouldContinue, epochRecordOf(m), task.recipe.epochs)) return { status: 'pruned', reason: `pruned after epoch ${m.epoch} by the run's pruner` };
+          if (await stopsAfter(request.shouldContinue, epochRecordOf(m), task.recipe.epochs))
+            return { status: 'pruned', reason: `pruned after epoch ${m.epoch} by the run's pruner` };
           return null;
         },
-        (m) => onProgress({ ...epochRecordOf(m), epochs: Math.max(task.recipe.epochs, m.epoch), imagesPerSecond: m.seconds > 0 ? m.images / m.seconds : 0 }),
+        (m) =>
+          onProgress({
+            ...epochRecordOf(m),
+            epochs: Math.max(task.recipe.epochs, m.epoch),
+            imagesPerSecond: m.seconds > 0 ? m.images / m.seconds : 0,
+          }),
       );
       if (record.aborted) throw new TrainingAborted(signal.reason);
       if (record.spawnError !== null) {
-        throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `cannot run ${this.options.python.executable} ${trainer.path}: ${record.spawnError}`, { hint: 'check the Python with torch (BLOCKQNN_PYTHON)' });
+        throw new BlockqnnError(
+          ErrorCode.ENGINE_UNAVAILABLE,
+          `cannot run ${this.options.python.executable} ${trainer.path}: ${record.spawnError}`,
+          { hint: 'check the Python with torch (BLOCKQNN_PYTHON)' },
+        );
       }
       const outcome = outcomeOf(record, basename(trainer.path));
       return { ...outcome, extra: { ...outcome.extra, params: generated.params } };
@@ -118,7 +138,14 @@ export class ScriptEngine implements Engine {
   }
 
   /** What the script reads through blockqnn_trial: the network module beside it, the dataset cache, the recipe, the budget. */
-  private jobFile(o: { request: TrainRequest; task: ClassificationTask; folder: string; data: ClassifierData['data']; generated: GeneratedModule; startedAtMs: number }): TrialJobFile {
+  private jobFile(o: {
+    request: TrainRequest;
+    task: ClassificationTask;
+    folder: string;
+    data: ClassifierData['data'];
+    generated: GeneratedModule;
+    startedAtMs: number;
+  }): TrialJobFile {
     return {
       protocol: TRIAL_PROTOCOL,
       job: `${process.pid}-${++jobCounter}`,
@@ -143,14 +170,22 @@ export class ScriptEngine implements Engine {
     const trainer = readTrainerFile(this.options.trainer);
     const wanted = task.trainer?.sha256;
     if (wanted === undefined) {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'the job names no trainer (task.trainer.sha256): it was not made by a run started with --engine script --trainer', {
-        hint: 'start the run with `blockqnn search --engine script --trainer PATH`',
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        'the job names no trainer (task.trainer.sha256): it was not made by a run started with --engine script --trainer',
+        {
+          hint: 'start the run with `blockqnn search --engine script --trainer PATH`',
+        },
+      );
     }
     if (trainer.sha256 !== wanted) {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `this worker's trainer ${trainer.path} has sha256 ${trainer.sha256}, but the job's run was started with a trainer whose sha256 is ${wanted}`, {
-        hint: 'give every worker of the run the same script: copy the run\'s trainer to this host and restart `blockqnn worker --engine script --trainer PATH`',
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `this worker's trainer ${trainer.path} has sha256 ${trainer.sha256}, but the job's run was started with a trainer whose sha256 is ${wanted}`,
+        {
+          hint: "give every worker of the run the same script: copy the run's trainer to this host and restart `blockqnn worker --engine script --trainer PATH`",
+        },
+      );
     }
     return trainer;
   }
@@ -164,7 +199,10 @@ const echoFromEnv = (env: NodeJS.ProcessEnv): ((line: string) => void) | undefin
 async function locate(): Promise<{ trainer: TrainerFile; python: TorchPython } | { reason: string; install: string }> {
   const given = process.env[TRAINER_ENV];
   if (!given) {
-    return { reason: 'no trainer: the script engine runs your own training script', install: 'give it with --trainer PATH, e.g. `blockqnn worker --engine script --trainer examples/custom-trainer/train.py`' };
+    return {
+      reason: 'no trainer: the script engine runs your own training script',
+      install: 'give it with --trainer PATH, e.g. `blockqnn worker --engine script --trainer examples/custom-trainer/train.py`',
+    };
   }
   let trainer: TrainerFile;
   try {
@@ -174,7 +212,8 @@ async function locate(): Promise<{ trainer: TrainerFile; python: TorchPython } |
     return { reason: e.message, install: e.hint ?? 'check --trainer' };
   }
   const search = await findTorchPython();
-  if (!search.found) return { reason: `no Python with PyTorch to run ${trainer.path}: ${describeAttempts(search.tried)}`, install: TORCH_INSTALL_HINT };
+  if (!search.found)
+    return { reason: `no Python with PyTorch to run ${trainer.path}: ${describeAttempts(search.tried)}`, install: TORCH_INSTALL_HINT };
   return { trainer, python: search.found };
 }
 
@@ -185,11 +224,15 @@ export const scriptEngineFactory: EngineFactory = {
   async probe() {
     const found = await locate();
     if ('reason' in found) return { available: false, reason: found.reason, install: found.install };
-    return { available: true, reason: `trainer ${found.trainer.path} (sha256 ${found.trainer.sha256.slice(0, 12)}) run by ${describeTorchPython(found.python)}` };
+    return {
+      available: true,
+      reason: `trainer ${found.trainer.path} (sha256 ${found.trainer.sha256.slice(0, 12)}) run by ${describeTorchPython(found.python)}`,
+    };
   },
   async create() {
     const found = await locate();
-    if ('reason' in found) throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `engine "script" is not available: ${found.reason}`, { hint: found.install });
+    if ('reason' in found)
+      throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `engine "script" is not available: ${found.reason}`, { hint: found.install });
     return new ScriptEngine({ python: found.python, trainer: found.trainer.path, echo: echoFromEnv(process.env) });
   },
 };

@@ -12,7 +12,8 @@ import type { TrialRecord } from './trial-process.js';
 const MAX_ERROR = 4000;
 
 /** Out-of-memory errors as PyTorch, CUDA and the host allocator word them, for scripts that die without the helper's report. */
-const OUT_OF_MEMORY = /CUDA out of memory|HIP out of memory|OutOfMemoryError|CUBLAS_STATUS_ALLOC_FAILED|can't allocate memory|^MemoryError\b/m;
+const OUT_OF_MEMORY =
+  /CUDA out of memory|HIP out of memory|OutOfMemoryError|CUBLAS_STATUS_ALLOC_FAILED|can't allocate memory|^MemoryError\b/m;
 
 /** How JS prints a non-finite number, so the engines word divergence alike ("loss became NaN in epoch 2"). */
 const jsNumber = (x: number): string => String(x);
@@ -20,7 +21,10 @@ const jsNumber = (x: number): string => String(x);
 /** The engine's own reason to stop after an epoch: a non-finite loss or accuracy (the built-in engines' `diverged`). */
 export function stopReason(epoch: EpochMessage): string | null {
   if (!Number.isFinite(epoch.loss)) return `loss became ${jsNumber(epoch.loss)} in epoch ${epoch.epoch}`;
-  for (const [name, value] of [['training accuracy', epoch.trainAccuracy], ['validation accuracy', epoch.valAccuracy]] as const) {
+  for (const [name, value] of [
+    ['training accuracy', epoch.trainAccuracy],
+    ['validation accuracy', epoch.valAccuracy],
+  ] as const) {
     if (value !== undefined && !Number.isFinite(value)) return `${name} became ${jsNumber(value)} in epoch ${epoch.epoch}`;
   }
   return null;
@@ -65,11 +69,19 @@ export function outcomeOf(record: TrialRecord, trainer: string): TrainOutcome {
   const curve = record.epochs.map(epochRecordOf);
   const images = record.epochs.reduce((sum, m) => sum + m.images, 0);
   const epochSeconds = record.epochs.reduce((sum, m) => sum + m.seconds, 0);
-  const base = { curve, trainSeconds: record.seconds, evalSeconds: 0, imagesPerSecond: images > 0 && epochSeconds > 0 ? images / epochSeconds : null };
+  const base = {
+    curve,
+    trainSeconds: record.seconds,
+    evalSeconds: 0,
+    imagesPerSecond: images > 0 && epochSeconds > 0 ? images / epochSeconds : null,
+  };
   const failed = (status: FailureStatus, error: string): TrainOutcome => ({ ...base, status, accuracy: null, error });
 
   if (record.broken !== null) {
-    return failed('failed', withTail(`trainer ${trainer} wrote a line on the blockqnn_trial channel that is not the protocol: ${record.broken}`, record));
+    return failed(
+      'failed',
+      withTail(`trainer ${trainer} wrote a line on the blockqnn_trial channel that is not the protocol: ${record.broken}`, record),
+    );
   }
   if (record.stopped?.status === 'pruned') return prunedOutcome(curve, record.seconds, 0, images);
   if (record.stopped !== null) return failed('diverged', record.stopped.reason);
@@ -79,7 +91,8 @@ export function outcomeOf(record: TrialRecord, trainer: string): TrainOutcome {
   }
   const final = record.final;
   if (final !== null) {
-    if (record.code !== 0) return failed('failed', withTail(`trainer ${trainer} reported accuracy ${final.accuracy}, then ${exitText(record)}`, record));
+    if (record.code !== 0)
+      return failed('failed', withTail(`trainer ${trainer} reported accuracy ${final.accuracy}, then ${exitText(record)}`, record));
     if (!Number.isFinite(final.accuracy)) return failed('diverged', `the reported accuracy is ${jsNumber(final.accuracy)}`);
     const extra = Object.fromEntries(Object.entries(final.extra).filter(([, v]) => Number.isFinite(v)));
     return { ...base, status: 'ok', accuracy: final.accuracy, extra };
@@ -88,9 +101,10 @@ export function outcomeOf(record: TrialRecord, trainer: string): TrainOutcome {
     return failed('too_large', withTail(`trainer ${trainer} ran out of memory and ${exitText(record)}`, record));
   }
   if (record.code === 0) {
-    const why = record.hello === null
-      ? 'without connecting to blockqnn: a trainer must call blockqnn_trial.current(), train, and call trial.report_final(accuracy)'
-      : 'without reporting a final accuracy: call trial.report_final(accuracy) when training ends';
+    const why =
+      record.hello === null
+        ? 'without connecting to blockqnn: a trainer must call blockqnn_trial.current(), train, and call trial.report_final(accuracy)'
+        : 'without reporting a final accuracy: call trial.report_final(accuracy) when training ends';
     return failed('failed', withTail(`trainer ${trainer} exited ${why}`, record));
   }
   return failed('failed', withTail(`trainer ${trainer} ${exitText(record)} before reporting a final accuracy`, record));

@@ -16,18 +16,28 @@ const EXAMPLE = '--engine script --trainer examples/custom-trainer/train.py';
  * $BLOCKQNN_TRAINER; undefined for other engines. Throws, naming the fix, when the
  * engine and the trainer do not go together or the trainer cannot run.
  */
-export async function prepareTrainer(engine: string, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<TrainerFile | undefined> {
+export async function prepareTrainer(
+  engine: string,
+  given: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TrainerFile | undefined> {
   if (engine !== 'script') {
     if (given !== undefined) {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `--trainer runs your own training script, which only the script engine does; this command uses engine "${engine}"`, {
-        hint: `add --engine script (e.g. ${EXAMPLE}), or drop --trainer`,
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `--trainer runs your own training script, which only the script engine does; this command uses engine "${engine}"`,
+        {
+          hint: `add --engine script (e.g. ${EXAMPLE}), or drop --trainer`,
+        },
+      );
     }
     return undefined;
   }
   const path = given ?? env[TRAINER_ENV];
   if (!path) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--engine script needs the training script to run: --trainer PATH', { hint: `e.g. ${EXAMPLE}` });
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, '--engine script needs the training script to run: --trainer PATH', {
+      hint: `e.g. ${EXAMPLE}`,
+    });
   }
   const trainer = readTrainerFile(path);
   await checkTrainerCompiles(trainer, pythonCandidates(env));
@@ -43,19 +53,31 @@ export function checkScriptRun(engine: string, task: TrainingTask): void {
   const trainer = task.kind === 'classification' ? task.trainer : undefined;
   if (engine !== 'script') {
     if (trainer !== undefined) {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `task.trainer names a training script, which only the script engine runs; this run uses engine "${engine}"`, {
-        hint: `use ${EXAMPLE}, or drop the trainer`,
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `task.trainer names a training script, which only the script engine runs; this run uses engine "${engine}"`,
+        {
+          hint: `use ${EXAMPLE}, or drop the trainer`,
+        },
+      );
     }
     return;
   }
   if (task.kind !== 'classification') {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the script engine trains image classifiers; this run's task is ${task.kind === 'lookup' ? 'a lookup table' : 'an image-to-image problem'}`, {
-      hint: task.kind === 'lookup' ? 'use --engine table for a lookup search' : 'use --engine torch for image-to-image tasks',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `the script engine trains image classifiers; this run's task is ${task.kind === 'lookup' ? 'a lookup table' : 'an image-to-image problem'}`,
+      {
+        hint: task.kind === 'lookup' ? 'use --engine table for a lookup search' : 'use --engine torch for image-to-image tasks',
+      },
+    );
   }
   if (trainer === undefined) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'a run with engine "script" needs its training script: --trainer PATH (task.trainer.sha256 in a config)', { hint: `e.g. ${EXAMPLE}` });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      'a run with engine "script" needs its training script: --trainer PATH (task.trainer.sha256 in a config)',
+      { hint: `e.g. ${EXAMPLE}` },
+    );
   }
 }
 
@@ -63,18 +85,31 @@ export function checkScriptRun(engine: string, task: TrainingTask): void {
  * `blockqnn resume` of a run: its local worker slots need the trainer the run was started
  * with, checked by sha-256 against the task, so a resumed run never trains with other code.
  */
-export async function prepareRunTrainer(engine: string, task: TrainingTask, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<TrainerFile | undefined> {
+export async function prepareRunTrainer(
+  engine: string,
+  task: TrainingTask,
+  given: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TrainerFile | undefined> {
   const wanted = task.kind === 'classification' ? task.trainer?.sha256 : undefined;
   if (engine === 'script' && given === undefined && !env[TRAINER_ENV]) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `the run's engine is "script": its local worker slots need the training script it was started with (sha256 ${wanted ?? '?'})`, {
-      hint: 'resume with --trainer PATH, or with --workers 0 and workers started elsewhere',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `the run's engine is "script": its local worker slots need the training script it was started with (sha256 ${wanted ?? '?'})`,
+      {
+        hint: 'resume with --trainer PATH, or with --workers 0 and workers started elsewhere',
+      },
+    );
   }
   const trainer = await prepareTrainer(engine, given, env);
   if (trainer !== undefined && trainer.sha256 !== wanted) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `trainer ${trainer.path} has sha256 ${trainer.sha256}, but the run was started with a trainer whose sha256 is ${wanted ?? '(none)'}`, {
-      hint: 'resume with the same script the run started with (or start a new run with this one)',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `trainer ${trainer.path} has sha256 ${trainer.sha256}, but the run was started with a trainer whose sha256 is ${wanted ?? '(none)'}`,
+      {
+        hint: 'resume with the same script the run started with (or start a new run with this one)',
+      },
+    );
   }
   return trainer;
 }

@@ -41,7 +41,9 @@ const wireNumber = z.union([
 const fraction = wireNumber.refine((x) => !Number.isFinite(x) || (x >= 0 && x <= 1), 'accuracies are fractions in [0, 1]');
 
 /** Extra metric names: they become keys of Candidate.metrics beside the engines' own. */
-const metricName = z.string().regex(/^[A-Za-z][A-Za-z0-9_.@-]{0,63}$/, 'metric names start with a letter and use letters, digits, _ . @ - (at most 64)');
+const metricName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.@-]{0,63}$/, 'metric names start with a letter and use letters, digits, _ . @ - (at most 64)');
 
 const hello = z.strictObject({
   type: z.literal('hello'),
@@ -81,7 +83,8 @@ export type EpochMessage = z.infer<typeof epoch>;
 export type FinalMessage = z.infer<typeof final>;
 
 /** What the worker says after an epoch, or at any time (cancel). */
-export type Answer = { type: 'continue'; epoch: number } | { type: 'stop'; epoch: number; reason: string } | { type: 'cancel'; reason: string };
+export type Answer =
+  { type: 'continue'; epoch: number } | { type: 'stop'; epoch: number; reason: string } | { type: 'cancel'; reason: string };
 
 /** Lines longer than this are not the protocol (a final with 100 metrics is under 8 kB). */
 export const MAX_LINE = 64 * 1024;
@@ -98,7 +101,9 @@ export function parseTrialLine(line: string): { message: TrialMessage } | { prob
   const parsed = trialMessageSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { problem: `${issue.path.join('.') || 'the message'}: ${issue.message} in ${JSON.stringify(line.length > 200 ? `${line.slice(0, 200)}…` : line)}` };
+    return {
+      problem: `${issue.path.join('.') || 'the message'}: ${issue.message} in ${JSON.stringify(line.length > 200 ? `${line.slice(0, 200)}…` : line)}`,
+    };
   }
   return { message: parsed.data };
 }

@@ -29,24 +29,34 @@ export function readTrainerFile(given: string): TrainerFile {
   try {
     const stat = statSync(path);
     if (!stat.isFile()) {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `trainer ${path} is not a file`, { hint: 'give --trainer the Python script itself, e.g. --trainer examples/custom-trainer/train.py' });
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `trainer ${path} is not a file`, {
+        hint: 'give --trainer the Python script itself, e.g. --trainer examples/custom-trainer/train.py',
+      });
     }
     size = stat.size;
   } catch (error) {
     if (error instanceof BlockqnnError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new BlockqnnError(code === 'ENOENT' ? ErrorCode.NOT_FOUND : ErrorCode.IO_ERROR, `trainer ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(error as Error).message}`}`, {
-      hint: 'check the path given to --trainer (relative paths start from the current directory)',
-    });
+    throw new BlockqnnError(
+      code === 'ENOENT' ? ErrorCode.NOT_FOUND : ErrorCode.IO_ERROR,
+      `trainer ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(error as Error).message}`}`,
+      {
+        hint: 'check the path given to --trainer (relative paths start from the current directory)',
+      },
+    );
   }
   if (!PYTHON_SUFFIX.test(path)) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `trainer ${path} is not a Python script (.py)`, { hint: 'the script engine runs Python trainers: give --trainer a .py file that imports blockqnn_trial' });
+    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `trainer ${path} is not a Python script (.py)`, {
+      hint: 'the script engine runs Python trainers: give --trainer a .py file that imports blockqnn_trial',
+    });
   }
   let content: Buffer;
   try {
     content = readFileSync(path);
   } catch (error) {
-    throw new BlockqnnError(ErrorCode.IO_ERROR, `trainer ${path} cannot be read: ${(error as Error).message}`, { hint: 'make it readable by the user running blockqnn' });
+    throw new BlockqnnError(ErrorCode.IO_ERROR, `trainer ${path} cannot be read: ${(error as Error).message}`, {
+      hint: 'make it readable by the user running blockqnn',
+    });
   }
   return { path, sha256: createHash('sha256').update(content).digest('hex'), bytes: size };
 }
@@ -76,9 +86,13 @@ export async function checkTrainerCompiles(trainer: TrainerFile, candidates: rea
     // From the trainer's own frame on: the checking program's frames mean nothing to the user.
     const own = all.findIndex((l) => l.includes(trainer.path));
     const lines = own >= 0 ? all.slice(own) : all;
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `trainer ${trainer.path} cannot run: ${lines.at(-1) ?? 'Python could not compile it'}`, {
-      hint: `fix the script (\`${python} ${trainer.path}\` shows the same error)${lines.length > 1 ? `; Python said:\n${lines.slice(-6).join('\n')}` : ''}`,
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `trainer ${trainer.path} cannot run: ${lines.at(-1) ?? 'Python could not compile it'}`,
+      {
+        hint: `fix the script (\`${python} ${trainer.path}\` shows the same error)${lines.length > 1 ? `; Python said:\n${lines.slice(-6).join('\n')}` : ''}`,
+      },
+    );
   }
   throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `no Python to run trainer ${trainer.path} (tried ${missing.join(', ')})`, {
     hint: 'install Python 3 with PyTorch (`apt-get install python3-torch`), or set BLOCKQNN_PYTHON to one',

@@ -10,7 +10,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { ANSWER_FD, type Answer, CHANNEL_FD, type EpochMessage, type FinalMessage, TRIAL_PROTOCOL, type TrialMessage, encodeAnswer, parseTrialLine } from './protocol.js';
+import {
+  ANSWER_FD,
+  type Answer,
+  CHANNEL_FD,
+  type EpochMessage,
+  type FinalMessage,
+  TRIAL_PROTOCOL,
+  type TrialMessage,
+  encodeAnswer,
+  parseTrialLine,
+} from './protocol.js';
 
 export interface TrialProcessOptions {
   python: string;
@@ -75,10 +85,26 @@ export function killGroup(pid: number | undefined): void {
   }
 }
 
-export function runTrialProcess(options: TrialProcessOptions, signal: AbortSignal, decide: EpochDecision, onEpoch: (epoch: EpochMessage) => void): Promise<TrialRecord> {
+export function runTrialProcess(
+  options: TrialProcessOptions,
+  signal: AbortSignal,
+  decide: EpochDecision,
+  onEpoch: (epoch: EpochMessage) => void,
+): Promise<TrialRecord> {
   const record: TrialRecord = {
-    hello: null, epochs: [], final: null, failure: null, stopped: null, broken: null, spawnError: null, aborted: false,
-    code: null, signal: null, stderrTail: [], stdoutTail: [], seconds: 0,
+    hello: null,
+    epochs: [],
+    final: null,
+    failure: null,
+    stopped: null,
+    broken: null,
+    spawnError: null,
+    aborted: false,
+    code: null,
+    signal: null,
+    stderrTail: [],
+    stdoutTail: [],
+    seconds: 0,
   };
   const started = performance.now();
   return new Promise((resolve) => {
@@ -132,7 +158,10 @@ export function runTrialProcess(options: TrialProcessOptions, signal: AbortSigna
       switch (message.type) {
         case 'hello':
           if (record.hello !== null) return breakChannel('a second "hello"');
-          if (message.protocol !== TRIAL_PROTOCOL) return breakChannel(`its blockqnn_trial speaks protocol ${message.protocol}, this worker ${TRIAL_PROTOCOL} (import the helper the worker puts on PYTHONPATH, not a copy)`);
+          if (message.protocol !== TRIAL_PROTOCOL)
+            return breakChannel(
+              `its blockqnn_trial speaks protocol ${message.protocol}, this worker ${TRIAL_PROTOCOL} (import the helper the worker puts on PYTHONPATH, not a copy)`,
+            );
           record.hello = message;
           return;
         case 'epoch': {
@@ -152,7 +181,9 @@ export function runTrialProcess(options: TrialProcessOptions, signal: AbortSigna
           };
           if (record.stopped !== null) return answerWith(record.stopped);
           // A decision that throws is the engine's fault, not the script's: continue, as a board that does not answer.
-          void Promise.resolve().then(() => decide(message)).then(answerWith, () => answerWith(null));
+          void Promise.resolve()
+            .then(() => decide(message))
+            .then(answerWith, () => answerWith(null));
           return;
         }
         case 'final':

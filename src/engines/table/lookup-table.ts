@@ -52,9 +52,13 @@ export class LookupTable {
   ) {
     keys.forEach((key, row) => {
       if (this.rowOf.has(key)) {
-        throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${source}: key ${JSON.stringify(key)} appears twice (rows ${this.rowOf.get(key)! + 1} and ${row + 1})`, {
-          hint: `choose a key column that identifies each row (now "${columns.key}")`,
-        });
+        throw new BlockqnnError(
+          ErrorCode.INVALID_INPUT,
+          `${source}: key ${JSON.stringify(key)} appears twice (rows ${this.rowOf.get(key)! + 1} and ${row + 1})`,
+          {
+            hint: `choose a key column that identifies each row (now "${columns.key}")`,
+          },
+        );
       }
       this.rowOf.set(key, row);
     });
@@ -70,7 +74,10 @@ export class LookupTable {
     const find = (role: string, name: string, flag: string): number => {
       const at = header.indexOf(name);
       if (at < 0) {
-        throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${source}: no ${role} column "${name}"`, { hint: `${available} (set it with ${flag})`, details: { column: name, available: [...header] } });
+        throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${source}: no ${role} column "${name}"`, {
+          hint: `${available} (set it with ${flag})`,
+          details: { column: name, available: [...header] },
+        });
       }
       return at;
     };
@@ -93,10 +100,14 @@ export class LookupTable {
         const cell = row[at];
         const value = cell === undefined || cell.trim() === '' ? NaN : Number(cell);
         if (!Number.isFinite(value)) {
-          throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${source}: row ${r + 1} (line ${r + 2}), column "${name}": ${JSON.stringify(cell ?? '')} is not a number`, {
-            hint: `every cell of the ${role} column must be a finite number`,
-            details: { row: r + 1, column: name, cell: cell ?? null },
-          });
+          throw new BlockqnnError(
+            ErrorCode.INVALID_INPUT,
+            `${source}: row ${r + 1} (line ${r + 2}), column "${name}": ${JSON.stringify(cell ?? '')} is not a number`,
+            {
+              hint: `every cell of the ${role} column must be a finite number`,
+              details: { row: r + 1, column: name, cell: cell ?? null },
+            },
+          );
         }
         out[r] = value;
       });
@@ -106,7 +117,8 @@ export class LookupTable {
     const report = numeric(columns.report, 'report', '--report');
     const keys = rows.map((row, r) => {
       const key = row[keyAt]?.trim() ?? '';
-      if (key === '') throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${source}: row ${r + 1} (line ${r + 2}) has an empty key in column "${keyName}"`);
+      if (key === '')
+        throw new BlockqnnError(ErrorCode.INVALID_INPUT, `${source}: row ${r + 1} (line ${r + 2}) has an empty key in column "${keyName}"`);
       return key;
     });
     return new LookupTable(
@@ -132,10 +144,14 @@ export class LookupTable {
   evaluate(key: string): TableEvaluation {
     const row = this.rowOf.get(key);
     if (row === undefined) {
-      throw new BlockqnnError(ErrorCode.NOT_FOUND, `${this.source}: no row with ${this.columns.key} = ${JSON.stringify(key)} (${this.size} rows)`, {
-        hint: 'keys must match the table exactly; NAS-Bench-201 arch strings read |op~0|+|op~0|op~1|+|op~0|op~1|op~2|',
-        details: { key, keyColumn: this.columns.key },
-      });
+      throw new BlockqnnError(
+        ErrorCode.NOT_FOUND,
+        `${this.source}: no row with ${this.columns.key} = ${JSON.stringify(key)} (${this.size} rows)`,
+        {
+          hint: 'keys must match the table exactly; NAS-Bench-201 arch strings read |op~0|+|op~0|op~1|+|op~0|op~1|op~2|',
+          details: { key, keyColumn: this.columns.key },
+        },
+      );
     }
     return {
       fitness: this.fitness[row]!,

@@ -50,7 +50,9 @@ export class TableEngine implements Engine {
     const id = JSON.stringify([task.table, task.keyColumn, task.fitness, task.report]);
     let table = this.tables.get(id);
     if (!table) {
-      table = this.readText(task.table).then((text) => LookupTable.fromCsv(text, { key: task.keyColumn, fitness: task.fitness, report: task.report }, task.table));
+      table = this.readText(task.table).then((text) =>
+        LookupTable.fromCsv(text, { key: task.keyColumn, fitness: task.fitness, report: task.report }, task.table),
+      );
       // A failed read is not cached: the next job retries it.
       table.catch(() => this.tables.delete(id));
       this.tables.set(id, table);
@@ -62,12 +64,18 @@ export class TableEngine implements Engine {
   async train(request: TrainRequest, signal: AbortSignal, _onProgress?: (progress: EpochProgress) => void): Promise<TrainOutcome> {
     const task = request.task;
     if (task.kind !== 'lookup') {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the table engine answers lookup tasks, not "${task.kind}"`, { hint: 'use --engine tfjs or torch to train' });
+      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the table engine answers lookup tasks, not "${task.kind}"`, {
+        hint: 'use --engine tfjs or torch to train',
+      });
     }
     if (request.candidateKey === undefined) {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, 'the table engine needs the candidate key (e.g. the NAS-Bench-201 arch string) in the request', {
-        hint: 'set candidateKey when enqueuing lookup jobs',
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        'the table engine needs the candidate key (e.g. the NAS-Bench-201 arch string) in the request',
+        {
+          hint: 'set candidateKey when enqueuing lookup jobs',
+        },
+      );
     }
     const started = performance.now();
     const table = await this.table(task);
@@ -81,7 +89,12 @@ export class TableEngine implements Engine {
       trainSeconds: (performance.now() - started) / 1000,
       evalSeconds: 0,
       imagesPerSecond: null,
-      extra: { fitness: row.fitness, ...(row.report !== undefined ? { report: row.report } : {}), ...(row.params !== undefined ? { params: row.params } : {}), ...(row.flops !== undefined ? { flops: row.flops } : {}) },
+      extra: {
+        fitness: row.fitness,
+        ...(row.report !== undefined ? { report: row.report } : {}),
+        ...(row.params !== undefined ? { params: row.params } : {}),
+        ...(row.flops !== undefined ? { flops: row.flops } : {}),
+      },
     };
   }
 }

@@ -113,7 +113,9 @@ const loaded = new Map<string, Promise<LoadedTfjs>>();
 export function loadTfjs(options: LoadTfjsOptions = {}): Promise<LoadedTfjs> {
   const packages = options.packages ?? TFJS_PACKAGES;
   if (packages.length === 0) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'loadTfjs: the package list is empty', { hint: `name at least one of ${TFJS_PACKAGES.join(', ')}` });
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, 'loadTfjs: the package list is empty', {
+      hint: `name at least one of ${TFJS_PACKAGES.join(', ')}`,
+    });
   }
   const key = packages.join(',');
   let pending = loaded.get(key);

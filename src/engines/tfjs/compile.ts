@@ -92,8 +92,16 @@ export function compileIr(tf: Tfjs, checked: CheckedIr, options: CompileOptions 
     try {
       const { output, weights } = buildNode(
         {
-          tf, custom, name, shared,
-          inputs: distinctInputs(tf, node.inputs.map((id) => values.get(id)!), node.inputs.map((id) => shapes.get(id)!), auxName),
+          tf,
+          custom,
+          name,
+          shared,
+          inputs: distinctInputs(
+            tf,
+            node.inputs.map((id) => values.get(id)!),
+            node.inputs.map((id) => shapes.get(id)!),
+            auxName,
+          ),
           inputShapes: node.inputs.map((id) => shapes.get(id)!),
           auxName,
           sizeIndependent: owners.has(node.id) || node.shareWeightsWith !== undefined,
@@ -106,11 +114,15 @@ export function compileIr(tf: Tfjs, checked: CheckedIr, options: CompileOptions 
       layerNames.set(node.id, weights?.name ?? name);
     } catch (error) {
       // checkIr accepted the node, so a failure here is an engine gap, not a bad architecture.
-      throw new BlockqnnError(ErrorCode.INTERNAL, `tfjs engine cannot compile node "${node.id}" (${node.op}): ${error instanceof Error ? error.message : String(error)}`, {
-        hint: 'report this with the IR; the torch engine may run it meanwhile',
-        details: { node: node.id, op: node.op },
-        cause: error,
-      });
+      throw new BlockqnnError(
+        ErrorCode.INTERNAL,
+        `tfjs engine cannot compile node "${node.id}" (${node.op}): ${error instanceof Error ? error.message : String(error)}`,
+        {
+          hint: 'report this with the IR; the torch engine may run it meanwhile',
+          details: { node: node.id, op: node.op },
+          cause: error,
+        },
+      );
     }
   }
 

@@ -42,11 +42,31 @@ export function registerFastFilterGradient(tf: Tfjs): void {
   const kernelFunc = ((args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: CpuBackend; attrs: FilterGradAttrs }) => {
     const { inputs, backend, attrs } = args;
     const { x, dy } = inputs;
-    if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return (fallback as unknown as (a: typeof args) => TensorInfo)(args);
+    if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32')
+      return (fallback as unknown as (a: typeof args) => TensorInfo)(args);
     const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad as 'valid', attrs.dimRoundingMode, false, 'channelsLast',
+      x.shape as [number, number, number, number],
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad as 'valid',
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
     );
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+    const {
+      batchSize,
+      inHeight,
+      inWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      filterHeight,
+      filterWidth,
+      strideHeight,
+      strideWidth,
+    } = info;
     const top = info.padInfo.top;
     const left = info.padInfo.left;
     const xs = backend.data.get(x.dataId).values;

@@ -20,7 +20,8 @@ export function customLayers(tf: Tfjs): CustomLayers {
   if (!classes) {
     classes = { ...defineConvLayers(tf), ...defineSpatialLayers(tf), ...defineMiscLayers(tf), ...defineDppLayers(tf) };
     // Every class extends tf.layers.Layer, so it has the static fromConfig registerClass needs.
-    for (const cls of Object.values(classes)) tf.serialization.registerClass(cls as unknown as serialization.SerializableConstructor<serialization.Serializable>);
+    for (const cls of Object.values(classes))
+      tf.serialization.registerClass(cls as unknown as serialization.SerializableConstructor<serialization.Serializable>);
     byNamespace.set(tf, classes);
   }
   return classes;

@@ -20,7 +20,12 @@ import type { Tfjs } from './tfjs-types.js';
  * `inputs` with the second and later occurrences of a tensor replaced by an
  * identity reshape of it; `auxName` names each reshape layer.
  */
-export function distinctInputs(tf: Tfjs, inputs: readonly SymbolicTensor[], shapes: readonly Shape[], auxName: (suffix: string) => string): SymbolicTensor[] {
+export function distinctInputs(
+  tf: Tfjs,
+  inputs: readonly SymbolicTensor[],
+  shapes: readonly Shape[],
+  auxName: (suffix: string) => string,
+): SymbolicTensor[] {
   const seen = new Set<SymbolicTensor>();
   return inputs.map((input, i) => {
     if (!seen.has(input)) {

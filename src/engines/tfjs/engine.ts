@@ -29,26 +29,48 @@ export class TfjsEngine implements Engine {
   private async trainNow(request: TrainRequest, signal: AbortSignal, onProgress: Parameters<Engine['train']>[2]): Promise<TrainOutcome> {
     if (request.task.kind === 'image2image') return trainImage2Image(request, tfjsTrainGenerative(this.loaded.tf), signal, onProgress);
     if (request.task.kind !== 'classification') {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the tfjs engine trains classification and image-to-image tasks, not "${request.task.kind}"`, { hint: 'use --engine table for lookup tasks' });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        `the tfjs engine trains classification and image-to-image tasks, not "${request.task.kind}"`,
+        { hint: 'use --engine table for lookup tasks' },
+      );
     }
     const checked = parseIr(request.ir);
     const data = await loadDataset(request.task.dataset);
     const [h, w, c] = checked.ir.input.shape;
     if (h !== data.shape[0] || w !== data.shape[1] || c !== data.shape[2]) {
-      throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `the network expects [${h}, ${w}, ${c}] images but dataset ${data.name} has [${data.shape.join(', ')}]`);
+      throw new BlockqnnError(
+        ErrorCode.INVALID_ARCHITECTURE,
+        `the network expects [${h}, ${w}, ${c}] images but dataset ${data.name} has [${data.shape.join(', ')}]`,
+      );
     }
     // A final training hands back its weights as the generated PyTorch module's state_dict (torch-weights.ts).
     const checkpoint = request.checkpoint
       ? (compiled: CompiledIr, steps: number) =>
-          writeCheckpoint(tfjsToTorchState(checked, compiled, { batchesTracked: steps }), checkpointMetadata({ engine: this.name, params: networkCost(checked).params, ir: checked.ir }))
+          writeCheckpoint(
+            tfjsToTorchState(checked, compiled, { batchesTracked: steps }),
+            checkpointMetadata({ engine: this.name, params: networkCost(checked).params, ir: checked.ir }),
+          )
       : undefined;
-    return trainTfjs({ tf: this.loaded.tf, checked, task: request.task, data, seed: request.seed, signal, onProgress, evaluateOn: request.evaluateOn, checkpoint, shouldContinue: request.shouldContinue });
+    return trainTfjs({
+      tf: this.loaded.tf,
+      checked,
+      task: request.task,
+      data,
+      seed: request.seed,
+      signal,
+      onProgress,
+      evaluateOn: request.evaluateOn,
+      checkpoint,
+      shouldContinue: request.shouldContinue,
+    });
   }
 }
 
 export const tfjsEngineFactory: EngineFactory = {
   name: 'tfjs',
-  description: 'TensorFlow.js in the worker process: libtensorflow when installed (with CUDA or without), else pure JS (slow, needs nothing)',
+  description:
+    'TensorFlow.js in the worker process: libtensorflow when installed (with CUDA or without), else pure JS (slow, needs nothing)',
   tasks: ['classification', 'image2image'],
   // Native libtensorflow first; the pure-JS backend only when nothing else is there.
   auto: { native: 0, portable: 2 },

@@ -69,7 +69,12 @@ export interface EpochLoopResult {
 
 const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
 
-export async function runEpochs(o: TfjsTrainOptions, model: LayersModel, setLearningRate: (rate: number) => void, hooks: EpochLoopHooks): Promise<EpochLoopResult> {
+export async function runEpochs(
+  o: TfjsTrainOptions,
+  model: LayersModel,
+  setLearningRate: (rate: number) => void,
+  hooks: EpochLoopHooks,
+): Promise<EpochLoopResult> {
   const { task, data, signal } = o;
   const recipe = task.recipe;
   const [h, w, c] = data.shape;
@@ -93,8 +98,23 @@ export async function runEpochs(o: TfjsTrainOptions, model: LayersModel, setLear
       const labels = Int32Array.from(indices, (i) => data.train.labels[i]!);
       const step = hooks.step(buffer, labels);
       if (!Number.isFinite(step.objective)) {
-        result.curve.push({ epoch: epoch + 1, loss: step.objective, trainAccuracy: seen ? correct / seen : 0, valAccuracy: Number.NaN, learningRate, seconds: (performance.now() - started) / 1000 });
-        result.diverged = { status: 'diverged', accuracy: null, curve: result.curve, trainSeconds: result.trainSeconds, evalSeconds: result.evalSeconds, imagesPerSecond: null, error: `loss became ${step.objective} in epoch ${epoch + 1}` };
+        result.curve.push({
+          epoch: epoch + 1,
+          loss: step.objective,
+          trainAccuracy: seen ? correct / seen : 0,
+          valAccuracy: Number.NaN,
+          learningRate,
+          seconds: (performance.now() - started) / 1000,
+        });
+        result.diverged = {
+          status: 'diverged',
+          accuracy: null,
+          curve: result.curve,
+          trainSeconds: result.trainSeconds,
+          evalSeconds: result.evalSeconds,
+          imagesPerSecond: null,
+          error: `loss became ${step.objective} in epoch ${epoch + 1}`,
+        };
         return result;
       }
       result.steps++;
@@ -110,7 +130,14 @@ export async function runEpochs(o: TfjsTrainOptions, model: LayersModel, setLear
     const evalStarted = performance.now();
     const valAccuracy = accuracyOn(o.tf, model, data, split, Math.max(recipe.batchSize, 256));
     result.evalSeconds += (performance.now() - evalStarted) / 1000;
-    const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / Math.max(seen, 1), trainAccuracy: correct / Math.max(seen, 1), valAccuracy, learningRate, seconds: epochSeconds };
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      loss: lossSum / Math.max(seen, 1),
+      trainAccuracy: correct / Math.max(seen, 1),
+      valAccuracy,
+      learningRate,
+      seconds: epochSeconds,
+    };
     result.curve.push(record);
     o.onProgress({ ...record, epochs: recipe.epochs, imagesPerSecond: seen / Math.max(epochSeconds, 1e-9) });
     if (await stopsAfter(o.shouldContinue, record, recipe.epochs)) {
@@ -122,11 +149,20 @@ export async function runEpochs(o: TfjsTrainOptions, model: LayersModel, setLear
 }
 
 /** The `ok` outcome of a finished loop: last accuracy, FGSM robustness when the recipe asks, the checkpoint when the request does. */
-export async function finishedOutcome(o: TfjsTrainOptions, compiled: CompiledIr, loop: EpochLoopResult, extra: Record<string, number> = {}): Promise<TrainOutcome> {
+export async function finishedOutcome(
+  o: TfjsTrainOptions,
+  compiled: CompiledIr,
+  loop: EpochLoopResult,
+  extra: Record<string, number> = {},
+): Promise<TrainOutcome> {
   const last = loop.curve.at(-1);
   const checkpoint = o.checkpoint ? await o.checkpoint(compiled, loop.steps) : undefined;
   return {
-    status: 'ok', accuracy: last ? last.valAccuracy : null, curve: loop.curve, trainSeconds: loop.trainSeconds, evalSeconds: loop.evalSeconds,
+    status: 'ok',
+    accuracy: last ? last.valAccuracy : null,
+    curve: loop.curve,
+    trainSeconds: loop.trainSeconds,
+    evalSeconds: loop.evalSeconds,
     imagesPerSecond: loop.images / Math.max(loop.trainSeconds, 1e-9),
     ...robustnessOutcome(o.tf, compiled.model, o.data, o.evaluateOn ?? 'validation', o.task.recipe, extra),
     ...(checkpoint ? { checkpoint } : {}),

@@ -15,14 +15,25 @@ import type { Tfjs } from './backend.js';
 export type EvaluationSplit = 'validation' | 'test';
 
 /** The split's images in order, in batches of `batchSize`, as [0, 1] floats (no augmentation). */
-function* batchesOf(data: Dataset, split: EvaluationSplit, batchSize: number): Generator<{ buffer: Float32Array; labels: Uint8Array; n: number }> {
+function* batchesOf(
+  data: Dataset,
+  split: EvaluationSplit,
+  batchSize: number,
+): Generator<{ buffer: Float32Array; labels: Uint8Array; n: number }> {
   const set = data[split];
   const [h, w, c] = data.shape;
   const noAugment = () => 0;
   for (let start = 0; start < set.count; start += batchSize) {
     const n = Math.min(batchSize, set.count - start);
     const buffer = new Float32Array(n * h * w * c);
-    fillBatch(set, data.shape, Array.from({ length: n }, (_, i) => start + i), 'none', noAugment, buffer);
+    fillBatch(
+      set,
+      data.shape,
+      Array.from({ length: n }, (_, i) => start + i),
+      'none',
+      noAugment,
+      buffer,
+    );
     yield { buffer, labels: set.labels.subarray(start, start + n), n };
   }
 }
@@ -39,7 +50,14 @@ export function accuracyOn(tf: Tfjs, model: LayersModel, data: Dataset, split: E
 }
 
 /** Accuracy on `split` at each ε (ε = 0 is the clean accuracy), in order. */
-export function fgsmAccuracies(tf: Tfjs, model: LayersModel, data: Dataset, split: EvaluationSplit, epsilons: readonly number[], batchSize: number): number[] {
+export function fgsmAccuracies(
+  tf: Tfjs,
+  model: LayersModel,
+  data: Dataset,
+  split: EvaluationSplit,
+  epsilons: readonly number[],
+  batchSize: number,
+): number[] {
   const set = data[split];
   const [h, w, c] = data.shape;
   const classes = data.classes.length;
@@ -62,7 +80,14 @@ export function fgsmAccuracies(tf: Tfjs, model: LayersModel, data: Dataset, spli
 }
 
 /** `{ extra: { 'fgsmAccuracy@ε': … } }` when the recipe asks for robustness, else `{}`: spread into an ok outcome. */
-export function robustnessOutcome(tf: Tfjs, model: LayersModel, data: Dataset, split: EvaluationSplit, recipe: Recipe, extra: Record<string, number> = {}): { extra?: Record<string, number> } {
+export function robustnessOutcome(
+  tf: Tfjs,
+  model: LayersModel,
+  data: Dataset,
+  split: EvaluationSplit,
+  recipe: Recipe,
+  extra: Record<string, number> = {},
+): { extra?: Record<string, number> } {
   const epsilons = recipe.robustness?.fgsmEpsilons;
   if (!epsilons) return Object.keys(extra).length > 0 ? { extra } : {};
   const accuracies = fgsmAccuracies(tf, model, data, split, epsilons, Math.max(recipe.batchSize, 256));

@@ -24,10 +24,14 @@ import { registerSecondOrderGradients } from './second-order.js';
 export function explainMissingGradient(error: unknown): never {
   const kernel = /gradient function not found for (\w+)/.exec(error instanceof Error ? error.message : '')?.[1];
   if (!kernel) throw error;
-  throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `WINN's gradient penalty differentiates a gradient, and tfjs has no gradient for kernel ${kernel} that this network's backward pass uses`, {
-    hint: 'train this network with --engine torch, or drop recipe.introspective for plain training',
-    cause: error,
-  });
+  throw new BlockqnnError(
+    ErrorCode.ENGINE_UNAVAILABLE,
+    `WINN's gradient penalty differentiates a gradient, and tfjs has no gradient for kernel ${kernel} that this network's backward pass uses`,
+    {
+      hint: 'train this network with --engine torch, or drop recipe.introspective for plain training',
+      cause: error,
+    },
+  );
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
@@ -68,7 +72,11 @@ export async function trainIntrospective(o: TfjsTrainOptions): Promise<TrainOutc
   };
   try {
     const loop = await runEpochs(o, model, setLearningRate, { step, afterBatches });
-    return loop.diverged ?? loop.pruned ?? (await finishedOutcome(o, compiled, loop, { ...epochStats, ...intro.lastRound, winnPoolSize: intro.pool.size }));
+    return (
+      loop.diverged ??
+      loop.pruned ??
+      (await finishedOutcome(o, compiled, loop, { ...epochStats, ...intro.lastRound, winnPoolSize: intro.pool.size }))
+    );
   } finally {
     optimizer.dispose();
     intro.dispose();

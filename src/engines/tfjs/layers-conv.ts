@@ -66,8 +66,19 @@ export function defineConvLayers(tf: Tfjs): ConvLayers {
 
     override build(inputShape: Shape | Shape[]): void {
       const channels = firstShape(inputShape)[3]!;
-      const { kernelSize: [kh, kw], groups, filters } = this.cfg;
-      this.kernel = this.addWeight('kernel', [kh, kw, channels / groups, filters], 'float32', tf.initializers.glorotUniform(seeded(this.cfg.seed)), undefined, true);
+      const {
+        kernelSize: [kh, kw],
+        groups,
+        filters,
+      } = this.cfg;
+      this.kernel = this.addWeight(
+        'kernel',
+        [kh, kw, channels / groups, filters],
+        'float32',
+        tf.initializers.glorotUniform(seeded(this.cfg.seed)),
+        undefined,
+        true,
+      );
       if (this.cfg.useBias) this.bias = this.addWeight('bias', [filters], 'float32', tf.initializers.zeros(), undefined, true);
       this.built = true;
     }
@@ -75,13 +86,18 @@ export function defineConvLayers(tf: Tfjs): ConvLayers {
     override computeOutputShape(inputShape: Shape | Shape[]): Shape {
       const [b, h, w] = firstShape(inputShape);
       const { kernelSize: k, strides: s, dilationRate: d } = this.cfg;
-      const out = (size: number | null | undefined, i: 0 | 1) => (size === null || size === undefined ? null : Math.floor((size - d[i] * (k[i] - 1) - 1) / s[i]) + 1);
+      const out = (size: number | null | undefined, i: 0 | 1) =>
+        size === null || size === undefined ? null : Math.floor((size - d[i] * (k[i] - 1) - 1) / s[i]) + 1;
       return [b ?? null, out(h, 0), out(w, 1), this.cfg.filters];
     }
 
     /** Undilated "valid" convolution with groups. */
     private convolve(x: Tensor4D, strides: Pair): Tensor4D {
-      const { groups, filters, kernelSize: [kh, kw] } = this.cfg;
+      const {
+        groups,
+        filters,
+        kernelSize: [kh, kw],
+      } = this.cfg;
       const kernel = this.kernel!.read() as Tensor4D;
       const channels = x.shape[3];
       if (groups === 1) return tf.conv2d(x, kernel, strides, 'valid');
@@ -92,7 +108,10 @@ export function defineConvLayers(tf: Tfjs): ConvLayers {
       }
       const xs = tf.split(x, groups, 3) as Tensor4D[];
       const ks = tf.split(kernel, groups, 3) as Tensor4D[];
-      return tf.concat(xs.map((xi, i) => tf.conv2d(xi, ks[i]!, strides, 'valid')), 3);
+      return tf.concat(
+        xs.map((xi, i) => tf.conv2d(xi, ks[i]!, strides, 'valid')),
+        3,
+      );
     }
 
     override call(inputs: Tensor | Tensor[]): Tensor {
@@ -106,7 +125,10 @@ export function defineConvLayers(tf: Tfjs): ConvLayers {
           // Output i of a valid dilated conv is output i / d of phase (i mod d), an
           // undilated conv over every d-th input. Pad up to a multiple of d; the
           // same amount cropped afterwards leaves exactly the valid outputs.
-          const pad: [[number, number], [number, number]] = [[0, (d[0] - (x.shape[1] % d[0])) % d[0]], [0, (d[1] - (x.shape[2] % d[1])) % d[1]]];
+          const pad: [[number, number], [number, number]] = [
+            [0, (d[0] - (x.shape[1] % d[0])) % d[0]],
+            [0, (d[1] - (x.shape[2] % d[1])) % d[1]],
+          ];
           y = tf.batchToSpaceND(this.convolve(tf.spaceToBatchND(x, d, pad), [1, 1]), d, pad);
           if (s[0] > 1 || s[1] > 1) {
             const every = (size: number, stride: number) => tf.range(0, size, stride, 'int32');
@@ -140,9 +162,19 @@ export function defineConvLayers(tf: Tfjs): ConvLayers {
 
     override build(inputShape: Shape | Shape[]): void {
       const channels = firstShape(inputShape)[3]!;
-      const { kernelSize: [kh, kw], filters } = this.cfg;
+      const {
+        kernelSize: [kh, kw],
+        filters,
+      } = this.cfg;
       // tfjs's transposed-convolution filter layout: [kh, kw, out, in].
-      this.kernel = this.addWeight('kernel', [kh, kw, filters, channels], 'float32', tf.initializers.glorotUniform(seeded(this.cfg.seed)), undefined, true);
+      this.kernel = this.addWeight(
+        'kernel',
+        [kh, kw, filters, channels],
+        'float32',
+        tf.initializers.glorotUniform(seeded(this.cfg.seed)),
+        undefined,
+        true,
+      );
       if (this.cfg.useBias) this.bias = this.addWeight('bias', [filters], 'float32', tf.initializers.zeros(), undefined, true);
       this.built = true;
     }

@@ -96,7 +96,14 @@ export function defineDppLayers(tf: Tfjs): DppLayers {
       this.logLambda = this.addWeight('log_lambda', [channels], 'float32', tf.initializers.zeros(), undefined, true);
       if (this.cfg.variant === 'full') {
         const g = DPP_FULL_GUIDE;
-        this.guide = this.addWeight('guide', [g, g, channels, 1], 'float32', tf.initializers.constant({ value: 1 / (g * g) }), undefined, true);
+        this.guide = this.addWeight(
+          'guide',
+          [g, g, channels, 1],
+          'float32',
+          tf.initializers.constant({ value: 1 / (g * g) }),
+          undefined,
+          true,
+        );
       }
       this.built = true;
     }
@@ -121,7 +128,11 @@ export function defineDppLayers(tf: Tfjs): DppLayers {
         const full = this.cfg.variant === 'full';
         const [padRows, padCols] = [dppPadding(rows, full), dppPadding(cols, full)];
         const xp = tf.pad(x, [[0, 0], padRows, padCols, [0, 0]]);
-        const indices = (axis: DppAxis, i: number, pad: number) => tf.tensor1d(Array.from({ length: axis.inner }, (_, a) => tapIndex(axis, a, i) + pad), 'int32');
+        const indices = (axis: DppAxis, i: number, pad: number) =>
+          tf.tensor1d(
+            Array.from({ length: axis.inner }, (_, a) => tapIndex(axis, a, i) + pad),
+            'int32',
+          );
         const rowMasks = Array.from({ length: rows.kernel }, (_, i) => tapMask(rows, i));
         const colMasks = Array.from({ length: cols.kernel }, (_, j) => tapMask(cols, j));
         const padded = [...rowMasks, ...colMasks].some((m) => m.includes(0));
@@ -132,7 +143,9 @@ export function defineDppLayers(tf: Tfjs): DppLayers {
           return colMasks.map((__, j) => tf.gather(r, indices(cols, j, padCols[0]), 2));
         });
         const masks = padded
-          ? rowMasks.map((rm) => colMasks.map((cm) => tf.mul(tf.tensor4d(rm, [1, rows.inner, 1, 1]), tf.tensor4d(cm, [1, 1, cols.inner, 1]))))
+          ? rowMasks.map((rm) =>
+              colMasks.map((cm) => tf.mul(tf.tensor4d(rm, [1, rows.inner, 1, 1]), tf.tensor4d(cm, [1, 1, cols.inner, 1]))),
+            )
           : undefined;
 
         let guide: Tensor;
@@ -147,7 +160,10 @@ export function defineDppLayers(tf: Tfjs): DppLayers {
           // Padding taps are 0, so the sum over all taps divided by the real taps' count is the box filter 1/|Ω_p|.
           const realRows = rowMasks.reduce((acc, m) => acc.map((v, a) => v + m[a]!), new Float32Array(rows.inner));
           const realCols = colMasks.reduce((acc, m) => acc.map((v, b) => v + m[b]!), new Float32Array(cols.inner));
-          const counts = Float32Array.from({ length: rows.inner * cols.inner }, (_, n) => realRows[Math.floor(n / cols.inner)]! * realCols[n % cols.inner]!);
+          const counts = Float32Array.from(
+            { length: rows.inner * cols.inner },
+            (_, n) => realRows[Math.floor(n / cols.inner)]! * realCols[n % cols.inner]!,
+          );
           guide = tf.div(tf.addN(taps.flat()), tf.tensor4d(counts, [1, rows.inner, cols.inner, 1]));
         }
 

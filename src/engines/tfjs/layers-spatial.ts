@@ -45,7 +45,8 @@ export function defineSpatialLayers(tf: Tfjs): SpatialLayers {
     override computeOutputShape(inputShape: Shape | Shape[]): Shape {
       const [b, h, w, c] = firstShape(inputShape);
       const { poolSize: k, strides: s, padding: p } = this.cfg;
-      const out = (size: number | null | undefined, i: 0 | 1) => (size === null || size === undefined ? null : windowOutput(size, k[i], s[i], p[i]));
+      const out = (size: number | null | undefined, i: 0 | 1) =>
+        size === null || size === undefined ? null : windowOutput(size, k[i], s[i], p[i]);
       return [b ?? null, out(h, 0), out(w, 1), c ?? null];
     }
 
@@ -55,7 +56,16 @@ export function defineSpatialLayers(tf: Tfjs): SpatialLayers {
         const { mode, poolSize: k, strides: s, padding: p, countIncludePad } = this.cfg;
         // -∞ never wins a max, and every window holds at least one real input
         // because the IR limits padding to half the kernel.
-        const padded = tf.pad(x, [[0, 0], [p[0], p[0]], [p[1], p[1]], [0, 0]], mode === 'max' ? -Infinity : 0);
+        const padded = tf.pad(
+          x,
+          [
+            [0, 0],
+            [p[0], p[0]],
+            [p[1], p[1]],
+            [0, 0],
+          ],
+          mode === 'max' ? -Infinity : 0,
+        );
         if (mode === 'max') return tf.maxPool(padded, k, s, 'valid');
         const mean = tf.avgPool(padded, k, s, 'valid');
         if (countIncludePad) return mean;

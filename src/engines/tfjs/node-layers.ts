@@ -42,10 +42,18 @@ const apply = (layer: Layer, x: SymbolicTensor | SymbolicTensor[]): SymbolicTens
 
 /** tfjs's default Glorot-uniform initialiser for `key`, seeded when the context has a seed (else the default, unseeded). */
 const glorot = <K extends string>(ctx: NodeContext, key: K): Partial<Record<K, ReturnType<Tfjs['initializers']['glorotUniform']>>> =>
-  (ctx.seed === undefined ? {} : { [key]: ctx.tf.initializers.glorotUniform({ seed: ctx.seed }) }) as Partial<Record<K, ReturnType<Tfjs['initializers']['glorotUniform']>>>;
+  (ctx.seed === undefined ? {} : { [key]: ctx.tf.initializers.glorotUniform({ seed: ctx.seed }) }) as Partial<
+    Record<K, ReturnType<Tfjs['initializers']['glorotUniform']>>
+  >;
 
 function padLayer(ctx: NodeContext, p: [number, number]): Layer {
-  return ctx.tf.layers.zeroPadding2d({ padding: [[p[0], p[0]], [p[1], p[1]]], name: ctx.auxName('pad') });
+  return ctx.tf.layers.zeroPadding2d({
+    padding: [
+      [p[0], p[0]],
+      [p[1], p[1]],
+    ],
+    name: ctx.auxName('pad'),
+  });
 }
 
 function conv2d(ctx: NodeContext, node: IrNodeOf<'conv2d'>): NodeLayers {
@@ -66,7 +74,12 @@ function conv2d(ctx: NodeContext, node: IrNodeOf<'conv2d'>): NodeLayers {
     const common = { kernelSize: k, strides: s, useBias: node.bias, name: ctx.name };
     if (!builtIn) return new custom.TorchConv2D({ ...common, filters: node.filters, dilationRate: d, groups: node.groups, seed: ctx.seed });
     if (node.groups === 1) return tf.layers.conv2d({ ...common, padding, filters: node.filters, ...glorot(ctx, 'kernelInitializer') });
-    return tf.layers.depthwiseConv2d({ ...common, padding, depthMultiplier: node.filters / channels, ...glorot(ctx, 'depthwiseInitializer') });
+    return tf.layers.depthwiseConv2d({
+      ...common,
+      padding,
+      depthMultiplier: node.filters / channels,
+      ...glorot(ctx, 'depthwiseInitializer'),
+    });
   };
   const layer = ctx.shared ?? make();
   return { output: apply(layer, x), weights: layer };
@@ -76,8 +89,14 @@ function conv2dTranspose(ctx: NodeContext, node: IrNodeOf<'conv2dTranspose'>): N
   const layer =
     ctx.shared ??
     new ctx.custom.TorchConv2DTranspose({
-      filters: node.filters, kernelSize: pairOf(node.kernel), strides: pairOf(node.stride), padding: pairOf(node.padding),
-      outputPadding: pairOf(node.outputPadding), useBias: node.bias, name: ctx.name, seed: ctx.seed,
+      filters: node.filters,
+      kernelSize: pairOf(node.kernel),
+      strides: pairOf(node.stride),
+      padding: pairOf(node.padding),
+      outputPadding: pairOf(node.outputPadding),
+      useBias: node.bias,
+      name: ctx.name,
+      seed: ctx.seed,
     });
   return { output: apply(layer, ctx.inputs[0]!), weights: layer };
 }
@@ -127,7 +146,9 @@ export function buildNode(ctx: NodeContext, node: IrNode): NodeLayers {
       // Without affine, gamma = 1 and beta = 0 are frozen: tfjs's BatchNormalization
       // cannot train without them (it reads them unconditionally), and a layer with
       // trainable = false still normalises with batch statistics while training.
-      return weighted(() => tf.layers.batchNormalization({ axis: -1, momentum: 1 - node.momentum, epsilon: node.epsilon, trainable: node.affine, name }));
+      return weighted(() =>
+        tf.layers.batchNormalization({ axis: -1, momentum: 1 - node.momentum, epsilon: node.epsilon, trainable: node.affine, name }),
+      );
     case 'instanceNorm':
       return weighted(() => new custom.InstanceNorm({ epsilon: node.epsilon, affine: node.affine, name }));
     case 'relu':
@@ -165,9 +186,18 @@ export function buildNode(ctx: NodeContext, node: IrNode): NodeLayers {
     case 'channelSlice':
       return plain(new custom.ChannelSlice({ start: node.start, size: node.size, name }));
     case 'dpp':
-      return weighted(() => new custom.DetailPreservingPool2D({
-        poolSize: pairOf(node.kernel), strides: pairOf(node.stride ?? node.kernel), padding: pairOf(node.padding),
-        variant: node.variant, reward: node.reward, sampling: node.sampling, epsilon: node.epsilon, name,
-      }));
+      return weighted(
+        () =>
+          new custom.DetailPreservingPool2D({
+            poolSize: pairOf(node.kernel),
+            strides: pairOf(node.stride ?? node.kernel),
+            padding: pairOf(node.padding),
+            variant: node.variant,
+            reward: node.reward,
+            sampling: node.sampling,
+            epsilon: node.epsilon,
+            name,
+          }),
+      );
   }
 }

@@ -13,7 +13,8 @@ export interface RecipeOptimizer {
 }
 
 export function makeOptimizer(tf: Tfjs, recipe: Recipe): RecipeOptimizer {
-  const optimizer = recipe.optimizer === 'adam' ? tf.train.adam(recipe.learningRate) : tf.train.momentum(recipe.learningRate, recipe.momentum, true);
+  const optimizer =
+    recipe.optimizer === 'adam' ? tf.train.adam(recipe.learningRate) : tf.train.momentum(recipe.learningRate, recipe.momentum, true);
   // tfjs reads `learningRate` on every step but exposes no setter; stepping it keeps Adam's moments, as PyTorch's schedulers do.
   const mutable = optimizer as unknown as { learningRate: number };
   return { optimizer, setLearningRate: (learningRate) => (mutable.learningRate = learningRate) };

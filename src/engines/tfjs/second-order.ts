@@ -51,7 +51,9 @@ export function registerSecondOrderGradients(tf: Tfjs): void {
     // Padded, the backends disagree on the divisor of AvgPoolGrad (tfjs's CPU kernel counts the padding, TF's does not),
     // so its adjoint is not one thing; the IR's average pools pad explicitly and pool 'valid'.
     if (pad !== 'valid' && pad !== 0) {
-      throw new Error(`second-order gradients of a padded average pool (pad ${JSON.stringify(pad)}) are not available: pad explicitly and pool 'valid'`);
+      throw new Error(
+        `second-order gradients of a padded average pool (pad ${JSON.stringify(pad)}) are not available: pad explicitly and pool 'valid'`,
+      );
     }
     return { dy: () => tf.avgPool(ddx as Tensor4D, filterSize, strides, pad), input: () => tf.zerosLike(input) };
   });
@@ -64,7 +66,13 @@ export function registerSecondOrderGradients(tf: Tfjs): void {
       dy: () => forward(ddx as Tensor4D, filter),
       // ⟨dy, conv(ddx, f)⟩ is what the backward pass computed; its filter gradient is the forward op's filter gradient.
       filter: () =>
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: ddx as Tensor4D, dy }, { strides, pad, dilations, filterShape: filter.shape, ...(dimRoundingMode ? { dimRoundingMode } : {}) }),
+        tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropFilter',
+            { x: ddx as Tensor4D, dy },
+            { strides, pad, dilations, filterShape: filter.shape, ...(dimRoundingMode ? { dimRoundingMode } : {}) },
+          ),
     };
   });
 

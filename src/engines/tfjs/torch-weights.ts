@@ -59,11 +59,19 @@ function nodeSlots(node: IrNode, kinds: readonly string[]): { slots: Slot[]; bat
       return { slots: [kernel, ...(node.bias ? [{ kind: 'bias', torchName: 'bias' }] : [])], batchCounter: false };
     }
     case 'dense':
-      return { slots: [{ kind: 'kernel', torchName: 'weight', perm: [1, 0] }, ...(node.bias ? [{ kind: 'bias', torchName: 'bias' }] : [])], batchCounter: false };
+      return {
+        slots: [{ kind: 'kernel', torchName: 'weight', perm: [1, 0] }, ...(node.bias ? [{ kind: 'bias', torchName: 'bias' }] : [])],
+        batchCounter: false,
+      };
     case 'batchNorm':
       return {
         slots: [
-          ...(node.affine ? [{ kind: 'gamma', torchName: 'weight' }, { kind: 'beta', torchName: 'bias' }] : []),
+          ...(node.affine
+            ? [
+                { kind: 'gamma', torchName: 'weight' },
+                { kind: 'beta', torchName: 'bias' },
+              ]
+            : []),
           { kind: 'moving_mean', torchName: 'running_mean' },
           { kind: 'moving_variance', torchName: 'running_var' },
         ],
@@ -80,7 +88,15 @@ function nodeSlots(node: IrNode, kinds: readonly string[]): { slots: Slot[]; bat
         batchCounter: false,
       };
     case 'instanceNorm':
-      return { slots: node.affine ? [{ kind: 'gamma', torchName: 'weight' }, { kind: 'beta', torchName: 'bias' }] : [], batchCounter: false };
+      return {
+        slots: node.affine
+          ? [
+              { kind: 'gamma', torchName: 'weight' },
+              { kind: 'beta', torchName: 'bias' },
+            ]
+          : [],
+        batchCounter: false,
+      };
     default:
       return { slots: [], batchCounter: false };
   }
@@ -104,10 +120,14 @@ function weightNodes(checked: CheckedIr, compiled: CompiledIr): NodeWeights[] {
     const ignored = node.op === 'batchNorm' && !node.affine ? ['gamma', 'beta'] : [];
     const unmapped = kinds.filter((k) => !ignored.includes(k) && !slots.some((s) => s.kind === k));
     if (unmapped.length > 0) {
-      throw new BlockqnnError(ErrorCode.INTERNAL, `no PyTorch state_dict mapping for the ${unmapped.join(', ')} weight(s) of node "${node.id}" (${node.op})`, {
-        hint: 'add the op to src/engines/tfjs/torch-weights.ts',
-        details: { node: node.id, op: node.op },
-      });
+      throw new BlockqnnError(
+        ErrorCode.INTERNAL,
+        `no PyTorch state_dict mapping for the ${unmapped.join(', ')} weight(s) of node "${node.id}" (${node.op})`,
+        {
+          hint: 'add the op to src/engines/tfjs/torch-weights.ts',
+          details: { node: node.id, op: node.op },
+        },
+      );
     }
     out.push({ node, module: names.get(node.id)!, layer: layerName, slots, batchCounter });
   }
@@ -137,7 +157,8 @@ function permute(data: Float32Array, shape: readonly number[], perm: readonly nu
 
 function variableOf(layerVars: readonly LayerVariable[], kind: string, where: string): LayerVariable {
   const v = layerVars.find((w) => kindOf(w) === kind);
-  if (!v) throw new BlockqnnError(ErrorCode.INTERNAL, `tfjs layer ${where} has no "${kind}" weight (it has ${layerVars.map(kindOf).join(', ')})`);
+  if (!v)
+    throw new BlockqnnError(ErrorCode.INTERNAL, `tfjs layer ${where} has no "${kind}" weight (it has ${layerVars.map(kindOf).join(', ')})`);
   return v;
 }
 
@@ -163,9 +184,20 @@ export function tfjsToTorchState(checked: CheckedIr, compiled: CompiledIr, optio
       const data = v.read().dataSync() as Float32Array;
       const shape = (slot.view ? slot.view(v.shape as number[]) : (v.shape as number[])).slice();
       const perm = slot.perm ?? shape.map((_, i) => i);
-      out.push({ name: `${entry.module}.${slot.torchName}`, dtype: 'F32', shape: perm.map((p) => shape[p]!), data: slot.perm ? permute(data, shape, perm) : Float32Array.from(data) });
+      out.push({
+        name: `${entry.module}.${slot.torchName}`,
+        dtype: 'F32',
+        shape: perm.map((p) => shape[p]!),
+        data: slot.perm ? permute(data, shape, perm) : Float32Array.from(data),
+      });
     }
-    if (entry.batchCounter) out.push({ name: `${entry.module}.num_batches_tracked`, dtype: 'I64', shape: [], data: BigInt64Array.from([BigInt(options.batchesTracked ?? 0)]) });
+    if (entry.batchCounter)
+      out.push({
+        name: `${entry.module}.num_batches_tracked`,
+        dtype: 'I64',
+        shape: [],
+        data: BigInt64Array.from([BigInt(options.batchesTracked ?? 0)]),
+      });
   }
   return out;
 }
@@ -176,7 +208,9 @@ export function torchStateLayout(checked: CheckedIr, compiled: CompiledIr): { na
 }
 
 const mismatch = (message: string) =>
-  new BlockqnnError(ErrorCode.INVALID_INPUT, `checkpoint does not fit the network: ${message}`, { hint: 'use the checkpoint trained for this candidate (its IR digest must match)' });
+  new BlockqnnError(ErrorCode.INVALID_INPUT, `checkpoint does not fit the network: ${message}`, {
+    hint: 'use the checkpoint trained for this candidate (its IR digest must match)',
+  });
 
 /**
  * Loads a PyTorch state_dict (e.g. a checkpoint's tensors) into the compiled
@@ -209,11 +243,18 @@ export function loadTorchState(tf: Tfjs, checked: CheckedIr, compiled: CompiledI
         expected.add(name);
         const t = tensors.get(name);
         if (!t) throw mismatch(`"${name}" is missing`);
-        if (t.dtype !== 'I64' || t.shape.length !== 0) throw mismatch(`"${name}" is ${t.dtype} [${t.shape.join(', ')}], the network needs an I64 scalar`);
+        if (t.dtype !== 'I64' || t.shape.length !== 0)
+          throw mismatch(`"${name}" is ${t.dtype} [${t.shape.join(', ')}], the network needs an I64 scalar`);
       }
     }
     const extra = [...tensors.keys()].filter((name) => !expected.has(name));
-    if (extra.length > 0) throw mismatch(`unexpected entries ${extra.slice(0, 5).map((n) => `"${n}"`).join(', ')}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}`);
+    if (extra.length > 0)
+      throw mismatch(
+        `unexpected entries ${extra
+          .slice(0, 5)
+          .map((n) => `"${n}"`)
+          .join(', ')}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}`,
+      );
     for (const [v, value] of assignments) v.write(value);
   } finally {
     for (const [, value] of assignments) value.dispose();

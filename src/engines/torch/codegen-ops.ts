@@ -34,7 +34,10 @@ export function pyNumber(x: number): string {
 
 /** Keyword arguments whose value differs from the PyTorch default, in order. */
 function kwargs(entries: readonly [string, string, boolean][]): string {
-  return entries.filter(([, , differs]) => differs).map(([k, v]) => `, ${k}=${v}`).join('');
+  return entries
+    .filter(([, , differs]) => differs)
+    .map(([k, v]) => `, ${k}=${v}`)
+    .join('');
 }
 
 const channelsOf = (shape: Shape): number => shape[shape.length - 1]!;
@@ -118,7 +121,10 @@ export function opCode(node: IrNode, inputShapes: readonly Shape[]): OpCode {
     case 'channelScale':
       return { forward: ([a, s]) => `${a} * ${s}[:, :, None, None]` };
     case 'dense':
-      return { module: `nn.Linear(${channelsOf(x)}, ${node.units}${kwargs([['bias', 'False', !node.bias]])})`, forward: ([a], m) => `${m}(${a})` };
+      return {
+        module: `nn.Linear(${channelsOf(x)}, ${node.units}${kwargs([['bias', 'False', !node.bias]])})`,
+        forward: ([a], m) => `${m}(${a})`,
+      };
     case 'flatten':
       // The IR flattens channels-last (H, W, C); NCHW must be permuted first.
       return unary((a) => (x.length === 3 ? `${a}.permute(0, 2, 3, 1).flatten(1)` : `${a}.flatten(1)`));
@@ -251,9 +257,12 @@ export const DPP_MODULE_SOURCE = `class ${DPP_CLASS_NAME}(nn.Module):
 /** Rejects the one sharing the IR allows but a PyTorch module cannot do: a batch norm applied to an image and to a vector. */
 export function checkShareable(node: IrNode, ownerInput: Shape, input: Shape): void {
   if (node.op === 'batchNorm' && ownerInput.length !== input.length) {
-    throw new InvalidArchitectureError(`node "${node.id}" shares a batch norm with "${node.shareWeightsWith}" across an image and a vector input, which PyTorch's BatchNorm1d/2d cannot do`, {
-      hint: 'share batch norms only between inputs of the same rank',
-      details: { node: node.id, rule: 'share-rank' },
-    });
+    throw new InvalidArchitectureError(
+      `node "${node.id}" shares a batch norm with "${node.shareWeightsWith}" across an image and a vector input, which PyTorch's BatchNorm1d/2d cannot do`,
+      {
+        hint: 'share batch norms only between inputs of the same rank',
+        details: { node: node.id, rule: 'share-rank' },
+      },
+    );
   }
 }

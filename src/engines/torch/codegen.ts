@@ -80,9 +80,13 @@ export function generateTorchModule(checked: CheckedIr): GeneratedModule {
 
   const notes: string[] = [];
   if (unusedNodes.length > 0) {
-    notes.push(`${unusedNodes.length} node(s) do not reach the output: their layers exist, so the parameters`, 'count as in the IR, but forward does not compute them.');
+    notes.push(
+      `${unusedNodes.length} node(s) do not reach the output: their layers exist, so the parameters`,
+      'count as in the IR, but forward does not compute them.',
+    );
   }
-  if (ir.nodes.some((n) => n.shareWeightsWith !== undefined)) notes.push('A node that shares weights calls its owner\'s layer: shared parameters exist once.');
+  if (ir.nodes.some((n) => n.shareWeightsWith !== undefined))
+    notes.push("A node that shares weights calls its owner's layer: shared parameters exist once.");
   const imageOutput = outputShape.length === 3;
   const output = nameOf(ir.output);
   const lines = [
@@ -92,11 +96,11 @@ export function generateTorchModule(checked: CheckedIr): GeneratedModule {
     `        Network(input_layout="NHWC") takes [N, ${h}, ${w}, ${c}]${imageOutput ? ' and returns NHWC too' : ''}.`,
     `Output: [N, ${imageOutput ? [outputShape[2], outputShape[0], outputShape[1]].join(', ') : outputShape.join(', ')}], the value of IR node "${commentText(ir.output)}" (logits for a classifier).`,
     `Trainable parameters: ${grouped(params)}, the IR's count (batch-norm statistics are buffers).`,
-    'Shapes in comments are the IR\'s [H, W, C] without the batch axis.',
+    "Shapes in comments are the IR's [H, W, C] without the batch axis.",
     ...(notes.length > 0 ? ['', ...notes] : []),
     '',
     'On CUDA, model.to(memory_format=torch.channels_last) with channels-last input is fastest.',
-    'Only torch is imported; layers keep PyTorch\'s default initialisation.',
+    "Only torch is imported; layers keep PyTorch's default initialisation.",
     '"""',
     'import torch',
     'from torch import nn',
@@ -112,7 +116,7 @@ export function generateTorchModule(checked: CheckedIr): GeneratedModule {
     '    def __init__(self, input_layout="NCHW"):',
     '        super().__init__()',
     '        if input_layout not in ("NCHW", "NHWC"):',
-    '            raise ValueError(f"input_layout must be \'NCHW\' or \'NHWC\', not {input_layout!r}")',
+    "            raise ValueError(f\"input_layout must be 'NCHW' or 'NHWC', not {input_layout!r}\")",
     '        self.input_layout = input_layout',
     ...init.map((l) => `        ${l}`),
     '',

@@ -48,11 +48,18 @@ export class TorchEngine implements Engine {
 
   /** Image-to-image jobs train in a Python child of their own (generative.ts), with this engine's Python and environment. */
   private readonly generative: TrainGenerative = (request, signal, onProgress) =>
-    trainGenerativeTorch(request, signal, onProgress, { python: this.options.python, ...(this.options.env ? { env: this.options.env } : {}) });
+    trainGenerativeTorch(request, signal, onProgress, {
+      python: this.options.python,
+      ...(this.options.env ? { env: this.options.env } : {}),
+    });
 
   describe(): string {
     const ready = this.trainer?.ready;
-    const device = ready ? ready.deviceDescription : this.options.python.cuda ? `cuda: ${this.options.python.cudaDevices[0] ?? '?'}` : 'cpu';
+    const device = ready
+      ? ready.deviceDescription
+      : this.options.python.cuda
+        ? `cuda: ${this.options.python.cudaDevices[0] ?? '?'}`
+        : 'cpu';
     return `torch ${this.options.python.torchVersion} via ${this.options.python.executable} (Python ${this.options.python.pythonVersion}, ${device})`;
   }
 
@@ -82,7 +89,11 @@ export class TorchEngine implements Engine {
   private async trainNow(request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void): Promise<TrainOutcome> {
     if (request.task.kind === 'image2image') return trainImage2Image(request, this.generative, signal, onProgress);
     if (request.task.kind !== 'classification') {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the torch engine trains classification and image-to-image tasks, not "${request.task.kind}"`, { hint: 'use --engine table for lookup tasks' });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        `the torch engine trains classification and image-to-image tasks, not "${request.task.kind}"`,
+        { hint: 'use --engine table for lookup tasks' },
+      );
     }
     const { checked, data } = await loadClassifierData(request.ir, request.task, this.name);
     const generated = generateTorchModule(checked);
@@ -93,15 +104,29 @@ export class TorchEngine implements Engine {
     const folder = request.checkpoint ? await mkdtemp(join(tmpdir(), 'blockqnn-checkpoint-')) : undefined;
     const checkpointFile = folder ? join(folder, 'weights.safetensors') : undefined;
     try {
-      return await this.runJob(trainer, id, request, signal, onProgress, { checked, generated, data: { path: data.cachePath, key: data.key }, checkpointFile });
+      return await this.runJob(trainer, id, request, signal, onProgress, {
+        checked,
+        generated,
+        data: { path: data.cachePath, key: data.key },
+        checkpointFile,
+      });
     } finally {
       if (folder) await rm(folder, { recursive: true, force: true });
     }
   }
 
   private async runJob(
-    trainer: TrainerProcess, id: string, request: TrainRequest, signal: AbortSignal, onProgress: (progress: EpochProgress) => void,
-    job: { checked: ReturnType<typeof parseIr>; generated: ReturnType<typeof generateTorchModule>; data: { path: string; key: string }; checkpointFile: string | undefined },
+    trainer: TrainerProcess,
+    id: string,
+    request: TrainRequest,
+    signal: AbortSignal,
+    onProgress: (progress: EpochProgress) => void,
+    job: {
+      checked: ReturnType<typeof parseIr>;
+      generated: ReturnType<typeof generateTorchModule>;
+      data: { path: string; key: string };
+      checkpointFile: string | undefined;
+    },
   ): Promise<TrainOutcome> {
     const { generated, checkpointFile } = job;
     const { shouldContinue } = request;
@@ -110,15 +135,47 @@ export class TorchEngine implements Engine {
     try {
       result = await trainer.run(
         {
-          type: 'train', id, module: { source: generated.source }, className: generated.className, expectedParams: generated.params,
-          seed: request.seed, recipe: request.task.recipe, dataset: job.data,
+          type: 'train',
+          id,
+          module: { source: generated.source },
+          className: generated.className,
+          expectedParams: generated.params,
+          seed: request.seed,
+          recipe: request.task.recipe,
+          dataset: job.data,
           ...(request.evaluateOn ? { evaluateOn: request.evaluateOn } : {}),
-          ...(checkpointFile ? { checkpoint: { path: checkpointFile, metadata: { ...checkpointMetadata({ engine: this.name, params: generated.params, ir: job.checked.ir }) } } } : {}),
+          ...(checkpointFile
+            ? {
+                checkpoint: {
+                  path: checkpointFile,
+                  metadata: { ...checkpointMetadata({ engine: this.name, params: generated.params, ir: job.checked.ir }) },
+                },
+              }
+            : {}),
           ...(shouldContinue ? { decisions: true } : {}),
         },
         signal,
-        (p) => onProgress({ epoch: p.epoch, epochs: p.epochs, loss: p.loss, trainAccuracy: p.trainAccuracy, valAccuracy: p.valAccuracy, learningRate: p.learningRate, seconds: p.seconds, imagesPerSecond: p.imagesPerSecond }),
-        shouldContinue && ((p) => shouldContinue({ epoch: p.epoch, loss: p.loss, trainAccuracy: p.trainAccuracy, valAccuracy: p.valAccuracy, learningRate: p.learningRate, seconds: p.seconds })),
+        (p) =>
+          onProgress({
+            epoch: p.epoch,
+            epochs: p.epochs,
+            loss: p.loss,
+            trainAccuracy: p.trainAccuracy,
+            valAccuracy: p.valAccuracy,
+            learningRate: p.learningRate,
+            seconds: p.seconds,
+            imagesPerSecond: p.imagesPerSecond,
+          }),
+        shouldContinue &&
+          ((p) =>
+            shouldContinue({
+              epoch: p.epoch,
+              loss: p.loss,
+              trainAccuracy: p.trainAccuracy,
+              valAccuracy: p.valAccuracy,
+              learningRate: p.learningRate,
+              seconds: p.seconds,
+            })),
       );
     } catch (error) {
       // Whatever broke (a crash, garbage, a Python exception that may have left CUDA in a bad state): the next job gets a fresh trainer.
@@ -157,7 +214,11 @@ export class TorchEngine implements Engine {
       });
     } catch (error) {
       const e = error instanceof BlockqnnError ? error : new BlockqnnError(ErrorCode.INTERNAL, String(error));
-      throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `the torch trainer did not start: ${e.message}`, { hint: e.hint ?? TORCH_INSTALL_HINT, details: e.details, cause: error });
+      throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `the torch trainer did not start: ${e.message}`, {
+        hint: e.hint ?? TORCH_INSTALL_HINT,
+        details: e.details,
+        cause: error,
+      });
     }
     return this.trainer;
   }
@@ -181,7 +242,11 @@ export const torchEngineFactory: EngineFactory = {
   async create() {
     const search = await findTorchPython();
     if (!search.found) {
-      throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `engine "torch" is not available: no Python with PyTorch: ${describeAttempts(search.tried)}`, { hint: TORCH_INSTALL_HINT });
+      throw new BlockqnnError(
+        ErrorCode.ENGINE_UNAVAILABLE,
+        `engine "torch" is not available: no Python with PyTorch: ${describeAttempts(search.tried)}`,
+        { hint: TORCH_INSTALL_HINT },
+      );
     }
     return new TorchEngine({ python: search.found });
   },

@@ -22,7 +22,10 @@ const generator = (input: number, output: number): RoleIo => ({ input, output, i
 const patches = (input: number, output = 1): RoleIo => ({ input, output, image: false });
 
 /** Role → what it takes and gives, for a task's procedure and problem (C = examples.channels, K = examples.domains, z = recipe.latent). */
-export function roleIo(task: Pick<Image2ImageTask, 'procedure' | 'problem' | 'recipe'>, examples: Pick<ExampleSet, 'channels' | 'domains' | 'labelSets'>): Record<string, RoleIo> {
+export function roleIo(
+  task: Pick<Image2ImageTask, 'procedure' | 'problem' | 'recipe'>,
+  examples: Pick<ExampleSet, 'channels' | 'domains' | 'labelSets'>,
+): Record<string, RoleIo> {
   const c = examples.channels;
   const k = examples.domains;
   switch (task.procedure) {
@@ -54,9 +57,13 @@ export function checkRoleInputs(task: Image2ImageTask, examples: ExampleSet, net
   const names = Object.keys(networks).sort();
   const wanted = Object.keys(expected).sort();
   if (names.join() !== wanted.join()) {
-    throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `procedure ${task.procedure} on ${task.problem} trains the roles ${wanted.join(', ')}, but the request has ${names.join(', ') || 'none'}`, {
-      hint: 'build the networks with the task\'s baseline (src/search-space/baselines/generative) for this procedure and problem',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_ARCHITECTURE,
+      `procedure ${task.procedure} on ${task.problem} trains the roles ${wanted.join(', ')}, but the request has ${names.join(', ') || 'none'}`,
+      {
+        hint: "build the networks with the task's baseline (src/search-space/baselines/generative) for this procedure and problem",
+      },
+    );
   }
   const s = examples.imageSize;
   for (const role of wanted) {
@@ -65,9 +72,15 @@ export function checkRoleInputs(task: Image2ImageTask, examples: ExampleSet, net
     const input = ir.input.shape;
     const output = shapes.get(ir.output)!;
     const problems: string[] = [];
-    if (input.join() !== [s, s, io.input].join()) problems.push(`takes [${input.join(', ')}] but ${task.problem} with ${examples.channels}-channel images feeds it [${s}, ${s}, ${io.input}]`);
+    if (input.join() !== [s, s, io.input].join())
+      problems.push(
+        `takes [${input.join(', ')}] but ${task.problem} with ${examples.channels}-channel images feeds it [${s}, ${s}, ${io.input}]`,
+      );
     const wantOutput = io.image === 'vector' ? `[${io.output}]` : io.image ? `[${s}, ${s}, ${io.output}]` : `[·, ·, ${io.output}]`;
-    const outputOk = io.image === 'vector' ? output.join() === String(io.output) : output.length === 3 && output[2] === io.output && (!io.image || (output[0] === s && output[1] === s));
+    const outputOk =
+      io.image === 'vector'
+        ? output.join() === String(io.output)
+        : output.length === 3 && output[2] === io.output && (!io.image || (output[0] === s && output[1] === s));
     if (!outputOk) problems.push(`gives [${output.join(', ')}] where the procedure reads ${wantOutput}`);
     if (problems.length > 0) {
       throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `role ${role} of ${task.procedure} ${problems.join('; and ')}`, {

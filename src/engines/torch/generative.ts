@@ -43,7 +43,13 @@ export interface TorchGenerativeOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const losses = z.record(z.string(), z.number().nullable().transform((x) => x ?? Number.NaN));
+const losses = z.record(
+  z.string(),
+  z
+    .number()
+    .nullable()
+    .transform((x) => x ?? Number.NaN),
+);
 const epochRecord = z.object({ epoch: z.number().int(), losses, seconds: z.number() });
 const progressLine = z.object({ type: z.literal('progress'), epochs: z.number().int() }).extend(epochRecord.shape);
 const resultLine = z.object({
@@ -62,17 +68,32 @@ type ResultLine = z.infer<typeof resultLine>;
 async function writeExamples(path: string, examples: ExampleSet): Promise<void> {
   const arrays: Record<string, { data: Uint8Array; shape: number[] }> = {};
   for (const split of ['train', 'eval'] as const) {
-    for (const [name, array] of Object.entries(examples[split].arrays)) arrays[`${split}.${name}`] = { data: array.data, shape: array.shape };
+    for (const [name, array] of Object.entries(examples[split].arrays))
+      arrays[`${split}.${name}`] = { data: array.data, shape: array.shape };
   }
-  await writeCacheFile(path, {
-    key: `examples-${examples.problem}-${examples.imageSize}`, name: examples.problem, classes: [],
-    shape: [examples.imageSize, examples.imageSize, examples.channels], pixels: 'float = byte / 255',
-    spec: { problem: examples.problem, imageSize: examples.imageSize, channels: examples.channels, domains: examples.domains }, source: null,
-  }, arrays);
+  await writeCacheFile(
+    path,
+    {
+      key: `examples-${examples.problem}-${examples.imageSize}`,
+      name: examples.problem,
+      classes: [],
+      shape: [examples.imageSize, examples.imageSize, examples.channels],
+      pixels: 'float = byte / 255',
+      spec: { problem: examples.problem, imageSize: examples.imageSize, channels: examples.channels, domains: examples.domains },
+      source: null,
+    },
+    arrays,
+  );
 }
 
 /** Runs generative.py on a request file's JSON; resolves with its result line. */
-function runChild(python: string, env: NodeJS.ProcessEnv, request: unknown, signal: AbortSignal, onProgress: (p: GenerativeProgress) => void): Promise<ResultLine> {
+function runChild(
+  python: string,
+  env: NodeJS.ProcessEnv,
+  request: unknown,
+  signal: AbortSignal,
+  onProgress: (p: GenerativeProgress) => void,
+): Promise<ResultLine> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, ['-B', '-u', GENERATIVE_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env });
     const stderr: string[] = [];
@@ -94,7 +115,8 @@ function runChild(python: string, env: NodeJS.ProcessEnv, request: unknown, sign
         child.kill('SIGKILL');
         return;
       }
-      if (parsed.type === 'progress') onProgress({ epoch: parsed.epoch, epochs: parsed.epochs, losses: parsed.losses, seconds: parsed.seconds });
+      if (parsed.type === 'progress')
+        onProgress({ epoch: parsed.epoch, epochs: parsed.epochs, losses: parsed.losses, seconds: parsed.seconds });
       else result = parsed;
     });
     child.stdin.on('error', () => {});
@@ -105,11 +127,16 @@ function runChild(python: string, env: NodeJS.ProcessEnv, request: unknown, sign
       signal.removeEventListener('abort', onAbort);
       if (signal.aborted) return reject(new TrainingAborted(signal.reason));
       if (result && !broken) return resolve(result);
-      const why = broken ?? `the generative trainer ${killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`} before its result`;
-      reject(new BlockqnnError(ErrorCode.INTERNAL, why, {
-        hint: stderr.length ? `the trainer's last output:\n${stderr.slice(-12).join('\n')}` : 'run it again; if it persists, check the Python with torch (BLOCKQNN_PYTHON)',
-        details: { python, script: GENERATIVE_SCRIPT },
-      }));
+      const why =
+        broken ?? `the generative trainer ${killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`} before its result`;
+      reject(
+        new BlockqnnError(ErrorCode.INTERNAL, why, {
+          hint: stderr.length
+            ? `the trainer's last output:\n${stderr.slice(-12).join('\n')}`
+            : 'run it again; if it persists, check the Python with torch (BLOCKQNN_PYTHON)',
+          details: { python, script: GENERATIVE_SCRIPT },
+        }),
+      );
     });
     child.stdin.end(JSON.stringify(request));
   });
@@ -125,11 +152,17 @@ async function readOutputs(result: ResultLine, request: GenerativeRequest): Prom
     const described = result.outputs?.[name];
     const expected = [count, examples.imageSize, examples.imageSize, channels];
     if (!described || described.shape.join() !== expected.join()) {
-      throw new BlockqnnError(ErrorCode.INTERNAL, `the generative trainer's output ${name} is ${described ? `[${described.shape.join(', ')}]` : 'missing'}, expected [${expected.join(', ')}]`);
+      throw new BlockqnnError(
+        ErrorCode.INTERNAL,
+        `the generative trainer's output ${name} is ${described ? `[${described.shape.join(', ')}]` : 'missing'}, expected [${expected.join(', ')}]`,
+      );
     }
     const bytes = await readFile(described.file);
     if (bytes.byteLength !== expected.reduce((a, b) => a * b, 4)) {
-      throw new BlockqnnError(ErrorCode.INTERNAL, `the generative trainer's output file ${described.file} has ${bytes.byteLength} bytes, expected ${expected.reduce((a, b) => a * b, 4)}`);
+      throw new BlockqnnError(
+        ErrorCode.INTERNAL,
+        `the generative trainer's output file ${described.file} has ${bytes.byteLength} bytes, expected ${expected.reduce((a, b) => a * b, 4)}`,
+      );
     }
     outputs[name] = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   }
@@ -144,20 +177,30 @@ async function readOutputs(result: ResultLine, request: GenerativeRequest): Prom
  * for a request that cannot be trained (wrong roles or channels, no PyTorch).
  */
 export async function trainGenerativeTorch(
-  request: GenerativeRequest, signal: AbortSignal, onProgress: (progress: GenerativeProgress) => void, options: TorchGenerativeOptions = {},
+  request: GenerativeRequest,
+  signal: AbortSignal,
+  onProgress: (progress: GenerativeProgress) => void,
+  options: TorchGenerativeOptions = {},
 ): Promise<GenerativeOutcome> {
   const { task, examples } = request;
   if (task.problem !== examples.problem || task.imageSize !== examples.imageSize) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the task is ${task.problem} at ${task.imageSize}px but the examples are ${examples.problem} at ${examples.imageSize}px`, {
-      hint: 'build the examples from the same task (buildExamples(task, …))',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `the task is ${task.problem} at ${task.imageSize}px but the examples are ${examples.problem} at ${examples.imageSize}px`,
+      {
+        hint: 'build the examples from the same task (buildExamples(task, …))',
+      },
+    );
   }
   const checked = Object.fromEntries(Object.entries(request.networks).map(([role, ir]) => [role, parseIr(ir)]));
   checkRoleInputs(task, examples, checked);
   let python = options.python;
   if (!python) {
     const search = await findTorchPython(options.env ? { env: options.env } : {});
-    if (!search.found) throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `no Python with PyTorch: ${describeAttempts(search.tried)}`, { hint: TORCH_INSTALL_HINT });
+    if (!search.found)
+      throw new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `no Python with PyTorch: ${describeAttempts(search.tried)}`, {
+        hint: TORCH_INSTALL_HINT,
+      });
     python = search.found;
   }
   if (signal.aborted) throw new TrainingAborted(signal.reason);
@@ -167,17 +210,36 @@ export async function trainGenerativeTorch(
     // A procedure's own view of the examples (SeGAN's object crops), made here so both engines train on the same bytes.
     const trained = examplesForProcedure(task.procedure, examples);
     await writeExamples(examplesPath, trained);
-    const roles = Object.fromEntries(Object.entries(checked).map(([role, c]) => {
-      const generated = generateTorchModule(c);
-      return [role, { source: generated.source, className: generated.className, expectedParams: generated.params }];
-    }));
-    const result = await runChild(python.executable, options.env ?? process.env, {
-      procedure: task.procedure, problem: task.problem, seed: request.seed, recipe: task.recipe, examples: examplesPath,
-      channels: examples.channels, domains: examples.domains, labelSets: examples.labelSets ?? 1, outDir: folder, roles,
-    }, signal, onProgress);
+    const roles = Object.fromEntries(
+      Object.entries(checked).map(([role, c]) => {
+        const generated = generateTorchModule(c);
+        return [role, { source: generated.source, className: generated.className, expectedParams: generated.params }];
+      }),
+    );
+    const result = await runChild(
+      python.executable,
+      options.env ?? process.env,
+      {
+        procedure: task.procedure,
+        problem: task.problem,
+        seed: request.seed,
+        recipe: task.recipe,
+        examples: examplesPath,
+        channels: examples.channels,
+        domains: examples.domains,
+        labelSets: examples.labelSets ?? 1,
+        outDir: folder,
+        roles,
+      },
+      signal,
+      onProgress,
+    );
     const curve = result.curve.map(({ epoch, losses: l, seconds }) => ({ epoch, losses: l, seconds }));
     if (result.status !== 'ok') {
-      const error = result.status === 'failed' && result.traceback ? `${result.error}\n${result.traceback.trim().split('\n').slice(-6).join('\n')}` : result.error;
+      const error =
+        result.status === 'failed' && result.traceback
+          ? `${result.error}\n${result.traceback.trim().split('\n').slice(-6).join('\n')}`
+          : result.error;
       return { status: result.status, curve, trainSeconds: result.trainSeconds, error };
     }
     const outputs = outputsForProcedure(task.procedure, trained, await readOutputs(result, request));

@@ -34,13 +34,31 @@ export interface PlainLoopResult {
 
 export function runPlainLoop(o: PlainLoopOptions): Promise<PlainLoopResult> {
   const args = [
-    '-B', PLAIN_LOOP_SCRIPT, '--module', o.modulePath, '--dataset', o.datasetPath, '--epochs', String(o.epochs), '--batch-size', String(o.batchSize),
-    '--learning-rate', String(o.learningRate ?? 1e-3), '--seed', String(o.seed ?? 1), '--device', o.device ?? 'auto',
+    '-B',
+    PLAIN_LOOP_SCRIPT,
+    '--module',
+    o.modulePath,
+    '--dataset',
+    o.datasetPath,
+    '--epochs',
+    String(o.epochs),
+    '--batch-size',
+    String(o.batchSize),
+    '--learning-rate',
+    String(o.learningRate ?? 1e-3),
+    '--seed',
+    String(o.seed ?? 1),
+    '--device',
+    o.device ?? 'auto',
   ];
   return new Promise((resolve, reject) => {
     execFile(o.python, args, { env: o.env ?? process.env, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       if (error) {
-        reject(new BlockqnnError(ErrorCode.INTERNAL, `the plain PyTorch loop failed: ${stderr.trim().split('\n').at(-1) ?? error.message}`, { details: { stderr: stderr.slice(-4000) } }));
+        reject(
+          new BlockqnnError(ErrorCode.INTERNAL, `the plain PyTorch loop failed: ${stderr.trim().split('\n').at(-1) ?? error.message}`, {
+            details: { stderr: stderr.slice(-4000) },
+          }),
+        );
         return;
       }
       try {
@@ -55,5 +73,11 @@ export function runPlainLoop(o: PlainLoopOptions): Promise<PlainLoopResult> {
 /** Images per second over the epochs after the first (all, when there is one): the rate the plain loop reports too. */
 export function steadyImagesPerSecond(curve: readonly { seconds: number }[], imagesPerEpoch: number): number {
   const steady = curve.length > 1 ? curve.slice(1) : curve;
-  return (imagesPerEpoch * steady.length) / Math.max(steady.reduce((sum, r) => sum + r.seconds, 0), 1e-9);
+  return (
+    (imagesPerEpoch * steady.length) /
+    Math.max(
+      steady.reduce((sum, r) => sum + r.seconds, 0),
+      1e-9,
+    )
+  );
 }

@@ -52,7 +52,10 @@ export interface ShutdownMessage {
 export type Request = TrainMessage | DecisionMessage | CancelMessage | ShutdownMessage;
 
 /** JSON carries non-finite numbers as null: a diverged loss, the missing validation accuracy. */
-const num = z.number().nullable().transform((x) => x ?? Number.NaN);
+const num = z
+  .number()
+  .nullable()
+  .transform((x) => x ?? Number.NaN);
 
 const epochRecord = {
   epoch: z.number().int(),
@@ -77,7 +80,13 @@ const ready = z.object({
   bf16: z.boolean(),
 });
 
-const progress = z.object({ type: z.literal('progress'), id: z.string(), ...epochRecord, epochs: z.number().int(), imagesPerSecond: z.number() });
+const progress = z.object({
+  type: z.literal('progress'),
+  id: z.string(),
+  ...epochRecord,
+  epochs: z.number().int(),
+  imagesPerSecond: z.number(),
+});
 
 const result = z.object({
   type: z.literal('result'),

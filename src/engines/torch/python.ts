@@ -116,7 +116,11 @@ export function findTorchPython(options: { candidates?: readonly string[]; env?:
 /** One line, e.g. "/usr/bin/python3 (Python 3.11.2) has torch 1.13.0 (CPU only)". */
 export function describeTorchPython(p: TorchPython): string {
   const where = p.command === p.executable ? p.command : `${p.command} → ${p.executable}`;
-  const cuda = p.cuda ? `CUDA ${p.cudaBuild ?? '?'}: ${p.cudaDevices.join(', ')}` : p.cudaBuild ? `CUDA ${p.cudaBuild} build, no GPU visible` : 'CPU only';
+  const cuda = p.cuda
+    ? `CUDA ${p.cudaBuild ?? '?'}: ${p.cudaDevices.join(', ')}`
+    : p.cudaBuild
+      ? `CUDA ${p.cudaBuild} build, no GPU visible`
+      : 'CPU only';
   return `${where} (Python ${p.pythonVersion}) has torch ${p.torchVersion} (${cuda})`;
 }
 

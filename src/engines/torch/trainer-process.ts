@@ -10,7 +10,14 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import {
-  PROTOCOL_VERSION, type ProgressMessage, type ReadyMessage, type Request, type ResultMessage, type TrainMessage, encodeRequest, parseResponse,
+  PROTOCOL_VERSION,
+  type ProgressMessage,
+  type ReadyMessage,
+  type Request,
+  type ResultMessage,
+  type TrainMessage,
+  encodeRequest,
+  parseResponse,
 } from './protocol.js';
 
 export interface TrainerProcessOptions {
@@ -52,11 +59,15 @@ export class TrainerProcess {
     });
     // A write to a trainer that just died fails with EPIPE; the exit handler reports it.
     child.stdin.on('error', () => {});
-    child.on('error', (error) => this.fail(new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `cannot run ${options.python}: ${error.message}`, { cause: error })));
+    child.on('error', (error) =>
+      this.fail(new BlockqnnError(ErrorCode.ENGINE_UNAVAILABLE, `cannot run ${options.python}: ${error.message}`, { cause: error })),
+    );
     // 'close', not 'exit': by then stderr is read to the end, so errors show the trainer's last words.
     child.on('close', (code, signal) => {
       this.exitInfo = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      this.fail(this.error(`the torch trainer (pid ${child.pid}) ${this.exitInfo}${this.pending ? ` while training job ${this.pending.id}` : ''}`));
+      this.fail(
+        this.error(`the torch trainer (pid ${child.pid}) ${this.exitInfo}${this.pending ? ` while training job ${this.pending.id}` : ''}`),
+      );
     });
   }
 
@@ -103,7 +114,12 @@ export class TrainerProcess {
    * with its decision, which the trainer waits for; a `decide` that throws
    * answers continue.
    */
-  run(message: TrainMessage, signal: AbortSignal, onProgress: (progress: ProgressMessage) => void, decide?: (progress: ProgressMessage) => Promise<boolean>): Promise<ResultMessage> {
+  run(
+    message: TrainMessage,
+    signal: AbortSignal,
+    onProgress: (progress: ProgressMessage) => void,
+    decide?: (progress: ProgressMessage) => Promise<boolean>,
+  ): Promise<ResultMessage> {
     if (!this.usable) return Promise.reject(this.broken ?? this.error('the torch trainer is not running'));
     if (this.pending) return Promise.reject(new BlockqnnError(ErrorCode.INTERNAL, `the torch trainer is busy with job ${this.pending.id}`));
     return new Promise<ResultMessage>((resolve, reject) => {
@@ -112,7 +128,9 @@ export class TrainerProcess {
         this.send({ type: 'cancel', id: message.id });
         const graceMs = this.options.cancelGraceMs ?? 15_000;
         killTimer = setTimeout(() => {
-          this.fail(this.error(`the torch trainer did not stop job ${message.id} within ${graceMs / 1000} s of the cancel, so it was killed`));
+          this.fail(
+            this.error(`the torch trainer did not stop job ${message.id} within ${graceMs / 1000} s of the cancel, so it was killed`),
+          );
           this.kill();
         }, graceMs);
       };
@@ -177,7 +195,10 @@ export class TrainerProcess {
         if (this.pending?.id === message.id) this.pending.resolve(message);
         return;
       case 'error': {
-        const error = this.error(`the torch trainer failed${message.id ? ` job ${message.id}` : ''}: ${message.message}`, message.traceback);
+        const error = this.error(
+          `the torch trainer failed${message.id ? ` job ${message.id}` : ''}: ${message.message}`,
+          message.traceback,
+        );
         if (message.kind === 'startup') this.fail(error);
         else if (this.pending && (message.id === this.pending.id || message.kind === 'protocol')) this.pending.reject(error);
         return;

@@ -44,5 +44,7 @@ export async function startBaselines(s: LoopState): Promise<void> {
   const waiting = s.baselinesInFlight.size - fresh.length - cachedCount;
   // Committed now: left in flight, reconcile would find no job for them and train them after all.
   if (cachedCount > 0) await commitArrived(s);
-  s.deps.log(`run ${s.runId}: ${list.length} baseline(s): ${finished} already evaluated, ${cachedCount} from the result cache, ${fresh.length} queued, ${waiting} waiting from before`);
+  s.deps.log(
+    `run ${s.runId}: ${list.length} baseline(s): ${finished} already evaluated, ${cachedCount} from the result cache, ${fresh.length} queued, ${waiting} waiting from before`,
+  );
 }

@@ -63,7 +63,10 @@ async function commitSlice(s: LoopState, reports: JobReport[]): Promise<void> {
   }
   if (baselineItems.length > 0) {
     await s.deps.store.commitBaselineResults(s.runId, baselineItems);
-    forgetLater(s, baselineItems.map(({ hash }) => hash));
+    forgetLater(
+      s,
+      baselineItems.map(({ hash }) => hash),
+    );
   }
   if (items.length > 0) await s.deps.store.commitResults(s.runId, items, s.snapshot());
   for (const result of observed) s.pause ??= s.systemic.observe(result);
@@ -71,8 +74,23 @@ async function commitSlice(s: LoopState, reports: JobReport[]): Promise<void> {
   items.forEach(({ hash, result }, i) => s.noteResult(hash, result, costs[i]!));
   // The board holds what the store holds, whatever Redis lost meanwhile (one idempotent, pipelined call; the
   // workers recorded the same already): later decisions read exactly what a resume would re-seed.
-  if (s.pruned) await s.deps.queue.seedPruningBoard(s.runId, items.filter(({ result }) => result.curve && result.curve.length > 0).map(({ hash, result }) => boardCurve(hash, result.status, result.curve!.map((p) => ({ valAccuracy: p.valAccuracy ?? null })))));
-  forgetLater(s, items.map(({ hash }) => hash));
+  if (s.pruned)
+    await s.deps.queue.seedPruningBoard(
+      s.runId,
+      items
+        .filter(({ result }) => result.curve && result.curve.length > 0)
+        .map(({ hash, result }) =>
+          boardCurve(
+            hash,
+            result.status,
+            result.curve!.map((p) => ({ valAccuracy: p.valAccuracy ?? null })),
+          ),
+        ),
+    );
+  forgetLater(
+    s,
+    items.map(({ hash }) => hash),
+  );
 }
 
 /**
@@ -84,11 +102,20 @@ async function commitSlice(s: LoopState, reports: JobReport[]): Promise<void> {
  */
 function forgetLater(s: LoopState, hashes: readonly string[]): void {
   const removals = s.forgetting.then(() => Promise.all(hashes.map((hash) => s.deps.queue.forget(s.runId, hash))));
-  s.forgetting = removals.then(() => undefined, () => undefined);
+  s.forgetting = removals.then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /** The row a result is committed as, with the run's shaped reward. */
-function toCandidateResult(s: LoopState, known: KnownResult, cost: Cost, result: EvaluateResult | null, failure: { reason: string; attempts: number; workerId?: string } | null): CandidateResult {
+function toCandidateResult(
+  s: LoopState,
+  known: KnownResult,
+  cost: Cost,
+  result: EvaluateResult | null,
+  failure: { reason: string; attempts: number; workerId?: string } | null,
+): CandidateResult {
   const fitness = learnedFitness(known);
   const reward = fitness !== null ? shapedReward({ accuracy: fitness, flops: cost.flops, density: cost.density }, s.reward) : null;
   return {

@@ -19,7 +19,9 @@ export async function enqueue(s: LoopState, batch: MaterializedCandidate[]): Pro
       seed: (seedBase * 1_000_003 + parseInt(m.hash.slice(0, 8), 16)) >>> 0,
       timeLimitSeconds: s.config.timeLimitSeconds,
       // The run's pruner, options complete (prepareConfig): only a classification search's candidates, never a baseline.
-      ...(s.pruned && s.config.task.kind === 'classification' && m.task === undefined && !s.baselinesInFlight.has(m.hash) ? { pruner: s.config.pruner } : {}),
+      ...(s.pruned && s.config.task.kind === 'classification' && m.task === undefined && !s.baselinesInFlight.has(m.hash)
+        ? { pruner: s.config.pruner }
+        : {}),
     })),
   );
 }

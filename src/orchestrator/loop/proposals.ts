@@ -62,14 +62,24 @@ async function commitUnbuildable(s: LoopState, proposal: Proposal, error: unknow
 }
 
 function newCandidate(s: LoopState, m: MaterializedCandidate) {
-  return { hash: m.hash, nsc: m.key, ...(s.deps.candidates.storesIr && m.ir ? { ir: m.ir } : {}), flops: m.flops, params: m.params, density: m.density };
+  return {
+    hash: m.hash,
+    nsc: m.key,
+    ...(s.deps.candidates.storesIr && m.ir ? { ir: m.ir } : {}),
+    flops: m.flops,
+    params: m.params,
+    density: m.density,
+  };
 }
 
 async function flushFresh(s: LoopState, fresh: MaterializedCandidate[]): Promise<void> {
   if (fresh.length === 0) return;
   while (fresh.length > 0) {
     const batch = fresh.splice(0, MAX_BATCH);
-    await s.deps.store.upsertQueuedCandidates(s.runId, batch.map((m) => newCandidate(s, m)));
+    await s.deps.store.upsertQueuedCandidates(
+      s.runId,
+      batch.map((m) => newCandidate(s, m)),
+    );
     await enqueue(s, batch);
   }
 }

@@ -18,7 +18,10 @@ export async function reconcile(s: LoopState): Promise<void> {
     } else if (report.kind === 'failed') s.reports.push(report);
   }
   if (again.length) {
-    await enqueue(s, again.map((hash) => s.baselinesInFlight.get(hash) ?? s.deps.candidates.materialize(s.inFlight.get(hash)!.candidate.key)));
+    await enqueue(
+      s,
+      again.map((hash) => s.baselinesInFlight.get(hash) ?? s.deps.candidates.materialize(s.inFlight.get(hash)!.candidate.key)),
+    );
     await s.deps.store.appendEvent(s.runId, 'requeued', { count: again.length });
     s.deps.log(`run ${s.runId}: re-enqueued ${again.length} job(s) missing from Redis or cancelled by a stop`);
   }

@@ -19,7 +19,10 @@ export async function restore(s: LoopState): Promise<void> {
   if (snapshot) {
     const state = snapshot.state as SearchSnapshot;
     if (state?.format !== SEARCH_SNAPSHOT_FORMAT) {
-      throw new BlockqnnError(ErrorCode.IO_ERROR, `run ${s.runId}: the stored controller snapshot is not a ${SEARCH_SNAPSHOT_FORMAT} snapshot`);
+      throw new BlockqnnError(
+        ErrorCode.IO_ERROR,
+        `run ${s.runId}: the stored controller snapshot is not a ${SEARCH_SNAPSHOT_FORMAT} snapshot`,
+      );
     }
     s.strategy = s.deps.restoreStrategy(state.strategy);
     since = state.candidates;
@@ -38,16 +41,23 @@ export async function restore(s: LoopState): Promise<void> {
       if (s.handleDuplicate(proposal, hash)) continue;
       const m = s.deps.candidates.materialize(proposal.key);
       if (m.hash !== expected.hash) {
-        throw new BlockqnnError(ErrorCode.INTERNAL, `run ${s.runId}: resume diverged at candidate ${expected.sequence}: the strategy proposed ${proposal.key}, the record says ${expected.nsc}`, {
-          hint: 'the strategy is not deterministic for its snapshot; report this with the run database',
-        });
+        throw new BlockqnnError(
+          ErrorCode.INTERNAL,
+          `run ${s.runId}: resume diverged at candidate ${expected.sequence}: the strategy proposed ${proposal.key}, the record says ${expected.nsc}`,
+          {
+            hint: 'the strategy is not deterministic for its snapshot; report this with the run database',
+          },
+        );
       }
       s.track(proposal, m);
       s.recorded++;
       break;
     }
   }
-  if (snapshot || later.length) log(`run ${s.runId}: restored ${snapshot ? `snapshot at ${since} candidates` : 'a fresh strategy'}, replayed ${later.length} proposal(s), ${s.inFlight.size} in flight`);
+  if (snapshot || later.length)
+    log(
+      `run ${s.runId}: restored ${snapshot ? `snapshot at ${since} candidates` : 'a fresh strategy'}, replayed ${later.length} proposal(s), ${s.inFlight.size} in flight`,
+    );
 }
 
 /** Every candidate of the run matching `query`, page by page along the store's cursor. */
@@ -65,7 +75,14 @@ async function loadKnown(s: LoopState): Promise<void> {
   const curves: BoardCurve[] = [];
   for await (const c of eachCandidate(s, { status: [...RESULT_STATUSES] })) {
     s.noteResult(c.hash, { status: c.status as KnownResult['status'], accuracy: c.accuracy, reward: c.reward, error: c.error }, c);
-    if (s.pruned && c.curve && c.curve.length > 0) curves.push(boardCurve(c.hash, c.status, c.curve.map((p) => ({ valAccuracy: p.valAccuracy ?? null }))));
+    if (s.pruned && c.curve && c.curve.length > 0)
+      curves.push(
+        boardCurve(
+          c.hash,
+          c.status,
+          c.curve.map((p) => ({ valAccuracy: p.valAccuracy ?? null })),
+        ),
+      );
   }
   if (curves.length > 0) await s.deps.queue.seedPruningBoard(s.runId, curves);
 }

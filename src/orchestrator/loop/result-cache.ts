@@ -21,9 +21,19 @@ export function cachedReport(s: LoopState, hash: string, cached: Cached): JobRep
   return {
     kind: 'result',
     result: {
-      contract: 'blockqnn/result@1', runId: s.runId, candidateHash: hash, status: cached.status, accuracy: cached.accuracy,
-      curve: [], trainSeconds: 0, evalSeconds: 0, imagesPerSecond: null, worker: { id: 'cache', host: 'cache', pid: 0 },
-      engine: { name: s.config.engine, description: 'result cache' }, attempt: 1, finishedAt: Date.now(),
+      contract: 'blockqnn/result@1',
+      runId: s.runId,
+      candidateHash: hash,
+      status: cached.status,
+      accuracy: cached.accuracy,
+      curve: [],
+      trainSeconds: 0,
+      evalSeconds: 0,
+      imagesPerSecond: null,
+      worker: { id: 'cache', host: 'cache', pid: 0 },
+      engine: { name: s.config.engine, description: 'result cache' },
+      attempt: 1,
+      finishedAt: Date.now(),
       ...(cached.metrics ? { extra: { ...cached.metrics } } : {}),
     },
   };

@@ -105,9 +105,15 @@ export class SearchLoop {
     await s.forgetting;
     const removed = await s.deps.queue.cancelRun(s.runId);
     await s.deps.store.updateRun(s.runId, { status: 'stopped', controllerId: null, secondsSpent: s.secondsSpent() });
-    await s.deps.store.appendEvent(s.runId, 'stopped', { inFlight: s.inFlight.size, baselinesInFlight: s.baselinesInFlight.size, removedJobs: removed });
+    await s.deps.store.appendEvent(s.runId, 'stopped', {
+      inFlight: s.inFlight.size,
+      baselinesInFlight: s.baselinesInFlight.size,
+      removedJobs: removed,
+    });
     const baselines = s.baselinesInFlight.size > 0 ? ` and ${s.baselinesInFlight.size} baseline(s)` : '';
-    s.deps.log(`run ${s.runId}: stopped with ${s.inFlight.size} candidate(s)${baselines} in flight; \`blockqnn resume ${s.runId}\` continues exactly here`);
+    s.deps.log(
+      `run ${s.runId}: stopped with ${s.inFlight.size} candidate(s)${baselines} in flight; \`blockqnn resume ${s.runId}\` continues exactly here`,
+    );
     return 'stopped';
   }
 
@@ -123,7 +129,12 @@ export class SearchLoop {
     const reason = describePause(pause);
     await s.deps.store.updateRun(s.runId, { status: 'paused', error: reason, controllerId: null, secondsSpent: s.secondsSpent() });
     await s.deps.store.appendEvent(s.runId, 'paused', {
-      cause: pause.cause, reason: pause.reason, count: pause.count, workers: pause.workers, inFlight: s.inFlight.size, removedJobs: removed,
+      cause: pause.cause,
+      reason: pause.reason,
+      count: pause.count,
+      workers: pause.workers,
+      inFlight: s.inFlight.size,
+      removedJobs: removed,
     });
     this.reportProgress();
     s.deps.log(`run ${s.runId} paused: ${reason}`);
@@ -134,8 +145,14 @@ export class SearchLoop {
   private async finish(): Promise<SearchOutcome> {
     const s = this.s;
     await s.forgetting;
-    await s.deps.store.updateRun(s.runId, { status: 'finished', finishedAt: new Date(), controllerId: null, secondsSpent: s.secondsSpent() });
-    if (s.pruned && s.config.task.kind === 'classification') await s.deps.queue.clearPruningBoard(s.runId, s.config.task.recipe.epochs).catch(() => undefined);
+    await s.deps.store.updateRun(s.runId, {
+      status: 'finished',
+      finishedAt: new Date(),
+      controllerId: null,
+      secondsSpent: s.secondsSpent(),
+    });
+    if (s.pruned && s.config.task.kind === 'classification')
+      await s.deps.queue.clearPruningBoard(s.runId, s.config.task.recipe.epochs).catch(() => undefined);
     await s.deps.store.appendEvent(s.runId, 'finished', { results: s.done, failed: s.failed });
     this.reportProgress();
     return 'finished';

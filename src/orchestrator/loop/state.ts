@@ -14,7 +14,15 @@ import type { SearchConfig } from '../config.js';
 import { failureReason } from '../../common/failure-causes.js';
 import { runReward } from '../run-reward.js';
 import { type SystemicPause, SystemicFailureWatch } from './systemic.js';
-import { type Cost, type InFlight, type KnownCandidate, type KnownResult, SEARCH_SNAPSHOT_FORMAT, type SearchDeps, type SearchSnapshot } from './types.js';
+import {
+  type Cost,
+  type InFlight,
+  type KnownCandidate,
+  type KnownResult,
+  SEARCH_SNAPSHOT_FORMAT,
+  type SearchDeps,
+  type SearchSnapshot,
+} from './types.js';
 
 export class LoopState {
   strategy!: Strategy;
@@ -77,7 +85,11 @@ export class LoopState {
   track(proposal: Proposal, m: Pick<MaterializedCandidate, 'key' | 'hash' | 'flops' | 'density'>): void {
     const entry = this.inFlight.get(m.hash);
     if (entry) entry.proposalIds.push(proposal.id);
-    else this.inFlight.set(m.hash, { proposalIds: [proposal.id], candidate: { key: m.key, hash: m.hash, flops: m.flops, density: m.density } });
+    else
+      this.inFlight.set(m.hash, {
+        proposalIds: [proposal.id],
+        candidate: { key: m.key, hash: m.hash, flops: m.flops, density: m.density },
+      });
   }
 
   /** A proposal of a candidate this run already has: tell its known result, or wait for the one in flight. */

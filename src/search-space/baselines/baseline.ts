@@ -53,7 +53,9 @@ export function resolveOptions(
   if (h < totalStride || w < totalStride) {
     const halvings = Math.round(Math.log2(totalStride));
     badConfig(
-      name, 'inputShape', inputShape,
+      name,
+      'inputShape',
+      inputShape,
       `${h}x${w} is too small: the network halves the image ${halvings} times (total stride ${totalStride}), so height and width must be at least ${totalStride}`,
       `use an input of at least ${totalStride}x${totalStride}, or a CIFAR-scale variant`,
     );

@@ -7,7 +7,8 @@ import type { Registry } from '../../common/registry.js';
 import type { Baseline } from './baseline.js';
 import { BN_INCEPTION_MODULES, type BnInceptionConfig, buildBnInception } from './bn-inception.js';
 
-const BN_INCEPTION_PAPER = 'Ioffe, Szegedy, "Batch Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift", ICML 2015 (arXiv:1502.03167)';
+const BN_INCEPTION_PAPER =
+  'Ioffe, Szegedy, "Batch Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift", ICML 2015 (arXiv:1502.03167)';
 const SENET_PAPER = 'Hu, Shen, Sun, "Squeeze-and-Excitation Networks", CVPR 2018 (arXiv:1709.01507)';
 const IMAGENET = { inputShape: [224, 224, 3], classes: 1000 } as const;
 
@@ -26,6 +27,12 @@ export const BN_INCEPTION_VARIANTS: Readonly<Record<string, { config: BnInceptio
 
 export function registerBnInceptions(registry: Registry<Baseline>): void {
   for (const [name, { config, description, citation }] of Object.entries(BN_INCEPTION_VARIANTS)) {
-    registry.register(name, { name, description, citation, defaults: config.defaults, build: (options = {}) => buildBnInception(config, options, name) });
+    registry.register(name, {
+      name,
+      description,
+      citation,
+      defaults: config.defaults,
+      build: (options = {}) => buildBnInception(config, options, name),
+    });
   }
 }

@@ -71,9 +71,10 @@ function inceptionModule(b: IrBuilder, x: string, m: InceptionModule): string {
   branches.push(convBnRelu(b, convBnRelu(b, x, m.single[0], 1, 1, '3x3_reduce'), m.single[1], 3, stride, '3x3'));
   const d = convBnRelu(b, x, m.double[0], 1, 1, 'double_3x3_reduce');
   branches.push(convBnRelu(b, convBnRelu(b, d, m.double[1], 3, 1, 'double_3x3_1'), m.double[1], 3, stride, 'double_3x3_2'));
-  const pooled = m.pool === 'avg'
-    ? b.avgPool(x, { kernel: 3, stride, padding: 1, countIncludePad: true }, 'pool')
-    : b.maxPool(x, { kernel: 3, stride, padding: 1 }, 'pool');
+  const pooled =
+    m.pool === 'avg'
+      ? b.avgPool(x, { kernel: 3, stride, padding: 1, countIncludePad: true }, 'pool')
+      : b.maxPool(x, { kernel: 3, stride, padding: 1 }, 'pool');
   branches.push(m.projection === undefined ? pooled : convBnRelu(b, pooled, m.projection, 1, 1, 'pool_proj'));
   return b.concat(branches);
 }
@@ -85,7 +86,13 @@ export function checkBnInceptionConfig(name: string, c: BnInceptionConfig): void
   if (c.seReduction !== undefined && !(Number.isInteger(c.seReduction) && c.seReduction > 0)) {
     badConfig(name, 'seReduction', c.seReduction, 'must be a positive integer');
   }
-  if (c.modules.filter((m) => m.reduce).length !== 2) badConfig(name, 'modules', c.modules.map((m) => m.name), 'must hold exactly two reduction modules (total stride 32)');
+  if (c.modules.filter((m) => m.reduce).length !== 2)
+    badConfig(
+      name,
+      'modules',
+      c.modules.map((m) => m.name),
+      'must hold exactly two reduction modules (total stride 32)',
+    );
 }
 
 /** Builds BN-Inception, or SE-BN-Inception when `seReduction` is set. */

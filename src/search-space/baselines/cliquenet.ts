@@ -74,7 +74,12 @@ function drop(k: Ctx, x: string): string {
 function bnReluConv(k: Ctx, x: string, o: { filters: number; kernel: number; shareWeightsWith?: string | undefined }): string {
   const { b } = k;
   const y = b.relu(b.batchNorm(x));
-  return b.conv(y, { filters: o.filters, kernel: o.kernel, padding: (o.kernel - 1) / 2, ...(o.shareWeightsWith ? { shareWeightsWith: o.shareWeightsWith } : {}) });
+  return b.conv(y, {
+    filters: o.filters,
+    kernel: o.kernel,
+    padding: (o.kernel - 1) / 2,
+    ...(o.shareWeightsWith ? { shareWeightsWith: o.shareWeightsWith } : {}),
+  });
 }
 
 /**
@@ -102,7 +107,12 @@ function cliqueBlock(k: Ctx, x0: string): { feature: string; transit: string } {
   const x: string[] = [x0];
   b.scoped('stage1', () => {
     for (let i = 1; i <= layers; i++) {
-      x[i] = b.scoped(`layer${i}`, () => update(i, x.slice(0, i).map((id, s) => [s, id])));
+      x[i] = b.scoped(`layer${i}`, () =>
+        update(
+          i,
+          x.slice(0, i).map((id, s) => [s, id]),
+        ),
+      );
     }
   });
   b.scoped('stage2', () => {
@@ -126,7 +136,9 @@ function transition(k: Ctx, x: string): string {
 /** The block's contribution to the multi-scale head: [compress →] BN → ReLU → global average pool. */
 function blockVector(k: Ctx, feature: string): string {
   const { b, c } = k;
-  const y = c.compression ? b.scoped('compress', () => drop(k, bnReluConv(k, feature, { filters: Math.floor(b.channelsOf(feature) / 2), kernel: 1 }))) : feature;
+  const y = c.compression
+    ? b.scoped('compress', () => drop(k, bnReluConv(k, feature, { filters: Math.floor(b.channelsOf(feature) / 2), kernel: 1 })))
+    : feature;
   return b.scoped('pool', () => b.globalAvgPool(b.relu(b.batchNorm(y))));
 }
 
@@ -136,11 +148,23 @@ export function checkCliqueNetConfig(name: string, c: CliqueNetConfig): void {
   for (const field of ['k', 't', 'blocks', 'firstChannels'] as const) {
     if (!positive(c[field])) badConfig(name, field, c[field], 'must be a positive integer');
   }
-  if (c.t % c.blocks !== 0) badConfig(name, 't', c.t, `T layers are split evenly over the blocks, and ${c.t} is not divisible by ${c.blocks} blocks`);
+  if (c.t % c.blocks !== 0)
+    badConfig(name, 't', c.t, `T layers are split evenly over the blocks, and ${c.t} is not divisible by ${c.blocks} blocks`);
   const layers = c.t / c.blocks;
-  if (layers < 2) badConfig(name, 't', c.t, `each block needs at least 2 layers for stage II to update one layer from another; T = ${c.t} over ${c.blocks} blocks gives ${layers}`);
+  if (layers < 2)
+    badConfig(
+      name,
+      't',
+      c.t,
+      `each block needs at least 2 layers for stage II to update one layer from another; T = ${c.t} over ${c.blocks} blocks gives ${layers}`,
+    );
   if (c.attention && (layers * c.k) % ATTENTION_REDUCTION !== 0) {
-    badConfig(name, 'k', c.k, `the attentional transition halves the ${layers}·${c.k} = ${layers * c.k} transition channels, which must be even`);
+    badConfig(
+      name,
+      'k',
+      c.k,
+      `the attentional transition halves the ${layers}·${c.k} = ${layers * c.k} transition channels, which must be even`,
+    );
   }
   if (!(typeof c.dropRate === 'number' && c.dropRate >= 0 && c.dropRate < 1)) badConfig(name, 'dropRate', c.dropRate, 'must be in [0, 1)');
 }

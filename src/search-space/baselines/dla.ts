@@ -142,20 +142,33 @@ export function checkDlaConfig(name: string, c: DlaConfig): void {
     badConfig(name, 'levels', c.levels, 'must list six positive integers (conv units of level0 and level1, tree depths of level2..level5)');
   }
   if (c.channels.length !== 6 || !c.channels.every(positive)) badConfig(name, 'channels', c.channels, 'must list six positive integers');
-  if (c.strides.length !== 6 || !c.strides.every((s) => s === 1 || s === 2)) badConfig(name, 'strides', c.strides, 'must list six strides, each 1 or 2');
-  if (!['basic', 'bottleneck', 'bottleneckx'].includes(c.block)) badConfig(name, 'block', c.block, "must be 'basic', 'bottleneck' or 'bottleneckx'");
+  if (c.strides.length !== 6 || !c.strides.every((s) => s === 1 || s === 2))
+    badConfig(name, 'strides', c.strides, 'must list six strides, each 1 or 2');
+  if (!['basic', 'bottleneck', 'bottleneckx'].includes(c.block))
+    badConfig(name, 'block', c.block, "must be 'basic', 'bottleneck' or 'bottleneckx'");
   if (c.cardinality !== undefined && !positive(c.cardinality)) badConfig(name, 'cardinality', c.cardinality, 'must be a positive integer');
   const treeWidths = c.channels.slice(2);
   if (c.block === 'bottleneck') {
     const bad = treeWidths.find((w) => w % EXPANSION !== 0);
-    if (bad !== undefined) badConfig(name, 'channels', c.channels, `a Bottleneck halves its width for the inner convs, and ${bad} is not divisible by ${EXPANSION}`);
+    if (bad !== undefined)
+      badConfig(
+        name,
+        'channels',
+        c.channels,
+        `a Bottleneck halves its width for the inner convs, and ${bad} is not divisible by ${EXPANSION}`,
+      );
   }
   if (c.block === 'bottleneckx') {
     const cardinality = c.cardinality ?? OFFICIAL_CARDINALITY;
     for (const w of treeWidths) {
       const inner = (w * cardinality) / OFFICIAL_CARDINALITY;
       if (!Number.isInteger(inner) || inner % cardinality !== 0) {
-        badConfig(name, 'channels', c.channels, `a BottleneckX of width ${w} has inner width ${w}·${cardinality}/32 = ${inner}, which its grouped 3×3 cannot split into ${cardinality} groups`);
+        badConfig(
+          name,
+          'channels',
+          c.channels,
+          `a BottleneckX of width ${w} has inner width ${w}·${cardinality}/32 = ${inner}, which its grouped 3×3 cannot split into ${cardinality} groups`,
+        );
       }
     }
   }
@@ -172,7 +185,8 @@ export function buildDla(c: DlaConfig, options: BaselineOptions = {}, name = 'dl
   [l0, l1].forEach((convs, level) => {
     x = b.scoped(`level${level}`, () => {
       let y = x;
-      for (let i = 0; i < convs; i++) y = b.relu(convBn(b, y, { filters: c.channels[level]!, kernel: 3, stride: i === 0 ? c.strides[level]! : 1 }, `conv${i}`));
+      for (let i = 0; i < convs; i++)
+        y = b.relu(convBn(b, y, { filters: c.channels[level]!, kernel: 3, stride: i === 0 ? c.strides[level]! : 1 }, `conv${i}`));
       return y;
     });
   });
@@ -181,6 +195,8 @@ export function buildDla(c: DlaConfig, options: BaselineOptions = {}, name = 'dl
     x = b.scoped(`level${level}`, () => tree(k, x, { levels, out: c.channels[level]!, stride: c.strides[level]!, levelRoot: level > 2 }));
   });
   const [h, w] = b.shapeOf(x) as [number, number, number];
-  const logits = b.scoped('head', () => b.flatten(b.conv(b.avgPool(x, { kernel: [h, w] }), { filters: classes, kernel: 1, bias: true }, 'fc')));
+  const logits = b.scoped('head', () =>
+    b.flatten(b.conv(b.avgPool(x, { kernel: [h, w] }), { filters: classes, kernel: 1, bias: true }, 'fc')),
+  );
   return b.build(logits);
 }

@@ -52,16 +52,26 @@ function block(b: IrBuilder, x: string, c: PooledResNetConfig, width: number, do
   const input = downsample ? appendDownsampling(b, x, c.downsampling) : x;
   const y = convBn(b, b.relu(convBn(b, input, width, 'conv1')), width, 'conv2');
   const channels = b.channelsOf(input);
-  const shortcut = channels === width ? input : b.scoped('shortcut', () => b.concat([input, ...Array.from({ length: width / channels - 1 }, () => b.zeros(input, 'pad'))]));
+  const shortcut =
+    channels === width
+      ? input
+      : b.scoped('shortcut', () => b.concat([input, ...Array.from({ length: width / channels - 1 }, () => b.zeros(input, 'pad'))]));
   return b.relu(b.add([shortcut, y]));
 }
 
 export function checkPooledResNetConfig(name: string, c: PooledResNetConfig): void {
   if (!Number.isInteger(c.n) || c.n < 1) badConfig(name, 'n', c.n, 'must be a positive integer (depth 6n + 2)');
-  if (c.widths.length === 0 || !c.widths.every((w) => Number.isInteger(w) && w > 0)) badConfig(name, 'widths', c.widths, 'must be a non-empty list of positive integers');
+  if (c.widths.length === 0 || !c.widths.every((w) => Number.isInteger(w) && w > 0))
+    badConfig(name, 'widths', c.widths, 'must be a non-empty list of positive integers');
   c.widths.forEach((w, i) => {
     const previous = i === 0 ? c.widths[0]! : c.widths[i - 1]!;
-    if (w < previous || w % previous !== 0) badConfig(name, 'widths', c.widths, `an option A shortcut cannot turn ${previous} channels into ${w}: widths must grow by whole multiples`);
+    if (w < previous || w % previous !== 0)
+      badConfig(
+        name,
+        'widths',
+        c.widths,
+        `an option A shortcut cannot turn ${previous} channels into ${w}: widths must grow by whole multiples`,
+      );
   });
 }
 

@@ -34,23 +34,35 @@ export const DOWNSAMPLINGS: Readonly<Record<string, { readonly d: Downsampling; 
 export const DOWNSAMPLING_NAMES = Object.keys(DOWNSAMPLINGS) as [string, ...string[]];
 
 /** Every downsampling at depth 20; at depth 110 (the paper's CIFAR-10 network) max, average and the paper's best, Lite-S3DPP-Sym. */
-const ROWS: readonly [number, readonly string[]][] = [[20, Object.keys(DOWNSAMPLINGS)], [110, ['maxpool', 'avgpool', 'dpp-lite-s3-sym']]];
+const ROWS: readonly [number, readonly string[]][] = [
+  [20, Object.keys(DOWNSAMPLINGS)],
+  [110, ['maxpool', 'avgpool', 'dpp-lite-s3-sym']],
+];
 
-export const DPP_RESNET_VARIANTS: Readonly<Record<string, { readonly config: PooledResNetConfig; readonly description: string }>> = Object.fromEntries(
-  ROWS.flatMap(([depth, suffixes]) =>
-    suffixes.map((suffix) => [suffix, DOWNSAMPLINGS[suffix]!] as const).map(([suffix, { d, text }]) => [
-      `resnet-${depth}-${suffix}`,
-      {
-        config: { n: (depth - 2) / 6, widths: [16, 32, 64], downsampling: d, defaults: CIFAR },
-        description: `ResNet-${depth} for CIFAR downsampling with ${text} before stride-1 convolutions (option A shortcuts)`,
-      },
-    ]),
-  ),
-);
+export const DPP_RESNET_VARIANTS: Readonly<Record<string, { readonly config: PooledResNetConfig; readonly description: string }>> =
+  Object.fromEntries(
+    ROWS.flatMap(([depth, suffixes]) =>
+      suffixes
+        .map((suffix) => [suffix, DOWNSAMPLINGS[suffix]!] as const)
+        .map(([suffix, { d, text }]) => [
+          `resnet-${depth}-${suffix}`,
+          {
+            config: { n: (depth - 2) / 6, widths: [16, 32, 64], downsampling: d, defaults: CIFAR },
+            description: `ResNet-${depth} for CIFAR downsampling with ${text} before stride-1 convolutions (option A shortcuts)`,
+          },
+        ]),
+    ),
+  );
 
 /** Registers every pooled ResNet. */
 export function registerDppResNets(registry: Registry<Baseline>): void {
   for (const [name, { config, description }] of Object.entries(DPP_RESNET_VARIANTS)) {
-    registry.register(name, { name, description, citation: DPP_PAPER, defaults: config.defaults, build: (options = {}) => buildPooledResNet(config, options, name) });
+    registry.register(name, {
+      name,
+      description,
+      citation: DPP_PAPER,
+      defaults: config.defaults,
+      build: (options = {}) => buildPooledResNet(config, options, name),
+    });
   }
 }

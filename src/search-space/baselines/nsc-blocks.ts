@@ -13,7 +13,8 @@ import type { NscBlock } from '../nsc.js';
 import { INCEPTION_BLOCK_NSC, PAPER_BLOCKS, RESNET_BLOCK_NSC } from '../paper-blocks.js';
 import type { Baseline, BaselineOptions } from './baseline.js';
 
-const BLOCKQNN_PAPER = 'Zhong, Yan, Wu, Shao, Liu, "Practical Block-wise Neural Network Architecture Generation", CVPR 2018 (arXiv:1708.05552)';
+const BLOCKQNN_PAPER =
+  'Zhong, Yan, Wu, Shao, Liu, "Practical Block-wise Neural Network Architecture Generation", CVPR 2018 (arXiv:1708.05552)';
 
 /** The network around the block, besides input shape and classes (which BaselineOptions carries). */
 export type BlockNetworkOptions = Partial<Pick<NetworkOptions, 'blocksPerStage' | 'baseFilters' | 'stages' | 'layout'>>;
@@ -35,11 +36,13 @@ export function isNscBlockBaseline(entry: Baseline): entry is NscBlockBaseline {
 
 const NSC_BLOCKS: Readonly<Record<string, { block: NscBlock; nsc: string; description: string }>> = {
   'blockqnn-resnet-block': {
-    block: PAPER_BLOCKS.resnet, nsc: RESNET_BLOCK_NSC,
+    block: PAPER_BLOCKS.resnet,
+    nsc: RESNET_BLOCK_NSC,
     description: 'the ResNet basic block written as NSC (two 3x3 pre-activation convs + identity), assembled like a searched block',
   },
   'blockqnn-inception-block': {
-    block: PAPER_BLOCKS.inception, nsc: INCEPTION_BLOCK_NSC,
+    block: PAPER_BLOCKS.inception,
+    nsc: INCEPTION_BLOCK_NSC,
     description: 'the Inception block written as NSC (1x1; 1x1-3x3; 1x1-5x5; pool-1x1, concatenated), assembled like a searched block',
   },
 };
@@ -48,7 +51,11 @@ const NSC_BLOCKS: Readonly<Record<string, { block: NscBlock; nsc: string; descri
 export function registerNscBlocks(registry: Registry<Baseline>): void {
   for (const [name, { block, nsc, description }] of Object.entries(NSC_BLOCKS)) {
     const entry: NscBlockBaseline = {
-      name, description, citation: BLOCKQNN_PAPER, block, nsc,
+      name,
+      description,
+      citation: BLOCKQNN_PAPER,
+      block,
+      nsc,
       defaults: { inputShape: DEFAULT_NETWORK_OPTIONS.inputShape, classes: DEFAULT_NETWORK_OPTIONS.classes },
       build: (options = {}) =>
         assembleNetwork(block, {

@@ -21,7 +21,21 @@ import { checkIr, type CheckedIr } from '../graph.js';
 import { INPUT_ID, type IrNode, type NetworkIr } from '../ir.js';
 
 /** Ops that pass a single input through without changing its width: the classifier is found behind them. */
-const PASS_THROUGH = new Set(['flatten', 'dropout', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'batchNorm', 'instanceNorm', 'globalAvgPool', 'globalMaxPool', 'avgPool', 'maxPool', 'upsample']);
+const PASS_THROUGH = new Set([
+  'flatten',
+  'dropout',
+  'relu',
+  'leakyRelu',
+  'sigmoid',
+  'tanh',
+  'batchNorm',
+  'instanceNorm',
+  'globalAvgPool',
+  'globalMaxPool',
+  'avgPool',
+  'maxPool',
+  'upsample',
+]);
 
 function classifierOf(ir: NetworkIr): string | undefined {
   const byId = new Map(ir.nodes.map((n) => [n.id, n]));
@@ -38,7 +52,9 @@ function classifierOf(ir: NetworkIr): string | undefined {
  */
 export function scaleWidth(checked: CheckedIr, factor: number, name: string, options: { round?: boolean } = {}): CheckedIr {
   if (!(Number.isFinite(factor) && factor > 0)) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `baseline width must be a positive number, got ${factor}`, { hint: 'use 1 for the paper widths, 0.5 or 0.25 for the cheap proxy' });
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `baseline width must be a positive number, got ${factor}`, {
+      hint: 'use 1 for the paper widths, 0.5 or 0.25 for the cheap proxy',
+    });
   }
   if (factor === 1) return checked;
   const classifier = classifierOf(checked.ir);
@@ -49,10 +65,14 @@ export function scaleWidth(checked: CheckedIr, factor: number, name: string, opt
     if (scaled < 1) return 1;
     if (options.round) return Math.max(1, Math.round(scaled));
     if (Math.abs(scaled - Math.round(scaled)) > 1e-9) {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `baseline ${name}: width ${factor} turns the ${value} ${what} of node ${node.id} into ${+scaled.toFixed(4)}, not a whole number of channels`, {
-        hint: 'choose a width whose multiples of every layer width are whole (e.g. 0.5 or 0.25 for most CIFAR configurations), or 1 for the paper widths',
-        details: { baseline: name, node: node.id, width: factor, value },
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_CONFIG,
+        `baseline ${name}: width ${factor} turns the ${value} ${what} of node ${node.id} into ${+scaled.toFixed(4)}, not a whole number of channels`,
+        {
+          hint: 'choose a width whose multiples of every layer width are whole (e.g. 0.5 or 0.25 for most CIFAR configurations), or 1 for the paper widths',
+          details: { baseline: name, node: node.id, width: factor, value },
+        },
+      );
     }
     return Math.round(scaled);
   };

@@ -34,15 +34,29 @@ const seResNeXt = (depths: number[]): ResNetConfig => ({ ...imagenet('bottleneck
 
 function imagenet(block: ResNetConfig['block'], depths: number[], strideOn: ResNetConfig['strideOn'], seReduction?: number): ResNetConfig {
   return {
-    block, depths, widths: [64, 128, 256, 512], stem: 'imagenet', stemWidth: 64, strideOn, shortcut: 'projection',
-    ...(seReduction ? { seReduction } : {}), defaults: IMAGENET,
+    block,
+    depths,
+    widths: [64, 128, 256, 512],
+    stem: 'imagenet',
+    stemWidth: 64,
+    strideOn,
+    shortcut: 'projection',
+    ...(seReduction ? { seReduction } : {}),
+    defaults: IMAGENET,
   };
 }
 
 /** CIFAR ResNet with 6n + 2 layers. */
 const cifar = (n: number, seReduction?: number): ResNetConfig => ({
-  block: 'basic', depths: [n, n, n], widths: [16, 32, 64], stem: 'cifar', stemWidth: 16, strideOn: '3x3', shortcut: 'pad',
-  ...(seReduction ? { seReduction } : {}), defaults: CIFAR,
+  block: 'basic',
+  depths: [n, n, n],
+  widths: [16, 32, 64],
+  stem: 'cifar',
+  stemWidth: 16,
+  strideOn: '3x3',
+  shortcut: 'pad',
+  ...(seReduction ? { seReduction } : {}),
+  defaults: CIFAR,
 });
 
 interface Variant {
@@ -54,27 +68,86 @@ interface Variant {
 export const RESNET_VARIANTS: Readonly<Record<string, Variant>> = {
   'resnet-18': { config: imagenet('basic', [2, 2, 2, 2], '3x3'), description: 'ResNet-18, ImageNet, basic blocks', citation: RESNET_PAPER },
   'resnet-34': { config: imagenet('basic', [3, 4, 6, 3], '3x3'), description: 'ResNet-34, ImageNet, basic blocks', citation: RESNET_PAPER },
-  'resnet-50': { config: imagenet('bottleneck', [3, 4, 6, 3], '3x3'), description: 'ResNet-50 v1.5 (stride on the 3x3, torchvision), ImageNet', citation: RESNET_PAPER },
-  'resnet-101': { config: imagenet('bottleneck', [3, 4, 23, 3], '3x3'), description: 'ResNet-101 v1.5 (stride on the 3x3, torchvision), ImageNet', citation: RESNET_PAPER },
-  'resnet-152': { config: imagenet('bottleneck', [3, 8, 36, 3], '3x3'), description: 'ResNet-152 v1.5 (stride on the 3x3, torchvision), ImageNet', citation: RESNET_PAPER },
-  'se-resnet-50': { config: imagenet('bottleneck', [3, 4, 6, 3], '1x1', 16), description: 'SE-ResNet-50 v1 (stride on the first 1x1, the authors\' Caffe model), r = 16, ImageNet', citation: SENET_PAPER },
-  'se-resnet-101': { config: imagenet('bottleneck', [3, 4, 23, 3], '1x1', 16), description: 'SE-ResNet-101 v1 (stride on the first 1x1), r = 16, ImageNet', citation: SENET_PAPER },
-  'se-resnet-152': { config: imagenet('bottleneck', [3, 8, 36, 3], '1x1', 16), description: 'SE-ResNet-152 v1 (stride on the first 1x1), r = 16, ImageNet', citation: SENET_PAPER },
-  'se-resnext-50-32x4d': { config: seResNeXt([3, 4, 6, 3]), description: 'SE-ResNeXt-50 (32x4d: 32 groups of width 4 in the 3x3, stride on the 3x3), r = 16, ImageNet', citation: SENET_PAPER },
-  'se-resnext-101-32x4d': { config: seResNeXt([3, 4, 23, 3]), description: 'SE-ResNeXt-101 (32x4d, stride on the 3x3), r = 16, ImageNet', citation: SENET_PAPER },
-  'resnet-20-cifar': { config: cifar(3), description: 'ResNet-20 for CIFAR (16/32/64 channels, option A shortcuts)', citation: RESNET_PAPER },
-  'resnet-56-cifar': { config: cifar(9), description: 'ResNet-56 for CIFAR (16/32/64 channels, option A shortcuts)', citation: RESNET_PAPER },
-  'resnet-110-cifar': { config: cifar(18), description: 'ResNet-110 for CIFAR (16/32/64 channels, option A shortcuts)', citation: RESNET_PAPER },
-  'se-resnet-20-cifar': { config: cifar(3, 16), description: 'ResNet-20 for CIFAR with SE (r = 16) on every residual branch', citation: SENET_PAPER },
-  'se-resnet-56-cifar': { config: cifar(9, 16), description: 'ResNet-56 for CIFAR with SE (r = 16) on every residual branch', citation: SENET_PAPER },
-  'se-resnet-110-cifar': { config: cifar(18, 16), description: 'ResNet-110 for CIFAR with SE (r = 16) on every residual branch', citation: SENET_PAPER },
+  'resnet-50': {
+    config: imagenet('bottleneck', [3, 4, 6, 3], '3x3'),
+    description: 'ResNet-50 v1.5 (stride on the 3x3, torchvision), ImageNet',
+    citation: RESNET_PAPER,
+  },
+  'resnet-101': {
+    config: imagenet('bottleneck', [3, 4, 23, 3], '3x3'),
+    description: 'ResNet-101 v1.5 (stride on the 3x3, torchvision), ImageNet',
+    citation: RESNET_PAPER,
+  },
+  'resnet-152': {
+    config: imagenet('bottleneck', [3, 8, 36, 3], '3x3'),
+    description: 'ResNet-152 v1.5 (stride on the 3x3, torchvision), ImageNet',
+    citation: RESNET_PAPER,
+  },
+  'se-resnet-50': {
+    config: imagenet('bottleneck', [3, 4, 6, 3], '1x1', 16),
+    description: "SE-ResNet-50 v1 (stride on the first 1x1, the authors' Caffe model), r = 16, ImageNet",
+    citation: SENET_PAPER,
+  },
+  'se-resnet-101': {
+    config: imagenet('bottleneck', [3, 4, 23, 3], '1x1', 16),
+    description: 'SE-ResNet-101 v1 (stride on the first 1x1), r = 16, ImageNet',
+    citation: SENET_PAPER,
+  },
+  'se-resnet-152': {
+    config: imagenet('bottleneck', [3, 8, 36, 3], '1x1', 16),
+    description: 'SE-ResNet-152 v1 (stride on the first 1x1), r = 16, ImageNet',
+    citation: SENET_PAPER,
+  },
+  'se-resnext-50-32x4d': {
+    config: seResNeXt([3, 4, 6, 3]),
+    description: 'SE-ResNeXt-50 (32x4d: 32 groups of width 4 in the 3x3, stride on the 3x3), r = 16, ImageNet',
+    citation: SENET_PAPER,
+  },
+  'se-resnext-101-32x4d': {
+    config: seResNeXt([3, 4, 23, 3]),
+    description: 'SE-ResNeXt-101 (32x4d, stride on the 3x3), r = 16, ImageNet',
+    citation: SENET_PAPER,
+  },
+  'resnet-20-cifar': {
+    config: cifar(3),
+    description: 'ResNet-20 for CIFAR (16/32/64 channels, option A shortcuts)',
+    citation: RESNET_PAPER,
+  },
+  'resnet-56-cifar': {
+    config: cifar(9),
+    description: 'ResNet-56 for CIFAR (16/32/64 channels, option A shortcuts)',
+    citation: RESNET_PAPER,
+  },
+  'resnet-110-cifar': {
+    config: cifar(18),
+    description: 'ResNet-110 for CIFAR (16/32/64 channels, option A shortcuts)',
+    citation: RESNET_PAPER,
+  },
+  'se-resnet-20-cifar': {
+    config: cifar(3, 16),
+    description: 'ResNet-20 for CIFAR with SE (r = 16) on every residual branch',
+    citation: SENET_PAPER,
+  },
+  'se-resnet-56-cifar': {
+    config: cifar(9, 16),
+    description: 'ResNet-56 for CIFAR with SE (r = 16) on every residual branch',
+    citation: SENET_PAPER,
+  },
+  'se-resnet-110-cifar': {
+    config: cifar(18, 16),
+    description: 'ResNet-110 for CIFAR with SE (r = 16) on every residual branch',
+    citation: SENET_PAPER,
+  },
 };
 
 /** Registers every named ResNet and SE-ResNet configuration. */
 export function registerResNets(registry: Registry<Baseline>): void {
   for (const [name, { config, description, citation }] of Object.entries(RESNET_VARIANTS)) {
     registry.register(name, {
-      name, description, citation, defaults: config.defaults,
+      name,
+      description,
+      citation,
+      defaults: config.defaults,
       build: (options = {}) => buildResNet(config, options, name),
     });
   }

@@ -97,18 +97,25 @@ export function resNetTotalStride(c: ResNetConfig): number {
 /** Checks a configuration before anything is built; every message names the field, the value and the rule. */
 export function checkResNetConfig(name: string, c: ResNetConfig): void {
   const positive = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
-  if (c.depths.length === 0 || !c.depths.every(positive)) badConfig(name, 'depths', c.depths, 'must be a non-empty list of positive integers');
+  if (c.depths.length === 0 || !c.depths.every(positive))
+    badConfig(name, 'depths', c.depths, 'must be a non-empty list of positive integers');
   if (c.widths.length !== c.depths.length || !c.widths.every(positive)) {
     badConfig(name, 'widths', c.widths, `must list one positive integer per stage (${c.depths.length} stages)`);
   }
   if (!positive(c.stemWidth)) badConfig(name, 'stemWidth', c.stemWidth, 'must be a positive integer');
   const outs = c.widths.map((w) => w * EXPANSION[c.block]);
   if (c.cardinality !== undefined) {
-    if (c.block !== 'bottleneck') badConfig(name, 'cardinality', c.cardinality, 'grouped (ResNeXt) blocks need block: \'bottleneck\'');
+    if (c.block !== 'bottleneck') badConfig(name, 'cardinality', c.cardinality, "grouped (ResNeXt) blocks need block: 'bottleneck'");
     if (!positive(c.cardinality)) badConfig(name, 'cardinality', c.cardinality, 'must be a positive integer');
     if (!positive(c.groupWidth)) badConfig(name, 'groupWidth', c.groupWidth, 'must be a positive integer when cardinality is set');
     const empty = c.widths.find((w) => Math.floor((w * c.groupWidth!) / 64) === 0);
-    if (empty !== undefined) badConfig(name, 'groupWidth', c.groupWidth, `a stage of width ${empty} would get ⌊${empty}·${c.groupWidth}/64⌋ = 0 channels per group`);
+    if (empty !== undefined)
+      badConfig(
+        name,
+        'groupWidth',
+        c.groupWidth,
+        `a stage of width ${empty} would get ⌊${empty}·${c.groupWidth}/64⌋ = 0 channels per group`,
+      );
   } else if (c.groupWidth !== undefined) {
     badConfig(name, 'groupWidth', c.groupWidth, 'only applies with cardinality', 'set cardinality too (e.g. 32 for 32x4d)');
   }
@@ -116,7 +123,12 @@ export function checkResNetConfig(name: string, c: ResNetConfig): void {
     if (!positive(c.seReduction)) badConfig(name, 'seReduction', c.seReduction, 'must be a positive integer');
     const bad = outs.find((w) => w % c.seReduction! !== 0);
     if (bad !== undefined) {
-      badConfig(name, 'seReduction', c.seReduction, `the SE block reduces ${bad} channels by r, and ${bad} is not divisible by ${c.seReduction}`);
+      badConfig(
+        name,
+        'seReduction',
+        c.seReduction,
+        `the SE block reduces ${bad} channels by r, and ${bad} is not divisible by ${c.seReduction}`,
+      );
     }
   }
   if (c.shortcut === 'pad') {
@@ -124,7 +136,13 @@ export function checkResNetConfig(name: string, c: ResNetConfig): void {
     [c.stemWidth, ...outs].forEach((w, i) => {
       const next = outs[i];
       if (next !== undefined && (next < w || next % w !== 0)) {
-        badConfig(name, 'widths', c.widths, `a 'pad' shortcut cannot turn ${w} channels into ${next}: the width must grow by a whole multiple`, "use shortcut: 'projection'");
+        badConfig(
+          name,
+          'widths',
+          c.widths,
+          `a 'pad' shortcut cannot turn ${w} channels into ${next}: the width must grow by a whole multiple`,
+          "use shortcut: 'projection'",
+        );
       }
     });
   }

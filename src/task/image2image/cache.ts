@@ -54,7 +54,11 @@ export function examplesDataDir(env: NodeJS.ProcessEnv = process.env, cwd: strin
 
 const canonical = (value: unknown): unknown =>
   value && typeof value === 'object' && !Array.isArray(value)
-    ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]))
+    ? Object.fromEntries(
+        Object.entries(value as Record<string, unknown>)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => [k, canonical(v)]),
+      )
     : value;
 
 /** The task without its recipe: what the examples depend on. */
@@ -73,10 +77,15 @@ export function examplesPath(task: Image2ImageTask, seed: number, dataDir: strin
 }
 
 /** Writes an example set atomically (see the file header for names and header fields). */
-export async function writeExampleSet(path: string, examples: ExampleSet, info: { key: string; task: Image2ImageTask; seed: number; classes: readonly string[] }): Promise<void> {
+export async function writeExampleSet(
+  path: string,
+  examples: ExampleSet,
+  info: { key: string; task: Image2ImageTask; seed: number; classes: readonly string[] },
+): Promise<void> {
   const arrays: Record<string, CacheArray> = {};
   for (const split of ['train', 'eval'] as const) {
-    for (const [name, array] of Object.entries(examples[split].arrays)) arrays[`${split}.${name}`] = { data: array.data, shape: array.shape };
+    for (const [name, array] of Object.entries(examples[split].arrays))
+      arrays[`${split}.${name}`] = { data: array.data, shape: array.shape };
   }
   const meta = {
     key: info.key,
@@ -124,7 +133,15 @@ export async function readExampleSet(path: string, key?: string): Promise<Exampl
   if (typeof train === 'string') return train;
   if (typeof evalSplit === 'string') return evalSplit;
   const labelSets = typeof spec.labelSets === 'number' && spec.labelSets > 1 ? { labelSets: spec.labelSets } : {};
-  return { problem, imageSize: spec.imageSize as number, channels: spec.channels as number, domains: spec.domains as number, ...labelSets, train, eval: evalSplit };
+  return {
+    problem,
+    imageSize: spec.imageSize as number,
+    channels: spec.channels as number,
+    domains: spec.domains as number,
+    ...labelSets,
+    train,
+    eval: evalSplit,
+  };
 }
 
 const memo = new Map<string, Promise<LoadedExamples>>();
@@ -150,7 +167,9 @@ async function build(task: Image2ImageTask, seed: number, key: string, path: str
  */
 export async function loadExamples(task: Image2ImageTask, seed: number, options: ExamplesOptions = {}): Promise<LoadedExamples> {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `example seed ${seed} is not a 32-bit unsigned integer`, { hint: 'use a whole number 0 … 4294967295' });
+    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `example seed ${seed} is not a 32-bit unsigned integer`, {
+      hint: 'use a whole number 0 … 4294967295',
+    });
   }
   const key = examplesKey(task, seed);
   const path = join(options.dataDir ?? examplesDataDir(), 'examples', `${key}.bqds`);

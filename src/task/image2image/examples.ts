@@ -50,15 +50,7 @@ import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 import { mulberry32, permutation } from '../../datasets/prng.js';
 import { resizeImages } from '../../datasets/transform.js';
 import type { ImageShape } from '../../datasets/types.js';
-import {
-  applyStyle,
-  boundingBox,
-  maskedMean,
-  morphology,
-  objectMask,
-  toFloat,
-  writeBytes,
-} from './image-ops.js';
+import { applyStyle, boundingBox, maskedMean, morphology, objectMask, toFloat, writeBytes } from './image-ops.js';
 import type { Rect } from './image-ops.js';
 import { domainsFor, SECOND_LABEL_SET_DOMAINS, STYLE_COUNT, TRANSLATION_DOMAINS } from './schema.js';
 import type { ExampleArray, ExampleSet, ExampleSplit, Image2ImageTask } from './schema.js';
@@ -124,7 +116,10 @@ function drawOccluder(ctx: SplitContext, box: Rect, into: Uint8Array): void {
   if (uniform() < 0.5) {
     const thick = 2 + Math.floor(uniform() * Math.floor(size / 5));
     const start = (c: number) => Math.max(0, c - (thick >> 1));
-    rect = uniform() < 0.5 ? { x0: 0, x1: size, y0: start(cy), y1: start(cy) + thick } : { y0: 0, y1: size, x0: start(cx), x1: start(cx) + thick };
+    rect =
+      uniform() < 0.5
+        ? { x0: 0, x1: size, y0: start(cy), y1: start(cy) + thick }
+        : { y0: 0, y1: size, x0: start(cx), x1: start(cx) + thick };
   } else {
     const side = () => Math.floor(size / 4) + Math.floor(uniform() * (Math.floor(size / 4) + 1));
     const w = side();
@@ -179,7 +174,13 @@ export function renderSecondSet(image: Float32Array, domain: number): Float32Arr
 
 function translation(ctx: SplitContext, nativeSize: number, labelSet: 0 | 1): Arrays {
   const { n, size: s, channels: c } = ctx;
-  const out = { source: imageArray(n, s, c), sourceDomain: labelArray(n), targetDomain: labelArray(n), target: imageArray(n, s, c), labelSet: labelArray(n) };
+  const out = {
+    source: imageArray(n, s, c),
+    sourceDomain: labelArray(n),
+    targetDomain: labelArray(n),
+    target: imageArray(n, s, c),
+    labelSet: labelArray(n),
+  };
   const len = s * s * c;
   const domains = labelSet === 0 ? TRANSLATION_DOMAINS : SECOND_LABEL_SET_DOMAINS;
   const offset = labelSet === 0 ? 0 : TRANSLATION_DOMAINS;
@@ -205,8 +206,12 @@ function translation(ctx: SplitContext, nativeSize: number, labelSet: 0 | 1): Ar
 function style(ctx: SplitContext): Arrays {
   const { n, size: s, channels: c } = ctx;
   const out = {
-    plain: imageArray(n, s, c), reference: imageArray(n, s, c), styled: imageArray(n, s, c), style: labelArray(n),
-    plainRegion: imageArray(n, s, 1), referenceRegion: imageArray(n, s, 1),
+    plain: imageArray(n, s, c),
+    reference: imageArray(n, s, c),
+    styled: imageArray(n, s, c),
+    style: labelArray(n),
+    plainRegion: imageArray(n, s, 1),
+    referenceRegion: imageArray(n, s, 1),
   };
   const len = s * s * c;
   const pixels = s * s;
@@ -241,7 +246,10 @@ export function shapeTarget(shape: Uint8Array, appearance: Float32Array, channel
 function shapeGuided(ctx: SplitContext): Arrays {
   const { n, size: s, channels: c } = ctx;
   const out = {
-    shape: imageArray(n, s, 1), appearance: imageArray(n, s, c), target: imageArray(n, s, c), appearanceShape: imageArray(n, s, 1),
+    shape: imageArray(n, s, 1),
+    appearance: imageArray(n, s, c),
+    target: imageArray(n, s, c),
+    appearanceShape: imageArray(n, s, 1),
   };
   const pixels = s * s;
   for (let i = 0; i < n; i++) {
@@ -324,14 +332,22 @@ function checkSource(task: ExampleTask, source: ExampleSource, field: string): v
   const [h, w, c] = source.shape;
   const { train, eval: evalCount } = task.examples;
   if (h !== w || (c !== 1 && c !== 3)) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `image-to-image examples need square images with 1 or 3 channels, got ${h}×${w}×${c} (${field})`, {
-      hint: 'use mnist, fashion-mnist or cifar10 (optionally with dataset.channels 1 or 3)',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `image-to-image examples need square images with 1 or 3 channels, got ${h}×${w}×${c} (${field})`,
+      {
+        hint: 'use mnist, fashion-mnist or cifar10 (optionally with dataset.channels 1 or 3)',
+      },
+    );
   }
   if (train + evalCount > source.count) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `${task.problem} needs ${train} train + ${evalCount} eval images, the ${field} split holds ${source.count}`, {
-      hint: 'lower examples.train / examples.eval, or drop dataset.subset / use a larger dataset',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `${task.problem} needs ${train} train + ${evalCount} eval images, the ${field} split holds ${source.count}`,
+      {
+        hint: 'lower examples.train / examples.eval, or drop dataset.subset / use a larger dataset',
+      },
+    );
   }
 }
 
@@ -359,19 +375,32 @@ export function buildExamples(task: ExampleTask, source: ExampleSource, seed: nu
     return { problem: task.problem, imageSize: task.imageSize, channels: c, domains: domainsFor(task.problem, classes), ...first };
   }
   if (!second) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the task names secondDataset ${task.secondDataset.name} but no images of it were given`, {
-      hint: 'load task.secondDataset\'s training split and pass it to buildExamples (loadExamples does)',
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `the task names secondDataset ${task.secondDataset.name} but no images of it were given`,
+      {
+        hint: "load task.secondDataset's training split and pass it to buildExamples (loadExamples does)",
+      },
+    );
   }
   checkSource(task, second, 'secondDataset');
   if (second.shape[2] !== c) {
-    throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `secondDataset ${task.secondDataset.name} has ${second.shape[2]}-channel images, the dataset ${c}-channel ones`, {
-      hint: `use a second dataset with ${c}-channel images, or set secondDataset.channels to ${c}`,
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_CONFIG,
+      `secondDataset ${task.secondDataset.name} has ${second.shape[2]}-channel images, the dataset ${c}-channel ones`,
+      {
+        hint: `use a second dataset with ${c}-channel images, or set secondDataset.channels to ${c}`,
+      },
+    );
   }
   const other = splitsOf(task, second, (seed ^ SECOND_SET_SEED) >>> 0, 1);
   return {
-    problem: task.problem, imageSize: task.imageSize, channels: c, domains: domainsFor(task.problem, classes, 2), labelSets: 2,
-    train: concatSplits(first.train, other.train), eval: concatSplits(first.eval, other.eval),
+    problem: task.problem,
+    imageSize: task.imageSize,
+    channels: c,
+    domains: domainsFor(task.problem, classes, 2),
+    labelSets: 2,
+    train: concatSplits(first.train, other.train),
+    eval: concatSplits(first.eval, other.eval),
   };
 }

@@ -18,7 +18,10 @@ import { BlockqnnError, ErrorCode } from '../../common/errors.js';
 export function gaussianFit(features: Float64Array, dim: number): { mean: Float64Array; cov: Float64Array; count: number } {
   const count = features.length / dim;
   if (!Number.isInteger(count) || count < 2) {
-    throw new BlockqnnError(ErrorCode.INVALID_INPUT, `a Fréchet distance needs at least 2 feature vectors of ${dim} values, got ${features.length} values`);
+    throw new BlockqnnError(
+      ErrorCode.INVALID_INPUT,
+      `a Fréchet distance needs at least 2 feature vectors of ${dim} values, got ${features.length} values`,
+    );
   }
   const mean = new Float64Array(dim);
   for (let n = 0; n < count; n++) for (let i = 0; i < dim; i++) mean[i]! += features[n * dim + i]!;

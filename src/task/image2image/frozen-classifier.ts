@@ -56,7 +56,15 @@ interface Weights {
   b2: Float64Array;
 }
 
-function forward(wt: Weights, inputSize: number, classes: number, x: Float32Array, at: number, hidden: Float64Array, logits: Float64Array): void {
+function forward(
+  wt: Weights,
+  inputSize: number,
+  classes: number,
+  x: Float32Array,
+  at: number,
+  hidden: Float64Array,
+  logits: Float64Array,
+): void {
   for (let h = 0; h < HIDDEN; h++) {
     let sum = wt.b1[h]!;
     const row = h * inputSize;
@@ -81,7 +89,10 @@ function softmaxInPlace(v: Float64Array): void {
 function frozen(wt: Weights, inputSize: number, classes: number): FrozenClassifier {
   const run = (images: Float32Array, keep: 'features' | 'probs'): Float64Array => {
     if (images.length % inputSize !== 0) {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `classifier input of ${images.length} values is not a whole number of ${inputSize}-value images`);
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        `classifier input of ${images.length} values is not a whole number of ${inputSize}-value images`,
+      );
     }
     const count = images.length / inputSize;
     const width = keep === 'features' ? HIDDEN : classes;

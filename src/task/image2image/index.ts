@@ -26,12 +26,31 @@ export type {
 } from './schema.js';
 export { buildExamples } from './examples.js';
 export type { ExampleSource, ExampleTask } from './examples.js';
-export { l1, maskedL1, iou, ssim, scoreOutputs, trivialOutputs, trivialScores, GenerativeOutputError, COLLAPSE_VARIANCE } from './metrics.js';
+export {
+  l1,
+  maskedL1,
+  iou,
+  ssim,
+  scoreOutputs,
+  trivialOutputs,
+  trivialScores,
+  GenerativeOutputError,
+  COLLAPSE_VARIANCE,
+} from './metrics.js';
 export type { Scores, ScoredTask, OutputProblem } from './metrics.js';
 export { classClassifier, domainClassifier, accuracy } from './frozen-classifier.js';
 export type { FrozenClassifier } from './frozen-classifier.js';
 export { frechetDistance } from './frechet.js';
-export { loadExamples, readExampleSet, writeExampleSet, examplesKey, examplesPath, examplesDataDir, clearExamplesMemo, EXAMPLES_VERSION } from './cache.js';
+export {
+  loadExamples,
+  readExampleSet,
+  writeExampleSet,
+  examplesKey,
+  examplesPath,
+  examplesDataDir,
+  clearExamplesMemo,
+  EXAMPLES_VERSION,
+} from './cache.js';
 export type { LoadedExamples, ExamplesOptions } from './cache.js';
 export { CROP_MARGIN, objectBox, cropToBox, pasteFromBox } from './object-crop.js';
 export type { CropBox } from './object-crop.js';

@@ -139,9 +139,18 @@ export function ssim(a: Float32Array, b: Float32Array, size: number, channels: n
       }
       const mx = blur(x, size);
       const my = blur(y, size);
-      const xx = blur(x.map((v) => v * v), size);
-      const yy = blur(y.map((v) => v * v), size);
-      const xy = blur(x.map((v, p) => v * y[p]!), size);
+      const xx = blur(
+        x.map((v) => v * v),
+        size,
+      );
+      const yy = blur(
+        y.map((v) => v * v),
+        size,
+      );
+      const xy = blur(
+        x.map((v, p) => v * y[p]!),
+        size,
+      );
       let sum = 0;
       for (let p = 0; p < plane; p++) {
         const vx = xx[p]! - mx[p]! ** 2;
@@ -182,30 +191,51 @@ const TRUTH: Record<Image2ImageProblem, Record<string, string>> = {
   'introspective-synthesis': { samples: 'real' },
 };
 
-function checkOutputs(problem: Image2ImageProblem, examples: ExampleSet, outputs: Record<string, Float32Array>, checkCollapse: boolean): void {
+function checkOutputs(
+  problem: Image2ImageProblem,
+  examples: ExampleSet,
+  outputs: Record<string, Float32Array>,
+  checkCollapse: boolean,
+): void {
   const expected = PROBLEM_OUTPUTS(problem, examples.channels);
   const pixels = examples.imageSize * examples.imageSize;
   for (const [name, channels] of Object.entries(expected)) {
     const output = outputs[name];
     if (output === undefined) {
-      throw new GenerativeOutputError('missing-output', `${problem} outputs lack "${name}" (expected ${Object.keys(expected).join(', ')})`, 'the engine must return every output its problem names (src/task/image2image/schema.ts PROBLEM_OUTPUTS)');
+      throw new GenerativeOutputError(
+        'missing-output',
+        `${problem} outputs lack "${name}" (expected ${Object.keys(expected).join(', ')})`,
+        'the engine must return every output its problem names (src/task/image2image/schema.ts PROBLEM_OUTPUTS)',
+      );
     }
     const len = pixels * channels;
     const count = output.length / len;
     const countOk = problem === 'introspective-synthesis' ? Number.isInteger(count) && count >= 2 : count === examples.eval.count;
     if (!countOk) {
-      throw new GenerativeOutputError('wrong-size', `${problem} output "${name}" holds ${output.length} values, expected ${problem === 'introspective-synthesis' ? `a multiple (≥ 2) of ${len}` : examples.eval.count * len} (${examples.eval.count} eval examples × ${examples.imageSize}×${examples.imageSize}×${channels})`, 'outputs are [N, S, S, channels] flattened over the eval split');
+      throw new GenerativeOutputError(
+        'wrong-size',
+        `${problem} output "${name}" holds ${output.length} values, expected ${problem === 'introspective-synthesis' ? `a multiple (≥ 2) of ${len}` : examples.eval.count * len} (${examples.eval.count} eval examples × ${examples.imageSize}×${examples.imageSize}×${channels})`,
+        'outputs are [N, S, S, channels] flattened over the eval split',
+      );
     }
     for (let i = 0; i < output.length; i++) {
       if (!Number.isFinite(output[i])) {
-        throw new GenerativeOutputError('non-finite', `${problem} output "${name}" has a non-finite value (${output[i]}) at index ${i}`, 'the training diverged: lower the learning rate or the loss weights');
+        throw new GenerativeOutputError(
+          'non-finite',
+          `${problem} output "${name}" has a non-finite value (${output[i]}) at index ${i}`,
+          'the training diverged: lower the learning rate or the loss weights',
+        );
       }
     }
     if (!checkCollapse) continue;
     const variance = varianceAcross(output, len);
     const truth = varianceAcross(toFloat(examples.eval.arrays[TRUTH[problem][name]!]!.data), len);
     if (variance < COLLAPSE_VARIANCE && variance < 0.1 * truth) {
-      throw new GenerativeOutputError('mode-collapse', `mode collapse: ${problem} output "${name}" is the same picture for every example (variance across outputs ${variance.toExponential(2)} < ${COLLAPSE_VARIANCE})`, 'the generator ignores its input or noise; train longer, lower the learning rate, or use another procedure');
+      throw new GenerativeOutputError(
+        'mode-collapse',
+        `mode collapse: ${problem} output "${name}" is the same picture for every example (variance across outputs ${variance.toExponential(2)} < ${COLLAPSE_VARIANCE})`,
+        'the generator ignores its input or noise; train longer, lower the learning rate, or use another procedure',
+      );
     }
   }
 }
@@ -227,7 +257,12 @@ function score(task: ScoredTask, examples: ExampleSet, raw: Record<string, Float
       const hiddenPred = out.mask!.map((m, p) => (m > 0.5 && !(visible[p]! > 0.5) ? 1 : 0));
       const invisibleIoU = iou(hiddenPred, hiddenTruth);
       const target = image('full');
-      const metrics = { invisibleIoU, maskIoU: iou(out.mask!, full), invisibleL1: maskedL1(out.image!, target, hiddenTruth, c), l1: l1(out.image!, target) };
+      const metrics = {
+        invisibleIoU,
+        maskIoU: iou(out.mask!, full),
+        invisibleL1: maskedL1(out.image!, target, hiddenTruth, c),
+        l1: l1(out.image!, target),
+      };
       return { score: invisibleIoU, metrics };
     }
     case 'domain-translation': {
@@ -277,7 +312,12 @@ function score(task: ScoredTask, examples: ExampleSet, raw: Record<string, Float
 }
 
 /** With several label sets (task.secondDataset): the domain accuracy on each set's eval examples, `domainAccuracySet<i>`. */
-function labelSetAccuracies(examples: ExampleSet, classifier: FrozenClassifier, images: Float32Array, ev: Record<string, Uint8Array>): Record<string, number> {
+function labelSetAccuracies(
+  examples: ExampleSet,
+  classifier: FrozenClassifier,
+  images: Float32Array,
+  ev: Record<string, Uint8Array>,
+): Record<string, number> {
   const sets = examples.labelSets ?? 1;
   if (sets <= 1) return {};
   const len = examples.imageSize * examples.imageSize * examples.channels;
@@ -286,7 +326,11 @@ function labelSetAccuracies(examples: ExampleSet, classifier: FrozenClassifier, 
     const rows = [...ev.labelSet!.keys()].filter((i) => ev.labelSet![i] === set);
     const picked = new Float32Array(rows.length * len);
     rows.forEach((row, j) => picked.set(images.subarray(row * len, (row + 1) * len), j * len));
-    out[`domainAccuracySet${set}`] = accuracy(classifier, picked, rows.map((row) => ev.targetDomain![row]!));
+    out[`domainAccuracySet${set}`] = accuracy(
+      classifier,
+      picked,
+      rows.map((row) => ev.targetDomain![row]!),
+    );
   }
   return out;
 }

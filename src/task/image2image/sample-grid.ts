@@ -71,13 +71,15 @@ export function sampleGrid(examples: ExampleSet, outputs: Record<string, Float32
   const tiles = rows.map((row) => {
     if (row.from === 'example') {
       const array = examples.eval.arrays[row.name];
-      if (!array) throw new BlockqnnError(ErrorCode.INTERNAL, `sample grid: the ${examples.problem} examples have no eval array "${row.name}"`);
+      if (!array)
+        throw new BlockqnnError(ErrorCode.INTERNAL, `sample grid: the ${examples.problem} examples have no eval array "${row.name}"`);
       const channels = array.shape[3] ?? 1;
       return (i: number, p: number, c: number) => array.data[(i * side * side + p) * channels + Math.min(c, channels - 1)]! / 255;
     }
     const data = outputs[row.name];
     const channels = outputChannels[row.name] ?? (row.optional ? examples.channels : undefined);
-    if (!data || channels === undefined) throw new BlockqnnError(ErrorCode.INTERNAL, `sample grid: the engine returned no output "${row.name}" for ${examples.problem}`);
+    if (!data || channels === undefined)
+      throw new BlockqnnError(ErrorCode.INTERNAL, `sample grid: the engine returned no output "${row.name}" for ${examples.problem}`);
     return (i: number, p: number, c: number) => data[(i * side * side + p) * channels + Math.min(c, channels - 1)]!;
   });
   const width = available * (side + GAP) - GAP;

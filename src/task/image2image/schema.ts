@@ -59,8 +59,15 @@ export function domainsFor(problem: Image2ImageProblem, classes: number, labelSe
 
 const n = (field: string) => z.number({ error: `${field} must be a number` });
 const int = (field: string, min: number, max: number) =>
-  n(field).int({ error: `${field} must be a whole number` }).min(min, { error: `${field} must be at least ${min}` }).max(max, { error: `${field} must be at most ${max}` });
-const weight = (field: string, value: number) => n(field).min(0, { error: `${field} must be ≥ 0` }).max(10_000).default(value);
+  n(field)
+    .int({ error: `${field} must be a whole number` })
+    .min(min, { error: `${field} must be at least ${min}` })
+    .max(max, { error: `${field} must be at most ${max}` });
+const weight = (field: string, value: number) =>
+  n(field)
+    .min(0, { error: `${field} must be ≥ 0` })
+    .max(10_000)
+    .default(value);
 
 /** Loss weights λ of the procedures (the papers' values, see the issue). */
 export const lambdaSchema = z.strictObject({
@@ -137,38 +144,45 @@ export const image2imageExamplesSchema = z.strictObject({
   eval: int('examples.eval', 2, 1_000_000).default(128),
 });
 
-export const image2imageTaskSchema = z.strictObject({
-  kind: z.literal('image2image'),
-  problem: z.enum(IMAGE2IMAGE_PROBLEMS, { error: `problem must be one of ${IMAGE2IMAGE_PROBLEMS.join(', ')}` }),
-  /** The images examples are made from (the dataset's training split, see examples.ts); its own imageSize is ignored. */
-  dataset: datasetSpecSchema,
-  /** H = W of every example; the source images are area-resized to it. */
-  imageSize: int('imageSize', 8, 64).default(16),
-  examples: image2imageExamplesSchema.prefault({}),
-  procedure: z.enum(GENERATIVE_PROCEDURES, { error: `procedure must be one of ${GENERATIVE_PROCEDURES.join(', ')}` }),
-  recipe: generativeRecipeSchema.prefault({}),
-  /**
-   * domain-translation only: a second dataset whose images carry a second label set (SECOND_LABEL_SET_DOMAINS),
-   * so StarGAN trains on two label sets at once with its mask vector (examples.ts). Absent: one label set.
-   */
-  secondDataset: datasetSpecSchema.optional(),
-}).refine((task) => task.secondDataset === undefined || task.problem === 'domain-translation', {
-  error: (issue) => `secondDataset is a second label set for domain-translation (StarGAN's mask vector), not for ${(issue.input as { problem: string }).problem}`,
-  path: ['secondDataset'],
-}).refine((task) => PROCEDURES_FOR_PROBLEM[task.problem].includes(task.procedure), {
-  error: (issue) => {
-    const task = issue.input as { problem: Image2ImageProblem; procedure: string };
-    return `procedure ${task.procedure} does not solve ${task.problem}; use one of ${PROCEDURES_FOR_PROBLEM[task.problem].join(', ')}`;
-  },
-  path: ['procedure'],
-}).refine((task) => !task.recipe.pairedCycleGan.regions || REGION_MASKS[task.problem] !== undefined, {
-  error: (issue) => {
-    const task = issue.input as { problem: Image2ImageProblem };
-    return `baseline paired-cyclegan: recipe.pairedCycleGan.regions needs region masks, and ${task.problem} examples have none `
-      + `(${Object.keys(REGION_MASKS).join(', ')} have them); set regions to false, or use ${Object.keys(REGION_MASKS).join(', ')}`;
-  },
-  path: ['recipe', 'pairedCycleGan', 'regions'],
-});
+export const image2imageTaskSchema = z
+  .strictObject({
+    kind: z.literal('image2image'),
+    problem: z.enum(IMAGE2IMAGE_PROBLEMS, { error: `problem must be one of ${IMAGE2IMAGE_PROBLEMS.join(', ')}` }),
+    /** The images examples are made from (the dataset's training split, see examples.ts); its own imageSize is ignored. */
+    dataset: datasetSpecSchema,
+    /** H = W of every example; the source images are area-resized to it. */
+    imageSize: int('imageSize', 8, 64).default(16),
+    examples: image2imageExamplesSchema.prefault({}),
+    procedure: z.enum(GENERATIVE_PROCEDURES, { error: `procedure must be one of ${GENERATIVE_PROCEDURES.join(', ')}` }),
+    recipe: generativeRecipeSchema.prefault({}),
+    /**
+     * domain-translation only: a second dataset whose images carry a second label set (SECOND_LABEL_SET_DOMAINS),
+     * so StarGAN trains on two label sets at once with its mask vector (examples.ts). Absent: one label set.
+     */
+    secondDataset: datasetSpecSchema.optional(),
+  })
+  .refine((task) => task.secondDataset === undefined || task.problem === 'domain-translation', {
+    error: (issue) =>
+      `secondDataset is a second label set for domain-translation (StarGAN's mask vector), not for ${(issue.input as { problem: string }).problem}`,
+    path: ['secondDataset'],
+  })
+  .refine((task) => PROCEDURES_FOR_PROBLEM[task.problem].includes(task.procedure), {
+    error: (issue) => {
+      const task = issue.input as { problem: Image2ImageProblem; procedure: string };
+      return `procedure ${task.procedure} does not solve ${task.problem}; use one of ${PROCEDURES_FOR_PROBLEM[task.problem].join(', ')}`;
+    },
+    path: ['procedure'],
+  })
+  .refine((task) => !task.recipe.pairedCycleGan.regions || REGION_MASKS[task.problem] !== undefined, {
+    error: (issue) => {
+      const task = issue.input as { problem: Image2ImageProblem };
+      return (
+        `baseline paired-cyclegan: recipe.pairedCycleGan.regions needs region masks, and ${task.problem} examples have none ` +
+        `(${Object.keys(REGION_MASKS).join(', ')} have them); set regions to false, or use ${Object.keys(REGION_MASKS).join(', ')}`
+      );
+    },
+    path: ['recipe', 'pairedCycleGan', 'regions'],
+  });
 
 export type GenerativeRecipe = z.infer<typeof generativeRecipeSchema>;
 export type Image2ImageTask = z.infer<typeof image2imageTaskSchema>;
@@ -179,7 +193,11 @@ export type Image2ImageTaskInput = z.input<typeof image2imageTaskSchema>;
  * channels, K = domains (the builders' generatorChannels; the order of the conditions is
  * documented there).
  */
-export const PROBLEM_CHANNELS: (problem: Image2ImageProblem, datasetChannels: number, domains: number) => { input: number; target: number } = generatorChannels;
+export const PROBLEM_CHANNELS: (
+  problem: Image2ImageProblem,
+  datasetChannels: number,
+  domains: number,
+) => { input: number; target: number } = generatorChannels;
 
 /** One named uint8 array of a split (images as bytes 0..255, labels as bytes); shape has the batch axis first. */
 export interface ExampleArray {

@@ -28,7 +28,9 @@ async function optunaDecisions(scenarios: Scenario[]): Promise<string[]> {
   for (const python of [process.env.BLOCKQNN_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
     try {
       const out = await new Promise<string>((resolve, reject) => {
-        const child = execFile(python, ['-B', REFERENCE], { maxBuffer: 64 << 20, timeout: 120_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+        const child = execFile(python, ['-B', REFERENCE], { maxBuffer: 64 << 20, timeout: 120_000 }, (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+        );
         child.stdin!.end(JSON.stringify({ scenarios }));
       });
       return (JSON.parse(out) as { decisions: string[] }).decisions;
@@ -93,7 +95,10 @@ function scenarios(pruner: 'median' | 'asha', count: number, seed: number): Scen
 }
 
 describe('pruners agree with Optuna', () => {
-  for (const [pruner, seed] of [['median', 17], ['asha', 29]] as const) {
+  for (const [pruner, seed] of [
+    ['median', 17],
+    ['asha', 29],
+  ] as const) {
     it(`${pruner}: 400 seeded scenarios decide as Optuna ${pruner === 'median' ? 'MedianPruner' : 'SuccessiveHalvingPruner'}`, async () => {
       const cases = scenarios(pruner, 400, seed);
       const theirs = await optunaDecisions(cases);

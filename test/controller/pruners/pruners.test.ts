@@ -6,12 +6,26 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  AshaPruner, type EpochView, MedianPruner, createPruner, isFirstInIntervalStep, nanPercentile, normalizePrunerSpec, pruners, rungEpochs,
+  AshaPruner,
+  type EpochView,
+  MedianPruner,
+  createPruner,
+  isFirstInIntervalStep,
+  nanPercentile,
+  normalizePrunerSpec,
+  pruners,
+  rungEpochs,
 } from '../../../src/controller/pruners/index.js';
 
 const median = (options: Record<string, number>, epochs = 6) => createPruner({ name: 'median', options }, epochs) as MedianPruner;
 const asha = (options: Record<string, number>, epochs = 12) => createPruner({ name: 'asha', options }, epochs) as AshaPruner;
-const view = (epoch: number, v: Partial<EpochView>): EpochView => ({ epoch, completedCount: v.completed?.length ?? 0, reported: [], completed: [], ...v });
+const view = (epoch: number, v: Partial<EpochView>): EpochView => ({
+  epoch,
+  completedCount: v.completed?.length ?? 0,
+  reported: [],
+  completed: [],
+  ...v,
+});
 
 describe('median pruner (Optuna MedianPruner semantics)', () => {
   const p = median({ startupCandidates: 2, warmupEpochs: 1 });
@@ -45,7 +59,9 @@ describe('median pruner (Optuna MedianPruner semantics)', () => {
   it('counts NaN values toward minCandidates but leaves them out of the median; an all-NaN curve is pruned', () => {
     const strict = median({ startupCandidates: 0, minCandidates: 3 });
     expect(strict.decide([0.45], view(1, { completed: [Number.NaN, 0.4, 0.6] }))).toBe('prune'); // median of [0.4, 0.6] is 0.5
-    expect(median({ startupCandidates: 0, minCandidates: 4 }).decide([0.45], view(1, { completed: [Number.NaN, 0.4, 0.6] }))).toBe('continue');
+    expect(median({ startupCandidates: 0, minCandidates: 4 }).decide([0.45], view(1, { completed: [Number.NaN, 0.4, 0.6] }))).toBe(
+      'continue',
+    );
     expect(strict.decide([Number.NaN], view(1, { completed: [0.1, 0.1, 0.1] }))).toBe('prune');
     expect(strict.decide([0.0], view(1, { completed: [Number.NaN, Number.NaN, Number.NaN] }))).toBe('continue');
   });
@@ -83,7 +99,7 @@ describe('asha pruner (asynchronous successive halving)', () => {
     expect(p.decide([0.9, 0.1, 0.7], view(3, { reported: [0.5, 0.6, 0.7] }))).toBe('continue');
   });
 
-  it('with fewer than η values, only the best so far continues (Optuna\'s rule: top 1)', () => {
+  it("with fewer than η values, only the best so far continues (Optuna's rule: top 1)", () => {
     const p = asha({ reductionFactor: 4 });
     expect(p.decide([0.3], view(1, { reported: [0.3] }))).toBe('continue'); // the first to reach a rung
     expect(p.decide([0.3], view(1, { reported: [0.5, 0.3] }))).toBe('prune');
@@ -119,10 +135,14 @@ describe('pruner registry and option checks', () => {
     }
   });
 
-  it('fills in the defaults (Optuna\'s), so jobs carry every option explicitly', () => {
-    expect(normalizePrunerSpec({ name: 'median' }, 12)).toEqual({ name: 'median', options: { startupCandidates: 5, warmupEpochs: 0, interval: 1, minCandidates: 1 } });
+  it("fills in the defaults (Optuna's), so jobs carry every option explicitly", () => {
+    expect(normalizePrunerSpec({ name: 'median' }, 12)).toEqual({
+      name: 'median',
+      options: { startupCandidates: 5, warmupEpochs: 0, interval: 1, minCandidates: 1 },
+    });
     expect(normalizePrunerSpec({ name: 'asha', options: { reductionFactor: 3 } }, 12)).toEqual({
-      name: 'asha', options: { reductionFactor: 3, minResource: 1, minEarlyStoppingRate: 0, bootstrapCount: 0 },
+      name: 'asha',
+      options: { reductionFactor: 3, minResource: 1, minEarlyStoppingRate: 0, bootstrapCount: 0 },
     });
     expect(normalizePrunerSpec({ name: 'none' }, 1)).toEqual({ name: 'none', options: {} });
     expect(createPruner({ name: 'none' }, 12).needs(3)).toBeNull();
@@ -137,9 +157,13 @@ describe('pruner registry and option checks', () => {
       }
       throw new Error('accepted');
     };
-    expect(refusal('asha', { reductionFactor: 1 })).toMatch(/^pruner asha: reductionFactor: must be >= 2: η, the reduction factor \(got 1\)$/);
+    expect(refusal('asha', { reductionFactor: 1 })).toMatch(
+      /^pruner asha: reductionFactor: must be >= 2: η, the reduction factor \(got 1\)$/,
+    );
     expect(refusal('asha', { reductionFactor: 2.5 })).toMatch(/reductionFactor: must be a whole number/);
-    expect(refusal('median', { warmupEpochs: -1 })).toMatch(/^pruner median: warmupEpochs: must be >= 0: epochs trained before the first decision \(got -1\)$/);
+    expect(refusal('median', { warmupEpochs: -1 })).toMatch(
+      /^pruner median: warmupEpochs: must be >= 0: epochs trained before the first decision \(got -1\)$/,
+    );
     expect(refusal('median', { warmupEpochs: 11 })).toMatch(/warmupEpochs 11 leaves no epoch to decide at in a 12-epoch recipe .*$/);
     expect(refusal('median', { interval: 0 })).toMatch(/interval: must be >= 1/);
     expect(refusal('median', { patience: 3 })).toMatch(/pruner median: .*patience/);

@@ -21,18 +21,24 @@ const EXAMPLE = path.resolve(import.meta.dirname, '../../../examples/custom-trai
 const fixture = (name: string) => path.join(FIXTURES, name);
 
 const ir = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [8, 8, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
-const task = (trainer: string, recipe: Record<string, unknown> = {}) => parseTask({
-  kind: 'classification',
-  dataset: { name: 'mnist', subset: 200, validationSize: 100, imageSize: 8 },
-  recipe: { epochs: 1, batchSize: 50, learningRate: 0.01, ...recipe },
-  trainer: { sha256: readTrainerFile(trainer).sha256 },
-});
+const task = (trainer: string, recipe: Record<string, unknown> = {}) =>
+  parseTask({
+    kind: 'classification',
+    dataset: { name: 'mnist', subset: 200, validationSize: 100, imageSize: 8 },
+    recipe: { epochs: 1, batchSize: 50, learningRate: 0.01, ...recipe },
+    trainer: { sha256: readTrainerFile(trainer).sha256 },
+  });
 const never = new AbortController().signal;
 const scratch = mkdtempSync(path.join(tmpdir(), 'blockqnn-script-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function engineFor(trainer: string, env: NodeJS.ProcessEnv = {}, cancelGraceMs?: number): Promise<ScriptEngine> {
-  return new ScriptEngine({ python: await torchPython(), trainer, env: { ...process.env, ...env }, ...(cancelGraceMs ? { cancelGraceMs } : {}) });
+  return new ScriptEngine({
+    python: await torchPython(),
+    trainer,
+    env: { ...process.env, ...env },
+    ...(cancelGraceMs ? { cancelGraceMs } : {}),
+  });
 }
 
 /** Whether a process runs (a killed one may linger as a zombie until reaped). */
@@ -48,12 +54,19 @@ function running(pid: number): boolean {
 describe('script engine: user training code on real MNIST', () => {
   it('trains with the example trainer (AdamW, label smoothing, crops): per-epoch progress, the reported accuracy, extra metrics', async () => {
     const engine = await engineFor(EXAMPLE);
-    expect(engine.describe()).toMatch(/^script train\.py \(sha256 [0-9a-f]{12}\) with torch \d+\.\d+.* via .*python.* \(Python 3\.\d+\.\d+, (cpu|cuda.*)\)$/);
+    expect(engine.describe()).toMatch(
+      /^script train\.py \(sha256 [0-9a-f]{12}\) with torch \d+\.\d+.* via .*python.* \(Python 3\.\d+\.\d+, (cpu|cuda.*)\)$/,
+    );
     const progress: EpochProgress[] = [];
-    const outcome = await engine.train({ ir, task: task(EXAMPLE, { epochs: 2 }), seed: 3, timeLimitSeconds: 120 }, never, (p) => progress.push(p));
+    const outcome = await engine.train({ ir, task: task(EXAMPLE, { epochs: 2 }), seed: 3, timeLimitSeconds: 120 }, never, (p) =>
+      progress.push(p),
+    );
     expect(outcome.status, outcome.error).toBe('ok');
     expect(outcome.curve.map((r) => r.epoch)).toEqual([1, 2]);
-    expect(progress.map((p) => [p.epoch, p.epochs])).toEqual([[1, 2], [2, 2]]);
+    expect(progress.map((p) => [p.epoch, p.epochs])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
     expect(progress.every((p) => Number.isFinite(p.loss) && p.loss > 0 && p.imagesPerSecond > 0)).toBe(true);
     // The script reports the final accuracy after its last evaluation: the same model on the same 100 images.
     expect(outcome.accuracy).toBe(outcome.curve[1]!.valAccuracy);
@@ -67,7 +80,7 @@ describe('script engine: user training code on real MNIST', () => {
     expect(outcome.imagesPerSecond).toBeGreaterThan(0);
   });
 
-  it('gives the script the recipe\'s batches over the dataset cache and records its extra metrics', async () => {
+  it("gives the script the recipe's batches over the dataset cache and records its extra metrics", async () => {
     const engine = await engineFor(fixture('metrics.py'));
     const outcome = await engine.train({ ir, task: task(fixture('metrics.py'), { epochs: 2 }), seed: 1 }, never, () => {});
     expect(outcome.status, outcome.error).toBe('ok');
@@ -77,10 +90,12 @@ describe('script engine: user training code on real MNIST', () => {
     expect(outcome.curve.every((r) => Number.isNaN(r.trainAccuracy))).toBe(true); // not reported: null in the result
   });
 
-  it('a crash fails the job with the exception and the tail of the script\'s stderr', async () => {
+  it("a crash fails the job with the exception and the tail of the script's stderr", async () => {
     const outcome = await (await engineFor(fixture('crash.py'))).train({ ir, task: task(fixture('crash.py')), seed: 1 }, never, () => {});
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatch(/^trainer crash\.py raised ValueError: user bug 42 in the training loop\n--- the script's stderr, last lines ---\n/);
+    expect(outcome.error).toMatch(
+      /^trainer crash\.py raised ValueError: user bug 42 in the training loop\n--- the script's stderr, last lines ---\n/,
+    );
     expect(outcome.error).toContain('loading my augmentation tables');
     expect(outcome.error).toMatch(/Traceback[\s\S]*crash\.py", line 9[\s\S]*ValueError: user bug 42/);
     expect(outcome.error!.length).toBeLessThanOrEqual(4000);
@@ -89,24 +104,36 @@ describe('script engine: user training code on real MNIST', () => {
   it('a script that never reports fails, saying what it must call; one that never connects says so too', async () => {
     const silent = await (await engineFor(fixture('silent.py'))).train({ ir, task: task(fixture('silent.py')), seed: 1 }, never, () => {});
     expect(silent.status).toBe('failed');
-    expect(silent.error).toMatch(/^trainer silent\.py exited without reporting a final accuracy: call trial\.report_final\(accuracy\) when training ends\n--- the script's stdout, last lines ---\nI was given 1 epochs and will use none$/);
-    const stranger = await (await engineFor(fixture('no_helper.py'))).train({ ir, task: task(fixture('no_helper.py')), seed: 1 }, never, () => {});
+    expect(silent.error).toMatch(
+      /^trainer silent\.py exited without reporting a final accuracy: call trial\.report_final\(accuracy\) when training ends\n--- the script's stdout, last lines ---\nI was given 1 epochs and will use none$/,
+    );
+    const stranger = await (
+      await engineFor(fixture('no_helper.py'))
+    ).train({ ir, task: task(fixture('no_helper.py')), seed: 1 }, never, () => {});
     expect(stranger.status).toBe('failed');
-    expect(stranger.error).toMatch(/^trainer no_helper\.py exited without connecting to blockqnn: a trainer must call blockqnn_trial\.current\(\)/);
+    expect(stranger.error).toMatch(
+      /^trainer no_helper\.py exited without connecting to blockqnn: a trainer must call blockqnn_trial\.current\(\)/,
+    );
   });
 
   it('garbage on the protocol channel fails the job at once with the line, and the script is killed', async () => {
     const started = performance.now();
-    const outcome = await (await engineFor(fixture('garbage.py'))).train({ ir, task: task(fixture('garbage.py')), seed: 1 }, never, () => {});
+    const outcome = await (
+      await engineFor(fixture('garbage.py'))
+    ).train({ ir, task: task(fixture('garbage.py')), seed: 1 }, never, () => {});
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toMatch(/^trainer garbage\.py wrote a line on the blockqnn_trial channel that is not the protocol: not JSON: "epoch 1\/2 \.\.\. loss 2\.30"/);
+    expect(outcome.error).toMatch(
+      /^trainer garbage\.py wrote a line on the blockqnn_trial channel that is not the protocol: not JSON: "epoch 1\/2 \.\.\. loss 2\.30"/,
+    );
     expect(performance.now() - started).toBeLessThan(30_000); // not the script's 60 s sleep
   });
 
   it('a non-finite loss is diverged: the worker answers "stop", report_epoch raises Stopped and the script ends', async () => {
     const marker = path.join(scratch, 'stopped-reason');
     const progress: EpochProgress[] = [];
-    const outcome = await (await engineFor(fixture('nan_loss.py'), { BLOCKQNN_TEST_MARKER: marker })).train({ ir, task: task(fixture('nan_loss.py')), seed: 1 }, never, (p) => progress.push(p));
+    const outcome = await (
+      await engineFor(fixture('nan_loss.py'), { BLOCKQNN_TEST_MARKER: marker })
+    ).train({ ir, task: task(fixture('nan_loss.py')), seed: 1 }, never, (p) => progress.push(p));
     expect(outcome.status).toBe('diverged');
     expect(outcome.error).toBe('loss became NaN in epoch 2');
     expect(outcome.accuracy).toBeNull();
@@ -114,7 +141,9 @@ describe('script engine: user training code on real MNIST', () => {
     expect(outcome.curve[1]!.loss).toBeNaN();
     expect(progress).toHaveLength(2);
     expect(readFileSync(marker, 'utf8')).toBe('loss became NaN in epoch 2');
-    const infinite = await (await engineFor(fixture('nan_accuracy.py'))).train({ ir, task: task(fixture('nan_accuracy.py')), seed: 1 }, never, () => {});
+    const infinite = await (
+      await engineFor(fixture('nan_accuracy.py'))
+    ).train({ ir, task: task(fixture('nan_accuracy.py')), seed: 1 }, never, () => {});
     expect(infinite).toMatchObject({ status: 'diverged', error: 'the reported accuracy is Infinity', accuracy: null });
   });
 
@@ -122,15 +151,21 @@ describe('script engine: user training code on real MNIST', () => {
     const raised = await (await engineFor(fixture('oom.py'))).train({ ir, task: task(fixture('oom.py')), seed: 1 }, never, () => {});
     expect(raised.status).toBe('too_large');
     expect(raised.error).toMatch(/^trainer oom\.py raised OutOfMemoryError: CUDA out of memory\. Tried to allocate 20\.00 GiB/);
-    const caught = await (await engineFor(fixture('oom_caught.py'))).train({ ir, task: task(fixture('oom_caught.py')), seed: 1 }, never, () => {});
+    const caught = await (
+      await engineFor(fixture('oom_caught.py'))
+    ).train({ ir, task: task(fixture('oom_caught.py')), seed: 1 }, never, () => {});
     expect(caught.status).toBe('too_large');
     expect(caught.error).toMatch(/^trainer oom_caught\.py ran out of memory and exited with code 1\n[\s\S]*giving up: CUDA out of memory/);
   });
 
   it('a percentage where a fraction belongs fails at the call, with the fix', async () => {
-    const outcome = await (await engineFor(fixture('percent.py'))).train({ ir, task: task(fixture('percent.py')), seed: 1 }, never, () => {});
+    const outcome = await (
+      await engineFor(fixture('percent.py'))
+    ).train({ ir, task: task(fixture('percent.py')), seed: 1 }, never, () => {});
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toContain('raised ValueError: blockqnn_trial: val_accuracy must be a fraction in [0, 1], got 87.5 (report 0.87, not 87)');
+    expect(outcome.error).toContain(
+      'raised ValueError: blockqnn_trial: val_accuracy must be a fraction in [0, 1], got 87.5 (report 0.87, not 87)',
+    );
   });
 });
 
@@ -140,7 +175,9 @@ describe('script engine: cancellation, time limit, and the slot going on', () =>
     const engine = await engineFor(fixture('hang.py'), { BLOCKQNN_TEST_PIDS: pids }, 500);
     const controller = new AbortController();
     const job = engine.train({ ir, task: task(fixture('hang.py')), seed: 1, timeLimitSeconds: 600 }, controller.signal, () => {});
-    const [script, grandchild, secondsLeft] = (await eventually(() => (existsSync(pids) ? readFileSync(pids, 'utf8').trim() : undefined), 60_000, 'the script to start')).split(' ');
+    const [script, grandchild, secondsLeft] = (
+      await eventually(() => (existsSync(pids) ? readFileSync(pids, 'utf8').trim() : undefined), 60_000, 'the script to start')
+    ).split(' ');
     // The job file carried the time limit: the script sees it counting down.
     expect(Number(secondsLeft)).toBeGreaterThan(500);
     expect(Number(secondsLeft)).toBeLessThanOrEqual(600);
@@ -148,7 +185,11 @@ describe('script engine: cancellation, time limit, and the slot going on', () =>
     expect(running(Number(grandchild))).toBe(true);
     controller.abort('cancelled');
     await expect(job).rejects.toBeInstanceOf(TrainingAborted);
-    await eventually(() => (!running(Number(script)) && !running(Number(grandchild)) ? true : undefined), 10_000, 'the script and its grandchild to be gone');
+    await eventually(
+      () => (!running(Number(script)) && !running(Number(grandchild)) ? true : undefined),
+      10_000,
+      'the script and its grandchild to be gone',
+    );
   });
 
   it('a script watching trial.should_stop() stops by itself on a cancel, before the kill', async () => {
@@ -167,7 +208,9 @@ describe('script engine: cancellation, time limit, and the slot going on', () =>
     const pids = path.join(scratch, 'timeout-pids');
     const engine = await engineFor(fixture('hang.py'), { BLOCKQNN_TEST_PIDS: pids }, 500);
     // The worker aborts the signal with "time-limit" when the job's time is up (evaluation-worker.ts).
-    const error = await engine.train({ ir, task: task(fixture('hang.py')), seed: 1, timeLimitSeconds: 3 }, timeLimit(3_000), () => {}).catch((e: unknown) => e);
+    const error = await engine
+      .train({ ir, task: task(fixture('hang.py')), seed: 1, timeLimitSeconds: 3 }, timeLimit(3_000), () => {})
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrainingAborted);
     expect((error as TrainingAborted).reason).toBe('time-limit');
     const [script, grandchild] = readFileSync(pids, 'utf8').trim().split(' ').map(Number);
@@ -193,12 +236,23 @@ describe('script engine: jobs it refuses before starting anything', () => {
     const engine = await engineFor(fixture('metrics.py'));
     await expect(engine.train({ ir, task: task(fixture('crash.py')), seed: 1 }, never, () => {})).rejects.toMatchObject({
       code: 'INVALID_CONFIG',
-      message: expect.stringMatching(/^this worker's trainer .*metrics\.py has sha256 [0-9a-f]{64}, but the job's run was started with a trainer whose sha256 is [0-9a-f]{64}$/),
+      message: expect.stringMatching(
+        /^this worker's trainer .*metrics\.py has sha256 [0-9a-f]{64}, but the job's run was started with a trainer whose sha256 is [0-9a-f]{64}$/,
+      ),
       hint: expect.stringContaining('same script'),
     });
-    const plain = parseTask({ kind: 'classification', dataset: { name: 'mnist', subset: 200, validationSize: 100, imageSize: 8 }, recipe: { epochs: 1 } });
-    await expect(engine.train({ ir, task: plain, seed: 1 }, never, () => {})).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('the job names no trainer') });
-    await expect(engine.train({ ir, task: task(fixture('metrics.py')), seed: 1, checkpoint: true }, never, () => {})).rejects.toMatchObject({ message: expect.stringContaining('does not hand back trained weights') });
+    const plain = parseTask({
+      kind: 'classification',
+      dataset: { name: 'mnist', subset: 200, validationSize: 100, imageSize: 8 },
+      recipe: { epochs: 1 },
+    });
+    await expect(engine.train({ ir, task: plain, seed: 1 }, never, () => {})).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('the job names no trainer'),
+    });
+    await expect(engine.train({ ir, task: task(fixture('metrics.py')), seed: 1, checkpoint: true }, never, () => {})).rejects.toMatchObject(
+      { message: expect.stringContaining('does not hand back trained weights') },
+    );
   });
 });
 

@@ -23,7 +23,7 @@ const task = parseTask({
 });
 const never = new AbortController().signal;
 
-describe('script engine: epoch-end decisions of the job\'s pruner', () => {
+describe("script engine: epoch-end decisions of the job's pruner", () => {
   it('stops the script as pruned when the decision says so, after a slow answer, with the epochs it trained', async () => {
     const engine = new ScriptEngine({ python: await torchPython(), trainer: EXAMPLE, env: process.env });
     const asked: number[] = [];
@@ -36,7 +36,9 @@ describe('script engine: epoch-end decisions of the job\'s pruner', () => {
       return record.epoch < 2;
     };
     const progressAt: number[] = [];
-    const outcome = await engine.train({ ir, task, seed: 3, timeLimitSeconds: 120, shouldContinue }, never, () => progressAt.push(performance.now()));
+    const outcome = await engine.train({ ir, task, seed: 3, timeLimitSeconds: 120, shouldContinue }, never, () =>
+      progressAt.push(performance.now()),
+    );
     expect(outcome.status, outcome.error).toBe('pruned');
     expect(asked).toEqual([1, 2]);
     expect(outcome.curve.map((r) => r.epoch)).toEqual([1, 2]);

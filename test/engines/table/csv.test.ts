@@ -3,8 +3,20 @@ import { parseCsv } from '../../../src/engines/table/index.js';
 
 describe('CSV reader', () => {
   it('reads a header and rows, with LF or CRLF line ends and a missing final newline', () => {
-    expect(parseCsv('a,b\n1,2\n3,4\n')).toEqual({ header: ['a', 'b'], rows: [['1', '2'], ['3', '4']] });
-    expect(parseCsv('a,b\r\n1,2\r\n3,4')).toEqual({ header: ['a', 'b'], rows: [['1', '2'], ['3', '4']] });
+    expect(parseCsv('a,b\n1,2\n3,4\n')).toEqual({
+      header: ['a', 'b'],
+      rows: [
+        ['1', '2'],
+        ['3', '4'],
+      ],
+    });
+    expect(parseCsv('a,b\r\n1,2\r\n3,4')).toEqual({
+      header: ['a', 'b'],
+      rows: [
+        ['1', '2'],
+        ['3', '4'],
+      ],
+    });
   });
 
   it('reads quoted fields with commas, doubled quotes and line breaks inside', () => {

@@ -13,9 +13,19 @@ const small = ['arch_str,fit,rep,params_M,flops_M', 'a,80.5,93.1,1.5,100', 'b,81
 
 describe('lookup table', () => {
   it('answers the NAS-Bench-201 table by arch string: fitness, report, params and FLOPs', () => {
-    const table = LookupTable.fromCsv(gunzipSync(readFileSync(csvPath)).toString('utf8'), { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' }, csvPath);
+    const table = LookupTable.fromCsv(
+      gunzipSync(readFileSync(csvPath)).toString('utf8'),
+      { fitness: 'c10valid_val_12ep', report: 'c10_test_200ep' },
+      csvPath,
+    );
     expect(table.size).toBe(15_625);
-    expect(table.columns).toEqual({ key: 'arch_str', fitness: 'c10valid_val_12ep', report: 'c10_test_200ep', params: 'params_M_c10', flops: 'flops_M_c10' });
+    expect(table.columns).toEqual({
+      key: 'arch_str',
+      fitness: 'c10valid_val_12ep',
+      report: 'c10_test_200ep',
+      params: 'params_M_c10',
+      flops: 'flops_M_c10',
+    });
     expect(table.evaluate(BEST)).toMatchObject({ fitness: 84.892, report: 94.3733 });
     expect(table.fitnessMax).toBe(84.892);
   });
@@ -35,18 +45,24 @@ describe('lookup table', () => {
     }
     expect(error?.message).toBe('small.csv: no report column "c10_test_200ep"');
     expect(error?.hint).toBe('available columns: arch_str, fit, rep, params_M, flops_M (set it with --report)');
-    expect(() => LookupTable.fromCsv('x,fit\n1,2\n', { fitness: 'fit' }, 't')).toThrow(/no key column given and none of arch_str, arch, key exists/);
+    expect(() => LookupTable.fromCsv('x,fit\n1,2\n', { fitness: 'fit' }, 't')).toThrow(
+      /no key column given and none of arch_str, arch, key exists/,
+    );
     expect(() => LookupTable.fromCsv(small, { fitness: 'accuracy' }, 't')).toThrow('t: no fitness column "accuracy"');
   });
 
   it('rejects cells that are not numbers, naming row, line and column', () => {
-    expect(() => LookupTable.fromCsv('arch_str,fit\na,80\nb,n/a\n', { fitness: 'fit' }, 't.csv')).toThrow('t.csv: row 2 (line 3), column "fit": "n/a" is not a number');
+    expect(() => LookupTable.fromCsv('arch_str,fit\na,80\nb,n/a\n', { fitness: 'fit' }, 't.csv')).toThrow(
+      't.csv: row 2 (line 3), column "fit": "n/a" is not a number',
+    );
     expect(() => LookupTable.fromCsv('arch_str,fit\na,\n', { fitness: 'fit' }, 't.csv')).toThrow(/column "fit": "" is not a number/);
     expect(() => LookupTable.fromCsv('arch_str,fit\na,NaN\n', { fitness: 'fit' }, 't.csv')).toThrow(/"NaN" is not a number/);
   });
 
   it('rejects duplicate and empty keys', () => {
-    expect(() => LookupTable.fromCsv('arch_str,fit\na,1\na,2\n', { fitness: 'fit' }, 't')).toThrow(/key "a" appears twice \(rows 1 and 2\)/);
+    expect(() => LookupTable.fromCsv('arch_str,fit\na,1\na,2\n', { fitness: 'fit' }, 't')).toThrow(
+      /key "a" appears twice \(rows 1 and 2\)/,
+    );
     expect(() => LookupTable.fromCsv('arch_str,fit\n,1\n', { fitness: 'fit' }, 't')).toThrow(/empty key/);
   });
 

@@ -78,7 +78,9 @@ describe('loadFirst', () => {
     expect(loaded.attempts[0]).toEqual({ package: '@tensorflow/tfjs-node-gpu', loaded: false, reason: 'not installed' });
     expect(loaded.attempts[1]!.loaded).toBe(false);
     expect(loaded.attempts[1]!.reason).toMatch(/^installed but failed to load: Cannot find module .*tfjs_binding\.node/);
-    expect(loaded.summary).toMatch(/^tfjs: using @tensorflow\/tfjs \(backend "cpu"\); @tensorflow\/tfjs-node-gpu: not installed; @tensorflow\/tfjs-node: installed but failed/);
+    expect(loaded.summary).toMatch(
+      /^tfjs: using @tensorflow\/tfjs \(backend "cpu"\); @tensorflow\/tfjs-node-gpu: not installed; @tensorflow\/tfjs-node: installed but failed/,
+    );
   });
 
   it('fails with ENGINE_UNAVAILABLE, every reason and the install command when nothing loads', async () => {
@@ -93,6 +95,8 @@ describe('loadFirst', () => {
 
   it('rejects a module that does not export the tfjs API', async () => {
     const error = await loadFirst(['@tensorflow/tfjs-node'], () => import('node:path')).catch((e: unknown) => e);
-    expect((error as BlockqnnError).message).toContain('@tensorflow/tfjs-node: installed but failed to load: @tensorflow/tfjs-node does not export the tfjs API');
+    expect((error as BlockqnnError).message).toContain(
+      '@tensorflow/tfjs-node: installed but failed to load: @tensorflow/tfjs-node does not export the tfjs API',
+    );
   });
 });

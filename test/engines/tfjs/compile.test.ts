@@ -4,7 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  INPUT_ID, IrBuilder, PAPER_BLOCKS, assembleNetwork, buildNb201Network, networkCost, parseNb201, printNsc,
+  INPUT_ID,
+  IrBuilder,
+  PAPER_BLOCKS,
+  assembleNetwork,
+  buildNb201Network,
+  networkCost,
+  parseNb201,
+  printNsc,
 } from '../../../src/search-space/index.js';
 import { compileIr, layerNameFor, trainableParams } from '../../../src/engines/tfjs/index.js';
 import { compileChecked, outputShape, randomBlock, tfjs } from './helpers.js';
@@ -24,10 +31,12 @@ describe('compileIr: networks', () => {
     });
   }
 
-  it('random valid blocks: output shape and parameters equal the IR\'s', async () => {
+  it("random valid blocks: output shape and parameters equal the IR's", async () => {
     for (let seed = 1; seed <= 12; seed++) {
       const block = randomBlock(seed);
-      const { compiled, expectedShape, params, expectedParams } = await compileChecked(assembleNetwork(block, { ...SMALL, inputShape: [8, 8, 3], baseFilters: 4 }));
+      const { compiled, expectedShape, params, expectedParams } = await compileChecked(
+        assembleNetwork(block, { ...SMALL, inputShape: [8, 8, 3], baseFilters: 4 }),
+      );
       expect(outputShape(compiled), printNsc(block)).toEqual(expectedShape);
       expect(params, printNsc(block)).toBe(expectedParams);
       compiled.model.dispose();

@@ -14,7 +14,11 @@ import { PAPER_BLOCKS, assembleNetwork } from '../../../src/search-space/index.j
 import { parseTask } from '../../../src/task/task.js';
 
 const checked = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [8, 8, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 });
-const task = parseTask({ kind: 'classification', dataset: { name: 'mnist', subset: 100, validationSize: 100, imageSize: 8 }, recipe: { epochs: 2, batchSize: 25, augmentation: 'crop' } });
+const task = parseTask({
+  kind: 'classification',
+  dataset: { name: 'mnist', subset: 100, validationSize: 100, imageSize: 8 },
+  recipe: { epochs: 2, batchSize: 25, augmentation: 'crop' },
+});
 const curveOf = (o: TrainOutcome) => o.curve.map(({ seconds: _seconds, ...rest }) => rest);
 
 describe('tfjs engine: a seed reproduces a training (pure-JS CPU backend)', () => {

@@ -15,7 +15,10 @@ export const DPP_CASES: readonly { name: string; options: DppOptions }[] = [
 ];
 
 /** A one-node network: dpp on a [7, 6, 3] input (odd height, so windows and blocks do not tile it evenly). */
-export function dppNetwork(options: DppOptions, input: [number, number, number] = [7, 6, 3]): { checked: CheckedIr; node: IrNodeOf<'dpp'> } {
+export function dppNetwork(
+  options: DppOptions,
+  input: [number, number, number] = [7, 6, 3],
+): { checked: CheckedIr; node: IrNodeOf<'dpp'> } {
   const b = new IrBuilder('dpp', input);
   const checked = b.build(b.dpp(INPUT_ID, options));
   return { checked, node: checked.ir.nodes[0] as IrNodeOf<'dpp'> };

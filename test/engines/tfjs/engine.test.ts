@@ -7,14 +7,22 @@ import { parseTask } from '../../../src/task/task.js';
 
 const ir = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [8, 8, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
 const task = (recipe: Record<string, unknown>) =>
-  parseTask({ kind: 'classification', dataset: { name: 'mnist', subset: 200, validationSize: 100, imageSize: 8 }, recipe: { epochs: 2, batchSize: 50, ...recipe } });
+  parseTask({
+    kind: 'classification',
+    dataset: { name: 'mnist', subset: 200, validationSize: 100, imageSize: 8 },
+    recipe: { epochs: 2, batchSize: 50, ...recipe },
+  });
 
 describe('tfjs engine: the early-stop recipe on real MNIST', () => {
   it('trains epochs with the step schedule, reports progress and a validation accuracy', async () => {
     const engine = await tfjsEngineFactory.create();
     expect(engine.describe()).toMatch(/^tfjs 4\.\d+\.\d+ via @tensorflow\/tfjs/);
     const progress: EpochProgress[] = [];
-    const outcome = await engine.train({ ir, task: task({ lrDecay: { factor: 0.2, every: 1 } }), seed: 3 }, new AbortController().signal, (p) => progress.push(p));
+    const outcome = await engine.train(
+      { ir, task: task({ lrDecay: { factor: 0.2, every: 1 } }), seed: 3 },
+      new AbortController().signal,
+      (p) => progress.push(p),
+    );
     expect(outcome.status).toBe('ok');
     expect(outcome.curve.map((r) => r.epoch)).toEqual([1, 2]);
     expect(outcome.curve[0]!.learningRate).toBeCloseTo(1e-3);
@@ -39,7 +47,13 @@ describe('tfjs engine: the early-stop recipe on real MNIST', () => {
 
   it('answers a network whose input does not match the dataset with a failed outcome naming the cause', async () => {
     const engine = await tfjsEngineFactory.create();
-    const wrong = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [16, 16, 3], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
+    const wrong = assembleNetwork(PAPER_BLOCKS.resnet, {
+      inputShape: [16, 16, 3],
+      classes: 10,
+      blocksPerStage: 1,
+      baseFilters: 4,
+      stages: 2,
+    }).ir;
     const outcome = await engine.train({ ir: wrong, task: task({}), seed: 1 }, new AbortController().signal, () => {});
     expect(outcome).toMatchObject({ status: 'failed', accuracy: null, curve: [] });
     expect(outcome.error).toMatch(/^INVALID_ARCHITECTURE: the network expects \[16, 16, 3\] images but dataset mnist has \[8, 8, 1\]/);

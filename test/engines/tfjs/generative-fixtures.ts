@@ -11,7 +11,13 @@ import { generativeBaselines } from '../../../src/search-space/baselines/generat
 import type { NetworkIr } from '../../../src/search-space/index.js';
 import { buildExamples } from '../../../src/task/image2image/examples.js';
 import { type Scores, scoreOutputs, trivialScores } from '../../../src/task/image2image/metrics.js';
-import { type ExampleSet, type Image2ImageTask, type Image2ImageTaskInput, PROBLEM_CHANNELS, parseImage2ImageTask } from '../../../src/task/image2image/schema.js';
+import {
+  type ExampleSet,
+  type Image2ImageTask,
+  type Image2ImageTaskInput,
+  PROBLEM_CHANNELS,
+  parseImage2ImageTask,
+} from '../../../src/task/image2image/schema.js';
 import { tfjs } from './helpers.js';
 
 export interface Scale {
@@ -42,23 +48,44 @@ export async function examplesFor(task: Image2ImageTask, seed = 1): Promise<Exam
 }
 
 export function taskFor(
-  problem: Image2ImageTask['problem'], procedure: Image2ImageTask['procedure'], scale: Scale, recipe: Image2ImageTaskInput['recipe'], secondDataset?: string,
+  problem: Image2ImageTask['problem'],
+  procedure: Image2ImageTask['procedure'],
+  scale: Scale,
+  recipe: Image2ImageTaskInput['recipe'],
+  secondDataset?: string,
 ): Image2ImageTask {
   return parseImage2ImageTask({
-    kind: 'image2image', problem, procedure, dataset: { name: 'mnist' }, imageSize: 16, examples: { train: scale.train, eval: scale.eval }, recipe,
+    kind: 'image2image',
+    problem,
+    procedure,
+    dataset: { name: 'mnist' },
+    imageSize: 16,
+    examples: { train: scale.train, eval: scale.eval },
+    recipe,
     ...(secondDataset ? { secondDataset: { name: secondDataset } } : {}),
   });
 }
 
 export function networksFor(baseline: string, task: Image2ImageTask, examples: ExampleSet, width: number): Record<string, NetworkIr> {
   return generativeBaselines.get(baseline).build({
-    problem: task.problem, imageSize: task.imageSize, channels: PROBLEM_CHANNELS(task.problem, examples.channels, examples.domains),
-    domains: examples.domains, latent: task.recipe.latent, width, labelSets: examples.labelSets ?? 1,
+    problem: task.problem,
+    imageSize: task.imageSize,
+    channels: PROBLEM_CHANNELS(task.problem, examples.channels, examples.domains),
+    domains: examples.domains,
+    latent: task.recipe.latent,
+    width,
+    labelSets: examples.labelSets ?? 1,
     regions: task.recipe.pairedCycleGan.regions,
   }).roles;
 }
 
-export async function train(task: Image2ImageTask, examples: ExampleSet, networks: Record<string, NetworkIr>, signal = new AbortController().signal, seed = 1): Promise<Trained> {
+export async function train(
+  task: Image2ImageTask,
+  examples: ExampleSet,
+  networks: Record<string, NetworkIr>,
+  signal = new AbortController().signal,
+  seed = 1,
+): Promise<Trained> {
   const tf = await tfjs();
   const progress: GenerativeProgress[] = [];
   const outcome = await tfjsTrainGenerative(tf)({ task, examples, networks, seed }, signal, (p) => progress.push(p));
@@ -67,7 +94,11 @@ export async function train(task: Image2ImageTask, examples: ExampleSet, network
 
 /** Trains a registered baseline on its problem and scores the outputs beside the trivial answer. */
 export async function trainBaseline(
-  baseline: string, problem: Image2ImageTask['problem'], scale: Scale, recipe: Image2ImageTaskInput['recipe'], secondDataset?: string,
+  baseline: string,
+  problem: Image2ImageTask['problem'],
+  scale: Scale,
+  recipe: Image2ImageTaskInput['recipe'],
+  secondDataset?: string,
 ): Promise<Trained & { scores: Scores; trivial: Scores }> {
   const procedure = generativeBaselines.get(baseline).procedure;
   const task = taskFor(problem, procedure, scale, recipe, secondDataset);
@@ -78,6 +109,8 @@ export async function trainBaseline(
   const trivial = trivialScores(task, examples);
   // The numbers the issue asks for, in the test log: score vs trivial, seconds per epoch.
   const perEpoch = trained.outcome.curve.map((r) => r.seconds.toFixed(1)).join(', ');
-  console.log(`${baseline} on ${problem}: score ${scores.score.toFixed(4)} vs trivial ${trivial.score.toFixed(4)}; metrics ${JSON.stringify(scores.metrics)}; s/epoch ${perEpoch}`);
+  console.log(
+    `${baseline} on ${problem}: score ${scores.score.toFixed(4)} vs trivial ${trivial.score.toFixed(4)}; metrics ${JSON.stringify(scores.metrics)}; s/epoch ${perEpoch}`,
+  );
   return { ...trained, scores, trivial };
 }

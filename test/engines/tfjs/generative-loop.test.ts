@@ -15,19 +15,34 @@ import { prng, tfjs } from './helpers.js';
 const tiny = { train: 24, eval: 8, width: 1 / 32 };
 
 /** dW[r, c, i, o] = Σ_{b, y, x} X[b, y·s + r − top, x·s + c − left, i] · dY[b, y, x, o], straight from the definition. */
-function filterGradient(x: Float32Array, xs: number[], dy: Float32Array, dys: number[], k: [number, number], stride: number, top: number, left: number): Float32Array {
+function filterGradient(
+  x: Float32Array,
+  xs: number[],
+  dy: Float32Array,
+  dys: number[],
+  k: [number, number],
+  stride: number,
+  top: number,
+  left: number,
+): Float32Array {
   const [n, h, w, ci] = xs as [number, number, number, number];
   const [, oh, ow, co] = dys as [number, number, number, number];
   const out = new Float32Array(k[0] * k[1] * ci * co);
-  for (let r = 0; r < k[0]; r++) for (let c = 0; c < k[1]; c++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) {
-    let sum = 0;
-    for (let b = 0; b < n; b++) for (let y = 0; y < oh; y++) for (let xx = 0; xx < ow; xx++) {
-      const iy = y * stride + r - top;
-      const ix = xx * stride + c - left;
-      if (iy >= 0 && iy < h && ix >= 0 && ix < w) sum += x[((b * h + iy) * w + ix) * ci + i]! * dy[((b * oh + y) * ow + xx) * co + o]!;
-    }
-    out[((r * k[1] + c) * ci + i) * co + o] = sum;
-  }
+  for (let r = 0; r < k[0]; r++)
+    for (let c = 0; c < k[1]; c++)
+      for (let i = 0; i < ci; i++)
+        for (let o = 0; o < co; o++) {
+          let sum = 0;
+          for (let b = 0; b < n; b++)
+            for (let y = 0; y < oh; y++)
+              for (let xx = 0; xx < ow; xx++) {
+                const iy = y * stride + r - top;
+                const ix = xx * stride + c - left;
+                if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                  sum += x[((b * h + iy) * w + ix) * ci + i]! * dy[((b * oh + y) * ow + xx) * co + o]!;
+              }
+          out[((r * k[1] + c) * ci + i) * co + o] = sum;
+        }
   return out;
 }
 
@@ -49,7 +64,15 @@ describe('tfjs generative loop', () => {
       const y = tf.conv2d(xt, filter, c.stride, c.pad);
       const dy = Float32Array.from({ length: y.size }, () => random() * 2 - 1);
       const dyt = tf.tensor4d(dy, y.shape);
-      const got = (tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [...c.k, c.x[3]!, c.co] }) as import('@tensorflow/tfjs').Tensor).dataSync();
+      const got = (
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x: xt, dy: dyt },
+            { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [...c.k, c.x[3]!, c.co] },
+          ) as import('@tensorflow/tfjs').Tensor
+      ).dataSync();
       // The padding offsets as tfjs resolves 'valid', 'same' and numbers; the sum itself is checked against the definition.
       const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], [...c.k, c.x[3]!, c.co], c.stride, 1, c.pad);
       const want = filterGradient(x, c.x, dy, y.shape, c.k, c.stride, info.padInfo.top, info.padInfo.left);
@@ -64,7 +87,11 @@ describe('tfjs generative loop', () => {
     const task = taskFor('shape-guided', 'pix2pix', tiny, { epochs: 1 });
     const examples = await examplesFor(task);
     const roles = compileRoles(tf, {
-      procedure: 'pix2pix', networks: networksFor('unet-pix2pix', task, examples, tiny.width), imageSize: 16, recipe: task.recipe, random: () => 1,
+      procedure: 'pix2pix',
+      networks: networksFor('unet-pix2pix', task, examples, tiny.width),
+      imageSize: 16,
+      recipe: task.recipe,
+      random: () => 1,
       requirements: { generator: { input: 2, output: 1, fullResolution: true }, discriminator: { input: 3, output: 1 } },
     });
     try {
@@ -88,7 +115,11 @@ describe('tfjs generative loop', () => {
     const task = taskFor('shape-guided', 'vunet', tiny, { epochs: 2, batchSize: 8 });
     const examples = await examplesFor(task);
     // The schema bounds λ; an engine must still never turn an infinite loss into a number.
-    const { outcome } = await train({ ...task, recipe: { ...task.recipe, lambda: { ...task.recipe.lambda, kl: Infinity } } }, examples, networksFor('vunet', task, examples, tiny.width));
+    const { outcome } = await train(
+      { ...task, recipe: { ...task.recipe, lambda: { ...task.recipe.lambda, kl: Infinity } } },
+      examples,
+      networksFor('vunet', task, examples, tiny.width),
+    );
     expect(outcome.status).toBe('diverged');
     expect(outcome.error).toMatch(/loss .* became (Infinity|NaN) in epoch 1 of vunet/);
     expect(outcome.outputs).toBeUndefined();
@@ -104,16 +135,24 @@ describe('tfjs generative loop', () => {
       /procedure pix2pix, role discriminator: input has 5 channels, the procedure feeds 4/,
     );
     const { discriminator: _, ...withoutDiscriminator } = networksFor('unet-pix2pix', amodal, amodalExamples, tiny.width);
-    await expect(train(amodal, amodalExamples, withoutDiscriminator)).rejects.toThrow(/procedure pix2pix trains the roles generator, discriminator; got generator \(missing discriminator\)/);
+    await expect(train(amodal, amodalExamples, withoutDiscriminator)).rejects.toThrow(
+      /procedure pix2pix trains the roles generator, discriminator; got generator \(missing discriminator\)/,
+    );
     const segan = taskFor('amodal-completion', 'segan', tiny, { epochs: 1 });
-    await expect(train({ ...segan, problem: 'shape-guided' }, amodalExamples, networksFor('segan', segan, amodalExamples, tiny.width))).rejects.toThrow(/procedure segan solves amodal-completion, not shape-guided/);
+    await expect(
+      train({ ...segan, problem: 'shape-guided' }, amodalExamples, networksFor('segan', segan, amodalExamples, tiny.width)),
+    ).rejects.toThrow(/procedure segan solves amodal-completion, not shape-guided/);
   });
 
   it('trains the same outputs from the same seed, and others from another seed', async () => {
     const task = taskFor('domain-translation', 'pix2pix', tiny, { epochs: 1, batchSize: 8 });
     const examples = await examplesFor(task);
     const networks = networksFor('unet-pix2pix', task, examples, tiny.width);
-    const [a, b, c] = [await train(task, examples, networks), await train(task, examples, networks), await train(task, examples, networks, undefined, 2)];
+    const [a, b, c] = [
+      await train(task, examples, networks),
+      await train(task, examples, networks),
+      await train(task, examples, networks, undefined, 2),
+    ];
     expect(a.outcome.outputs!.image).toEqual(b.outcome.outputs!.image);
     expect(a.outcome.curve[0]!.losses).toEqual(b.outcome.curve[0]!.losses);
     expect(c.outcome.outputs!.image).not.toEqual(a.outcome.outputs!.image);
@@ -124,11 +163,16 @@ describe('tfjs generative loop', () => {
     const examples = await examplesFor(task);
     const controller = new AbortController();
     controller.abort('cancelled by test');
-    await expect(train(task, examples, networksFor('unet-pix2pix', task, examples, tiny.width), controller.signal)).rejects.toBeInstanceOf(TrainingAborted);
+    await expect(train(task, examples, networksFor('unet-pix2pix', task, examples, tiny.width), controller.signal)).rejects.toBeInstanceOf(
+      TrainingAborted,
+    );
   });
 
   it('returns every output of the problem at the eval split size, in [0, 1], with a loss curve per epoch, and releases its tensors', async () => {
-    for (const [problem, baseline] of [['amodal-completion', 'unet-pix2pix'], ['style-transfer', 'unet-pix2pix']] as const) {
+    for (const [problem, baseline] of [
+      ['amodal-completion', 'unet-pix2pix'],
+      ['style-transfer', 'unet-pix2pix'],
+    ] as const) {
       const task = taskFor(problem, 'pix2pix', tiny, { epochs: 2, batchSize: 8 });
       const examples = await examplesFor(task);
       const tensors = (await tfjs()).memory().numTensors;
@@ -136,7 +180,10 @@ describe('tfjs generative loop', () => {
       expect(outcome.status).toBe('ok');
       // Every batch, role and optimiser tensor is released: a worker trains candidate after candidate in one process.
       expect((await tfjs()).memory().numTensors).toBe(tensors);
-      expect(progress.map((p) => [p.epoch, p.epochs])).toEqual([[1, 2], [2, 2]]);
+      expect(progress.map((p) => [p.epoch, p.epochs])).toEqual([
+        [1, 2],
+        [2, 2],
+      ]);
       expect(outcome.curve.map((r) => Object.keys(r.losses).sort())).toEqual(
         Array(2).fill(problem === 'amodal-completion' ? ['adv', 'd', 'l1', 'mask'] : ['adv', 'd', 'l1']),
       );
@@ -152,7 +199,11 @@ describe('tfjs generative loop', () => {
 
   it('trains PairedCycleGAN (unpaired, pairedL1, per region) and VUNet with its extra outputs, releasing tensors', async () => {
     const terms = ['adv', 'cycle', 'd_plain', 'd_style', 'style'];
-    for (const [pairedL1, regions] of [[false, false], [true, false], [false, true]] as const) {
+    for (const [pairedL1, regions] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ] as const) {
       const task = taskFor('style-transfer', 'paired-cyclegan', tiny, { epochs: 1, batchSize: 8, pairedCycleGan: { pairedL1, regions } });
       const examples = await examplesFor(task);
       const tensors = (await tfjs()).memory().numTensors;

@@ -20,17 +20,29 @@ export function startStatistics(pixels: Float32Array): { clipped: number; mean: 
 const scale = { train: 256, eval: 64, width: 1 / 8 };
 
 describe('tfjs generative: introspective synthesis', () => {
-  it.each([['gaussian', 0.317], ['uniform', 0]] as const)('pseudo-negatives start from %s noise (WINN starts from a Gaussian)', async (start, clipped) => {
-    // One epoch, one Langevin step too small to move a pixel: the outputs are the starting noise.
-    const scale = { train: 16, eval: 4, width: 1 / 8 };
-    const task = taskFor('introspective-synthesis', 'winn-synthesis', scale, { epochs: 1, batchSize: 16, samples: 256, langevin: { steps: 1, stepSize: 1e-9, noise: 0, start } });
-    const examples = await examplesFor(task);
-    const { outcome } = await train(task, examples, networksFor('winn-synthesis', task, examples, scale.width));
-    expect(outcome.status, outcome.error).toBe('ok');
-    const stats = startStatistics(outcome.outputs!.samples!);
-    expect(stats.clipped).toBeCloseTo(clipped, 2);
-    expect(stats.mean).toBeCloseTo(0.5, 1);
-  }, 120_000);
+  it.each([
+    ['gaussian', 0.317],
+    ['uniform', 0],
+  ] as const)(
+    'pseudo-negatives start from %s noise (WINN starts from a Gaussian)',
+    async (start, clipped) => {
+      // One epoch, one Langevin step too small to move a pixel: the outputs are the starting noise.
+      const scale = { train: 16, eval: 4, width: 1 / 8 };
+      const task = taskFor('introspective-synthesis', 'winn-synthesis', scale, {
+        epochs: 1,
+        batchSize: 16,
+        samples: 256,
+        langevin: { steps: 1, stepSize: 1e-9, noise: 0, start },
+      });
+      const examples = await examplesFor(task);
+      const { outcome } = await train(task, examples, networksFor('winn-synthesis', task, examples, scale.width));
+      expect(outcome.status, outcome.error).toBe('ok');
+      const stats = startStatistics(outcome.outputs!.samples!);
+      expect(stats.clipped).toBeCloseTo(clipped, 2);
+      expect(stats.mean).toBeCloseTo(0.5, 1);
+    },
+    120_000,
+  );
 
   it('WINN synthesis samples score above the mean image', async () => {
     // Langevin ε 1 instead of 0.02: the gradient penalty holds ‖∇f‖ near 1 over all 256 pixels, so a step moves a pixel
@@ -40,7 +52,10 @@ describe('tfjs generative: introspective synthesis', () => {
     // (the earlier uniform start with a replaced pool: 0.092; uniform with the accumulating pool: 0.0775; 6 epochs or
     // 40 steps did not help at this scale). Hence a 1.1× bar where the old procedure had 1.3×.
     const { scores, trivial } = await trainBaseline('winn-synthesis', 'introspective-synthesis', scale, {
-      epochs: 4, batchSize: 16, learningRate: 1e-3, langevin: { steps: 20, stepSize: 1, noise: 0.02 },
+      epochs: 4,
+      batchSize: 16,
+      learningRate: 1e-3,
+      langevin: { steps: 20, stepSize: 1, noise: 0.02 },
     });
     expect(scores.score).toBeGreaterThan(1.1 * trivial.score);
     expect(scores.metrics.confidence).toBeGreaterThan(trivial.metrics.confidence!);

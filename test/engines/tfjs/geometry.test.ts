@@ -21,8 +21,12 @@ describe('sameMatches', () => {
           for (const dilation of [1, 2])
             for (let pad = 0; pad <= 4; pad++) {
               if (windowOutput(size, kernel, stride, pad, dilation) < 1) continue;
-              const same = JSON.stringify(tfSameStarts(size, kernel, stride, dilation)) === JSON.stringify(torchStarts(size, kernel, stride, pad, dilation));
-              expect(sameMatches(size, kernel, stride, pad, dilation), `size ${size} k ${kernel} s ${stride} d ${dilation} p ${pad}`).toBe(same);
+              const same =
+                JSON.stringify(tfSameStarts(size, kernel, stride, dilation)) ===
+                JSON.stringify(torchStarts(size, kernel, stride, pad, dilation));
+              expect(sameMatches(size, kernel, stride, pad, dilation), `size ${size} k ${kernel} s ${stride} d ${dilation} p ${pad}`).toBe(
+                same,
+              );
             }
   });
 

@@ -1,5 +1,15 @@
 /** Shared set-up for the tfjs engine tests: the loaded namespace, tiny IRs and a seeded block generator. */
-import { type CheckedIr, IrBuilder, INPUT_ID, type NscBlock, type NscLayer, LayerType, ALLOWED_KERNELS, validateBlock, networkCost } from '../../../src/search-space/index.js';
+import {
+  type CheckedIr,
+  IrBuilder,
+  INPUT_ID,
+  type NscBlock,
+  type NscLayer,
+  LayerType,
+  ALLOWED_KERNELS,
+  validateBlock,
+  networkCost,
+} from '../../../src/search-space/index.js';
 import { mulberry32 } from '../../../src/datasets/prng.js';
 import { type Tfjs, compileIr, loadTfjs, trainableParams, type CompiledIr } from '../../../src/engines/tfjs/index.js';
 
@@ -52,7 +62,9 @@ export function outputShape(compiled: CompiledIr): number[] {
 }
 
 /** Compiles and checks the two invariants every IR must keep: output shape and parameter count. */
-export async function compileChecked(checked: CheckedIr): Promise<{ compiled: CompiledIr; expectedShape: number[]; params: number; expectedParams: number }> {
+export async function compileChecked(
+  checked: CheckedIr,
+): Promise<{ compiled: CompiledIr; expectedShape: number[]; params: number; expectedParams: number }> {
   const tf = await tfjs();
   const compiled = compileIr(tf, checked);
   return {
@@ -67,7 +79,10 @@ export async function compileChecked(checked: CheckedIr): Promise<{ compiled: Co
 export function randomBatch(tf: Tfjs, seed: number, batch: number, shape: readonly number[], classes: number) {
   const random = prng(seed);
   const size = batch * shape.reduce((a, b) => a * b, 1);
-  const x = tf.tensor(Float32Array.from({ length: size }, () => random() * 2 - 1), [batch, ...shape]);
+  const x = tf.tensor(
+    Float32Array.from({ length: size }, () => random() * 2 - 1),
+    [batch, ...shape],
+  );
   const labels = Array.from({ length: batch }, (_, i) => i % classes);
   const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat();
   return { x, y };

@@ -65,7 +65,14 @@ describe('WINN parts on tfjs', () => {
   it('synthesis climbs the critic step by step until the step budget and fills the pool', async () => {
     const model = tinyModel();
     // No class term and no noise: pure ascent on f, so every step must raise the batch's score.
-    const options = introspectiveSchema.parse({ synthesisPerEpoch: 10, synthesisSteps: 6, classWeight: 0, noise: 0, stepSize: 0.5, poolSize: 20 });
+    const options = introspectiveSchema.parse({
+      synthesisPerEpoch: 10,
+      synthesisSteps: 6,
+      classWeight: 0,
+      noise: 0,
+      stepSize: 0.5,
+      poolSize: 20,
+    });
     const intro = new Introspection(tf, model, options, 10, data.shape, 5);
     // A threshold no batch reaches: the round runs the whole step budget.
     const round = await intro.synthesise([1e9, 1e9], 10, new AbortController().signal);
@@ -82,7 +89,14 @@ describe('WINN parts on tfjs', () => {
 
   it('a cancelled synthesis stops with TrainingAborted', async () => {
     const model = tinyModel();
-    const intro = new Introspection(tf, model, introspectiveSchema.parse({ synthesisPerEpoch: 10, synthesisSteps: 100, poolSize: 20 }), 10, data.shape, 1);
+    const intro = new Introspection(
+      tf,
+      model,
+      introspectiveSchema.parse({ synthesisPerEpoch: 10, synthesisSteps: 100, poolSize: 20 }),
+      10,
+      data.shape,
+      1,
+    );
     const controller = new AbortController();
     controller.abort('stop');
     await expect(intro.synthesise([1e9, 1e9], 10, controller.signal)).rejects.toThrow(/training aborted: stop/);

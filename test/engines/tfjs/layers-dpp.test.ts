@@ -41,13 +41,30 @@ describe('tfjs DetailPreservingPool2D', () => {
   }
 
   it('gradients reach log α, log λ and the guide filter, finite and non-zero (S3 in training mode too)', async () => {
-    for (const options of [{ kernel: 3, stride: 2, padding: 1, variant: 'full', reward: 'asym' }, { kernel: 2, variant: 'full', sampling: 's3' }] as const) {
+    for (const options of [
+      { kernel: 3, stride: 2, padding: 1, variant: 'full', reward: 'asym' },
+      { kernel: 2, variant: 'full', sampling: 's3' },
+    ] as const) {
       const { tf, compiled } = await compiledWithWeights(options);
-      const x = tf.tensor(dppInput(SHAPE.reduce((a, b) => a * b, 1), 1), SHAPE);
-      const probe = tf.randomNormal(compiled.model.outputs[0]!.shape.map((d) => d ?? 2), 0, 1, 'float32', 3);
+      const x = tf.tensor(
+        dppInput(
+          SHAPE.reduce((a, b) => a * b, 1),
+          1,
+        ),
+        SHAPE,
+      );
+      const probe = tf.randomNormal(
+        compiled.model.outputs[0]!.shape.map((d) => d ?? 2),
+        0,
+        1,
+        'float32',
+        3,
+      );
       // Every trainable variable of the model is one of this layer's.
       const { grads } = tf.variableGrads(() => tf.sum(tf.mul(compiled.model.apply(x, { training: true }) as Tensor, probe)) as Scalar);
-      const byName = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k.split('/').at(-1)!.replace(/_\d+$/, ''), Array.from(g.dataSync())]));
+      const byName = Object.fromEntries(
+        Object.entries(grads).map(([k, g]) => [k.split('/').at(-1)!.replace(/_\d+$/, ''), Array.from(g.dataSync())]),
+      );
       expect(Object.keys(byName).sort()).toEqual(['guide', 'log_alpha', 'log_lambda']);
       for (const [k, g] of Object.entries(byName)) {
         expect(g.every(Number.isFinite), k).toBe(true);
@@ -62,7 +79,10 @@ describe('tfjs DetailPreservingPool2D', () => {
     const { compiled } = await compiledWithWeights({ kernel: 2, sampling: 's3' });
     // The stride-1 pooling the sampling draws from: the same layer without sampling, stride 1.
     const { checked: dense, node: denseNode } = dppNetwork({ kernel: 2, stride: 1 });
-    const x = dppInput(SHAPE.reduce((a, b) => a * b, 1), 2);
+    const x = dppInput(
+      SHAPE.reduce((a, b) => a * b, 1),
+      2,
+    );
     const pooled = dppReference(denseNode, x, SHAPE, dppWeights(3));
     expect(pooled.shape).toEqual([2, ...dense.shapes.get(denseNode.id)!]);
     const [, ih, iw, c] = pooled.shape as [number, number, number, number];
@@ -72,19 +92,22 @@ describe('tfjs DetailPreservingPool2D', () => {
       const [n, oh, ow] = y.shape as [number, number, number, number];
       const got = y.dataSync();
       const picks: string[] = [];
-      for (let a = 0; a < oh; a++) for (let e = 0; e < ow; e++) {
-        // The (row, column) of the stride-1 map this output came from, found from channel 0 of example 0 and checked on all.
-        const candidates: [number, number][] = [];
-        for (let r = 2 * a; r < Math.min(2 * a + 2, ih); r++) for (let q = 2 * e; q < Math.min(2 * e + 2, iw); q++) candidates.push([r, q]);
-        const match = candidates.find(([r, q]) => {
-          for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) {
-            if (Math.abs(got[((b * oh + a) * ow + e) * c + ch]! - pooled.data[((b * ih + r) * iw + q) * c + ch]!) > 1e-5) return false;
-          }
-          return true;
-        });
-        expect(match, `output (${a}, ${e}) of call ${call}`).toBeDefined();
-        picks.push(match!.join(','));
-      }
+      for (let a = 0; a < oh; a++)
+        for (let e = 0; e < ow; e++) {
+          // The (row, column) of the stride-1 map this output came from, found from channel 0 of example 0 and checked on all.
+          const candidates: [number, number][] = [];
+          for (let r = 2 * a; r < Math.min(2 * a + 2, ih); r++)
+            for (let q = 2 * e; q < Math.min(2 * e + 2, iw); q++) candidates.push([r, q]);
+          const match = candidates.find(([r, q]) => {
+            for (let b = 0; b < n; b++)
+              for (let ch = 0; ch < c; ch++) {
+                if (Math.abs(got[((b * oh + a) * ow + e) * c + ch]! - pooled.data[((b * ih + r) * iw + q) * c + ch]!) > 1e-5) return false;
+              }
+            return true;
+          });
+          expect(match, `output (${a}, ${e}) of call ${call}`).toBeDefined();
+          picks.push(match!.join(','));
+        }
       seen.add(picks.join(' '));
     }
     expect(seen.size).toBeGreaterThan(1);

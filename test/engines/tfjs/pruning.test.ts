@@ -25,7 +25,11 @@ describe('tfjs engine: pruning at epoch ends', () => {
   it('asks after every epoch but the last, and trains them all when told to continue', async () => {
     const engine = await tfjsEngineFactory.create();
     const asked: number[] = [];
-    const outcome = await engine.train({ ir: tinyIr, task: tinyTask(2), seed: 1, shouldContinue: async (r) => (asked.push(r.epoch), true) }, never, () => {});
+    const outcome = await engine.train(
+      { ir: tinyIr, task: tinyTask(2), seed: 1, shouldContinue: async (r) => (asked.push(r.epoch), true) },
+      never,
+      () => {},
+    );
     expect(outcome.status).toBe('ok');
     expect(outcome.curve).toHaveLength(2);
     expect(asked).toEqual([1]);

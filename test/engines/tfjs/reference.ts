@@ -8,7 +8,8 @@ export interface Arr {
   data: Float32Array;
 }
 
-const at = (a: Arr, b: number, h: number, w: number, c: number): number => a.data[((b * a.shape[1]! + h) * a.shape[2]! + w) * a.shape[3]! + c]!;
+const at = (a: Arr, b: number, h: number, w: number, c: number): number =>
+  a.data[((b * a.shape[1]! + h) * a.shape[2]! + w) * a.shape[3]! + c]!;
 
 function zeros(shape: number[]): Arr {
   return { shape, data: new Float32Array(shape.reduce((x, y) => x * y, 1)) };
@@ -19,7 +20,12 @@ function put(a: Arr, b: number, h: number, w: number, c: number, v: number): voi
 }
 
 /** torch.nn.functional.conv2d with weight given as [kh, kw, in/groups, out]. */
-export function conv2d(x: Arr, weight: Arr, bias: Float32Array | null, o: { stride: number; pad: number | [number, number]; dilation: number; groups: number }): Arr {
+export function conv2d(
+  x: Arr,
+  weight: Arr,
+  bias: Float32Array | null,
+  o: { stride: number; pad: number | [number, number]; dilation: number; groups: number },
+): Arr {
   const [ph, pw] = typeof o.pad === 'number' ? [o.pad, o.pad] : o.pad;
   const [batch, h, w, cin] = x.shape as [number, number, number, number];
   const [kh, kw, cg, cout] = weight.shape as [number, number, number, number];
@@ -47,7 +53,12 @@ export function conv2d(x: Arr, weight: Arr, bias: Float32Array | null, o: { stri
 }
 
 /** torch.nn.functional.conv_transpose2d with weight given as [kh, kw, out, in] (tfjs layout). */
-export function convTranspose2d(x: Arr, weight: Arr, bias: Float32Array | null, o: { stride: number; pad: number; outputPadding: number }): Arr {
+export function convTranspose2d(
+  x: Arr,
+  weight: Arr,
+  bias: Float32Array | null,
+  o: { stride: number; pad: number; outputPadding: number },
+): Arr {
   const [batch, h, w, cin] = x.shape as [number, number, number, number];
   const [kh, kw, cout] = weight.shape as [number, number, number, number];
   const outH = (h - 1) * o.stride - 2 * o.pad + kh + o.outputPadding;
@@ -141,7 +152,8 @@ export function instanceNorm(x: Arr, gamma: Float32Array, beta: Float32Array, ep
       for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) variance += (at(x, b, i, j, ch) - mean) ** 2;
       variance /= h * w;
       for (let i = 0; i < h; i++)
-        for (let j = 0; j < w; j++) put(y, b, i, j, ch, ((at(x, b, i, j, ch) - mean) / Math.sqrt(variance + epsilon)) * gamma[ch]! + beta[ch]!);
+        for (let j = 0; j < w; j++)
+          put(y, b, i, j, ch, ((at(x, b, i, j, ch) - mean) / Math.sqrt(variance + epsilon)) * gamma[ch]! + beta[ch]!);
     }
   return y;
 }

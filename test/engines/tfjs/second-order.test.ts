@@ -25,16 +25,26 @@ const random = (seed: number, shape: number[], relu = false) => {
 };
 
 /** Max |registered − brute force| of d⟨B(dy), v⟩/d(argument), where `backward(dy, arg)` is B and linear in `arg`. */
-function adjointError(backward: (dy: Tensor, arg: Tensor) => Tensor, dy: Tensor, arg: 'dy' | Tensor, seed: number): { error: number; scale: number } {
+function adjointError(
+  backward: (dy: Tensor, arg: Tensor) => Tensor,
+  dy: Tensor,
+  arg: 'dy' | Tensor,
+  seed: number,
+): { error: number; scale: number } {
   return tf.tidy(() => {
     const against = arg === 'dy' ? dy : arg;
     const apply = (t: Tensor) => (arg === 'dy' ? backward(t, dy) : backward(dy, t));
     const v = random(seed, apply(against).shape);
-    const registered = tf.grad((t: Tensor) => tf.sum(tf.mul(apply(t), v)))(against).dataSync();
+    const registered = tf
+      .grad((t: Tensor) => tf.sum(tf.mul(apply(t), v)))(against)
+      .dataSync();
     const size = against.size;
     const brute = new Float32Array(size);
     for (let k = 0; k < size; k++) {
-      const basis = tf.oneHot(tf.tensor1d([k], 'int32'), size).toFloat().reshape(against.shape);
+      const basis = tf
+        .oneHot(tf.tensor1d([k], 'int32'), size)
+        .toFloat()
+        .reshape(against.shape);
       brute[k] = tf.sum(tf.mul(apply(basis), v)).dataSync()[0]!;
     }
     let error = 0;
@@ -48,15 +58,50 @@ function adjointError(backward: (dy: Tensor, arg: Tensor) => Tensor, dy: Tensor,
 }
 
 /** The backward pass of `forward` at x with upstream gradient dy: tfjs's own backward kernel. */
-const backwardOf = (forward: (x: Tensor4D) => Tensor, x: Tensor4D) => (dy: Tensor) => tf.grad((input: Tensor) => tf.sum(tf.mul(forward(input as Tensor4D), dy)))(x);
+const backwardOf = (forward: (x: Tensor4D) => Tensor, x: Tensor4D) => (dy: Tensor) =>
+  tf.grad((input: Tensor) => tf.sum(tf.mul(forward(input as Tensor4D), dy)))(x);
 
 describe('second-order gradients on tfjs', () => {
   const pools: [string, (x: Tensor4D) => Tensor, boolean][] = [
     ['max pool 2x2 stride 2', (x) => tf.maxPool(x, 2, 2, 'valid'), false],
     ['max pool 3x3 stride 1 same, ReLU input with ties', (x) => tf.maxPool(x, 3, 1, 'same'), true],
-    ['max pool 3x3 stride 2 on a -inf padded input (the IR pool layer)', (x) => tf.maxPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity), 3, 2, 'valid'), true],
+    [
+      'max pool 3x3 stride 2 on a -inf padded input (the IR pool layer)',
+      (x) =>
+        tf.maxPool(
+          tf.pad(
+            x,
+            [
+              [0, 0],
+              [1, 1],
+              [1, 1],
+              [0, 0],
+            ],
+            -Infinity,
+          ),
+          3,
+          2,
+          'valid',
+        ),
+      true,
+    ],
     ['average pool 2x2 stride 2', (x) => tf.avgPool(x, 2, 2, 'valid'), false],
-    ['average pool 3x3 stride 1 on a zero-padded input (the IR pool layer)', (x) => tf.avgPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 1, 'valid'), false],
+    [
+      'average pool 3x3 stride 1 on a zero-padded input (the IR pool layer)',
+      (x) =>
+        tf.avgPool(
+          tf.pad(x, [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ]),
+          3,
+          1,
+          'valid',
+        ),
+      false,
+    ],
   ];
   for (const [name, forward, relu] of pools) {
     it(`${name}: the gradient through its backward pass is the adjoint`, () => {
@@ -99,7 +144,10 @@ describe('second-order gradients on tfjs', () => {
 
   it('a padded average pool says its second-order gradient is unavailable (the backends disagree on its divisor)', () => {
     const x = random(13, [1, 4, 4, 1]);
-    const gradOfGrad = () => tf.grad((input: Tensor) => tf.sum(tf.square(tf.grad((inner: Tensor) => tf.sum(tf.avgPool(inner as Tensor4D, 3, 1, 'same')))(input))))(x);
+    const gradOfGrad = () =>
+      tf.grad((input: Tensor) => tf.sum(tf.square(tf.grad((inner: Tensor) => tf.sum(tf.avgPool(inner as Tensor4D, 3, 1, 'same')))(input))))(
+        x,
+      );
     expect(gradOfGrad).toThrow(/padded average pool .*pad explicitly and pool 'valid'/);
   });
 

@@ -23,9 +23,21 @@ describe('compiled ops match PyTorch semantics', () => {
       // Random trainable weights everywhere, so biases and norm affines are not the identity.
       for (const layer of compiled.model.layers) {
         if (layer.trainableWeights.length === 0) continue;
-        layer.setWeights(layer.getWeights().map((w, i) => (layer.weights[i]!.trainable ? tf.tensor(Float32Array.from({ length: w.size }, () => random() * 2 - 1), w.shape) : w)));
+        layer.setWeights(
+          layer.getWeights().map((w, i) =>
+            layer.weights[i]!.trainable
+              ? tf.tensor(
+                  Float32Array.from({ length: w.size }, () => random() * 2 - 1),
+                  w.shape,
+                )
+              : w,
+          ),
+        );
       }
-      const x = tf.tensor(Float32Array.from({ length: 2 * c.input.reduce((a, b) => a * b, 1) }, () => random() * 4 - 2), [2, ...c.input]);
+      const x = tf.tensor(
+        Float32Array.from({ length: 2 * c.input.reduce((a, b) => a * b, 1) }, () => random() * 4 - 2),
+        [2, ...c.input],
+      );
       const y = compiled.model.predict(x) as Tensor;
       expect(y.shape).toEqual([2, ...checked.shapes.get(checked.ir.output)!]);
       if (c.reference) {
@@ -79,7 +91,10 @@ describe('gradients of the layers written for PyTorch semantics', () => {
       const tf = await tfjs();
       const compiled = compileIr(tf, caseIr(c));
       const random = prng(17);
-      const x = tf.tensor(Float32Array.from({ length: c.input.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1), [1, ...c.input]);
+      const x = tf.tensor(
+        Float32Array.from({ length: c.input.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1),
+        [1, ...c.input],
+      );
       const probe = tf.randomUniform((compiled.model.predict(x) as Tensor).shape, -1, 1, 'float32', 3);
       const f = (input: Tensor) => tf.sum(tf.mul(compiled.model.apply(input) as Tensor, probe));
       const grad = tf.grad(f)(x).dataSync();

@@ -55,7 +55,9 @@ const NETWORKS: [string, () => CheckedIr][] = [
 /** Random values for every variable; BN variances positive; a non-affine BN's frozen gamma/beta kept. */
 function randomise(tf: Tfjs, compiled: CompiledIr, seed: number) {
   const random = prng(seed);
-  for (const v of compiled.model.layers.flatMap((layer) => (layer.trainable ? layer.weights : layer.weights.filter((w) => !/\/(gamma|beta)$/.test(w.originalName))))) {
+  for (const v of compiled.model.layers.flatMap((layer) =>
+    layer.trainable ? layer.weights : layer.weights.filter((w) => !/\/(gamma|beta)$/.test(w.originalName)),
+  )) {
     const kind = v.originalName.split('/').at(-1)!;
     const n = v.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
     const data = Float32Array.from({ length: n }, () => (kind === 'moving_variance' ? 0.5 + random() : (random() * 2 - 1) * 0.5));
@@ -115,20 +117,33 @@ describe('tfjs weights ↔ PyTorch state_dict', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('names and layouts are the generated module\'s state_dict; sharers have no entries; BN carries num_batches_tracked', async () => {
+  it("names and layouts are the generated module's state_dict; sharers have no entries; BN carries num_batches_tracked", async () => {
     const tf = await tfjs();
     const checked = seNetwork();
     const compiled = compileIr(tf, checked);
     const state = tfjsToTorchState(checked, compiled, { batchesTracked: 12 });
     expect(state.map((t) => `${t.name} ${t.dtype} [${t.shape.join(',')}]`)).toEqual([
       'stem.weight F32 [4,3,3,3]',
-      'bn.weight F32 [4]', 'bn.bias F32 [4]', 'bn.running_mean F32 [4]', 'bn.running_var F32 [4]', 'bn.num_batches_tracked I64 []',
-      'depthwise.weight F32 [8,1,3,3]', 'depthwise.bias F32 [8]',
-      'squeeze.weight F32 [2,8]', 'squeeze.bias F32 [2]',
-      'excite.weight F32 [8,2]', 'excite.bias F32 [8]',
-      'mix.weight F32 [8,8,1,1]', 'mix.bias F32 [8]',
-      'bn_vec.weight F32 [8]', 'bn_vec.bias F32 [8]', 'bn_vec.running_mean F32 [8]', 'bn_vec.running_var F32 [8]', 'bn_vec.num_batches_tracked I64 []',
-      'classifier.weight F32 [5,8]', 'classifier.bias F32 [5]',
+      'bn.weight F32 [4]',
+      'bn.bias F32 [4]',
+      'bn.running_mean F32 [4]',
+      'bn.running_var F32 [4]',
+      'bn.num_batches_tracked I64 []',
+      'depthwise.weight F32 [8,1,3,3]',
+      'depthwise.bias F32 [8]',
+      'squeeze.weight F32 [2,8]',
+      'squeeze.bias F32 [2]',
+      'excite.weight F32 [8,2]',
+      'excite.bias F32 [8]',
+      'mix.weight F32 [8,8,1,1]',
+      'mix.bias F32 [8]',
+      'bn_vec.weight F32 [8]',
+      'bn_vec.bias F32 [8]',
+      'bn_vec.running_mean F32 [8]',
+      'bn_vec.running_var F32 [8]',
+      'bn_vec.num_batches_tracked I64 []',
+      'classifier.weight F32 [5,8]',
+      'classifier.bias F32 [5]',
     ]);
     expect(state.find((t) => t.name.endsWith('num_batches_tracked'))!.data).toEqual(BigInt64Array.from([12n]));
     const params = state.filter((t) => t.dtype === 'F32' && !/running_/.test(t.name)).reduce((sum, t) => sum + t.data.length, 0);
@@ -136,7 +151,7 @@ describe('tfjs weights ↔ PyTorch state_dict', () => {
     compiled.model.dispose();
   });
 
-  it('tfjs → checkpoint → PyTorch computes the tfjs outputs, and PyTorch → checkpoint → tfjs computes PyTorch\'s (within 1e-4)', async () => {
+  it("tfjs → checkpoint → PyTorch computes the tfjs outputs, and PyTorch → checkpoint → tfjs computes PyTorch's (within 1e-4)", async () => {
     const tf = await tfjs();
     const python = (await torchPython()).executable;
     const cases = [];
@@ -151,14 +166,32 @@ describe('tfjs weights ↔ PyTorch state_dict', () => {
       inputs.push(input);
       expected.push((compiled.model.predict(tf.tensor(input, [2, ...checked.ir.input.shape])) as Tensor).dataSync() as Float32Array);
       const file = path.join(dir, `${i}-tfjs.safetensors`);
-      await writeFile(file, writeCheckpoint(tfjsToTorchState(checked, compiled), checkpointMetadata({ engine: 'tfjs', params: networkCost(checked).params, ir: checked.ir, extra: { name } })));
-      cases.push({ source: generateTorchModule(checked).source, input, batch: 2, load: file, save: path.join(dir, `${i}-torch.safetensors`), seed: 3 + i });
+      await writeFile(
+        file,
+        writeCheckpoint(
+          tfjsToTorchState(checked, compiled),
+          checkpointMetadata({ engine: 'tfjs', params: networkCost(checked).params, ir: checked.ir, extra: { name } }),
+        ),
+      );
+      cases.push({
+        source: generateTorchModule(checked).source,
+        input,
+        batch: 2,
+        load: file,
+        save: path.join(dir, `${i}-torch.safetensors`),
+        seed: 3 + i,
+      });
       compiled.model.dispose();
     }
     const casesFile = path.join(dir, 'cases.json');
     await writeFile(casesFile, JSON.stringify(cases));
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(python, ['-B', '-c', SCRIPT, casesFile, path.join(PACKAGE_ROOT, 'src/engines/torch')], { timeout: 120_000, maxBuffer: 64 << 20 }, (e, out, err) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out))),
+      execFile(
+        python,
+        ['-B', '-c', SCRIPT, casesFile, path.join(PACKAGE_ROOT, 'src/engines/torch')],
+        { timeout: 120_000, maxBuffer: 64 << 20 },
+        (e, out, err) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out)),
+      ),
     );
     const results = JSON.parse(stdout.trim().split('\n').at(-1)!) as { output: number[]; freshOutput: number[]; params: number }[];
 
@@ -185,17 +218,47 @@ describe('tfjs weights ↔ PyTorch state_dict', () => {
     const tf = await tfjs();
     const checked = seNetwork();
     const compiled = compileIr(tf, checked);
-    const good = readCheckpoint(writeCheckpoint(tfjsToTorchState(checked, compiled), checkpointMetadata({ engine: 'tfjs', params: 1, ir: checked.ir }))).tensors;
+    const good = readCheckpoint(
+      writeCheckpoint(tfjsToTorchState(checked, compiled), checkpointMetadata({ engine: 'tfjs', params: 1, ir: checked.ir })),
+    ).tensors;
     const before = (compiled.model.getLayer('stem').getWeights()[0]!.dataSync() as Float32Array).slice();
-    const variant = (edit: (m: Map<string, (typeof good extends Map<string, infer T> ? T : never)>) => void) => {
+    const variant = (edit: (m: Map<string, typeof good extends Map<string, infer T> ? T : never>) => void) => {
       const m = new Map([...good].map(([k, t]) => [k, k === 'stem.weight' ? { ...t, data: new Float32Array(t.data.length).fill(9) } : t]));
       edit(m);
       return m;
     };
-    expect(() => loadTorchState(tf, checked, compiled, variant((m) => m.delete('classifier.bias')))).toThrow(/"classifier.bias" is missing/);
-    expect(() => loadTorchState(tf, checked, compiled, variant((m) => m.set('extra.weight', good.get('classifier.bias')!)))).toThrow(/unexpected entries "extra.weight"/);
-    expect(() => loadTorchState(tf, checked, compiled, variant((m) => m.set('classifier.weight', { ...good.get('classifier.weight')!, shape: [8, 5] })))).toThrow(/"classifier.weight" is F32 \[8, 5\], the network needs F32 \[5, 8\]/);
-    expect(() => loadTorchState(tf, checked, compiled, variant((m) => m.set('stem.weight', { dtype: 'I64', shape: [4, 3, 3, 3], data: new BigInt64Array(108) })))).toThrow(/"stem.weight" is I64/);
+    expect(() =>
+      loadTorchState(
+        tf,
+        checked,
+        compiled,
+        variant((m) => m.delete('classifier.bias')),
+      ),
+    ).toThrow(/"classifier.bias" is missing/);
+    expect(() =>
+      loadTorchState(
+        tf,
+        checked,
+        compiled,
+        variant((m) => m.set('extra.weight', good.get('classifier.bias')!)),
+      ),
+    ).toThrow(/unexpected entries "extra.weight"/);
+    expect(() =>
+      loadTorchState(
+        tf,
+        checked,
+        compiled,
+        variant((m) => m.set('classifier.weight', { ...good.get('classifier.weight')!, shape: [8, 5] })),
+      ),
+    ).toThrow(/"classifier.weight" is F32 \[8, 5\], the network needs F32 \[5, 8\]/);
+    expect(() =>
+      loadTorchState(
+        tf,
+        checked,
+        compiled,
+        variant((m) => m.set('stem.weight', { dtype: 'I64', shape: [4, 3, 3, 3], data: new BigInt64Array(108) })),
+      ),
+    ).toThrow(/"stem.weight" is I64/);
     expect([...(compiled.model.getLayer('stem').getWeights()[0]!.dataSync() as Float32Array)]).toEqual([...before]);
     compiled.model.dispose();
   });

@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LayersModel, Tensor, io } from '@tensorflow/tfjs';
-import { PAPER_BLOCKS, assembleNetwork, buildNb201Network, networkCost, parseNb201, type CheckedIr } from '../../../src/search-space/index.js';
+import {
+  PAPER_BLOCKS,
+  assembleNetwork,
+  buildNb201Network,
+  networkCost,
+  parseNb201,
+  type CheckedIr,
+} from '../../../src/search-space/index.js';
 import { type Tfjs, compileIr, customLayers, softmaxCrossEntropy, trainableParams } from '../../../src/engines/tfjs/index.js';
 import { randomBatch, tfjs } from './helpers.js';
 import { kitchenSink } from './ops.js';
@@ -13,7 +20,8 @@ import { maxAbsDiff } from './reference.js';
 
 const SMALL = { inputShape: [16, 16, 3] as [number, number, number], classes: 10, baseFilters: 8, blocksPerStage: 1, stages: 2 };
 
-const snapshot = (model: LayersModel) => new Map(model.trainableWeights.map((w) => [w.originalName, Float32Array.from(w.read().dataSync())]));
+const snapshot = (model: LayersModel) =>
+  new Map(model.trainableWeights.map((w) => [w.originalName, Float32Array.from(w.read().dataSync())]));
 
 function prepare(tf: Tfjs, checked: CheckedIr, learningRate = 1e-3) {
   const compiled = compileIr(tf, checked);
@@ -82,10 +90,12 @@ describe('training the compiled networks', () => {
     expect(compiled.unusedNodes).toEqual(['unused']);
     expect(trainableParams(compiled.model)).toBe(networkCost(checked).params);
     let saved: io.ModelArtifacts | undefined;
-    await compiled.model.save(tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await compiled.model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
     const topology = JSON.stringify(saved!.modelTopology);
     for (const className of Object.values(customLayers(tf)).map((c) => c.className)) expect(topology).toContain(className);
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));

@@ -11,7 +11,17 @@ import type { Tensor } from '@tensorflow/tfjs';
 import { compileIr, trainableParams } from '../../../src/engines/tfjs/index.js';
 import { generateTorchModule, pythonIdentifier } from '../../../src/engines/torch/index.js';
 import {
-  type CheckedIr, IR_OPS, IrBuilder, INPUT_ID, NB201_OPS, PAPER_BLOCKS, assembleNetwork, buildNb201Network, checkIr, networkCost, parseNb201,
+  type CheckedIr,
+  IR_OPS,
+  IrBuilder,
+  INPUT_ID,
+  NB201_OPS,
+  PAPER_BLOCKS,
+  assembleNetwork,
+  buildNb201Network,
+  checkIr,
+  networkCost,
+  parseNb201,
 } from '../../../src/search-space/index.js';
 import { prng, randomBlock, tfjs } from '../tfjs/helpers.js';
 import { OP_CASES, caseIr, kitchenSink } from '../tfjs/ops.js';
@@ -44,8 +54,23 @@ async function expectStructureParity(networks: Record<string, CheckedIr>) {
     const r = results[i]!;
     const irParams = networkCost(checked).params;
     const model = compileIr(tf, checked).model;
-    const expected = { params: irParams, declaredParams: irParams, tfjsParams: irParams, outputShape: [...checked.shapes.get(checked.ir.output)!], nchwAgrees: true };
-    expect({ params: r.params, declaredParams: r.declaredParams, tfjsParams: trainableParams(model), outputShape: r.outputShape, nchwAgrees: r.nchwAgrees }, name).toEqual(expected);
+    const expected = {
+      params: irParams,
+      declaredParams: irParams,
+      tfjsParams: irParams,
+      outputShape: [...checked.shapes.get(checked.ir.output)!],
+      nchwAgrees: true,
+    };
+    expect(
+      {
+        params: r.params,
+        declaredParams: r.declaredParams,
+        tfjsParams: trainableParams(model),
+        outputShape: r.outputShape,
+        nchwAgrees: r.nchwAgrees,
+      },
+      name,
+    ).toEqual(expected);
     expect(r.declaredOutputShape, name).toEqual(expected.outputShape);
     model.dispose();
   });
@@ -62,7 +87,14 @@ describe('IR → PyTorch module: parameters and shapes', () => {
     }));
 
   it('random valid NSC blocks', () =>
-    expectStructureParity(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`block ${i + 1}`, assembleNetwork(randomBlock(1000 + i, 7), { ...SMALL, blocksPerStage: 1 })]))));
+    expectStructureParity(
+      Object.fromEntries(
+        Array.from({ length: 12 }, (_, i) => [
+          `block ${i + 1}`,
+          assembleNetwork(randomBlock(1000 + i, 7), { ...SMALL, blocksPerStage: 1 }),
+        ]),
+      ),
+    ));
 
   it('NAS-Bench-201 cells, including all-"none" nodes and convs that do not reach the output', () => {
     const random = prng(201);
@@ -75,7 +107,11 @@ describe('IR → PyTorch module: parameters and shapes', () => {
         return `|${op()}~0|+|${op()}~0|${op()}~1|+|${op()}~0|${op()}~1|${op()}~2|`;
       }),
     ];
-    return expectStructureParity(Object.fromEntries(cells.map((cell) => [cell, buildNb201Network(parseNb201(cell), { inputShape: [16, 16, 3], channels: 4, cellsPerStage: 1 })])));
+    return expectStructureParity(
+      Object.fromEntries(
+        cells.map((cell) => [cell, buildNb201Network(parseNb201(cell), { inputShape: [16, 16, 3], channels: 4, cellsPerStage: 1 })]),
+      ),
+    );
   });
 
   it('one network per op case, covering every IR op', async () => {
@@ -130,20 +166,24 @@ async function randomWeights(checked: CheckedIr, seed: number) {
   const random = prng(seed);
   const weights: NonNullable<Case['weights']> = {};
   for (const node of checked.ir.nodes) {
-    if (node.shareWeightsWith !== undefined || !['conv2d', 'conv2dTranspose', 'dense', 'batchNorm', 'instanceNorm'].includes(node.op)) continue;
+    if (node.shareWeightsWith !== undefined || !['conv2d', 'conv2dTranspose', 'dense', 'batchNorm', 'instanceNorm'].includes(node.op))
+      continue;
     const layer = compiled.model.getLayer(compiled.layerNames.get(node.id)!);
     const affine = !('affine' in node) || node.affine;
     const values = layer.weights.map((w) => {
       const kind = w.originalName.split('/').at(-1)!;
       const size = w.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
       const keep = !affine && (kind === 'gamma' || kind === 'beta');
-      const data = keep ? (w.read().dataSync() as Float32Array) : Float32Array.from({ length: size }, () => (kind === 'moving_variance' ? 0.5 + random() : random() * 2 - 1) * 0.5);
+      const data = keep
+        ? (w.read().dataSync() as Float32Array)
+        : Float32Array.from({ length: size }, () => (kind === 'moving_variance' ? 0.5 + random() : random() * 2 - 1) * 0.5);
       return { kind, shape: w.shape as number[], data };
     });
     layer.setWeights(values.map((v) => tf.tensor(v.data, v.shape)));
     const torch: Record<string, { shape: number[]; data: number[] }> = {};
     for (const { kind, shape, data } of values) {
-      if (kind === 'kernel' && shape.length === 4) torch.weight = { shape: [shape[3]!, shape[2]!, shape[0]!, shape[1]!], data: transpose(data, shape, [3, 2, 0, 1]) };
+      if (kind === 'kernel' && shape.length === 4)
+        torch.weight = { shape: [shape[3]!, shape[2]!, shape[0]!, shape[1]!], data: transpose(data, shape, [3, 2, 0, 1]) };
       else if (kind === 'depthwise_kernel') {
         const [kh, kw, cin, mult] = shape as [number, number, number, number];
         torch.weight = { shape: [cin * mult, 1, kh, kw], data: transpose(data, [kh, kw, cin * mult], [2, 0, 1]) };
@@ -165,7 +205,14 @@ describe('IR → PyTorch module: the same numbers as the tfjs engine with the sa
       ...OP_CASES.map((c): [string, CheckedIr] => [c.name, caseIr(c)]),
       ['every op', kitchenSink({ unusedBranch: true })],
       ['inception', assembleNetwork(PAPER_BLOCKS.inception, { ...SMALL, blocksPerStage: 1 })],
-      ['NAS-Bench-201', buildNb201Network(parseNb201('|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|none~2|'), { inputShape: [8, 8, 3], channels: 4, cellsPerStage: 1 })],
+      [
+        'NAS-Bench-201',
+        buildNb201Network(parseNb201('|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|none~2|'), {
+          inputShape: [8, 8, 3],
+          channels: 4,
+          cellsPerStage: 1,
+        }),
+      ],
     ];
     const cases: Case[] = [];
     const expected: Float32Array[] = [];
@@ -184,13 +231,20 @@ describe('IR → PyTorch module: the same numbers as the tfjs engine with the sa
       const got = results[i]!.output!;
       const scale = Math.max(1, ...[...want].map(Math.abs));
       const worst = Math.max(...got.map((v, j) => Math.abs(v - want[j]!)));
-      expect({ name, length: got.length, close: worst <= 1e-4 * scale }, `${name}: max |torch - tfjs| = ${worst}`).toEqual({ name, length: want.length, close: true });
+      expect({ name, length: got.length, close: worst <= 1e-4 * scale }, `${name}: max |torch - tfjs| = ${worst}`).toEqual({
+        name,
+        length: want.length,
+        close: true,
+      });
     });
   });
 
   it('rejects a batch norm shared between an image and a vector with a clear error', () => {
     const checked = checkIr({
-      format: 'blockqnn-ir', version: 1, input: { shape: [4, 4, 3] }, output: 'b',
+      format: 'blockqnn-ir',
+      version: 1,
+      input: { shape: [4, 4, 3] },
+      output: 'b',
       nodes: [
         { id: 'a', op: 'batchNorm', inputs: [INPUT_ID], epsilon: 1e-5, momentum: 0.1, affine: true },
         { id: 'g', op: 'globalAvgPool', inputs: ['a'] },

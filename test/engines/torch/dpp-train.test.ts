@@ -15,11 +15,12 @@ import { type Downsampling, buildPooledResNet } from '../../../src/search-space/
 import { parseTask } from '../../../src/task/task.js';
 import { torchPython } from './helpers.js';
 
-const taskOf = (epochs: number) => parseTask({
-  kind: 'classification',
-  dataset: { name: 'mnist', subset: 400, validationSize: 200, imageSize: 8 },
-  recipe: { epochs, batchSize: 20, learningRate: 0.02 },
-});
+const taskOf = (epochs: number) =>
+  parseTask({
+    kind: 'classification',
+    dataset: { name: 'mnist', subset: 400, validationSize: 200, imageSize: 8 },
+    recipe: { epochs, batchSize: 20, learningRate: 0.02 },
+  });
 const network = (downsampling: Downsampling) =>
   buildPooledResNet({ n: 1, widths: [4, 8], downsampling, defaults: { inputShape: [8, 8, 1], classes: 10 } }, {}, 'dpp-tiny').ir;
 /** Well above chance (0.1; ±0.02 on 200 images) and below every measured run. */
@@ -46,7 +47,11 @@ describe('DPP networks train on real MNIST in both engines', () => {
 
   it('tfjs', async () => {
     const tfjs = await tfjsEngineFactory.create();
-    const outcome = await tfjs.train({ ir: network({ kind: 'dpp', variant: 'full', reward: 'asym', sampling: 'none' }), task: taskOf(2), seed: 1 }, new AbortController().signal, () => {});
+    const outcome = await tfjs.train(
+      { ir: network({ kind: 'dpp', variant: 'full', reward: 'asym', sampling: 'none' }), task: taskOf(2), seed: 1 },
+      new AbortController().signal,
+      () => {},
+    );
     expect(outcome.status).toBe('ok');
     expect(outcome.accuracy!).toBeGreaterThanOrEqual(LEARNS);
     expect(outcome.curve.at(-1)!.loss!).toBeLessThan(outcome.curve[0]!.loss!);

@@ -38,7 +38,7 @@ function guideToTorch(data: Float32Array, channels: number): number[] {
 }
 
 describe('generated PyTorch DPP module', () => {
-  it('computes what the tfjs layer computes for the same weights, with the IR\'s parameters (within 1e-4)', async () => {
+  it("computes what the tfjs layer computes for the same weights, with the IR's parameters (within 1e-4)", async () => {
     const tf = await tfjs();
     const networks: [string, CheckedIr][] = [
       ...DPP_CASES.map(({ name, options }): [string, CheckedIr] => [name, dppNetwork(options).checked]),
@@ -56,7 +56,11 @@ describe('generated PyTorch DPP module', () => {
         const channels = checked.shapes.get(node.inputs[0]!)!.at(-1)!;
         const w = dppWeights(channels, i);
         const full = node.variant === 'full';
-        layer.setWeights([tf.tensor(w.logAlpha), tf.tensor(w.logLambda), ...(full ? [tf.tensor(w.guide.slice(0, 9 * channels), [3, 3, channels, 1])] : [])]);
+        layer.setWeights([
+          tf.tensor(w.logAlpha),
+          tf.tensor(w.logLambda),
+          ...(full ? [tf.tensor(w.guide.slice(0, 9 * channels), [3, 3, channels, 1])] : []),
+        ]);
         weights[generated.names.get(node.id)!] = {
           log_alpha: { shape: [channels], data: [...w.logAlpha] },
           log_lambda: { shape: [channels], data: [...w.logLambda] },
@@ -68,15 +72,24 @@ describe('generated PyTorch DPP module', () => {
         if (node.op !== 'conv2d' && node.op !== 'dense') continue;
         const [kernel, bias] = compiled.model.getLayer(compiled.layerNames.get(node.id)!).getWeights();
         const k = kernel!.arraySync() as number[][][][] | number[][];
-        const torchKernel = node.op === 'dense'
-          ? { shape: [kernel!.shape[1]!, kernel!.shape[0]!], data: (k as number[][])[0]!.map((_, o) => (k as number[][]).map((row) => row[o]!)).flat() }
-          : (() => {
-              const [kh, kw, cin, cout] = kernel!.shape as [number, number, number, number];
-              const data: number[] = [];
-              for (let o = 0; o < cout; o++) for (let c = 0; c < cin; c++) for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) data.push((k as number[][][][])[u]![v]![c]![o]!);
-              return { shape: [cout, cin, kh, kw], data };
-            })();
-        weights[generated.names.get(node.id)!] = { weight: torchKernel, ...(bias ? { bias: { shape: bias.shape, data: [...bias.dataSync()] } } : {}) };
+        const torchKernel =
+          node.op === 'dense'
+            ? {
+                shape: [kernel!.shape[1]!, kernel!.shape[0]!],
+                data: (k as number[][])[0]!.map((_, o) => (k as number[][]).map((row) => row[o]!)).flat(),
+              }
+            : (() => {
+                const [kh, kw, cin, cout] = kernel!.shape as [number, number, number, number];
+                const data: number[] = [];
+                for (let o = 0; o < cout; o++)
+                  for (let c = 0; c < cin; c++)
+                    for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) data.push((k as number[][][][])[u]![v]![c]![o]!);
+                return { shape: [cout, cin, kh, kw], data };
+              })();
+        weights[generated.names.get(node.id)!] = {
+          weight: torchKernel,
+          ...(bias ? { bias: { shape: bias.shape, data: [...bias.dataSync()] } } : {}),
+        };
       }
       const shape = checked.ir.input.shape;
       const input = [...dppInput(2 * shape[0] * shape[1] * shape[2], i)];
@@ -90,14 +103,34 @@ describe('generated PyTorch DPP module', () => {
       const r = results[i]!;
       const want = expected[i]!;
       const worst = Math.max(...r.output.map((v, j) => Math.abs(v - want[j]!)));
-      expect({ name, params: r.params, declared: r.declaredParams, shape: r.outputShape, nchw: r.nchwAgrees, length: r.output.length, close: worst <= 1e-4 }, `${name}: max |torch - tfjs| = ${worst}`).toEqual({
-        name, params: networkCost(checked).params, declared: networkCost(checked).params, shape: [...checked.shapes.get(checked.ir.output)!], nchw: true, length: want.length, close: true,
+      expect(
+        {
+          name,
+          params: r.params,
+          declared: r.declaredParams,
+          shape: r.outputShape,
+          nchw: r.nchwAgrees,
+          length: r.output.length,
+          close: worst <= 1e-4,
+        },
+        `${name}: max |torch - tfjs| = ${worst}`,
+      ).toEqual({
+        name,
+        params: networkCost(checked).params,
+        declared: networkCost(checked).params,
+        shape: [...checked.shapes.get(checked.ir.output)!],
+        nchw: true,
+        length: want.length,
+        close: true,
       });
     });
   }, 60_000);
 
   it('gradients reach log α, log λ and the guide filter in training mode (S3 sampling included)', async () => {
-    const sources = [dppClassifier({ kernel: 3, stride: 2, padding: 1, sampling: 's3', variant: 'full' }), dppClassifier({ kernel: 2, reward: 'asym' })].map((c) => ({ source: generateTorchModule(c).source, batch: 4 }));
+    const sources = [
+      dppClassifier({ kernel: 3, stride: 2, padding: 1, sampling: 's3', variant: 'full' }),
+      dppClassifier({ kernel: 2, reward: 'asym' }),
+    ].map((c) => ({ source: generateTorchModule(c).source, batch: 4 }));
     const grads = await runPythonJson<Record<string, [number, boolean]>[]>(path.join(FIXTURES, 'dpp_grad.py'), sources);
     for (const byName of grads) {
       const kinds = new Set(Object.keys(byName).map((k) => k.split('.').at(-1)));
@@ -112,8 +145,14 @@ describe('generated PyTorch DPP module', () => {
   it('defines its DPP class once, only when the IR uses dpp, and imports nothing but torch', () => {
     const withDpp = generateTorchModule(dppClassifier({ kernel: 2 })).source;
     expect(withDpp.match(/^class _BlockqnnDpp\(nn\.Module\):/gm)).toHaveLength(1);
-    expect(withDpp.split('\n').filter((l) => /^(import|from) /.test(l))).toEqual(['import torch', 'from torch import nn', 'from torch.nn import functional as F']);
-    const without = generateTorchModule(assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [8, 8, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 })).source;
+    expect(withDpp.split('\n').filter((l) => /^(import|from) /.test(l))).toEqual([
+      'import torch',
+      'from torch import nn',
+      'from torch.nn import functional as F',
+    ]);
+    const without = generateTorchModule(
+      assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [8, 8, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }),
+    ).source;
     expect(without).not.toContain('_BlockqnnDpp');
   });
 });

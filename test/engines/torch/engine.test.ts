@@ -17,7 +17,11 @@ import { FIXTURES, torchPython } from './helpers.js';
 
 const ir = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [8, 8, 1], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
 const task = (recipe: Record<string, unknown> = {}, imageSize = 8, subset = 200) =>
-  parseTask({ kind: 'classification', dataset: { name: 'mnist', subset, validationSize: 100, imageSize }, recipe: { epochs: 2, batchSize: 50, ...recipe } });
+  parseTask({
+    kind: 'classification',
+    dataset: { name: 'mnist', subset, validationSize: 100, imageSize },
+    recipe: { epochs: 2, batchSize: 50, ...recipe },
+  });
 const never = new AbortController().signal;
 const engines: TorchEngine[] = [];
 let shared: TorchEngine | undefined;
@@ -37,18 +41,32 @@ describe('torch engine: the early-stop recipe on real MNIST', () => {
     const engine = await sharedEngine();
     expect(engine.describe()).toMatch(/^torch \d+\.\d+.* via .*python.* \(Python 3\.\d+\.\d+, (cpu|cuda.*)\)$/);
     const progress: EpochProgress[] = [];
-    const outcome = await engine.train({ ir, task: task({ lrDecay: { factor: 0.2, every: 1 }, augmentation: 'crop' }), seed: 3 }, never, (p) => progress.push(p));
+    const outcome = await engine.train(
+      { ir, task: task({ lrDecay: { factor: 0.2, every: 1 }, augmentation: 'crop' }), seed: 3 },
+      never,
+      (p) => progress.push(p),
+    );
     expect(outcome.status).toBe('ok');
-    expect(outcome.curve.map((r) => [r.epoch, r.learningRate])).toEqual([[1, 1e-3], [2, 1e-3 * 0.2]]);
+    expect(outcome.curve.map((r) => [r.epoch, r.learningRate])).toEqual([
+      [1, 1e-3],
+      [2, 1e-3 * 0.2],
+    ]);
     expect(outcome.accuracy).toBe(outcome.curve[1]!.valAccuracy);
     // Accuracies are multiples of 1/100 on a 100-image validation split.
     expect(Math.abs(outcome.accuracy! * 100 - Math.round(outcome.accuracy! * 100))).toBeLessThan(1e-9);
-    expect(progress.map((p) => [p.epoch, p.epochs])).toEqual([[1, 2], [2, 2]]);
+    expect(progress.map((p) => [p.epoch, p.epochs])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
     expect(progress.every((p) => p.imagesPerSecond > 0 && Number.isFinite(p.loss) && p.loss > 0)).toBe(true);
     expect(outcome.extra?.params).toBeGreaterThan(0);
     expect(engine.describe()).toContain(engine.trainerInfo!.deviceDescription);
     const pid = engine.trainerPid;
-    const again = await engine.train({ ir, task: task({ lrDecay: { factor: 0.2, every: 1 }, augmentation: 'crop' }), seed: 3 }, never, () => {});
+    const again = await engine.train(
+      { ir, task: task({ lrDecay: { factor: 0.2, every: 1 }, augmentation: 'crop' }), seed: 3 },
+      never,
+      () => {},
+    );
     expect(engine.trainerPid).toBe(pid);
     // Same seed, same device: the same run.
     expect(again.curve.map((r) => r.loss)).toEqual(outcome.curve.map((r) => r.loss));
@@ -57,7 +75,9 @@ describe('torch engine: the early-stop recipe on real MNIST', () => {
   it('a non-finite loss stops training as diverged, as in the tfjs engine', async () => {
     const b = new IrBuilder('explodes', [8, 8, 1]);
     const logits = b.dense(b.dense(b.dense(b.flatten(INPUT_ID), { units: 64 }), { units: 64 }), { units: 10 });
-    const outcome = await (await sharedEngine()).train({ ir: b.build(logits).ir, task: task({ optimizer: 'sgd', learningRate: 10 }), seed: 1 }, never, () => {});
+    const outcome = await (
+      await sharedEngine()
+    ).train({ ir: b.build(logits).ir, task: task({ optimizer: 'sgd', learningRate: 10 }), seed: 1 }, never, () => {});
     expect(outcome.status).toBe('diverged');
     expect(outcome.error).toMatch(/^loss became (NaN|-?Infinity) in epoch \d$/);
     expect(outcome.curve.at(-1)!.valAccuracy).toBeNaN();
@@ -110,7 +130,10 @@ describe('torch engine: the early-stop recipe on real MNIST', () => {
 
   it('a trainer that prints garbage on stdout fails the job with the line it printed; the next job works', async () => {
     const marker = path.join(mkdtempSync(path.join(tmpdir(), 'blockqnn-torch-')), 'garbage-printed');
-    const engine = await newEngine({ script: path.join(FIXTURES, 'garbage_trainer.py'), env: { ...process.env, BLOCKQNN_TEST_MARKER: marker } });
+    const engine = await newEngine({
+      script: path.join(FIXTURES, 'garbage_trainer.py'),
+      env: { ...process.env, BLOCKQNN_TEST_MARKER: marker },
+    });
     const outcome = await engine.train({ ir, task: task(), seed: 1 }, never, () => {});
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toMatch(/^INTERNAL: .*wrote a line that is not the JSON-lines protocol: "epoch 1\/2 \.\.\. loss 2\.30/);
@@ -119,9 +142,27 @@ describe('torch engine: the early-stop recipe on real MNIST', () => {
 
   it('answers a network whose input or output does not fit the dataset with a failed outcome', async () => {
     const engine = await sharedEngine();
-    const wrongInput = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [16, 16, 3], classes: 10, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
-    expect(await engine.train({ ir: wrongInput, task: task(), seed: 1 }, never, () => {})).toMatchObject({ status: 'failed', error: expect.stringMatching(/expects \[16, 16, 3\] images but dataset mnist has \[8, 8, 1\]/) });
-    const wrongClasses = assembleNetwork(PAPER_BLOCKS.resnet, { inputShape: [8, 8, 1], classes: 7, blocksPerStage: 1, baseFilters: 4, stages: 2 }).ir;
-    expect(await engine.train({ ir: wrongClasses, task: task(), seed: 1 }, never, () => {})).toMatchObject({ status: 'failed', error: expect.stringMatching(/^INVALID_ARCHITECTURE: /) });
+    const wrongInput = assembleNetwork(PAPER_BLOCKS.resnet, {
+      inputShape: [16, 16, 3],
+      classes: 10,
+      blocksPerStage: 1,
+      baseFilters: 4,
+      stages: 2,
+    }).ir;
+    expect(await engine.train({ ir: wrongInput, task: task(), seed: 1 }, never, () => {})).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/expects \[16, 16, 3\] images but dataset mnist has \[8, 8, 1\]/),
+    });
+    const wrongClasses = assembleNetwork(PAPER_BLOCKS.resnet, {
+      inputShape: [8, 8, 1],
+      classes: 7,
+      blocksPerStage: 1,
+      baseFilters: 4,
+      stages: 2,
+    }).ir;
+    expect(await engine.train({ ir: wrongClasses, task: task(), seed: 1 }, never, () => {})).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^INVALID_ARCHITECTURE: /),
+    });
   });
 });

@@ -19,7 +19,15 @@ describe.each([
   { procedure: 'segan', problem: 'amodal-completion', baseline: 'segan', epochs: 8, margin: 0.25 },
   { procedure: 'stargan', problem: 'domain-translation', baseline: 'stargan', epochs: 6, width: 0.125, margin: 0.5 },
   // Two label sets at once through the mask vector: MNIST's three stroke domains and Fashion-MNIST's plain / inverted / dim.
-  { procedure: 'stargan', problem: 'domain-translation', baseline: 'stargan-jnt', epochs: 6, width: 0.125, margin: 0.5, secondDataset: 'fashion-mnist' },
+  {
+    procedure: 'stargan',
+    problem: 'domain-translation',
+    baseline: 'stargan-jnt',
+    epochs: 6,
+    width: 0.125,
+    margin: 0.5,
+    secondDataset: 'fashion-mnist',
+  },
 ] as const)('torch $baseline on $problem', (o) => {
   it('trains, reports every epoch, and beats the trivial answer', async () => {
     const c = await makeCase(o);
@@ -30,9 +38,15 @@ describe.each([
     expect(progress.map((p) => [p.epoch, p.epochs])).toEqual(Array.from({ length: o.epochs }, (_, i) => [i + 1, o.epochs]));
     expect(outcome.curve).toHaveLength(o.epochs);
     for (const record of outcome.curve) for (const value of Object.values(record.losses)) expect(Number.isFinite(value), report).toBe(true);
-    for (const values of Object.values(outcome.outputs!)) expect(values.every((v) => v >= 0 && v <= 1), report).toBe(true);
+    for (const values of Object.values(outcome.outputs!))
+      expect(
+        values.every((v) => v >= 0 && v <= 1),
+        report,
+      ).toBe(true);
     const { score, trivial, metrics } = scores(c, outcome.outputs!);
-    console.log(`${o.baseline} on ${o.problem} (torch): score ${score.toFixed(4)} vs trivial ${trivial.toFixed(4)}; metrics ${JSON.stringify(metrics)}`);
+    console.log(
+      `${o.baseline} on ${o.problem} (torch): score ${score.toFixed(4)} vs trivial ${trivial.toFixed(4)}; metrics ${JSON.stringify(metrics)}`,
+    );
     expect(score, `${report} score ${score} trivial ${trivial}`).toBeGreaterThan(trivial + o.margin);
   }, 120_000);
 });

@@ -16,12 +16,18 @@ describe(`torch pix2pix with a searched generator (${RESNET_BLOCK_NSC})`, () => 
     const c = await makeCase({ procedure: 'pix2pix', problem: 'shape-guided', baseline: 'unet-pix2pix', epochs: 4 });
     const plain = c.networks;
     const networks = searchedUnetGenerator(PAPER_BLOCKS.resnet, {
-      problem: 'shape-guided', imageSize: 16, channels: PROBLEM_CHANNELS('shape-guided', c.examples.channels, c.examples.domains),
-      domains: c.examples.domains, latent: c.task.recipe.latent, width: TEST_WIDTH,
+      problem: 'shape-guided',
+      imageSize: 16,
+      channels: PROBLEM_CHANNELS('shape-guided', c.examples.channels, c.examples.domains),
+      domains: c.examples.domains,
+      latent: c.task.recipe.latent,
+      width: TEST_WIDTH,
     }).roles;
     // Same discriminator as the baseline; only the generator is the block's.
     expect(networks.discriminator!.nodes).toEqual(plain.discriminator!.nodes);
-    expect(generativeCost({ procedure: 'pix2pix', roles: networks }).roles.generator!.params).toBeGreaterThan(generativeCost({ procedure: 'pix2pix', roles: plain }).roles.generator!.params);
+    expect(generativeCost({ procedure: 'pix2pix', roles: networks }).roles.generator!.params).toBeGreaterThan(
+      generativeCost({ procedure: 'pix2pix', roles: plain }).roles.generator!.params,
+    );
     const outcome = await trainGenerativeTorch({ ...c, networks, seed: 1 }, new AbortController().signal, () => {});
     expect(outcome.status, outcome.error).toBe('ok');
     const { score, trivial } = scores({ ...c, networks }, outcome.outputs!);

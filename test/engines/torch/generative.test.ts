@@ -37,21 +37,40 @@ describe('torch vunet on shape-guided', () => {
 });
 
 describe('torch winn-synthesis', () => {
-  it.each([['gaussian', 0.317], ['uniform', 0]] as const)('pseudo-negatives start from %s noise (WINN starts from a Gaussian)', async (start, clipped) => {
-    // One epoch, one Langevin step too small to move a pixel: the outputs are the starting noise.
-    // N(0.5, 0.5²) clipped to [0, 1] puts 2·P(Z > 1) ≈ 0.317 of the pixels at the bounds, U(0, 1) none.
-    const c = await makeCase({ procedure: 'winn-synthesis', problem: 'introspective-synthesis', baseline: 'winn-synthesis', epochs: 1, recipe: { samples: 256, langevin: { steps: 1, stepSize: 1e-9, noise: 0, start } } });
-    const outcome = await trainGenerativeTorch({ ...c, seed: 1 }, never, () => {});
-    expect(outcome.status, outcome.error).toBe('ok');
-    const pixels = outcome.outputs!.samples!;
-    const atBounds = pixels.filter((v) => v <= 1e-6 || v >= 1 - 1e-6).length / pixels.length;
-    expect(atBounds).toBeCloseTo(clipped, 2);
-    expect(pixels.reduce((a, v) => a + v, 0) / pixels.length).toBeCloseTo(0.5, 1);
-  }, 120_000);
+  it.each([
+    ['gaussian', 0.317],
+    ['uniform', 0],
+  ] as const)(
+    'pseudo-negatives start from %s noise (WINN starts from a Gaussian)',
+    async (start, clipped) => {
+      // One epoch, one Langevin step too small to move a pixel: the outputs are the starting noise.
+      // N(0.5, 0.5²) clipped to [0, 1] puts 2·P(Z > 1) ≈ 0.317 of the pixels at the bounds, U(0, 1) none.
+      const c = await makeCase({
+        procedure: 'winn-synthesis',
+        problem: 'introspective-synthesis',
+        baseline: 'winn-synthesis',
+        epochs: 1,
+        recipe: { samples: 256, langevin: { steps: 1, stepSize: 1e-9, noise: 0, start } },
+      });
+      const outcome = await trainGenerativeTorch({ ...c, seed: 1 }, never, () => {});
+      expect(outcome.status, outcome.error).toBe('ok');
+      const pixels = outcome.outputs!.samples!;
+      const atBounds = pixels.filter((v) => v <= 1e-6 || v >= 1 - 1e-6).length / pixels.length;
+      expect(atBounds).toBeCloseTo(clipped, 2);
+      expect(pixels.reduce((a, v) => a + v, 0) / pixels.length).toBeCloseTo(0.5, 1);
+    },
+    120_000,
+  );
 
   it('samples score above the mean image repeated (frozen classifier confidence × exp(−FD / scale))', async () => {
     // Langevin stepSize 0.25, the schema's default (at 0.02 the pool barely left its noise in 160 steps).
-    const c = await makeCase({ procedure: 'winn-synthesis', problem: 'introspective-synthesis', baseline: 'winn-synthesis', epochs: 8, recipe: { langevin: { stepSize: 0.25, steps: 20 } } });
+    const c = await makeCase({
+      procedure: 'winn-synthesis',
+      problem: 'introspective-synthesis',
+      baseline: 'winn-synthesis',
+      epochs: 8,
+      recipe: { langevin: { stepSize: 0.25, steps: 20 } },
+    });
     const outcome = await trainGenerativeTorch({ ...c, seed: 1 }, never, () => {});
     expect(outcome.status, outcome.error).toBe('ok');
     expect(outcome.outputs!.samples!.length).toBe(c.task.recipe.samples * 16 * 16);
@@ -66,7 +85,10 @@ describe('torch winn-synthesis', () => {
 describe('torch generative runs', () => {
   it('are the same for the same seed (pix2pix on shape-guided)', async () => {
     const c = await makeCase({ procedure: 'pix2pix', problem: 'shape-guided', baseline: 'unet-pix2pix', epochs: 1, width: 0.125 });
-    const [a, b] = [await trainGenerativeTorch({ ...c, seed: 7 }, never, () => {}), await trainGenerativeTorch({ ...c, seed: 7 }, never, () => {})];
+    const [a, b] = [
+      await trainGenerativeTorch({ ...c, seed: 7 }, never, () => {}),
+      await trainGenerativeTorch({ ...c, seed: 7 }, never, () => {}),
+    ];
     expect(a.status).toBe('ok');
     expect(b.curve.map((r) => r.losses)).toEqual(a.curve.map((r) => r.losses));
     expect(b.outputs!.image).toEqual(a.outputs!.image);
@@ -101,25 +123,47 @@ describe('torch generative runs', () => {
     );
     // Built for RGB while the examples are grey.
     const rgb = generativeBaselines.get('stargan').build({
-      problem: 'domain-translation', imageSize: 16, channels: PROBLEM_CHANNELS('domain-translation', 3, 3), domains: 3, latent: 8, width: 0.125,
+      problem: 'domain-translation',
+      imageSize: 16,
+      channels: PROBLEM_CHANNELS('domain-translation', 3, 3),
+      domains: 3,
+      latent: 8,
+      width: 0.125,
     }).roles;
     const error = await trainGenerativeTorch({ ...c, networks: rgb, seed: 1 }, never, () => {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BlockqnnError);
-    expect((error as BlockqnnError).message).toMatch(/role discriminator of stargan takes \[16, 16, 3\] but domain-translation with 1-channel images feeds it \[16, 16, 1\]/);
-    // A shape-guided generator takes amodal completion's 2 input channels but gives no mask logit.
-    const amodal = await makeCase({ procedure: 'pix2pix', problem: 'amodal-completion', baseline: 'unet-pix2pix', epochs: 1, width: 0.125 });
-    const shapeGenerator = generativeBaselines.get('unet-pix2pix').build({
-      problem: 'shape-guided', imageSize: 16, channels: PROBLEM_CHANNELS('shape-guided', 1, 0), domains: 0, latent: 8, width: 0.125,
-    }).roles.generator!;
-    await expect(trainGenerativeTorch({ ...amodal, networks: { ...amodal.networks, generator: shapeGenerator }, seed: 1 }, never, () => {})).rejects.toThrow(
-      /role generator of pix2pix gives \[16, 16, 1\] where the procedure reads \[16, 16, 2\]/,
+    expect((error as BlockqnnError).message).toMatch(
+      /role discriminator of stargan takes \[16, 16, 3\] but domain-translation with 1-channel images feeds it \[16, 16, 1\]/,
     );
+    // A shape-guided generator takes amodal completion's 2 input channels but gives no mask logit.
+    const amodal = await makeCase({
+      procedure: 'pix2pix',
+      problem: 'amodal-completion',
+      baseline: 'unet-pix2pix',
+      epochs: 1,
+      width: 0.125,
+    });
+    const shapeGenerator = generativeBaselines.get('unet-pix2pix').build({
+      problem: 'shape-guided',
+      imageSize: 16,
+      channels: PROBLEM_CHANNELS('shape-guided', 1, 0),
+      domains: 0,
+      latent: 8,
+      width: 0.125,
+    }).roles.generator!;
+    await expect(
+      trainGenerativeTorch({ ...amodal, networks: { ...amodal.networks, generator: shapeGenerator }, seed: 1 }, never, () => {}),
+    ).rejects.toThrow(/role generator of pix2pix gives \[16, 16, 1\] where the procedure reads \[16, 16, 2\]/);
   }, 60_000);
 
   it('report a Python error as failed, with its message', async () => {
     const c = await makeCase({ procedure: 'pix2pix', problem: 'shape-guided', baseline: 'unet-pix2pix', epochs: 1, width: 0.125 });
     const { appearance: _, ...arrays } = c.examples.train.arrays;
-    const outcome = await trainGenerativeTorch({ ...c, examples: { ...c.examples, train: { ...c.examples.train, arrays } }, seed: 1 }, never, () => {});
+    const outcome = await trainGenerativeTorch(
+      { ...c, examples: { ...c.examples, train: { ...c.examples.train, arrays } }, seed: 1 },
+      never,
+      () => {},
+    );
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toMatch(/^KeyError: 'appearance'/);
     expect(outcome.outputs).toBeUndefined();

@@ -9,12 +9,18 @@ export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 
 /** The Python with torch the engine would use; fails (never skips) with the install hint when there is none. */
 export async function torchPython(): Promise<TorchPython> {
   const search = await findTorchPython();
-  if (!search.found) throw new Error(`the torch engine tests need PyTorch (apt-get install python3-torch): ${describeAttempts(search.tried)}`);
+  if (!search.found)
+    throw new Error(`the torch engine tests need PyTorch (apt-get install python3-torch): ${describeAttempts(search.tried)}`);
   return search.found;
 }
 
 /** Runs a Python script with `input` as JSON on stdin; resolves with its stdout parsed as JSON. */
-export async function runPythonJson<T>(script: string, input: unknown, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<T> {
+export async function runPythonJson<T>(
+  script: string,
+  input: unknown,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
   const python = (await torchPython()).executable;
   return new Promise((resolve, reject) => {
     const child = execFile(python, ['-B', script, ...args], { maxBuffer: 256 << 20, env, timeout: 120_000 }, (error, stdout, stderr) => {

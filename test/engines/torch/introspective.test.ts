@@ -26,9 +26,20 @@ describe('WINN parts in the torch trainer', () => {
     const checked = b.build(b.dense(b.globalAvgPool(b.relu(b.conv(x, { filters: 8, kernel: 3, padding: 1 }))), { units: 10 }));
     const data = await loadDataset({ name: 'mnist', subset: 64, validationSize: 20, imageSize: 8 });
     const out = await runPythonJson<{
-      gaps: number[]; penalties: number[]; round: Round; stopped: Round; poolSizes: number[]; poolNewest: boolean; fgsm: number[]; clean: number;
+      gaps: number[];
+      penalties: number[];
+      round: Round;
+      stopped: Round;
+      poolSizes: number[];
+      poolNewest: boolean;
+      fgsm: number[];
+      clean: number;
     }>(path.join(FIXTURES, 'winn_parts.py'), {
-      source: generateTorchModule(checked).source, images: [...data.train.images], labels: [...data.train.labels], shape: data.shape, classes: 10,
+      source: generateTorchModule(checked).source,
+      images: [...data.train.images],
+      labels: [...data.train.labels],
+      shape: data.shape,
+      classes: 10,
     });
     expect(out.penalties.every((p) => Number.isFinite(p) && p > 0)).toBe(true);
     expect(out.gaps.every(Number.isFinite)).toBe(true);

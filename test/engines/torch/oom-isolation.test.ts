@@ -41,15 +41,45 @@ describe('torch trainer: out-of-memory isolation', () => {
     if (task.kind !== 'classification') throw new Error('unreachable');
     const data = await loadDataset(task.dataset);
     const dataset = { path: data.cachePath!, key: data.key };
-    trainer = await TrainerProcess.start({ python: (await torchPython()).executable, script: TRAINER_SCRIPT, env: { ...process.env, BLOCKQNN_TORCH_THREADS: '1' } });
+    trainer = await TrainerProcess.start({
+      python: (await torchPython()).executable,
+      script: TRAINER_SCRIPT,
+      env: { ...process.env, BLOCKQNN_TORCH_THREADS: '1' },
+    });
     const pid = trainer.pid;
     const never = new AbortController().signal;
-    const oom = await trainer.run({ type: 'train', id: 'oom', module: { source: OOM_NETWORK }, className: 'Network', expectedParams: 650, seed: 1, recipe: task.recipe, dataset }, never, () => {});
+    const oom = await trainer.run(
+      {
+        type: 'train',
+        id: 'oom',
+        module: { source: OOM_NETWORK },
+        className: 'Network',
+        expectedParams: 650,
+        seed: 1,
+        recipe: task.recipe,
+        dataset,
+      },
+      never,
+      () => {},
+    );
     expect(oom.status).toBe('too_large');
     expect(oom.error).toMatch(/^out of memory on (cpu|cuda): CUDA out of memory\. Tried to allocate 20\.00 GiB/);
     expect(oom.curve).toEqual([]);
     const generated = generateTorchModule(parseIr(tinyIr));
-    const next = await trainer.run({ type: 'train', id: 'next', module: { source: generated.source }, className: generated.className, expectedParams: generated.params, seed: 1, recipe: task.recipe, dataset }, never, () => {});
+    const next = await trainer.run(
+      {
+        type: 'train',
+        id: 'next',
+        module: { source: generated.source },
+        className: generated.className,
+        expectedParams: generated.params,
+        seed: 1,
+        recipe: task.recipe,
+        dataset,
+      },
+      never,
+      () => {},
+    );
     expect(next.status).toBe('ok');
     expect(next.curve).toHaveLength(1);
     expect(trainer.usable).toBe(true);

@@ -40,14 +40,20 @@ describe('torch engine: pruning at epoch ends', () => {
   it('asks after every epoch but the last and trains them all when told to continue; a failing decision continues', async () => {
     const torch = await shared();
     const asked: number[] = [];
-    const outcome = await torch.train({
-      ir: tinyIr, task: tinyTask(3), seed: 1,
-      shouldContinue: async (r) => {
-        asked.push(r.epoch);
-        if (r.epoch === 2) throw new Error('board unreachable');
-        return true;
+    const outcome = await torch.train(
+      {
+        ir: tinyIr,
+        task: tinyTask(3),
+        seed: 1,
+        shouldContinue: async (r) => {
+          asked.push(r.epoch);
+          if (r.epoch === 2) throw new Error('board unreachable');
+          return true;
+        },
       },
-    }, never, () => {});
+      never,
+      () => {},
+    );
     expect(outcome.status).toBe('ok');
     expect(outcome.curve).toHaveLength(3);
     expect(asked).toEqual([1, 2]);
@@ -56,13 +62,19 @@ describe('torch engine: pruning at epoch ends', () => {
   it('a cancel while the trainer waits for a decision stops the job, and the trainer stays usable', async () => {
     const torch = await shared();
     const controller = new AbortController();
-    const pending = torch.train({
-      ir: tinyIr, task: tinyTask(3), seed: 1,
-      shouldContinue: () => {
-        setTimeout(() => controller.abort('cancelled'), 100);
-        return new Promise<boolean>(() => {});
+    const pending = torch.train(
+      {
+        ir: tinyIr,
+        task: tinyTask(3),
+        seed: 1,
+        shouldContinue: () => {
+          setTimeout(() => controller.abort('cancelled'), 100);
+          return new Promise<boolean>(() => {});
+        },
       },
-    }, controller.signal, () => {});
+      controller.signal,
+      () => {},
+    );
     await expect(pending).rejects.toBeInstanceOf(TrainingAborted);
     const pid = torch.trainerPid;
     expect(pid).toBeDefined();

@@ -50,11 +50,17 @@ describe('torch engine: finding a Python with PyTorch', () => {
   it('a Python without torch makes the engine unavailable with the install command', async () => {
     process.env.BLOCKQNN_PYTHON = await pythonWithoutTorch();
     const probe = await torchEngineFactory.probe();
-    expect(probe).toMatchObject({ available: false, reason: `no Python with PyTorch: ${process.env.BLOCKQNN_PYTHON}: ModuleNotFoundError: No module named 'numpy'` });
+    expect(probe).toMatchObject({
+      available: false,
+      reason: `no Python with PyTorch: ${process.env.BLOCKQNN_PYTHON}: ModuleNotFoundError: No module named 'numpy'`,
+    });
     expect(probe.install).toMatch(/apt-get install python3-torch.*pip install torch.*CUDA.*BLOCKQNN_PYTHON/);
     registerBuiltinEngines();
     expect(engineFactories.has('torch')).toBe(true);
-    await expect(createEngine('torch')).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', hint: expect.stringContaining('apt-get install python3-torch') });
+    await expect(createEngine('torch')).rejects.toMatchObject({
+      code: 'ENGINE_UNAVAILABLE',
+      hint: expect.stringContaining('apt-get install python3-torch'),
+    });
     await expect(torchEngineFactory.create()).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE' });
   });
 

@@ -14,7 +14,11 @@ const shape = [5, 7, 2] as const;
 const count = 37;
 const images = Uint8Array.from({ length: count * 5 * 7 * 2 }, (_, i) => (i * 2654435761) >>> 24);
 const set = { images, labels: new Uint8Array(count), count };
-const batches = [[0, 5, 36, 12], [3, 3, 8], [20, 1, 2, 30, 31]];
+const batches = [
+  [0, 5, 36, 12],
+  [3, 3, 8],
+  [20, 1, 2, 30, 31],
+];
 
 const cases: { mode: Recipe['augmentation']; seed: number }[] = [
   { mode: 'none', seed: 7 },
@@ -31,7 +35,8 @@ describe('torch recipe: the same data as the tfjs engine', () => {
     );
     cases.forEach(({ mode, seed }, i) => {
       const py = results[i]!;
-      for (let epoch = 0; epoch < 3; epoch++) expect(py.orders[epoch], `${mode} epoch ${epoch}`).toEqual([...epochOrder(count, seed, epoch)]);
+      for (let epoch = 0; epoch < 3; epoch++)
+        expect(py.orders[epoch], `${mode} epoch ${epoch}`).toEqual([...epochOrder(count, seed, epoch)]);
       const next = mulberry32(seed >>> 0);
       batches.forEach((indices, b) => {
         const out = new Float32Array(indices.length * 5 * 7 * 2);

@@ -59,7 +59,7 @@ describe('clique block structure and weight sharing', () => {
   const byId = new Map(checked.ir.nodes.map((n) => [n.id, n]));
   const convs = checked.ir.nodes.filter((n) => n.op === 'conv2d' && n.id.startsWith('block1/stage'));
 
-  it('holds L(L − 1) + L clique weights per block, as the authors\' param_dict asserts, and reuses six of them', () => {
+  it("holds L(L − 1) + L clique weights per block, as the authors' param_dict asserts, and reuses six of them", () => {
     expect(convs.filter((n) => n.shareWeightsWith === undefined)).toHaveLength(4 * 3 + 4);
     expect(convs.filter((n) => n.shareWeightsWith !== undefined)).toHaveLength(6);
   });
@@ -74,7 +74,11 @@ describe('clique block structure and weight sharing', () => {
     // W_43 (from a later layer) is first used in stage II, which owns it.
     expect(byId.get('block1/stage2/layer3/W4_3/conv')!.shareWeightsWith).toBeUndefined();
     // Stage I is a dense initialisation from the block input and every earlier layer.
-    expect(byId.get('block1/stage1/layer3/add')!.inputs).toEqual(['block1/stage1/layer3/W0_3/conv', 'block1/stage1/layer3/W1_3/conv', 'block1/stage1/layer3/W2_3/conv']);
+    expect(byId.get('block1/stage1/layer3/add')!.inputs).toEqual([
+      'block1/stage1/layer3/W0_3/conv',
+      'block1/stage1/layer3/W1_3/conv',
+      'block1/stage1/layer3/W2_3/conv',
+    ]);
     expect(byId.get('block1/stage1/layer1/W0_1/bn')!.inputs).toEqual(['first_transit']);
   });
 
@@ -103,7 +107,7 @@ describe('clique block structure and weight sharing', () => {
     expect(ac.shapes.get('head/concat')).toEqual([104 + 144 + 144]);
   });
 
-  it('option B makes the clique convs 1×1 and shares each layer\'s 3×3 between the stages', () => {
+  it("option B makes the clique convs 1×1 and shares each layer's 3×3 between the stages", () => {
     const b = baselines.get('cliquenet-k36-t12-b').build();
     const node = (id: string) => b.ir.nodes.find((n) => n.id === id)!;
     expect(node('block1/stage1/layer2/W1_2/conv')).toMatchObject({ kernel: 1, padding: 0 });
@@ -120,17 +124,29 @@ describe('clique block structure and weight sharing', () => {
 
 describe('CliqueNet configuration errors come before anything is built', () => {
   const base = CLIQUENET_VARIANTS['cliquenet-k36-t12']!.config;
-  const fails = (config: Partial<CliqueNetConfig>, options = {}) => () => buildCliqueNet({ ...base, ...config }, options, 'custom');
+  const fails =
+    (config: Partial<CliqueNetConfig>, options = {}) =>
+    () =>
+      buildCliqueNet({ ...base, ...config }, options, 'custom');
 
   it('rejects T not divisible by the blocks, blocks too small for stage II, and odd attention widths', () => {
-    expect(fails({ t: 13 })).toThrow('baseline custom: t = 13: T layers are split evenly over the blocks, and 13 is not divisible by 3 blocks');
-    expect(fails({ t: 3 })).toThrow('each block needs at least 2 layers for stage II to update one layer from another; T = 3 over 3 blocks gives 1');
-    expect(fails({ k: 35, t: 9, attention: true })).toThrow('the attentional transition halves the 3·35 = 105 transition channels, which must be even');
+    expect(fails({ t: 13 })).toThrow(
+      'baseline custom: t = 13: T layers are split evenly over the blocks, and 13 is not divisible by 3 blocks',
+    );
+    expect(fails({ t: 3 })).toThrow(
+      'each block needs at least 2 layers for stage II to update one layer from another; T = 3 over 3 blocks gives 1',
+    );
+    expect(fails({ k: 35, t: 9, attention: true })).toThrow(
+      'the attentional transition halves the 3·35 = 105 transition channels, which must be even',
+    );
   });
 
   it('rejects images too small for the transitions and malformed fields, all with INVALID_CONFIG', () => {
     const attempts: [() => unknown, string][] = [
-      [() => baselines.get('cliquenet-k36-t12').build({ inputShape: [3, 32, 3] }), 'halves the image 2 times (total stride 4), so height and width must be at least 4'],
+      [
+        () => baselines.get('cliquenet-k36-t12').build({ inputShape: [3, 32, 3] }),
+        'halves the image 2 times (total stride 4), so height and width must be at least 4',
+      ],
       [fails({ k: 0 }), 'k = 0: must be a positive integer'],
       [fails({ blocks: 1.5 }), 'blocks = 1.5'],
       [fails({ dropRate: 1 }), 'dropRate = 1: must be in [0, 1)'],

@@ -27,7 +27,7 @@ describe('ImageNet DLAs against published counts (224×224×3, 1000 classes)', (
     ['dla-102', 33_268_888, 7_190.95e6, 0.01],
     ['dla-x-102', 26_309_272, 5_884.94e6, 0.01],
     ['dla-x-102-64', 41_282_200, 9_340.61e6, 0.01],
-    ['dla-169', 53_389_720, 11_593.20e6, 0.01],
+    ['dla-169', 53_389_720, 11_593.2e6, 0.01],
   ];
   for (const [name, params, macs, tolerance] of published) {
     it(`${name}: ${params.toLocaleString('en-US')} params, ${(macs / 1e9).toFixed(2)} GMACs`, () => {
@@ -60,13 +60,18 @@ describe('DLA structure follows the official dla.py', () => {
     // level3 of DLA-34: Tree(levels 2, 64 → 128, stride 2, level_root). Its last root takes
     // (x2, x1 of the second leaf, the stage input max-pooled, the first leaf's output): 3·128 + 64 channels.
     const concat = node('level3/tree2/root/concat')!;
-    expect(concat.inputs).toEqual(['level3/tree2/tree2/relu_2', 'level3/tree2/tree1/relu_2', 'level3/downsample', 'level3/tree1/root/relu']);
+    expect(concat.inputs).toEqual([
+      'level3/tree2/tree2/relu_2',
+      'level3/tree2/tree1/relu_2',
+      'level3/downsample',
+      'level3/tree1/root/relu',
+    ]);
     expect(dla34.shapes.get('level3/tree2/root/concat')).toEqual([28, 28, 3 * 128 + 64]);
     expect(node('level3/tree2/root/conv')).toMatchObject({ kernel: 1, filters: 128 });
     expect(node('level3/downsample')).toMatchObject({ op: 'maxPool', kernel: 2, stride: 2, padding: [0, 0] });
   });
 
-  it('builds no projection in trees of level > 1 (the official code\'s 41,728 dead parameters), only in leaves', () => {
+  it("builds no projection in trees of level > 1 (the official code's 41,728 dead parameters), only in leaves", () => {
     const projections = dla34.ir.nodes.filter((n) => n.op === 'conv2d' && n.id.endsWith('project/conv')).map((n) => n.id);
     expect(projections).toEqual(['level2/project/conv', 'level3/tree1/project/conv', 'level4/tree1/project/conv', 'level5/project/conv']);
     // What the official module adds: 1×1 conv + BN for level3 (64 → 128) and level4 (128 → 256).
@@ -74,7 +79,11 @@ describe('DLA structure follows the official dla.py', () => {
   });
 
   it('uses residual roots only where the official model does (DLA-102 and deeper)', () => {
-    const roots = (name: string) => baselines.get(name).build().ir.nodes.filter((n) => n.id.endsWith('root/add'));
+    const roots = (name: string) =>
+      baselines
+        .get(name)
+        .build()
+        .ir.nodes.filter((n) => n.id.endsWith('root/add'));
     expect(roots('dla-34')).toHaveLength(0);
     const dla102 = roots('dla-102');
     expect(dla102.length).toBeGreaterThan(0);
@@ -82,11 +91,20 @@ describe('DLA structure follows the official dla.py', () => {
   });
 
   it('DLA-X blocks use a 32-group 3×3 with inner width = output width; DLA-X-102 64 uses 64 groups and twice the width', () => {
-    const x46 = baselines.get('dla-x-46-c').build().ir.nodes.find((n) => n.id === 'level2/tree1/conv2/conv');
+    const x46 = baselines
+      .get('dla-x-46-c')
+      .build()
+      .ir.nodes.find((n) => n.id === 'level2/tree1/conv2/conv');
     expect(x46).toMatchObject({ groups: 32, filters: 64 });
-    const x102 = baselines.get('dla-x-102-64').build().ir.nodes.find((n) => n.id === 'level2/tree1/conv2/conv');
+    const x102 = baselines
+      .get('dla-x-102-64')
+      .build()
+      .ir.nodes.find((n) => n.id === 'level2/tree1/conv2/conv');
     expect(x102).toMatchObject({ groups: 64, filters: 256 });
-    const b46 = baselines.get('dla-46-c').build().ir.nodes.find((n) => n.id === 'level2/tree1/conv2/conv');
+    const b46 = baselines
+      .get('dla-46-c')
+      .build()
+      .ir.nodes.find((n) => n.id === 'level2/tree1/conv2/conv');
     expect(b46).toMatchObject({ groups: 1, filters: 32 });
   });
 });
@@ -108,11 +126,18 @@ describe('dla-34-cifar', () => {
 
 describe('DLA configuration errors come before anything is built', () => {
   const base = DLA_VARIANTS['dla-34']!.config;
-  const fails = (config: Partial<DlaConfig>, options = {}) => () => buildDla({ ...base, ...config }, options, 'custom');
+  const fails =
+    (config: Partial<DlaConfig>, options = {}) =>
+    () =>
+      buildDla({ ...base, ...config }, options, 'custom');
 
   it('rejects widths the bottleneck cannot halve or the grouped conv cannot split', () => {
-    expect(fails({ block: 'bottleneck', channels: [16, 32, 64, 128, 250, 511] })).toThrow('baseline custom: channels = [16,32,64,128,250,511]: a Bottleneck halves its width for the inner convs, and 511 is not divisible by 2');
-    expect(fails({ block: 'bottleneckx', channels: [16, 32, 48, 128, 256, 512] })).toThrow('a BottleneckX of width 48 has inner width 48·32/32 = 48, which its grouped 3×3 cannot split into 32 groups');
+    expect(fails({ block: 'bottleneck', channels: [16, 32, 64, 128, 250, 511] })).toThrow(
+      'baseline custom: channels = [16,32,64,128,250,511]: a Bottleneck halves its width for the inner convs, and 511 is not divisible by 2',
+    );
+    expect(fails({ block: 'bottleneckx', channels: [16, 32, 48, 128, 256, 512] })).toThrow(
+      'a BottleneckX of width 48 has inner width 48·32/32 = 48, which its grouped 3×3 cannot split into 32 groups',
+    );
   });
 
   it('rejects images too small for the five halvings', () => {

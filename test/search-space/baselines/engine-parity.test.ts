@@ -25,7 +25,15 @@ import { createEngine } from '../../../src/engines/registry.js';
 import { compileIr, loadTfjs, trainableParams } from '../../../src/engines/tfjs/index.js';
 import { generateTorchModule } from '../../../src/engines/torch/index.js';
 import {
-  type Baseline, baselines, isNscBlockBaseline, registerBnInceptions, registerCliqueNets, registerDlas, registerDppResNets, registerNscBlocks, registerResNets,
+  type Baseline,
+  baselines,
+  isNscBlockBaseline,
+  registerBnInceptions,
+  registerCliqueNets,
+  registerDlas,
+  registerDppResNets,
+  registerNscBlocks,
+  registerResNets,
 } from '../../../src/search-space/baselines/index.js';
 import { scaleWidth } from '../../../src/search-space/baselines/proxy-width.js';
 import { type CheckedIr, networkCost } from '../../../src/search-space/index.js';
@@ -43,7 +51,10 @@ const WIDTHS = [0.125, 0.25, 0.5, 1];
 function buildSmall(entry: Baseline, side?: number): { checked: CheckedIr; scale: string } {
   if (isNscBlockBaseline(entry)) {
     const s = side ?? SIDES[0]!;
-    return { checked: entry.build({ inputShape: [s, s, 1], classes: 10, network: NSC_NETWORK }), scale: `${s}px, NSC network ${JSON.stringify(NSC_NETWORK)}` };
+    return {
+      checked: entry.build({ inputShape: [s, s, 1], classes: 10, network: NSC_NETWORK }),
+      scale: `${s}px, NSC network ${JSON.stringify(NSC_NETWORK)}`,
+    };
   }
   for (const s of side ? [side] : SIDES) {
     let full: CheckedIr;
@@ -76,15 +87,26 @@ describe('every registered baseline: IR, tfjs and PyTorch agree', () => {
     expect(names.length).toBeGreaterThan(40);
     const built = names.map((name) => ({ name, ...buildSmall(baselines.get(name)) }));
     // One Python process loads every module: starting torch once per network would dominate the test.
-    const probes = await runPythonJson<Probe[]>(path.join(FIXTURES, 'module_probe.py'), built.map(({ checked }) => ({ source: generateTorchModule(checked).source, batch: 2 })));
+    const probes = await runPythonJson<Probe[]>(
+      path.join(FIXTURES, 'module_probe.py'),
+      built.map(({ checked }) => ({ source: generateTorchModule(checked).source, batch: 2 })),
+    );
     const { tf } = await loadTfjs({ logger: () => {} });
     built.forEach(({ name, checked, scale }, i) => {
       const model = compileIr(tf, checked).model;
       const irParams = networkCost(checked).params;
       const outputShape = [...checked.shapes.get(checked.ir.output)!];
       const label = `${name} (${scale})`;
-      expect({ tfjs: trainableParams(model), torch: probes[i]!.params, declared: probes[i]!.declaredParams, outputShape: probes[i]!.outputShape, nchwAgrees: probes[i]!.nchwAgrees }, label)
-        .toEqual({ tfjs: irParams, torch: irParams, declared: irParams, outputShape: [10], nchwAgrees: true });
+      expect(
+        {
+          tfjs: trainableParams(model),
+          torch: probes[i]!.params,
+          declared: probes[i]!.declaredParams,
+          outputShape: probes[i]!.outputShape,
+          nchwAgrees: probes[i]!.nchwAgrees,
+        },
+        label,
+      ).toEqual({ tfjs: irParams, torch: irParams, declared: irParams, outputShape: [10], nchwAgrees: true });
       expect(outputShape, label).toEqual([10]);
       expect(model.outputs[0]!.shape, label).toEqual([null, 10]);
       model.dispose();
@@ -97,7 +119,14 @@ describe('every registered baseline: IR, tfjs and PyTorch agree', () => {
  * function, so a family added to the registry without a representative here
  * fails the coverage test below instead of going untrained.
  */
-const FAMILIES: readonly { family: string; register: (r: Registry<Baseline>) => void; name: string; width: number; learns: boolean; side?: number }[] = [
+const FAMILIES: readonly {
+  family: string;
+  register: (r: Registry<Baseline>) => void;
+  name: string;
+  width: number;
+  learns: boolean;
+  side?: number;
+}[] = [
   { family: 'ResNet', register: registerResNets, name: 'resnet-20-cifar', width: 0.125, learns: true },
   { family: 'SE-ResNet', register: registerResNets, name: 'se-resnet-20-cifar', width: 0.125, learns: true },
   // ImageNet-stem families need 32 px (total stride 32). Width 1/4 leaves SE-ResNeXt's first stage depthwise
@@ -129,7 +158,13 @@ const LEARNING_TASK = parseTask({
 });
 /** winn-resnet-20 at test scale: its recipe laid over the small task, with a small pseudo-negative pool (one epoch synthesises none). */
 const WINN_TASK = applyTrainingMode(
-  parseTask({ ...SMOKE_TASK, recipe: { ...(SMOKE_TASK.kind === 'classification' ? SMOKE_TASK.recipe : {}), introspective: { synthesisPerEpoch: 20, synthesisSteps: 8, poolSize: 40 } } }),
+  parseTask({
+    ...SMOKE_TASK,
+    recipe: {
+      ...(SMOKE_TASK.kind === 'classification' ? SMOKE_TASK.recipe : {}),
+      introspective: { synthesisPerEpoch: 20, synthesisSteps: 8, poolSize: 40 },
+    },
+  }),
   TRAINING_MODES['winn-resnet-20']!,
 );
 
@@ -140,11 +175,14 @@ function smallRepresentative(name: string, width: number, side = SIDE): CheckedI
 }
 
 /** The smoke task at another image side (MNIST resized), for families whose total stride exceeds SIDE. */
-const smokeAt = (side: number) => (side === SIDE ? SMOKE_TASK : parseTask({
-  kind: 'classification',
-  dataset: { name: 'mnist', subset: 50, validationSize: 50, imageSize: side },
-  recipe: { epochs: 1, batchSize: 25, learningRate: 0.01 },
-}));
+const smokeAt = (side: number) =>
+  side === SIDE
+    ? SMOKE_TASK
+    : parseTask({
+        kind: 'classification',
+        dataset: { name: 'mnist', subset: 50, validationSize: 50, imageSize: side },
+        recipe: { epochs: 1, batchSize: 25, learningRate: 0.01 },
+      });
 
 describe('family representatives', () => {
   it('cover every family of the registry', () => {
@@ -177,19 +215,25 @@ describe.each(['torch', 'tfjs'] as const)('one epoch of real MNIST on the %s eng
     return engine;
   };
 
-  it.each(FAMILIES.map((f) => [f.family, f] as const))('%s', async (_family, { name, width, learns, side }) => {
-    const checked = smallRepresentative(name, width, side);
-    const outcome = await (await get()).train({ ir: checked.ir, task: learns && engineName === 'torch' ? LEARNING_TASK : smokeAt(side ?? SIDE), seed: 1 }, never, () => {});
-    const report = `${name}: ${JSON.stringify({ status: outcome.status, error: outcome.error, accuracy: outcome.accuracy, curve: outcome.curve })}`;
-    expect(outcome.status, report).toBe('ok');
-    expect(outcome.curve, report).toHaveLength(1);
-    expect(Number.isFinite(outcome.curve[0]!.loss) && outcome.curve[0]!.loss > 0, report).toBe(true);
-    expect(outcome.accuracy, report).toBeGreaterThanOrEqual(0);
-    expect(outcome.accuracy, report).toBeLessThanOrEqual(1);
-    // The torch engine counts the parameters of the module it trained.
-    if (engineName === 'torch') expect(outcome.extra?.params, report).toBe(networkCost(checked).params);
-    if (learns && engineName === 'torch') expect(outcome.accuracy, report).toBeGreaterThan(CHANCE_PLUS);
-  }, 300_000);
+  it.each(FAMILIES.map((f) => [f.family, f] as const))(
+    '%s',
+    async (_family, { name, width, learns, side }) => {
+      const checked = smallRepresentative(name, width, side);
+      const outcome = await (
+        await get()
+      ).train({ ir: checked.ir, task: learns && engineName === 'torch' ? LEARNING_TASK : smokeAt(side ?? SIDE), seed: 1 }, never, () => {});
+      const report = `${name}: ${JSON.stringify({ status: outcome.status, error: outcome.error, accuracy: outcome.accuracy, curve: outcome.curve })}`;
+      expect(outcome.status, report).toBe('ok');
+      expect(outcome.curve, report).toHaveLength(1);
+      expect(Number.isFinite(outcome.curve[0]!.loss) && outcome.curve[0]!.loss > 0, report).toBe(true);
+      expect(outcome.accuracy, report).toBeGreaterThanOrEqual(0);
+      expect(outcome.accuracy, report).toBeLessThanOrEqual(1);
+      // The torch engine counts the parameters of the module it trained.
+      if (engineName === 'torch') expect(outcome.extra?.params, report).toBe(networkCost(checked).params);
+      if (learns && engineName === 'torch') expect(outcome.accuracy, report).toBeGreaterThan(CHANCE_PLUS);
+    },
+    300_000,
+  );
 
   it('WINN mode (winn-resnet-20): the introspective step trains, FGSM is measured', async () => {
     const checked = smallRepresentative('resnet-20-cifar', 0.125);

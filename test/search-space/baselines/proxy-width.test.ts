@@ -20,7 +20,9 @@ describe('scaleWidth', () => {
       const paper = baselines.get(name).build({ inputShape: [16, 16, 1], classes: 7 });
       const proxy = scaleWidth(paper, 0.25, name);
       expect(proxy.shapes.get(proxy.ir.output)).toEqual([7]);
-      expect(proxy.ir.nodes.map((n) => [n.id, n.op, n.inputs, n.shareWeightsWith])).toEqual(paper.ir.nodes.map((n) => [n.id, n.op, n.inputs, n.shareWeightsWith]));
+      expect(proxy.ir.nodes.map((n) => [n.id, n.op, n.inputs, n.shareWeightsWith])).toEqual(
+        paper.ir.nodes.map((n) => [n.id, n.op, n.inputs, n.shareWeightsWith]),
+      );
       // Most parameters sit in layers whose both widths shrink: about 1/16 of them remain.
       expect(networkCost(proxy).params).toBeLessThan(networkCost(paper).params / 10);
     }
@@ -32,7 +34,12 @@ describe('scaleWidth', () => {
     x = b.conv(x, { filters: 8, kernel: 3, padding: 1, groups: 8 });
     const net = b.build(b.dense(b.globalAvgPool(x), { units: 3 }));
     const half = scaleWidth(net, 0.5, 'dw');
-    expect(half.ir.nodes.map((n) => (n.op === 'conv2d' ? [n.filters, n.groups] : n.op === 'dense' ? [n.units] : []))).toEqual([[4, 1], [4, 4], [], [3]]);
+    expect(half.ir.nodes.map((n) => (n.op === 'conv2d' ? [n.filters, n.groups] : n.op === 'dense' ? [n.units] : []))).toEqual([
+      [4, 1],
+      [4, 4],
+      [],
+      [3],
+    ]);
     expect(scaleWidth(net, 1, 'dw')).toBe(net);
   });
 
@@ -40,7 +47,9 @@ describe('scaleWidth', () => {
     const resnet = baselines.get('resnet-20-cifar').build();
     const split = thrown(() => scaleWidth(resnet, 0.3, 'resnet-20-cifar'));
     expect(split.code).toBe('INVALID_CONFIG');
-    expect(split.message).toBe('baseline resnet-20-cifar: width 0.3 turns the 16 filters of node stem/conv/conv into 4.8, not a whole number of channels');
+    expect(split.message).toBe(
+      'baseline resnet-20-cifar: width 0.3 turns the 16 filters of node stem/conv/conv into 4.8, not a whole number of channels',
+    );
     const grouped = thrown(() => scaleWidth(baselines.get('dla-x-46-c').build(), 0.25, 'dla-x-46-c'));
     expect(grouped.message).toMatch(/dla-x-46-c: width 0.25 makes no valid network: .*not divisible by groups 32/);
     expect(thrown(() => scaleWidth(resnet, 0, 'resnet-20-cifar')).message).toMatch(/positive number/);

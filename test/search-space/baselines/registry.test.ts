@@ -5,12 +5,35 @@ import { baselines, createBaselineRegistry, networkCost, parseIr } from '../../.
 
 describe('baseline registry', () => {
   it('holds the ResNet, DLA and CliqueNet families by the names users type', () => {
-    expect(baselines.list()).toEqual(expect.arrayContaining([
-      'resnet-18', 'resnet-34', 'resnet-50', 'resnet-101', 'resnet-152', 'se-resnet-50', 'se-resnet-101', 'se-resnet-152',
-      'resnet-20-cifar', 'se-resnet-20-cifar',
-      'dla-34', 'dla-46-c', 'dla-x-46-c', 'dla-x-60-c', 'dla-60', 'dla-x-60', 'dla-102', 'dla-x-102', 'dla-x-102-64', 'dla-169', 'dla-34-cifar',
-      'cliquenet-k36-t12', 'cliquenet-k36-t12-ac', 'cliquenet-k64-t15', 'cliquenet-k80-t18',
-    ]));
+    expect(baselines.list()).toEqual(
+      expect.arrayContaining([
+        'resnet-18',
+        'resnet-34',
+        'resnet-50',
+        'resnet-101',
+        'resnet-152',
+        'se-resnet-50',
+        'se-resnet-101',
+        'se-resnet-152',
+        'resnet-20-cifar',
+        'se-resnet-20-cifar',
+        'dla-34',
+        'dla-46-c',
+        'dla-x-46-c',
+        'dla-x-60-c',
+        'dla-60',
+        'dla-x-60',
+        'dla-102',
+        'dla-x-102',
+        'dla-x-102-64',
+        'dla-169',
+        'dla-34-cifar',
+        'cliquenet-k36-t12',
+        'cliquenet-k36-t12-ac',
+        'cliquenet-k64-t15',
+        'cliquenet-k80-t18',
+      ]),
+    );
     expect(createBaselineRegistry().list()).toEqual(baselines.list());
   });
 

@@ -12,7 +12,7 @@ describe('ImageNet ResNets against published counts (224×224×3, 1000 classes)'
     ['resnet-18', 11_689_512, 1.82e9],
     ['resnet-34', 21_797_672, 3.66e9],
     ['resnet-50', 25_557_032, 4.09e9],
-    ['resnet-101', 44_549_160, 7.80e9],
+    ['resnet-101', 44_549_160, 7.8e9],
     ['resnet-152', 60_192_808, 11.51e9],
   ];
   for (const [name, params, macs] of published) {
@@ -38,10 +38,10 @@ describe('SE-ResNets (Hu et al., v1, r = 16)', () => {
     within(c.macs, 3.88e9, 0.01);
   });
 
-  it('se-resnet-101 and -152 match the authors\' released models', () => {
+  it("se-resnet-101 and -152 match the authors' released models", () => {
     // Parameter counts of the released Caffe models (as ported in Cadene's pretrainedmodels); GFLOPs from SENet Table 2.
     expect(cost('se-resnet-101').params).toBe(49_326_872);
-    within(cost('se-resnet-101').macs, 7.60e9, 0.01);
+    within(cost('se-resnet-101').macs, 7.6e9, 0.01);
     expect(cost('se-resnet-152').params).toBe(66_821_848);
     within(cost('se-resnet-152').macs, 11.32e9, 0.01);
   });
@@ -64,7 +64,7 @@ describe('SE-ResNets (Hu et al., v1, r = 16)', () => {
 });
 
 describe('CIFAR ResNets (He et al. §4.2, option A shortcuts)', () => {
-  it('resnet-20/56/110-cifar have the paper\'s 0.27M / 0.85M / 1.7M parameters', () => {
+  it("resnet-20/56/110-cifar have the paper's 0.27M / 0.85M / 1.7M parameters", () => {
     expect(cost('resnet-20-cifar').params).toBe(269_722);
     within(cost('resnet-56-cifar').params, 0.85e6, 0.01);
     within(cost('resnet-110-cifar').params, 1.7e6, 0.02);
@@ -78,7 +78,10 @@ describe('CIFAR ResNets (He et al. §4.2, option A shortcuts)', () => {
     expect(checked.shapes.get('layer2.0/add')).toEqual([16, 16, 32]);
     expect(checked.shapes.get('layer3.2/relu_2')).toEqual([8, 8, 64]);
     expect(checked.ir.nodes.find((n) => n.id === 'layer2.0/shortcut/subsample')).toMatchObject({ op: 'maxPool', kernel: 1, stride: 2 });
-    expect(checked.ir.nodes.find((n) => n.id === 'layer2.0/shortcut/concat')!.inputs).toEqual(['layer2.0/shortcut/subsample', 'layer2.0/shortcut/pad']);
+    expect(checked.ir.nodes.find((n) => n.id === 'layer2.0/shortcut/concat')!.inputs).toEqual([
+      'layer2.0/shortcut/subsample',
+      'layer2.0/shortcut/pad',
+    ]);
   });
 
   it('se-resnet-20-cifar adds exactly the SE parameters: 2·C²/16 + C/16 + C per block', () => {
@@ -95,10 +98,15 @@ describe('CIFAR ResNets (He et al. §4.2, option A shortcuts)', () => {
 
 describe('configuration errors come before anything is built', () => {
   const base = RESNET_VARIANTS['resnet-20-cifar']!.config;
-  const fails = (config: Partial<ResNetConfig>, options = {}) => () => buildResNet({ ...base, ...config }, options, 'custom');
+  const fails =
+    (config: Partial<ResNetConfig>, options = {}) =>
+    () =>
+      buildResNet({ ...base, ...config }, options, 'custom');
 
   it('rejects channels not divisible by the SE ratio', () => {
-    expect(fails({ seReduction: 32 })).toThrow('baseline custom: seReduction = 32: the SE block reduces 16 channels by r, and 16 is not divisible by 32');
+    expect(fails({ seReduction: 32 })).toThrow(
+      'baseline custom: seReduction = 32: the SE block reduces 16 channels by r, and 16 is not divisible by 32',
+    );
     expect(fails({ seReduction: 0 })).toThrow('seReduction = 0: must be a positive integer');
   });
 
@@ -107,7 +115,12 @@ describe('configuration errors come before anything is built', () => {
       'baseline resnet-50: inputShape = [31,224,3]: 31x224 is too small: the network halves the image 5 times (total stride 32), so height and width must be at least 32',
     );
     expect(() => baselines.get('resnet-20-cifar').build({ inputShape: [3, 3, 1] })).toThrow('must be at least 4');
-    expect(baselines.get('resnet-50').build({ inputShape: [32, 32, 3] }).shapes.get('layer4.2/add')).toEqual([1, 1, 2048]);
+    expect(
+      baselines
+        .get('resnet-50')
+        .build({ inputShape: [32, 32, 3] })
+        .shapes.get('layer4.2/add'),
+    ).toEqual([1, 1, 2048]);
   });
 
   it('rejects bad shapes, classes and stage lists with INVALID_CONFIG', () => {

@@ -14,7 +14,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BlockqnnError } from '../../../src/common/errors.js';
-import { BN_INCEPTION_MODULES, RESNET_VARIANTS, baselines, buildBnInception, buildResNet } from '../../../src/search-space/baselines/index.js';
+import {
+  BN_INCEPTION_MODULES,
+  RESNET_VARIANTS,
+  baselines,
+  buildBnInception,
+  buildResNet,
+} from '../../../src/search-space/baselines/index.js';
 import { networkCost } from '../../../src/search-space/index.js';
 
 const cost = (name: string) => networkCost(baselines.get(name).build());
@@ -77,7 +83,10 @@ describe('BN-Inception and SE-BN-Inception (SENet Table 2; released model)', () 
     expect(shapes.get('stem/pool2')).toEqual([28, 28, 192]);
     expect(shapes.get('inception_3c/concat')).toEqual([14, 14, 576]);
     expect(shapes.get('inception_4e/concat')).toEqual([7, 7, 1056]);
-    expect(ir.nodes.find((n) => n.id === 'inception_4a/se/scale')).toMatchObject({ op: 'channelScale', inputs: ['inception_4a/concat', 'inception_4a/se/sigmoid'] });
+    expect(ir.nodes.find((n) => n.id === 'inception_4a/se/scale')).toMatchObject({
+      op: 'channelScale',
+      inputs: ['inception_4a/concat', 'inception_4a/se/sigmoid'],
+    });
     expect(ir.nodes.find((n) => n.id === 'inception_4b/1x1/conv')!.inputs).toEqual(['inception_4a/se/scale']);
   });
 

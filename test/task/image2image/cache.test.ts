@@ -54,17 +54,36 @@ describe('example cache', () => {
     const run = spawnSync('/usr/bin/python3', ['-c', script, built.path], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     const fromPython = JSON.parse(run.stdout) as { spec: Record<string, unknown>; arrays: Record<string, [number[], string, string]> };
-    expect(fromPython.spec).toMatchObject({ problem: 'amodal-completion', imageSize: 16, channels: 1, domains: 0, train: 64, eval: 16, seed: 1 });
-    expect(Object.keys(fromPython.arrays).sort()).toEqual(
-      ['eval.full', 'eval.fullMask', 'eval.occluded', 'eval.visible', 'train.full', 'train.fullMask', 'train.occluded', 'train.visible'],
-    );
+    expect(fromPython.spec).toMatchObject({
+      problem: 'amodal-completion',
+      imageSize: 16,
+      channels: 1,
+      domains: 0,
+      train: 64,
+      eval: 16,
+      seed: 1,
+    });
+    expect(Object.keys(fromPython.arrays).sort()).toEqual([
+      'eval.full',
+      'eval.fullMask',
+      'eval.occluded',
+      'eval.visible',
+      'train.full',
+      'train.fullMask',
+      'train.occluded',
+      'train.visible',
+    ]);
     const occluded = built.examples.train.arrays.occluded!;
     expect(fromPython.arrays['train.occluded']).toEqual([occluded.shape, 'uint8', sha1(occluded.data)]);
   });
 
   it('builds a second label set from task.secondDataset and reads it back with its label-set count', async () => {
     const joint = parseImage2ImageTask({
-      kind: 'image2image', problem: 'domain-translation', procedure: 'stargan', dataset: { name: 'mnist' }, examples: { train: 32, eval: 8 },
+      kind: 'image2image',
+      problem: 'domain-translation',
+      procedure: 'stargan',
+      dataset: { name: 'mnist' },
+      examples: { train: 32, eval: 8 },
       secondDataset: { name: 'fashion-mnist' },
     });
     expect(examplesKey(joint, 1)).not.toBe(examplesKey({ ...joint, secondDataset: undefined }, 1));

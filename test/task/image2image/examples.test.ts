@@ -97,10 +97,15 @@ describe('buildExamples', () => {
     for (let i = 0; i < set.train.count; i++) if (targetDomain!.data[i] === 2) expect(image(target!, i)[0]).toBe(Math.round(0.3 * 255));
   });
 
-  it('domain translation with a second dataset: its examples follow the first\'s in their own label set (StarGAN\'s mask vector)', async () => {
+  it("domain translation with a second dataset: its examples follow the first's in their own label set (StarGAN's mask vector)", async () => {
     const fashion = await loadDataset({ name: 'fashion-mnist' }, { cache: false });
     const second: ExampleSource = { ...fashion.train, shape: fashion.shape };
-    const task = { problem: 'domain-translation' as const, imageSize: S, examples: { train: 60, eval: 20 }, secondDataset: { name: 'fashion-mnist', seed: 0, resize: 'area' as const } };
+    const task = {
+      problem: 'domain-translation' as const,
+      imageSize: S,
+      examples: { train: 60, eval: 20 },
+      secondDataset: { name: 'fashion-mnist', seed: 0, resize: 'area' as const },
+    };
     const set = buildExamples(task, mnist, 7, second);
     expect(set.labelSets).toBe(2);
     expect(set.domains).toBe(6);

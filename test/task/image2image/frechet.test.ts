@@ -6,7 +6,10 @@ import { frechetDistance, gaussianFit, symmetricEigen, symmetricSqrt } from '../
 function gaussianRows(count: number, dim: number, seed: number, scales: number[]): Float64Array {
   const next = mulberry32(seed);
   const u = () => (next() + 0.5) / 4294967296;
-  return Float64Array.from({ length: count * dim }, (_, i) => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()) * scales[i % dim]!);
+  return Float64Array.from(
+    { length: count * dim },
+    (_, i) => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()) * scales[i % dim]!,
+  );
 }
 
 describe('Fréchet distance', () => {
@@ -44,7 +47,8 @@ describe('Fréchet distance', () => {
     const rows = (sigmas: number[]) => {
       const dim = sigmas.length;
       const out: number[] = [];
-      for (let k = 0; k < dim; k++) for (const sign of [1, -1]) out.push(...sigmas.map((s, i) => (i === k ? sign * s * Math.sqrt(2 * dim - 1) / Math.sqrt(2) : 0)));
+      for (let k = 0; k < dim; k++)
+        for (const sign of [1, -1]) out.push(...sigmas.map((s, i) => (i === k ? (sign * s * Math.sqrt(2 * dim - 1)) / Math.sqrt(2) : 0)));
       return Float64Array.from(out);
     };
     const a = rows([1, 2, 3]);

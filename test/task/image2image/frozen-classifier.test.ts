@@ -27,6 +27,8 @@ describe('frozen classifiers', () => {
     const classifier = domainClassifier(set);
     expect(accuracy(classifier, toFloat(set.eval.arrays.target!.data), set.eval.arrays.targetDomain!.data)).toBeGreaterThan(0.85); // chance: 1/3
     expect(accuracy(classifier, toFloat(set.eval.arrays.source!.data), set.eval.arrays.sourceDomain!.data)).toBeGreaterThan(0.85);
-    expect(() => domainClassifier(buildExamples({ problem: 'style-transfer', imageSize: 16, examples: { train: 8, eval: 2 } }, mnist, 2))).toThrow(/domain classifier is trained on domain-translation/);
+    expect(() =>
+      domainClassifier(buildExamples({ problem: 'style-transfer', imageSize: 16, examples: { train: 8, eval: 2 } }, mnist, 2)),
+    ).toThrow(/domain classifier is trained on domain-translation/);
   });
 });

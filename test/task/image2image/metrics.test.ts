@@ -2,7 +2,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildExamples } from '../../../src/task/image2image/examples.js';
 import type { ExampleSource } from '../../../src/task/image2image/examples.js';
 import { toFloat } from '../../../src/task/image2image/image-ops.js';
-import { GenerativeOutputError, iou, l1, maskedL1, scoreOutputs, ssim, trivialOutputs, trivialScores } from '../../../src/task/image2image/metrics.js';
+import {
+  GenerativeOutputError,
+  iou,
+  l1,
+  maskedL1,
+  scoreOutputs,
+  ssim,
+  trivialOutputs,
+  trivialScores,
+} from '../../../src/task/image2image/metrics.js';
 import { IMAGE2IMAGE_PROBLEMS } from '../../../src/task/image2image/schema.js';
 import type { ExampleSet, Image2ImageProblem } from '../../../src/task/image2image/schema.js';
 import { mnistSource, rgbSource } from './fixtures.js';
@@ -11,7 +20,8 @@ let mnist: ExampleSource;
 const sets = new Map<Image2ImageProblem, ExampleSet>();
 beforeAll(async () => {
   mnist = await mnistSource();
-  for (const problem of IMAGE2IMAGE_PROBLEMS) sets.set(problem, buildExamples({ problem, imageSize: 16, examples: { train: 384, eval: 64 } }, mnist, 5));
+  for (const problem of IMAGE2IMAGE_PROBLEMS)
+    sets.set(problem, buildExamples({ problem, imageSize: 16, examples: { train: 384, eval: 64 } }, mnist, 5));
 });
 
 /** Outputs equal to the ground truth (synthesis: held-out real images, which a perfect sampler would draw). */
@@ -72,7 +82,8 @@ describe('scoreOutputs and trivialScores', () => {
       const trivial = trivialScores({ problem, recipe: { samples: 64 } }, set);
       expect(best.score, problem).toBeGreaterThanOrEqual(floors[problem]);
       expect(best.score - trivial.score, problem).toBeGreaterThan(0.15);
-      for (const value of [...Object.values(best.metrics), ...Object.values(trivial.metrics), best.score, trivial.score]) expect(Number.isFinite(value)).toBe(true);
+      for (const value of [...Object.values(best.metrics), ...Object.values(trivial.metrics), best.score, trivial.score])
+        expect(Number.isFinite(value)).toBe(true);
     }
   });
 
@@ -122,8 +133,12 @@ describe('scoreOutputs and trivialScores', () => {
     expect(reason({ image: nan })).toBe('non-finite');
     expect(reason({ image: new Float32Array(good.length).fill(0.3) })).toBe('mode-collapse');
     const synthesis = sets.get('introspective-synthesis')!;
-    expect(reason(trivialOutputs({ problem: 'introspective-synthesis' }, synthesis), 'introspective-synthesis', synthesis)).toBe('mode-collapse');
-    expect(() => scoreOutputs({ problem: 'shape-guided' }, new Map(sets).get('style-transfer')!, {})).toThrow(/cannot score style-transfer/);
+    expect(reason(trivialOutputs({ problem: 'introspective-synthesis' }, synthesis), 'introspective-synthesis', synthesis)).toBe(
+      'mode-collapse',
+    );
+    expect(() => scoreOutputs({ problem: 'shape-guided' }, new Map(sets).get('style-transfer')!, {})).toThrow(
+      /cannot score style-transfer/,
+    );
   });
 
   it('scores RGB (CIFAR-shaped) outputs for every problem', () => {
@@ -132,8 +147,10 @@ describe('scoreOutputs and trivialScores', () => {
       const set = buildExamples({ problem, imageSize: 16, examples: { train: 80, eval: 24 } }, source, 1);
       const best = scoreOutputs({ problem }, set, perfectOutputs(set));
       const trivial = trivialScores({ problem }, set);
-      for (const value of [...Object.values(best.metrics), ...Object.values(trivial.metrics)]) expect(Number.isFinite(value), problem).toBe(true);
-      if (problem !== 'introspective-synthesis' && problem !== 'domain-translation') expect(best.score, problem).toBeGreaterThan(trivial.score);
+      for (const value of [...Object.values(best.metrics), ...Object.values(trivial.metrics)])
+        expect(Number.isFinite(value), problem).toBe(true);
+      if (problem !== 'introspective-synthesis' && problem !== 'domain-translation')
+        expect(best.score, problem).toBeGreaterThan(trivial.score);
     }
   });
 });

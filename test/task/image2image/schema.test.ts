@@ -31,7 +31,13 @@ describe('image2image task schema', () => {
       // PairedCycleGAN trains unpaired, as its paper (#18).
       pairedCycleGan: { pairedL1: false, regions: false },
     });
-    expect(parseImage2ImageTask({ ...base, recipe: { lambda: { l1: 10 } } }).recipe.lambda).toEqual({ l1: 10, cls: 1, rec: 10, gp: 10, kl: 0.01 });
+    expect(parseImage2ImageTask({ ...base, recipe: { lambda: { l1: 10 } } }).recipe.lambda).toEqual({
+      l1: 10,
+      cls: 1,
+      rec: 10,
+      gp: 10,
+      kl: 0.01,
+    });
   });
 
   it('rejects bad input with the field and the fix', () => {
@@ -44,8 +50,12 @@ describe('image2image task schema', () => {
       }
       return 'parsed';
     };
-    expect(message({ ...base, recipe: { langevin: { start: 'normal' } } })).toContain("langevin.start must be 'gaussian' (the paper's) or 'uniform'");
-    expect(message({ ...base, procedure: 'stargan' })).toMatch(/procedure: procedure stargan does not solve amodal-completion; use one of pix2pix, segan/);
+    expect(message({ ...base, recipe: { langevin: { start: 'normal' } } })).toContain(
+      "langevin.start must be 'gaussian' (the paper's) or 'uniform'",
+    );
+    expect(message({ ...base, procedure: 'stargan' })).toMatch(
+      /procedure: procedure stargan does not solve amodal-completion; use one of pix2pix, segan/,
+    );
     expect(message({ ...base, imageSize: 4 })).toMatch(/imageSize: imageSize must be at least 8/);
     expect(message({ ...base, problem: 'colourise' })).toMatch(/problem must be one of amodal-completion, /);
     expect(message({ ...base, recipe: { lambda: { l1: -1 } } })).toMatch(/recipe.lambda.l1: lambda.l1 must be ≥ 0/);

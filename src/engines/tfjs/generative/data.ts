@@ -26,9 +26,13 @@ export class SplitReader {
   private array(name: string): ExampleArray {
     const array = this.split.arrays[name];
     if (!array) {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `the ${this.splitName} split has no array "${name}" (it has ${Object.keys(this.split.arrays).join(', ') || 'none'})`, {
-        hint: 'build the examples with src/task/image2image/examples.ts for the task\'s problem',
-      });
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        `the ${this.splitName} split has no array "${name}" (it has ${Object.keys(this.split.arrays).join(', ') || 'none'})`,
+        {
+          hint: "build the examples with src/task/image2image/examples.ts for the task's problem",
+        },
+      );
     }
     return array;
   }
@@ -42,7 +46,10 @@ export class SplitReader {
   images(name: string, indices: ArrayLike<number>): Tensor4D {
     const { shape, data } = this.array(name);
     if (shape.length !== 4) {
-      throw new BlockqnnError(ErrorCode.INVALID_INPUT, `array "${name}" of the ${this.splitName} split has shape [${shape.join(', ')}], expected [N, S, S, C]`);
+      throw new BlockqnnError(
+        ErrorCode.INVALID_INPUT,
+        `array "${name}" of the ${this.splitName} split has shape [${shape.join(', ')}], expected [N, S, S, C]`,
+      );
     }
     const [, h, w, c] = shape as [number, number, number, number];
     const size = h * w * c;
@@ -87,6 +94,7 @@ export function trainBatches(count: number, batchSize: number, seed: number, epo
 /** The eval split in order, in runs of `batchSize`. */
 export function evalBatches(count: number, batchSize: number): Uint32Array[] {
   const batches: Uint32Array[] = [];
-  for (let start = 0; start < count; start += batchSize) batches.push(Uint32Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i));
+  for (let start = 0; start < count; start += batchSize)
+    batches.push(Uint32Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i));
   return batches;
 }

@@ -33,7 +33,9 @@ export function tfjsTrainGenerative(tf?: Tfjs): TrainGenerative {
   return async (request, signal, onProgress) => {
     const definition = TFJS_GENERATIVE_PROCEDURES[request.task.procedure];
     if (!definition) {
-      throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown generative procedure "${request.task.procedure}"`, { hint: `use one of ${Object.keys(TFJS_GENERATIVE_PROCEDURES).join(', ')}` });
+      throw new BlockqnnError(ErrorCode.UNKNOWN_NAME, `unknown generative procedure "${request.task.procedure}"`, {
+        hint: `use one of ${Object.keys(TFJS_GENERATIVE_PROCEDURES).join(', ')}`,
+      });
     }
     // A procedure's own view of the examples (SeGAN's object crops) in, the problem's outputs (the full frame) out.
     const { procedure } = request.task;

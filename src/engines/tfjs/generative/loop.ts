@@ -38,16 +38,29 @@ export async function runProcedure(
   // The pure-JS backend's filter gradient dominates every step (cpu-filter-gradient.ts).
   registerFastFilterGradient(tf);
   const random = mulberry32((request.seed ^ 0x47454e) >>> 0);
-  const roles = compileRoles(tf, { procedure: definition.name, networks: request.networks, requirements: definition.requirements(task, examples), imageSize: task.imageSize, recipe, random });
+  const roles = compileRoles(tf, {
+    procedure: definition.name,
+    networks: request.networks,
+    requirements: definition.requirements(task, examples),
+    imageSize: task.imageSize,
+    recipe,
+    random,
+  });
   const curve: GenerativeEpochRecord[] = [];
   let trainSeconds = 0;
   let run: ProcedureRun | undefined;
   const diverged = (what: string, value: number, epoch: number): GenerativeOutcome => ({
-    status: 'diverged', curve, trainSeconds, error: `${what} became ${value} in epoch ${epoch} of ${definition.name}`,
+    status: 'diverged',
+    curve,
+    trainSeconds,
+    error: `${what} became ${value} in epoch ${epoch} of ${definition.name}`,
   });
   try {
     run = definition.start({
-      tf, task, examples, roles,
+      tf,
+      task,
+      examples,
+      roles,
       train: new SplitReader(tf, examples.train, 'train'),
       eval: new SplitReader(tf, examples.eval, 'eval'),
       random,

@@ -20,7 +20,10 @@ export type PairedProblem = 'amodal-completion' | 'domain-translation' | 'shape-
 export function pairedProblem(problem: Image2ImageProblem, procedure: string): PairedProblem {
   if (problem === 'amodal-completion' || problem === 'domain-translation' || problem === 'shape-guided') return problem;
   throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `procedure ${procedure} maps one input to one target and cannot solve ${problem}`, {
-    hint: problem === 'style-transfer' ? 'style-transfer is two maps: pix2pix trains them as two pairs, or use paired-cyclegan' : 'use procedure winn-synthesis for introspective-synthesis',
+    hint:
+      problem === 'style-transfer'
+        ? 'style-transfer is two maps: pix2pix trains them as two pairs, or use paired-cyclegan'
+        : 'use procedure winn-synthesis for introspective-synthesis',
   });
 }
 
@@ -36,7 +39,10 @@ export function pairedInput(tf: Tfjs, problem: PairedProblem, examples: ExampleS
   return tf.tidy(() => {
     if (problem === 'amodal-completion') return tf.concat([split.images('occluded', indices), split.images('visible', indices)], -1);
     if (problem === 'domain-translation') {
-      return tf.concat([split.images('source', indices), tiledOneHot(tf, split.labels('targetDomain', indices), examples.domains, examples.imageSize)], -1);
+      return tf.concat(
+        [split.images('source', indices), tiledOneHot(tf, split.labels('targetDomain', indices), examples.domains, examples.imageSize)],
+        -1,
+      );
     }
     return tf.concat([split.images('shape', indices), split.images('appearance', indices)], -1);
   });

@@ -46,11 +46,28 @@ function directions(ctx: Pick<ProcedureContext, 'tf' | 'examples'>, problem: Pix
   const { tf, examples } = ctx;
   if (problem === 'style-transfer') {
     return [
-      { generator: 'generator', discriminator: 'discriminator', input: (s, i) => tf.tidy(() => tf.concat([s.images('plain', i), s.images('reference', i)], -1)), target: (s, i) => s.images('styled', i) },
-      { generator: 'remover', discriminator: 'removerDiscriminator', input: (s, i) => s.images('styled', i), target: (s, i) => s.images('plain', i) },
+      {
+        generator: 'generator',
+        discriminator: 'discriminator',
+        input: (s, i) => tf.tidy(() => tf.concat([s.images('plain', i), s.images('reference', i)], -1)),
+        target: (s, i) => s.images('styled', i),
+      },
+      {
+        generator: 'remover',
+        discriminator: 'removerDiscriminator',
+        input: (s, i) => s.images('styled', i),
+        target: (s, i) => s.images('plain', i),
+      },
     ];
   }
-  return [{ generator: 'generator', discriminator: 'discriminator', input: (s, i) => pairedInput(tf, problem, examples, s, i), target: (s, i) => pairedTarget(tf, problem, s, i) }];
+  return [
+    {
+      generator: 'generator',
+      discriminator: 'discriminator',
+      input: (s, i) => pairedInput(tf, problem, examples, s, i),
+      target: (s, i) => pairedTarget(tf, problem, s, i),
+    },
+  ];
 }
 
 export const pix2pix: ProcedureDefinition = {
@@ -81,53 +98,75 @@ export const pix2pix: ProcedureDefinition = {
     return {
       step(batch) {
         const maps = directions(ctx, problem).map((direction) => ({
-          G: roles[direction.generator]!, D: roles[direction.discriminator]!, x: direction.input(ctx.train, batch), y: direction.target(ctx.train, batch),
+          G: roles[direction.generator]!,
+          D: roles[direction.discriminator]!,
+          x: direction.input(ctx.train, batch),
+          y: direction.target(ctx.train, batch),
         }));
         const judge = (D: Role, x: Tensor, candidateImage: Tensor) => D.run(tf.concat([x, candidateImage], -1), true);
         const fakes = maps.map(({ G, x }) => tf.tidy(() => candidate(G.peek(x))));
         try {
-          const d = optimiseStep(tf, maps.map((m) => m.D), () => ({
-            total: tf.addN(maps.map(({ D, x, y }, i) => tf.mul(tf.add(bceWithLogits(tf, judge(D, x, y), 1), bceWithLogits(tf, judge(D, x, fakes[i]!), 0)), 0.5))),
-          }), 'd');
-          const g = optimiseStep(tf, maps.map((m) => m.G), (): LossTerms => {
-            const adv: Tensor[] = [];
-            const rec: Tensor[] = [];
-            const mask: Tensor[] = [];
-            for (const { G, D, x, y } of maps) {
-              const out = G.run(x, true);
-              adv.push(bceWithLogits(tf, judge(D, x, candidate(out)), 1));
-              if (amodal) {
-                const { image, maskLogit } = splitAmodal(tf, out, c);
-                rec.push(l1(tf, image, y.slice([0, 0, 0, 0], [-1, -1, -1, c])));
-                mask.push(bceWithLogits(tf, maskLogit, y.slice([0, 0, 0, c], [-1, -1, -1, 1])));
-              } else {
-                rec.push(l1(tf, out, y));
+          const d = optimiseStep(
+            tf,
+            maps.map((m) => m.D),
+            () => ({
+              total: tf.addN(
+                maps.map(({ D, x, y }, i) =>
+                  tf.mul(tf.add(bceWithLogits(tf, judge(D, x, y), 1), bceWithLogits(tf, judge(D, x, fakes[i]!), 0)), 0.5),
+                ),
+              ),
+            }),
+            'd',
+          );
+          const g = optimiseStep(
+            tf,
+            maps.map((m) => m.G),
+            (): LossTerms => {
+              const adv: Tensor[] = [];
+              const rec: Tensor[] = [];
+              const mask: Tensor[] = [];
+              for (const { G, D, x, y } of maps) {
+                const out = G.run(x, true);
+                adv.push(bceWithLogits(tf, judge(D, x, candidate(out)), 1));
+                if (amodal) {
+                  const { image, maskLogit } = splitAmodal(tf, out, c);
+                  rec.push(l1(tf, image, y.slice([0, 0, 0, 0], [-1, -1, -1, c])));
+                  mask.push(bceWithLogits(tf, maskLogit, y.slice([0, 0, 0, c], [-1, -1, -1, 1])));
+                } else {
+                  rec.push(l1(tf, out, y));
+                }
               }
-            }
-            const terms: Record<string, Tensor> = { adv: tf.addN(adv), l1: tf.addN(rec) };
-            if (amodal) terms.mask = tf.addN(mask);
-            return { total: tf.add(terms.adv!, tf.mul(amodal ? tf.add(terms.l1!, terms.mask!) : terms.l1!, lambda.l1)), ...terms };
-          });
+              const terms: Record<string, Tensor> = { adv: tf.addN(adv), l1: tf.addN(rec) };
+              if (amodal) terms.mask = tf.addN(mask);
+              return { total: tf.add(terms.adv!, tf.mul(amodal ? tf.add(terms.l1!, terms.mask!) : terms.l1!, lambda.l1)), ...terms };
+            },
+          );
           return { ...d, ...g };
         } finally {
           tf.dispose([...fakes, ...maps.flatMap((m) => [m.x, m.y])]);
         }
       },
       outputs(signal) {
-        return collectOutputs(ctx, EVAL_BATCH, (indices): Record<string, Tensor> => {
-          const [main, remove] = directions(ctx, problem);
-          const out = roles[main!.generator]!.run(main!.input(ctx.eval, indices), false);
-          if (amodal) {
-            const { image, maskLogit } = splitAmodal(tf, out, c);
-            return { mask: tf.sigmoid(maskLogit), image };
-          }
-          if (problem === 'domain-translation') {
-            const back = tiledOneHot(tf, ctx.eval.labels('sourceDomain', indices), examples.domains, examples.imageSize);
-            return { image: out, cycle: roles.generator!.run(tf.concat([out, back], -1), false) };
-          }
-          if (problem === 'style-transfer') return { applied: out, removed: roles[remove!.generator]!.run(remove!.input(ctx.eval, indices), false) };
-          return { image: out };
-        }, signal);
+        return collectOutputs(
+          ctx,
+          EVAL_BATCH,
+          (indices): Record<string, Tensor> => {
+            const [main, remove] = directions(ctx, problem);
+            const out = roles[main!.generator]!.run(main!.input(ctx.eval, indices), false);
+            if (amodal) {
+              const { image, maskLogit } = splitAmodal(tf, out, c);
+              return { mask: tf.sigmoid(maskLogit), image };
+            }
+            if (problem === 'domain-translation') {
+              const back = tiledOneHot(tf, ctx.eval.labels('sourceDomain', indices), examples.domains, examples.imageSize);
+              return { image: out, cycle: roles.generator!.run(tf.concat([out, back], -1), false) };
+            }
+            if (problem === 'style-transfer')
+              return { applied: out, removed: roles[remove!.generator]!.run(remove!.input(ctx.eval, indices), false) };
+            return { image: out };
+          },
+          signal,
+        );
       },
     };
   },

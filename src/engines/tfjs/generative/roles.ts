@@ -51,14 +51,25 @@ export type Roles = Record<string, Role>;
 /** Compiles every required role; errors name the procedure, the role and the fix. */
 export function compileRoles(
   tf: Tfjs,
-  o: { procedure: string; networks: Record<string, NetworkIr>; requirements: Record<string, RoleRequirement>; imageSize: number; recipe: GenerativeRecipe; random: () => number },
+  o: {
+    procedure: string;
+    networks: Record<string, NetworkIr>;
+    requirements: Record<string, RoleRequirement>;
+    imageSize: number;
+    recipe: GenerativeRecipe;
+    random: () => number;
+  },
 ): Roles {
   const missing = Object.keys(o.requirements).filter((name) => !(name in o.networks));
   const extra = Object.keys(o.networks).filter((name) => !(name in o.requirements));
   if (missing.length > 0 || extra.length > 0) {
-    throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `procedure ${o.procedure} trains the roles ${Object.keys(o.requirements).join(', ')}; got ${Object.keys(o.networks).join(', ') || 'none'}${missing.length ? ` (missing ${missing.join(', ')})` : ''}${extra.length ? ` (unexpected ${extra.join(', ')})` : ''}`, {
-      hint: `build the networks with the generative baseline registry for procedure ${o.procedure} (src/search-space/baselines/generative)`,
-    });
+    throw new BlockqnnError(
+      ErrorCode.INVALID_ARCHITECTURE,
+      `procedure ${o.procedure} trains the roles ${Object.keys(o.requirements).join(', ')}; got ${Object.keys(o.networks).join(', ') || 'none'}${missing.length ? ` (missing ${missing.join(', ')})` : ''}${extra.length ? ` (unexpected ${extra.join(', ')})` : ''}`,
+      {
+        hint: `build the networks with the generative baseline registry for procedure ${o.procedure} (src/search-space/baselines/generative)`,
+      },
+    );
   }
   const roles: Roles = {};
   try {
@@ -69,8 +80,10 @@ export function compileRoles(
       const problems: string[] = [];
       if (h !== o.imageSize || w !== o.imageSize) problems.push(`input is ${h}×${w}, the task's images are ${o.imageSize}×${o.imageSize}`);
       if (c !== requirement.input) problems.push(`input has ${c} channels, the procedure feeds ${requirement.input}`);
-      if (requirement.output !== undefined && out.at(-1) !== requirement.output) problems.push(`output has ${out.at(-1)} channels, the procedure needs ${requirement.output}`);
-      if (requirement.fullResolution && (out[0] !== o.imageSize || out[1] !== o.imageSize)) problems.push(`output is [${out.join(', ')}], the procedure needs ${o.imageSize}×${o.imageSize} images`);
+      if (requirement.output !== undefined && out.at(-1) !== requirement.output)
+        problems.push(`output has ${out.at(-1)} channels, the procedure needs ${requirement.output}`);
+      if (requirement.fullResolution && (out[0] !== o.imageSize || out[1] !== o.imageSize))
+        problems.push(`output is [${out.join(', ')}], the procedure needs ${o.imageSize}×${o.imageSize} images`);
       if (problems.length > 0) {
         throw new BlockqnnError(ErrorCode.INVALID_ARCHITECTURE, `procedure ${o.procedure}, role ${name}: ${problems.join('; ')}`, {
           hint: 'build the role with the generative baseline registry from the task (PROBLEM_CHANNELS gives the channels)',
@@ -89,7 +102,15 @@ export function compileRoles(
         tf.dispose(saved);
         return value;
       };
-      roles[name] = { name, model, variables, optimizer, outputShape: out, run: (x, training) => model.apply(x, { training }) as Tensor, peek };
+      roles[name] = {
+        name,
+        model,
+        variables,
+        optimizer,
+        outputShape: out,
+        run: (x, training) => model.apply(x, { training }) as Tensor,
+        peek,
+      };
     }
   } catch (error) {
     disposeRoles(roles);
@@ -142,7 +163,10 @@ export function optimiseStep(tf: Tfjs, updated: readonly Role[], body: () => Los
     }, variables as Variable[]);
     const total = value.dataSync()[0]!;
     if (!Number.isFinite(total)) {
-      const term = totalName ?? Object.entries(kept).find(([, t]) => !Number.isFinite(t.dataSync()[0]!))?.[0] ?? `total of ${updated.map((r) => r.name).join(' + ')}`;
+      const term =
+        totalName ??
+        Object.entries(kept).find(([, t]) => !Number.isFinite(t.dataSync()[0]!))?.[0] ??
+        `total of ${updated.map((r) => r.name).join(' + ')}`;
       for (const t of Object.values(kept)) t.dispose();
       throw new NonFiniteLoss(term, total);
     }

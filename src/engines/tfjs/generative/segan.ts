@@ -41,7 +41,9 @@ export const segan: ProcedureDefinition = {
   name: 'segan',
   requirements(task, examples) {
     if (task.problem !== 'amodal-completion') {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `procedure segan solves amodal-completion, not ${task.problem}`, { hint: 'use pix2pix, or the procedure made for the problem' });
+      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `procedure segan solves amodal-completion, not ${task.problem}`, {
+        hint: 'use pix2pix, or the procedure made for the problem',
+      });
     }
     const c = examples.channels;
     return {
@@ -64,21 +66,31 @@ export const segan: ProcedureDefinition = {
         try {
           // The mask G reads is the segmentor's output of this step, before its update (detached), as in the torch engine.
           let logit: Tensor | undefined;
-          const s = optimiseStep(tf, [S], () => {
-            const out = S.run(segmentorInput, true);
-            logit = tf.keep(out);
-            return { total: bceWithLogits(tf, out, fullMask) };
-          }, 'seg');
+          const s = optimiseStep(
+            tf,
+            [S],
+            () => {
+              const out = S.run(segmentorInput, true);
+              logit = tf.keep(out);
+              return { total: bceWithLogits(tf, out, fullMask) };
+            },
+            'seg',
+          );
           const mask = tf.tidy(() => tf.sigmoid(logit!));
           logit!.dispose();
           const generatorInput = fusedPicture(tf, occluded, visible, mask);
           const fake = tf.tidy(() => G.peek(generatorInput));
           try {
-            const d = optimiseStep(tf, [D], () => {
-              const real = bceWithLogits(tf, D.run(tf.concat([full, mask], -1), true), 1);
-              const fakeLoss = bceWithLogits(tf, D.run(tf.concat([fake, mask], -1), true), 0);
-              return { total: tf.mul(tf.add(real, fakeLoss), 0.5) };
-            }, 'd');
+            const d = optimiseStep(
+              tf,
+              [D],
+              () => {
+                const real = bceWithLogits(tf, D.run(tf.concat([full, mask], -1), true), 1);
+                const fakeLoss = bceWithLogits(tf, D.run(tf.concat([fake, mask], -1), true), 0);
+                return { total: tf.mul(tf.add(real, fakeLoss), 0.5) };
+              },
+              'd',
+            );
             const g = optimiseStep(tf, [G], () => {
               const image = G.run(generatorInput, true);
               const adv = bceWithLogits(tf, D.run(tf.concat([image, mask], -1), true), 1);
@@ -94,12 +106,17 @@ export const segan: ProcedureDefinition = {
         }
       },
       outputs(signal) {
-        return collectOutputs(ctx, EVAL_BATCH, (indices) => {
-          const occluded = ctx.eval.images('cropOccluded', indices);
-          const visible = ctx.eval.images('cropVisible', indices);
-          const mask = tf.sigmoid(S.run(tf.concat([occluded, visible], -1), false));
-          return { mask, image: G.run(fusedPicture(tf, occluded, visible, mask), false) };
-        }, signal);
+        return collectOutputs(
+          ctx,
+          EVAL_BATCH,
+          (indices) => {
+            const occluded = ctx.eval.images('cropOccluded', indices);
+            const visible = ctx.eval.images('cropVisible', indices);
+            const mask = tf.sigmoid(S.run(tf.concat([occluded, visible], -1), false));
+            return { mask, image: G.run(fusedPicture(tf, occluded, visible, mask), false) };
+          },
+          signal,
+        );
       },
     };
   },

@@ -37,11 +37,16 @@ export const stargan: ProcedureDefinition = {
   name: 'stargan',
   requirements(task, examples) {
     if (task.problem !== 'domain-translation') {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `procedure stargan solves domain-translation, not ${task.problem}`, { hint: 'use the procedure made for the problem (PROCEDURES_FOR_PROBLEM)' });
+      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `procedure stargan solves domain-translation, not ${task.problem}`, {
+        hint: 'use the procedure made for the problem (PROCEDURES_FOR_PROBLEM)',
+      });
     }
     const c = examples.channels;
     const k = examples.domains;
-    return { generator: { input: c + starganConditionChannels(k, examples.labelSets ?? 1), output: c, fullResolution: true }, discriminator: { input: c, output: 1 + k } };
+    return {
+      generator: { input: c + starganConditionChannels(k, examples.labelSets ?? 1), output: c, fullResolution: true },
+      discriminator: { input: c, output: 1 + k },
+    };
   },
   start(ctx) {
     const { tf, task, examples, roles } = ctx;
@@ -54,7 +59,8 @@ export const stargan: ProcedureDefinition = {
     const translate = (x: Tensor, domains: Int32Array, labelSets: Int32Array, training: boolean) =>
       G.run(tf.concat([x, tiledOneHot(tf, domains, k, size), ...(sets > 1 ? [tiledOneHot(tf, labelSets, sets, size)] : [])], -1), training);
     const ce = (logits: Tensor, labels: Int32Array) => labelSetCrossEntropy(tf, logits, labels, k, sets);
-    const setsOf = (split: typeof ctx.train, indices: ArrayLike<number>) => (sets > 1 ? split.labels('labelSet', indices) : new Int32Array(indices.length));
+    const setsOf = (split: typeof ctx.train, indices: ArrayLike<number>) =>
+      sets > 1 ? split.labels('labelSet', indices) : new Int32Array(indices.length);
     /** D's two heads from its one output: patch scores [n, s, s] and domain logits [n, K]. */
     const heads = (x: Tensor) => {
       const out = D.run(x, true);
@@ -69,35 +75,50 @@ export const stargan: ProcedureDefinition = {
         const mix = uniforms(ctx.random, batch.length);
         try {
           const fake = tf.tidy(() => translate(x, t, m, true));
-          const d = optimiseStep(tf, [D], () => {
-            const onReal = heads(x);
-            const real = tf.neg(tf.mean(onReal.src));
-            const fakeScore = tf.mean(heads(fake).src);
-            const cls = ce(onReal.cls, s);
-            const gp = gradientPenalty(tf, (input) => heads(input).src, x, fake, mix);
-            return { total: tf.addN([real, fakeScore, tf.mul(cls, lambda.cls), tf.mul(gp, lambda.gp)]), d_cls: cls, gp };
-          }, 'd');
+          const d = optimiseStep(
+            tf,
+            [D],
+            () => {
+              const onReal = heads(x);
+              const real = tf.neg(tf.mean(onReal.src));
+              const fakeScore = tf.mean(heads(fake).src);
+              const cls = ce(onReal.cls, s);
+              const gp = gradientPenalty(tf, (input) => heads(input).src, x, fake, mix);
+              return { total: tf.addN([real, fakeScore, tf.mul(cls, lambda.cls), tf.mul(gp, lambda.gp)]), d_cls: cls, gp };
+            },
+            'd',
+          );
           fake.dispose();
           if ((stepIndex + 1) % criticSteps !== 0) return d;
-          const g = optimiseStep(tf, [G], () => {
-            const translated = translate(x, t, m, true);
-            const judged = heads(translated);
-            const adv = tf.neg(tf.mean(judged.src));
-            const cls = ce(judged.cls, t);
-            const rec = l1(tf, translate(translated, s, m, true), x);
-            return { total: tf.addN([adv, tf.mul(cls, lambda.cls), tf.mul(rec, lambda.rec)]), g_cls: cls, rec };
-          }, 'g');
+          const g = optimiseStep(
+            tf,
+            [G],
+            () => {
+              const translated = translate(x, t, m, true);
+              const judged = heads(translated);
+              const adv = tf.neg(tf.mean(judged.src));
+              const cls = ce(judged.cls, t);
+              const rec = l1(tf, translate(translated, s, m, true), x);
+              return { total: tf.addN([adv, tf.mul(cls, lambda.cls), tf.mul(rec, lambda.rec)]), g_cls: cls, rec };
+            },
+            'g',
+          );
           return { ...d, ...g };
         } finally {
           x.dispose();
         }
       },
       outputs(signal) {
-        return collectOutputs(ctx, EVAL_BATCH, (indices) => {
-          const m = setsOf(ctx.eval, indices);
-          const image = translate(ctx.eval.images('source', indices), ctx.eval.labels('targetDomain', indices), m, false);
-          return { image, cycle: translate(image, ctx.eval.labels('sourceDomain', indices), m, false) };
-        }, signal);
+        return collectOutputs(
+          ctx,
+          EVAL_BATCH,
+          (indices) => {
+            const m = setsOf(ctx.eval, indices);
+            const image = translate(ctx.eval.images('source', indices), ctx.eval.labels('targetDomain', indices), m, false);
+            return { image, cycle: translate(image, ctx.eval.labels('sourceDomain', indices), m, false) };
+          },
+          signal,
+        );
       },
     };
   },

@@ -28,7 +28,9 @@ export const winnSynthesis: ProcedureDefinition = {
   name: 'winn-synthesis',
   requirements(task, examples) {
     if (task.problem !== 'introspective-synthesis') {
-      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `procedure winn-synthesis solves introspective-synthesis, not ${task.problem}`, { hint: 'use the procedure made for the problem (PROCEDURES_FOR_PROBLEM)' });
+      throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `procedure winn-synthesis solves introspective-synthesis, not ${task.problem}`, {
+        hint: 'use the procedure made for the problem (PROCEDURES_FOR_PROBLEM)',
+      });
     }
     return { critic: { input: examples.channels, output: 1 } };
   },
@@ -40,9 +42,13 @@ export const winnSynthesis: ProcedureDefinition = {
     const c = examples.channels;
     const imageSize = s * s * c;
     const seed = ctx.random();
-    const chains = tf.tidy(() => (langevin.start === 'uniform'
-      ? tf.randomUniform([samples * imageSize], 0, 1, 'float32', seed)
-      : tf.clipByValue(tf.randomNormal([samples * imageSize], 0.5, 0.5, 'float32', seed), 0, 1)).dataSync() as Float32Array);
+    const chains = tf.tidy(
+      () =>
+        (langevin.start === 'uniform'
+          ? tf.randomUniform([samples * imageSize], 0, 1, 'float32', seed)
+          : tf.clipByValue(tf.randomNormal([samples * imageSize], 0.5, 0.5, 'float32', seed), 0, 1)
+        ).dataSync() as Float32Array,
+    );
     // Every round's pseudo-negatives, the starting noise first: the critic sees them all.
     const rounds: Float32Array[] = [chains.slice()];
     const gather = (source: (i: number) => Float32Array, offset: (i: number) => number, count: number): Tensor4D => {
@@ -50,11 +56,20 @@ export const winnSynthesis: ProcedureDefinition = {
       for (let b = 0; b < count; b++) out.set(source(b).subarray(offset(b) * imageSize, (offset(b) + 1) * imageSize), b * imageSize);
       return tf.tensor4d(out, [count, s, s, c]);
     };
-    const rows = (indices: ArrayLike<number>): Tensor4D => gather(() => chains, (b) => indices[b]!, indices.length);
+    const rows = (indices: ArrayLike<number>): Tensor4D =>
+      gather(
+        () => chains,
+        (b) => indices[b]!,
+        indices.length,
+      );
     /** `count` pseudo-negatives drawn uniformly from the whole pool (every round). */
     const poolDraw = (count: number): Tensor4D => {
       const picks = Array.from({ length: count }, () => Math.floor((ctx.random() / 4294967296) * samples * rounds.length));
-      return gather((b) => rounds[Math.floor(picks[b]! / samples)]!, (b) => picks[b]! % samples, count);
+      return gather(
+        (b) => rounds[Math.floor(picks[b]! / samples)]!,
+        (b) => picks[b]! % samples,
+        count,
+      );
     };
     return {
       step(batch) {
@@ -62,11 +77,16 @@ export const winnSynthesis: ProcedureDefinition = {
         const fake = poolDraw(batch.length);
         const mix = uniforms(ctx.random, batch.length);
         try {
-          return optimiseStep(tf, [f], () => {
-            const wasserstein = tf.sub(tf.mean(f.run(real, true)), tf.mean(f.run(fake, true)));
-            const gp = gradientPenalty(tf, (x) => f.run(x, true), real, fake, mix);
-            return { total: tf.add(tf.neg(wasserstein), tf.mul(gp, lambda.gp)), wasserstein, gp };
-          }, 'critic');
+          return optimiseStep(
+            tf,
+            [f],
+            () => {
+              const wasserstein = tf.sub(tf.mean(f.run(real, true)), tf.mean(f.run(fake, true)));
+              const gp = gradientPenalty(tf, (x) => f.run(x, true), real, fake, mix);
+              return { total: tf.add(tf.neg(wasserstein), tf.mul(gp, lambda.gp)), wasserstein, gp };
+            },
+            'critic',
+          );
         } finally {
           tf.dispose([real, fake]);
         }

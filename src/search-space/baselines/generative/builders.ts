@@ -43,7 +43,13 @@ import { IrBuilder } from '../../builder.js';
 import { INPUT_ID } from '../../ir.js';
 import { appendConvEncoder, appendPatchGan, appendResidualGenerator, appendUnet } from './parts.js';
 import {
-  type GenerativeNetworks, type GenerativeProcedureName, type GenerativeSpec, type Image2ImageProblemName, badSpec, checkSpec, scaled,
+  type GenerativeNetworks,
+  type GenerativeProcedureName,
+  type GenerativeSpec,
+  type Image2ImageProblemName,
+  badSpec,
+  checkSpec,
+  scaled,
 } from './spec.js';
 
 export interface GenerativeBaseline {
@@ -68,7 +74,12 @@ const STARGAN_HALVINGS = 2;
 export const SEGAN_FUSED_CHANNELS = 3;
 
 /** The problems pix2pix solves as paired image → image maps (style transfer: apply and remove). */
-export const PIX2PIX_PROBLEMS: readonly Image2ImageProblemName[] = ['amodal-completion', 'domain-translation', 'style-transfer', 'shape-guided'];
+export const PIX2PIX_PROBLEMS: readonly Image2ImageProblemName[] = [
+  'amodal-completion',
+  'domain-translation',
+  'style-transfer',
+  'shape-guided',
+];
 
 /** Builds one role network with a single [S, S, channels] input. */
 function role(name: string, size: number, channels: number, body: (b: IrBuilder) => string): GenerativeNetworks['roles'][string] {
@@ -83,12 +94,17 @@ export function buildPix2pix(spec: GenerativeSpec, name = 'unet-pix2pix'): Gener
   const patch = { depth, base, outputs: 1, norm: 'batch', slope: 0.2 } as const;
   const roles: GenerativeNetworks['roles'] = {
     generator: role(`${name}/generator`, spec.imageSize, spec.channels.input, (b) =>
-      appendUnet(b, INPUT_ID, { depth, base, imageChannels, logitChannels: amodal ? 1 : 0 })),
-    discriminator: role(`${name}/discriminator`, spec.imageSize, spec.channels.input + spec.channels.target, (b) => appendPatchGan(b, INPUT_ID, patch)),
+      appendUnet(b, INPUT_ID, { depth, base, imageChannels, logitChannels: amodal ? 1 : 0 }),
+    ),
+    discriminator: role(`${name}/discriminator`, spec.imageSize, spec.channels.input + spec.channels.target, (b) =>
+      appendPatchGan(b, INPUT_ID, patch),
+    ),
   };
   if (spec.problem === 'style-transfer') {
     const c = imageChannels;
-    roles.remover = role(`${name}/remover`, spec.imageSize, c, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 }));
+    roles.remover = role(`${name}/remover`, spec.imageSize, c, (b) =>
+      appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 }),
+    );
     roles.removerDiscriminator = role(`${name}/removerDiscriminator`, spec.imageSize, 2 * c, (b) => appendPatchGan(b, INPUT_ID, patch));
   }
   return { procedure: 'pix2pix', roles };
@@ -100,9 +116,15 @@ export function buildSegan(spec: GenerativeSpec, name = 'segan'): GenerativeNetw
   return {
     procedure: 'segan',
     roles: {
-      segmentor: role(`${name}/segmentor`, spec.imageSize, c + 1, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: 0, logitChannels: 1 })),
-      generator: role(`${name}/generator`, spec.imageSize, SEGAN_FUSED_CHANNELS, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
-      discriminator: role(`${name}/discriminator`, spec.imageSize, c + 1, (b) => appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1, norm: 'batch', slope: 0.2 })),
+      segmentor: role(`${name}/segmentor`, spec.imageSize, c + 1, (b) =>
+        appendUnet(b, INPUT_ID, { depth, base, imageChannels: 0, logitChannels: 1 }),
+      ),
+      generator: role(`${name}/generator`, spec.imageSize, SEGAN_FUSED_CHANNELS, (b) =>
+        appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 }),
+      ),
+      discriminator: role(`${name}/discriminator`, spec.imageSize, c + 1, (b) =>
+        appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1, norm: 'batch', slope: 0.2 }),
+      ),
     },
   };
 }
@@ -119,9 +141,11 @@ export function buildStargan(spec: GenerativeSpec, name = 'stargan'): Generative
     procedure: 'stargan',
     roles: {
       generator: role(`${name}/generator`, spec.imageSize, c + starganConditionChannels(spec.domains, labelSets), (b) =>
-        appendResidualGenerator(b, INPUT_ID, { base, halvings: STARGAN_HALVINGS, residualBlocks: STARGAN_RESIDUAL_BLOCKS, outputs: c })),
+        appendResidualGenerator(b, INPUT_ID, { base, halvings: STARGAN_HALVINGS, residualBlocks: STARGAN_RESIDUAL_BLOCKS, outputs: c }),
+      ),
       discriminator: role(`${name}/discriminator`, spec.imageSize, c, (b) =>
-        appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1 + spec.domains, norm: 'none', slope: 0.01 })),
+        appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1 + spec.domains, norm: 'none', slope: 0.01 }),
+      ),
     },
   };
 }
@@ -131,7 +155,11 @@ export function buildStarganJnt(spec: GenerativeSpec, name = 'stargan-jnt'): Gen
   const labelSets = spec.labelSets ?? 1;
   if (labelSets < 2) {
     badSpec(
-      name, spec, 'secondDataset', null, `${name} trains on two label sets at once through StarGAN's mask vector, and the task has one`,
+      name,
+      spec,
+      'secondDataset',
+      null,
+      `${name} trains on two label sets at once through StarGAN's mask vector, and the task has one`,
       'give the task a second dataset with its own label set: "secondDataset": { "name": "fashion-mnist" } in the task (--second-dataset fashion-mnist), or use the baseline stargan',
     );
   }
@@ -146,15 +174,19 @@ export function buildPairedCycleGan(spec: GenerativeSpec, name = 'paired-cyclega
   return {
     procedure: 'paired-cyclegan',
     roles: {
-      generator: role(`${name}/generator`, spec.imageSize, 2 * c, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
-      remover: role(`${name}/remover`, spec.imageSize, c, (b) => appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 })),
+      generator: role(`${name}/generator`, spec.imageSize, 2 * c, (b) =>
+        appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 }),
+      ),
+      remover: role(`${name}/remover`, spec.imageSize, c, (b) =>
+        appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 }),
+      ),
       styleDiscriminator: role(`${name}/styleDiscriminator`, spec.imageSize, 2 * c, (b) => appendPatchGan(b, INPUT_ID, patch)),
       discriminator: role(`${name}/discriminator`, spec.imageSize, c, (b) => appendPatchGan(b, INPUT_ID, patch)),
       ...(spec.regions
         ? {
-          backgroundGenerator: role(`${name}/backgroundGenerator`, spec.imageSize, 2 * c, (b) => appendUnet(b, INPUT_ID, unet)),
-          backgroundRemover: role(`${name}/backgroundRemover`, spec.imageSize, c, (b) => appendUnet(b, INPUT_ID, unet)),
-        }
+            backgroundGenerator: role(`${name}/backgroundGenerator`, spec.imageSize, 2 * c, (b) => appendUnet(b, INPUT_ID, unet)),
+            backgroundRemover: role(`${name}/backgroundRemover`, spec.imageSize, c, (b) => appendUnet(b, INPUT_ID, unet)),
+          }
         : {}),
     },
   };
@@ -167,7 +199,8 @@ export function buildVunet(spec: GenerativeSpec, name = 'vunet'): GenerativeNetw
     procedure: 'vunet',
     roles: {
       encoder: role(`${name}/encoder`, spec.imageSize, c, (b) =>
-        b.dense(b.globalAvgPool(appendConvEncoder(b, INPUT_ID, { depth, base, slope: 0.2 })), { units: 2 * spec.latent }, 'moments')),
+        b.dense(b.globalAvgPool(appendConvEncoder(b, INPUT_ID, { depth, base, slope: 0.2 })), { units: 2 * spec.latent }, 'moments'),
+      ),
       generator: role(`${name}/generator`, spec.imageSize, 1 + spec.latent, (b) => {
         // The shape alone enters the U-Net's encoder; z, tiled over the input by the procedure, is read apart and
         // average-pooled (exactly z: it is constant over the image) to the innermost resolution, where it joins.
@@ -186,7 +219,9 @@ export function buildWinnSynthesis(spec: GenerativeSpec, name = 'winn-synthesis'
   return {
     procedure: 'winn-synthesis',
     roles: {
-      critic: role(`${name}/critic`, spec.imageSize, c, (b) => b.dense(b.flatten(appendConvEncoder(b, INPUT_ID, { depth, base, slope: 0.2 })), { units: 1 }, 'score')),
+      critic: role(`${name}/critic`, spec.imageSize, c, (b) =>
+        b.dense(b.flatten(appendConvEncoder(b, INPUT_ID, { depth, base, slope: 0.2 })), { units: 1 }, 'score'),
+      ),
     },
   };
 }

@@ -105,12 +105,18 @@ export function appendPatchGan(b: IrBuilder, input: string, o: PatchGanOptions):
   for (let level = 0; level < o.depth; level++) {
     x = b.scoped(`down${level + 1}`, () => {
       const withNorm = level > 0 && o.norm !== 'none';
-      return b.leakyRelu(norm(b, b.conv(x, { ...down, filters: unetLevelFilters(o.base, level), bias: !withNorm }), withNorm ? o.norm : 'none'), o.slope);
+      return b.leakyRelu(
+        norm(b, b.conv(x, { ...down, filters: unetLevelFilters(o.base, level), bias: !withNorm }), withNorm ? o.norm : 'none'),
+        o.slope,
+      );
     });
   }
   x = b.scoped('features', () => {
     const withNorm = o.norm !== 'none';
-    return b.leakyRelu(norm(b, b.conv(x, { filters: unetLevelFilters(o.base, o.depth), kernel: 3, padding: 1, bias: !withNorm }), o.norm), o.slope);
+    return b.leakyRelu(
+      norm(b, b.conv(x, { filters: unetLevelFilters(o.base, o.depth), kernel: 3, padding: 1, bias: !withNorm }), o.norm),
+      o.slope,
+    );
   });
   return b.conv(x, { filters: o.outputs, kernel: 3, padding: 1, bias: true }, 'logits');
 }

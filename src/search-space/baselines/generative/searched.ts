@@ -39,7 +39,14 @@ export function searchedUnetGeneratorIr(block: NscBlock, spec: SearchedGenerator
   return searchedUnet(block, spec, 'generator', spec.channels.input, imageChannels, spec.problem === 'amodal-completion' ? 1 : 0);
 }
 
-function searchedUnet(block: NscBlock, spec: SearchedGeneratorSpec, role: string, inputChannels: number, imageChannels: number, logitChannels: number): CheckedIr {
+function searchedUnet(
+  block: NscBlock,
+  spec: SearchedGeneratorSpec,
+  role: string,
+  inputChannels: number,
+  imageChannels: number,
+  logitChannels: number,
+): CheckedIr {
   const { width, depth } = checkSpec(NAME, PIX2PIX_PROBLEMS, spec, (d) => d);
   const repeats = spec.blocksPerStage ?? 1;
   if (!(Number.isInteger(repeats) && repeats > 0)) badSpec(NAME, spec, 'blocksPerStage', repeats, 'must be a positive integer', 'use 1');

@@ -29,7 +29,13 @@ export const GENERATIVE_PROCEDURE_NAMES = ['pix2pix', 'vunet', 'stargan', 'paire
 export type GenerativeProcedureName = (typeof GENERATIVE_PROCEDURE_NAMES)[number];
 
 /** The same names as src/task/image2image's IMAGE2IMAGE_PROBLEMS. */
-export const IMAGE2IMAGE_PROBLEM_NAMES = ['amodal-completion', 'domain-translation', 'style-transfer', 'shape-guided', 'introspective-synthesis'] as const;
+export const IMAGE2IMAGE_PROBLEM_NAMES = [
+  'amodal-completion',
+  'domain-translation',
+  'style-transfer',
+  'shape-guided',
+  'introspective-synthesis',
+] as const;
 export type Image2ImageProblemName = (typeof IMAGE2IMAGE_PROBLEM_NAMES)[number];
 
 export interface GenerativeSpec {
@@ -62,7 +68,11 @@ export interface GenerativeNetworks {
 }
 
 /** The problem's generator channels from the dataset channels C and domains K (PROBLEM_CHANNELS of the task). */
-export function generatorChannels(problem: Image2ImageProblemName, imageChannels: number, domains: number): { input: number; target: number } {
+export function generatorChannels(
+  problem: Image2ImageProblemName,
+  imageChannels: number,
+  domains: number,
+): { input: number; target: number } {
   const c = imageChannels;
   switch (problem) {
     case 'amodal-completion':
@@ -86,10 +96,22 @@ export function imageChannelsOf(spec: GenerativeSpec): number {
 export const DEFAULT_DEPTH = 2;
 
 /** Throws INVALID_CONFIG naming the baseline, the problem, the field and the fix. */
-export function badSpec(baseline: string, spec: Pick<GenerativeSpec, 'problem'>, field: string, value: unknown, rule: string, hint: string): never {
-  throw new BlockqnnError(ErrorCode.INVALID_CONFIG, `generative baseline ${baseline} on problem ${spec.problem}: ${field} = ${JSON.stringify(value)}: ${rule}`, {
-    hint, details: { baseline, problem: spec.problem, field, value, rule },
-  });
+export function badSpec(
+  baseline: string,
+  spec: Pick<GenerativeSpec, 'problem'>,
+  field: string,
+  value: unknown,
+  rule: string,
+  hint: string,
+): never {
+  throw new BlockqnnError(
+    ErrorCode.INVALID_CONFIG,
+    `generative baseline ${baseline} on problem ${spec.problem}: ${field} = ${JSON.stringify(value)}: ${rule}`,
+    {
+      hint,
+      details: { baseline, problem: spec.problem, field, value, rule },
+    },
+  );
 }
 
 /**
@@ -97,41 +119,82 @@ export function badSpec(baseline: string, spec: Pick<GenerativeSpec, 'problem'>,
  * returns the resolved width and depth and the dataset channels C.
  */
 export function checkSpec(
-  baseline: string, problems: readonly Image2ImageProblemName[], spec: GenerativeSpec, halvings: (depth: number) => number,
+  baseline: string,
+  problems: readonly Image2ImageProblemName[],
+  spec: GenerativeSpec,
+  halvings: (depth: number) => number,
 ): { width: number; depth: number; imageChannels: number; labelSets: number } {
   if (!problems.includes(spec.problem)) {
-    badSpec(baseline, spec, 'problem', spec.problem, `${baseline} does not solve ${spec.problem}`, `use it on ${problems.join(' or ')}, or pick a baseline made for ${spec.problem}`);
+    badSpec(
+      baseline,
+      spec,
+      'problem',
+      spec.problem,
+      `${baseline} does not solve ${spec.problem}`,
+      `use it on ${problems.join(' or ')}, or pick a baseline made for ${spec.problem}`,
+    );
   }
   const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
-  if (!positiveInt(spec.imageSize)) badSpec(baseline, spec, 'imageSize', spec.imageSize, 'must be a positive integer', 'use the task imageSize, e.g. 16');
+  if (!positiveInt(spec.imageSize))
+    badSpec(baseline, spec, 'imageSize', spec.imageSize, 'must be a positive integer', 'use the task imageSize, e.g. 16');
   const width = spec.width ?? 1;
-  if (!(Number.isFinite(width) && width > 0)) badSpec(baseline, spec, 'width', width, 'must be a positive number', 'use 1 for the documented widths, 0.25 for a cheap proxy');
+  if (!(Number.isFinite(width) && width > 0))
+    badSpec(baseline, spec, 'width', width, 'must be a positive number', 'use 1 for the documented widths, 0.25 for a cheap proxy');
   const depth = spec.depth ?? DEFAULT_DEPTH;
   if (!positiveInt(depth)) badSpec(baseline, spec, 'depth', depth, 'must be a positive integer', `use ${DEFAULT_DEPTH}`);
   const imageChannels = imageChannelsOf(spec);
-  if (!positiveInt(imageChannels)) badSpec(baseline, spec, 'channels.target', spec.channels.target, 'leaves no image channels', 'pass generatorChannels(problem, C, K), C = 1 (grey) or 3 (RGB)');
+  if (!positiveInt(imageChannels))
+    badSpec(
+      baseline,
+      spec,
+      'channels.target',
+      spec.channels.target,
+      'leaves no image channels',
+      'pass generatorChannels(problem, C, K), C = 1 (grey) or 3 (RGB)',
+    );
   const needsDomains = spec.problem === 'domain-translation' || spec.problem === 'style-transfer';
   if (!Number.isInteger(spec.domains) || spec.domains < 0 || (needsDomains && spec.domains < 2)) {
-    badSpec(baseline, spec, 'domains', spec.domains, needsDomains ? 'needs at least 2 domains' : 'must be a whole number ≥ 0', 'use the example set\'s domains');
+    badSpec(
+      baseline,
+      spec,
+      'domains',
+      spec.domains,
+      needsDomains ? 'needs at least 2 domains' : 'must be a whole number ≥ 0',
+      "use the example set's domains",
+    );
   }
   const expected = generatorChannels(spec.problem, imageChannels, spec.domains);
   if (spec.channels.input !== expected.input || spec.channels.target !== expected.target) {
     badSpec(
-      baseline, spec, 'channels', spec.channels,
+      baseline,
+      spec,
+      'channels',
+      spec.channels,
       `${spec.problem} with ${imageChannels}-channel images and ${spec.domains} domains needs input ${expected.input} and target ${expected.target} channels`,
       'pass channels = generatorChannels(problem, datasetChannels, domains) (PROBLEM_CHANNELS of the task)',
     );
   }
   const labelSets = spec.labelSets ?? 1;
   if (!positiveInt(labelSets) || (labelSets > 1 && (spec.problem !== 'domain-translation' || labelSets > spec.domains))) {
-    badSpec(baseline, spec, 'labelSets', labelSets, 'must be 1, or several (at most one per domain) on domain-translation', 'use 1, or 2 with the task\'s secondDataset on domain-translation');
+    badSpec(
+      baseline,
+      spec,
+      'labelSets',
+      labelSets,
+      'must be 1, or several (at most one per domain) on domain-translation',
+      "use 1, or 2 with the task's secondDataset on domain-translation",
+    );
   }
-  if (!positiveInt(spec.latent)) badSpec(baseline, spec, 'latent', spec.latent, 'must be a positive integer', 'use the recipe latent, e.g. 8');
+  if (!positiveInt(spec.latent))
+    badSpec(baseline, spec, 'latent', spec.latent, 'must be a positive integer', 'use the recipe latent, e.g. 8');
   const times = halvings(depth);
   const reduction = 2 ** times;
   if (spec.imageSize % reduction !== 0 || spec.imageSize / reduction < 2) {
     badSpec(
-      baseline, spec, 'imageSize', spec.imageSize,
+      baseline,
+      spec,
+      'imageSize',
+      spec.imageSize,
       `${baseline} halves the image ${times} times, so the side must be a multiple of ${reduction} and at least ${2 * reduction}`,
       `use an imageSize that is a multiple of ${reduction} (e.g. ${Math.max(16, 2 * reduction)}), or a smaller depth`,
     );

@@ -24,7 +24,12 @@ export type Nb201CostOptions = { inputShape?: [number, number, number] | undefin
 const NONE_CELL: Nb201Cell = NB201_EDGES.map(() => 'none');
 
 function costOf(cell: Nb201Cell, options: Nb201CostOptions): Nb201Cost {
-  const { macs, params } = networkCost(buildNb201Network(cell, { ...(options.inputShape ? { inputShape: options.inputShape } : {}), ...(options.classes ? { classes: options.classes } : {}) }));
+  const { macs, params } = networkCost(
+    buildNb201Network(cell, {
+      ...(options.inputShape ? { inputShape: options.inputShape } : {}),
+      ...(options.classes ? { classes: options.classes } : {}),
+    }),
+  );
   return { macs, params };
 }
 
