@@ -96,7 +96,7 @@ describe('blockqnn baseline --list shows every registered baseline (#16 item 5)'
     }[];
     const names = list.map((e) => e.name).sort();
     expect(names).toEqual([...baselines.list(), ...Object.keys(TRAINING_MODES), ...generativeBaselines.list()].sort());
-    expect(generativeBaselines.list()).toHaveLength(7);
+    expect(generativeBaselines.list()).toHaveLength(8);
     for (const name of generativeBaselines.list()) {
       const e = list.find((x) => x.name === name)!;
       expect(e).toMatchObject({
@@ -110,7 +110,7 @@ describe('blockqnn baseline --list shows every registered baseline (#16 item 5)'
     expect(list.find((e) => e.name === 'resnet-20-cifar')).toMatchObject({ family: 'classification', problems: ['classification'] });
     const text = await cli('baseline', '--list');
     expect(text.stdout).toMatch(/^Generative \(image-to-image\) baselines: blockqnn baseline NAME --task PROBLEM$/m);
-    for (const name of ['unet-pix2pix', 'segan', 'stargan', 'stargan-jnt', 'paired-cyclegan', 'vunet', 'winn-synthesis'])
+    for (const name of ['unet-pix2pix', 'dla-up', 'segan', 'stargan', 'stargan-jnt', 'paired-cyclegan', 'vunet', 'winn-synthesis'])
       expect(text.stdout).toMatch(new RegExp(`^  ${name} +16x16x\\d +[\\d,]+ params +[\\d.]+ MFLOPs`, 'm'));
   });
 

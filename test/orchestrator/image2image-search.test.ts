@@ -72,14 +72,14 @@ describe('search over generator blocks (amodal completion, torch engine)', () =>
       await deletePrefix(redis);
     });
     const cfg = prepareConfig(config({ baselines: { names: ['all'], width: 0.25 } }));
-    expect(cfg.baselines.names).toEqual(['segan', 'unet-pix2pix']);
+    expect(cfg.baselines.names).toEqual(['dla-up', 'segan', 'unet-pix2pix']);
     const run = await createRun(store, cfg);
     expect(await runController(run.id, { store, redis, log: () => {}, controllerId: 'test' })).toBe('finished');
 
     const searched = (await store.listCandidates(run.id, { limit: 100 })).items;
     expect(searched).toHaveLength(BUDGET);
     const baselines = await store.listBaselines(run.id);
-    expect(baselines.map((b) => b.baseline).sort()).toEqual(['segan', 'unet-pix2pix']);
+    expect(baselines.map((b) => b.baseline).sort()).toEqual(['dla-up', 'segan', 'unet-pix2pix']);
     for (const c of [...searched, ...baselines]) {
       expect(c.status, `${c.nsc}: ${c.error}`).toBe('ok');
       expect(c.accuracy).toBeGreaterThanOrEqual(0);

@@ -174,14 +174,16 @@ export function checkDlaConfig(name: string, c: DlaConfig): void {
   }
 }
 
-/** Builds a DLA from a configuration; `name` labels errors and the IR. */
-export function buildDla(c: DlaConfig, options: BaselineOptions = {}, name = 'dla'): CheckedIr {
+/**
+ * Appends the DLA backbone (base_layer, level0..level5) to `b` from `input`; returns the six levels'
+ * outputs, finest first (the official `return_levels=True`, which DLA-up reads).
+ */
+export function appendDlaLevels(b: IrBuilder, input: string, c: DlaConfig, name = 'dla'): string[] {
   checkDlaConfig(name, c);
-  const { inputShape, classes } = resolveOptions(name, c.defaults, options, dlaTotalStride(c));
-  const b = new IrBuilder(name, inputShape);
   const k: Ctx = { b, c };
   const [l0, l1, ...treeLevels] = c.levels as [number, number, ...number[]];
-  let x = b.scoped('base_layer', () => b.relu(convBn(b, INPUT_ID, { filters: c.channels[0]!, kernel: c.baseKernel }, 'conv')));
+  let x = b.scoped('base_layer', () => b.relu(convBn(b, input, { filters: c.channels[0]!, kernel: c.baseKernel }, 'conv')));
+  const outputs: string[] = [];
   [l0, l1].forEach((convs, level) => {
     x = b.scoped(`level${level}`, () => {
       let y = x;
@@ -189,11 +191,22 @@ export function buildDla(c: DlaConfig, options: BaselineOptions = {}, name = 'dl
         y = b.relu(convBn(b, y, { filters: c.channels[level]!, kernel: 3, stride: i === 0 ? c.strides[level]! : 1 }, `conv${i}`));
       return y;
     });
+    outputs.push(x);
   });
   treeLevels.forEach((levels, i) => {
     const level = i + 2;
     x = b.scoped(`level${level}`, () => tree(k, x, { levels, out: c.channels[level]!, stride: c.strides[level]!, levelRoot: level > 2 }));
+    outputs.push(x);
   });
+  return outputs;
+}
+
+/** Builds a DLA classifier from a configuration; `name` labels errors and the IR. */
+export function buildDla(c: DlaConfig, options: BaselineOptions = {}, name = 'dla'): CheckedIr {
+  checkDlaConfig(name, c);
+  const { inputShape, classes } = resolveOptions(name, c.defaults, options, dlaTotalStride(c));
+  const b = new IrBuilder(name, inputShape);
+  const x = appendDlaLevels(b, INPUT_ID, c, name).at(-1)!;
   const [h, w] = b.shapeOf(x) as [number, number, number];
   const logits = b.scoped('head', () =>
     b.flatten(b.conv(b.avgPool(x, { kernel: [h, w] }), { filters: classes, kernel: 1, bias: true }, 'fc')),

@@ -3,7 +3,7 @@
  * (16×16, 256 train / 64 eval, batch 8, learning rate 1e-3, widths ×1/4): each beats the
  * trivial answer of its problem by a clear margin. Measured on a 2-core machine (seed 1):
  * pix2pix amodal invisible-region IoU 0.47 (trivial 0), SeGAN 0.44 with #18's crop and fused input
- * (0.47 before; trivial 0), StarGAN target-domain accuracy 1.0 at width 1/8 (trivial 0), StarGAN-JNT
+ * (0.47 before; trivial 0), DLA-up (DLA-34 + IDA-up decoder as pix2pix's generator) 0.34, StarGAN target-domain accuracy 1.0 at width 1/8 (trivial 0), StarGAN-JNT
  * on MNIST strokes + Fashion-MNIST through the mask vector 0.98 (trivial 0.008). PairedCycleGAN is in
  * generative-style.test.ts.
  */
@@ -17,6 +17,8 @@ const never = new AbortController().signal;
 describe.each([
   { procedure: 'pix2pix', problem: 'amodal-completion', baseline: 'unet-pix2pix', epochs: 8, margin: 0.25 },
   { procedure: 'segan', problem: 'amodal-completion', baseline: 'segan', epochs: 8, margin: 0.25 },
+  // DLA-up: DLA-34 + iterative deep aggregation upward as pix2pix's generator.
+  { procedure: 'pix2pix', problem: 'amodal-completion', baseline: 'dla-up', epochs: 8, margin: 0.25 },
   { procedure: 'stargan', problem: 'domain-translation', baseline: 'stargan', epochs: 6, width: 0.125, margin: 0.5 },
   // Two label sets at once through the mask vector: MNIST's three stroke domains and Fashion-MNIST's plain / inverted / dim.
   {

@@ -35,12 +35,17 @@
  *   encoder [image C] → 3×3 conv, `depth` stride-2 convs, global average pool →
  *   dense [2z] = [μ, log σ²]; generator U-Net [shape 1, z tiled z] → [C] whose encoder reads
  *   the shape channel only, z joining at the bottleneck (the paper's).
+ * - DLA-up (Yu, Wang, Shelhamer, Darrell, CVPR 2018), amodal completion as dense prediction, trained
+ *   with the pix2pix procedure: generator DLASeg, DLA-34 + DLA-up (dla-up.ts) [input] → [target]
+ *   (C sigmoid image channels, then 1 full-mask logit); discriminator pix2pix's PatchGAN.
  * - WINN (Lee, Xu, Fan, Tu, CVPR 2018), introspective synthesis:
  *   critic [image C] → conv stack → flatten → dense [1] logit; no generator network
  *   (samples come from Langevin dynamics on the critic).
  */
 import { IrBuilder } from '../../builder.js';
 import { INPUT_ID } from '../../ir.js';
+import { DLA_VARIANTS } from '../dla-variants.js';
+import { appendDlaSeg } from './dla-up.js';
 import { appendConvEncoder, appendPatchGan, appendResidualGenerator, appendUnet } from './parts.js';
 import {
   type GenerativeNetworks,
@@ -87,18 +92,26 @@ function role(name: string, size: number, channels: number, body: (b: IrBuilder)
   return b.build(body(b)).ir;
 }
 
+/** The pix2pix authors' NLayerDiscriminator settings (PairedCycleGAN and SeGAN use the same). */
+const PIX2PIX_PATCH = { outputs: 1, norm: 'batch', slope: 0.2 } as const;
+
+/** pix2pix's conditional PatchGAN: [input, candidate] → [s, s, 1] logits. */
+function pix2pixDiscriminator(spec: GenerativeSpec, name: string, depth: number, base: number): GenerativeNetworks['roles'][string] {
+  return role(`${name}/discriminator`, spec.imageSize, spec.channels.input + spec.channels.target, (b) =>
+    appendPatchGan(b, INPUT_ID, { depth, base, ...PIX2PIX_PATCH }),
+  );
+}
+
 export function buildPix2pix(spec: GenerativeSpec, name = 'unet-pix2pix'): GenerativeNetworks {
   const { width, depth, imageChannels } = checkSpec(name, PIX2PIX_PROBLEMS, spec, (d) => d);
   const amodal = spec.problem === 'amodal-completion';
   const base = scaled(BASE, width);
-  const patch = { depth, base, outputs: 1, norm: 'batch', slope: 0.2 } as const;
+  const patch = { depth, base, ...PIX2PIX_PATCH };
   const roles: GenerativeNetworks['roles'] = {
     generator: role(`${name}/generator`, spec.imageSize, spec.channels.input, (b) =>
       appendUnet(b, INPUT_ID, { depth, base, imageChannels, logitChannels: amodal ? 1 : 0 }),
     ),
-    discriminator: role(`${name}/discriminator`, spec.imageSize, spec.channels.input + spec.channels.target, (b) =>
-      appendPatchGan(b, INPUT_ID, patch),
-    ),
+    discriminator: pix2pixDiscriminator(spec, name, depth, base),
   };
   if (spec.problem === 'style-transfer') {
     const c = imageChannels;
@@ -108,6 +121,25 @@ export function buildPix2pix(spec: GenerativeSpec, name = 'unet-pix2pix'): Gener
     roles.removerDiscriminator = role(`${name}/removerDiscriminator`, spec.imageSize, 2 * c, (b) => appendPatchGan(b, INPUT_ID, patch));
   }
   return { procedure: 'pix2pix', roles };
+}
+
+/** DLA-up's problems: the amodal full mask is a segmentation, the painted invisible part a dense regression. */
+export const DLA_UP_PROBLEMS: readonly Image2ImageProblemName[] = ['amodal-completion'];
+
+/** DLA-34 + DLA-up as pix2pix's generator; the backbone's widths scale with `spec.width` like every role's. */
+export function buildDlaUp(spec: GenerativeSpec, name = 'dla-up'): GenerativeNetworks {
+  const { width, depth, imageChannels } = checkSpec(name, DLA_UP_PROBLEMS, spec, (d) => d);
+  const dla34 = DLA_VARIANTS['dla-34']!.config;
+  const backbone = { ...dla34, channels: dla34.channels.map((c) => scaled(c, width)) };
+  return {
+    procedure: 'pix2pix',
+    roles: {
+      generator: role(`${name}/generator`, spec.imageSize, spec.channels.input, (b) =>
+        appendDlaSeg(b, INPUT_ID, { backbone, imageChannels, logitChannels: 1 }, name),
+      ),
+      discriminator: pix2pixDiscriminator(spec, name, depth, scaled(BASE, width)),
+    },
+  };
 }
 
 export function buildSegan(spec: GenerativeSpec, name = 'segan'): GenerativeNetworks {
@@ -123,7 +155,7 @@ export function buildSegan(spec: GenerativeSpec, name = 'segan'): GenerativeNetw
         appendUnet(b, INPUT_ID, { depth, base, imageChannels: c, logitChannels: 0 }),
       ),
       discriminator: role(`${name}/discriminator`, spec.imageSize, c + 1, (b) =>
-        appendPatchGan(b, INPUT_ID, { depth, base, outputs: 1, norm: 'batch', slope: 0.2 }),
+        appendPatchGan(b, INPUT_ID, { depth, base, ...PIX2PIX_PATCH }),
       ),
     },
   };
@@ -169,7 +201,7 @@ export function buildStarganJnt(spec: GenerativeSpec, name = 'stargan-jnt'): Gen
 export function buildPairedCycleGan(spec: GenerativeSpec, name = 'paired-cyclegan'): GenerativeNetworks {
   const { width, depth, imageChannels: c } = checkSpec(name, ['style-transfer'], spec, (d) => d);
   const base = scaled(BASE, width);
-  const patch = { depth, base, outputs: 1, norm: 'batch', slope: 0.2 } as const;
+  const patch = { depth, base, ...PIX2PIX_PATCH };
   const unet = { depth, base, imageChannels: c, logitChannels: 0 };
   return {
     procedure: 'paired-cyclegan',

@@ -14,6 +14,8 @@ import { checkIr } from '../../graph.js';
 import {
   type GenerativeBaseline,
   PIX2PIX_PROBLEMS,
+  DLA_UP_PROBLEMS,
+  buildDlaUp,
   buildPairedCycleGan,
   buildPix2pix,
   buildSegan,
@@ -31,6 +33,7 @@ const PAPERS = {
     'Choi, Choi, Kim, Ha, Kim, Choo, "StarGAN: Unified Generative Adversarial Networks for Multi-Domain Image-to-Image Translation", CVPR 2018 (arXiv:1711.09020)',
   pairedCycleGan: 'Chang, Lu, Yu, Finkelstein, "PairedCycleGAN: Asymmetric Style Transfer for Applying and Removing Makeup", CVPR 2018',
   segan: 'Ehsani, Mottaghi, Farhadi, "SeGAN: Segmenting and Generating the Invisible", CVPR 2018 (arXiv:1703.10239)',
+  dla: 'Yu, Wang, Shelhamer, Darrell, "Deep Layer Aggregation", CVPR 2018 (arXiv:1707.06484)',
   winn: 'Lee, Xu, Fan, Tu, "Wasserstein Introspective Neural Networks", CVPR 2018 (arXiv:1711.08875)',
 } as const;
 
@@ -45,6 +48,15 @@ export const GENERATIVE_BASELINES: Readonly<Record<string, GenerativeBaseline>> 
     citation: PAPERS.pix2pix,
     description: 'U-Net generator + PatchGAN, L1 (λ 100) + conditional adversarial loss',
     build: (spec) => buildPix2pix(spec, 'unet-pix2pix'),
+  }),
+  entry({
+    name: 'dla-up',
+    procedure: 'pix2pix',
+    problems: DLA_UP_PROBLEMS,
+    citation: PAPERS.dla,
+    description:
+      'DLA-34 backbone + DLA-up decoder (iterative deep aggregation upward, bilinear upsampling) as the generator, pix2pix PatchGAN, L1 (λ 100) + adversarial loss',
+    build: (spec) => buildDlaUp(spec, 'dla-up'),
   }),
   entry({
     name: 'vunet',

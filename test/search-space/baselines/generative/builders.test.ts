@@ -49,8 +49,9 @@ function thrown(f: () => unknown): BlockqnnError {
 }
 
 describe('generative baseline registry', () => {
-  it('has the six names of the spec, one per procedure, and StarGAN-JNT beside StarGAN', () => {
+  it('has the six names of the spec, one per procedure, StarGAN-JNT beside StarGAN and DLA-up beside pix2pix', () => {
     expect(generativeBaselines.list()).toEqual([
+      'dla-up',
       'paired-cyclegan',
       'segan',
       'stargan',
@@ -63,7 +64,8 @@ describe('generative baseline registry', () => {
       [...GENERATIVE_PROCEDURE_NAMES].sort(),
     );
     expect(GENERATIVE_BASELINES['stargan-jnt']!.procedure).toBe('stargan');
-    expect(generativeBaselinesFor('amodal-completion')).toEqual(['segan', 'unet-pix2pix']);
+    expect(GENERATIVE_BASELINES['dla-up']!.procedure).toBe('pix2pix');
+    expect(generativeBaselinesFor('amodal-completion')).toEqual(['dla-up', 'segan', 'unet-pix2pix']);
     // The same procedures per problem as the task's PROCEDURES_FOR_PROBLEM.
     for (const [problem, procedures] of Object.entries(PROCEDURES_FOR_PROBLEM)) {
       expect([...new Set(generativeBaselinesFor(problem).map((name) => GENERATIVE_BASELINES[name]!.procedure))].sort(), problem).toEqual(
