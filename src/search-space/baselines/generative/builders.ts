@@ -1,5 +1,5 @@
 /**
- * The six generative baselines of issue #9 as role networks (parts.ts has the
+ * The generative baselines (issue #9's six, and #18's StarGAN-JNT and DLA-up) as role networks (parts.ts has the
  * parts and their sources). Every role has ONE input; the procedure concatenates
  * the conditions as channels in the order written on each role below. Widths are
  * at proxy width 1 and scale with `spec.width`.
