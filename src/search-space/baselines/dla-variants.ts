@@ -16,7 +16,7 @@ import type { Registry } from '../../common/registry.js';
 import type { Baseline } from './baseline.js';
 import { type DlaBlock, type DlaConfig, buildDla } from './dla.js';
 
-const DLA_PAPER = 'Yu, Wang, Shelhamer, Darrell, "Deep Layer Aggregation", CVPR 2018 (arXiv:1707.06484)';
+export const DLA_PAPER = 'Yu, Wang, Shelhamer, Darrell, "Deep Layer Aggregation", CVPR 2018 (arXiv:1707.06484)';
 
 const IMAGENET = { inputShape: [224, 224, 3], classes: 1000 } as const;
 const CIFAR = { inputShape: [32, 32, 3], classes: 10 } as const;

@@ -35,7 +35,7 @@ const MAX_HALVINGS = 5;
 const NODE_KERNEL = 3;
 
 /** How many times the backbone halves an image of this side: once per level1..level5, while the side stays even. */
-export function dlaUpHalvings(imageSize: number): number {
+function dlaUpHalvings(imageSize: number): number {
   let halvings = 0;
   for (let side = imageSize; halvings < MAX_HALVINGS && side % 2 === 0; side /= 2) halvings++;
   return halvings;
@@ -51,14 +51,19 @@ function sideOf(b: IrBuilder, x: string): number {
   return b.shapeOf(x)[0]!;
 }
 
+/** `x` brought up to `side` by bilinear upsampling (left as it is where it already has that side). */
+function upsampleTo(b: IrBuilder, x: string, side: number): string {
+  const factor = side / sideOf(b, x);
+  return factor === 1 ? x : b.upsample(x, factor, 'bilinear', 'up');
+}
+
 /** IDA-up over `inputs` (finest first) at width `out`; returns its nodes, the last being the aggregate. */
 function appendIdaUp(b: IrBuilder, inputs: readonly string[], out: number): string[] {
   const side = sideOf(b, inputs[0]!);
   const aligned = inputs.map((input, i) =>
     b.scoped(`in${i}`, () => {
       const projected = b.channelsOf(input) === out ? input : b.relu(b.batchNorm(b.conv(input, { filters: out, kernel: 1 }, 'proj')));
-      const factor = side / sideOf(b, projected);
-      return factor === 1 ? projected : b.upsample(projected, factor, 'bilinear', 'up');
+      return upsampleTo(b, projected, side);
     }),
   );
   const nodes: string[] = [];
@@ -99,9 +104,7 @@ export function appendDlaSeg(b: IrBuilder, input: string, o: DlaUpOptions, name:
   const levels = b.scoped('base', () => appendDlaLevels(b, input, backbone, name));
   const decoded = b.scoped('dla_up', () => appendDlaUp(b, levels.slice(FIRST_LEVEL)));
   return b.scoped('head', () => {
-    const fc = b.conv(decoded, { filters: o.imageChannels + o.logitChannels, kernel: 1, bias: true }, 'fc');
-    const factor = side / sideOf(b, fc);
-    const up = factor === 1 ? fc : b.upsample(fc, factor, 'bilinear', 'up');
+    const up = upsampleTo(b, b.conv(decoded, { filters: o.imageChannels + o.logitChannels, kernel: 1, bias: true }, 'fc'), side);
     if (o.logitChannels === 0) return b.sigmoid(up, 'image');
     const image = b.sigmoid(b.channelSlice(up, 0, o.imageChannels, 'image_logits'), 'image');
     return b.concat([image, b.channelSlice(up, o.imageChannels, o.logitChannels, 'logits')], 'heads');

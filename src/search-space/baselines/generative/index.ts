@@ -18,7 +18,7 @@ export {
 export type { GenerativeBaseline } from './builders.js';
 export { GENERATIVE_BASELINES, generativeBaselines, generativeBaselinesFor, generativeCost } from './registry.js';
 export type { RoleCost } from './registry.js';
-export { appendDlaSeg, appendDlaUp, dlaUpHalvings, dlaUpStrides } from './dla-up.js';
+export { appendDlaSeg, dlaUpStrides } from './dla-up.js';
 export { searchedUnetGenerator, searchedUnetGeneratorIr } from './searched.js';
 export type { SearchedGeneratorSpec } from './searched.js';
 export { appendUnet, appendPatchGan, appendResidualGenerator, appendConvEncoder, unetLevelFilters } from './parts.js';

@@ -11,6 +11,7 @@
 import { Registry } from '../../../common/registry.js';
 import { networkCost } from '../../cost.js';
 import { checkIr } from '../../graph.js';
+import { DLA_PAPER } from '../dla-variants.js';
 import {
   type GenerativeBaseline,
   PIX2PIX_PROBLEMS,
@@ -33,7 +34,7 @@ const PAPERS = {
     'Choi, Choi, Kim, Ha, Kim, Choo, "StarGAN: Unified Generative Adversarial Networks for Multi-Domain Image-to-Image Translation", CVPR 2018 (arXiv:1711.09020)',
   pairedCycleGan: 'Chang, Lu, Yu, Finkelstein, "PairedCycleGAN: Asymmetric Style Transfer for Applying and Removing Makeup", CVPR 2018',
   segan: 'Ehsani, Mottaghi, Farhadi, "SeGAN: Segmenting and Generating the Invisible", CVPR 2018 (arXiv:1703.10239)',
-  dla: 'Yu, Wang, Shelhamer, Darrell, "Deep Layer Aggregation", CVPR 2018 (arXiv:1707.06484)',
+  dla: DLA_PAPER,
   winn: 'Lee, Xu, Fan, Tu, "Wasserstein Introspective Neural Networks", CVPR 2018 (arXiv:1711.08875)',
 } as const;
 

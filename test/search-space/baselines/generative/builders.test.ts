@@ -235,6 +235,9 @@ describe('a task that does not fit', () => {
     const wrongProblem = thrown(() => GENERATIVE_BASELINES.stargan!.build(spec('style-transfer')));
     expect(wrongProblem.message).toMatch(/generative baseline stargan on problem style-transfer: .*does not solve style-transfer/);
     expect(wrongProblem.hint).toMatch(/domain-translation/);
+    const denseOnly = thrown(() => GENERATIVE_BASELINES['dla-up']!.build(spec('shape-guided')));
+    expect(denseOnly.message).toMatch(/generative baseline dla-up on problem shape-guided: .*does not solve shape-guided/);
+    expect(denseOnly.hint).toMatch(/amodal-completion/);
     const wrongChannels = thrown(() =>
       GENERATIVE_BASELINES.segan!.build({ ...spec('amodal-completion', 3), channels: { input: 3, target: 4 } }),
     );
