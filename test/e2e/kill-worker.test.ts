@@ -3,6 +3,7 @@
  * stalled job is retried by another worker and recorded exactly once.
  */
 import { describe, expect, it } from 'vitest';
+import { slotStartingJob } from '../../src/bench/reliability/run-helpers.js';
 import {
   candidatesOf,
   eventually,
@@ -10,7 +11,6 @@ import {
   parentOf,
   readStore,
   REDIS,
-  registry,
   runIdOf,
   running,
   startCli,
@@ -29,15 +29,11 @@ describe('a worker killed mid-job (SQLite, table engine)', () => {
       startWorker('worker A', { redis: REDIS, prefix, lockSeconds: 1 }),
       startWorker('worker B', { redis: REDIS, prefix, lockSeconds: 1 }),
     ]);
-    const search = startCli('search', tableSearchArgs({ db, redis: REDIS, prefix, budget, delayMs: 1200, maxInFlight: 2 }));
+    const search = startCli('search', tableSearchArgs({ db, redis: REDIS, prefix, budget, delayMs: 2000, maxInFlight: 2 }));
     const runId = await runIdOf(search);
 
-    // The slot of worker A that is training right now, found through the worker registry's pid.
-    const busy = await eventually(
-      async () => (await registry(REDIS, prefix)).find((w) => w.currentJob?.runId === runId && parentOf(w.pid) === a!.pid),
-      20_000,
-      'worker A busy with a job',
-    );
+    // A slot of worker A seen starting a job (through the worker registry's pid), so the kill lands inside it.
+    const busy = await slotStartingJob(REDIS, prefix, runId, a!.pid);
     const victim = busy.currentJob!.candidateHash;
     a!.killGroup(); // kill -9 of worker A's supervisor and its slot: the host is gone mid-training
     await a!.exited;

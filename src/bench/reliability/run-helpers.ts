@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { settledWorkers } from '../../queue/worker-registry.js';
+import { createRedis } from '../../queue/redis.js';
+import { type WorkerState, listWorkers, settledWorkers } from '../../queue/worker-registry.js';
 import { type RecordedRow, type RunRecord, countOutcome, type ScenarioOutcome } from './outcome.js';
 import { type Store, openStore } from '../../store/index.js';
 import { BIN, type Lab, type Proc, eventually, sleep } from './lab.js';
@@ -228,6 +229,37 @@ export function parentOf(pid: number): number {
 export function descendsFrom(pid: number, ancestor: number): boolean {
   for (let p = pid, i = 0; p > 1 && i < 16; p = parentOf(p), i++) if (p === ancestor) return true;
   return false;
+}
+
+/**
+ * A slot of worker `supervisorPid` seen starting a job of `runId`: busy with a job it was not on at the
+ * previous look. A kill right after lands early in that job. Any busy slot would not do: the registry
+ * shows a job for up to JOB_NOTE_MS after it ended, and the job may be anywhere in its run when first
+ * seen, so a kill could come after its result was handed over.
+ */
+export async function slotStartingJob(redisUrl: string, prefix: string, runId: string, supervisorPid: number): Promise<WorkerState> {
+  const client = createRedis({ url: redisUrl, prefix });
+  const previous = new Map<string, string | null>();
+  try {
+    return await eventually(
+      async () => {
+        const workers = await listWorkers(client, prefix);
+        const started = workers.find(
+          (w) =>
+            w.currentJob?.runId === runId &&
+            previous.has(w.id) &&
+            previous.get(w.id) !== w.currentJob.jobId &&
+            descendsFrom(w.pid, supervisorPid),
+        );
+        for (const w of workers) previous.set(w.id, w.currentJob?.jobId ?? null);
+        return started;
+      },
+      30_000,
+      `a slot of worker ${supervisorPid} starting a job of run ${runId}`,
+    );
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Runs the same search without faults, to its end, and returns its proposals in order (for the exact-resume check). */

@@ -22,26 +22,13 @@ import {
   openRead,
   parentOf,
   runIdOf,
+  slotStartingJob,
   scenarioPrefix,
   searchArgs,
   sleep,
   startWorker,
   trainingsOf,
 } from './run-helpers.js';
-
-/** A slot of worker `supervisorPid` busy with a job of `runId`, from the registry. */
-async function busySlotOf(redisUrl: string, prefix: string, runId: string, supervisorPid: number) {
-  const client = createRedis({ url: redisUrl, prefix });
-  try {
-    return await eventually(
-      async () => (await listWorkers(client, prefix)).find((w) => w.currentJob?.runId === runId && descendsFrom(w.pid, supervisorPid)),
-      30_000,
-      'a busy slot of the worker',
-    );
-  } finally {
-    client.disconnect();
-  }
-}
 
 /** kill -9 of a worker host while it trains: the job's lock lapses and another worker retrains it. */
 export async function workerKill(lab: Lab, o: ScenarioOptions): Promise<ScenarioReport> {
@@ -55,7 +42,7 @@ export async function workerKill(lab: Lab, o: ScenarioOptions): Promise<Scenario
   const search = lab.cli('search', searchArgs(o, { db, redis: o.redisUrl, prefix, budget, delayMs: 800, maxInFlight: 2 }));
   const runId = await runIdOf(search);
   const store = await openRead(lab, db);
-  const busy = await busySlotOf(o.redisUrl, prefix, runId, a.pid);
+  const busy = await slotStartingJob(o.redisUrl, prefix, runId, a.pid);
   const victim = busy.currentJob!.candidateHash;
   a.killGroup();
   const killedAt = Date.now();
@@ -251,7 +238,7 @@ export async function clockSkew(lab: Lab, o: ScenarioOptions): Promise<ScenarioR
   } finally {
     client.disconnect();
   }
-  const busy = await busySlotOf(o.redisUrl, prefix, runId, ahead.pid);
+  const busy = await slotStartingJob(o.redisUrl, prefix, runId, ahead.pid);
   ahead.killGroup();
   const killedAt = Date.now();
   await ahead.exited;
